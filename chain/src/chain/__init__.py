@@ -1,0 +1,70 @@
+"""The chain side of Suyuan: contracts, the typed web3.py client, the local node, deployment."""
+
+from ._api import AnchoredCheckpoint, BatchRecord, ChainClient, Role, id_hash
+from ._client import ChainEvent, ContractClient, TxResult, connect
+from ._compile import check_artifacts, compile_contracts, write_artifacts
+from ._deploy import Deployment, deploy_contracts, verify_deployment
+from ._errors import (
+    AccessDenied,
+    ArtifactsOutOfDate,
+    BatchExists,
+    BatchRecalled,
+    ChainError,
+    CheckpointConflict,
+    CompileError,
+    ContractRevert,
+    DeploymentError,
+    KeystoreError,
+    NodeError,
+    NotHolder,
+    ToolchainError,
+    TransactionFailed,
+    UnknownBatch,
+    UnknownRevert,
+)
+from ._keys import Keystore
+from ._node import LocalNode, running_node_url
+from ._settings import Settings, default_data_dir
+from ._toolchain import CONTRACT_NAMES, EVM_VERSION, SOLC_VERSION
+
+__all__ = [
+    "CONTRACT_NAMES",
+    "EVM_VERSION",
+    "SOLC_VERSION",
+    "AccessDenied",
+    "AnchoredCheckpoint",
+    "ArtifactsOutOfDate",
+    "BatchExists",
+    "BatchRecalled",
+    "BatchRecord",
+    "ChainClient",
+    "ChainError",
+    "ChainEvent",
+    "CheckpointConflict",
+    "CompileError",
+    "ContractClient",
+    "ContractRevert",
+    "Deployment",
+    "DeploymentError",
+    "Keystore",
+    "KeystoreError",
+    "LocalNode",
+    "NodeError",
+    "NotHolder",
+    "Role",
+    "Settings",
+    "ToolchainError",
+    "TransactionFailed",
+    "TxResult",
+    "UnknownBatch",
+    "UnknownRevert",
+    "check_artifacts",
+    "compile_contracts",
+    "connect",
+    "default_data_dir",
+    "deploy_contracts",
+    "id_hash",
+    "running_node_url",
+    "verify_deployment",
+    "write_artifacts",
+]

@@ -1,0 +1,56 @@
+"""Typed configuration shared by every Suyuan component (environment prefix ``SUYUAN_``)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    """``$XDG_DATA_HOME/suyuan``, else ``~/.local/share/suyuan``."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "suyuan"
+
+
+class Settings(BaseSettings):
+    """Where Suyuan keeps its state and which chain it talks to.
+
+    Everything lives under ``data_dir``: the local chain's state, keystores, the deployment record.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="SUYUAN_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    rpc_url: str | None = Field(
+        default=None, description="JSON-RPC URL of an external node (Besu); unset: the embedded anvil node"
+    )
+    chain_id: int = Field(default=31337, gt=0)
+    node_host: str = "127.0.0.1"
+    node_port: int = Field(default=8545, ge=0, le=65535, description="0 picks a free port")
+    anvil_binary: Path | None = None
+    keystore_password: SecretStr | None = Field(
+        default=None, description="unset: a random password is kept in <data_dir>/keys/.password"
+    )
+    keystore_scrypt_n: int = Field(default=2**14, ge=2**10)
+    receipt_poll_s: float = Field(default=0.01, gt=0)
+    receipt_timeout_s: float = Field(default=60.0, gt=0)
+
+    @field_validator("data_dir")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @property
+    def chain_dir(self) -> Path:
+        return self.data_dir / "chain"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+    @property
+    def deployment_file(self) -> Path:
+        return self.chain_dir / "deployment.json"

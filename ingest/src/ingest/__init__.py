@@ -1,0 +1,3 @@
+"""ingest component of Suyuan."""
+
+__all__: list[str] = []

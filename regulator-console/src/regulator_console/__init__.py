@@ -1,0 +1,3 @@
+"""regulator_console component of Suyuan."""
+
+__all__: list[str] = []

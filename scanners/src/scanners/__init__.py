@@ -1,0 +1,3 @@
+"""scanners component of Suyuan."""
+
+__all__: list[str] = []

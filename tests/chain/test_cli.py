@@ -1,0 +1,89 @@
+"""The `suyuan chain` and `suyuan bench chain` commands, run as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+SUYUAN = [sys.executable, "-m", "chain.cli"]
+
+
+def _run(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([*SUYUAN, *args], env=env, capture_output=True, text=True, timeout=120)
+    if check and result.returncode != 0:
+        raise AssertionError(f"suyuan {' '.join(args)} failed: {result.stderr}")
+    return result
+
+
+def test_deploy_then_status_reports_contracts_and_roles(cli_env: dict[str, str]) -> None:
+    deployed = _run(cli_env, "chain", "deploy")
+    again = _run(cli_env, "chain", "deploy")
+    status = json.loads(_run(cli_env, "chain", "status", "--json").stdout)
+
+    assert "deployed on chain 31337" in deployed.stdout
+    assert "already deployed" in again.stdout
+    assert set(status["deployment"]["contracts"]) == {"Membership", "BatchRegistry", "EvidenceAnchor"}
+    roles = {a["name"]: a["roles"] for a in status["accounts"]}
+    assert roles == {"anchor": ["anchor"], "regulator": ["regulator"]}
+
+
+def test_grant_admits_a_new_member(cli_env: dict[str, str]) -> None:
+    _run(cli_env, "chain", "deploy")
+    _run(cli_env, "chain", "grant", "acme-import", "--role", "importer", "--org", "91310000MA1K4XYZ0A")
+    status = json.loads(_run(cli_env, "chain", "status", "--json").stdout)
+
+    member = next(a for a in status["accounts"] if a["name"] == "acme-import")
+    assert member["roles"] == ["importer"]
+    assert member["org_id"] is not None
+
+
+def test_grant_with_unknown_role_fails_with_one_line(cli_env: dict[str, str]) -> None:
+    result = _run(cli_env, "chain", "grant", "x", "--role", "wizard", "--org", "o", check=False)
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: invalid --role 'wizard': choose one of regulator, importer, trader, anchor"
+    ]
+
+
+def test_status_before_deploy_says_so(cli_env: dict[str, str]) -> None:
+    result = _run(cli_env, "chain", "status")
+
+    assert "not deployed" in result.stdout
+    assert "suyuan chain deploy" in result.stdout
+
+
+def test_unreachable_external_node_fails_with_one_line(cli_env: dict[str, str]) -> None:
+    env = {**cli_env, "SUYUAN_RPC_URL": "http://127.0.0.1:9"}
+    result = _run(env, "chain", "status", check=False)
+
+    assert result.returncode == 1
+    assert "no chain node answers at http://127.0.0.1:9" in result.stderr
+
+
+def test_invalid_setting_names_the_field(cli_env: dict[str, str]) -> None:
+    result = _run({**cli_env, "SUYUAN_NODE_PORT": "99999"}, "chain", "status", check=False)
+
+    assert result.returncode == 1
+    assert "node_port" in result.stderr
+
+
+@pytest.mark.timeout(300)
+def test_bench_chain_prints_gas_and_throughput_json(cli_env: dict[str, str]) -> None:
+    result = _run(cli_env, "bench", "chain", "--json", "--transfers", "20")
+    report = json.loads(result.stdout)
+
+    assert set(report["gas"]) >= {
+        "register_batch",
+        "transfer_custody",
+        "split_batch",
+        "issue_recall",
+        "anchor_checkpoint",
+    }
+    assert all(isinstance(v, int) and v > 21_000 for v in report["gas"].values())
+    assert report["tx_per_s"] > 0
+    assert report["baseline_tx_per_s"] > 0
+    assert report["ratio"] == pytest.approx(report["tx_per_s"] / report["baseline_tx_per_s"], rel=0.01)

@@ -1,0 +1,108 @@
+"""The local anvil node: pinned hardfork, zero fees, state persisted across restarts."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from eth_account import Account
+
+from chain import EVM_VERSION, ChainClient, LocalNode, NodeError, Role, connect, deploy_contracts, id_hash
+
+
+def _wait_for_state_dump(node: LocalNode, block: int, timeout_s: float = 15.0) -> None:
+    """Waits until anvil's periodic dump holds ``block`` (it dumps every few seconds)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            state = json.loads(node.state_file.read_text())
+            if int(state["block"]["number"], 16) >= block:
+                return
+        except (OSError, ValueError, KeyError):
+            pass
+        time.sleep(0.1)  # polling the file anvil writes, bounded by the deadline
+    raise AssertionError(f"anvil did not dump block {block} within {timeout_s} s")
+
+
+def _seeded_chain(node: LocalNode) -> tuple[ChainClient, bytes]:
+    assert node.rpc_url is not None
+    w3 = connect(node.rpc_url)
+    regulator, importer = Account.create(), Account.create()
+    client = ChainClient(w3, deploy_contracts(w3, regulator, id_hash("regulator")))
+    client.grant_member(regulator, importer.address, Role.IMPORTER, id_hash("importer"))
+    batch = id_hash("persisted batch")
+    client.register_batch(importer, batch, b"\x09" * 32)
+    return client, batch
+
+
+def test_node_runs_pinned_hardfork_with_zero_fees(anvil: LocalNode) -> None:
+    assert anvil.rpc_url is not None
+    w3 = connect(anvil.rpc_url)
+    info = w3.provider.make_request("anvil_nodeInfo", [])["result"]  # type: ignore[arg-type]
+
+    assert info["hardFork"].lower() == EVM_VERSION
+    assert w3.eth.gas_price == 0
+    assert w3.eth.get_block("latest")["baseFeePerGas"] == 0
+    assert anvil.rpc_url.startswith("http://127.0.0.1:")
+
+
+def test_state_survives_clean_restart(tmp_path: Path) -> None:
+    node = LocalNode(tmp_path, chain_id=31337)
+    node.start()
+    client, batch = _seeded_chain(node)
+    block = client.w3.eth.block_number
+    node.stop()
+
+    node.start()
+    try:
+        assert node.rpc_url is not None
+        restarted = ChainClient(connect(node.rpc_url), client.deployment)
+        assert restarted.w3.eth.block_number == block
+        assert restarted.batch(batch).admission_hash == b"\x09" * 32
+    finally:
+        node.stop()
+
+
+def test_state_survives_sigkill_after_periodic_dump(tmp_path: Path) -> None:
+    node = LocalNode(tmp_path, chain_id=31337)
+    node.start()
+    client, batch = _seeded_chain(node)
+    _wait_for_state_dump(node, client.w3.eth.block_number)
+    node.kill()
+
+    node.start()
+    try:
+        assert node.rpc_url is not None
+        assert ChainClient(connect(node.rpc_url), client.deployment).batch(batch).holder != ""
+    finally:
+        node.stop()
+
+
+def test_node_records_its_url_while_running(tmp_path: Path) -> None:
+    from chain import running_node_url
+
+    with LocalNode(tmp_path, chain_id=31337) as node:
+        assert running_node_url(tmp_path) == node.rpc_url
+    assert running_node_url(tmp_path) is None
+
+
+def test_missing_anvil_binary_gives_clear_error(tmp_path: Path) -> None:
+    node = LocalNode(tmp_path, chain_id=31337, anvil_binary=tmp_path / "no-such-anvil")
+
+    with pytest.raises(NodeError, match="anvil not found"):
+        node.start()
+
+
+def test_anvil_that_exits_at_start_reports_its_output(tmp_path: Path) -> None:
+    occupied = LocalNode(tmp_path / "a", chain_id=31337)
+    occupied.start()
+    try:
+        assert occupied.rpc_url is not None
+        port = int(occupied.rpc_url.rsplit(":", 1)[1])
+        clash = LocalNode(tmp_path / "b", chain_id=31337, port=port)
+        with pytest.raises(NodeError, match="anvil exited"):
+            clash.start()
+    finally:
+        occupied.stop()
