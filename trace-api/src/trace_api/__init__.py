@@ -1,0 +1,1 @@
+"""Suyuan trace API: the evidence ledger and the HTTP service over it."""
