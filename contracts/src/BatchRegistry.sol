@@ -62,15 +62,13 @@ contract BatchRegistry is IBatchRegistry {
      * @param shipmentHash hash of the shipment event in the evidence ledger
      *
      * Requirements:
-     * - the caller holds `batchId`, which is not under recall.
+     * - the caller holds `batchId`, which is not under recall, and is still an importer or trader.
      * - `to` holds IMPORTER_ROLE or TRADER_ROLE; `shipmentHash` is not zero.
      */
     function transferCustody(bytes32 batchId, address to, bytes32 shipmentHash) external {
         if (shipmentHash == bytes32(0)) revert BatchRegistryZeroValue();
         _requireMovable(batchId);
-        if (!_membership.hasRole(_TRADER_ROLE, to) && !_membership.hasRole(_IMPORTER_ROLE, to)) {
-            revert BatchRegistryRecipientNotMember(to);
-        }
+        if (!_canHold(to)) revert BatchRegistryRecipientNotMember(to);
         _batches[batchId].holder = to;
         emit CustodyTransferred(batchId, msg.sender, to, shipmentHash);
     }
@@ -82,7 +80,7 @@ contract BatchRegistry is IBatchRegistry {
      * @param splitHash hash of the transformation event in the evidence ledger
      *
      * Requirements:
-     * - the caller holds `parentId`, which is not under recall.
+     * - the caller holds `parentId`, which is not under recall, and is still an importer or trader.
      * - 1 to MAX_SPLIT_CHILDREN new, non-zero child ids; `splitHash` is not zero.
      * - the children's lineage depth stays within MAX_LINEAGE_DEPTH.
      */
@@ -195,9 +193,14 @@ contract BatchRegistry is IBatchRegistry {
         if (!_membership.hasRole(role, msg.sender)) revert BatchRegistryMissingRole(msg.sender, role);
     }
 
+    function _canHold(address account) private view returns (bool) {
+        return _membership.hasRole(_TRADER_ROLE, account) || _membership.hasRole(_IMPORTER_ROLE, account);
+    }
+
     function _requireMovable(bytes32 batchId) private view {
         Batch storage batch = _existing(batchId);
         if (batch.holder != msg.sender) revert BatchRegistryNotHolder(batchId, msg.sender, batch.holder);
+        if (!_canHold(msg.sender)) revert BatchRegistryMissingRole(msg.sender, _TRADER_ROLE);
         bytes32 origin = _recallOrigin(batchId);
         if (origin != bytes32(0)) revert BatchRegistryBatchRecalled(batchId, origin);
     }

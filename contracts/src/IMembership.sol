@@ -36,6 +36,12 @@ interface IMembership {
     /// @notice The account does not hold `role`.
     error MembershipNotMember(address account, bytes32 role);
 
+    /// @notice The account holds `role` already.
+    error MembershipAlreadyMember(address account, bytes32 role);
+
+    /// @notice The last regulator cannot give up the role: membership would have no administrator.
+    error MembershipLastRegulator(address account);
+
     /// @notice Roles change only through {grantMember} and {revokeMember}.
     error MembershipDirectRoleChange();
 

@@ -21,6 +21,7 @@ contract Membership is AccessControl, IMembership {
     bytes32 public constant ANCHOR_ROLE = keccak256("ANCHOR_ROLE");
 
     mapping(address account => bytes32 orgId) private _organisations;
+    uint256 private _regulatorCount;
 
     /**
      * @notice Creates the registry with its first regulator.
@@ -47,7 +48,7 @@ contract Membership is AccessControl, IMembership {
      * Requirements:
      * - the caller holds REGULATOR_ROLE.
      * - `role` is a membership role and `orgId` is not zero.
-     * - `account` is unbound or already bound to `orgId`.
+     * - `account` is unbound or already bound to `orgId`, and does not hold `role` yet.
      */
     function grantMember(address account, bytes32 role, bytes32 orgId) external onlyRole(REGULATOR_ROLE) {
         _admit(account, role, orgId, _msgSender());
@@ -61,9 +62,14 @@ contract Membership is AccessControl, IMembership {
      * Requirements:
      * - the caller holds REGULATOR_ROLE.
      * - `account` holds `role`.
+     * - revoking REGULATOR_ROLE leaves at least one regulator.
      */
     function revokeMember(address account, bytes32 role) external onlyRole(REGULATOR_ROLE) {
         if (!hasRole(role, account)) revert MembershipNotMember(account, role);
+        if (role == REGULATOR_ROLE) {
+            if (_regulatorCount == 1) revert MembershipLastRegulator(account);
+            --_regulatorCount;
+        }
         _revokeRole(role, account);
         emit MemberRevoked(account, role, _organisations[account], _msgSender());
     }
@@ -101,6 +107,16 @@ contract Membership is AccessControl, IMembership {
         revert MembershipDirectRoleChange();
     }
 
+    /**
+     * @notice Disabled: roles change only through {revokeMember}, which records the organisation.
+     *
+     * Requirements:
+     * - never callable; always reverts with {MembershipDirectRoleChange}.
+     */
+    function renounceRole(bytes32, address) public pure override {
+        revert MembershipDirectRoleChange();
+    }
+
     /// @dev The one write path for granting: validates, binds the organisation, grants, emits.
     function _admit(address account, bytes32 role, bytes32 orgId, address regulator) private {
         if (role != REGULATOR_ROLE && role != IMPORTER_ROLE && role != TRADER_ROLE && role != ANCHOR_ROLE) {
@@ -109,7 +125,9 @@ contract Membership is AccessControl, IMembership {
         if (orgId == bytes32(0)) revert MembershipInvalidOrganisation(orgId);
         bytes32 bound = _organisations[account];
         if (bound != bytes32(0) && bound != orgId) revert MembershipOrganisationMismatch(account, bound, orgId);
+        if (hasRole(role, account)) revert MembershipAlreadyMember(account, role);
         _organisations[account] = orgId;
+        if (role == REGULATOR_ROLE) ++_regulatorCount;
         _grantRole(role, account);
         emit MemberGranted(account, role, orgId, regulator);
     }
