@@ -61,7 +61,8 @@ class TxResult:
 
 def connect(rpc_url: str, timeout_s: float = 30.0) -> Web3:
     """A Web3 connection with the POA extraData middleware at layer 0 (Besu QBFT's extraData is long)."""
-    w3 = Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": timeout_s}))
+    # Request caching keeps eth_chainId (checked on every transaction) from costing a round trip each time.
+    w3 = Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": timeout_s}, cache_allowed_requests=True))
     w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
     try:
         w3.eth.chain_id  # noqa: B018 - probe the node once, with a clear error
