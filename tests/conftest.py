@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from eth_account import Account
@@ -13,6 +14,9 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
 from chain import ChainClient, LocalNode, Role, connect, deploy_contracts, id_hash
+
+if TYPE_CHECKING:
+    from trace_api.ledger import Ledger, Record
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CORPUS = REPO_ROOT.parent / "shared" / "corpus"
@@ -68,3 +72,70 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SUYUAN_")}
     env.update({"SUYUAN_DATA_DIR": str(tmp_path / "data"), "SUYUAN_NODE_PORT": "0"})
     return env
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    from tests._postgres import server_url
+
+    url, cluster = server_url()
+    yield url
+    if cluster is not None:
+        cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A URL whose connections use a fresh schema of their own, dropped after the test."""
+    import uuid
+
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    yield f"{postgres_server}?options=-csearch_path%3D{schema}"
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each database test runs once on a fresh SQLite file and once on a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'suyuan.db'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def make_ledger(database_url: str) -> Callable[..., Ledger]:
+    """Opens a ledger on the test's database; the same signer for every ledger of one test."""
+    from trace_api._db import make_engine
+    from trace_api.ledger import Ledger, NoteSigner, generate_signing_key
+
+    signer = NoteSigner(generate_signing_key(), "test.suyuan.local/log")
+
+    def open_ledger(origin: str = "test.suyuan.local/log") -> Ledger:
+        return Ledger(
+            make_engine(database_url),
+            origin,
+            signer if origin == signer.name else NoteSigner(generate_signing_key(), origin),
+        )
+
+    return open_ledger
+
+
+def make_record(i: int, *, tag: str = "r", payload: dict[str, object] | None = None) -> Record:
+    """A valid record numbered ``i`` about batch ``b{i % 3}``."""
+    from trace_api.ledger import Record
+
+    return Record.model_validate(
+        {
+            "kind": "scan.receive",
+            "record_id": f"{tag}-{i}",
+            "time": "2026-11-27T08:00:00.000Z",
+            "actor": {"org": "org-1", "key_id": "key-1"},
+            "subjects": [{"type": "batch", "id": f"b{i % 3}"}],
+            "payload": payload if payload is not None else {"n": i},
+        }
+    )

@@ -24,6 +24,7 @@ from ._errors import (
 )
 from ._keys import Keystore
 from ._node import LocalNode, running_node_url
+from ._session import ChainSession, ensure_deployed, keystore_for, open_chain
 from ._settings import Settings, default_data_dir
 from ._toolchain import CONTRACT_NAMES, EVM_VERSION, SOLC_VERSION
 
@@ -40,6 +41,7 @@ __all__ = [
     "ChainClient",
     "ChainError",
     "ChainEvent",
+    "ChainSession",
     "CheckpointConflict",
     "CompileError",
     "ContractClient",
@@ -63,7 +65,10 @@ __all__ = [
     "connect",
     "default_data_dir",
     "deploy_contracts",
+    "ensure_deployed",
     "id_hash",
+    "keystore_for",
+    "open_chain",
     "running_node_url",
     "verify_deployment",
     "write_artifacts",

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -38,13 +38,17 @@ app.add_typer(chain_app, name="chain")
 app.add_typer(bench_app, name="bench")
 
 
+S = TypeVar("S", bound=Settings)
+
+
 class CliState:
     def __init__(self) -> None:
         self.overrides: dict[str, Any] = {}
 
-    def settings(self) -> Settings:
+    def settings(self, kind: type[S]) -> S:
+        """The settings of ``kind`` from the environment and the global options; a bad one exits."""
         try:
-            return Settings(**self.overrides)
+            return kind(**self.overrides)
         except ValidationError as exc:
             first = exc.errors()[0]
             field = ".".join(str(p) for p in first["loc"])
@@ -122,7 +126,7 @@ def chain_compile(
 @chain_app.command("node")
 def chain_node() -> None:
     """Run the embedded anvil node in the foreground until interrupted."""
-    settings = STATE.settings()
+    settings = STATE.settings(Settings)
     with chain_errors(), open_chain(settings.model_copy(update={"rpc_url": None})) as session:
         if session.node is None:
             fail(f"a node is already running at {session.rpc_url}")
@@ -138,7 +142,7 @@ def chain_deploy(
     ),
 ) -> None:
     """Deploy the contracts (once) and write the deployment record."""
-    with chain_errors(), open_chain(STATE.settings()) as session:
+    with chain_errors(), open_chain(STATE.settings(Settings)) as session:
         deployment, new = ensure_deployed(session, force=force, regulator_org=regulator_org)
         verb = "deployed" if new else "already deployed"
         out.print(f"{verb} on chain {deployment.chain_id}: " + json.dumps(deployment.contracts))
@@ -147,7 +151,7 @@ def chain_deploy(
 @chain_app.command("status")
 def chain_status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False) -> None:
     """Print node, chain id, block, contracts and the roles of known accounts."""
-    with chain_errors(), open_chain(STATE.settings()) as session:
+    with chain_errors(), open_chain(STATE.settings(Settings)) as session:
         print_status(session, as_json)
 
 
@@ -162,7 +166,7 @@ def chain_grant(
         chosen = Role[role.upper()]
     except KeyError:
         fail(f"invalid --role {role!r}: choose one of regulator, importer, trader, anchor")
-    with chain_errors(), open_chain(STATE.settings()) as session:
+    with chain_errors(), open_chain(STATE.settings(Settings)) as session:
         client = session.client()
         account = session.keystore.load_or_create(name)
         result = client.grant_member(session.account("regulator"), account.address, chosen, id_hash(org))
@@ -180,7 +184,7 @@ up_services: list[UpService] = []
 @app.command("up")
 def up() -> None:
     """Run the embedded default: chain node, contracts deployed, and every registered service."""
-    with chain_errors(), open_chain(STATE.settings()) as session:
+    with chain_errors(), open_chain(STATE.settings(Settings)) as session:
         _, new = ensure_deployed(session)
         stoppers = [start(session) for start in up_services]
         print_status(session, as_json=False)

@@ -180,6 +180,13 @@ class Frontier:
     def size(self) -> int:
         return self._size
 
+    def copy(self) -> Frontier:
+        """An independent frontier of the same tree (appends to one do not touch the other)."""
+        twin = Frontier()
+        twin._nodes = list(self._nodes)
+        twin._size = self._size
+        return twin
+
     def append(self, leaf_hash: bytes) -> list[tuple[NodeKey, bytes]]:
         """Adds one leaf hash; returns the new perfect nodes, the leaf itself first."""
         if len(leaf_hash) != HASH_SIZE:

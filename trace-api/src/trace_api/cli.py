@@ -1,0 +1,277 @@
+"""``suyuan ledger``, ``suyuan verify``, ``suyuan audit`` and ``suyuan bench ledger``.
+
+Registered into the root command line through the ``suyuan.cli`` entry point.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from chain import ChainClient, ChainError, ChainSession, ensure_deployed, open_chain
+from chain.cli import STATE, console, fail, out, progress_bar, up_services, wait_for_signal
+
+from ._settings import ServiceSettings
+from .ledger import (
+    LedgerError,
+    VerificationError,
+    audit_log,
+    make_anchorer,
+    open_ledger,
+    parse_record,
+    proof_bundle,
+    start_anchorer,
+    verify_bundle,
+    verify_record,
+)
+
+ledger_app = typer.Typer(
+    help="The evidence ledger: append, checkpoints, anchoring, proofs.", no_args_is_help=True
+)
+
+
+def register(app: typer.Typer, bench: typer.Typer) -> None:
+    app.add_typer(ledger_app, name="ledger")
+    app.command("verify")(verify)
+    app.command("audit")(audit)
+    bench.command("ledger")(bench_ledger)
+    up_services.append(_anchor_service)
+
+
+def settings() -> ServiceSettings:
+    return STATE.settings(ServiceSettings)
+
+
+@contextmanager
+def ledger_errors() -> Iterator[None]:
+    try:
+        yield
+    except (LedgerError, ChainError) as exc:
+        fail(str(exc))
+
+
+def _anchor_service(session: ChainSession) -> Callable[[], None]:
+    config = settings()
+    anchorer = make_anchorer(config, session, open_ledger(config))
+    out.print(
+        f"anchorer: log {anchorer.ledger.origin!r}, every {config.anchor_every_records} records "
+        f"or {config.anchor_every_seconds:g} s"
+    )
+    return start_anchorer(anchorer)
+
+
+def _read_records(source: str) -> list[dict[str, Any]]:
+    text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    stripped = text.strip()
+    try:
+        if stripped.startswith("["):
+            loaded = json.loads(stripped)
+            return loaded if isinstance(loaded, list) else [loaded]
+        if stripped.startswith("{") and "\n{" not in stripped:
+            return [json.loads(stripped)]
+        return [json.loads(line) for line in stripped.splitlines() if line.strip()]
+    except json.JSONDecodeError as exc:
+        fail(f"{source}: not JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})")
+
+
+@ledger_app.command("append")
+def ledger_append(
+    source: Annotated[
+        str, typer.Argument(help="JSON file of one record, an array, or JSON lines; - for stdin")
+    ] = "-",
+) -> None:
+    """Append records (atomically, in order) and print one receipt per record."""
+    raw = _read_records(source)
+    records = []
+    for number, item in enumerate(raw, start=1):
+        try:
+            records.append(parse_record(item if isinstance(item, dict) else {}))
+        except LedgerError as exc:
+            fail(f"record {number}: {exc}")
+    with ledger_errors():
+        receipts = open_ledger(settings()).append_many(records)
+    for receipt in receipts:
+        out.print_json(
+            json.dumps(
+                {
+                    "record_id": receipt.record_id,
+                    "index": receipt.index,
+                    "leaf_hash": receipt.leaf_hash.hex(),
+                    "duplicate": receipt.duplicate,
+                }
+            )
+        )
+
+
+@ledger_app.command("status")
+def ledger_status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False) -> None:
+    """Size, root, latest checkpoint and how much is anchored."""
+    with ledger_errors():
+        ledger = open_ledger(settings())
+        size = ledger.size()
+        latest = ledger.latest_checkpoint()
+        pending = ledger.checkpoints(unanchored_only=True)
+        anchored = ledger.covering_checkpoint(size - 1, anchored=True) if size else None
+        info = {
+            "origin": ledger.origin,
+            "verifier_key": ledger.signer.verifier_key(),
+            "size": size,
+            "root": ledger.root(size).hex(),
+            "latest_checkpoint": latest.tree_size if latest else None,
+            "latest_anchored": _anchored_size(ledger, size, anchored),
+            "pending_checkpoints": [cp.tree_size for cp in pending],
+        }
+    if as_json:
+        out.print_json(json.dumps(info))
+        return
+    for key, value in info.items():
+        out.print(f"{key:<20} {value}")
+
+
+def _anchored_size(ledger: Any, size: int, covering: Any) -> int | None:
+    if covering is not None:
+        return int(covering.tree_size)
+    anchored = [cp.tree_size for cp in ledger.checkpoints() if cp.anchor_block is not None]
+    return max(anchored) if anchored else None
+
+
+@ledger_app.command("checkpoint")
+def ledger_checkpoint() -> None:
+    """Sign a checkpoint of the log now (if it grew) and print it."""
+    with ledger_errors():
+        checkpoint = open_ledger(settings()).checkpoint()
+    out.print(checkpoint.note if checkpoint else "the log is empty: nothing to checkpoint", end="")
+
+
+@ledger_app.command("anchor")
+def ledger_anchor(
+    once: Annotated[bool, typer.Option("--once", help="Anchor what is pending, then exit")] = False,
+) -> None:
+    """Run the anchorer: checkpoint every N records or T seconds and commit each checkpoint on chain."""
+    config = settings()
+    with ledger_errors(), open_chain(config) as session:
+        ensure_deployed(session)
+        anchorer = make_anchorer(config, session, open_ledger(config))
+        anchorer.reconcile()
+        if once:
+            anchorer.ledger.checkpoint()
+            count = anchorer.step()
+            out.print(f"anchored {count} checkpoint(s)")
+            return
+        stop = start_anchorer(anchorer)
+        out.print(f"anchoring log {anchorer.ledger.origin!r}; Ctrl-C stops")
+        try:
+            wait_for_signal()
+        finally:
+            stop()
+
+
+@ledger_app.command("proof")
+def ledger_proof(record_id: Annotated[str, typer.Argument(help="The record's id")]) -> None:
+    """Print the record's proof bundle (bytes, inclusion proof, signed checkpoint, anchor) as JSON."""
+    with ledger_errors():
+        bundle = proof_bundle(open_ledger(settings()), record_id)
+    print(json.dumps(bundle, indent=2))
+
+
+def verify(
+    record_id: Annotated[str | None, typer.Argument(help="Record id in the local ledger")] = None,
+    bundle: Annotated[
+        Path | None, typer.Option("--bundle", help="Verify a proof bundle file instead")
+    ] = None,
+    key: Annotated[
+        str | None, typer.Option("--key", help="Trusted verifier key of the log (for --bundle)")
+    ] = None,
+    offline: Annotated[bool, typer.Option("--offline", help="Skip the on-chain root check")] = False,
+) -> None:
+    """Verify a record: canonical bytes, inclusion proof, checkpoint signature, on-chain root."""
+    if (record_id is None) == (bundle is None):
+        fail("give either RECORD_ID or --bundle FILE")
+    config = settings()
+    try:
+        with _maybe_chain(config, offline) as client:
+            if bundle is not None:
+                data = _load_bundle(bundle)
+                trusted = key or data.get("verifier_key")
+                if key is None:
+                    console.print("[yellow]warning:[/] trusting the verifier key named inside the bundle")
+                result = verify_bundle(data, str(trusted), client)
+            else:
+                assert record_id is not None
+                result = verify_record(open_ledger(config), record_id, client)
+    except VerificationError as exc:
+        fail(f"verification failed at step '{exc.step}': {exc.detail}")
+    except (LedgerError, ChainError) as exc:
+        fail(str(exc))
+    for step in result.steps:
+        out.print(f"[green]✓[/] {step}")
+    out.print(f"verified: record {result.record_id!r} (leaf {result.index})")
+
+
+def _load_bundle(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        fail(f"cannot read bundle {path}: {exc}")
+    if not isinstance(data, dict):
+        fail(f"bundle {path} is not a JSON object")
+    return data
+
+
+@contextmanager
+def _maybe_chain(config: ServiceSettings, offline: bool) -> Iterator[ChainClient | None]:
+    if offline:
+        yield None
+        return
+    with open_chain(config) as session:
+        yield session.client()
+
+
+def audit(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
+    offline: Annotated[bool, typer.Option("--offline", help="Skip the on-chain anchors")] = False,
+) -> None:
+    """Recompute the whole log and check it against every signed checkpoint and on-chain anchor."""
+    config = settings()
+    try:
+        with _maybe_chain(config, offline) as client:
+            ledger = open_ledger(config)
+            with progress_bar(ledger.size(), "audit") as advance:
+                report = audit_log(ledger, client, advance)
+    except VerificationError as exc:
+        where = f" (leaf {exc.index})" if exc.index is not None else ""
+        fail(f"audit failed at step '{exc.step}'{where}: {exc.detail}")
+    except (LedgerError, ChainError) as exc:
+        fail(str(exc))
+    summary = {
+        "records": report.records,
+        "root": report.root.hex(),
+        "checkpoints_checked": report.checkpoints_checked,
+        "anchors_checked": report.anchors_checked,
+    }
+    if as_json:
+        out.print_json(json.dumps(summary))
+    else:
+        out.print(
+            f"audit passed: {report.records} records, {report.checkpoints_checked} signed checkpoints, "
+            f"{report.anchors_checked} on-chain anchors consistent; root {summary['root']}"
+        )
+
+
+def bench_ledger(
+    as_json: Annotated[bool, typer.Option("--json", help="Print only the JSON result")] = False,
+    records: Annotated[int, typer.Option(min=100, help="Records appended for the append rates")] = 20_000,
+    large: Annotated[int, typer.Option(min=2000, help="Size of the large log for proof times")] = 1_000_000,
+) -> None:
+    """Append rate against raw inserts, proof times at 1k and at --large records, gas per record."""
+    from .ledger._bench import run_ledger_bench
+
+    with ledger_errors(), progress_bar(records, "bench ledger") as advance:
+        result = run_ledger_bench(records=records, large=large, progress=advance)
+    print(json.dumps(result, indent=None if as_json else 2))

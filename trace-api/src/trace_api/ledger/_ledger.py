@@ -1,0 +1,332 @@
+"""The evidence ledger: one append-only RFC 9162 log of canonical record bytes, in SQL.
+
+Appends are serialised by a write transaction (see :mod:`trace_api._db`); each keeps the
+in-memory frontier in step with the stored tree, rebuilding it with one O(log n) read whenever
+another process appended meanwhile. Record ids are idempotency keys: the same id with the same
+bytes returns the first receipt, with other bytes it is a :class:`RecordConflict`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, select, update
+
+from .._db import read_transaction, write_transaction
+from ._checkpoint import Checkpoint, NoteSigner, NoteVerifier
+from ._errors import LedgerError, RecordConflict, UnknownRecord
+from ._merkle import (
+    EMPTY_ROOT,
+    Frontier,
+    NodeKey,
+    NodeReader,
+    consistency_proof,
+    inclusion_proof,
+    leaf_hash,
+    tree_root,
+)
+from ._records import Record, record_from_bytes
+from ._tables import CHECKPOINTS, LEDGER_TABLES, META, NODES, RECORDS, SUBJECTS
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What an append returns: where the record sits in the log."""
+
+    record_id: str
+    index: int
+    leaf_hash: bytes
+    duplicate: bool = False
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    index: int
+    record_id: str
+    kind: str
+    body: bytes
+
+    def record(self) -> Record:
+        return record_from_bytes(self.body)
+
+
+@dataclass(frozen=True)
+class StoredCheckpoint:
+    tree_size: int
+    root_hash: bytes
+    note: str
+    created_at: dt.datetime
+    anchor_tx: str | None
+    anchor_block: int | None
+    anchored_at: dt.datetime | None
+
+
+class Ledger:
+    """One evidence log named ``origin`` in the database behind ``engine``."""
+
+    def __init__(self, engine: Engine, origin: str, signer: NoteSigner) -> None:
+        self.engine = engine
+        self.origin = origin
+        self.signer = signer
+        self.verifier = NoteVerifier(signer.verifier_key())
+        self._lock_name = f"suyuan-ledger:{origin}"
+        self._frontier = Frontier()
+        self._initialise()
+
+    def _initialise(self) -> None:
+        META.metadata.create_all(self.engine, tables=LEDGER_TABLES)
+        with write_transaction(self.engine, self._lock_name) as conn:
+            stored: dict[str, str] = {k: v for k, v in conn.execute(select(META.c.key, META.c.value))}
+            expected = {"origin": self.origin, "verifier_key": self.signer.verifier_key()}
+            for key, value in expected.items():
+                if key not in stored:
+                    conn.execute(META.insert().values(key=key, value=value))
+                elif stored[key] != value:
+                    raise LedgerError(f"this database holds a log with {key} {stored[key]!r}, not {value!r}")
+
+    # -- appending -----------------------------------------------------------------------------
+
+    def append(self, record: Record) -> Receipt:
+        return self.append_many([record])[0]
+
+    def append_many(self, records: Sequence[Record]) -> list[Receipt]:
+        """Appends records atomically, in order. A conflict rolls the whole call back."""
+        bodies = [r.canonical_bytes() for r in records]
+        with write_transaction(self.engine, self._lock_name) as conn:
+            sql = _Sql(conn)
+            frontier = self._current_frontier(conn, sql.size())
+            receipts, rows, subjects, nodes = self._plan(sql, records, bodies, frontier)
+            if rows:
+                sql.insert_many("ledger_records", 7, rows)
+                sql.insert_many("ledger_nodes", 3, nodes)
+                if subjects:
+                    sql.insert_many("ledger_subjects", 3, subjects)
+        self._frontier = frontier
+        return receipts
+
+    def _plan(
+        self, sql: _Sql, records: Sequence[Record], bodies: list[bytes], frontier: Frontier
+    ) -> tuple[list[Receipt], list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        existing = sql.existing([r.record_id for r in records])
+        receipts: list[Receipt] = []
+        rows: list[tuple[Any, ...]] = []
+        subjects: list[tuple[Any, ...]] = []
+        nodes: list[tuple[Any, ...]] = []
+        now = dt.datetime.now(dt.UTC).isoformat(sep=" ")
+        for record, body in zip(records, bodies, strict=True):
+            if record.record_id in existing:
+                index, stored_body = existing[record.record_id]
+                if stored_body != body:
+                    raise RecordConflict(record.record_id, index)
+                receipts.append(Receipt(record.record_id, index, leaf_hash(body), duplicate=True))
+                continue
+            index, value = frontier.size, leaf_hash(body)
+            nodes.extend((level, i, h) for (level, i), h in frontier.append(value))
+            rows.append((index, record.record_id, record.kind, record.time, record.actor.org, body, now))
+            subjects.extend((t, i, index) for t, i in {(s.type, s.id) for s in record.subjects})
+            existing[record.record_id] = (index, body)
+            receipts.append(Receipt(record.record_id, index, value))
+        return receipts, rows, subjects, nodes
+
+    def _current_frontier(self, conn: Connection, size: int) -> Frontier:
+        """A copy of the frontier matching the stored tree of ``size`` (another process may have appended)."""
+        if self._frontier.size != size:
+            self._frontier = Frontier.from_nodes(size, self._reader(conn))
+        return self._frontier.copy()
+
+    # -- reading -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _size(conn: Connection) -> int:
+        return _Sql(conn).size()
+
+    @staticmethod
+    def _reader(conn: Connection) -> NodeReader:
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+        def read(keys: Sequence[NodeKey]) -> list[bytes]:
+            by_level: dict[int, set[int]] = {}
+            for level, index in keys:
+                by_level.setdefault(level, set()).add(index)
+            # One primary-key lookup per level, as plain SQL: row-value IN lists make SQLite scan
+            # the table, and building the expression with SQLAlchemy costs more than the query.
+            clauses, params = [], []
+            for level, indexes in by_level.items():
+                clauses.append(f"(level = {mark} AND idx IN ({', '.join([mark] * len(indexes))}))")
+                params.extend([level, *indexes])
+            sql = "SELECT level, idx, hash FROM ledger_nodes WHERE " + " OR ".join(clauses)
+            found = {(int(lv), int(i)): bytes(h) for lv, i, h in conn.exec_driver_sql(sql, tuple(params))}
+            missing = [k for k in keys if k not in found]
+            if missing:
+                raise LedgerError(f"stored tree is missing node(s) {missing[:3]}")
+            return [found[k] for k in keys]
+
+        return read
+
+    def size(self) -> int:
+        with read_transaction(self.engine) as conn:
+            return self._size(conn)
+
+    def get(self, record_id: str) -> StoredRecord:
+        return self._one(RECORDS.c.record_id == record_id, f"no record {record_id!r} in the log")
+
+    def at(self, index: int) -> StoredRecord:
+        return self._one(RECORDS.c.idx == index, f"no record at index {index}")
+
+    def _one(self, condition: Any, missing: str) -> StoredRecord:
+        query = select(RECORDS.c.idx, RECORDS.c.record_id, RECORDS.c.kind, RECORDS.c.body).where(condition)
+        with read_transaction(self.engine) as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            raise UnknownRecord(missing)
+        return StoredRecord(int(row[0]), row[1], row[2], bytes(row[3]))
+
+    def about(self, subject_type: str, subject_id: str) -> list[StoredRecord]:
+        """Every record naming the subject, in log order."""
+        query = (
+            select(RECORDS.c.idx, RECORDS.c.record_id, RECORDS.c.kind, RECORDS.c.body)
+            .join(SUBJECTS, SUBJECTS.c.idx == RECORDS.c.idx)
+            .where(SUBJECTS.c.subject_type == subject_type, SUBJECTS.c.subject_id == subject_id)
+            .order_by(RECORDS.c.idx)
+        )
+        with read_transaction(self.engine) as conn:
+            return [
+                StoredRecord(int(i), rid, kind, bytes(body)) for i, rid, kind, body in conn.execute(query)
+            ]
+
+    def iter_records(self, batch: int = 5000) -> Iterator[tuple[int, bytes]]:
+        """(index, body) of every stored record in index order, read in batches."""
+        after = -1
+        while True:
+            query = select(RECORDS.c.idx, RECORDS.c.body).where(RECORDS.c.idx > after)
+            with read_transaction(self.engine) as conn:
+                rows = conn.execute(query.order_by(RECORDS.c.idx).limit(batch)).all()
+            if not rows:
+                return
+            for idx, body in rows:
+                yield int(idx), bytes(body)
+            after = int(rows[-1][0])
+
+    def stored_nodes(self, level: int, start: int, end: int) -> dict[int, bytes]:
+        """Stored hashes of level ``level`` with index in [start, end)."""
+        query = select(NODES.c.idx, NODES.c.hash).where(
+            NODES.c.level == level, NODES.c.idx >= start, NODES.c.idx < end
+        )
+        with read_transaction(self.engine) as conn:
+            return {int(i): bytes(h) for i, h in conn.execute(query)}
+
+    # -- proofs ----------------------------------------------------------------------------------
+
+    def root(self, size: int) -> bytes:
+        if size == 0:
+            return EMPTY_ROOT
+        with read_transaction(self.engine) as conn:
+            return tree_root(self._reader(conn), size)
+
+    def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        """Requires 0 <= index < size <= the log's size."""
+        with read_transaction(self.engine) as conn:
+            return inclusion_proof(self._reader(conn), index, size)
+
+    def consistency_proof(self, size1: int, size2: int) -> list[bytes]:
+        """Requires 0 < size1 <= size2 <= the log's size."""
+        with read_transaction(self.engine) as conn:
+            return consistency_proof(self._reader(conn), size1, size2)
+
+    # -- checkpoints -----------------------------------------------------------------------------
+
+    def checkpoint(self) -> StoredCheckpoint | None:
+        """Signs and stores a checkpoint of the current tree if it grew since the last one."""
+        with write_transaction(self.engine, self._lock_name) as conn:
+            size = self._size(conn)
+            latest = conn.execute(select(func.max(CHECKPOINTS.c.tree_size))).scalar() or 0
+            if size == 0 or size == latest:
+                return self.latest_checkpoint() if latest else None
+            root = tree_root(self._reader(conn), size)
+            note = self.signer.sign(Checkpoint(self.origin, size, root))
+            created_at = dt.datetime.now(dt.UTC)
+            conn.execute(
+                CHECKPOINTS.insert().values(tree_size=size, root_hash=root, note=note, created_at=created_at)
+            )
+        return StoredCheckpoint(size, root, note, created_at, None, None, None)
+
+    def checkpoints(self, *, unanchored_only: bool = False) -> list[StoredCheckpoint]:
+        query = select(CHECKPOINTS).order_by(CHECKPOINTS.c.tree_size)
+        if unanchored_only:
+            query = query.where(CHECKPOINTS.c.anchor_block.is_(None))
+        with read_transaction(self.engine) as conn:
+            return [_checkpoint(row) for row in conn.execute(query).mappings()]
+
+    def latest_checkpoint(self) -> StoredCheckpoint | None:
+        query = select(CHECKPOINTS).order_by(CHECKPOINTS.c.tree_size.desc()).limit(1)
+        with read_transaction(self.engine) as conn:
+            row = conn.execute(query).mappings().first()
+        return None if row is None else _checkpoint(row)
+
+    def checkpoint_at_size(self, tree_size: int) -> StoredCheckpoint | None:
+        with read_transaction(self.engine) as conn:
+            row = (
+                conn.execute(select(CHECKPOINTS).where(CHECKPOINTS.c.tree_size == tree_size))
+                .mappings()
+                .first()
+            )
+        return None if row is None else _checkpoint(row)
+
+    def covering_checkpoint(self, index: int, *, anchored: bool = False) -> StoredCheckpoint | None:
+        """The latest checkpoint that includes leaf ``index`` (if ``anchored``, the latest anchored one)."""
+        query = select(CHECKPOINTS).where(CHECKPOINTS.c.tree_size > index)
+        if anchored:
+            query = query.where(CHECKPOINTS.c.anchor_block.is_not(None))
+        with read_transaction(self.engine) as conn:
+            row = conn.execute(query.order_by(CHECKPOINTS.c.tree_size.desc()).limit(1)).mappings().first()
+        return None if row is None else _checkpoint(row)
+
+    def record_anchor(self, tree_size: int, block: int | None, tx_hash: str | None = None) -> None:
+        """Notes the block (and transaction, when known) that anchored a checkpoint; None forgets it."""
+        anchored_at = None if block is None else dt.datetime.now(dt.UTC)
+        values = {"anchor_tx": tx_hash, "anchor_block": block, "anchored_at": anchored_at}
+        with write_transaction(self.engine, self._lock_name) as conn:
+            conn.execute(update(CHECKPOINTS).where(CHECKPOINTS.c.tree_size == tree_size).values(**values))
+
+
+class _Sql:
+    """The append path as plain SQL on the transaction's DBAPI cursor: per statement, SQLAlchemy's
+    execution machinery costs more than SQLite itself does."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.cursor = conn.connection.cursor()
+        self.mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+    def marks(self, count: int) -> str:
+        return ", ".join([self.mark] * count)
+
+    def size(self) -> int:
+        self.cursor.execute("SELECT MAX(idx) FROM ledger_records")
+        (largest,) = self.cursor.fetchone() or (None,)
+        return 0 if largest is None else int(largest) + 1
+
+    def existing(self, record_ids: list[str]) -> dict[str, tuple[int, bytes]]:
+        unique = list(dict.fromkeys(record_ids))
+        query = (
+            f"SELECT record_id, idx, body FROM ledger_records WHERE record_id IN ({self.marks(len(unique))})"
+        )
+        self.cursor.execute(query, tuple(unique))
+        return {rid: (int(idx), bytes(body)) for rid, idx, body in self.cursor.fetchall()}
+
+    def insert_many(self, table: str, columns: int, rows: list[tuple[Any, ...]]) -> None:
+        self.cursor.executemany(f"INSERT INTO {table} VALUES ({self.marks(columns)})", rows)
+
+
+def _checkpoint(row: Any) -> StoredCheckpoint:
+    return StoredCheckpoint(
+        tree_size=int(row["tree_size"]),
+        root_hash=bytes(row["root_hash"]),
+        note=row["note"],
+        created_at=row["created_at"],
+        anchor_tx=row["anchor_tx"],
+        anchor_block=None if row["anchor_block"] is None else int(row["anchor_block"]),
+        anchored_at=row["anchored_at"],
+    )

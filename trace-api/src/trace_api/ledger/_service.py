@@ -1,0 +1,50 @@
+"""Opening the configured ledger and running its anchorer beside the chain."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from chain import ChainClient, ChainSession
+
+from .._db import make_engine
+from .._settings import ServiceSettings
+from ._anchorer import Anchorer
+from ._checkpoint import NoteSigner, generate_signing_key, load_signing_key, save_signing_key
+from ._ledger import Ledger
+
+ANCHOR_KEY = "anchor"
+
+
+def open_ledger(settings: ServiceSettings) -> Ledger:
+    """The configured log; its checkpoint signing key is created on first use (mode 0600)."""
+    key_file = settings.ledger_key_file
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        save_signing_key(key_file, generate_signing_key())
+    signer = NoteSigner(load_signing_key(key_file), settings.ledger_origin)
+    return Ledger(make_engine(settings.resolved_database_url), settings.ledger_origin, signer)
+
+
+def make_anchorer(settings: ServiceSettings, session: ChainSession, ledger: Ledger) -> Anchorer:
+    connect: Callable[[], ChainClient] = session.client
+    return Anchorer(
+        ledger,
+        connect,
+        session.account(ANCHOR_KEY),
+        every_records=settings.anchor_every_records,
+        every_seconds=settings.anchor_every_seconds,
+    )
+
+
+def start_anchorer(anchorer: Anchorer) -> Callable[[], None]:
+    """Runs the anchorer in a background thread; returns a function that stops it and waits."""
+    stop = threading.Event()
+    thread = threading.Thread(target=anchorer.run, args=(stop,), name="suyuan-anchorer", daemon=True)
+    thread.start()
+
+    def stop_anchorer() -> None:
+        stop.set()
+        thread.join()
+
+    return stop_anchorer
