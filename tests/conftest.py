@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,3 +141,17 @@ def make_record(i: int, *, tag: str = "r", payload: dict[str, object] | None = N
             "payload": payload if payload is not None else {"n": i},
         }
     )
+
+
+def wait_for_state_dump(node: LocalNode, block: int, timeout_s: float = 15.0) -> None:
+    """Waits until anvil's periodic dump holds ``block`` (it dumps every few seconds)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            state = json.loads(node.state_file.read_text())
+            if int(state["block"]["number"], 16) >= block:
+                return
+        except (OSError, ValueError, KeyError):
+            pass
+        time.sleep(0.1)  # polling the file anvil writes, bounded by the deadline
+    raise AssertionError(f"anvil did not dump block {block} within {timeout_s} s")

@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import time
 from pathlib import Path
 
 import pytest
 from eth_account import Account
 
 from chain import EVM_VERSION, ChainClient, LocalNode, NodeError, Role, connect, deploy_contracts, id_hash
-
-
-def _wait_for_state_dump(node: LocalNode, block: int, timeout_s: float = 15.0) -> None:
-    """Waits until anvil's periodic dump holds ``block`` (it dumps every few seconds)."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            state = json.loads(node.state_file.read_text())
-            if int(state["block"]["number"], 16) >= block:
-                return
-        except (OSError, ValueError, KeyError):
-            pass
-        time.sleep(0.1)  # polling the file anvil writes, bounded by the deadline
-    raise AssertionError(f"anvil did not dump block {block} within {timeout_s} s")
+from tests.conftest import wait_for_state_dump
 
 
 def _seeded_chain(node: LocalNode) -> tuple[ChainClient, bytes]:
@@ -69,7 +54,7 @@ def test_state_survives_sigkill_after_periodic_dump(tmp_path: Path) -> None:
     node = LocalNode(tmp_path, chain_id=31337)
     node.start()
     client, batch = _seeded_chain(node)
-    _wait_for_state_dump(node, client.w3.eth.block_number)
+    wait_for_state_dump(node, client.w3.eth.block_number)
     node.kill()
 
     node.start()

@@ -156,7 +156,15 @@ class ContractClient:
 
         A revert, at estimation or once mined, raises the decoded custom error.
         """
-        return self.wait(self.submit(sender, fn))
+        tx_hash = self.submit(sender, fn)
+        try:
+            return self.wait(tx_hash)
+        except TransactionFailed:
+            # Not mined in time: the node may have dropped it (a restart, a nonce gap). Ask the
+            # node for the sender's nonce again rather than building on a transaction it lost.
+            with self._nonces.lock(sender.address):
+                self._nonces.resync(sender.address)
+            raise
 
     def submit(self, sender: LocalAccount, fn: ContractFunction) -> str:
         """Estimates, signs and sends ``fn`` without waiting; returns the transaction hash."""

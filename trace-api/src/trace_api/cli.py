@@ -117,14 +117,13 @@ def ledger_status(as_json: Annotated[bool, typer.Option("--json", help="Print JS
         size = ledger.size()
         latest = ledger.latest_checkpoint()
         pending = ledger.checkpoints(unanchored_only=True)
-        anchored = ledger.covering_checkpoint(size - 1, anchored=True) if size else None
         info = {
             "origin": ledger.origin,
             "verifier_key": ledger.signer.verifier_key(),
             "size": size,
             "root": ledger.root(size).hex(),
             "latest_checkpoint": latest.tree_size if latest else None,
-            "latest_anchored": _anchored_size(ledger, size, anchored),
+            "latest_anchored": ledger.latest_anchored_size(),
             "pending_checkpoints": [cp.tree_size for cp in pending],
         }
     if as_json:
@@ -132,13 +131,6 @@ def ledger_status(as_json: Annotated[bool, typer.Option("--json", help="Print JS
         return
     for key, value in info.items():
         out.print(f"{key:<20} {value}")
-
-
-def _anchored_size(ledger: Any, size: int, covering: Any) -> int | None:
-    if covering is not None:
-        return int(covering.tree_size)
-    anchored = [cp.tree_size for cp in ledger.checkpoints() if cp.anchor_block is not None]
-    return max(anchored) if anchored else None
 
 
 @ledger_app.command("checkpoint")

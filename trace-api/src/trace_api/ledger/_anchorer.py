@@ -135,6 +135,10 @@ class Anchorer:
 
     def step(self) -> int:
         """Makes a checkpoint when due and anchors every pending one; returns how many it anchored."""
+        if self._chain_regressed():
+            log.warning("the chain holds fewer checkpoints than were anchored: reconciling")
+            self._client = None  # its nonces may be ahead of a chain that went back
+            self.reconcile()
         if self.due():
             self.ledger.checkpoint()
         anchored = 0
@@ -142,6 +146,14 @@ class Anchorer:
             self._anchor(checkpoint)
             anchored += 1
         return anchored
+
+    def _chain_regressed(self) -> bool:
+        """Whether the chain lost anchors this process recorded (a node restarted from an older state)."""
+        anchored = self.ledger.latest_anchored_size()
+        if anchored is None:
+            return False
+        latest = self.client.latest_checkpoint(self.log_id)
+        return latest is None or latest.tree_size < anchored
 
     def _anchor(self, checkpoint: StoredCheckpoint) -> None:
         try:

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, func, select, update
 
 from .._db import read_transaction, write_transaction
 from ._checkpoint import Checkpoint, NoteSigner, NoteVerifier
-from ._errors import LedgerError, RecordConflict, UnknownRecord
+from ._errors import LedgerError, ProofError, RecordConflict, UnknownRecord
 from ._merkle import (
     EMPTY_ROOT,
     Frontier,
@@ -77,8 +77,9 @@ class Ledger:
         self._initialise()
 
     def _initialise(self) -> None:
-        META.metadata.create_all(self.engine, tables=LEDGER_TABLES)
+        # Under the writer lock: processes opening a fresh database at once must not race to create it.
         with write_transaction(self.engine, self._lock_name) as conn:
+            META.metadata.create_all(conn, tables=LEDGER_TABLES)
             stored: dict[str, str] = {k: v for k, v in conn.execute(select(META.c.key, META.c.value))}
             expected = {"origin": self.origin, "verifier_key": self.signer.verifier_key()}
             for key, value in expected.items():
@@ -94,6 +95,8 @@ class Ledger:
 
     def append_many(self, records: Sequence[Record]) -> list[Receipt]:
         """Appends records atomically, in order. A conflict rolls the whole call back."""
+        if not records:
+            return []
         bodies = [r.canonical_bytes() for r in records]
         with write_transaction(self.engine, self._lock_name) as conn:
             sql = _Sql(conn)
@@ -221,20 +224,28 @@ class Ledger:
     # -- proofs ----------------------------------------------------------------------------------
 
     def root(self, size: int) -> bytes:
+        """Requires 0 <= size <= the log's size."""
         if size == 0:
             return EMPTY_ROOT
         with read_transaction(self.engine) as conn:
-            return tree_root(self._reader(conn), size)
+            return tree_root(self._within(conn, size), size)
 
     def inclusion_proof(self, index: int, size: int) -> list[bytes]:
         """Requires 0 <= index < size <= the log's size."""
         with read_transaction(self.engine) as conn:
-            return inclusion_proof(self._reader(conn), index, size)
+            return inclusion_proof(self._within(conn, size), index, size)
 
     def consistency_proof(self, size1: int, size2: int) -> list[bytes]:
         """Requires 0 < size1 <= size2 <= the log's size."""
         with read_transaction(self.engine) as conn:
-            return consistency_proof(self._reader(conn), size1, size2)
+            return consistency_proof(self._within(conn, size2), size1, size2)
+
+    def _within(self, conn: Connection, size: int) -> NodeReader:
+        """The node reader, once ``size`` is known not to exceed the stored tree."""
+        stored = self._size(conn)
+        if size > stored:
+            raise ProofError(f"the log holds {stored} records, not {size}")
+        return self._reader(conn)
 
     # -- checkpoints -----------------------------------------------------------------------------
 
@@ -265,6 +276,13 @@ class Ledger:
         with read_transaction(self.engine) as conn:
             row = conn.execute(query).mappings().first()
         return None if row is None else _checkpoint(row)
+
+    def latest_anchored_size(self) -> int | None:
+        """The largest tree size noted as anchored on chain, if any."""
+        query = select(func.max(CHECKPOINTS.c.tree_size)).where(CHECKPOINTS.c.anchor_block.is_not(None))
+        with read_transaction(self.engine) as conn:
+            size = conn.execute(query).scalar()
+        return None if size is None else int(size)
 
     def checkpoint_at_size(self, tree_size: int) -> StoredCheckpoint | None:
         with read_transaction(self.engine) as conn:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
 
 import rfc8785
@@ -17,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ._errors import InvalidRecord
 
 KIND_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-zA-Z][a-zA-Z0-9_]*)*$"
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
 
 class Actor(BaseModel):
@@ -40,7 +42,9 @@ class Subject(BaseModel):
 class Record(BaseModel):
     """The envelope of one fact. ``record_id`` is also the idempotency key."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN and infinities stay floats when dumped, so that canonicalisation rejects them
+    # instead of pydantic quietly turning them into null.
+    model_config = ConfigDict(extra="forbid", frozen=True, ser_json_inf_nan="constants")
 
     kind: str = Field(pattern=KIND_PATTERN, max_length=64)
     record_id: str = Field(min_length=1, max_length=256)
@@ -52,12 +56,12 @@ class Record(BaseModel):
     @field_validator("time")
     @classmethod
     def _rfc3339(cls, value: str) -> str:
+        if not RFC3339.match(value):
+            raise ValueError("must be an RFC 3339 timestamp with offset, e.g. 2026-01-02T03:04:05.678Z")
         try:
-            parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError as exc:
-            raise ValueError("must be an RFC 3339 timestamp") from exc
-        if parsed.tzinfo is None:
-            raise ValueError("must carry a UTC offset (e.g. 'Z')")
+            raise ValueError(f"is not a valid date and time: {exc}") from exc
         return value
 
     def canonical_bytes(self) -> bytes:

@@ -1,0 +1,157 @@
+"""Record envelopes: validation that names the bad field, and RFC 8785 canonical bytes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+from typing import Any
+
+import pytest
+import rfc8785
+
+from tests.conftest import make_record
+from trace_api.ledger import InvalidRecord, Record, parse_record, record_from_bytes, utc_now
+
+
+def envelope(**changes: Any) -> dict[str, Any]:
+    """A valid envelope as a client would send it, with ``changes`` applied (None removes a key)."""
+    data: dict[str, Any] = {
+        "kind": "scan.receive",
+        "record_id": "rec-1",
+        "time": "2026-11-27T08:00:00.000Z",
+        "actor": {"org": "org-1", "key_id": "key-1"},
+        "subjects": [{"type": "batch", "id": "b1"}],
+        "payload": {},
+    }
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_canonical_bytes_is_rfc8785_of_the_json_envelope() -> None:
+    record = make_record(7, payload={"z": [3, 2.5, None], "a": {"y": True, "x": "x"}})
+
+    assert record.canonical_bytes() == rfc8785.dumps(record.model_dump(mode="json"))
+
+
+def test_canonical_bytes_sorts_keys_without_whitespace() -> None:
+    record = parse_record(envelope(payload={"weight_kg": 12.50, "count": 3, "Batch": "L-1"}))
+
+    assert record.canonical_bytes() == (
+        b'{"actor":{"key_id":"key-1","org":"org-1"},"kind":"scan.receive",'
+        b'"payload":{"Batch":"L-1","count":3,"weight_kg":12.5},"record_id":"rec-1",'
+        b'"subjects":[{"id":"b1","type":"batch"}],"time":"2026-11-27T08:00:00.000Z"}'
+    )
+
+
+def test_canonical_bytes_keeps_chinese_text_as_utf8() -> None:
+    record = parse_record(envelope(payload={"product": "西湖龙井茶", "产地": "杭州"}))
+
+    body = record.canonical_bytes()
+
+    assert "西湖龙井茶".encode() in body
+    assert "产地".encode() in body
+    assert b"\\u" not in body
+    assert json.loads(body)["payload"] == {"product": "西湖龙井茶", "产地": "杭州"}
+
+
+def test_canonical_bytes_is_independent_of_key_order() -> None:
+    one = parse_record(envelope(payload={"a": 1, "b": {"d": 2, "c": 3}}))
+    other = parse_record(dict(reversed(envelope(payload={"b": {"c": 3, "d": 2}, "a": 1}).items())))
+
+    assert one.canonical_bytes() == other.canonical_bytes()
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        pytest.param(envelope(actor=None), "actor", id="missing-actor"),
+        pytest.param(envelope(actor={"org": "org-1"}), "actor.key_id", id="actor-without-key"),
+        pytest.param(envelope(time="2026-11-27T08:00:00"), "time", id="time-without-offset"),
+        pytest.param(envelope(time="yesterday"), "time", id="time-not-a-timestamp"),
+        pytest.param(envelope(kind="Scan.Receive"), "kind", id="kind-uppercase"),
+        pytest.param(envelope(kind="scan..receive"), "kind", id="kind-empty-segment"),
+        pytest.param(envelope(colour="red"), "colour", id="unknown-field"),
+        pytest.param(envelope(record_id=""), "record_id", id="empty-record-id"),
+        pytest.param(
+            envelope(subjects=[{"type": "batch", "id": "b1"}, {"type": "Batch", "id": "b2"}]),
+            "subjects.1.type",
+            id="subject-type-uppercase",
+        ),
+        pytest.param(
+            envelope(subjects=[{"type": "batch", "id": ""}]), "subjects.0.id", id="subject-empty-id"
+        ),
+        pytest.param(envelope(payload=[1, 2]), "payload", id="payload-not-an-object"),
+    ],
+)
+def test_parse_record_names_the_bad_field(data: dict[str, Any], field: str) -> None:
+    with pytest.raises(InvalidRecord) as caught:
+        parse_record(data)
+
+    assert caught.value.field == field
+    assert str(caught.value).startswith(f"{field}: ")
+
+
+@pytest.mark.parametrize("value", [2**53 + 1, -(2**53) - 1, 10**30], ids=["2^53+1", "-2^53-1", "1e30-int"])
+def test_canonical_bytes_rejects_integers_beyond_json_precision(value: int) -> None:
+    record = make_record(1, payload={"count": value})
+
+    with pytest.raises(InvalidRecord) as caught:
+        record.canonical_bytes()
+
+    assert caught.value.field == "payload"
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf], ids=["nan", "inf", "-inf"])
+def test_canonical_bytes_rejects_non_finite_numbers(value: float) -> None:
+    record = make_record(1, payload={"temperature_c": value})
+
+    with pytest.raises(InvalidRecord) as caught:
+        record.canonical_bytes()
+
+    assert caught.value.field == "payload"
+
+
+def test_record_from_bytes_round_trips_the_canonical_bytes() -> None:
+    record = parse_record(envelope(payload={"品名": "五常大米", "lot": ["A", 1, 0.25, None, False]}))
+
+    again = record_from_bytes(record.canonical_bytes())
+
+    assert again == record
+    assert again.canonical_bytes() == record.canonical_bytes()
+
+
+def test_record_from_bytes_rejects_an_invalid_envelope() -> None:
+    body = json.dumps(envelope(actor=None)).encode()
+
+    with pytest.raises(InvalidRecord) as caught:
+        record_from_bytes(body)
+
+    assert caught.value.field == "actor"
+
+
+def test_record_is_immutable() -> None:
+    record = make_record(1)
+
+    with pytest.raises(ValueError, match="frozen"):
+        record.record_id = "other"  # type: ignore[misc]
+
+
+def test_utc_now_is_rfc3339_utc_with_milliseconds() -> None:
+    before = dt.datetime.now(dt.UTC)
+    value = utc_now()
+    after = dt.datetime.now(dt.UTC)
+
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z", value)
+    parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    assert before - dt.timedelta(milliseconds=1) <= parsed <= after
+    assert parse_record(envelope(time=value)).time == value
+
+
+def test_record_defaults_to_no_subjects_and_empty_payload() -> None:
+    record = Record.model_validate(envelope(subjects=None, payload=None))
+
+    assert (record.subjects, record.payload) == ([], {})
+    assert b'"payload":{}' in record.canonical_bytes()
+    assert b'"subjects":[]' in record.canonical_bytes()
