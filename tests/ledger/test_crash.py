@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -46,18 +46,6 @@ def _assert_consistent(ledger: Ledger, client: ChainClient, acknowledged: set[st
     assert report.records == ledger.size()
     local = [(cp.tree_size, cp.root_hash) for cp in ledger.checkpoints()]
     assert _on_chain(client, ledger) == local  # every checkpoint anchored once, in order, same roots
-
-
-@pytest.fixture
-def embedded(tmp_path: Path, cli_env: dict[str, str]) -> Iterator[tuple[dict[str, str], LocalNode]]:
-    """A data directory with a running local node and deployed contracts, as `make up` leaves it."""
-    data_dir = Path(cli_env["SUYUAN_DATA_DIR"])
-    node = LocalNode(data_dir / "chain", chain_id=31337)
-    node.start()
-    subprocess.run([sys.executable, "-m", "chain.cli", "chain", "deploy"], env=cli_env, check=True,
-                   capture_output=True, timeout=120)  # fmt: skip
-    yield cli_env, node
-    node.stop()
 
 
 def _start_appender(

@@ -96,17 +96,10 @@ def ledger_append(
             fail(f"record {number}: {exc}")
     with ledger_errors():
         receipts = open_ledger(settings()).append_many(records)
-    for receipt in receipts:
-        out.print_json(
-            json.dumps(
-                {
-                    "record_id": receipt.record_id,
-                    "index": receipt.index,
-                    "leaf_hash": receipt.leaf_hash.hex(),
-                    "duplicate": receipt.duplicate,
-                }
-            )
-        )
+    for receipt in receipts:  # one JSON object per line
+        line = {"record_id": receipt.record_id, "index": receipt.index,
+                "leaf_hash": receipt.leaf_hash.hex(), "duplicate": receipt.duplicate}  # fmt: skip
+        print(json.dumps(line))
 
 
 @ledger_app.command("status")
@@ -238,6 +231,8 @@ def audit(
                 report = audit_log(ledger, client, advance)
     except VerificationError as exc:
         where = f" (leaf {exc.index})" if exc.index is not None else ""
+        if exc.span is not None:
+            where = f" (leaves {exc.span[0]}–{exc.span[1] - 1})"
         fail(f"audit failed at step '{exc.step}'{where}: {exc.detail}")
     except (LedgerError, ChainError) as exc:
         fail(str(exc))

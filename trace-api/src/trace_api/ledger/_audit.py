@@ -8,6 +8,7 @@ reordered, and the checkpoint when a checkpoint was swapped or forged.
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -43,7 +44,7 @@ def audit_log(ledger: Ledger, client: ChainClient | None, progress: Progress = _
         _check_signature(ledger, checkpoint)
     anchors = _anchors(ledger, client)
     sizes = sorted(set(local) | set(anchors))
-    frontier = _replay(ledger, local, anchors, sizes, report, progress)
+    frontier = _replay(ledger, local, anchors, sizes, progress)
     report.records = frontier.size
     report.root = frontier.root()
     if sizes and sizes[-1] > frontier.size:
@@ -89,7 +90,6 @@ def _replay(
     local: dict[int, StoredCheckpoint],
     anchors: dict[int, AnchoredCheckpoint],
     sizes: list[int],
-    report: AuditReport,
     progress: Progress,
 ) -> Frontier:
     frontier = Frontier()
@@ -97,24 +97,64 @@ def _replay(
     pending_sizes = iter(sizes)
     next_size = next(pending_sizes, None)
     last_good = 0
-    created: list[tuple[NodeKey, bytes]] = []
+    batch = _Pending(ledger)
     for index, body in ledger.iter_records(BATCH):
+        if index < frontier.size:
+            raise VerificationError("records", f"a record is stored at index {index}, outside the log")
         if index != frontier.size:
             raise VerificationError("records", f"leaf {frontier.size} is missing", frontier.size)
-        created.extend(frontier.append(leaf_hash(body)))
+        batch.add(index, body, frontier.append(leaf_hash(body)))
         if frontier.size % BATCH == 0:
-            _compare_nodes(ledger, created)
-            created = []
+            batch.flush()
             progress("audit", frontier.size, total)
         while next_size is not None and next_size == frontier.size:
-            _compare_nodes(ledger, created)  # a precise leaf index beats a checkpoint range
-            created = []
+            batch.flush()  # a precise leaf index beats a checkpoint range
             _compare_root(frontier, local.get(next_size), anchors.get(next_size), last_good)
             last_good = next_size
             next_size = next(pending_sizes, None)
-    _compare_nodes(ledger, created)
+    batch.flush()
     progress("audit", frontier.size, total)
     return frontier
+
+
+class _Pending:
+    """What a run of replayed records implies about the stored tree and subject index."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.created: list[tuple[NodeKey, bytes]] = []
+        self.subjects: dict[int, set[tuple[str, str]]] = {}
+
+    def add(self, index: int, body: bytes, created: list[tuple[NodeKey, bytes]]) -> None:
+        self.created.extend(created)
+        self.subjects[index] = _subjects_of(body)
+
+    def flush(self) -> None:
+        _compare_nodes(self.ledger, self.created)
+        _compare_subjects(self.ledger, self.subjects)
+        self.created, self.subjects = [], {}
+
+
+def _subjects_of(body: bytes) -> set[tuple[str, str]]:
+    try:
+        subjects = json.loads(body).get("subjects", [])
+        return {(str(s["type"]), str(s["id"])) for s in subjects}
+    except (ValueError, AttributeError, TypeError, KeyError):
+        return set()  # unreadable bytes: the leaf comparison names this record
+
+
+def _compare_subjects(ledger: Ledger, expected: dict[int, set[tuple[str, str]]]) -> None:
+    """The subject index (what provenance lookups read) against the subjects the records name."""
+    if not expected:
+        return
+    stored = ledger.stored_subjects(min(expected), max(expected) + 1)
+    for index in sorted(set(expected) | set(stored)):
+        if stored.get(index, set()) != expected.get(index, set()):
+            raise VerificationError(
+                "subjects",
+                f"leaf {index}: the subject index differs from the subjects the record names",
+                index,
+            )
 
 
 def _compare_nodes(ledger: Ledger, created: list[tuple[NodeKey, bytes]]) -> None:
@@ -142,14 +182,17 @@ def _compare_root(
     frontier: Frontier, local: StoredCheckpoint | None, anchor: AnchoredCheckpoint | None, last_good: int
 ) -> None:
     root = frontier.root()
-    span = f"the first bad leaf lies in [{last_good}, {frontier.size})"
+    span = (last_good, frontier.size)
+    where = f"the first bad leaf lies in [{last_good}, {frontier.size})"
     if local is not None and local.root_hash != root:
         raise VerificationError(
-            "checkpoint", f"records do not hash to the signed root of size {frontier.size}; {span}", last_good
+            "checkpoint",
+            f"records do not hash to the signed root of size {frontier.size}; {where}",
+            span=span,
         )
     if anchor is not None and anchor.root_hash != root:
         raise VerificationError(
-            "anchor", f"records do not hash to the on-chain root of size {frontier.size}; {span}", last_good
+            "anchor", f"records do not hash to the on-chain root of size {frontier.size}; {where}", span=span
         )
 
 

@@ -40,12 +40,19 @@ class UnknownRecord(LedgerError):
 
 
 class VerificationError(LedgerError):
-    """Verifying a record or the whole log failed at ``step``."""
+    """Verifying a record or the whole log failed at ``step``.
 
-    def __init__(self, step: str, detail: str, index: int | None = None) -> None:
+    ``index`` names the bad leaf when it is known; ``span`` the leaf range [start, end) that holds
+    it when only a signed or anchored root could tell that something changed.
+    """
+
+    def __init__(
+        self, step: str, detail: str, index: int | None = None, span: tuple[int, int] | None = None
+    ) -> None:
         self.step = step
         self.detail = detail
         self.index = index
+        self.span = span
         super().__init__(f"{step}: {detail}")
 
 

@@ -161,7 +161,7 @@ class Ledger:
                 clauses.append(f"(level = {mark} AND idx IN ({', '.join([mark] * len(indexes))}))")
                 params.extend([level, *indexes])
             sql = "SELECT level, idx, hash FROM ledger_nodes WHERE " + " OR ".join(clauses)
-            found = {(int(lv), int(i)): bytes(h) for lv, i, h in conn.exec_driver_sql(sql, tuple(params))}
+            found = {(int(lv), int(i)): _blob(h) for lv, i, h in conn.exec_driver_sql(sql, tuple(params))}
             missing = [k for k in keys if k not in found]
             if missing:
                 raise LedgerError(f"stored tree is missing node(s) {missing[:3]}")
@@ -185,7 +185,7 @@ class Ledger:
             row = conn.execute(query).first()
         if row is None:
             raise UnknownRecord(missing)
-        return StoredRecord(int(row[0]), row[1], row[2], bytes(row[3]))
+        return StoredRecord(int(row[0]), row[1], row[2], _blob(row[3]))
 
     def about(self, subject_type: str, subject_id: str) -> list[StoredRecord]:
         """Every record naming the subject, in log order."""
@@ -197,20 +197,22 @@ class Ledger:
         )
         with read_transaction(self.engine) as conn:
             return [
-                StoredRecord(int(i), rid, kind, bytes(body)) for i, rid, kind, body in conn.execute(query)
+                StoredRecord(int(i), rid, kind, _blob(body)) for i, rid, kind, body in conn.execute(query)
             ]
 
     def iter_records(self, batch: int = 5000) -> Iterator[tuple[int, bytes]]:
         """(index, body) of every stored record in index order, read in batches."""
-        after = -1
+        after: int | None = None  # no lower bound: a row at a negative index must be seen too
         while True:
-            query = select(RECORDS.c.idx, RECORDS.c.body).where(RECORDS.c.idx > after)
+            query = select(RECORDS.c.idx, RECORDS.c.body)
+            if after is not None:
+                query = query.where(RECORDS.c.idx > after)
             with read_transaction(self.engine) as conn:
                 rows = conn.execute(query.order_by(RECORDS.c.idx).limit(batch)).all()
             if not rows:
                 return
             for idx, body in rows:
-                yield int(idx), bytes(body)
+                yield int(idx), _blob(body)
             after = int(rows[-1][0])
 
     def stored_nodes(self, level: int, start: int, end: int) -> dict[int, bytes]:
@@ -219,7 +221,18 @@ class Ledger:
             NODES.c.level == level, NODES.c.idx >= start, NODES.c.idx < end
         )
         with read_transaction(self.engine) as conn:
-            return {int(i): bytes(h) for i, h in conn.execute(query)}
+            return {int(i): _blob(h) for i, h in conn.execute(query)}
+
+    def stored_subjects(self, start: int, end: int) -> dict[int, set[tuple[str, str]]]:
+        """The subject index rows of leaves in [start, end), by leaf."""
+        query = select(SUBJECTS.c.idx, SUBJECTS.c.subject_type, SUBJECTS.c.subject_id).where(
+            SUBJECTS.c.idx >= start, SUBJECTS.c.idx < end
+        )
+        found: dict[int, set[tuple[str, str]]] = {}
+        with read_transaction(self.engine) as conn:
+            for idx, subject_type, subject_id in conn.execute(query):
+                found.setdefault(int(idx), set()).add((subject_type, subject_id))
+        return found
 
     # -- proofs ----------------------------------------------------------------------------------
 
@@ -332,10 +345,15 @@ class _Sql:
             f"SELECT record_id, idx, body FROM ledger_records WHERE record_id IN ({self.marks(len(unique))})"
         )
         self.cursor.execute(query, tuple(unique))
-        return {rid: (int(idx), bytes(body)) for rid, idx, body in self.cursor.fetchall()}
+        return {rid: (int(idx), _blob(body)) for rid, idx, body in self.cursor.fetchall()}
 
     def insert_many(self, table: str, columns: int, rows: list[tuple[Any, ...]]) -> None:
         self.cursor.executemany(f"INSERT INTO {table} VALUES ({self.marks(columns)})", rows)
+
+
+def _blob(value: Any) -> bytes:
+    """A stored byte column; text there (only a hand edit puts it there) is taken as its UTF-8."""
+    return value.encode() if isinstance(value, str) else bytes(value)
 
 
 def _checkpoint(row: Any) -> StoredCheckpoint:

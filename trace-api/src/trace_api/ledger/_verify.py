@@ -82,9 +82,14 @@ def verify_bundle(bundle: dict[str, Any], verifier_key: str, client: ChainClient
     try:
         body, index, proof_hashes = _unb64(bundle["body"]), int(bundle["index"]), bundle["inclusion_proof"]
         note = bundle["checkpoint"]
+        claimed_leaf = _unb64(bundle["leaf_hash"]) if "leaf_hash" in bundle else None
+        if not isinstance(bundle["index"], int) or isinstance(bundle["index"], bool):
+            raise TypeError(f"index is a {type(bundle['index']).__name__}, not an integer")
+        if note is not None and not isinstance(note, str):
+            raise TypeError(f"checkpoint is a {type(note).__name__}, not a signed note")
     except (KeyError, TypeError, ValueError) as exc:
         raise VerificationError("bundle", f"malformed proof bundle: {exc}") from exc
-    steps = [_check_bytes(body, bundle)]
+    steps = [_check_bytes(body, claimed_leaf, bundle.get("record_id"))]
     if note is None:
         raise VerificationError("checkpoint", "no checkpoint covers this record yet; try again shortly")
     try:
@@ -109,15 +114,19 @@ def verify_bundle(bundle: dict[str, Any], verifier_key: str, client: ChainClient
     return verified
 
 
-def _check_bytes(body: bytes, bundle: dict[str, Any]) -> str:
+def _check_bytes(body: bytes, claimed_leaf: bytes | None, record_id: object) -> str:
     try:
-        canonical = bytes(rfc8785.dumps(json.loads(body)))
+        parsed = json.loads(body)
+        canonical = bytes(rfc8785.dumps(parsed))
     except (ValueError, rfc8785.CanonicalizationError) as exc:
         raise VerificationError("bytes", f"record bytes are not JSON: {exc}") from exc
     if canonical != body:
         raise VerificationError("bytes", "record bytes are not RFC 8785 canonical JSON")
-    if "leaf_hash" in bundle and _unb64(bundle["leaf_hash"]) != leaf_hash(body):
+    if claimed_leaf is not None and claimed_leaf != leaf_hash(body):
         raise VerificationError("bytes", "leaf hash does not match the record bytes")
+    actual_id = parsed.get("record_id") if isinstance(parsed, dict) else None
+    if record_id is not None and record_id != actual_id:
+        raise VerificationError("bytes", f"bundle names record {record_id!r}, the bytes {actual_id!r}")
     return "record bytes are canonical (RFC 8785) and match the leaf hash"
 
 
