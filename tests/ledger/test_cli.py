@@ -112,3 +112,28 @@ def test_append_rejects_bad_input_with_one_line(embedded: tuple[dict[str, str], 
     conflict = _run(env, "ledger", "append", "-", stdin=json.dumps({**_record(1), "payload": {"x": 1}}))
     assert conflict.returncode == 1
     assert "record 'cli-1' exists at index 0 with different content" in conflict.stderr
+
+
+def test_up_anchors_a_new_record_within_ten_seconds(cli_env: dict[str, str]) -> None:
+    import signal
+    import time
+
+    up = subprocess.Popen(
+        [*SUYUAN, "up"], env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        assert up.stdout is not None
+        lines = []
+        while not any("Ctrl-C stops" in line for line in lines):
+            line = up.stdout.readline()
+            assert line, "suyuan up exited early: " + "".join(lines)
+            lines.append(line)
+        assert any("anchorer: log 'suyuan.local/evidence'" in line for line in lines)
+        _append(cli_env, _record(0))
+        appended = time.monotonic()
+        while json.loads(_run(cli_env, "ledger", "status", "--json").stdout)["latest_anchored"] != 1:
+            assert time.monotonic() - appended < 10, "record not anchored within 10 s"
+        assert _run(cli_env, "verify", "cli-0").returncode == 0
+    finally:
+        up.send_signal(signal.SIGINT)
+        assert up.wait(timeout=30) == 0

@@ -211,6 +211,8 @@ def print_status(session: ChainSession, as_json: bool) -> None:
     for name, address in info["deployment"]["contracts"].items():
         out.print(f"{name:<15} {address}")
     table = Table("account", "address", "roles", "organisation id")
+    for column in table.columns:
+        column.overflow = "fold"  # addresses and ids are useless when cut short
     for account in info["accounts"]:
         table.add_row(
             account["name"], account["address"], ", ".join(account["roles"]) or "-", account["org_id"] or "-"
@@ -250,4 +252,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # Run the imported module, not this __main__ copy, so that plugins and commands share state.
+    from chain import cli
+
+    cli.main()

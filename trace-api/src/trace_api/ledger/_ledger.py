@@ -348,7 +348,11 @@ class _Sql:
         return {rid: (int(idx), _blob(body)) for rid, idx, body in self.cursor.fetchall()}
 
     def insert_many(self, table: str, columns: int, rows: list[tuple[Any, ...]]) -> None:
-        self.cursor.executemany(f"INSERT INTO {table} VALUES ({self.marks(columns)})", rows)
+        statement = f"INSERT INTO {table} VALUES ({self.marks(columns)})"
+        if len(rows) == 1:  # the common single append: execute is cheaper than executemany
+            self.cursor.execute(statement, rows[0])
+        else:
+            self.cursor.executemany(statement, rows)
 
 
 def _blob(value: Any) -> bytes:
