@@ -137,3 +137,28 @@ def test_up_anchors_a_new_record_within_ten_seconds(cli_env: dict[str, str]) -> 
     finally:
         up.send_signal(signal.SIGINT)
         assert up.wait(timeout=30) == 0
+
+
+def test_consistency_proof_between_two_checkpoints_verifies(
+    embedded: tuple[dict[str, str], LocalNode],
+) -> None:
+    import base64
+
+    from trace_api.ledger import verify_consistency
+
+    env, _ = embedded
+    _append(env, *(_record(i) for i in range(3)))
+    _run(env, "ledger", "checkpoint")
+    _append(env, *(_record(i) for i in range(3, 8)))
+
+    result = _run(env, "ledger", "consistency", "3", "8")
+    bad = _run(env, "ledger", "consistency", "3", "9")
+
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    decode = base64.b64decode
+    verify_consistency(
+        3, 8, [decode(h) for h in answer["proof"]], decode(answer["root1"]), decode(answer["root2"])
+    )
+    assert bad.returncode == 1
+    assert "the log holds 8 records, not 9" in bad.stderr

@@ -5,6 +5,7 @@ Registered into the root command line through the ``suyuan.cli`` entry point.
 
 from __future__ import annotations
 
+import base64
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -163,6 +164,21 @@ def ledger_proof(record_id: Annotated[str, typer.Argument(help="The record's id"
     with ledger_errors():
         bundle = proof_bundle(open_ledger(settings()), record_id)
     print(json.dumps(bundle, indent=2))
+
+
+@ledger_app.command("consistency")
+def ledger_consistency(
+    size1: Annotated[int, typer.Argument(help="The earlier tree size (a checkpoint's)")],
+    size2: Annotated[int, typer.Argument(help="The later tree size")],
+) -> None:
+    """Print an RFC 9162 consistency proof between two tree sizes, with both roots, as JSON."""
+    with ledger_errors():
+        ledger = open_ledger(settings())
+        proof = ledger.consistency_proof(size1, size2)
+        roots = [ledger.root(size1), ledger.root(size2)]
+    b64 = [base64.b64encode(h).decode() for h in (*roots, *proof)]
+    answer = {"origin": ledger.origin, "size1": size1, "size2": size2, "root1": b64[0], "root2": b64[1]}
+    print(json.dumps({**answer, "proof": b64[2:]}, indent=2))
 
 
 def verify(
