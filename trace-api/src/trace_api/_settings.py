@@ -28,6 +28,21 @@ class ServiceSettings(Settings):
         default=5.0, gt=0, description="...or this long after the last checkpoint"
     )
 
+    api_host: str = Field(default="127.0.0.1", description="Address the trace API listens on")
+    api_port: int = Field(default=8000, ge=0, le=65535)
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        pattern=r"^https?://[^/\s]+$",
+        description="Base of every item code's GS1 Digital Link URI (the resolver consumers reach)",
+    )
+    mqtt_url: str | None = Field(
+        default=None, description="mqtt://host:port for recall notifications; unset: none"
+    )
+
+    @property
+    def documents_dir(self) -> Path:
+        return self.data_dir / "documents"
+
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or sqlite_url(self.data_dir / "suyuan.db")

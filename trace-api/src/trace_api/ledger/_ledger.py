@@ -90,24 +90,45 @@ class Ledger:
 
     # -- appending -----------------------------------------------------------------------------
 
-    def append(self, record: Record) -> Receipt:
-        return self.append_many([record])[0]
+    @property
+    def lock_name(self) -> str:
+        """The writer lock of this log; a caller's write transaction holding it may append (see ``conn``)."""
+        return self._lock_name
 
-    def append_many(self, records: Sequence[Record]) -> list[Receipt]:
-        """Appends records atomically, in order. A conflict rolls the whole call back."""
+    def append(self, record: Record, conn: Connection | None = None) -> Receipt:
+        return self.append_many([record], conn)[0]
+
+    def append_many(self, records: Sequence[Record], conn: Connection | None = None) -> list[Receipt]:
+        """Appends records atomically, in order. A conflict rolls the whole call back.
+
+        With ``conn`` the records join the caller's write transaction (opened with
+        :func:`trace_api._db.write_transaction` and :attr:`lock_name`): they commit or roll back
+        with the caller's own writes.
+        """
         if not records:
             return []
         bodies = [r.canonical_bytes() for r in records]
-        with write_transaction(self.engine, self._lock_name) as conn:
+        if conn is not None:
             sql = _Sql(conn)
-            frontier = self._current_frontier(conn, sql.size())
-            receipts, rows, subjects, nodes = self._plan(sql, records, bodies, frontier)
-            if rows:
-                sql.insert_many("ledger_records", 7, rows)
-                sql.insert_many("ledger_nodes", 3, nodes)
-                if subjects:
-                    sql.insert_many("ledger_subjects", 3, subjects)
+            # The caller may still roll back: build from the stored tree, leave the cache alone.
+            frontier = Frontier.from_nodes(sql.size(), self._reader(conn))
+            return self._write(sql, records, bodies, frontier)
+        with write_transaction(self.engine, self._lock_name) as own:
+            sql = _Sql(own)
+            frontier = self._current_frontier(own, sql.size())
+            receipts = self._write(sql, records, bodies, frontier)
         self._frontier = frontier
+        return receipts
+
+    def _write(
+        self, sql: _Sql, records: Sequence[Record], bodies: list[bytes], frontier: Frontier
+    ) -> list[Receipt]:
+        receipts, rows, subjects, nodes = self._plan(sql, records, bodies, frontier)
+        if rows:
+            sql.insert_many("ledger_records", 7, rows)
+            sql.insert_many("ledger_nodes", 3, nodes)
+            if subjects:
+                sql.insert_many("ledger_subjects", 3, subjects)
         return receipts
 
     def _plan(

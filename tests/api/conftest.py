@@ -1,0 +1,106 @@
+"""The trace API over a real anvil deployment, a real database and the real ledger."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from chain import Keystore
+from tests.conftest import Network
+from trace_api._settings import ServiceSettings
+from trace_api.app import create_app
+from trace_api.context import Services
+from trace_api.ledger import open_ledger
+from trace_api.orgs._uscc import uscc_check_character
+from trace_api.orgs.service import OrganisationIn, create_organisation
+
+_serial = itertools.count(1)
+
+
+def make_uscc() -> str:
+    body = f"91310000MA{next(_serial):07d}"
+    return body + uscc_check_character(body)
+
+
+@dataclass
+class Api:
+    """A test client plus helpers to act as one organisation or another."""
+
+    client: TestClient
+    services: Services
+    regulator_key: str
+    keys: dict[str, str] = field(default_factory=dict)
+
+    def headers(self, handle: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.keys[handle]}"}
+
+    def as_org(self, handle: str, method: str, url: str, **kwargs: Any) -> Any:
+        return self.client.request(method, url, headers=self.headers(handle), **kwargs)
+
+    def add_org(self, handle: str, org_type: str) -> dict[str, Any]:
+        data = {"handle": handle, "name": f"{handle} Co.", "org_type": org_type, "uscc": make_uscc(),
+                "jurisdiction": "Shanghai"}  # fmt: skip
+        response = self.client.post("/v1/organisations", json=data, headers=self.headers("samr"))
+        assert response.status_code == 201, response.text
+        self.keys[handle] = response.json()["api_key"]
+        return dict(response.json()["organisation"])
+
+    def upload(self, handle: str, content: bytes, name: str = "cert.pdf") -> str:
+        response = self.as_org(
+            handle, "POST", "/v1/documents", files={"file": (name, content, "application/pdf")}
+        )
+        assert response.status_code == 201, response.text
+        digest = response.json()["sha256"]
+        assert digest == hashlib.sha256(content).hexdigest()
+        return str(digest)
+
+
+@pytest.fixture
+def api(tmp_path: Path, network: Network, database_url: str) -> Iterator[Api]:
+    settings = ServiceSettings(data_dir=tmp_path / "data", database_url=database_url)
+    ledger = open_ledger(settings)
+    keystore = Keystore(settings.keys_dir, "test", scrypt_n=2**10)
+    services = Services(settings, ledger.engine, ledger, network.client, keystore, network.regulator)
+    services.create_tables()
+    with Session(services.engine) as session:
+        regulator_in = OrganisationIn(handle="samr", name="Market Regulator", org_type="regulator",  # type: ignore[arg-type]
+                                      uscc=make_uscc(), jurisdiction="Shanghai")  # fmt: skip
+        _, key = create_organisation(services, session, regulator_in)
+    with TestClient(create_app(services)) as client:
+        yield Api(client, services, key, {"samr": key})
+
+
+def batch_payload(
+    api: Api, handle: str, *, lot: str = "L2026-001", certificates: list[str] | None = None
+) -> dict[str, Any]:
+    """A frozen imported shrimp batch with every certificate cold-chain import needs."""
+    kinds = certificates if certificates is not None else ["quarantine", "nucleic_acid_test", "disinfection"]
+    return {
+        "gtin": "09506000134352",
+        "lot": lot,
+        "product_name": "Frozen white shrimp 冻南美白对虾",
+        "quantity": 1200,
+        "unit": "KGM",
+        "storage_class": "frozen",
+        "imported": True,
+        "origin_country": "EC",
+        "producer": "Camaronera del Pacifico S.A.",
+        "establishment_number": "EC-1234",
+        "production_date": "2026-09-01",
+        "expiry_date": "2027-09-01",
+        "customs_declaration": "223320261000123456",
+        "certificates": [
+            {"cert_type": kind, "number": f"{kind[:3].upper()}-{lot}", "issuer": "GACC Shanghai",
+             "issued_on": "2026-10-20", "result": "negative" if kind == "nucleic_acid_test" else "pass",
+             "document_sha256": api.upload(handle, f"{kind} {lot}".encode())}
+            for kind in kinds
+        ],
+    }  # fmt: skip

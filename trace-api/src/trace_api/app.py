@@ -1,0 +1,52 @@
+"""The trace API application: FastAPI with RFC 9457 errors, built over injected services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from chain import ChainSession
+
+from ._settings import ServiceSettings
+from .batches.routes import router as batches_router
+from .context import Services
+from .documents.routes import router as documents_router
+from .ledger import open_ledger
+from .orgs.routes import router as orgs_router
+from .problems import install_problem_handlers
+
+REGULATOR_KEY = "regulator"
+
+
+def create_app(services: Services) -> FastAPI:
+    app = FastAPI(
+        title="Suyuan trace API",
+        version="0.1.0",
+        description="Source admission, item codes, scans, provenance, trace, recalls. Errors: RFC 9457.",
+    )
+    app.state.services = services
+    install_problem_handlers(app)
+    for router in (orgs_router, documents_router, batches_router):
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, Any]:
+        return {"status": "ok", "ledger_size": services.ledger.size(), "chain_id": services.chain.chain_id}
+
+    return app
+
+
+def build_services(settings: ServiceSettings, session: ChainSession) -> Services:
+    """Services over the configured database and ledger and the open chain session."""
+    ledger = open_ledger(settings)
+    services = Services(
+        settings=settings,
+        engine=ledger.engine,
+        ledger=ledger,
+        chain=session.client(),
+        keystore=session.keystore,
+        regulator_key=session.account(REGULATOR_KEY),
+    )
+    services.create_tables()
+    return services

@@ -1,0 +1,40 @@
+"""Who is calling: API keys sent as ``Authorization: Bearer``, checked against stored hashes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from .context import get_session
+from .orgs.models import OrgType
+from .orgs.service import Member, authenticate
+from .problems import Forbidden, Unauthorized
+
+
+def current_member(request: Request, session: Annotated[Session, Depends(get_session)]) -> Member:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("send the API key as 'Authorization: Bearer <key>'")
+    return authenticate(session, token.strip())
+
+
+def member_of(*types: OrgType) -> Callable[[Member], Member]:
+    """A dependency admitting members of organisations of the given types only."""
+
+    def check(member: Annotated[Member, Depends(current_member)]) -> Member:
+        if member.org.org_type not in types:
+            allowed = ", ".join(t.value for t in types)
+            raise Forbidden(
+                f"only {allowed} organisations may do this; {member.org.handle} is a {member.org.org_type.value}"
+            )
+        return member
+
+    return check
+
+
+CurrentMember = Annotated[Member, Depends(current_member)]
+Regulator = Annotated[Member, Depends(member_of(OrgType.regulator))]

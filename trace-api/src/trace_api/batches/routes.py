@@ -1,0 +1,42 @@
+"""``/v1/batches``: source admission by importers; batch details for those who hold or held it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from sqlmodel import Session
+
+from ..auth import CurrentMember, member_of
+from ..context import Services, get_services, get_session, get_write_session
+from ..orgs.models import OrgType
+from ..orgs.service import Member
+from ..problems import Forbidden
+from .service import BatchIn, admit_batch, describe_batch, get_batch
+
+router = APIRouter(prefix="/v1/batches", tags=["batches"])
+Importer = Annotated[Member, Depends(member_of(OrgType.importer))]
+
+
+@router.post("", status_code=201)
+def create_batch(
+    data: BatchIn,
+    member: Importer,
+    services: Annotated[Services, Depends(get_services)],
+    session: Annotated[Session, Depends(get_write_session)],
+) -> dict[str, Any]:
+    """Admit a batch: certificates checked, admission recorded in the ledger and registered on chain."""
+    return describe_batch(session, admit_batch(services, session, member, data))
+
+
+@router.get("/{batch_id}")
+def read_batch(
+    batch_id: str, member: CurrentMember, session: Annotated[Session, Depends(get_session)]
+) -> dict[str, Any]:
+    batch = get_batch(session, batch_id)
+    if member.org.org_type is not OrgType.regulator and member.org.id not in (
+        batch.importer_org_id,
+        batch.holder_org_id,
+    ):
+        raise Forbidden(f"{member.org.handle} neither holds nor admitted batch {batch_id}")
+    return describe_batch(session, batch)

@@ -1,0 +1,150 @@
+"""Source admission (源头准入): validate, no certificate no admission, ledger record, chain registration."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+from sqlmodel import Session, select
+
+from chain import id_hash
+
+from ..context import Services
+from ..documents.models import Document
+from ..gs1 import GS1Error, normalise_gtin, validate_lot
+from ..ledger import Actor, Record, Subject, utc_now
+from ..orgs.service import Member
+from ..problems import Conflict, NotFound, Unprocessable
+from .models import REQUIRED_FOR_IMPORTED_COLD_CHAIN, Batch, Certificate, CertificateType, StorageClass
+
+PASSING_RESULTS = {"pass", "passed", "negative", "qualified", "合格", "阴性"}
+
+
+class CertificateIn(BaseModel):
+    cert_type: CertificateType
+    number: str = Field(min_length=1, max_length=64)
+    issuer: str = Field(min_length=1, max_length=200)
+    issued_on: dt.date
+    result: str = Field(min_length=1, max_length=32)
+    document_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class BatchIn(BaseModel):
+    gtin: str
+    lot: str
+    product_name: str = Field(min_length=1, max_length=200)
+    quantity: float = Field(gt=0)
+    unit: str = Field(min_length=1, max_length=16, description="UN/CEFACT unit, e.g. KGM, CT, EA")
+    storage_class: StorageClass
+    imported: bool = True
+    origin_country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
+    producer: str = Field(min_length=1, max_length=200)
+    establishment_number: str = Field(min_length=1, max_length=64)
+    production_date: dt.date
+    expiry_date: dt.date
+    customs_declaration: str | None = Field(default=None, min_length=1, max_length=64)
+    certificates: list[CertificateIn] = Field(default_factory=list, max_length=50)
+
+    @field_validator("gtin")
+    @classmethod
+    def _gtin(cls, value: str) -> str:
+        try:
+            return normalise_gtin(value)
+        except GS1Error as exc:
+            raise ValueError(str(exc)) from exc
+
+    @field_validator("lot")
+    @classmethod
+    def _lot(cls, value: str) -> str:
+        try:
+            return validate_lot(value)
+        except GS1Error as exc:
+            raise ValueError(str(exc)) from exc
+
+    @model_validator(mode="after")
+    def _dates(self) -> BatchIn:
+        if self.expiry_date < self.production_date:
+            raise ValueError("expiry_date is before production_date")
+        if self.imported and not self.customs_declaration:
+            raise ValueError("customs_declaration is required for imported food")
+        return self
+
+
+def batch_chain_id(batch_id: str) -> bytes:
+    return id_hash(f"batch:{batch_id}")
+
+
+def require_admissible(data: BatchIn, session: Session) -> None:
+    """No certificate, no admission; every certificate's document uploaded and its result a pass."""
+    errors: list[dict[str, str]] = []
+    present = {c.cert_type for c in data.certificates}
+    if data.imported and data.storage_class is not StorageClass.ambient:
+        for required in REQUIRED_FOR_IMPORTED_COLD_CHAIN:
+            if required not in present:
+                errors.append({"field": "certificates", "reason": f"missing {required.value} certificate"})
+    for i, cert in enumerate(data.certificates):
+        if cert.result.strip().lower() not in PASSING_RESULTS:
+            errors.append(
+                {"field": f"certificates.{i}.result", "reason": f"{cert.result!r} is not a passing result"}
+            )
+        if session.get(Document, cert.document_sha256) is None:
+            errors.append(
+                {"field": f"certificates.{i}.document_sha256", "reason": "no uploaded document has this hash"}
+            )
+    if errors:
+        detail = "; ".join(
+            e["reason"] if e["field"] == "certificates" else f"{e['field']}: {e['reason']}" for e in errors
+        )
+        raise Unprocessable(f"batch not admitted: {detail}", errors=errors)
+
+
+def admit_batch(services: Services, session: Session, member: Member, data: BatchIn) -> Batch:
+    batch_id = f"{data.gtin}.{data.lot}"
+    if session.get(Batch, batch_id) is not None:
+        raise Conflict(f"batch {batch_id} (GTIN {data.gtin}, lot {data.lot}) is admitted already")
+    require_admissible(data, session)
+    payload = data.model_dump(mode="json")
+    record = Record(
+        kind="batch.admitted",
+        record_id=f"batch:{batch_id}:admitted",
+        time=utc_now(),
+        actor=Actor(org=member.org.uscc, key_id=member.key_id),
+        subjects=[Subject(type="batch", id=batch_id), Subject(type="org", id=member.org.uscc)],
+        payload={"batch_id": batch_id, **payload},
+    )
+    receipt = services.ledger.append(record, conn=session.connection())
+    result = services.chain.register_batch(
+        services.account_of(member.org.handle), batch_chain_id(batch_id), receipt.leaf_hash
+    )
+    payload.pop("certificates")
+    batch = Batch(
+        id=batch_id, importer_org_id=member.org.id, holder_org_id=member.org.id,
+        admission_record_id=record.record_id, chain_tx=result.tx_hash, created_at=dt.datetime.now(dt.UTC),
+        **{k: getattr(data, k) for k in payload},
+    )  # fmt: skip
+    session.add(batch)
+    for cert in data.certificates:
+        session.add(Certificate(batch_id=batch_id, **cert.model_dump()))
+    session.commit()
+    session.refresh(batch)
+    return batch
+
+
+def get_batch(session: Session, batch_id: str) -> Batch:
+    batch = session.get(Batch, batch_id)
+    if batch is None:
+        raise NotFound(f"no batch {batch_id!r}")
+    return batch
+
+
+def certificates_of(session: Session, batch_id: str) -> list[Certificate]:
+    return list(session.exec(select(Certificate).where(Certificate.batch_id == batch_id)))
+
+
+def describe_batch(session: Session, batch: Batch) -> dict[str, Any]:
+    data = batch.model_dump(mode="json")
+    data["certificates"] = [
+        c.model_dump(mode="json", exclude={"id", "batch_id"}) for c in certificates_of(session, batch.id)
+    ]
+    return data

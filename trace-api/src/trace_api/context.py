@@ -1,0 +1,58 @@
+"""What every request handler needs, built once per app: settings, database, ledger, chain."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from eth_account.signers.local import LocalAccount
+from fastapi import Request
+from sqlalchemy import Engine
+from sqlmodel import Session, SQLModel
+
+from chain import ChainClient, Keystore
+
+from ._db import write_transaction
+from ._settings import ServiceSettings
+from .ledger import Ledger
+
+
+@dataclass
+class Services:
+    settings: ServiceSettings
+    engine: Engine
+    ledger: Ledger
+    chain: ChainClient
+    keystore: Keystore
+    regulator_key: LocalAccount
+
+    def create_tables(self) -> None:
+        from . import models  # noqa: F401  (registers every table)
+
+        SQLModel.metadata.create_all(self.engine)
+
+    def account_of(self, handle: str) -> LocalAccount:
+        """The organisation's chain signing key (held by the service for its members)."""
+        return self.keystore.load(handle)
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A session for reads (and writes that need no ledger record)."""
+    with Session(get_services(request).engine) as session:
+        yield session
+
+
+def get_write_session(request: Request) -> Iterator[Session]:
+    """A session inside one write transaction holding the ledger's writer lock.
+
+    Domain rows and their ledger records (``ledger.append(..., conn=session.connection())``)
+    commit together when the request succeeds, and roll back together when it fails.
+    """
+    services = get_services(request)
+    with write_transaction(services.engine, services.ledger.lock_name) as conn, Session(bind=conn) as session:
+        yield session

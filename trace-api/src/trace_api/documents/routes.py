@@ -1,0 +1,72 @@
+"""``/v1/documents``: upload once, store content-addressed, refer to by SHA-256."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, UploadFile
+from fastapi.responses import FileResponse
+from sqlmodel import Session
+
+from ..auth import CurrentMember
+from ..context import Services, get_services, get_session
+from ..problems import NotFound, Unprocessable
+from .models import Document
+
+router = APIRouter(prefix="/v1/documents", tags=["documents"])
+MAX_BYTES = 20 * 1024 * 1024
+
+
+def document_path(root: Path, sha256: str) -> Path:
+    return root / sha256[:2] / sha256[2:4] / sha256
+
+
+@router.post("", status_code=201)
+async def upload_document(
+    file: UploadFile,
+    member: CurrentMember,
+    services: Annotated[Services, Depends(get_services)],
+    session: Annotated[Session, Depends(get_session)],
+) -> dict[str, Any]:
+    """Store a document; uploading the same bytes again returns the same record."""
+    data = await file.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise Unprocessable.field("file", f"larger than {MAX_BYTES // (1024 * 1024)} MiB")
+    if not data:
+        raise Unprocessable.field("file", "is empty")
+    digest = hashlib.sha256(data).hexdigest()
+    existing = session.get(Document, digest)
+    if existing is None:
+        path = document_path(services.settings.documents_dir, digest)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+        existing = Document(
+            sha256=digest, content_type=file.content_type or "application/octet-stream", size=len(data),
+            filename=(file.filename or "document")[:255], uploaded_by=member.org.id,
+            created_at=dt.datetime.now(dt.UTC),
+        )  # fmt: skip
+        session.add(existing)
+        session.commit()
+        session.refresh(existing)
+    return existing.model_dump(mode="json", exclude={"uploaded_by"})
+
+
+@router.get("/{sha256}")
+def download_document(
+    sha256: str,
+    _: CurrentMember,
+    services: Annotated[Services, Depends(get_services)],
+    session: Annotated[Session, Depends(get_session)],
+) -> FileResponse:
+    document = session.get(Document, sha256.lower())
+    if document is None:
+        raise NotFound(f"no document with SHA-256 {sha256}")
+    return FileResponse(
+        document_path(services.settings.documents_dir, document.sha256), media_type=document.content_type
+    )

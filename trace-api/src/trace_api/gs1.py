@@ -1,0 +1,77 @@
+"""GS1 identifiers: GTIN check digits, GLNs, and GS1 Digital Link URIs for item codes.
+
+A Suyuan item code is ``https://<resolver>/01/<GTIN-14>/10/<lot>/21/<serial>`` (GS1 Digital
+Link 1.2, qualifier order 22 → 10 → 21; Suyuan uses lot and serial).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from urllib.parse import quote, unquote, urlsplit
+
+# GS1 AI encodable character set 82, as allowed in AI (10) and (21).
+_CSET82 = re.compile(r"^[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}$")
+SERIAL_ALPHABET = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+SERIAL_LENGTH = 16  # ~81 bits: unguessable
+
+
+class GS1Error(ValueError):
+    """An identifier is malformed; the message says why."""
+
+
+def gs1_check_digit(digits: str) -> int:
+    """The GS1 mod-10 check digit for the digits before it."""
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits)))
+    return (10 - total % 10) % 10
+
+
+def normalise_gtin(value: str) -> str:
+    """A GTIN-8/12/13/14 as GTIN-14, check digit verified."""
+    if not value.isdigit() or len(value) not in (8, 12, 13, 14):
+        raise GS1Error("a GTIN has 8, 12, 13 or 14 digits")
+    gtin = value.zfill(14)
+    if gs1_check_digit(gtin[:-1]) != int(gtin[-1]):
+        raise GS1Error(f"check digit should be {gs1_check_digit(gtin[:-1])}, not {gtin[-1]}")
+    return gtin
+
+
+def validate_gln(value: str) -> str:
+    if not value.isdigit() or len(value) != 13:
+        raise GS1Error("a GLN has 13 digits")
+    if gs1_check_digit(value[:-1]) != int(value[-1]):
+        raise GS1Error(f"check digit should be {gs1_check_digit(value[:-1])}, not {value[-1]}")
+    return value
+
+
+def validate_lot(value: str) -> str:
+    if not _CSET82.match(value):
+        raise GS1Error("a lot has 1 to 20 characters of the GS1 AI character set 82")
+    return value
+
+
+def new_serial() -> str:
+    return "".join(secrets.choice(SERIAL_ALPHABET) for _ in range(SERIAL_LENGTH))
+
+
+@dataclass(frozen=True)
+class ItemCode:
+    gtin: str
+    lot: str
+    serial: str
+
+    def path(self) -> str:
+        return f"/01/{self.gtin}/10/{quote(self.lot, safe='')}/21/{quote(self.serial, safe='')}"
+
+    def uri(self, resolver: str) -> str:
+        return resolver.rstrip("/") + self.path()
+
+
+def parse_item_code(value: str) -> ItemCode:
+    """An item code from a Digital Link URI (or its path), validated."""
+    path = urlsplit(value).path if "://" in value else value
+    parts = [unquote(p) for p in path.strip("/").split("/")]
+    if len(parts) != 6 or parts[0] != "01" or parts[2] != "10" or parts[4] != "21":
+        raise GS1Error("expected a Digital Link path /01/{gtin}/10/{lot}/21/{serial}")
+    return ItemCode(normalise_gtin(parts[1]), validate_lot(parts[3]), validate_lot(parts[5]))

@@ -1,0 +1,53 @@
+"""Organisations of the network and the API keys their members and devices use."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from chain import Role
+
+
+class OrgType(StrEnum):
+    importer = "importer"
+    wholesaler = "wholesaler"
+    retailer = "retailer"
+    restaurant = "restaurant"
+    market = "market"
+    regulator = "regulator"
+
+    @property
+    def chain_role(self) -> Role:
+        if self is OrgType.importer:
+            return Role.IMPORTER
+        if self is OrgType.regulator:
+            return Role.REGULATOR
+        return Role.TRADER
+
+
+class Organisation(SQLModel, table=True):
+    __tablename__ = "organisations"
+
+    id: str = Field(primary_key=True, max_length=32)
+    handle: str = Field(unique=True, max_length=64)
+    name: str = Field(max_length=200)
+    org_type: OrgType
+    uscc: str = Field(unique=True, max_length=18)
+    gln: str | None = Field(default=None, max_length=13)
+    jurisdiction: str = Field(max_length=100)
+    chain_address: str = Field(max_length=42)
+    created_at: dt.datetime
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_keys"
+
+    id: str = Field(primary_key=True, max_length=32)
+    org_id: str = Field(foreign_key="organisations.id", index=True)
+    label: str = Field(max_length=100)
+    kind: str = Field(max_length=16)  # member or device
+    secret_hash: bytes
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None = None
