@@ -28,9 +28,8 @@ def member_of(*types: OrgType) -> Callable[[Member], Member]:
     def check(member: Annotated[Member, Depends(current_member)]) -> Member:
         if member.org.org_type not in types:
             allowed = ", ".join(t.value for t in types)
-            raise Forbidden(
-                f"only {allowed} organisations may do this; {member.org.handle} is a {member.org.org_type.value}"
-            )
+            kind = member.org.org_type.value
+            raise Forbidden(f"only {allowed} organisations may do this; {member.org.handle} is a {kind}")
         return member
 
     return check
