@@ -46,8 +46,13 @@ class Api:
         return self.client.request(method, url, headers=self.headers(handle), **kwargs)
 
     def add_org(self, handle: str, org_type: str) -> dict[str, Any]:
-        data = {"handle": handle, "name": f"{handle} Co.", "org_type": org_type, "uscc": make_uscc(),
-                "jurisdiction": "Shanghai"}  # fmt: skip
+        data = {
+            "handle": handle,
+            "name": f"{handle} Co.",
+            "org_type": org_type,
+            "uscc": make_uscc(),
+            "jurisdiction": "Shanghai",
+        }
         response = self.client.post("/v1/organisations", json=data, headers=self.headers("samr"))
         assert response.status_code == 201, response.text
         self.keys[handle] = response.json()["api_key"]
@@ -71,8 +76,13 @@ def api(tmp_path: Path, network: Network, database_url: str) -> Iterator[Api]:
     services = Services(settings, ledger.engine, ledger, network.client, keystore, network.regulator)
     services.create_tables()
     with Session(services.engine) as session:
-        regulator_in = OrganisationIn(handle="samr", name="Market Regulator", org_type="regulator",  # type: ignore[arg-type]
-                                      uscc=make_uscc(), jurisdiction="Shanghai")  # fmt: skip
+        regulator_in = OrganisationIn(
+            handle="samr",
+            name="Market Regulator",
+            org_type="regulator",  # type: ignore[arg-type]
+            uscc=make_uscc(),
+            jurisdiction="Shanghai",
+        )
         _, key = create_organisation(services, session, regulator_in)
     with TestClient(create_app(services)) as client:
         yield Api(client, services, key, {"samr": key})
@@ -98,9 +108,14 @@ def batch_payload(
         "expiry_date": "2027-09-01",
         "customs_declaration": "223320261000123456",
         "certificates": [
-            {"cert_type": kind, "number": f"{kind[:3].upper()}-{lot}", "issuer": "GACC Shanghai",
-             "issued_on": "2026-10-20", "result": "negative" if kind == "nucleic_acid_test" else "pass",
-             "document_sha256": api.upload(handle, f"{kind} {lot}".encode())}
+            {
+                "cert_type": kind,
+                "number": f"{kind[:3].upper()}-{lot}",
+                "issuer": "GACC Shanghai",
+                "issued_on": "2026-10-20",
+                "result": "negative" if kind == "nucleic_acid_test" else "pass",
+                "document_sha256": api.upload(handle, f"{kind} {lot}".encode()),
+            }
             for kind in kinds
         ],
-    }  # fmt: skip
+    }

@@ -18,7 +18,12 @@ def embedded(tmp_path: Path, cli_env: dict[str, str]) -> Iterator[tuple[dict[str
     data_dir = Path(cli_env["SUYUAN_DATA_DIR"])
     node = LocalNode(data_dir / "chain", chain_id=31337)
     node.start()
-    subprocess.run([sys.executable, "-m", "chain.cli", "chain", "deploy"], env=cli_env, check=True,
-                   capture_output=True, timeout=120)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "chain.cli", "chain", "deploy"],
+        env=cli_env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     yield cli_env, node
     node.stop()

@@ -52,10 +52,21 @@ def _start_appender(
     env: dict[str, str], ledger_url: str, settings: ServiceSettings, prefix: str
 ) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.ledger._appender", ledger_url, settings.ledger_origin,
-         str(settings.ledger_key_file), prefix, "100000"],
-        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "tests.ledger._appender",
+            ledger_url,
+            settings.ledger_origin,
+            str(settings.ledger_key_file),
+            prefix,
+            "100000",
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _acknowledged_until_killed(process: subprocess.Popen[str], at_least: int) -> set[str]:
@@ -75,8 +86,12 @@ def _acknowledged_until_killed(process: subprocess.Popen[str], at_least: int) ->
 
 def _start_anchorer(env: dict[str, str]) -> subprocess.Popen[bytes]:
     anchor_env = {**env, "SUYUAN_ANCHOR_EVERY_RECORDS": "7", "SUYUAN_ANCHOR_EVERY_SECONDS": "0.3"}
-    return subprocess.Popen([sys.executable, "-m", "chain.cli", "ledger", "anchor"], env=anchor_env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    return subprocess.Popen(
+        [sys.executable, "-m", "chain.cli", "ledger", "anchor"],
+        env=anchor_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
@@ -132,9 +147,12 @@ def test_chain_node_restart_during_anchoring_resumes_without_gaps_or_duplicates(
     wait_for_state_dump(node, granted.block_number)  # the node has run a while: its setup is on disk
     ledger = make_ledger()
     anchorer = Anchorer(
-        ledger, lambda: ChainClient(connect(url, timeout_s=5), deployment, timeout_s=5), anchor_account,
-        every_records=5, every_seconds=0.2,
-    )  # fmt: skip
+        ledger,
+        lambda: ChainClient(connect(url, timeout_s=5), deployment, timeout_s=5),
+        anchor_account,
+        every_records=5,
+        every_seconds=0.2,
+    )
     stop = threading.Event()
     worker = threading.Thread(target=anchorer.run, args=(stop, 0.05))
     worker.start()

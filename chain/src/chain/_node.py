@@ -60,18 +60,28 @@ class LocalNode:
     def command(self, binary: Path) -> list[str]:
         return [
             str(binary),
-            "--host", self.host,
-            "--port", str(self.port),
-            "--chain-id", str(self.chain_id),
-            "--hardfork", EVM_VERSION,
-            "--gas-price", "0",
-            "--base-fee", "0",
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--chain-id",
+            str(self.chain_id),
+            "--hardfork",
+            EVM_VERSION,
+            "--gas-price",
+            "0",
+            "--base-fee",
+            "0",
             "--disable-min-priority-fee",
-            "--prune-history", str(KEPT_STATES),
-            "--accounts", "0",
-            "--state", str(self.state_file),
-            "--state-interval", str(STATE_INTERVAL_S),
-        ]  # fmt: skip
+            "--prune-history",
+            str(KEPT_STATES),
+            "--accounts",
+            "0",
+            "--state",
+            str(self.state_file),
+            "--state-interval",
+            str(STATE_INTERVAL_S),
+        ]
 
     def start(self, timeout_s: float = 15.0) -> str:
         """Starts anvil and returns its RPC URL once it listens. Requires the node not running."""

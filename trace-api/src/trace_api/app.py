@@ -15,6 +15,7 @@ from .documents.routes import router as documents_router
 from .ledger import open_ledger
 from .orgs.routes import router as orgs_router
 from .problems import install_problem_handlers
+from .scans.routes import router as scans_router
 
 REGULATOR_KEY = "regulator"
 
@@ -27,7 +28,7 @@ def create_app(services: Services) -> FastAPI:
     )
     app.state.services = services
     install_problem_handlers(app)
-    for router in (orgs_router, documents_router, batches_router):
+    for router in (orgs_router, documents_router, batches_router, scans_router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["health"])

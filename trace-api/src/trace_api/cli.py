@@ -98,8 +98,12 @@ def ledger_append(
     with ledger_errors():
         receipts = open_ledger(settings()).append_many(records)
     for receipt in receipts:  # one JSON object per line
-        line = {"record_id": receipt.record_id, "index": receipt.index,
-                "leaf_hash": receipt.leaf_hash.hex(), "duplicate": receipt.duplicate}  # fmt: skip
+        line = {
+            "record_id": receipt.record_id,
+            "index": receipt.index,
+            "leaf_hash": receipt.leaf_hash.hex(),
+            "duplicate": receipt.duplicate,
+        }
         print(json.dumps(line))
 
 

@@ -56,3 +56,4 @@ def get_write_session(request: Request) -> Iterator[Session]:
     services = get_services(request)
     with write_transaction(services.engine, services.ledger.lock_name) as conn, Session(bind=conn) as session:
         yield session
+        session.flush()  # the transaction itself commits as write_transaction closes

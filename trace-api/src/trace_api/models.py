@@ -4,5 +4,15 @@ from .batches.models import Batch, Certificate
 from .codes.models import ItemCode
 from .documents.models import Document
 from .orgs.models import ApiKey, Organisation
+from .scans.models import CounterfeitSignal, Shipment
 
-__all__ = ["ApiKey", "Batch", "Certificate", "Document", "ItemCode", "Organisation"]
+__all__ = [
+    "ApiKey",
+    "Batch",
+    "Certificate",
+    "CounterfeitSignal",
+    "Document",
+    "ItemCode",
+    "Organisation",
+    "Shipment",
+]

@@ -119,10 +119,14 @@ def admit_batch(services: Services, session: Session, member: Member, data: Batc
     )
     payload.pop("certificates")
     batch = Batch(
-        id=batch_id, importer_org_id=member.org.id, holder_org_id=member.org.id,
-        admission_record_id=record.record_id, chain_tx=result.tx_hash, created_at=dt.datetime.now(dt.UTC),
+        id=batch_id,
+        importer_org_id=member.org.id,
+        holder_org_id=member.org.id,
+        admission_record_id=record.record_id,
+        chain_tx=result.tx_hash,
+        created_at=dt.datetime.now(dt.UTC),
         **{k: getattr(data, k) for k in payload},
-    )  # fmt: skip
+    )
     session.add(batch)
     for cert in data.certificates:
         session.add(Certificate(batch_id=batch_id, **cert.model_dump()))

@@ -47,10 +47,13 @@ async def upload_document(
         tmp.write_bytes(data)
         os.replace(tmp, path)
         existing = Document(
-            sha256=digest, content_type=file.content_type or "application/octet-stream", size=len(data),
-            filename=(file.filename or "document")[:255], uploaded_by=member.org.id,
+            sha256=digest,
+            content_type=file.content_type or "application/octet-stream",
+            size=len(data),
+            filename=(file.filename or "document")[:255],
+            uploaded_by=member.org.id,
             created_at=dt.datetime.now(dt.UTC),
-        )  # fmt: skip
+        )
         session.add(existing)
         session.commit()
         session.refresh(existing)

@@ -178,8 +178,11 @@ def _anchor_now(ledger: Ledger, anchorer: Anchorer, client: ChainClient) -> int:
 def run_ledger_bench(records: int, large: int, progress: Progress) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="suyuan-bench-ledger-") as name:
         tmp = Path(name)
-        result: dict[str, Any] = {"bench": "ledger", "database": "sqlite (WAL, synchronous=FULL)",
-                                  "machine": {"cpus": os.cpu_count()}}  # fmt: skip
+        result: dict[str, Any] = {
+            "bench": "ledger",
+            "database": "sqlite (WAL, synchronous=FULL)",
+            "machine": {"cpus": os.cpu_count()},
+        }
         result.update(_append_rates(tmp, records, progress))
         small = _build_log(tmp / "proofs-1k.db", 1000, progress)
         result["proof_ms_p99_1k"] = _proof_p99_ms(small, 1000)

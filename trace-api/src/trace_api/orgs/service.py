@@ -92,9 +92,15 @@ def issue_api_key(session: Session, org: Organisation, label: str, kind: str) ->
     """A new key ``sy_<id>_<secret>``; only its hash is stored, so it is shown once."""
     key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
     session.add(
-        ApiKey(id=key_id, org_id=org.id, label=label, kind=kind, secret_hash=_hash(secret),
-               created_at=dt.datetime.now(dt.UTC))
-    )  # fmt: skip
+        ApiKey(
+            id=key_id,
+            org_id=org.id,
+            label=label,
+            kind=kind,
+            secret_hash=_hash(secret),
+            created_at=dt.datetime.now(dt.UTC),
+        )
+    )
     session.commit()
     return f"{KEY_PREFIX}_{key_id}_{secret}"
 

@@ -1,0 +1,93 @@
+"""Ledger records of supply-chain facts, each carrying its GS1 EPCIS 2.0 event.
+
+Kinds and payloads (every record's ``subjects`` name the batch, the item code when there is
+one, and the acting organisation):
+
+- ``batch.admitted``  payload: the admission (batch_id, gtin, lot, product, origin, certificates…)
+- ``codes.issued``    payload: {batch_id, count, first_serial, last_serial, serials_sha256}
+- ``scan.ship`` / ``scan.receive`` / ``scan.sell`` / ``scan.destroy``
+                      payload: {action, batch_id, code?, counterparty?, location, quantity?, unit?, epcis}
+- ``batch.split``     payload: {action: "split", batch_id (parent), children: [...], location, epcis}
+- ``counterfeit.signal`` payload: {reason, code?, batch_id?, detail, location?}
+- ``recall.issued`` / ``recall.lifted`` payload: {recall_id, batch_id, scope: [...], reason, recall_class}
+
+``epcis`` is an EPCIS 2.0 JSON-LD event (ObjectEvent or TransformationEvent) with CBV 2.0
+bizStep and disposition.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+CBV = {
+    "ship": ("shipping", "in_transit"),
+    "receive": ("receiving", "in_progress"),
+    "sell": ("retail_selling", "retail_sold"),
+    "destroy": ("destroying", "destroyed"),
+    "split": ("repacking", "active"),
+    "commission": ("commissioning", "active"),
+}
+
+
+def object_event(
+    action: str,
+    *,
+    time: str,
+    location: str,
+    epcs: list[str] | None = None,
+    epc_class: str | None = None,
+    quantity: float | None = None,
+    unit: str | None = None,
+    source: str | None = None,
+    destination: str | None = None,
+) -> dict[str, Any]:
+    """An EPCIS 2.0 ObjectEvent (action OBSERVE, or ADD for commissioning) for a scan."""
+    biz_step, disposition = CBV[action]
+    event: dict[str, Any] = {
+        "type": "ObjectEvent",
+        "eventTime": time,
+        "eventTimeZoneOffset": "+00:00",
+        "action": "ADD" if action == "commission" else "OBSERVE",
+        "bizStep": biz_step,
+        "disposition": disposition,
+        "readPoint": {"id": location},
+    }
+    if epcs:
+        event["epcList"] = epcs
+    if epc_class is not None:
+        entry: dict[str, Any] = {"epcClass": epc_class}
+        if quantity is not None:
+            entry.update({"quantity": quantity, "uom": unit or "EA"})
+        event["quantityList"] = [entry]
+    if source is not None:
+        event["sourceList"] = [{"type": "owning_party", "source": source}]
+    if destination is not None:
+        event["destinationList"] = [{"type": "owning_party", "destination": destination}]
+    return event
+
+
+def transformation_event(
+    *, time: str, location: str, input_class: str, output_classes: list[str]
+) -> dict[str, Any]:
+    """An EPCIS 2.0 TransformationEvent for splitting (repacking) a lot into child lots."""
+    biz_step, disposition = CBV["split"]
+    return {
+        "type": "TransformationEvent",
+        "eventTime": time,
+        "eventTimeZoneOffset": "+00:00",
+        "bizStep": biz_step,
+        "disposition": disposition,
+        "inputQuantityList": [{"epcClass": input_class}],
+        "outputQuantityList": [{"epcClass": c} for c in output_classes],
+        "readPoint": {"id": location},
+    }
+
+
+def party(uscc: str) -> str:
+    """An organisation as an EPCIS party identifier."""
+    return f"urn:suyuan:party:uscc:{uscc}"
+
+
+def lot_class(resolver: str, gtin: str, lot: str) -> str:
+    """A lot as an EPCIS class identifier (GS1 Digital Link, GTIN + lot)."""
+    return f"{resolver.rstrip('/')}/01/{gtin}/10/{lot}"

@@ -1,0 +1,45 @@
+"""``POST /v1/scans``: scan in and out; ``GET /v1/signals``: counterfeit signals for regulators."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from sqlmodel import Session
+
+from ..auth import CurrentMember, Regulator
+from ..context import Services, get_services, get_session, get_write_session
+from ..problems import problem_response
+from .service import CounterfeitSuspected, ScanIn, apply_scan, signals_about
+
+router = APIRouter(tags=["scans"])
+
+
+@router.post("/v1/scans", status_code=201, response_model=None)
+def record_scan(
+    scan: ScanIn,
+    request: Request,
+    member: CurrentMember,
+    services: Annotated[Services, Depends(get_services)],
+    session: Annotated[Session, Depends(get_write_session)],
+) -> dict[str, Any] | JSONResponse:
+    """Record a scan. A resent scan (same scan_id) answers 200 with the first record."""
+    try:
+        summary, resent = apply_scan(services, session, member, scan)
+    except CounterfeitSuspected as exc:
+        # The signal is evidence: answer the problem without raising, so the transaction commits it.
+        return problem_response(exc.status, exc.slug, exc.title, exc.detail, request.url.path, **exc.extra)
+    if resent:
+        return JSONResponse({**summary, "duplicate": True}, status_code=200)
+    return summary
+
+
+@router.get("/v1/signals")
+def list_signals(
+    _: Regulator,
+    session: Annotated[Session, Depends(get_session)],
+    code: str | None = None,
+    batch_id: str | None = None,
+) -> list[dict[str, Any]]:
+    return [s.model_dump(mode="json") for s in signals_about(session, code=code, batch_id=batch_id)]

@@ -1,0 +1,483 @@
+"""Scan in and out (进出扫码): ship, receive, split (repack), sell, destroy — with custody rules.
+
+Each accepted scan is one ledger record carrying its EPCIS 2.0 event; lot-level custody changes
+(ship, split) also go on chain. A scan that suggests a counterfeit (a code never issued, an item
+sold twice, a code seen off its batch's custody path) is recorded as a counterfeit signal and
+refused, never silently accepted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+from sqlmodel import Session, col, select
+
+from ..batches.models import Batch
+from ..batches.service import batch_chain_id, get_batch
+from ..codes.models import CodeStatus, ItemCode
+from ..context import Services
+from ..events import lot_class, object_event, party, transformation_event
+from ..gs1 import GS1Error, parse_item_code, validate_lot
+from ..ledger import Actor, Record, Subject, UnknownRecord, utc_now
+from ..ledger._records import RFC3339
+from ..orgs.models import Organisation, OrgType
+from ..orgs.service import Member
+from ..problems import ApiProblem, Conflict, Forbidden, NotFound, Unprocessable
+from .models import CounterfeitSignal, Shipment
+
+Action = Literal["ship", "receive", "split", "sell", "destroy"]
+
+
+class ChildLot(BaseModel):
+    lot: str
+    quantity: float = Field(gt=0)
+
+    @field_validator("lot")
+    @classmethod
+    def _lot(cls, value: str) -> str:
+        try:
+            return validate_lot(value)
+        except GS1Error as exc:
+            raise ValueError(str(exc)) from exc
+
+
+class ScanIn(BaseModel):
+    action: Action
+    batch_id: str | None = Field(default=None, max_length=64)
+    code: str | None = Field(default=None, max_length=512, description="GS1 Digital Link URI of one item")
+    counterparty: str | None = Field(
+        default=None, max_length=64, description="handle of the receiving organisation"
+    )
+    location: str = Field(min_length=1, max_length=200, description="GLN/SGLN URN or a place name")
+    time: str = Field(default_factory=utc_now, description="RFC 3339 time of the scan")
+    scan_id: str | None = Field(default=None, description="client UUID; resending the same scan is harmless")
+    children: list[ChildLot] = Field(default_factory=list, max_length=64)
+
+    @field_validator("time")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        if not RFC3339.match(value):
+            raise ValueError("must be an RFC 3339 timestamp with offset")
+        return value
+
+    @field_validator("scan_id")
+    @classmethod
+    def _scan_id(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[0-9a-fA-F-]{32,36}", value):
+            raise ValueError("must be a UUID")
+        return value
+
+    @model_validator(mode="after")
+    def _shape(self) -> ScanIn:
+        if self.batch_id is None and self.code is None:
+            raise ValueError("give batch_id or code")
+        if self.action == "ship" and not self.counterparty:
+            raise ValueError("a shipment needs a counterparty")
+        if self.action == "split" and not self.children:
+            raise ValueError("a split needs children")
+        if self.action == "sell" and self.code is None:
+            raise ValueError("a sale is of one item: give its code")
+        return self
+
+
+class CounterfeitSuspected(ApiProblem):
+    status, slug, title = 409, "counterfeit-suspected", "Counterfeit signal recorded"
+
+
+class ScanContext:
+    """One scan being applied: the caller, the services, and the session of its transaction."""
+
+    def __init__(self, services: Services, session: Session, member: Member, scan: ScanIn) -> None:
+        self.services, self.session, self.member, self.scan = services, session, member, scan
+        self.record_id = f"scan:{scan.scan_id or uuid.uuid4()}"
+
+    @property
+    def resolver(self) -> str:
+        return self.services.settings.public_url
+
+    def append(
+        self, kind: str, batch: Batch, payload: dict[str, Any], code: str | None = None
+    ) -> dict[str, Any]:
+        subjects = [Subject(type="batch", id=batch.id), Subject(type="org", id=self.member.org.uscc)]
+        if code is not None:
+            subjects.append(Subject(type="code", id=code))
+        record = Record(
+            kind=kind,
+            record_id=self.record_id,
+            time=self.scan.time,
+            actor=Actor(org=self.member.org.uscc, key_id=self.member.key_id),
+            subjects=subjects,
+            payload=payload,
+        )
+        receipt = self.services.ledger.append(record, conn=self.session.connection())
+        return {
+            "record_id": record.record_id,
+            "index": receipt.index,
+            "leaf_hash": receipt.leaf_hash.hex(),
+            "kind": kind,
+            "payload": payload,
+        }
+
+    def signal(
+        self, reason: str, detail: str, *, code: str | None, batch_id: str | None
+    ) -> CounterfeitSuspected:
+        """Records a counterfeit signal in the ledger and the signals table; returns the problem to answer."""
+        record_id = f"signal:{uuid.uuid4()}"
+        subjects = [Subject(type="org", id=self.member.org.uscc)]
+        subjects += [Subject(type="code", id=code)] if code else []
+        subjects += [Subject(type="batch", id=batch_id)] if batch_id else []
+        payload = {
+            "reason": reason,
+            "code": code,
+            "batch_id": batch_id,
+            "detail": detail,
+            "location": self.scan.location,
+            "action": self.scan.action,
+        }
+        record = Record(
+            kind="counterfeit.signal",
+            record_id=record_id,
+            time=utc_now(),
+            actor=Actor(org=self.member.org.uscc, key_id=self.member.key_id),
+            subjects=subjects,
+            payload=payload,
+        )
+        self.services.ledger.append(record, conn=self.session.connection())
+        self.session.add(
+            CounterfeitSignal(
+                reason=reason,
+                code=code,
+                batch_id=batch_id,
+                org_id=self.member.org.id,
+                detail=detail,
+                record_id=record_id,
+                created_at=dt.datetime.now(dt.UTC),
+            )
+        )
+        self.session.flush()
+        return CounterfeitSuspected(detail, reason=reason, signal_record_id=record_id)
+
+
+def apply_scan(
+    services: Services, session: Session, member: Member, scan: ScanIn
+) -> tuple[dict[str, Any], bool]:
+    """Applies the scan; returns (its ledger record summary, whether it was a resend of an earlier scan)."""
+    ctx = ScanContext(services, session, member, scan)
+    earlier = _earlier(ctx)
+    if earlier is not None:
+        return earlier, True
+    code_row, code_uri = _resolve_code(ctx)
+    batch = get_batch(session, scan.batch_id or (code_row.batch_id if code_row else ""))
+    if code_row is not None and code_row.batch_id != batch.id:
+        raise ctx.signal(
+            "code_batch_mismatch",
+            f"code {code_uri} belongs to batch {code_row.batch_id}, not {batch.id}",
+            code=code_uri,
+            batch_id=batch.id,
+        )
+    handler = {"ship": _ship, "receive": _receive, "split": _split, "sell": _sell, "destroy": _destroy}[
+        scan.action
+    ]
+    return handler(ctx, batch, code_row, code_uri), False
+
+
+def _earlier(ctx: ScanContext) -> dict[str, Any] | None:
+    if ctx.scan.scan_id is None:
+        return None
+    try:
+        stored = ctx.services.ledger.get(ctx.record_id)
+    except UnknownRecord:
+        return None
+    record = stored.record()
+    if record.actor.org != ctx.member.org.uscc or record.payload.get("action") != ctx.scan.action:
+        raise Conflict(f"scan {ctx.scan.scan_id} was recorded before with other content")
+    return {
+        "record_id": stored.record_id,
+        "index": stored.index,
+        "kind": stored.kind,
+        "payload": record.payload,
+    }
+
+
+def _resolve_code(ctx: ScanContext) -> tuple[ItemCode | None, str | None]:
+    if ctx.scan.code is None:
+        return None, None
+    try:
+        parsed = parse_item_code(ctx.scan.code)
+    except GS1Error as exc:
+        raise Unprocessable.field("code", str(exc)) from exc
+    uri = parsed.uri(ctx.resolver)
+    row = ctx.session.exec(
+        select(ItemCode).where(
+            ItemCode.gtin == parsed.gtin, ItemCode.lot == parsed.lot, ItemCode.serial == parsed.serial
+        )
+    ).first()
+    if row is None:
+        raise ctx.signal(
+            "code_never_issued",
+            f"{uri} was never issued: not a genuine code",
+            code=uri,
+            batch_id=ctx.scan.batch_id,
+        )
+    return row, uri
+
+
+def _org_by_handle(session: Session, handle: str) -> Organisation:
+    org = session.exec(select(Organisation).where(Organisation.handle == handle)).first()
+    if org is None:
+        raise Unprocessable.field("counterparty", f"no organisation {handle!r}")
+    return org
+
+
+def _in_transit(session: Session, batch_id: str) -> Shipment | None:
+    return session.exec(
+        select(Shipment).where(Shipment.batch_id == batch_id, col(Shipment.received_at).is_(None))
+    ).first()
+
+
+def _require_movable(ctx: ScanContext, batch: Batch, code: str | None = None) -> None:
+    """Only the holder acts on a batch, after receiving it, and never on recalled goods."""
+    if batch.holder_org_id != ctx.member.org.id:
+        if code is not None:
+            raise ctx.signal(
+                "off_custody_path",
+                f"{ctx.member.org.handle} scanned {code}, but batch {batch.id} is not in its custody",
+                code=code,
+                batch_id=batch.id,
+            )
+        raise Forbidden(f"{ctx.member.org.handle} does not hold batch {batch.id}")
+    if _in_transit(ctx.session, batch.id) is not None:
+        raise Conflict(f"batch {batch.id} is in transit to {ctx.member.org.handle}: receive it first")
+    if _recalled(ctx.session, batch):
+        raise Conflict(f"batch {batch.id} is under recall: it may not move on or be sold")
+
+
+def _recalled(session: Session, batch: Batch) -> bool:
+    current: Batch | None = batch
+    for _ in range(17):
+        if current is None:
+            return False
+        if current.recalled:
+            return True
+        current = session.get(Batch, current.parent_id) if current.parent_id else None
+    return False
+
+
+def _ship(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str | None) -> dict[str, Any]:
+    _require_movable(ctx, batch, code_uri)
+    assert ctx.scan.counterparty is not None
+    receiver = _org_by_handle(ctx.session, ctx.scan.counterparty)
+    if receiver.id == ctx.member.org.id or receiver.org_type is OrgType.regulator:
+        raise Unprocessable.field(
+            "counterparty", "ship to another importer, wholesaler, retailer, restaurant or market"
+        )
+    event = object_event(
+        "ship",
+        time=ctx.scan.time,
+        location=ctx.scan.location,
+        epc_class=lot_class(ctx.resolver, batch.gtin, batch.lot),
+        quantity=batch.quantity,
+        unit=batch.unit,
+        source=party(ctx.member.org.uscc),
+        destination=party(receiver.uscc),
+    )
+    summary = ctx.append(
+        "scan.ship",
+        batch,
+        {
+            "action": "ship",
+            "batch_id": batch.id,
+            "counterparty": receiver.handle,
+            "counterparty_uscc": receiver.uscc,
+            "location": ctx.scan.location,
+            "quantity": batch.quantity,
+            "unit": batch.unit,
+            "epcis": event,
+        },
+    )
+    result = ctx.services.chain.transfer_custody(
+        ctx.services.account_of(ctx.member.org.handle),
+        batch_chain_id(batch.id),
+        receiver.chain_address,
+        bytes.fromhex(summary["leaf_hash"]),
+    )
+    ctx.session.add(
+        Shipment(
+            batch_id=batch.id,
+            from_org_id=ctx.member.org.id,
+            to_org_id=receiver.id,
+            ship_record_id=ctx.record_id,
+            shipped_at=ctx.scan.time,
+            chain_tx=result.tx_hash,
+        )
+    )
+    batch.holder_org_id = receiver.id
+    ctx.session.add(batch)
+    return summary
+
+
+def _receive(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str | None) -> dict[str, Any]:
+    shipment = _in_transit(ctx.session, batch.id)
+    if shipment is None or shipment.to_org_id != ctx.member.org.id:
+        raise Conflict(f"batch {batch.id} was not shipped to {ctx.member.org.handle}")
+    sender = ctx.session.get(Organisation, shipment.from_org_id)
+    assert sender is not None
+    event = object_event(
+        "receive",
+        time=ctx.scan.time,
+        location=ctx.scan.location,
+        epc_class=lot_class(ctx.resolver, batch.gtin, batch.lot),
+        quantity=batch.quantity,
+        unit=batch.unit,
+        source=party(sender.uscc),
+        destination=party(ctx.member.org.uscc),
+    )
+    summary = ctx.append(
+        "scan.receive",
+        batch,
+        {
+            "action": "receive",
+            "batch_id": batch.id,
+            "counterparty": sender.handle,
+            "location": ctx.scan.location,
+            "epcis": event,
+        },
+    )
+    shipment.received_at, shipment.receive_record_id = ctx.scan.time, ctx.record_id
+    ctx.session.add(shipment)
+    return summary
+
+
+def _split(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str | None) -> dict[str, Any]:
+    _require_movable(ctx, batch)
+    children = ctx.scan.children
+    if sum(c.quantity for c in children) > batch.quantity:
+        raise Unprocessable.field(
+            "children", f"quantities add up to more than the batch's {batch.quantity} {batch.unit}"
+        )
+    ids = [f"{batch.gtin}.{c.lot}" for c in children]
+    if len(set(ids)) != len(ids) or any(ctx.session.get(Batch, i) for i in ids):
+        raise Conflict("a child lot exists already or is given twice")
+    event = transformation_event(
+        time=ctx.scan.time,
+        location=ctx.scan.location,
+        input_class=lot_class(ctx.resolver, batch.gtin, batch.lot),
+        output_classes=[lot_class(ctx.resolver, batch.gtin, c.lot) for c in children],
+    )
+    summary = ctx.append(
+        "batch.split",
+        batch,
+        {
+            "action": "split",
+            "batch_id": batch.id,
+            "children": ids,
+            "quantities": [c.quantity for c in children],
+            "location": ctx.scan.location,
+            "epcis": event,
+        },
+    )
+    result = ctx.services.chain.split_batch(
+        ctx.services.account_of(ctx.member.org.handle),
+        batch_chain_id(batch.id),
+        [batch_chain_id(i) for i in ids],
+        bytes.fromhex(summary["leaf_hash"]),
+    )
+    for child, child_id in zip(children, ids, strict=True):
+        fields = batch.model_dump(
+            exclude={"id", "lot", "quantity", "parent_id", "chain_tx", "created_at", "recalled"}
+        )
+        ctx.session.add(
+            Batch(
+                **fields,
+                id=child_id,
+                lot=child.lot,
+                quantity=child.quantity,
+                parent_id=batch.id,
+                chain_tx=result.tx_hash,
+                created_at=dt.datetime.now(dt.UTC),
+            )
+        )
+    batch.quantity -= sum(c.quantity for c in children)
+    ctx.session.add(batch)
+    return summary
+
+
+def _sell(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str | None) -> dict[str, Any]:
+    assert code is not None
+    assert code_uri is not None
+    if code.status is CodeStatus.sold:
+        raise ctx.signal(
+            "sold_twice", f"{code_uri} was sold before: a copied code", code=code_uri, batch_id=batch.id
+        )
+    if code.status is CodeStatus.destroyed:
+        raise ctx.signal(
+            "destroyed_item", f"{code_uri} was destroyed: it cannot be sold", code=code_uri, batch_id=batch.id
+        )
+    _require_movable(ctx, batch, code_uri)
+    event = object_event("sell", time=ctx.scan.time, location=ctx.scan.location, epcs=[code_uri])
+    summary = ctx.append(
+        "scan.sell",
+        batch,
+        {
+            "action": "sell",
+            "batch_id": batch.id,
+            "code": code_uri,
+            "location": ctx.scan.location,
+            "epcis": event,
+        },
+        code=code_uri,
+    )
+    code.status, code.sold_at = CodeStatus.sold, dt.datetime.now(dt.UTC)
+    ctx.session.add(code)
+    return summary
+
+
+def _destroy(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str | None) -> dict[str, Any]:
+    if batch.holder_org_id != ctx.member.org.id:
+        raise Forbidden(f"{ctx.member.org.handle} does not hold batch {batch.id}")
+    epcs = [code_uri] if code_uri else None
+    event = object_event(
+        "destroy",
+        time=ctx.scan.time,
+        location=ctx.scan.location,
+        epcs=epcs,
+        epc_class=None if epcs else lot_class(ctx.resolver, batch.gtin, batch.lot),
+    )
+    summary = ctx.append(
+        "scan.destroy",
+        batch,
+        {
+            "action": "destroy",
+            "batch_id": batch.id,
+            "code": code_uri,
+            "location": ctx.scan.location,
+            "epcis": event,
+        },
+        code=code_uri,
+    )
+    if code is not None:
+        code.status = CodeStatus.destroyed
+        ctx.session.add(code)
+    return summary
+
+
+def signals_about(
+    session: Session, *, code: str | None = None, batch_id: str | None = None
+) -> list[CounterfeitSignal]:
+    query = select(CounterfeitSignal)
+    if code is not None:
+        query = query.where(CounterfeitSignal.code == code)
+    if batch_id is not None:
+        query = query.where(CounterfeitSignal.batch_id == batch_id)
+    return list(session.exec(query.order_by(col(CounterfeitSignal.id))))
+
+
+def find_org(session: Session, org_id: str) -> Organisation:
+    org = session.get(Organisation, org_id)
+    if org is None:
+        raise NotFound(f"no organisation {org_id}")
+    return org
