@@ -155,3 +155,13 @@ def wait_for_state_dump(node: LocalNode, block: int, timeout_s: float = 15.0) ->
             pass
         time.sleep(0.1)  # polling the file anvil writes, bounded by the deadline
     raise AssertionError(f"anvil did not dump block {block} within {timeout_s} s")
+
+
+@pytest.fixture(scope="session")
+def mqtt_url() -> Iterator[str]:
+    from tests._mqtt import broker_url
+
+    url, broker = broker_url()
+    yield url
+    if broker is not None:
+        broker.stop()

@@ -69,8 +69,8 @@ class Api:
 
 
 @pytest.fixture
-def api(tmp_path: Path, network: Network, database_url: str) -> Iterator[Api]:
-    settings = ServiceSettings(data_dir=tmp_path / "data", database_url=database_url)
+def api(tmp_path: Path, network: Network, database_url: str, mqtt_url: str) -> Iterator[Api]:
+    settings = ServiceSettings(data_dir=tmp_path / "data", database_url=database_url, mqtt_url=mqtt_url)
     ledger = open_ledger(settings)
     keystore = Keystore(settings.keys_dir, "test", scrypt_n=2**10)
     services = Services(settings, ledger.engine, ledger, network.client, keystore, network.regulator)

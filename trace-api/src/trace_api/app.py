@@ -15,7 +15,9 @@ from .documents.routes import router as documents_router
 from .ledger import open_ledger
 from .orgs.routes import router as orgs_router
 from .problems import install_problem_handlers
+from .recalls.routes import router as recalls_router
 from .scans.routes import router as scans_router
+from .tracing.routes import router as trace_router
 
 REGULATOR_KEY = "regulator"
 
@@ -28,7 +30,7 @@ def create_app(services: Services) -> FastAPI:
     )
     app.state.services = services
     install_problem_handlers(app)
-    for router in (orgs_router, documents_router, batches_router, scans_router):
+    for router in (orgs_router, documents_router, batches_router, scans_router, trace_router, recalls_router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["health"])

@@ -4,6 +4,7 @@ from .batches.models import Batch, Certificate
 from .codes.models import ItemCode
 from .documents.models import Document
 from .orgs.models import ApiKey, Organisation
+from .recalls.models import Recall, RecallNotice
 from .scans.models import CounterfeitSignal, Shipment
 
 __all__ = [
@@ -14,5 +15,7 @@ __all__ = [
     "Document",
     "ItemCode",
     "Organisation",
+    "Recall",
+    "RecallNotice",
     "Shipment",
 ]

@@ -1,0 +1,153 @@
+"""Trace and recall: forward through splits, on chain, every holder notified over MQTT, acknowledged."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+from urllib.parse import urlsplit
+
+import paho.mqtt.client as mqtt
+import pytest
+
+from chain import id_hash
+from tests.api.conftest import Api, batch_payload
+
+BATCH = "09506000134352.L2026-001"
+CHILD_A, CHILD_B = "09506000134352.L2026-001A", "09506000134352.L2026-001B"
+
+
+def _scan(api: Api, handle: str, **body: Any) -> Any:
+    response = api.as_org(
+        handle, "POST", "/v1/scans", json={"location": "urn:epc:id:sgln:9506000.13435.0", **body}
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+@pytest.fixture
+def network_of_holders(api: Api) -> Api:
+    """Importer → wholesaler, who splits the lot and ships one child to a retailer."""
+    for handle, kind in (
+        ("haixian", "importer"),
+        ("wholesale", "wholesaler"),
+        ("shop", "retailer"),
+        ("other", "retailer"),
+    ):
+        api.add_org(handle, kind)
+    assert api.as_org("haixian", "POST", "/v1/batches", json=batch_payload(api, "haixian")).status_code == 201
+    _scan(api, "haixian", action="ship", batch_id=BATCH, counterparty="wholesale")
+    _scan(api, "wholesale", action="receive", batch_id=BATCH)
+    children = [{"lot": "L2026-001A", "quantity": 600}, {"lot": "L2026-001B", "quantity": 500}]
+    _scan(api, "wholesale", action="split", batch_id=BATCH, children=children)
+    _scan(api, "wholesale", action="ship", batch_id=CHILD_A, counterparty="shop")
+    _scan(api, "shop", action="receive", batch_id=CHILD_A)
+    return api
+
+
+class Inbox:
+    """A real MQTT subscriber on an organisation's recall topic."""
+
+    def __init__(self, url: str, topic: str) -> None:
+        parts = urlsplit(url)
+        self.messages: list[dict[str, Any]] = []
+        self.arrived = threading.Event()
+        subscribed = threading.Event()
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+        self.client.on_subscribe = lambda *_: subscribed.set()
+        self.client.on_connect = lambda client, *_: client.subscribe(topic, qos=1)
+        self.client.on_message = self._on_message
+        self.client.connect(parts.hostname or "127.0.0.1", parts.port or 1883)
+        self.client.loop_start()
+        assert subscribed.wait(10), "could not subscribe"
+
+    def _on_message(self, client: Any, userdata: Any, message: Any) -> None:
+        self.messages.append(json.loads(message.payload))
+        self.arrived.set()
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+def test_trace_forward_and_backward(network_of_holders: Api) -> None:
+    api = network_of_holders
+
+    forward = api.as_org("samr", "GET", f"/v1/trace/{BATCH}", params={"direction": "forward"}).json()
+    backward = api.as_org("shop", "GET", f"/v1/trace/{CHILD_A}", params={"direction": "backward"}).json()
+    outsider = api.as_org("other", "GET", f"/v1/trace/{BATCH}")
+
+    assert [b["id"] for b in forward["batches"]] == [BATCH, CHILD_A, CHILD_B]
+    assert {(s["parent"], s["child"]) for s in forward["splits"]} == {(BATCH, CHILD_A), (BATCH, CHILD_B)}
+    assert [(s["from"], s["to"]) for s in forward["shipments"]] == [
+        ("haixian", "wholesale"),
+        ("wholesale", "shop"),
+    ]
+    assert [b["id"] for b in backward["batches"]] == [BATCH, CHILD_A]
+    assert outsider.status_code == 403
+
+
+def test_recall_reaches_every_holder_on_chain_and_over_mqtt(network_of_holders: Api, mqtt_url: str) -> None:
+    api = network_of_holders
+    inbox = Inbox(mqtt_url, "suyuan/v1/shop/recalls")
+    try:
+        response = api.as_org(
+            "samr",
+            "POST",
+            "/v1/recalls",
+            json={"batch_id": BATCH, "reason": "Vibrio found in sample", "recall_class": "I"},
+        )
+        assert response.status_code == 201, response.text
+        assert inbox.arrived.wait(10), "the shop was not notified"
+    finally:
+        inbox.close()
+    recall = response.json()
+
+    assert recall["scope"] == [BATCH, CHILD_A, CHILD_B]
+    held = {n["org"]: n["batch_ids"] for n in recall["notices"]}
+    assert held == {
+        "wholesale": [BATCH, CHILD_B],
+        "shop": [CHILD_A],
+    }  # the rest of the lot stayed with wholesale
+    assert inbox.messages[0]["recall_id"] == recall["id"]
+    assert api.services.chain.is_recalled(id_hash(f"batch:{CHILD_A}"))
+    assert api.services.ledger.get(f"recall:{recall['id']}").kind == "recall.issued"
+    frozen = api.as_org(
+        "shop",
+        "POST",
+        "/v1/scans",
+        json={"action": "ship", "batch_id": CHILD_A, "counterparty": "other", "location": "Shop"},
+    )
+    assert frozen.status_code == 409
+    assert "under recall" in frozen.json()["detail"]
+
+
+def test_holders_acknowledge_and_progress_shows_it(network_of_holders: Api) -> None:
+    api = network_of_holders
+    recall = api.as_org(
+        "samr", "POST", "/v1/recalls", json={"batch_id": BATCH, "reason": "Vibrio found", "recall_class": "I"}
+    ).json()
+    url = f"/v1/recalls/{recall['id']}"
+
+    ack = api.as_org("shop", "POST", f"{url}/acknowledgements", json={"quantity_quarantined": 600})
+    again = api.as_org("shop", "POST", f"{url}/acknowledgements", json={"quantity_quarantined": 600})
+    stranger = api.as_org("other", "POST", f"{url}/acknowledgements", json={"quantity_quarantined": 1})
+    progress = api.as_org("samr", "GET", url).json()["progress"]
+    own_view = api.as_org("shop", "GET", url).json()
+
+    assert ack.status_code == 201, ack.text
+    assert again.status_code == 409
+    assert stranger.status_code == 403
+    assert progress == {"holders": 2, "acknowledged": 1, "quantity": 1200.0, "quantity_quarantined": 600.0}
+    assert [n["org"] for n in own_view["notices"]] == ["shop"]
+
+
+def test_recall_is_for_regulators_only(network_of_holders: Api) -> None:
+    response = network_of_holders.as_org(
+        "haixian",
+        "POST",
+        "/v1/recalls",
+        json={"batch_id": BATCH, "reason": "self recall", "recall_class": "II"},
+    )
+
+    assert response.status_code == 403

@@ -1,0 +1,44 @@
+"""Recalls and the notices each holder receives and acknowledges."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+
+class RecallClass(StrEnum):
+    I = "I"  # noqa: E741 - the regulators' own class names
+    II = "II"
+    III = "III"
+
+
+class Recall(SQLModel, table=True):
+    __tablename__ = "recalls"
+
+    id: str = Field(primary_key=True, max_length=32)
+    batch_id: str = Field(foreign_key="batches.id", index=True)
+    reason: str = Field(max_length=500)
+    recall_class: RecallClass
+    issued_by: str = Field(foreign_key="organisations.id")
+    issued_at: dt.datetime
+    record_id: str = Field(max_length=256)
+    chain_tx: str | None = Field(default=None, max_length=66)
+    scope: str = Field(description="JSON list of the batch ids the recall covers")
+
+
+class RecallNotice(SQLModel, table=True):
+    __tablename__ = "recall_notices"
+
+    id: int | None = Field(default=None, primary_key=True)
+    recall_id: str = Field(foreign_key="recalls.id", index=True)
+    org_id: str = Field(foreign_key="organisations.id", index=True)
+    batch_ids: str = Field(description="JSON list of the recalled batches this organisation holds")
+    quantity: float
+    item_codes: int
+    notified_via: str = Field(max_length=200)
+    notified_at: dt.datetime
+    acknowledged_at: dt.datetime | None = None
+    quantity_quarantined: float | None = None
+    ack_record_id: str | None = Field(default=None, max_length=256)

@@ -1,0 +1,195 @@
+"""Recalls: on chain, traced forward to every descendant batch and holder, notified, acknowledged."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections import defaultdict
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlmodel import Session, col, func, select
+
+from ..batches.models import Batch
+from ..batches.service import batch_chain_id, get_batch
+from ..codes.models import CodeStatus, ItemCode
+from ..context import Services
+from ..ledger import Actor, Record, Subject, utc_now
+from ..orgs.models import Organisation, OrgType
+from ..orgs.service import Member
+from ..problems import Conflict, Forbidden, NotFound
+from ..tracing.service import descendants
+from .models import Recall, RecallClass, RecallNotice
+from .notify import notify_mqtt
+
+
+class RecallIn(BaseModel):
+    batch_id: str = Field(max_length=64)
+    reason: str = Field(min_length=3, max_length=500)
+    recall_class: RecallClass
+
+
+class AcknowledgementIn(BaseModel):
+    quantity_quarantined: float = Field(ge=0)
+    note: str | None = Field(default=None, max_length=500)
+
+
+def _actor(member: Member) -> Actor:
+    return Actor(org=member.org.uscc, key_id=member.key_id)
+
+
+def issue_recall(services: Services, session: Session, member: Member, data: RecallIn) -> Recall:
+    batch = get_batch(session, data.batch_id)
+    if batch.recalled:
+        raise Conflict(f"batch {batch.id} is under recall already")
+    scope = [batch, *descendants(session, batch)]
+    recall_id = uuid.uuid4().hex
+    record = Record(
+        kind="recall.issued",
+        record_id=f"recall:{recall_id}",
+        time=utc_now(),
+        actor=_actor(member),
+        subjects=[*(Subject(type="batch", id=b.id) for b in scope), Subject(type="org", id=member.org.uscc)],
+        payload={
+            "recall_id": recall_id,
+            "batch_id": batch.id,
+            "scope": [b.id for b in scope],
+            "reason": data.reason,
+            "recall_class": data.recall_class.value,
+        },
+    )
+    receipt = services.ledger.append(record, conn=session.connection())
+    result = services.chain.issue_recall(
+        services.account_of(member.org.handle), batch_chain_id(batch.id), receipt.leaf_hash
+    )
+    batch.recalled = True
+    session.add(batch)
+    recall = Recall(
+        id=recall_id,
+        batch_id=batch.id,
+        reason=data.reason,
+        recall_class=data.recall_class,
+        issued_by=member.org.id,
+        issued_at=dt.datetime.now(dt.UTC),
+        record_id=record.record_id,
+        chain_tx=result.tx_hash,
+        scope=json.dumps([b.id for b in scope]),
+    )
+    session.add(recall)
+    _notify_holders(services, session, recall, scope)
+    session.flush()
+    return recall
+
+
+def _notify_holders(services: Services, session: Session, recall: Recall, scope: list[Batch]) -> None:
+    held: dict[str, list[Batch]] = defaultdict(list)
+    for batch in scope:
+        held[batch.holder_org_id].append(batch)
+    for org_id, batches in held.items():
+        org = session.get(Organisation, org_id)
+        assert org is not None
+        ids = [b.id for b in batches]
+        codes = session.exec(
+            select(func.count())
+            .select_from(ItemCode)
+            .where(col(ItemCode.batch_id).in_(ids), ItemCode.status == CodeStatus.issued)
+        ).one()
+        message = {
+            "recall_id": recall.id,
+            "batch_ids": ids,
+            "reason": recall.reason,
+            "recall_class": recall.recall_class.value,
+            "issued_at": recall.issued_at.isoformat(),
+        }
+        via = notify_mqtt(services.settings.mqtt_url, org.handle, message)
+        session.add(
+            RecallNotice(
+                recall_id=recall.id,
+                org_id=org_id,
+                batch_ids=json.dumps(ids),
+                quantity=sum(b.quantity for b in batches),
+                item_codes=int(codes),
+                notified_via=via,
+                notified_at=dt.datetime.now(dt.UTC),
+            )
+        )
+
+
+def get_recall(session: Session, recall_id: str) -> Recall:
+    recall = session.get(Recall, recall_id)
+    if recall is None:
+        raise NotFound(f"no recall {recall_id!r}")
+    return recall
+
+
+def notices_of(session: Session, recall_id: str) -> list[RecallNotice]:
+    return list(
+        session.exec(
+            select(RecallNotice).where(RecallNotice.recall_id == recall_id).order_by(col(RecallNotice.id))
+        )
+    )
+
+
+def describe_recall(session: Session, recall: Recall, member: Member) -> dict[str, Any]:
+    notices = notices_of(session, recall.id)
+    if member.org.org_type is not OrgType.regulator:
+        notices = [n for n in notices if n.org_id == member.org.id]
+        if not notices:
+            raise Forbidden(f"{member.org.handle} holds nothing under recall {recall.id}")
+    handles = {o.id: o.handle for o in session.exec(select(Organisation))}
+    acknowledged = sum(1 for n in notices if n.acknowledged_at is not None)
+    return {
+        **recall.model_dump(mode="json", exclude={"scope", "issued_by"}),
+        "scope": json.loads(recall.scope),
+        "issued_by": handles.get(recall.issued_by),
+        "notices": [
+            {
+                **n.model_dump(mode="json", exclude={"id", "recall_id", "org_id", "batch_ids"}),
+                "org": handles.get(n.org_id),
+                "batch_ids": json.loads(n.batch_ids),
+            }
+            for n in notices
+        ],
+        "progress": {
+            "holders": len(notices),
+            "acknowledged": acknowledged,
+            "quantity": sum(n.quantity for n in notices),
+            "quantity_quarantined": sum(n.quantity_quarantined or 0 for n in notices),
+        },
+    }
+
+
+def acknowledge(
+    services: Services, session: Session, member: Member, recall_id: str, data: AcknowledgementIn
+) -> RecallNotice:
+    recall = get_recall(session, recall_id)
+    notice = session.exec(
+        select(RecallNotice).where(RecallNotice.recall_id == recall.id, RecallNotice.org_id == member.org.id)
+    ).first()
+    if notice is None:
+        raise Forbidden(f"{member.org.handle} received no notice of recall {recall_id}")
+    if notice.acknowledged_at is not None:
+        raise Conflict(f"{member.org.handle} acknowledged recall {recall_id} already")
+    record = Record(
+        kind="recall.acknowledged",
+        record_id=f"recall:{recall_id}:ack:{member.org.uscc}",
+        time=utc_now(),
+        actor=_actor(member),
+        subjects=[
+            *(Subject(type="batch", id=b) for b in json.loads(notice.batch_ids)),
+            Subject(type="org", id=member.org.uscc),
+        ],
+        payload={
+            "recall_id": recall_id,
+            "quantity_quarantined": data.quantity_quarantined,
+            "note": data.note,
+        },
+    )
+    services.ledger.append(record, conn=session.connection())
+    notice.acknowledged_at = dt.datetime.now(dt.UTC)
+    notice.quantity_quarantined = data.quantity_quarantined
+    notice.ack_record_id = record.record_id
+    session.add(notice)
+    session.flush()
+    return notice

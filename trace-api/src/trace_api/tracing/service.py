@@ -1,0 +1,130 @@
+"""Trace a lot backward (to its source) and forward (to every split and holder): the lineage graph."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from sqlmodel import Session, col, select
+
+from ..batches.models import Batch
+from ..batches.service import get_batch
+from ..ledger import Ledger
+from ..orgs.models import Organisation, OrgType
+from ..orgs.service import Member
+from ..problems import Forbidden
+from ..scans.models import Shipment
+
+Direction = Literal["backward", "forward", "both"]
+MAX_DEPTH = 16
+
+
+def ancestors(session: Session, batch: Batch) -> list[Batch]:
+    found, current = [], batch
+    for _ in range(MAX_DEPTH):
+        if current.parent_id is None:
+            break
+        parent = session.get(Batch, current.parent_id)
+        if parent is None:
+            break
+        found.append(parent)
+        current = parent
+    return found
+
+
+def descendants(session: Session, batch: Batch) -> list[Batch]:
+    found: list[Batch] = []
+    frontier = [batch.id]
+    for _ in range(MAX_DEPTH):
+        if not frontier:
+            break
+        children = list(
+            session.exec(select(Batch).where(col(Batch.parent_id).in_(frontier)).order_by(col(Batch.id)))
+        )
+        found.extend(children)
+        frontier = [c.id for c in children]
+    return found
+
+
+def _participants(session: Session, batches: list[Batch]) -> set[str]:
+    ids = [b.id for b in batches]
+    orgs = {b.importer_org_id for b in batches} | {b.holder_org_id for b in batches}
+    for shipment in session.exec(select(Shipment).where(col(Shipment.batch_id).in_(ids))):
+        orgs |= {shipment.from_org_id, shipment.to_org_id}
+    return orgs
+
+
+def trace_batch(
+    session: Session, ledger: Ledger, member: Member, batch_id: str, direction: Direction
+) -> dict[str, Any]:
+    root = get_batch(session, batch_id)
+    before = ancestors(session, root) if direction in ("backward", "both") else []
+    after = descendants(session, root) if direction in ("forward", "both") else []
+    batches = [*reversed(before), root, *after]
+    if member.org.org_type is not OrgType.regulator and member.org.id not in _participants(session, batches):
+        raise Forbidden(f"{member.org.handle} took no part in the custody of batch {batch_id}")
+    orgs = _org_names(session, batches)
+    ids = [b.id for b in batches]
+    shipments = session.exec(
+        select(Shipment).where(col(Shipment.batch_id).in_(ids)).order_by(col(Shipment.id))
+    )
+    return {
+        "batch_id": batch_id,
+        "direction": direction,
+        "batches": [_node(b, orgs) for b in batches],
+        "splits": [{"parent": b.parent_id, "child": b.id} for b in batches if b.parent_id in ids],
+        "shipments": [_edge(s, orgs) for s in shipments],
+        "events": _events(ledger, ids),
+    }
+
+
+def _org_names(session: Session, batches: list[Batch]) -> dict[str, str]:
+    ids = {b.holder_org_id for b in batches} | {b.importer_org_id for b in batches}
+    ships = session.exec(select(Shipment).where(col(Shipment.batch_id).in_([b.id for b in batches])))
+    for s in ships:
+        ids |= {s.from_org_id, s.to_org_id}
+    if not ids:
+        return {}
+    orgs = session.exec(select(Organisation).where(col(Organisation.id).in_(ids)))
+    return {o.id: o.handle for o in orgs}
+
+
+def _node(batch: Batch, orgs: dict[str, str]) -> dict[str, Any]:
+    return {
+        "id": batch.id,
+        "gtin": batch.gtin,
+        "lot": batch.lot,
+        "product_name": batch.product_name,
+        "quantity": batch.quantity,
+        "unit": batch.unit,
+        "holder": orgs.get(batch.holder_org_id),
+        "importer": orgs.get(batch.importer_org_id),
+        "parent": batch.parent_id,
+        "recalled": batch.recalled,
+    }
+
+
+def _edge(shipment: Shipment, orgs: dict[str, str]) -> dict[str, Any]:
+    return {
+        "batch_id": shipment.batch_id,
+        "from": orgs.get(shipment.from_org_id),
+        "to": orgs.get(shipment.to_org_id),
+        "shipped_at": shipment.shipped_at,
+        "received_at": shipment.received_at,
+        "ship_record_id": shipment.ship_record_id,
+        "receive_record_id": shipment.receive_record_id,
+    }
+
+
+def _events(ledger: Ledger, batch_ids: list[str]) -> list[dict[str, Any]]:
+    seen: dict[int, dict[str, Any]] = {}
+    for batch_id in batch_ids:
+        for stored in ledger.about("batch", batch_id):
+            record = stored.record()
+            seen[stored.index] = {
+                "index": stored.index,
+                "record_id": stored.record_id,
+                "kind": stored.kind,
+                "time": record.time,
+                "org": record.actor.org,
+            }
+    return [seen[i] for i in sorted(seen)]
