@@ -7,12 +7,14 @@ reached never blocks the recall: the notice records why it was not delivered.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import paho.mqtt.publish as publish
 from paho.mqtt.client import MQTTv5
-from paho.mqtt.publish import AuthParameter
+
+if TYPE_CHECKING:
+    from paho.mqtt.publish import AuthParameter
 
 
 def recall_topic(org_handle: str) -> str:
