@@ -72,7 +72,7 @@ def network(w3: Web3) -> Network:
 def cli_env(tmp_path: Path) -> dict[str, str]:
     """Environment for running the real `suyuan` CLI against a private data directory and a free port."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SUYUAN_")}
-    env.update({"SUYUAN_DATA_DIR": str(tmp_path / "data"), "SUYUAN_NODE_PORT": "0"})
+    env.update({"SUYUAN_DATA_DIR": str(tmp_path / "data"), "SUYUAN_NODE_PORT": "0", "SUYUAN_API_PORT": "0"})
     return env
 
 

@@ -11,6 +11,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
@@ -175,18 +176,27 @@ def chain_grant(
         )
 
 
-#: Services that ``suyuan up`` runs beside the chain; components append to it when registering.
-#: Each is called with the open chain session and returns a callable that stops it.
-UpService = Callable[[ChainSession], Callable[[], None]]
+@dataclass(frozen=True)
+class UpOptions:
+    """What ``suyuan up`` was asked for, handed to every service it starts."""
+
+    demo: bool = False
+
+
+#: Services that ``suyuan up`` runs beside the chain, in order; components append to it when
+#: registering. Each is called with the open chain session and returns a callable that stops it.
+UpService = Callable[[ChainSession, UpOptions], Callable[[], None]]
 up_services: list[UpService] = []
 
 
 @app.command("up")
-def up() -> None:
+def up(
+    demo: Annotated[bool, typer.Option("--demo", help="Also seed a small demo network (once)")] = False,
+) -> None:
     """Run the embedded default: chain node, contracts deployed, and every registered service."""
     with chain_errors(), open_chain(STATE.settings(Settings)) as session:
         _, new = ensure_deployed(session)
-        stoppers = [start(session) for start in up_services]
+        stoppers = [start(session, UpOptions(demo=demo)) for start in up_services]
         print_status(session, as_json=False)
         out.print(("deployed contracts" if new else "contracts deployed earlier") + "; running, Ctrl-C stops")
         try:

@@ -16,9 +16,11 @@ from typing import Annotated, Any
 import typer
 
 from chain import ChainClient, ChainError, ChainSession, ensure_deployed, open_chain
-from chain.cli import STATE, console, fail, out, progress_bar, up_services, wait_for_signal
+from chain.cli import STATE, UpOptions, console, fail, out, progress_bar, up_services, wait_for_signal
 
 from ._settings import ServiceSettings
+from .app import build_services, create_app
+from .context import Services
 from .ledger import (
     LedgerError,
     VerificationError,
@@ -31,18 +33,24 @@ from .ledger import (
     verify_bundle,
     verify_record,
 )
+from .server import start_server
 
 ledger_app = typer.Typer(
     help="The evidence ledger: append, checkpoints, anchoring, proofs.", no_args_is_help=True
 )
 
 
+org_app = typer.Typer(help="Organisations of the network and their API keys.", no_args_is_help=True)
+
+
 def register(app: typer.Typer, bench: typer.Typer) -> None:
     app.add_typer(ledger_app, name="ledger")
+    app.add_typer(org_app, name="org")
     app.command("verify")(verify)
     app.command("audit")(audit)
     bench.command("ledger")(bench_ledger)
     up_services.append(_anchor_service)
+    up_services.append(_api_service)
 
 
 def settings() -> ServiceSettings:
@@ -57,7 +65,7 @@ def ledger_errors() -> Iterator[None]:
         fail(str(exc))
 
 
-def _anchor_service(session: ChainSession) -> Callable[[], None]:
+def _anchor_service(session: ChainSession, options: UpOptions) -> Callable[[], None]:
     config = settings()
     anchorer = make_anchorer(config, session, open_ledger(config))
     out.print(
@@ -65,6 +73,64 @@ def _anchor_service(session: ChainSession) -> Callable[[], None]:
         f"or {config.anchor_every_seconds:g} s"
     )
     return start_anchorer(anchorer)
+
+
+def _api_service(session: ChainSession, options: UpOptions) -> Callable[[], None]:
+    config = settings()
+    services = build_services(config, session)
+    url, stop = start_server(create_app(services), config.api_host, config.api_port)
+    out.print(f"trace API: {url}  (OpenAPI at {url}/docs)")
+    return stop
+
+
+@contextmanager
+def opened_services() -> Iterator[Services]:
+    """The services over the configured chain and database, for commands that act directly."""
+    config = settings()
+    with ledger_errors(), open_chain(config) as session:
+        ensure_deployed(session)
+        yield build_services(config, session)
+
+
+@org_app.command("add")
+def org_add(
+    handle: Annotated[str, typer.Option(help="Short unique name, e.g. haixian-import")],
+    name: Annotated[str, typer.Option(help="Registered name")],
+    org_type: Annotated[
+        str, typer.Option("--type", help="importer, wholesaler, retailer, restaurant, market, regulator")
+    ],
+    uscc: Annotated[str, typer.Option(help="Unified social credit code (统一社会信用代码)")],
+    jurisdiction: Annotated[str, typer.Option(help="Supervising jurisdiction")],
+    gln: Annotated[str | None, typer.Option(help="GS1 Global Location Number")] = None,
+) -> None:
+    """Admit an organisation: chain account with its role, and a first API key (shown once)."""
+    from pydantic import ValidationError
+    from sqlmodel import Session
+
+    from .orgs.service import OrganisationIn, create_organisation
+    from .problems import ApiProblem
+
+    try:
+        data = OrganisationIn.model_validate(
+            {
+                "handle": handle,
+                "name": name,
+                "org_type": org_type,
+                "uscc": uscc,
+                "jurisdiction": jurisdiction,
+                "gln": gln,
+            }
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        fail(f"invalid --{'.'.join(str(p) for p in first['loc']).replace('_', '-')}: {first['msg']}")
+    with opened_services() as services, Session(services.engine) as db:
+        try:
+            org, key = create_organisation(services, db, data)
+        except ApiProblem as exc:
+            fail(exc.detail)
+    out.print(f"admitted {org.handle} ({org.org_type.value}), chain account {org.chain_address}")
+    out.print(f"API key (shown once): {key}")
 
 
 def _read_records(source: str) -> list[dict[str, Any]]:
