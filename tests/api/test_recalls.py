@@ -151,3 +151,65 @@ def test_recall_is_for_regulators_only(network_of_holders: Api) -> None:
     )
 
     assert response.status_code == 403
+
+
+class Receiver:
+    """A local HTTP endpoint that records what webhooks deliver to it."""
+
+    def __init__(self) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        received = self.received = []  # type: list[tuple[dict[str, str], bytes]]
+        self.arrived = threading.Event()
+        arrived = self.arrived
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - the http.server API
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                received.append((dict(self.headers), body))
+                self.send_response(204)
+                self.end_headers()
+                arrived.set()
+
+            def log_message(self, *args: Any) -> None:
+                return None
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/recall"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_recall_is_delivered_to_registered_webhooks_signed(network_of_holders: Api) -> None:
+    from trace_api.webhooks.service import sign
+
+    api = network_of_holders
+    receiver = Receiver()
+    try:
+        hook = api.as_org("shop", "POST", "/v1/webhooks", json={"url": receiver.url}).json()
+        recall = api.as_org(
+            "samr",
+            "POST",
+            "/v1/recalls",
+            json={"batch_id": BATCH, "reason": "Vibrio found", "recall_class": "I"},
+        ).json()
+        assert receiver.arrived.wait(10)
+    finally:
+        receiver.close()
+
+    headers, body = receiver.received[0]
+    assert headers["Suyuan-Signature"] == sign(hook["secret"], body)
+    assert json.loads(body)["recall_id"] == recall["id"]
+    shop_notice = next(n for n in recall["notices"] if n["org"] == "shop")
+    assert f"webhook {receiver.url} delivered" in shop_notice["notified_via"]
+
+
+def test_webhook_url_must_be_http(network_of_holders: Api) -> None:
+    response = network_of_holders.as_org("shop", "POST", "/v1/webhooks", json={"url": "ftp://example/x"})
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "url"

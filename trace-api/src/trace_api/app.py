@@ -18,6 +18,7 @@ from .problems import install_problem_handlers
 from .recalls.routes import router as recalls_router
 from .scans.routes import router as scans_router
 from .tracing.routes import router as trace_router
+from .webhooks.routes import router as webhooks_router
 
 REGULATOR_KEY = "regulator"
 
@@ -30,7 +31,16 @@ def create_app(services: Services) -> FastAPI:
     )
     app.state.services = services
     install_problem_handlers(app)
-    for router in (orgs_router, documents_router, batches_router, scans_router, trace_router, recalls_router):
+    routers = (
+        orgs_router,
+        documents_router,
+        batches_router,
+        scans_router,
+        trace_router,
+        recalls_router,
+        webhooks_router,
+    )
+    for router in routers:
         app.include_router(router)
 
     @app.get("/healthz", tags=["health"])

@@ -6,6 +6,7 @@ from .documents.models import Document
 from .orgs.models import ApiKey, Organisation
 from .recalls.models import Recall, RecallNotice
 from .scans.models import CounterfeitSignal, Shipment
+from .webhooks.models import Webhook
 
 __all__ = [
     "ApiKey",
@@ -18,4 +19,5 @@ __all__ = [
     "Recall",
     "RecallNotice",
     "Shipment",
+    "Webhook",
 ]

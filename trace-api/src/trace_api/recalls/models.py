@@ -37,7 +37,7 @@ class RecallNotice(SQLModel, table=True):
     batch_ids: str = Field(description="JSON list of the recalled batches this organisation holds")
     quantity: float
     item_codes: int
-    notified_via: str = Field(max_length=200)
+    notified_via: str = Field(max_length=200, description="how each channel (MQTT, webhooks) went")
     notified_at: dt.datetime
     acknowledged_at: dt.datetime | None = None
     quantity_quarantined: float | None = None

@@ -21,6 +21,7 @@ from ..orgs.service import Member
 from ..problems import Conflict, Forbidden, NotFound
 from ..tracing.service import descendants
 from .models import Recall, RecallClass, RecallNotice
+from ..webhooks.service import deliver, webhooks_of
 from .notify import notify_mqtt
 
 
@@ -102,7 +103,9 @@ def _notify_holders(services: Services, session: Session, recall: Recall, scope:
             "recall_class": recall.recall_class.value,
             "issued_at": recall.issued_at.isoformat(),
         }
-        via = notify_mqtt(services.settings.mqtt_url, org.handle, message)
+        outcomes = [notify_mqtt(services.settings.mqtt_url, org.handle, message)]
+        outcomes += [deliver(hook, "recall.issued", message) for hook in webhooks_of(session, org_id)]
+        via = "; ".join(outcomes)[:200]
         session.add(
             RecallNotice(
                 recall_id=recall.id,
