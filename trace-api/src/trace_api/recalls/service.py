@@ -20,8 +20,8 @@ from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
 from ..problems import Conflict, Forbidden, NotFound
 from ..tracing.service import descendants
-from .models import Recall, RecallClass, RecallNotice
 from ..webhooks.service import deliver, webhooks_of
+from .models import Recall, RecallClass, RecallNotice
 from .notify import notify_mqtt
 
 
