@@ -110,21 +110,22 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def make_ledger(database_url: str) -> Callable[..., Ledger]:
+def make_ledger(database_url: str) -> Iterator[Callable[..., Ledger]]:
     """Opens a ledger on the test's database; the same signer for every ledger of one test."""
     from trace_api._db import make_engine
     from trace_api.ledger import Ledger, NoteSigner, generate_signing_key
 
     signer = NoteSigner(generate_signing_key(), "test.suyuan.local/log")
+    opened: list[Ledger] = []
 
     def open_ledger(origin: str = "test.suyuan.local/log") -> Ledger:
-        return Ledger(
-            make_engine(database_url),
-            origin,
-            signer if origin == signer.name else NoteSigner(generate_signing_key(), origin),
-        )
+        key = signer if origin == signer.name else NoteSigner(generate_signing_key(), origin)
+        opened.append(Ledger(make_engine(database_url), origin, key))
+        return opened[-1]
 
-    return open_ledger
+    yield open_ledger
+    for ledger in opened:
+        ledger.engine.dispose()
 
 
 def make_record(i: int, *, tag: str = "r", payload: dict[str, object] | None = None) -> Record:

@@ -86,6 +86,7 @@ def api(tmp_path: Path, network: Network, database_url: str, mqtt_url: str) -> I
         _, key = create_organisation(services, session, regulator_in)
     with TestClient(create_app(services)) as client:
         yield Api(client, services, key, {"samr": key})
+    services.engine.dispose()  # PostgreSQL has a limited number of connections
 
 
 def batch_payload(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from eth_account.signers.local import LocalAccount
 from fastapi import Request
 from sqlalchemy import Engine
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from chain import ChainClient, Keystore
 
@@ -27,9 +27,10 @@ class Services:
     regulator_key: LocalAccount
 
     def create_tables(self) -> None:
-        from . import models  # noqa: F401  (registers every table)
+        """Brings the service's tables to the latest migration (the ledger keeps its own)."""
+        from ._migrate import upgrade
 
-        SQLModel.metadata.create_all(self.engine)
+        upgrade(self.engine)
 
     def account_of(self, handle: str) -> LocalAccount:
         """The organisation's chain signing key (held by the service for its members)."""

@@ -79,7 +79,10 @@ class Ledger:
     def _initialise(self) -> None:
         # Under the writer lock: processes opening a fresh database at once must not race to create it.
         with write_transaction(self.engine, self._lock_name) as conn:
-            META.metadata.create_all(conn, tables=LEDGER_TABLES)
+            for (
+                table
+            ) in LEDGER_TABLES:  # table by table: the shared metadata also holds other components' types
+                table.create(conn, checkfirst=True)
             stored: dict[str, str] = {k: v for k, v in conn.execute(select(META.c.key, META.c.value))}
             expected = {"origin": self.origin, "verifier_key": self.signer.verifier_key()}
             for key, value in expected.items():

@@ -1,0 +1,1 @@
+"""Alembic migrations of the trace API's tables (the evidence ledger versions its own tables)."""
