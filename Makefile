@@ -5,13 +5,19 @@ BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 
-.PHONY: up test lint typecheck artifacts-check deps bench clean
+.PHONY: up test lint typecheck artifacts-check deps browser bench clean
 
 up: deps
 	$(BIN)/suyuan up
 
-test: deps lint typecheck artifacts-check
+test: deps browser lint typecheck artifacts-check
 	$(BIN)/pytest
+
+# The consumer page is tested in a real Chromium (Debian's package, driven by Playwright).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium for the page tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
 
 lint: $(PY_STAMP)
 	$(BIN)/ruff check .

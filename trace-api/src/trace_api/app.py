@@ -16,6 +16,7 @@ from .ledger import open_ledger
 from .orgs.routes import router as orgs_router
 from .problems import install_problem_handlers
 from .recalls.routes import router as recalls_router
+from .resolver import mount_resolver
 from .scans.routes import router as scans_router
 from .tracing.routes import router as trace_router
 from .webhooks.routes import router as webhooks_router
@@ -42,6 +43,7 @@ def create_app(services: Services) -> FastAPI:
     )
     for router in routers:
         app.include_router(router)
+    mount_resolver(app)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, Any]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import rfc8785
+from web3.exceptions import Web3Exception
 
 from chain import ChainClient, ChainError, ContractRevert
 
@@ -135,7 +136,7 @@ def _check_anchor(client: ChainClient, origin: str, size: int, root: bytes) -> i
         anchored = client.checkpoint_for_size(log_id_of(origin), size)
     except ContractRevert as exc:
         raise VerificationError("anchor", f"no checkpoint of size {size} is anchored on chain yet") from exc
-    except ChainError as exc:
+    except (ChainError, OSError, Web3Exception) as exc:
         raise VerificationError("anchor", f"cannot read the chain: {exc}") from exc
     if anchored.root_hash != root:
         raise VerificationError(

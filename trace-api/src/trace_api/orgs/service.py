@@ -84,8 +84,9 @@ def create_organisation(
         services.chain.grant_member(services.regulator_key, account.address, role, org_chain_id(org))
     session.add(org)
     session.commit()
-    session.refresh(org)
-    return org, issue_api_key(session, org, "first member", "member")
+    key = issue_api_key(session, org, "first member", "member")
+    session.refresh(org)  # the key's commit expired it
+    return org, key
 
 
 def issue_api_key(session: Session, org: Organisation, label: str, kind: str) -> str:

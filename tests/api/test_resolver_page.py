@@ -1,0 +1,104 @@
+"""The consumer page in a real headless Chromium at a phone's viewport, served by a real uvicorn.
+
+Uses Debian's chromium (``apt-get install chromium``) through Playwright; no browser is downloaded.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import uvicorn
+from playwright.sync_api import Page, ViewportSize, expect, sync_playwright
+
+from tests.api.conftest import Api
+from tests.api.test_resolver import PRODUCT, admit_item, journey, recall
+from trace_api.app import create_app
+from trace_api.resolver import mount_resolver
+
+CHROMIUM = Path("/usr/bin/chromium")
+PHONE = ViewportSize(width=390, height=844)
+RECALL_RED = "rgb(179, 38, 30)"  # --bad in resolver.css: proof that the local stylesheet applied
+
+pytestmark = [
+    # No skip when Chromium is missing: `make test` installs it, and a skipped page test is a missing one.
+    # The page is the same on both databases; test_resolver.py covers PostgreSQL.
+    pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
+]
+
+
+@pytest.fixture
+def live_url(api: Api) -> Iterator[str]:
+    """The API with the resolver, served by uvicorn on 127.0.0.1 in a background thread."""
+    app = create_app(api.services)
+    mount_resolver(app)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))  # bound here and handed over: no race for the port
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert thread.is_alive(), "uvicorn stopped before it started"
+        assert time.monotonic() < deadline, "uvicorn did not start within 10 s"
+        time.sleep(0.01)  # polling the started flag, bounded by the deadline
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+
+
+@pytest.fixture
+def phone() -> Iterator[Page]:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
+        context.set_default_timeout(5000)
+        yield context.new_page()
+        browser.close()
+
+
+def test_phone_sees_product_then_recall_banner_after_recall(
+    api: Api, live_url: str, phone: Page, tmp_path: Path
+) -> None:
+    item = admit_item(api)
+    journey(item)
+    hosts: set[str | None] = set()
+    phone.on("request", lambda request: hosts.add(_host(request.url)))
+    reason = "Listeria monocytogenes found 检出单增李斯特菌"
+
+    phone.goto(live_url + item.path)
+    phone.screenshot(path=tmp_path / "before-recall.png", full_page=True)
+    expect(phone.locator("#product-name")).to_have_text(PRODUCT)
+    expect(phone.locator("#recall-banner")).to_have_count(0)
+    assert _page_width(phone) <= PHONE["width"], "the page scrolls sideways on a phone"
+
+    recall(item, reason)
+    phone.reload()
+    phone.screenshot(path=tmp_path / "after-recall.png", full_page=True)
+
+    banner = phone.locator("#recall-banner")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text(reason)
+    expect(banner).to_contain_text("召回")
+    assert banner.evaluate("e => getComputedStyle(e).backgroundColor") == RECALL_RED
+    box = banner.bounding_box()
+    assert box is not None
+    assert box["y"] < PHONE["height"] / 2, "the recall banner is not at the top of the screen"
+    phone.set_viewport_size({"width": 360, "height": 740})
+    assert _page_width(phone) <= 360, "the page scrolls sideways on a small phone"
+    assert hosts == {"127.0.0.1"}, f"the page reached other hosts: {hosts}"
+
+
+def _host(url: str) -> str | None:
+    parts = urlsplit(url)
+    return parts.hostname if parts.scheme in ("http", "https", "ws", "wss") else "127.0.0.1"
+
+
+def _page_width(page: Page) -> int:
+    return int(page.evaluate("document.documentElement.scrollWidth"))

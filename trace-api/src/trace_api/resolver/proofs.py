@@ -1,0 +1,119 @@
+"""Checking each record a consumer is shown, the way anyone can check it offline.
+
+Each record's proof bundle (record bytes, RFC 9162 inclusion proof, signed checkpoint, chain
+anchor) is verified with the log's published verifier key and the chain, exactly as
+``suyuan verify --bundle FILE --key KEY`` does, so the server's mark can be reproduced without
+trusting the server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from web3.exceptions import Web3Exception
+
+from chain import ChainError, ContractRevert
+
+from ..context import Services
+from ..ledger import CheckpointError, VerificationError, parse_checkpoint, proof_bundle, verify_bundle
+from .views import CheckpointInfo, CheckStatus, RecordCheck, Verification
+
+VERIFY_COMMAND = "suyuan verify --bundle proof.json --key '{key}'"
+
+
+def check_records(
+    services: Services, records: Iterable[tuple[str, str]], proof_url: Callable[[str], str]
+) -> Verification:
+    """Verifies each (record id, kind) of ``records``; ``proof_url`` names where its bundle is served."""
+    key = services.ledger.signer.verifier_key()
+    checks = [
+        check_record(services, record_id, kind, key, proof_url(record_id)) for record_id, kind in records
+    ]
+    return Verification(
+        status=overall_status([c.status for c in checks]),
+        origin=services.ledger.origin,
+        verifier_key=key,
+        chain_id=services.chain.chain_id,
+        anchor_contract=services.chain.contracts["EvidenceAnchor"].address,
+        records=checks,
+        checkpoints=checkpoints_of(c.bundle for c in checks),
+        command=VERIFY_COMMAND.format(key=key),
+    )
+
+
+def check_record(
+    services: Services, record_id: str, kind: str, verifier_key: str, proof_url: str
+) -> RecordCheck:
+    bundle = proof_bundle(services.ledger, record_id)
+    anchor = bundle["anchor"] or {}
+    status: CheckStatus = "verified"
+    step: str | None = None
+    steps: list[str] = []
+    try:
+        verified = verify_bundle(bundle, verifier_key, services.chain)
+        steps, detail = verified.steps, f"verified against block {verified.anchored_block}"
+    except VerificationError as exc:
+        status, step, detail = status_of(exc, bundle), exc.step, exc.detail
+    except (ChainError, Web3Exception, OSError) as exc:  # the chain is unreachable: nothing failed
+        status, step, detail = "pending", "anchor", f"the chain could not be reached: {exc}"
+    return RecordCheck(
+        record_id=record_id,
+        index=bundle["index"],
+        kind=kind,
+        status=status,
+        step=step,
+        detail=detail,
+        tree_size=_tree_size(bundle["checkpoint"]),
+        anchor_block=anchor.get("block"),
+        anchor_tx=anchor.get("tx"),
+        steps=steps,
+        proof_url=proof_url,
+        bundle=bundle,
+    )
+
+
+def status_of(exc: VerificationError, bundle: dict[str, Any]) -> CheckStatus:
+    """Pending while no checkpoint covers the record or its checkpoint is not anchored yet."""
+    if exc.step == "checkpoint":
+        return "pending"
+    cause = exc.__cause__
+    if exc.step != "anchor" or not isinstance(cause, ChainError):
+        return "failed"
+    # A bundle that claims an anchor the chain does not hold has failed; one that claims none waits.
+    unreachable = not isinstance(cause, ContractRevert)
+    return "pending" if unreachable or bundle.get("anchor") is None else "failed"
+
+
+def overall_status(statuses: list[CheckStatus]) -> CheckStatus:
+    if "failed" in statuses:
+        return "failed"
+    if "pending" in statuses or not statuses:
+        return "pending"
+    return "verified"
+
+
+def checkpoints_of(bundles: Iterable[dict[str, Any]]) -> list[CheckpointInfo]:
+    """The distinct signed checkpoints the bundles rely on, smallest first."""
+    found: dict[int, CheckpointInfo] = {}
+    for bundle in bundles:
+        size = _tree_size(bundle["checkpoint"])
+        if size is None or size in found:
+            continue
+        anchor = bundle["anchor"] or {}
+        found[size] = CheckpointInfo(
+            tree_size=size,
+            note=bundle["checkpoint"],
+            anchor_block=anchor.get("block"),
+            anchor_tx=anchor.get("tx"),
+        )
+    return [found[size] for size in sorted(found)]
+
+
+def _tree_size(note: str | None) -> int | None:
+    if note is None:
+        return None
+    try:
+        return parse_checkpoint(note).size
+    except CheckpointError:
+        return None

@@ -1,0 +1,282 @@
+"""The provenance of one item code, as the GS1 Digital Link resolver shows it to consumers.
+
+Gathers the item's batch and its split lineage, the certificates, every ledger record about the
+lineage and the code (in log order), the recall status and counterfeit signals, and verifies each
+shown record against the signed checkpoints and the chain (see :mod:`.proofs`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from sqlmodel import Session, col, select
+from web3.exceptions import Web3Exception
+
+from chain import ChainError
+
+from .. import gs1
+from ..batches.models import Batch, Certificate
+from ..batches.service import batch_chain_id
+from ..codes.models import ItemCode
+from ..context import Services
+from ..ledger import Ledger, Record, UnknownRecord
+from ..orgs.models import Organisation
+from ..problems import NotFound
+from .proofs import check_records
+from .views import (
+    CertificateInfo,
+    CodeInfo,
+    CounterfeitSignal,
+    Hop,
+    LineageStep,
+    Party,
+    Product,
+    Provenance,
+    RecallStatus,
+)
+
+#: Split lineage is followed up to this many batches (the item's own included).
+MAX_LINEAGE = 16
+RECALL_KINDS = frozenset({"recall.issued", "recall.lifted"})
+COUNTERFEIT_KIND = "counterfeit.signal"
+ISSUANCE_KIND = "codes.issued"
+PROOF_LINK_TYPE = "suyuan:proof"
+_ACTIONS = {"batch.admitted": "admit", ISSUANCE_KIND: "commission"}
+
+
+class UnknownCode(NotFound):
+    """No such item code was ever issued (or the code is malformed): not a genuine code."""
+
+    slug, title = "unknown-code", "Not a genuine code"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A ledger record shown to the consumer, with its place in the log."""
+
+    index: int
+    record: Record
+
+
+def provenance(services: Services, session: Session, gtin: str, lot: str, serial: str) -> Provenance:
+    """Everything public about the item ``/01/{gtin}/10/{lot}/21/{serial}``; :class:`UnknownCode` if none."""
+    link = digital_link(gtin, lot, serial)
+    code = find_code(session, link)
+    lineage = batch_lineage(session, code.batch_id)
+    code_id = link.uri(services.settings.public_url)
+    entries = shown_records(services, lineage, code, code_id)
+    parties = parties_of(session, entries)
+    return Provenance(
+        code=_code_info(code, code_id),
+        product=_product(session, lineage[0]),
+        lineage=[_lineage_step(b) for b in lineage],
+        certificates=certificates_of(session, lineage),
+        hops=[_hop(e, parties) for e in entries if _is_hop(e.record)],
+        recall=recall_status(services, lineage, entries),
+        counterfeit_signals=[_signal(e) for e in entries if e.record.kind == COUNTERFEIT_KIND],
+        verification=check_records(
+            services, [(e.record.record_id, e.record.kind) for e in entries], lambda rid: proof_url(link, rid)
+        ),
+    )
+
+
+def digital_link(gtin: str, lot: str, serial: str) -> gs1.ItemCode:
+    """The item code, validated (GTIN check digit, GS1 character set 82); else :class:`UnknownCode`."""
+    try:
+        return gs1.ItemCode(gs1.normalise_gtin(gtin), gs1.validate_lot(lot), gs1.validate_lot(serial))
+    except gs1.GS1Error as exc:
+        raise UnknownCode(f"not a genuine code (非正品码): malformed GS1 Digital Link: {exc}") from exc
+
+
+def proof_url(link: gs1.ItemCode, record_id: str) -> str:
+    """Where the resolver serves one shown record's proof bundle (relative to the resolver)."""
+    return f"{link.path()}?linkType={quote(PROOF_LINK_TYPE)}&record={quote(record_id, safe='')}"
+
+
+def find_code(session: Session, link: gs1.ItemCode) -> ItemCode:
+    query = select(ItemCode).where(
+        ItemCode.gtin == link.gtin, ItemCode.lot == link.lot, ItemCode.serial == link.serial
+    )
+    code = session.exec(query).first()
+    if code is None:
+        raise UnknownCode(f"not a genuine code (非正品码): no item {link.path()} was ever issued")
+    return code
+
+
+def batch_lineage(session: Session, batch_id: str) -> list[Batch]:
+    """The item's batch, then its parent, and so on up to the admitted lot (at most MAX_LINEAGE)."""
+    lineage: list[Batch] = []
+    next_id: str | None = batch_id
+    while next_id is not None and len(lineage) < MAX_LINEAGE:
+        batch = session.get(Batch, next_id)
+        if batch is None or any(b.id == batch.id for b in lineage):
+            break
+        lineage.append(batch)
+        next_id = batch.parent_id
+    if not lineage:
+        raise UnknownCode(f"not a genuine code (非正品码): its batch {batch_id} is unknown")
+    return lineage
+
+
+def shown_records(services: Services, lineage: list[Batch], code: ItemCode, code_id: str) -> list[Entry]:
+    """Records about this code and its lineage, in log order.
+
+    An ancestor's records count up to the split that made its child (later ones are about other
+    goods); its recalls count whenever they came, since a recall of a parent covers its children.
+    Records about other item codes are left out, and so are code issues other than this code's.
+    """
+    found = {s.index: s.record() for s in services.ledger.about("code", code_id)}
+    found.update(_issuance(services.ledger, code.issuance_record_id))
+    cutoff: int | None = None  # the item's own batch: no cut-off
+    for batch in lineage:
+        about = services.ledger.about("batch", batch.id)
+        for stored in about:
+            if cutoff is None or stored.index <= cutoff or stored.kind in RECALL_KINDS:
+                record = stored.record()
+                if _about_this_item(record, code_id, code.issuance_record_id):
+                    found[stored.index] = record
+        cutoff = about[0].index if about else cutoff
+    return [Entry(index, found[index]) for index in sorted(found)]
+
+
+def _about_this_item(record: Record, code_id: str, issuance_id: str) -> bool:
+    if record.kind == ISSUANCE_KIND:
+        return record.record_id == issuance_id
+    codes = {s.id for s in record.subjects if s.type == "code"}
+    return not codes or code_id in codes
+
+
+def _issuance(ledger: Ledger, record_id: str) -> dict[int, Record]:
+    try:
+        stored = ledger.get(record_id)
+    except UnknownRecord:
+        return {}
+    return {stored.index: stored.record()}
+
+
+def parties_of(session: Session, entries: Iterable[Entry]) -> dict[str, Party]:
+    """Public names of the acting organisations and counterparties, by unified social credit code."""
+    codes: set[str] = set()
+    for entry in entries:
+        codes.add(entry.record.actor.org)
+        if isinstance(counterparty := entry.record.payload.get("counterparty"), str):
+            codes.add(counterparty)
+    orgs = session.exec(select(Organisation).where(col(Organisation.uscc).in_(codes)))
+    return {org.uscc: _party(org) for org in orgs}
+
+
+def certificates_of(session: Session, lineage: list[Batch]) -> list[CertificateInfo]:
+    ids = [b.id for b in lineage]
+    query = select(Certificate).where(col(Certificate.batch_id).in_(ids)).order_by(col(Certificate.id))
+    return [CertificateInfo.model_validate(c, from_attributes=True) for c in session.exec(query)]
+
+
+def recall_status(services: Services, lineage: list[Batch], entries: list[Entry]) -> RecallStatus:
+    """Recalled if a lineage batch is flagged, the latest recall record issues one, or the chain says so."""
+    recalls = [e.record for e in entries if e.record.kind in RECALL_KINDS]
+    in_force = bool(recalls) and recalls[-1].kind == "recall.issued"
+    on_chain = recalled_on_chain(services, lineage[0].id)
+    recalled = in_force or on_chain is True or any(b.recalled for b in lineage)
+    notice = next((r for r in reversed(recalls) if r.kind == "recall.issued"), None)
+    if not recalled or notice is None:
+        return RecallStatus(recalled=recalled, on_chain=on_chain)
+    return RecallStatus(
+        recalled=True,
+        reason=_text(notice.payload.get("reason")),
+        recall_id=_text(notice.payload.get("recall_id")),
+        recall_class=_text(notice.payload.get("recall_class")),
+        batch_id=_text(notice.payload.get("batch_id")),
+        issued_at=notice.time,
+        record_id=notice.record_id,
+        on_chain=on_chain,
+    )
+
+
+def recalled_on_chain(services: Services, batch_id: str) -> bool | None:
+    """The chain's answer (a recall of any ancestor counts there too); None when it cannot say."""
+    try:
+        return services.chain.is_recalled(batch_chain_id(batch_id))
+    except (ChainError, Web3Exception, OSError):
+        return None
+
+
+def _code_info(code: ItemCode, uri: str) -> CodeInfo:
+    return CodeInfo(
+        uri=uri, gtin=code.gtin, lot=code.lot, serial=code.serial, status=code.status.value,
+        issued_at=code.issued_at, sold_at=code.sold_at,
+    )  # fmt: skip
+
+
+def _product(session: Session, batch: Batch) -> Product:
+    fields = batch.model_dump(include=set(Product.model_fields) - {"batch_id", "importer", "holder"})
+    return Product(
+        batch_id=batch.id,
+        importer=_party_by_id(session, batch.importer_org_id),
+        holder=_party_by_id(session, batch.holder_org_id),
+        **fields,
+    )
+
+
+def _lineage_step(batch: Batch) -> LineageStep:
+    return LineageStep(
+        batch_id=batch.id, lot=batch.lot, quantity=batch.quantity, unit=batch.unit, recalled=batch.recalled
+    )
+
+
+def _hop(entry: Entry, parties: dict[str, Party]) -> Hop:
+    record, payload = entry.record, entry.record.payload
+    counterparty = payload.get("counterparty")
+    return Hop(
+        index=entry.index,
+        record_id=record.record_id,
+        kind=record.kind,
+        action=_action(record),
+        time=record.time,
+        place=_text(payload.get("location")),
+        actor=parties.get(record.actor.org),
+        counterparty=parties.get(counterparty) if isinstance(counterparty, str) else None,
+        batch_id=_text(payload.get("batch_id")),
+        item_level=any(s.type == "code" for s in record.subjects),
+    )
+
+
+def _signal(entry: Entry) -> CounterfeitSignal:
+    payload = entry.record.payload
+    return CounterfeitSignal(
+        index=entry.index,
+        record_id=entry.record.record_id,
+        time=entry.record.time,
+        reason=_text(payload.get("reason")) or "unspecified",
+        detail=_text(payload.get("detail")),
+        place=_text(payload.get("location")),
+    )
+
+
+def _is_hop(record: Record) -> bool:
+    return record.kind not in RECALL_KINDS and record.kind != COUNTERFEIT_KIND
+
+
+def _action(record: Record) -> str:
+    action = record.payload.get("action")
+    if isinstance(action, str) and action:
+        return action
+    return _ACTIONS.get(record.kind, record.kind.rsplit(".", 1)[-1])
+
+
+def _party(org: Organisation) -> Party:
+    return Party(name=org.name, org_type=org.org_type.value)
+
+
+def _party_by_id(session: Session, org_id: str) -> Party | None:
+    org = session.get(Organisation, org_id)
+    return None if org is None else _party(org)
+
+
+def _text(value: Any) -> str | None:
+    """A payload value shown as text; structured values are left to the proof bundle."""
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    return str(value)
