@@ -295,7 +295,7 @@ def test_page_answers_with_pending_marks_when_the_chain_is_down(
     found = resolver.get(item.path, headers=JSON_ACCEPT).json()
 
     assert {c["status"] for c in found["verification"]["records"]} == {"pending"}
-    assert "the chain could not be reached" in found["verification"]["records"][0]["detail"]
+    assert "cannot read the chain" in found["verification"]["records"][0]["detail"]
     assert (found["recall"]["recalled"], found["recall"]["on_chain"]) == (True, None)
     assert resolver.get(item.path).status_code == 200
 

@@ -78,7 +78,7 @@ def status_of(exc: VerificationError, bundle: dict[str, Any]) -> CheckStatus:
     if exc.step == "checkpoint":
         return "pending"
     cause = exc.__cause__
-    if exc.step != "anchor" or not isinstance(cause, ChainError):
+    if exc.step != "anchor" or not isinstance(cause, (ChainError, OSError, Web3Exception)):
         return "failed"
     # A bundle that claims an anchor the chain does not hold has failed; one that claims none waits.
     unreachable = not isinstance(cause, ContractRevert)
