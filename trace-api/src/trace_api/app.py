@@ -10,6 +10,7 @@ from chain import ChainSession
 
 from ._settings import ServiceSettings
 from .batches.routes import router as batches_router
+from .codes.routes import router as codes_router
 from .context import Services
 from .documents.routes import router as documents_router
 from .ledger import open_ledger
@@ -36,6 +37,7 @@ def create_app(services: Services) -> FastAPI:
         orgs_router,
         documents_router,
         batches_router,
+        codes_router,
         scans_router,
         trace_router,
         recalls_router,

@@ -20,6 +20,7 @@ from chain.cli import STATE, UpOptions, console, fail, out, progress_bar, up_ser
 
 from ._settings import ServiceSettings
 from .app import build_services, create_app
+from .codes.cli import codes_app
 from .context import Services
 from .ledger import (
     LedgerError,
@@ -46,6 +47,7 @@ org_app = typer.Typer(help="Organisations of the network and their API keys.", n
 def register(app: typer.Typer, bench: typer.Typer) -> None:
     app.add_typer(ledger_app, name="ledger")
     app.add_typer(org_app, name="org")
+    app.add_typer(codes_app, name="codes")
     app.command("verify")(verify)
     app.command("audit")(audit)
     bench.command("ledger")(bench_ledger)
@@ -80,6 +82,18 @@ def _api_service(session: ChainSession, options: UpOptions) -> Callable[[], None
     services = build_services(config, session)
     url, stop = start_server(create_app(services), config.api_host, config.api_port)
     out.print(f"trace API: {url}  (OpenAPI at {url}/docs)")
+    if options.demo:
+        from .demo import DEMO_FILE, seed_demo
+
+        try:
+            demo = seed_demo(services, url)
+        except Exception:
+            stop()
+            raise
+        out.print(f"demo consumer page: {demo['consumer_url']}")
+        out.print(f"demo organisations and API keys: {config.data_dir / DEMO_FILE}")
+        for org in demo["organisations"]:
+            out.print(f"  {org['handle']:<16} {org['type']:<11} {org['api_key']}")
     return stop
 
 

@@ -1,0 +1,171 @@
+"""``suyuan up --demo``: a small demo network, seeded once through the running API.
+
+An importer of frozen shrimp with its certificates, a wholesaler, two retailers and a regulator;
+codes issued, the lot shipped, received, split, shipped on and partly sold. The organisations,
+their roles and API keys go to ``demo.json`` in the data directory so that scripts can drive it.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlmodel import Session, select
+
+from .context import Services
+from .orgs._uscc import uscc_check_character
+from .orgs.models import Organisation
+from .orgs.service import OrganisationIn, create_organisation, issue_api_key
+
+DEMO_FILE = "demo.json"
+GTIN = "06901234567892"
+LOT = "SH2026-11"
+ORGS = [
+    ("demo-haixian", "Haixian Import Co. 海鲜进口有限公司", "importer"),
+    ("demo-wholesale", "Jiangqiao Wholesale Market 江桥批发", "wholesaler"),
+    ("demo-shop-a", "Fresh Mart Xuhui 徐汇鲜超", "retailer"),
+    ("demo-shop-b", "Fresh Mart Pudong 浦东鲜超", "retailer"),
+]
+
+
+def _uscc(n: int) -> str:
+    body = f"91310000MA1DEMO{n:02d}"
+    return body + uscc_check_character(body)
+
+
+def seed_demo(services: Services, api_url: str) -> dict[str, Any]:
+    """Seeds the demo network once; later calls return what the first one wrote."""
+    path = services.settings.data_dir / DEMO_FILE
+    if path.exists():
+        return dict(json.loads(path.read_text()))
+    keys = {"demo-samr": _regulator_key(services)}
+    with httpx.Client(base_url=api_url, timeout=60) as http:
+        demo = _Demo(http, keys)
+        organisations = [
+            demo.admit(handle, name, kind, i) for i, (handle, name, kind) in enumerate(ORGS, start=1)
+        ]
+        codes = demo.run_story()
+    info = {
+        "api_url": api_url,
+        "consumer_url": api_url + "/01/" + codes[0].split("/01/", 1)[1],
+        "sold_consumer_url": api_url + "/01/" + codes[-1].split("/01/", 1)[1],
+        "organisations": [
+            {"handle": "demo-samr", "type": "regulator", "api_key": keys["demo-samr"]},
+            *organisations,
+        ],
+    }
+    _write_private(path, json.dumps(info, indent=2, ensure_ascii=False) + "\n")
+    return info
+
+
+def _regulator_key(services: Services) -> str:
+    with Session(services.engine) as session:
+        existing = session.exec(select(Organisation).where(Organisation.handle == "demo-samr")).first()
+        if existing is not None:
+            return issue_api_key(session, existing, "demo", "member")
+        data = OrganisationIn.model_validate(
+            {
+                "handle": "demo-samr",
+                "name": "Shanghai Market Regulation 上海市场监管局",
+                "org_type": "regulator",
+                "uscc": _uscc(0),
+                "jurisdiction": "Shanghai",
+            }
+        )
+        return create_organisation(services, session, data)[1]
+
+
+class _Demo:
+    def __init__(self, http: httpx.Client, keys: dict[str, str]) -> None:
+        self.http, self.keys = http, keys
+
+    def call(self, handle: str, method: str, url: str, **kwargs: Any) -> Any:
+        response = self.http.request(
+            method, url, headers={"Authorization": f"Bearer {self.keys[handle]}"}, **kwargs
+        )
+        if response.status_code >= 300:
+            raise RuntimeError(f"demo step {method} {url} failed: {response.status_code} {response.text}")
+        return response.json()
+
+    def admit(self, handle: str, name: str, kind: str, n: int) -> dict[str, Any]:
+        body = {
+            "handle": handle,
+            "name": name,
+            "org_type": kind,
+            "uscc": _uscc(n),
+            "jurisdiction": "Shanghai",
+        }
+        answer = self.call("demo-samr", "POST", "/v1/organisations", json=body)
+        self.keys[handle] = answer["api_key"]
+        org = answer["organisation"]
+        return {
+            "handle": handle,
+            "type": kind,
+            "uscc": org["uscc"],
+            "chain_address": org["chain_address"],
+            "api_key": answer["api_key"],
+        }
+
+    def scan(self, handle: str, **body: Any) -> None:
+        self.call(handle, "POST", "/v1/scans", json={"location": "Shanghai", **body})
+
+    def run_story(self) -> list[str]:
+        certificates = []
+        for kind in ("quarantine", "nucleic_acid_test", "disinfection"):
+            content = f"{kind} certificate for lot {LOT} ({secrets.token_hex(4)})".encode()
+            doc = self.call(
+                "demo-haixian",
+                "POST",
+                "/v1/documents",
+                files={"file": (f"{kind}.txt", content, "text/plain")},
+            )
+            certificates.append(
+                {
+                    "cert_type": kind,
+                    "number": f"{kind[:3].upper()}-{LOT}",
+                    "issuer": "GACC Shanghai",
+                    "issued_on": "2026-11-01",
+                    "result": "negative" if kind == "nucleic_acid_test" else "pass",
+                    "document_sha256": doc["sha256"],
+                }
+            )
+        batch = self.call(
+            "demo-haixian",
+            "POST",
+            "/v1/batches",
+            json={
+                "gtin": GTIN,
+                "lot": LOT,
+                "product_name": "Frozen white shrimp 冻南美白对虾",
+                "quantity": 1000,
+                "unit": "KGM",
+                "storage_class": "frozen",
+                "imported": True,
+                "origin_country": "EC",
+                "producer": "Camaronera del Pacifico S.A.",
+                "establishment_number": "EC-1234",
+                "production_date": "2026-09-01",
+                "expiry_date": "2027-09-01",
+                "customs_declaration": "223320261000123456",
+                "certificates": certificates,
+            },
+        )
+        codes = self.call("demo-haixian", "POST", f"/v1/batches/{batch['id']}/codes", json={"count": 20})[
+            "codes"
+        ]
+        self.scan("demo-haixian", action="ship", batch_id=batch["id"], counterparty="demo-wholesale")
+        self.scan("demo-wholesale", action="receive", batch_id=batch["id"])
+        self.scan("demo-wholesale", action="ship", batch_id=batch["id"], counterparty="demo-shop-a")
+        self.scan("demo-shop-a", action="receive", batch_id=batch["id"])
+        for code in codes[-3:]:
+            self.scan("demo-shop-a", action="sell", code=code)
+        return [str(codes[0]), str(codes[-1])]
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    path.chmod(0o600)
