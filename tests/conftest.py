@@ -26,7 +26,9 @@ CORPUS = REPO_ROOT.parent / "shared" / "corpus"
 
 @pytest.fixture(scope="session")
 def anvil(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalNode]:
-    node = LocalNode(tmp_path_factory.mktemp("anvil"), chain_id=31337)
+    # A throwaway chain: dumping the state of thousands of test deployments every few seconds
+    # would cost more than the tests themselves.
+    node = LocalNode(tmp_path_factory.mktemp("anvil"), chain_id=31337, persist=False)
     node.start()
     yield node
     node.stop()

@@ -391,14 +391,14 @@ def test_malformed_code_is_not_a_genuine_code_not_a_server_error(resolver: TestC
 
 
 def test_percent_encoded_lot_and_serial_resolve(api: Api, resolver: TestClient) -> None:
-    item = admit_item(api, lot="L/2026%1")
+    item = admit_item(api, lot="L&2026%1")
     encoded_serial = "%" + item.serial[0].encode().hex().upper() + item.serial[1:]
 
-    response = resolver.get(f"/01/{GTIN}/10/L%2F2026%251/21/{encoded_serial}", headers=JSON_ACCEPT)
-    gtin13 = resolver.get(f"/01/{GTIN[1:]}/10/L%2F2026%251/21/{item.serial}/", headers=JSON_ACCEPT)
+    response = resolver.get(f"/01/{GTIN}/10/L%262026%251/21/{encoded_serial}", headers=JSON_ACCEPT)
+    gtin13 = resolver.get(f"/01/{GTIN[1:]}/10/L%262026%251/21/{item.serial}/", headers=JSON_ACCEPT)
 
     assert response.status_code == 200, response.text
-    assert (response.json()["code"]["lot"], response.json()["code"]["serial"]) == ("L/2026%1", item.serial)
+    assert (response.json()["code"]["lot"], response.json()["code"]["serial"]) == ("L&2026%1", item.serial)
     assert gtin13.status_code == 200, gtin13.text
 
 

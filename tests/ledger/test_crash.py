@@ -155,22 +155,24 @@ def test_chain_node_restart_during_anchoring_resumes_without_gaps_or_duplicates(
     )
     stop = threading.Event()
     worker = threading.Thread(target=anchorer.run, args=(stop, 0.05))
+    nodes = [node]
     worker.start()
     try:
         for i in range(0, 60, 3):
             ledger.append_many([make_record(k) for k in range(i, i + 3)])
             if i == 30:
                 _wait_until(lambda: (ledger.latest_anchored_size() or 0) >= 20, "anchors before the crash")
-                node.kill()  # anchors since the last state dump are lost with it
+                nodes[-1].kill()  # anchors since the last state dump are lost with it
             if i == 45:
-                node = LocalNode(tmp_path / "chain", chain_id=31337, port=port)
-                node.start()
+                nodes.append(LocalNode(tmp_path / "chain", chain_id=31337, port=port))
+                nodes[-1].start()
         _wait_until(lambda: ledger.latest_anchored_size() == ledger.size() == 60, "anchoring to catch up")
-    finally:
         stop.set()
         worker.join()
-    try:
         _assert_consistent(ledger, ChainClient(connect(url), deployment), {f"r-{i}" for i in range(60)})
         assert anchorer.stats.failures > 0  # the outage was seen and survived
     finally:
-        node.stop()
+        stop.set()
+        worker.join()
+        for each in nodes:
+            each.stop()

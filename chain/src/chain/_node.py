@@ -36,12 +36,14 @@ class LocalNode:
         host: str = "127.0.0.1",
         port: int = 0,
         anvil_binary: Path | None = None,
+        persist: bool = True,
     ) -> None:
         self.state_dir = state_dir
         self.chain_id = chain_id
         self.host = host
         self.port = port
         self._binary = anvil_binary
+        self.persist = persist  # False: a throwaway chain (tests), no state file written
         self._process: subprocess.Popen[bytes] | None = None
         self.rpc_url: str | None = None
 
@@ -58,7 +60,7 @@ class LocalNode:
         return self.state_dir / "node.json"
 
     def command(self, binary: Path) -> list[str]:
-        return [
+        command = [
             str(binary),
             "--host",
             self.host,
@@ -77,11 +79,10 @@ class LocalNode:
             str(KEPT_STATES),
             "--accounts",
             "0",
-            "--state",
-            str(self.state_file),
-            "--state-interval",
-            str(STATE_INTERVAL_S),
         ]
+        if self.persist:
+            command += ["--state", str(self.state_file), "--state-interval", str(STATE_INTERVAL_S)]
+        return command
 
     def start(self, timeout_s: float = 15.0) -> str:
         """Starts anvil and returns its RPC URL once it listens. Requires the node not running."""

@@ -47,6 +47,11 @@ def create_app(services: Services) -> FastAPI:
         app.include_router(router)
     mount_resolver(app)
 
+    @app.get("/livez", tags=["health"])
+    def livez() -> dict[str, str]:
+        """Answers without touching the database or the chain (the benchmarks' baseline)."""
+        return {"status": "ok"}
+
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, Any]:
         return {"status": "ok", "ledger_size": services.ledger.size(), "chain_id": services.chain.chain_id}

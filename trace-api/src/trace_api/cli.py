@@ -34,6 +34,7 @@ from .ledger import (
     verify_bundle,
     verify_record,
 )
+from .problems import ApiProblem
 from .server import start_server
 
 ledger_app = typer.Typer(
@@ -51,6 +52,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
     app.command("verify")(verify)
     app.command("audit")(audit)
     bench.command("ledger")(bench_ledger)
+    bench.command("api")(bench_api)
     up_services.append(_anchor_service)
     up_services.append(_api_service)
 
@@ -87,9 +89,9 @@ def _api_service(session: ChainSession, options: UpOptions) -> Callable[[], None
 
         try:
             demo = seed_demo(services, url)
-        except Exception:
+        except (RuntimeError, ApiProblem, ChainError, LedgerError, OSError) as exc:
             stop()
-            raise
+            fail(f"seeding the demo failed: {exc}")
         out.print(f"demo consumer page: {demo['consumer_url']}")
         out.print(f"demo organisations and API keys: {config.data_dir / DEMO_FILE}")
         for org in demo["organisations"]:
@@ -361,4 +363,17 @@ def bench_ledger(
 
     with ledger_errors(), progress_bar(records, "bench ledger") as advance:
         result = run_ledger_bench(records=records, large=large, progress=advance)
+    print(json.dumps(result, indent=None if as_json else 2))
+
+
+def bench_api(
+    as_json: Annotated[bool, typer.Option("--json", help="Print only the JSON result")] = False,
+    seconds: Annotated[float, typer.Option(min=1, help="Seconds of load per endpoint")] = 10.0,
+    large: Annotated[int, typer.Option(min=20_000, help="Events in the large network (trace)")] = 1_000_000,
+) -> None:
+    """Resolver throughput against a trivial endpoint, trace latency at 10k and 1M events, recall, codes."""
+    from .bench import run_api_bench
+
+    with ledger_errors(), progress_bar(large, "bench api") as advance:
+        result = run_api_bench(seconds=seconds, large=large, progress=advance)
     print(json.dumps(result, indent=None if as_json else 2))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from eth_account.signers.local import LocalAccount
 from fastapi import Request
@@ -25,6 +25,9 @@ class Services:
     chain: ChainClient
     keystore: Keystore
     regulator_key: LocalAccount
+    #: (tree size, root) of checkpoints already seen anchored on chain, with their block: roots
+    #: are write-once on chain, so a consumer page need not ask the chain again.
+    anchored_roots: dict[tuple[int, bytes], int] = field(default_factory=dict)
 
     def create_tables(self) -> None:
         """Brings the service's tables to the latest migration (the ledger keeps its own)."""

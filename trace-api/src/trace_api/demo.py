@@ -32,7 +32,7 @@ ORGS = [
 
 
 def _uscc(n: int) -> str:
-    body = f"91310000MA1DEMO{n:02d}"
+    body = f"91310000MA1K{n:05d}"
     return body + uscc_check_character(body)
 
 

@@ -58,9 +58,12 @@ class BatchIn(BaseModel):
     @classmethod
     def _lot(cls, value: str) -> str:
         try:
-            return validate_lot(value)
+            lot = validate_lot(value)
         except GS1Error as exc:
             raise ValueError(str(exc)) from exc
+        if "/" in lot:
+            raise ValueError("'/' is allowed by GS1 but not in Suyuan lots: batch ids appear in URL paths")
+        return lot
 
     @model_validator(mode="after")
     def _dates(self) -> BatchIn:

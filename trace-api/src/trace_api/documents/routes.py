@@ -10,10 +10,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, UploadFile
 from fastapi.responses import FileResponse
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from ..auth import CurrentMember
+from ..batches.models import Batch, Certificate
 from ..context import Services, get_services, get_session
+from ..orgs.models import OrgType
+from ..orgs.service import Member
 from ..problems import NotFound, Unprocessable
 from .models import Document
 
@@ -63,13 +66,25 @@ async def upload_document(
 @router.get("/{sha256}")
 def download_document(
     sha256: str,
-    _: CurrentMember,
+    member: CurrentMember,
     services: Annotated[Services, Depends(get_services)],
     session: Annotated[Session, Depends(get_session)],
 ) -> FileResponse:
+    """The document, for its uploader, regulators, and those who hold or admitted a batch citing it."""
     document = session.get(Document, sha256.lower())
-    if document is None:
-        raise NotFound(f"no document with SHA-256 {sha256}")
+    if document is None or not _may_read(session, member, document):
+        raise NotFound(f"no document with SHA-256 {sha256} that {member.org.handle} may read")
     return FileResponse(
         document_path(services.settings.documents_dir, document.sha256), media_type=document.content_type
     )
+
+
+def _may_read(session: Session, member: Member, document: Document) -> bool:
+    if member.org.org_type is OrgType.regulator or document.uploaded_by == member.org.id:
+        return True
+    citing = (
+        select(Batch)
+        .join(Certificate, col(Certificate.batch_id) == col(Batch.id))
+        .where(Certificate.document_sha256 == document.sha256)
+    )
+    return any(member.org.id in (b.importer_org_id, b.holder_org_id) for b in session.exec(citing))

@@ -16,10 +16,18 @@ from web3.exceptions import Web3Exception
 from chain import ChainError, ContractRevert
 
 from ..context import Services
-from ..ledger import CheckpointError, VerificationError, parse_checkpoint, proof_bundle, verify_bundle
+from ..ledger import (
+    CheckpointError,
+    VerificationError,
+    VerifiedRecord,
+    parse_checkpoint,
+    proof_bundle,
+    verify_bundle,
+)
 from .views import CheckpointInfo, CheckStatus, RecordCheck, Verification
 
 VERIFY_COMMAND = "suyuan verify --bundle proof.json --key '{key}'"
+MAX_REMEMBERED_ROOTS = 100_000
 
 
 def check_records(
@@ -51,7 +59,7 @@ def check_record(
     step: str | None = None
     steps: list[str] = []
     try:
-        verified = verify_bundle(bundle, verifier_key, services.chain)
+        verified = _verify(services, bundle, verifier_key)
         steps, detail = verified.steps, f"verified against block {verified.anchored_block}"
     except VerificationError as exc:
         status, step, detail = status_of(exc, bundle), exc.step, exc.detail
@@ -71,6 +79,27 @@ def check_record(
         proof_url=proof_url,
         bundle=bundle,
     )
+
+
+def _verify(services: Services, bundle: dict[str, Any], verifier_key: str) -> VerifiedRecord:
+    """verify_bundle, asking the chain only about roots not yet seen anchored."""
+    note = bundle.get("checkpoint")
+    seen = None
+    if isinstance(note, str):
+        try:
+            checkpoint = parse_checkpoint(note)
+            seen = services.anchored_roots.get((checkpoint.size, checkpoint.root_hash))
+        except CheckpointError:
+            seen = None
+    if seen is None:
+        verified = verify_bundle(bundle, verifier_key, services.chain)
+        if verified.anchored_block is not None and len(services.anchored_roots) < MAX_REMEMBERED_ROOTS:
+            services.anchored_roots[(verified.tree_size, verified.root_hash)] = verified.anchored_block
+        return verified
+    verified = verify_bundle(bundle, verifier_key, None)  # bytes, signature, inclusion: all local
+    verified.anchored_block = seen
+    verified.steps.append(f"root anchored on chain {services.chain.chain_id} in block {seen}")
+    return verified
 
 
 def status_of(exc: VerificationError, bundle: dict[str, Any]) -> CheckStatus:

@@ -40,9 +40,12 @@ class ChildLot(BaseModel):
     @classmethod
     def _lot(cls, value: str) -> str:
         try:
-            return validate_lot(value)
+            lot = validate_lot(value)
         except GS1Error as exc:
             raise ValueError(str(exc)) from exc
+        if "/" in lot:
+            raise ValueError("'/' is allowed by GS1 but not in Suyuan lots: batch ids appear in URL paths")
+        return lot
 
 
 class ScanIn(BaseModel):

@@ -1,0 +1,54 @@
+"""`suyuan up --demo`: the embedded default with a seeded demo network, driven as a user would."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+
+def test_up_demo_seeds_a_network_and_serves_its_consumer_page(cli_env: dict[str, str]) -> None:
+    up = subprocess.Popen(
+        [sys.executable, "-m", "chain.cli", "up", "--demo"],
+        env=cli_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    try:
+        assert up.stdout is not None
+        while not any("Ctrl-C stops" in line for line in lines):
+            line = up.stdout.readline()
+            assert line, "suyuan up --demo exited early:\n" + "".join(lines)
+            lines.append(line)
+        demo = json.loads((Path(cli_env["SUYUAN_DATA_DIR"]) / "demo.json").read_text())
+        page = httpx.get(demo["consumer_url"], headers={"Accept": "application/json"}, timeout=30)
+        sold = httpx.get(demo["sold_consumer_url"], headers={"Accept": "application/json"}, timeout=30)
+        identities = {
+            org["handle"]: httpx.get(
+                f"{demo['api_url']}/v1/organisations/me",
+                headers={"Authorization": f"Bearer {org['api_key']}"},
+                timeout=30,
+            ).json()["handle"]
+            for org in demo["organisations"]
+        }
+    finally:
+        up.send_signal(signal.SIGINT)
+        up.wait(timeout=60)
+
+    assert any("demo consumer page: " + demo["consumer_url"] in line for line in lines)
+    assert page.status_code == 200
+    assert page.json()["product"]["product_name"].startswith("Frozen white shrimp")
+    assert sold.json()["code"]["status"] == "sold"
+    assert identities == {org["handle"]: org["handle"] for org in demo["organisations"]}
+    assert {org["type"] for org in demo["organisations"]} == {
+        "regulator",
+        "importer",
+        "wholesaler",
+        "retailer",
+    }
