@@ -1,0 +1,103 @@
+"""Every endpoint against anonymous callers and against a second organisation: no cross-tenant
+reads or writes, and consumer answers carry public fields only."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import Api, batch_payload
+
+BATCH = "09506000134352.L2026-001"
+
+
+@pytest.fixture
+def tenants(api: Api) -> dict[str, Any]:
+    """An importer with an admitted batch and its codes; an unrelated retailer; a recall."""
+    api.add_org("haixian", "importer")
+    api.add_org("stranger", "retailer")
+    payload = batch_payload(api, "haixian")
+    assert api.as_org("haixian", "POST", "/v1/batches", json=payload).status_code == 201
+    codes = api.as_org("haixian", "POST", f"/v1/batches/{BATCH}/codes", json={"count": 2}).json()["codes"]
+    document = payload["certificates"][0]["document_sha256"]
+    recall = api.as_org(
+        "samr",
+        "POST",
+        "/v1/recalls",
+        json={"batch_id": BATCH, "reason": "test recall", "recall_class": "III"},
+    )
+    assert recall.status_code == 201, recall.text
+    return {"codes": codes, "document": document, "recall": recall.json()["id"]}
+
+
+def _endpoints(t: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    serial = t["codes"][0].rsplit("/", 1)[1]
+    return [
+        ("GET", f"/v1/batches/{BATCH}", {}),
+        ("GET", f"/v1/batches/{BATCH}/codes", {}),
+        ("GET", f"/v1/batches/{BATCH}/codes/{serial}/qr.png", {}),
+        ("GET", f"/v1/batches/{BATCH}/labels.pdf", {}),
+        ("POST", f"/v1/batches/{BATCH}/codes", {"json": {"count": 1}}),
+        ("GET", f"/v1/documents/{t['document']}", {}),
+        ("GET", f"/v1/trace/{BATCH}", {}),
+        ("GET", f"/v1/recalls/{t['recall']}", {}),
+        ("POST", f"/v1/recalls/{t['recall']}/acknowledgements", {"json": {"quantity_quarantined": 1}}),
+        ("POST", "/v1/recalls", {"json": {"batch_id": BATCH, "reason": "not mine", "recall_class": "I"}}),
+        (
+            "POST",
+            "/v1/organisations",
+            {
+                "json": {
+                    "handle": "x",
+                    "name": "x",
+                    "org_type": "retailer",
+                    "uscc": "91350100M000100Y43",
+                    "jurisdiction": "x",
+                }
+            },
+        ),
+        ("GET", "/v1/signals", {}),
+        (
+            "POST",
+            "/v1/scans",
+            {"json": {"action": "ship", "batch_id": BATCH, "counterparty": "haixian", "location": "x"}},
+        ),
+        ("POST", "/v1/batches", {"json": {}}),
+    ]
+
+
+def test_every_endpoint_refuses_anonymous_callers(api: Api, tenants: dict[str, Any]) -> None:
+    own_org_only = [
+        ("GET", "/v1/organisations/me", {}),
+        ("POST", "/v1/webhooks", {"json": {"url": "http://x"}}),
+        ("POST", "/v1/documents", {"files": {"file": ("a", b"a")}}),
+    ]
+    for method, url, kwargs in [*_endpoints(tenants), *own_org_only]:
+        response = api.client.request(method, url, **kwargs)
+        assert response.status_code == 401, f"{method} {url} answered {response.status_code}"
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_no_endpoint_serves_or_changes_another_organisations_data(api: Api, tenants: dict[str, Any]) -> None:
+    for method, url, kwargs in _endpoints(tenants):
+        response = api.as_org("stranger", method, url, **kwargs)
+        assert response.status_code in (403, 404, 422), (
+            f"{method} {url} answered {response.status_code}: {response.text}"
+        )
+        if response.status_code == 422:  # refused by validation before any access: must not have acted
+            assert method == "POST"
+    assert api.as_org("stranger", "GET", "/v1/webhooks").json() == []
+
+
+def test_consumer_answer_has_public_fields_only(api: Api, tenants: dict[str, Any]) -> None:
+    path = "/01/" + tenants["codes"][0].split("/01/", 1)[1]
+
+    text = api.client.get(path, headers={"Accept": "application/json"}).text
+
+    assert api.keys["haixian"] not in text
+    for private in ("api_key", "secret_hash", "chain_address", "keystore", "holder_org_id"):
+        assert private not in text
+    digest = hashlib.sha256(api.keys["haixian"].encode()).hexdigest()
+    assert digest not in text
