@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from eth_account.signers.local import LocalAccount
 from fastapi import Request
@@ -15,6 +16,9 @@ from chain import ChainClient, Keystore
 from ._db import write_transaction
 from ._settings import ServiceSettings
 from .ledger import Ledger
+
+if TYPE_CHECKING:
+    from .resolver.views import Provenance
 
 
 @dataclass
@@ -28,6 +32,10 @@ class Services:
     #: (tree size, root) of checkpoints already seen anchored on chain, with their block: roots
     #: are write-once on chain, so a consumer page need not ask the chain again.
     anchored_roots: dict[tuple[int, bytes], int] = field(default_factory=dict)
+    #: Consumer pages by item code, with the ledger state they were built from (see resolver).
+    pages: dict[tuple[str, str, str], tuple[tuple[int, int | None], float, Provenance]] = field(
+        default_factory=dict
+    )
 
     def create_tables(self) -> None:
         """Brings the service's tables to the latest migration (the ledger keeps its own)."""

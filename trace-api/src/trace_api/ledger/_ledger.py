@@ -314,6 +314,15 @@ class Ledger:
             row = conn.execute(query).mappings().first()
         return None if row is None else _checkpoint(row)
 
+    def state(self) -> tuple[int, int | None]:
+        """(size, latest anchored size) in one read: changes whenever a record or an anchor is added."""
+        with self.engine.connect() as conn:
+            row = conn.exec_driver_sql(
+                "SELECT (SELECT MAX(idx) FROM ledger_records), "
+                "(SELECT MAX(tree_size) FROM ledger_checkpoints WHERE anchor_block IS NOT NULL)"
+            ).one()
+        return (0 if row[0] is None else int(row[0]) + 1, None if row[1] is None else int(row[1]))
+
     def latest_anchored_size(self) -> int | None:
         """The largest tree size noted as anchored on chain, if any."""
         query = select(func.max(CHECKPOINTS.c.tree_size)).where(CHECKPOINTS.c.anchor_block.is_not(None))

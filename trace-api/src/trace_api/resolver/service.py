@@ -7,6 +7,7 @@ shown record against the signed checkpoints and the chain (see :mod:`.proofs`).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -280,3 +281,31 @@ def _text(value: Any) -> str | None:
     if value is None or isinstance(value, (dict, list)):
         return None
     return str(value)
+
+
+#: How long a remembered page may be served without looking at the chain again: the chain can
+#: change only outside the API (a regulator acting on chain directly) without a ledger record.
+REMEMBER_S = 5.0
+MAX_REMEMBERED_PAGES = 10_000
+
+
+def remembered_provenance(
+    services: Services, session: Session, gtin: str, lot: str, serial: str
+) -> Provenance:
+    """:func:`provenance`, served again while the ledger is unchanged.
+
+    Every change a page shows (a scan, a sale, a recall, a new checkpoint or anchor) appends to
+    the ledger or anchors it, so the log's size and latest anchored size are a sound validity
+    token; ``REMEMBER_S`` bounds how stale a change made outside the API can be.
+    """
+    token = services.ledger.state()
+    key = (gtin, lot, serial)
+    now = time.monotonic()
+    remembered = services.pages.get(key)
+    if remembered is not None and remembered[0] == token and now - remembered[1] < REMEMBER_S:
+        return remembered[2]
+    found = provenance(services, session, gtin, lot, serial)
+    if len(services.pages) >= MAX_REMEMBERED_PAGES:
+        services.pages.clear()
+    services.pages[key] = (token, now, found)
+    return found
