@@ -84,6 +84,14 @@ def _api_service(session: ChainSession, options: UpOptions) -> Callable[[], None
     services = build_services(config, session)
     url, stop = start_server(create_app(services), config.api_host, config.api_port)
     out.print(f"trace API: {url}  (OpenAPI at {url}/docs)")
+    if config.mqtt_url:
+        out.print(
+            f"recall notices: MQTT broker {config.mqtt_url} (topics suyuan/v1/<org>/recalls) and webhooks"
+        )
+    else:
+        out.print(
+            "recall notices: webhooks only; no MQTT broker configured (set SUYUAN_MQTT_URL=mqtt://host:1883)"
+        )
     if options.demo:
         from .demo import DEMO_FILE, seed_demo
 
