@@ -13,6 +13,7 @@ from .batches.routes import router as batches_router
 from .codes.routes import router as codes_router
 from .context import Services
 from .documents.routes import router as documents_router
+from .epcis.routes import router as epcis_router
 from .ledger import open_ledger
 from .orgs.routes import router as orgs_router
 from .problems import install_problem_handlers
@@ -42,6 +43,7 @@ def create_app(services: Services) -> FastAPI:
         trace_router,
         recalls_router,
         webhooks_router,
+        epcis_router,
     )
     for router in routers:
         app.include_router(router)

@@ -3,6 +3,7 @@
 from .batches.models import Batch, Certificate
 from .codes.models import ItemCode
 from .documents.models import Document
+from .epcis.models import CaptureJob, EpcisEvent, EpcisEventKey
 from .orgs.models import ApiKey, Organisation
 from .recalls.models import Recall, RecallNotice
 from .scans.models import CounterfeitSignal, Shipment
@@ -11,9 +12,12 @@ from .webhooks.models import Webhook
 __all__ = [
     "ApiKey",
     "Batch",
+    "CaptureJob",
     "Certificate",
     "CounterfeitSignal",
     "Document",
+    "EpcisEvent",
+    "EpcisEventKey",
     "ItemCode",
     "Organisation",
     "Recall",

@@ -1,0 +1,56 @@
+"""Captured EPCIS events, their identifiers (for MATCH_ queries) and capture jobs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Column, Index, Text
+from sqlmodel import Field, SQLModel
+
+
+class EpcisEvent(SQLModel, table=True):
+    __tablename__ = "epcis_events"
+    __table_args__ = (
+        Index("ix_epcis_events_record_time_id", "record_time", "event_id"),
+        Index("ix_epcis_events_event_time", "event_time"),
+    )
+
+    event_id: str = Field(primary_key=True, max_length=120, description="GS1 Event Hash ID")
+    event_type: str = Field(max_length=32, index=True)
+    action: str | None = Field(default=None, max_length=8)
+    event_time: dt.datetime
+    record_time: dt.datetime
+    biz_step: str | None = Field(default=None, max_length=200, index=True)
+    disposition: str | None = Field(default=None, max_length=200, index=True)
+    read_point: str | None = Field(default=None, max_length=300, index=True)
+    biz_location: str | None = Field(default=None, max_length=300, index=True)
+    org_id: str = Field(foreign_key="organisations.id", index=True)
+    capture_id: str | None = Field(default=None, max_length=32, index=True)
+    record_id: str = Field(max_length=256, description="the ledger record carrying the event")
+    body: str = Field(sa_column=Column(Text, nullable=False), description="the event, standalone JSON-LD")
+
+
+class EpcisEventKey(SQLModel, table=True):
+    """One identifier an event names, by the query parameter that matches it (epc, anyEPC, epcClass…)."""
+
+    __tablename__ = "epcis_event_keys"
+    __table_args__ = (Index("ix_epcis_event_keys_lookup", "kind", "value"),)
+
+    event_id: str = Field(foreign_key="epcis_events.event_id", primary_key=True, max_length=120)
+    kind: str = Field(primary_key=True, max_length=16)
+    value: str = Field(primary_key=True, max_length=300)
+
+
+class CaptureJob(SQLModel, table=True):
+    __tablename__ = "epcis_capture_jobs"
+
+    id: str = Field(primary_key=True, max_length=32)
+    org_id: str = Field(foreign_key="organisations.id", index=True)
+    behaviour: str = Field(max_length=8)
+    status: str = Field(max_length=16, description="succeeded, partial or failed")
+    events: int
+    captured: int
+    duplicates: int
+    errors: str = Field(sa_column=Column(Text, nullable=False), description="JSON list of per-event errors")
+    created_at: dt.datetime
+    finished_at: dt.datetime

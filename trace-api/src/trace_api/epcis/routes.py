@@ -1,0 +1,157 @@
+"""The EPCIS 2.0 REST interface: capture (documents and single events) and events queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Annotated, Any
+from urllib.parse import quote, unquote, urlencode
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import JSONResponse
+from sqlmodel import Session
+
+from ..auth import CurrentMember
+from ..context import Services, get_services, get_session, get_write_session
+from ..orgs.models import OrgType
+from ..problems import Conflict, NotFound, Unprocessable
+from .capture import capture_document, existing_ids, prepare, store
+from .documents import IdentifierError, document_context, urn_to_digital_link
+from .hashing import EventHashError
+from .models import CaptureJob, EpcisEvent
+from .query import query_document, query_events
+from .validation import validate_event
+
+router = APIRouter(prefix="/epcis", tags=["epcis"])
+ID_FIELDS = ("epcList", "childEPCs", "inputEPCList", "outputEPCList")
+CLASS_LISTS = ("quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList")
+
+
+async def _json_body(request: Request) -> Any:
+    try:
+        return json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Unprocessable.field("body", f"not JSON: {exc}") from exc
+
+
+def _job_view(job: CaptureJob) -> dict[str, Any]:
+    data = job.model_dump(mode="json", exclude={"org_id", "errors"})
+    data["errors"] = json.loads(job.errors)
+    return data
+
+
+@router.post("/capture", status_code=202)
+async def capture(
+    request: Request,
+    member: CurrentMember,
+    services: Annotated[Services, Depends(get_services)],
+    session: Annotated[Session, Depends(get_write_session)],
+    behaviour: Annotated[str, Header(alias="GS1-Capture-Error-Behaviour")] = "rollback",
+) -> JSONResponse:
+    """Capture an EPCIS document; the job (202, Location header) reports each event's outcome."""
+    if behaviour not in ("rollback", "proceed"):
+        raise Unprocessable.field("GS1-Capture-Error-Behaviour", "must be rollback or proceed")
+    document = await _json_body(request)
+    if not isinstance(document, dict):
+        raise Unprocessable.field("body", "an EPCIS document is a JSON object")
+    job = capture_document(services, session, member, document, behaviour)  # type: ignore[arg-type]
+    return JSONResponse(_job_view(job), status_code=202, headers={"Location": f"/epcis/capture/{job.id}"})
+
+
+@router.get("/capture/{capture_id}")
+def capture_job(
+    capture_id: str, member: CurrentMember, session: Annotated[Session, Depends(get_session)]
+) -> dict[str, Any]:
+    job = session.get(CaptureJob, capture_id)
+    if job is None or (member.org.org_type is not OrgType.regulator and job.org_id != member.org.id):
+        raise NotFound(f"no capture job {capture_id} of {member.org.handle}")
+    return _job_view(job)
+
+
+@router.post("/events", status_code=201)
+async def capture_event(
+    request: Request,
+    member: CurrentMember,
+    services: Annotated[Services, Depends(get_services)],
+    session: Annotated[Session, Depends(get_write_session)],
+) -> JSONResponse:
+    """Capture one event (with its @context): 201 and its Location, or 409 if captured before."""
+    event = await _json_body(request)
+    if not isinstance(event, dict):
+        raise Unprocessable.field("body", "an EPCIS event is a JSON object")
+    issues = validate_event(event, standalone=True)
+    if issues:
+        raise Unprocessable(
+            "; ".join(f"{i['path'] or '/'}: {i['reason']}" for i in issues),
+            errors=[{"field": i["path"], "reason": i["reason"]} for i in issues],
+        )
+    try:
+        prepared = prepare(event, 0, document_context(event), member, dt.datetime.now(dt.UTC))
+    except EventHashError as exc:
+        raise Unprocessable.field("event", str(exc)) from exc
+    if existing_ids(session, [prepared.event_id]):
+        raise Conflict(f"event {prepared.event_id} was captured before", event_id=prepared.event_id)
+    store(services, session, member, [prepared])
+    location = f"/epcis/events/{quote(prepared.event_id, safe='')}"
+    return JSONResponse({"eventID": prepared.event_id}, status_code=201, headers={"Location": location})
+
+
+@router.get("/events")
+def events(
+    request: Request,
+    member: CurrentMember,
+    session: Annotated[Session, Depends(get_session)],
+    epc_format: Annotated[str, Header(alias="GS1-EPC-Format")] = "No_Preference",
+) -> JSONResponse:
+    """Query captured events (EPCIS 2.0 SimpleEventQuery parameters); paged with nextPageToken."""
+    params: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        params.setdefault(key, []).append(value)
+    rows, token = query_events(session, member, params)
+    body = query_document([_answer(row, epc_format) for row in rows])
+    headers = {}
+    if token is not None:
+        following = {k: v for k, v in request.query_params.multi_items() if k != "nextPageToken"}
+        headers["Link"] = f'</epcis/events?{urlencode({**following, "nextPageToken": token})}>; rel="next"'
+        body["nextPageToken"] = token
+    return JSONResponse(body, headers=headers)
+
+
+@router.get("/events/{event_id:path}")
+def event(
+    event_id: str,
+    member: CurrentMember,
+    session: Annotated[Session, Depends(get_session)],
+    epc_format: Annotated[str, Header(alias="GS1-EPC-Format")] = "No_Preference",
+) -> dict[str, Any]:
+    row = session.get(EpcisEvent, unquote(event_id))
+    if row is None or (member.org.org_type is not OrgType.regulator and row.org_id != member.org.id):
+        raise NotFound(f"no event {unquote(event_id)} visible to {member.org.handle}")
+    return _answer(row, epc_format)
+
+
+def _answer(row: EpcisEvent, epc_format: str) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads(row.body)
+    event["eventID"] = row.event_id
+    event["recordTime"] = row.record_time.isoformat().replace("+00:00", "Z")
+    if epc_format == "Always_GS1_Digital_Link":
+        _to_digital_links(event)
+    return event
+
+
+def _to_digital_links(event: dict[str, Any]) -> None:
+    def convert(value: str) -> str:
+        try:
+            return urn_to_digital_link(value)
+        except IdentifierError:
+            return value
+
+    for name in ID_FIELDS:
+        if isinstance(event.get(name), list):
+            event[name] = [convert(v) if isinstance(v, str) else v for v in event[name]]
+    if isinstance(event.get("parentID"), str):
+        event["parentID"] = convert(event["parentID"])
+    for name in CLASS_LISTS:
+        for entry in event.get(name) or []:
+            if isinstance(entry, dict) and isinstance(entry.get("epcClass"), str):
+                entry["epcClass"] = convert(entry["epcClass"])
