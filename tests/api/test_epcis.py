@@ -259,3 +259,103 @@ def test_epc_format_header_translates_urns_to_digital_links(partner: Api) -> Non
     assert as_captured["epcList"][0].startswith("urn:epc:id:sgtin:")
     assert as_links["epcList"][0].startswith("https://id.gs1.org/01/")
     assert copy.deepcopy(as_links)["eventID"] == as_captured["eventID"]
+
+
+class Receiver:
+    """A local webhook that fails its first ``failures`` deliveries, then records them."""
+
+    def __init__(self, failures: int = 0) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        state = {"failures": failures}
+        received = self.received
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if state["failures"] > 0:
+                    state["failures"] -= 1
+                    self.send_response(503)
+                else:
+                    received.append((dict(self.headers), body))
+                    self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                return None
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/epcis"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _subscribe(api: Api, query: dict[str, Any], dest: str) -> dict[str, Any]:
+    assert (
+        api.as_org("partner", "POST", "/epcis/queries", json={"name": "mine", "query": query}).status_code
+        == 201
+    )
+    response = api.as_org("partner", "POST", "/epcis/queries/mine/subscriptions", json={"dest": dest})
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def test_subscription_delivers_exactly_the_matching_events_signed(partner: Api) -> None:
+    from trace_api.epcis.subscriptions import DeliveryWorker
+    from trace_api.webhooks.service import sign
+
+    receiver = Receiver()
+    try:
+        subscription = _subscribe(partner, {"eventType": "AggregationEvent"}, receiver.url)
+        aggregation = _load(CORPUS / "epcis" / "JSON" / "Example_9.6.3-AggregationEvent.jsonld")
+        _capture(partner, "partner", _load(SHIPPING_DOC))
+        _capture(partner, "partner", aggregation)
+        _capture(partner, "rival", _load(CORPUS / "epcis" / "JSON" / "Example_9.6.2-ObjectEvent.jsonld"))
+        delivered = DeliveryWorker(partner.services).run_once()
+        again = DeliveryWorker(partner.services).run_once()
+    finally:
+        receiver.close()
+
+    assert (delivered, again) == (1, 0)
+    headers, body = receiver.received[0]
+    assert headers["Suyuan-Signature"] == sign(subscription["secret"], body)
+    assert json.loads(body)["eventID"] == headers["GS1-Event-ID"] == document_hash_ids(aggregation)[0]
+
+
+def test_failing_receiver_is_retried_with_backoff_and_never_blocks_capture(partner: Api) -> None:
+    import datetime as dt
+
+    from trace_api.epcis.subscriptions import DeliveryWorker, backoff_s
+
+    receiver = Receiver(failures=2)
+    try:
+        _subscribe(partner, {}, receiver.url)
+        job = _capture(partner, "partner", _load(SHIPPING_DOC)).json()
+        worker = DeliveryWorker(partner.services)
+        now = dt.datetime.now(dt.UTC)
+        first = worker.run_once(now)
+        too_soon = worker.run_once(now + dt.timedelta(seconds=backoff_s(1) - 1))
+        second = worker.run_once(now + dt.timedelta(seconds=backoff_s(1)))
+        third = worker.run_once(now + dt.timedelta(seconds=backoff_s(1) + backoff_s(2) + 1))
+    finally:
+        receiver.close()
+
+    assert job["status"] == "succeeded"  # captured while the receiver was failing
+    assert (first, too_soon) == (0, 0)
+    assert second + third == job["captured"]
+    ids = [json.loads(body)["eventID"] for _, body in receiver.received]
+    assert sorted(ids) == sorted(document_hash_ids(_load(SHIPPING_DOC)))
+
+
+def test_named_query_names_unsupported_parameters(partner: Api) -> None:
+    response = partner.as_org(
+        "partner", "POST", "/epcis/queries", json={"name": "bad", "query": {"EQ_colour": "red"}}
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "EQ_colour"

@@ -82,7 +82,13 @@ def _anchor_service(session: ChainSession, options: UpOptions) -> Callable[[], N
 def _api_service(session: ChainSession, options: UpOptions) -> Callable[[], None]:
     config = settings()
     services = build_services(config, session)
-    url, stop = start_server(create_app(services), config.api_host, config.api_port)
+    url, stop_server = start_server(create_app(services), config.api_host, config.api_port)
+    stop_deliveries = _start_deliveries(services)
+
+    def stop() -> None:
+        stop_deliveries()
+        stop_server()
+
     out.print(f"trace API: {url}  (OpenAPI at {url}/docs)")
     if config.mqtt_url:
         out.print(
@@ -105,6 +111,25 @@ def _api_service(session: ChainSession, options: UpOptions) -> Callable[[], None
         for org in demo["organisations"]:
             out.print(f"  {org['handle']:<16} {org['type']:<11} {org['api_key']}")
     return stop
+
+
+def _start_deliveries(services: Services) -> Callable[[], None]:
+    """EPCIS subscription deliveries in a background thread (retries with backoff)."""
+    import threading
+
+    from .epcis.subscriptions import DeliveryWorker
+
+    stop = threading.Event()
+    worker = threading.Thread(
+        target=DeliveryWorker(services).run, args=(stop,), name="suyuan-deliveries", daemon=True
+    )
+    worker.start()
+
+    def stop_worker() -> None:
+        stop.set()
+        worker.join()
+
+    return stop_worker
 
 
 @contextmanager

@@ -3,7 +3,7 @@
 from .batches.models import Batch, Certificate
 from .codes.models import ItemCode
 from .documents.models import Document
-from .epcis.models import CaptureJob, EpcisEvent, EpcisEventKey
+from .epcis.models import CaptureJob, Delivery, EpcisEvent, EpcisEventKey, NamedQuery, Subscription
 from .orgs.models import ApiKey, Organisation
 from .recalls.models import Recall, RecallNotice
 from .scans.models import CounterfeitSignal, Shipment
@@ -15,13 +15,16 @@ __all__ = [
     "CaptureJob",
     "Certificate",
     "CounterfeitSignal",
+    "Delivery",
     "Document",
     "EpcisEvent",
     "EpcisEventKey",
     "ItemCode",
+    "NamedQuery",
     "Organisation",
     "Recall",
     "RecallNotice",
     "Shipment",
+    "Subscription",
     "Webhook",
 ]

@@ -25,11 +25,13 @@ from .documents import (
     epc_lists,
     event_type,
     events_of,
+    short_vocabulary,
     urn_to_digital_link,
     with_context,
 )
 from .hashing import EventHashError, event_hash_id
 from .models import CaptureJob, EpcisEvent, EpcisEventKey
+from .subscriptions import enqueue
 from .validation import EpcisValidationError, validate_document
 
 Behaviour = Literal["rollback", "proceed"]
@@ -43,16 +45,6 @@ class Prepared:
     event: dict[str, Any]
     row: EpcisEvent
     keys: list[EpcisEventKey] = field(default_factory=list)
-
-
-def short_vocabulary(value: str | None) -> str | None:
-    """CBV terms compare by their short name whatever form they came in (URN, GS1 Web URI, bare)."""
-    if value is None:
-        return None
-    for marker in ("BizStep-", "Disp-", "bizstep:", "disp:"):
-        if marker in value:
-            return value.rsplit(marker, 1)[1]
-    return value
 
 
 def _time(value: str) -> dt.datetime:
@@ -126,6 +118,7 @@ def store(services: Services, session: Session, member: Member, prepared: list[P
     session.flush()
     session.add_all([k for p in prepared for k in p.keys])
     session.flush()
+    enqueue(session, [p.event_id for p in prepared])
 
 
 def capture_document(

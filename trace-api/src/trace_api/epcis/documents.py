@@ -86,6 +86,16 @@ def events_of(document: JsonObject) -> list[JsonObject]:
     raise EpcisError("not an EPCIS document: no epcisBody.eventList or queryResults.resultsBody.eventList")
 
 
+def short_vocabulary(value: str | None) -> str | None:
+    """CBV terms compare by their short name whatever form they came in (URN, GS1 Web URI, bare)."""
+    if value is None:
+        return None
+    for marker in ("BizStep-", "Disp-", "bizstep:", "disp:"):
+        if marker in value:
+            return value.rsplit(marker, 1)[1]
+    return value
+
+
 def event_type(event: JsonObject) -> str:
     """``ObjectEvent``, ``AggregationEvent``, ``TransformationEvent``… as the event says."""
     kind = event.get("type")

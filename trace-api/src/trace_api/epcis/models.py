@@ -54,3 +54,47 @@ class CaptureJob(SQLModel, table=True):
     errors: str = Field(sa_column=Column(Text, nullable=False), description="JSON list of per-event errors")
     created_at: dt.datetime
     finished_at: dt.datetime
+
+
+class NamedQuery(SQLModel, table=True):
+    """An organisation's saved EPCIS query (its SimpleEventQuery parameters)."""
+
+    __tablename__ = "epcis_queries"
+    __table_args__ = (Index("ix_epcis_queries_org_name", "org_id", "name", unique=True),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: str = Field(foreign_key="organisations.id")
+    name: str = Field(max_length=100)
+    params: str = Field(sa_column=Column(Text, nullable=False), description="JSON object: parameter → values")
+    created_at: dt.datetime
+
+
+class Subscription(SQLModel, table=True):
+    """Deliveries of a named query's new events to a webhook, signed with the subscription's secret."""
+
+    __tablename__ = "epcis_subscriptions"
+
+    id: str = Field(primary_key=True, max_length=32)
+    query_id: int = Field(foreign_key="epcis_queries.id", index=True)
+    dest: str = Field(max_length=500)
+    secret: str = Field(max_length=200)
+    active: bool = True
+    created_at: dt.datetime
+
+
+class Delivery(SQLModel, table=True):
+    """One event owed to one subscription: retried with backoff until the receiver accepts it."""
+
+    __tablename__ = "epcis_deliveries"
+    __table_args__ = (
+        Index("ix_epcis_deliveries_once", "subscription_id", "event_id", unique=True),
+        Index("ix_epcis_deliveries_due", "delivered_at", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    subscription_id: str = Field(foreign_key="epcis_subscriptions.id")
+    event_id: str = Field(foreign_key="epcis_events.event_id", max_length=120)
+    attempts: int = 0
+    next_attempt_at: dt.datetime
+    delivered_at: dt.datetime | None = None
+    last_error: str | None = Field(default=None, max_length=500)

@@ -15,8 +15,7 @@ from sqlmodel import Session, col, select
 from ..orgs.models import OrgType
 from ..orgs.service import Member
 from ..problems import Unprocessable
-from .capture import short_vocabulary
-from .documents import EPCIS_CONTEXT, IdentifierError, urn_to_digital_link
+from .documents import EPCIS_CONTEXT, IdentifierError, short_vocabulary, urn_to_digital_link
 from .models import EpcisEvent, EpcisEventKey
 
 DEFAULT_PER_PAGE = 30
@@ -54,6 +53,11 @@ def _when(name: str, value: str) -> dt.datetime:
     if parsed.tzinfo is None:
         raise Unprocessable.field(name, "needs a UTC offset")
     return parsed.astimezone(dt.UTC)
+
+
+def conditions_of(params: Mapping[str, Sequence[str]]) -> list[Any]:
+    """SQL conditions for SimpleEventQuery parameters (paging parameters aside)."""
+    return _conditions({k: v for k, v in params.items() if k not in ("perPage", "nextPageToken")})
 
 
 def _conditions(params: Mapping[str, Sequence[str]]) -> list[Any]:

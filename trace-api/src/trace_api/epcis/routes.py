@@ -8,18 +8,22 @@ from typing import Annotated, Any
 from urllib.parse import quote, unquote, urlencode
 
 from fastapi import APIRouter, Depends, Header, Request
-from fastapi.responses import JSONResponse
-from sqlmodel import Session
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field, field_validator
+from sqlmodel import Session, select
 
 from ..auth import CurrentMember
 from ..context import Services, get_services, get_session, get_write_session
 from ..orgs.models import OrgType
+from ..orgs.service import Member
 from ..problems import Conflict, NotFound, Unprocessable
+from ..webhooks.service import SIGNATURE_HEADER
 from .capture import capture_document, existing_ids, prepare, store
 from .documents import IdentifierError, document_context, urn_to_digital_link
 from .hashing import EventHashError
-from .models import CaptureJob, EpcisEvent
-from .query import query_document, query_events
+from .models import CaptureJob, EpcisEvent, NamedQuery, Subscription
+from .query import conditions_of, query_document, query_events
+from .subscriptions import subscribe
 from .validation import validate_event
 
 router = APIRouter(prefix="/epcis", tags=["epcis"])
@@ -155,3 +159,91 @@ def _to_digital_links(event: dict[str, Any]) -> None:
         for entry in event.get(name) or []:
             if isinstance(entry, dict) and isinstance(entry.get("epcClass"), str):
                 entry["epcClass"] = convert(entry["epcClass"])
+
+
+class NamedQueryIn(BaseModel):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,100}$")
+    query: dict[str, list[str] | str] = Field(description="SimpleEventQuery parameters and their values")
+
+
+class SubscriptionIn(BaseModel):
+    dest: str = Field(max_length=500, description="webhook URL that receives each new matching event")
+    signatureToken: str | None = Field(default=None, min_length=16, max_length=200)  # noqa: N815 - EPCIS name
+
+    @field_validator("dest")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+
+def _named(session: Session, member: Member, name: str) -> NamedQuery:
+    named = session.exec(
+        select(NamedQuery).where(NamedQuery.org_id == member.org.id, NamedQuery.name == name)
+    ).first()
+    if named is None:
+        raise NotFound(f"{member.org.handle} has no query named {name!r}")
+    return named
+
+
+@router.post("/queries", status_code=201)
+def create_query(
+    data: NamedQueryIn, member: CurrentMember, session: Annotated[Session, Depends(get_session)]
+) -> dict[str, Any]:
+    """Save a named query (checked like GET /epcis/events would check it)."""
+    params = {k: v if isinstance(v, list) else [v] for k, v in data.query.items()}
+    conditions_of(params)  # raises, naming the parameter, if one is not supported
+    if session.exec(
+        select(NamedQuery).where(NamedQuery.org_id == member.org.id, NamedQuery.name == data.name)
+    ).first():
+        raise Conflict(f"{member.org.handle} has a query named {data.name!r} already")
+    session.add(
+        NamedQuery(
+            org_id=member.org.id,
+            name=data.name,
+            params=json.dumps(params),
+            created_at=dt.datetime.now(dt.UTC),
+        )
+    )
+    session.commit()
+    return {"name": data.name, "query": params}
+
+
+@router.get("/queries/{name}/events")
+def run_query(
+    name: str, member: CurrentMember, session: Annotated[Session, Depends(get_session)]
+) -> JSONResponse:
+    rows, token = query_events(session, member, json.loads(_named(session, member, name).params))
+    body = query_document([_answer(row, "No_Preference") for row in rows])
+    if token is not None:
+        body["nextPageToken"] = token
+    return JSONResponse(body)
+
+
+@router.post("/queries/{name}/subscriptions", status_code=201)
+def create_subscription(
+    name: str, data: SubscriptionIn, member: CurrentMember, session: Annotated[Session, Depends(get_session)]
+) -> dict[str, Any]:
+    """Deliver each new event matching the query to ``dest``, signed (HMAC-SHA256) with the secret."""
+    subscription = subscribe(session, _named(session, member, name), data.dest, data.signatureToken)
+    return {
+        "subscriptionID": subscription.id,
+        "dest": subscription.dest,
+        "secret": subscription.secret,
+        "signature_header": SIGNATURE_HEADER,
+    }
+
+
+@router.delete("/queries/{name}/subscriptions/{subscription_id}", status_code=204)
+def delete_subscription(
+    name: str, subscription_id: str, member: CurrentMember, session: Annotated[Session, Depends(get_session)]
+) -> Response:
+    named = _named(session, member, name)
+    subscription = session.get(Subscription, subscription_id)
+    if subscription is None or subscription.query_id != named.id:
+        raise NotFound(f"no subscription {subscription_id} on query {name!r}")
+    subscription.active = False
+    session.add(subscription)
+    session.commit()
+    return Response(status_code=204)
