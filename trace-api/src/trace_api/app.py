@@ -14,6 +14,7 @@ from .codes.routes import router as codes_router
 from .context import Services
 from .documents.routes import router as documents_router
 from .epcis.routes import router as epcis_router
+from .exports.routes import router as exports_router
 from .ledger import open_ledger
 from .orgs.routes import router as orgs_router
 from .problems import install_problem_handlers
@@ -44,6 +45,7 @@ def create_app(services: Services) -> FastAPI:
         recalls_router,
         webhooks_router,
         epcis_router,
+        exports_router,
     )
     for router in routers:
         app.include_router(router)

@@ -22,6 +22,7 @@ from ._settings import ServiceSettings
 from .app import build_services, create_app
 from .codes.cli import codes_app
 from .context import Services
+from .exports.cli import export_app
 from .ledger import (
     LedgerError,
     VerificationError,
@@ -49,10 +50,12 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
     app.add_typer(ledger_app, name="ledger")
     app.add_typer(org_app, name="org")
     app.add_typer(codes_app, name="codes")
+    app.add_typer(export_app, name="export")
     app.command("verify")(verify)
     app.command("audit")(audit)
     bench.command("ledger")(bench_ledger)
     bench.command("api")(bench_api)
+    bench.command("epcis")(bench_epcis)
     up_services.append(_anchor_service)
     up_services.append(_api_service)
 
@@ -409,4 +412,17 @@ def bench_api(
 
     with ledger_errors(), progress_bar(large, "bench api") as advance:
         result = run_api_bench(seconds=seconds, large=large, progress=advance)
+    print(json.dumps(result, indent=None if as_json else 2))
+
+
+def bench_epcis(
+    as_json: Annotated[bool, typer.Option("--json", help="Print only the JSON result")] = False,
+    events: Annotated[int, typer.Option(min=100, help="Events in the captured document")] = 10_000,
+    stored: Annotated[int, typer.Option(min=20_000, help="Events stored for the query figure")] = 1_000_000,
+) -> None:
+    """Capture rate of one EPCIS document, and filtered-query p99 over the stored events."""
+    from .epcis.bench import run_epcis_bench
+
+    with ledger_errors(), progress_bar(stored, "bench epcis") as advance:
+        result = run_epcis_bench(events=events, stored=stored, progress=advance)
     print(json.dumps(result, indent=None if as_json else 2))

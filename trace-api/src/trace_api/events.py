@@ -18,15 +18,33 @@ bizStep and disposition.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
+
+from rfc3986_validator import validate_rfc3986  # type: ignore[import-untyped]
 
 CBV = {
     "ship": ("shipping", "in_transit"),
     "receive": ("receiving", "in_progress"),
     "sell": ("retail_selling", "retail_sold"),
     "destroy": ("destroying", "destroyed"),
-    "split": ("repacking", "active"),
+    "split": ("repackaging", "active"),
     "commission": ("commissioning", "active"),
 }
+
+
+def place_uri(location: str) -> str:
+    """``location`` if it is a URI (an SGLN, a Digital Link), else a Suyuan URN naming the place.
+
+    EPCIS read points and business locations are URIs; scanners may send a place name.
+    """
+    if validate_rfc3986(location, rule="URI"):
+        return location
+    return "urn:suyuan:place:" + quote(location, safe="")
+
+
+def offset_of(time: str) -> str:
+    """The UTC offset an RFC 3339 time was written with, as EPCIS's eventTimeZoneOffset."""
+    return "+00:00" if time.endswith(("Z", "z")) else time[-6:]
 
 
 def object_event(
@@ -46,11 +64,11 @@ def object_event(
     event: dict[str, Any] = {
         "type": "ObjectEvent",
         "eventTime": time,
-        "eventTimeZoneOffset": "+00:00",
+        "eventTimeZoneOffset": offset_of(time),
         "action": "ADD" if action == "commission" else "OBSERVE",
         "bizStep": biz_step,
         "disposition": disposition,
-        "readPoint": {"id": location},
+        "readPoint": {"id": place_uri(location)},
     }
     if epcs:
         event["epcList"] = epcs
@@ -74,12 +92,12 @@ def transformation_event(
     return {
         "type": "TransformationEvent",
         "eventTime": time,
-        "eventTimeZoneOffset": "+00:00",
+        "eventTimeZoneOffset": offset_of(time),
         "bizStep": biz_step,
         "disposition": disposition,
         "inputQuantityList": [{"epcClass": input_class}],
         "outputQuantityList": [{"epcClass": c} for c in output_classes],
-        "readPoint": {"id": location},
+        "readPoint": {"id": place_uri(location)},
     }
 
 

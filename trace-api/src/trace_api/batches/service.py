@@ -35,7 +35,7 @@ class BatchIn(BaseModel):
     lot: str
     product_name: str = Field(min_length=1, max_length=200)
     quantity: float = Field(gt=0)
-    unit: str = Field(min_length=1, max_length=16, description="UN/CEFACT unit, e.g. KGM, CT, EA")
+    unit: str = Field(pattern=r"^[A-Z0-9]{2,3}$", description="UN/CEFACT Rec 20 unit code, e.g. KGM, CT, EA")
     storage_class: StorageClass
     imported: bool = True
     origin_country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
@@ -103,9 +104,16 @@ class ScanContext:
         return self.services.settings.public_url
 
     def append(
-        self, kind: str, batch: Batch, payload: dict[str, Any], code: str | None = None
+        self,
+        kind: str,
+        batch: Batch,
+        payload: dict[str, Any],
+        code: str | None = None,
+        also: Sequence[str] = (),
     ) -> dict[str, Any]:
+        """Appends the scan's record; ``also`` names further batches it is about (a split's children)."""
         subjects = [Subject(type="batch", id=batch.id), Subject(type="org", id=self.member.org.uscc)]
+        subjects += [Subject(type="batch", id=other) for other in also]
         if code is not None:
             subjects.append(Subject(type="code", id=code))
         record = Record(
@@ -382,6 +390,7 @@ def _split(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str 
             "location": ctx.scan.location,
             "epcis": event,
         },
+        also=ids,
     )
     result = ctx.services.chain.split_batch(
         ctx.services.account_of(ctx.member.org.handle),
