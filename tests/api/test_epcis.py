@@ -359,3 +359,83 @@ def test_named_query_names_unsupported_parameters(partner: Api) -> None:
 
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "EQ_colour"
+
+
+def _lot_event(
+    api: Api,
+    biz_step: str,
+    *,
+    to: str | None = None,
+    code: str | None = None,
+    time: str = "2026-11-27T09:00:00Z",
+) -> dict[str, Any]:
+    resolver = api.services.settings.public_url
+    event: dict[str, Any] = {
+        "type": "ObjectEvent",
+        "action": "OBSERVE",
+        "eventTime": time,
+        "eventTimeZoneOffset": "+08:00",
+        "bizStep": biz_step,
+        "readPoint": {"id": "urn:epc:id:sgln:9506000.13435.0"},
+    }
+    if code is not None:
+        event["epcList"] = [code]
+    else:
+        event["quantityList"] = [
+            {"epcClass": f"{resolver}/01/09506000134352/10/L2026-001", "quantity": 1200, "uom": "KGM"}
+        ]
+    if to is not None:
+        uscc = api.as_org(to, "GET", "/v1/organisations/me").json()["uscc"]
+        event["destinationList"] = [{"type": "owning_party", "destination": f"urn:suyuan:party:uscc:{uscc}"}]
+    return event
+
+
+def _doc(*events: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": "2026-11-27T09:00:00Z",
+        "epcisBody": {"eventList": list(events)},
+    }
+
+
+def test_captured_events_about_suyuan_lots_move_custody_like_scans(partner: Api) -> None:
+    from chain import id_hash
+    from tests.api.conftest import batch_payload
+
+    api = partner
+    api.add_org("haixian", "importer")
+    assert api.as_org("haixian", "POST", "/v1/batches", json=batch_payload(api, "haixian")).status_code == 201
+    codes = api.as_org(
+        "haixian", "POST", "/v1/batches/09506000134352.L2026-001/codes", json={"count": 2}
+    ).json()["codes"]
+
+    stolen = _capture(api, "rival", _doc(_lot_event(api, "shipping", to="rival"))).json()
+    shipped = _capture(api, "haixian", _doc(_lot_event(api, "shipping", to="partner"))).json()
+    received = _capture(
+        api, "partner", _doc(_lot_event(api, "receiving", time="2026-11-27T10:00:00Z"))
+    ).json()
+    sold = _capture(
+        api, "partner", _doc(_lot_event(api, "retail_selling", code=codes[0], time="2026-11-27T11:00:00Z"))
+    ).json()
+    again = _capture(
+        api,
+        "partner",
+        _doc(_lot_event(api, "retail_selling", code=codes[0], time="2026-11-27T12:00:00Z")),
+        "proceed",
+    ).json()
+
+    assert stolen["status"] == "failed"
+    assert "does not hold batch" in stolen["errors"][0]["reason"]
+    assert (shipped["status"], received["status"], sold["status"]) == ("succeeded", "succeeded", "succeeded")
+    partner_address = api.as_org("partner", "GET", "/v1/organisations/me").json()["chain_address"]
+    assert api.services.chain.batch(id_hash("batch:09506000134352.L2026-001")).holder == partner_address
+    assert again["status"] == "failed"
+    assert "sold before" in again["errors"][0]["reason"]
+    signals = api.as_org("samr", "GET", "/v1/signals", params={"code": codes[0]}).json()
+    assert [s["reason"] for s in signals] == ["sold_twice"]
+    page = api.client.get(
+        "/01/" + codes[0].split("/01/", 1)[1], headers={"Accept": "application/json"}
+    ).json()
+    assert page["code"]["status"] == "sold"

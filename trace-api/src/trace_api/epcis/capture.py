@@ -146,7 +146,11 @@ def capture_document(
                 bad.add(index)
     keep = not document_level and (behaviour == "proceed" or not errors)
     fresh, duplicates = _fresh(session, prepared) if keep else ([], 0)
-    store(services, session, member, fresh)
+    fresh = _apply_custody(services, session, member, fresh, behaviour, errors)
+    keep = keep and (behaviour == "proceed" or not errors)
+    store(services, session, member, fresh if keep else [])
+    if not keep:
+        fresh = []
     status = "succeeded" if not errors else ("partial" if keep and fresh else "failed")
     job = CaptureJob(
         id=uuid.uuid4().hex,
@@ -165,6 +169,45 @@ def capture_document(
     session.add(job)
     session.flush()
     return job
+
+
+def _apply_custody(
+    services: Services,
+    session: Session,
+    member: Member,
+    prepared: list[Prepared],
+    behaviour: Behaviour,
+    errors: list[dict[str, Any]],
+) -> list[Prepared]:
+    """Applies each event's custody effect (as a scan would), each in a savepoint; returns the events
+    whose effect held. Under ``rollback`` one refusal undoes every effect of the document."""
+    from ..problems import ApiProblem
+    from ..scans.service import CounterfeitSuspected, apply_scan
+    from .custody import custody_scan
+
+    outer = session.begin_nested()
+    kept: list[Prepared] = []
+    for p in prepared:
+        scan = custody_scan(session, p.event, p.event_id)
+        if scan is None:
+            kept.append(p)
+            continue
+        inner = session.begin_nested()
+        try:
+            apply_scan(services, session, member, scan)
+            inner.commit()
+            kept.append(p)
+        except CounterfeitSuspected as exc:
+            inner.commit()  # the signal is evidence; the event is refused
+            errors.append({"event": p.index, "path": f"/epcisBody/eventList/{p.index}", "reason": exc.detail})
+        except ApiProblem as exc:
+            inner.rollback()
+            errors.append({"event": p.index, "path": f"/epcisBody/eventList/{p.index}", "reason": exc.detail})
+    if behaviour == "rollback" and errors:
+        outer.rollback()
+        return []
+    outer.commit()
+    return kept
 
 
 def _fresh(session: Session, prepared: list[Prepared]) -> tuple[list[Prepared], int]:

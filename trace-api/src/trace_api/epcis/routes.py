@@ -16,9 +16,11 @@ from ..auth import CurrentMember
 from ..context import Services, get_services, get_session, get_write_session
 from ..orgs.models import OrgType
 from ..orgs.service import Member
-from ..problems import Conflict, NotFound, Unprocessable
+from ..problems import Conflict, NotFound, Unprocessable, problem_response
+from ..scans.service import CounterfeitSuspected, apply_scan
 from ..webhooks.service import SIGNATURE_HEADER
 from .capture import capture_document, existing_ids, prepare, store
+from .custody import custody_scan
 from .documents import IdentifierError, document_context, urn_to_digital_link
 from .hashing import EventHashError
 from .models import CaptureJob, EpcisEvent, NamedQuery, Subscription
@@ -95,6 +97,14 @@ async def capture_event(
         raise Unprocessable.field("event", str(exc)) from exc
     if existing_ids(session, [prepared.event_id]):
         raise Conflict(f"event {prepared.event_id} was captured before", event_id=prepared.event_id)
+    scan = custody_scan(session, prepared.event, prepared.event_id)
+    if scan is not None:
+        try:
+            apply_scan(services, session, member, scan)
+        except CounterfeitSuspected as exc:  # answered without raising: the signal stays recorded
+            return problem_response(
+                exc.status, exc.slug, exc.title, exc.detail, request.url.path, **exc.extra
+            )
     store(services, session, member, [prepared])
     location = f"/epcis/events/{quote(prepared.event_id, safe='')}"
     return JSONResponse({"eventID": prepared.event_id}, status_code=201, headers={"Location": location})
