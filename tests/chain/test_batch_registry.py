@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from eth_account.signers.local import LocalAccount
 
 from chain import BatchRecalled, BatchRecord, ContractRevert, NotHolder, Role, TxResult, UnknownBatch, id_hash
+from tests.chain._contracts import emitted_by, member, reverts
 from tests.conftest import Network
 
 ZERO32 = b"\x00" * 32
@@ -23,23 +23,8 @@ RECALL = id_hash("evidence:recall")
 LIFT = id_hash("evidence:lift")
 
 
-@contextmanager
-def reverts(error_name: str, **error_args: Any) -> Iterator[pytest.ExceptionInfo[ContractRevert]]:
-    """Expects a revert with exactly this custom error and these arguments."""
-    with pytest.raises(ContractRevert) as caught:
-        yield caught
-    assert (caught.value.error_name, caught.value.error_args) == (error_name, error_args)
-
-
 def emitted(result: TxResult) -> list[tuple[str, dict[str, Any]]]:
-    """Every event of the transaction, in log order; all must come from BatchRegistry."""
-    assert {event.contract for event in result.events} == {"BatchRegistry"}
-    return [(event.name, event.args) for event in result.events]
-
-
-def member(network: Network, name: str) -> LocalAccount:
-    account: LocalAccount = getattr(network, name)
-    return account
+    return emitted_by("BatchRegistry", result)
 
 
 def batch_id(label: str) -> bytes:

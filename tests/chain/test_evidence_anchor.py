@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -14,11 +12,11 @@ from chain import (
     AccessDenied,
     AnchoredCheckpoint,
     CheckpointConflict,
-    ContractRevert,
     Role,
     TxResult,
     id_hash,
 )
+from tests.chain._contracts import emitted_by, member, reverts
 from tests.conftest import Network
 
 ZERO32 = b"\x00" * 32
@@ -27,23 +25,8 @@ LOG = id_hash("suyuan.example/evidence/importer")
 OTHER_LOG = id_hash("suyuan.example/evidence/trader-a")
 
 
-@contextmanager
-def reverts(error_name: str, **error_args: Any) -> Iterator[pytest.ExceptionInfo[ContractRevert]]:
-    """Expects a revert with exactly this custom error and these arguments."""
-    with pytest.raises(ContractRevert) as caught:
-        yield caught
-    assert (caught.value.error_name, caught.value.error_args) == (error_name, error_args)
-
-
 def emitted(result: TxResult) -> list[tuple[str, dict[str, Any]]]:
-    """Every event of the transaction, in log order; all must come from EvidenceAnchor."""
-    assert {event.contract for event in result.events} == {"EvidenceAnchor"}
-    return [(event.name, event.args) for event in result.events]
-
-
-def member(network: Network, name: str) -> LocalAccount:
-    account: LocalAccount = getattr(network, name)
-    return account
+    return emitted_by("EvidenceAnchor", result)
 
 
 def root(tree_size: int, log_id: bytes = LOG) -> bytes:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from eth_account import Account
-from eth_account.signers.local import LocalAccount
 
-from chain import AccessDenied, ContractRevert, Role, TxResult, id_hash
+from chain import AccessDenied, Role, TxResult, id_hash
+from tests.chain._contracts import emitted_by, member, reverts
 from tests.conftest import Network
 
 ZERO32 = b"\x00" * 32
@@ -18,23 +16,8 @@ NEW_ORG = id_hash("org:newcomer")
 NON_REGULATORS = ["importer", "trader_a", "trader_b", "anchorer", "outsider"]
 
 
-@contextmanager
-def reverts(error_name: str, **error_args: Any) -> Iterator[pytest.ExceptionInfo[ContractRevert]]:
-    """Expects a revert with exactly this custom error and these arguments."""
-    with pytest.raises(ContractRevert) as caught:
-        yield caught
-    assert (caught.value.error_name, caught.value.error_args) == (error_name, error_args)
-
-
 def emitted(result: TxResult) -> list[tuple[str, dict[str, Any]]]:
-    """Every event of the transaction, in log order; all must come from Membership."""
-    assert {event.contract for event in result.events} == {"Membership"}
-    return [(event.name, event.args) for event in result.events]
-
-
-def member(network: Network, name: str) -> LocalAccount:
-    account: LocalAccount = getattr(network, name)
-    return account
+    return emitted_by("Membership", result)
 
 
 # -- deployment ------------------------------------------------------------------------------
