@@ -185,6 +185,8 @@ def test_query_filters_match_what_was_captured(partner: Api, captured: dict[str,
 
     first = events_of(captured["Example_9.6.1-ObjectEvent.jsonld"][0])[0]
     epc = first["epcList"][0]
+    quantified = events_of(captured["Example_9.6.2-ObjectEvent.jsonld"][0])[0]
+    location, klass = quantified["bizLocation"]["id"], quantified["quantityList"][0]["epcClass"]
     cases = {
         "eventType": ("AggregationEvent", lambda e: e["type"] == "AggregationEvent"),
         "EQ_bizStep": (first["bizStep"], lambda e: short(e.get("bizStep")) == short(first["bizStep"])),
@@ -198,6 +200,15 @@ def test_query_filters_match_what_was_captured(partner: Api, captured: dict[str,
         ),
         "MATCH_epc": (epc, lambda e: epc in e.get("epcList", []) + e.get("childEPCs", [])),
         "GE_eventTime": (first["eventTime"], lambda e: e["eventTime"] >= first["eventTime"]),
+        "LT_eventTime": (first["eventTime"], lambda e: e["eventTime"] < first["eventTime"]),
+        "EQ_bizLocation": (location, lambda e: (e.get("bizLocation") or {}).get("id") == location),
+        "MATCH_epcClass": (
+            klass,
+            lambda e: (
+                klass in [q["epcClass"] for q in e.get("quantityList", []) + e.get("childQuantityList", [])]
+            ),
+        ),
+        "MATCH_anyEPC": (epc, lambda e: epc in _all_epcs(e)),
     }
     for name, (value, keep) in cases.items():
         assert set(_query(partner, "partner", **{name: value}, perPage=1000)) == _expected(captured, keep), (
@@ -205,15 +216,28 @@ def test_query_filters_match_what_was_captured(partner: Api, captured: dict[str,
         )
 
 
+def _all_epcs(event: dict[str, Any]) -> list[str]:
+    parent = [event["parentID"]] if "parentID" in event else []
+    return [
+        *event.get("epcList", []),
+        *event.get("childEPCs", []),
+        *parent,
+        *event.get("inputEPCList", []),
+        *event.get("outputEPCList", []),
+    ]
+
+
 def test_query_by_class_and_record_time(partner: Api, captured: dict[str, Any]) -> None:
     transformation = events_of(captured["Example_9.6.4-TransformationEvent.jsonld"][0])[0]
     klass = transformation["inputQuantityList"][0]["epcClass"]
 
     by_any_class = _query(partner, "partner", MATCH_anyEPCClass=klass, perPage=1000)
+    by_class = _query(partner, "partner", MATCH_epcClass=klass, perPage=1000)  # input lists are not epcClass
     everything = _query(partner, "partner", GE_recordTime="2000-01-01T00:00:00Z", perPage=1000)
     nothing = _query(partner, "partner", LT_recordTime="2000-01-01T00:00:00Z")
 
     assert captured["Example_9.6.4-TransformationEvent.jsonld"][1][0] in by_any_class
+    assert captured["Example_9.6.4-TransformationEvent.jsonld"][1][0] not in by_class
     assert len(everything) == sum(len(ids) for _, ids in captured.values())
     assert nothing == []
 
