@@ -463,3 +463,55 @@ def test_captured_events_about_suyuan_lots_move_custody_like_scans(partner: Api)
         "/01/" + codes[0].split("/01/", 1)[1], headers={"Accept": "application/json"}
     ).json()
     assert page["code"]["status"] == "sold"
+
+
+def test_epc_format_header_translates_digital_links_to_urns(partner: Api) -> None:
+    document = _load(
+        CORPUS / "epcis" / "JSON" / "WithDigitalLinkID" / "Example_9.6.1-ObjectEventWithDigitalLink.jsonld"
+    )
+    _capture(partner, "partner", document)
+    event_id = quote(document_hash_ids(document)[0], safe="")
+
+    headers = {**partner.headers("partner"), "GS1-EPC-Format": "Always_EPC_URN"}
+    as_urns = partner.client.get(f"/epcis/events/{event_id}", headers=headers).json()
+    listed = partner.client.get("/epcis/events", headers=headers).json()
+
+    # With the default 7-digit GS1 company prefix (SUYUAN_GS1_COMPANY_PREFIX_LENGTH).
+    assert as_urns["epcList"][0] == "urn:epc:id:sgtin:0614141.712345.2017"
+    same = [
+        e
+        for e in listed["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+        if e["eventID"] == as_urns["eventID"]
+    ]
+    assert same[0]["epcList"] == as_urns["epcList"]
+
+
+def test_captured_transformation_splits_a_suyuan_lot(partner: Api) -> None:
+    from chain import id_hash
+    from tests.api.conftest import batch_payload
+
+    api = partner
+    api.add_org("haixian", "importer")
+    assert api.as_org("haixian", "POST", "/v1/batches", json=batch_payload(api, "haixian")).status_code == 201
+    resolver = api.services.settings.public_url
+    event = {
+        "type": "TransformationEvent",
+        "eventTime": "2026-11-27T09:00:00Z",
+        "eventTimeZoneOffset": "+08:00",
+        "bizStep": "repackaging",
+        "readPoint": {"id": "urn:epc:id:sgln:9506000.13435.0"},
+        "inputQuantityList": [{"epcClass": f"{resolver}/01/09506000134352/10/L2026-001"}],
+        "outputQuantityList": [
+            {"epcClass": f"{resolver}/01/09506000134352/10/L2026-001X", "quantity": 100, "uom": "KGM"}
+        ],
+    }
+
+    job = _capture(api, "haixian", _doc(event)).json()
+    trace = api.as_org(
+        "haixian", "GET", "/v1/trace/09506000134352.L2026-001", params={"direction": "forward"}
+    ).json()
+
+    assert job["status"] == "succeeded", job["errors"]
+    assert [b["id"] for b in trace["batches"]] == ["09506000134352.L2026-001", "09506000134352.L2026-001X"]
+    child = api.services.chain.batch(id_hash("batch:09506000134352.L2026-001X"))
+    assert child.parent == id_hash("batch:09506000134352.L2026-001")

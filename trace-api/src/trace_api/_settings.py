@@ -35,6 +35,13 @@ class ServiceSettings(Settings):
         pattern=r"^https?://[^/\s]+$",
         description="Base of every item code's GS1 Digital Link URI (the resolver consumers reach)",
     )
+    gs1_company_prefix_length: int = Field(
+        default=7,
+        ge=6,
+        le=12,
+        description="Where the GS1 company prefix ends in GTINs/GLNs, for answering Digital Link "
+        "identifiers as EPC URNs (GS1-EPC-Format: Always_EPC_URN)",
+    )
     mqtt_url: str | None = Field(
         default=None, description="mqtt://host:port for recall notifications; unset: none"
     )

@@ -2,7 +2,8 @@
 
 An event whose EPCs are Suyuan item codes, or whose quantity classes are Suyuan lots (GS1 Digital
 Link or EPC URN), with a CBV bizStep Suyuan acts on — shipping, receiving, retail_selling,
-destroying — is applied through the scan rules, with the capturing organisation's rights: ship
+destroying — and a TransformationEvent from a Suyuan lot into new lots of the same GTIN (with
+quantities: a split) are applied through the scan rules, with the capturing organisation's rights: ship
 only what you hold, receive only what was shipped to you, no movement of recalled goods,
 counterfeit signals for codes never issued or sold twice. The derived scan record names the
 event's hash id; the captured event keeps its own record.
@@ -70,8 +71,42 @@ def _destination(session: Session, event: dict[str, Any]) -> str | None:
     return None
 
 
+def _split_scan(session: Session, event: dict[str, Any], event_id: str) -> ScanIn | None:
+    """A TransformationEvent from one Suyuan lot into new lots of the same GTIN, each with a quantity."""
+    inputs = [_known_batch(session, q.get("epcClass", "")) for q in event.get("inputQuantityList") or []]
+    parent = next((b for b in inputs if b), None)
+    if parent is None:
+        return None
+    gtin = parent.split(".", 1)[0]
+    children = []
+    for output in event.get("outputQuantityList") or []:
+        path = _digital_link(output.get("epcClass", "")).split("://", 1)[-1].split("/")
+        if len(path) < 5 or path[-4] != "01" or path[-3].zfill(14) != gtin or "quantity" not in output:
+            return None
+        children.append({"lot": path[-1], "quantity": output["quantity"]})
+    if not children:
+        return None
+    return ScanIn.model_validate(
+        {
+            "action": "split",
+            "batch_id": parent,
+            "children": children,
+            "time": event["eventTime"],
+            "location": _location(event),
+            "scan_id": str(uuid.uuid5(SCAN_NAMESPACE, event_id)),
+        }
+    )
+
+
+def _location(event: dict[str, Any]) -> str:
+    place = (event.get("bizLocation") or event.get("readPoint") or {}).get("id") or "EPCIS capture"
+    return str(place)[:200]
+
+
 def custody_scan(session: Session, event: dict[str, Any], event_id: str) -> ScanIn | None:
     """The scan this event amounts to, if it is about a Suyuan lot or item and moves custody."""
+    if event.get("type") == "TransformationEvent":
+        return _split_scan(session, event, event_id)
     action = ACTIONS.get(short_vocabulary(event.get("bizStep")) or "")
     if action is None:
         return None
@@ -80,7 +115,7 @@ def custody_scan(session: Session, event: dict[str, Any], event_id: str) -> Scan
     batch_id = next((b for b in (_known_batch(session, v) for v in lists.get("epcClass", [])) if b), None)
     if code is None and batch_id is None:
         return None
-    location = (event.get("bizLocation") or event.get("readPoint") or {}).get("id") or "EPCIS capture"
+    location = _location(event)
     return ScanIn.model_validate(
         {
             "action": action,

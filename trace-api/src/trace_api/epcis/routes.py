@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import quote, unquote, urlencode
 
@@ -21,7 +22,7 @@ from ..scans.service import CounterfeitSuspected, apply_scan
 from ..webhooks.service import SIGNATURE_HEADER
 from .capture import capture_document, existing_ids, prepare, store
 from .custody import custody_scan
-from .documents import IdentifierError, document_context, urn_to_digital_link
+from .documents import IdentifierError, digital_link_to_urn, document_context, urn_to_digital_link
 from .hashing import EventHashError
 from .models import CaptureJob, EpcisEvent, NamedQuery, Subscription
 from .query import conditions_of, query_document, query_events
@@ -122,7 +123,8 @@ def events(
     for key, value in request.query_params.multi_items():
         params.setdefault(key, []).append(value)
     rows, token = query_events(session, member, params)
-    body = query_document([_answer(row, epc_format) for row in rows])
+    prefix = _prefix_length(request)
+    body = query_document([_answer(row, epc_format, prefix) for row in rows])
     headers = {}
     if token is not None:
         following = {k: v for k, v in request.query_params.multi_items() if k != "nextPageToken"}
@@ -133,6 +135,7 @@ def events(
 
 @router.get("/events/{event_id:path}")
 def event(
+    request: Request,
     event_id: str,
     member: CurrentMember,
     session: Annotated[Session, Depends(get_session)],
@@ -141,22 +144,30 @@ def event(
     row = session.get(EpcisEvent, unquote(event_id))
     if row is None or (member.org.org_type is not OrgType.regulator and row.org_id != member.org.id):
         raise NotFound(f"no event {unquote(event_id)} visible to {member.org.handle}")
-    return _answer(row, epc_format)
+    return _answer(row, epc_format, _prefix_length(request))
 
 
-def _answer(row: EpcisEvent, epc_format: str) -> dict[str, Any]:
+def _prefix_length(request: Request) -> int:
+    services: Services = request.app.state.services
+    return services.settings.gs1_company_prefix_length
+
+
+def _answer(row: EpcisEvent, epc_format: str, prefix_length: int = 7) -> dict[str, Any]:
+    """The stored event; ``GS1-EPC-Format`` chooses Digital Link or EPC URN identifiers."""
     event: dict[str, Any] = json.loads(row.body)
     event["eventID"] = row.event_id
     event["recordTime"] = row.record_time.isoformat().replace("+00:00", "Z")
     if epc_format == "Always_GS1_Digital_Link":
-        _to_digital_links(event)
+        _translate(event, urn_to_digital_link)
+    elif epc_format == "Always_EPC_URN":
+        _translate(event, lambda value: digital_link_to_urn(value, prefix_length))
     return event
 
 
-def _to_digital_links(event: dict[str, Any]) -> None:
+def _translate(event: dict[str, Any], translate: Callable[[str], str]) -> None:
     def convert(value: str) -> str:
         try:
-            return urn_to_digital_link(value)
+            return translate(value)
         except IdentifierError:
             return value
 
@@ -225,7 +236,7 @@ def run_query(
     name: str, member: CurrentMember, session: Annotated[Session, Depends(get_session)]
 ) -> JSONResponse:
     rows, token = query_events(session, member, json.loads(_named(session, member, name).params))
-    body = query_document([_answer(row, "No_Preference") for row in rows])
+    body = query_document([_answer(row, "Never_Translates") for row in rows])
     if token is not None:
         body["nextPageToken"] = token
     return JSONResponse(body)
