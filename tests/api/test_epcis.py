@@ -21,7 +21,6 @@ HASH_VECTORS = sorted((CORPUS / "event-hash" / "tests" / "examples").glob("*.jso
 UNHASHABLE = {
     "Example-TransactionEvents-2020_07_03y.jsonld",
     "transformation_event_all_possible_fields.jsonld",
-    "epcisDocWithIgnoreFieldsAtDocumentLevel.jsonld",
 }
 SHIPPING_DOC = CORPUS / "epcis" / "JSON" / "Example_9.6.1-ObjectEvent.jsonld"
 
@@ -67,13 +66,9 @@ def test_corpus_document_is_captured_under_its_event_hash_ids(partner: Api, path
     assert set(_query(partner, "partner", perPage=1000)) == set(document_hash_ids(document))
 
 
-IGNORE_FIELDS = {p for p in HASH_VECTORS if "IgnoreFields" in p.name}
-
-
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-@pytest.mark.parametrize("path", [p for p in HASH_VECTORS if p not in IGNORE_FIELDS], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", HASH_VECTORS, ids=lambda p: p.name)
 def test_captured_ids_equal_the_reference_hash_vectors(partner: Api, path: Path) -> None:
-    # The ignoreFields vectors are not implemented by epcis-event-hash-generator 1.9: see tests/epcis.
     expected = [line.strip() for line in path.with_suffix(".hashes").read_text().splitlines() if line.strip()]
 
     job = _capture(partner, "partner", _load(path), "proceed").json()

@@ -13,7 +13,15 @@ from .documents import (
     urn_to_digital_link,
     with_context,
 )
-from .hashing import EventHashError, document_hash_ids, document_prehashes, event_hash_id, prehash
+from .hashing import (
+    EventHashError,
+    document_hash_ids,
+    document_prehashes,
+    event_hash_id,
+    ignored_fields,
+    prehash,
+    without_fields,
+)
 from .validation import EpcisValidationError, ValidationIssue, validate_document, validate_event
 
 __all__ = [
@@ -32,9 +40,11 @@ __all__ = [
     "event_hash_id",
     "event_type",
     "events_of",
+    "ignored_fields",
     "prehash",
     "urn_to_digital_link",
     "validate_document",
     "validate_event",
     "with_context",
+    "without_fields",
 ]

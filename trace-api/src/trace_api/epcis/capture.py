@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import json
 import uuid
+from collections.abc import Set
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -29,7 +30,7 @@ from .documents import (
     urn_to_digital_link,
     with_context,
 )
-from .hashing import EventHashError, event_hash_id
+from .hashing import EventHashError, event_hash_id, ignored_fields, without_fields
 from .models import CaptureJob, EpcisEvent, EpcisEventKey
 from .subscriptions import enqueue
 from .validation import EpcisValidationError, validate_document
@@ -66,8 +67,15 @@ def _keys(event_id: str, event: dict[str, Any]) -> list[EpcisEventKey]:
     return [EpcisEventKey(event_id=event_id, kind=k, value=v) for k, v in sorted(values)]
 
 
-def prepare(event: dict[str, Any], index: int, context: Any, member: Member, now: dt.datetime) -> Prepared:
-    event_id = event_hash_id(event, context)
+def prepare(
+    event: dict[str, Any],
+    index: int,
+    context: Any,
+    member: Member,
+    now: dt.datetime,
+    ignored: Set[str] = frozenset(),
+) -> Prepared:
+    event_id = event_hash_id(without_fields(event, set(ignored)), context)
     standalone = with_context(event, context)
     row = EpcisEvent(
         event_id=event_id,
@@ -135,12 +143,13 @@ def capture_document(
     document_level = [e for e in errors if e.get("event") is None]
     bad = {e["event"] for e in errors if e.get("event") is not None}
     prepared: list[Prepared] = []
+    ignored = ignored_fields(document) if isinstance(document, dict) else set()
     if not document_level:
         for index, event in enumerate(events):
             if index in bad:
                 continue
             try:
-                prepared.append(prepare(event, index, context, member, started))
+                prepared.append(prepare(event, index, context, member, started, ignored))
             except (EventHashError, KeyError, ValueError) as exc:
                 errors.append({"event": index, "path": f"/epcisBody/eventList/{index}", "reason": str(exc)})
                 bad.add(index)

@@ -77,7 +77,28 @@ def document_prehashes(document: JsonObject) -> list[str]:
         events = events_of(document)
     except EpcisError as exc:
         raise EventHashError(str(exc)) from exc
-    return _prehashes(document_context(document), events)
+    ignored = ignored_fields(document)
+    return _prehashes(document_context(document), [without_fields(e, ignored) for e in events])
+
+
+def ignored_fields(document: JsonObject) -> set[str]:
+    """Fields a document declares outside its events' identity.
+
+    An ``…:ignoreFields`` list on the document or its query results, as in the event-hash
+    reference vectors: typically what a repository added, such as its capture id or a stored hash.
+    """
+    names: set[str] = set()
+    query_results = (document.get("epcisBody") or {}).get("queryResults")
+    for holder in (document, query_results if isinstance(query_results, dict) else {}):
+        for key, value in holder.items():
+            if key.rsplit(":", 1)[-1] == "ignoreFields" and isinstance(value, list):
+                names |= {name for name in value if isinstance(name, str)}
+    return names
+
+
+def without_fields(event: JsonObject, names: set[str]) -> JsonObject:
+    """The event without the top-level fields ``names`` (for hashing only; the event keeps them)."""
+    return {k: v for k, v in event.items() if k not in names} if names else event
 
 
 def _hash_id(prehash_string: str) -> str:
