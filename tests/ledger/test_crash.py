@@ -164,6 +164,7 @@ def test_chain_node_restart_during_anchoring_resumes_without_gaps_or_duplicates(
                 _wait_until(lambda: (ledger.latest_anchored_size() or 0) >= 20, "anchors before the crash")
                 nodes[-1].kill()  # anchors since the last state dump are lost with it
             if i == 45:
+                _wait_until(lambda: anchorer.stats.failures > 0, "the anchorer to meet the outage")
                 nodes.append(LocalNode(tmp_path / "chain", chain_id=31337, port=port))
                 nodes[-1].start()
         _wait_until(lambda: ledger.latest_anchored_size() == ledger.size() == 60, "anchoring to catch up")
