@@ -51,6 +51,20 @@ def validate_lot(value: str) -> str:
     return value
 
 
+def suyuan_lot(value: str) -> str:
+    """A lot Suyuan accepts, or ValueError (for pydantic validators) saying why.
+
+    GS1 allows '/' in lots; Suyuan does not, since batch ids (``<gtin>.<lot>``) appear in URL paths.
+    """
+    try:
+        lot = validate_lot(value)
+    except GS1Error as exc:
+        raise ValueError(str(exc)) from exc
+    if "/" in lot:
+        raise ValueError("'/' is allowed by GS1 but not in Suyuan lots: batch ids appear in URL paths")
+    return lot
+
+
 def new_serial() -> str:
     return "".join(secrets.choice(SERIAL_ALPHABET) for _ in range(SERIAL_LENGTH))
 

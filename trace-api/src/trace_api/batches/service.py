@@ -12,7 +12,7 @@ from chain import id_hash
 
 from ..context import Services
 from ..documents.models import Document
-from ..gs1 import GS1Error, normalise_gtin, validate_lot
+from ..gs1 import GS1Error, normalise_gtin, suyuan_lot
 from ..ledger import Actor, Record, Subject, utc_now
 from ..orgs.service import Member
 from ..problems import Conflict, NotFound, Unprocessable
@@ -57,13 +57,7 @@ class BatchIn(BaseModel):
     @field_validator("lot")
     @classmethod
     def _lot(cls, value: str) -> str:
-        try:
-            lot = validate_lot(value)
-        except GS1Error as exc:
-            raise ValueError(str(exc)) from exc
-        if "/" in lot:
-            raise ValueError("'/' is allowed by GS1 but not in Suyuan lots: batch ids appear in URL paths")
-        return lot
+        return suyuan_lot(value)
 
     @model_validator(mode="after")
     def _dates(self) -> BatchIn:

@@ -22,7 +22,7 @@ from ..batches.service import batch_chain_id, get_batch
 from ..codes.models import CodeStatus, ItemCode
 from ..context import Services
 from ..events import lot_class, object_event, party, transformation_event
-from ..gs1 import GS1Error, parse_item_code, validate_lot
+from ..gs1 import GS1Error, parse_item_code, suyuan_lot
 from ..ledger import Actor, Record, Subject, UnknownRecord, utc_now
 from ..ledger._records import RFC3339
 from ..orgs.models import Organisation, OrgType
@@ -40,13 +40,7 @@ class ChildLot(BaseModel):
     @field_validator("lot")
     @classmethod
     def _lot(cls, value: str) -> str:
-        try:
-            lot = validate_lot(value)
-        except GS1Error as exc:
-            raise ValueError(str(exc)) from exc
-        if "/" in lot:
-            raise ValueError("'/' is allowed by GS1 but not in Suyuan lots: batch ids appear in URL paths")
-        return lot
+        return suyuan_lot(value)
 
 
 class ScanIn(BaseModel):
