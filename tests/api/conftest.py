@@ -19,7 +19,7 @@ from trace_api._settings import ServiceSettings
 from trace_api.app import create_app
 from trace_api.context import Services
 from trace_api.ledger import open_ledger
-from trace_api.orgs._uscc import uscc_check_character
+from trace_api.orgs._uscc import with_check_character
 from trace_api.orgs.service import OrganisationIn, create_organisation
 
 _serial = itertools.count(1)
@@ -27,7 +27,7 @@ _serial = itertools.count(1)
 
 def make_uscc() -> str:
     body = f"91310000MA{next(_serial):07d}"
-    return body + uscc_check_character(body)
+    return with_check_character(body)
 
 
 @dataclass

@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 import pytest
 
+from tests._webhooks import Receiver
 from tests.api.conftest import Api
 from tests.conftest import CORPUS
 from trace_api.epcis import document_hash_ids, events_of
@@ -280,40 +281,6 @@ def test_epc_format_header_translates_urns_to_digital_links(partner: Api) -> Non
     assert copy.deepcopy(as_links)["eventID"] == as_captured["eventID"]
 
 
-class Receiver:
-    """A local webhook that fails its first ``failures`` deliveries, then records them."""
-
-    def __init__(self, failures: int = 0) -> None:
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        self.received: list[tuple[dict[str, str], bytes]] = []
-        state = {"failures": failures}
-        received = self.received
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                if state["failures"] > 0:
-                    state["failures"] -= 1
-                    self.send_response(503)
-                else:
-                    received.append((dict(self.headers), body))
-                    self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                return None
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/epcis"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def _subscribe(api: Api, query: dict[str, Any], dest: str) -> dict[str, Any]:
     assert (
         api.as_org("partner", "POST", "/epcis/queries", json={"name": "mine", "query": query}).status_code
@@ -328,7 +295,7 @@ def test_subscription_delivers_exactly_the_matching_events_signed(partner: Api) 
     from trace_api.epcis.subscriptions import DeliveryWorker
     from trace_api.webhooks.service import sign
 
-    receiver = Receiver()
+    receiver = Receiver(path="/epcis")
     try:
         subscription = _subscribe(partner, {"eventType": "AggregationEvent"}, receiver.url)
         aggregation = _load(CORPUS / "epcis" / "JSON" / "Example_9.6.3-AggregationEvent.jsonld")
@@ -351,7 +318,7 @@ def test_failing_receiver_is_retried_with_backoff_and_never_blocks_capture(partn
 
     from trace_api.epcis.subscriptions import DeliveryWorker, backoff_s
 
-    receiver = Receiver(failures=2)
+    receiver = Receiver(failures=2, path="/epcis")
     try:
         _subscribe(partner, {}, receiver.url)
         job = _capture(partner, "partner", _load(SHIPPING_DOC)).json()

@@ -11,6 +11,7 @@ import paho.mqtt.client as mqtt
 import pytest
 
 from chain import id_hash
+from tests._webhooks import Receiver
 from tests.api.conftest import Api, batch_payload
 
 BATCH = "09506000134352.L2026-001"
@@ -153,42 +154,11 @@ def test_recall_is_for_regulators_only(network_of_holders: Api) -> None:
     assert response.status_code == 403
 
 
-class Receiver:
-    """A local HTTP endpoint that records what webhooks deliver to it."""
-
-    def __init__(self) -> None:
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        received = self.received = []  # type: list[tuple[dict[str, str], bytes]]
-        self.arrived = threading.Event()
-        arrived = self.arrived
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                received.append((dict(self.headers), body))
-                self.send_response(204)
-                self.end_headers()
-                arrived.set()
-
-            def log_message(self, *args: Any) -> None:
-                return None
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/recall"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def test_recall_is_delivered_to_registered_webhooks_signed(network_of_holders: Api) -> None:
     from trace_api.webhooks.service import sign
 
     api = network_of_holders
-    receiver = Receiver()
+    receiver = Receiver(path="/hooks/recall")
     try:
         hook = api.as_org("shop", "POST", "/v1/webhooks", json={"url": receiver.url}).json()
         recall = api.as_org(

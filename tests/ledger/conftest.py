@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from chain import LocalNode
+from tests.conftest import make_record
+
+if TYPE_CHECKING:
+    from trace_api.ledger import Ledger
+
+SIZE = 40
+FIRST_CHECKPOINT = 16
 
 
 @pytest.fixture
@@ -27,3 +35,14 @@ def embedded(tmp_path: Path, cli_env: dict[str, str]) -> Iterator[tuple[dict[str
     )
     yield cli_env, node
     node.stop()
+
+
+@pytest.fixture
+def ledger(make_ledger: Callable[..., Ledger]) -> Ledger:
+    """40 records with signed, not yet anchored, checkpoints at sizes 16 and 40."""
+    ledger = make_ledger()
+    ledger.append_many([make_record(i) for i in range(FIRST_CHECKPOINT)])
+    ledger.checkpoint()
+    ledger.append_many([make_record(i) for i in range(FIRST_CHECKPOINT, SIZE)])
+    ledger.checkpoint()
+    return ledger

@@ -7,7 +7,6 @@ checkpoints first, so that the audit also holds the records against the on-chain
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -15,6 +14,7 @@ from sqlalchemy import text
 
 from chain import ChainClient
 from tests.conftest import Network, make_record
+from tests.ledger.conftest import FIRST_CHECKPOINT, SIZE
 from trace_api.ledger import (
     Anchorer,
     Checkpoint,
@@ -27,9 +27,6 @@ from trace_api.ledger import (
     leaf_hash,
     log_id_of,
 )
-
-SIZE = 40
-FIRST_CHECKPOINT = 16
 
 
 def execute(ledger: Ledger, *statements: tuple[str, dict[str, Any]]) -> None:
@@ -103,17 +100,6 @@ def audit_failure(ledger: Ledger, client: ChainClient | None) -> VerificationErr
     with pytest.raises(VerificationError) as caught:
         audit_log(ledger, client)
     return caught.value
-
-
-@pytest.fixture
-def ledger(make_ledger: Callable[..., Ledger]) -> Ledger:
-    """40 records with signed, not yet anchored, checkpoints at sizes 16 and 40."""
-    ledger = make_ledger()
-    ledger.append_many([make_record(i) for i in range(FIRST_CHECKPOINT)])
-    ledger.checkpoint()
-    ledger.append_many([make_record(i) for i in range(FIRST_CHECKPOINT, SIZE)])
-    ledger.checkpoint()
-    return ledger
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ import pytest
 
 from chain import ChainClient
 from tests.conftest import Network, make_record
+from tests.ledger.conftest import FIRST_CHECKPOINT, SIZE
 from tests.ledger.test_audit import (
     execute,
     forged_body,
@@ -36,9 +37,6 @@ from trace_api.ledger import (
     verify_bundle,
     verify_record,
 )
-
-SIZE = 40
-FIRST_CHECKPOINT = 16
 
 Bundle = dict[str, Any]
 
@@ -62,17 +60,6 @@ def bundle_failure(bundle: Bundle, verifier_key: str) -> VerificationError:
     with pytest.raises(VerificationError) as caught:
         verify_bundle(bundle, verifier_key, None)
     return caught.value
-
-
-@pytest.fixture
-def ledger(make_ledger: Callable[..., Ledger]) -> Ledger:
-    """40 records with signed, not yet anchored, checkpoints at sizes 16 and 40."""
-    ledger = make_ledger()
-    ledger.append_many([make_record(i) for i in range(FIRST_CHECKPOINT)])
-    ledger.checkpoint()
-    ledger.append_many([make_record(i) for i in range(FIRST_CHECKPOINT, SIZE)])
-    ledger.checkpoint()
-    return ledger
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ from .batches.models import Batch, StorageClass
 from .codes.service import issue_codes
 from .context import Services
 from .ledger import Actor, Anchorer, Record, Subject, open_ledger
-from .orgs._uscc import uscc_check_character
+from .orgs._uscc import with_check_character
 from .orgs.models import Organisation
 from .orgs.service import Member, OrganisationIn, create_organisation
 from .scans.models import Shipment
@@ -47,7 +47,7 @@ KINDS = ("importer", "wholesaler", "wholesaler", "wholesaler", "retailer")
 
 def _uscc(n: int) -> str:
     body = f"91310000MA1B{n:05d}"
-    return body + uscc_check_character(body)
+    return with_check_character(body)
 
 
 class _Bench:

@@ -16,7 +16,7 @@ import httpx
 from sqlmodel import Session, select
 
 from .context import Services
-from .orgs._uscc import uscc_check_character
+from .orgs._uscc import with_check_character
 from .orgs.models import Organisation
 from .orgs.service import OrganisationIn, create_organisation, issue_api_key
 
@@ -33,7 +33,7 @@ ORGS = [
 
 def _uscc(n: int) -> str:
     body = f"91310000MA1K{n:05d}"
-    return body + uscc_check_character(body)
+    return with_check_character(body)
 
 
 def seed_demo(services: Services, api_url: str) -> dict[str, Any]:

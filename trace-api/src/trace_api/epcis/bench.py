@@ -27,7 +27,7 @@ from .._db import write_transaction
 from .._settings import ServiceSettings
 from ..context import Services
 from ..ledger import open_ledger
-from ..orgs._uscc import uscc_check_character
+from ..orgs._uscc import with_check_character
 from ..orgs.service import Member, OrganisationIn, create_organisation
 from .capture import capture_document
 from .documents import EPCIS_CONTEXT
@@ -80,7 +80,7 @@ def _services(tmp: Path, node: LocalNode) -> tuple[Services, Member]:
             "handle": "bench-partner",
             "name": "partner",
             "org_type": "wholesaler",
-            "uscc": body + uscc_check_character(body),
+            "uscc": with_check_character(body),
             "jurisdiction": "bench",
         }
     )

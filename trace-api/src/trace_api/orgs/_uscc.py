@@ -11,6 +11,11 @@ def uscc_check_character(first17: str) -> str:
     return ALPHABET[(31 - total % 31) % 31]
 
 
+def with_check_character(first17: str) -> str:
+    """A complete code from its first 17 characters (for seeding demo and benchmark networks)."""
+    return first17 + uscc_check_character(first17)
+
+
 def validate_uscc(value: str) -> str:
     """The code, upper-cased, or ValueError saying what is wrong with it."""
     code = value.strip().upper()
