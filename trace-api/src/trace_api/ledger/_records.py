@@ -15,6 +15,7 @@ from typing import Any
 import rfc8785
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from ._canonical import canonical_json
 from ._errors import InvalidRecord
 
 KIND_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-zA-Z][a-zA-Z0-9_]*)*$"
@@ -67,7 +68,7 @@ class Record(BaseModel):
     def canonical_bytes(self) -> bytes:
         """RFC 8785 canonical JSON of the envelope: the leaf bytes."""
         try:
-            return bytes(rfc8785.dumps(self.model_dump(mode="json")))
+            return canonical_json(self.model_dump(mode="json"))
         except (rfc8785.CanonicalizationError, ValueError) as exc:
             raise InvalidRecord("payload", f"cannot be canonicalised: {exc}") from exc
 
