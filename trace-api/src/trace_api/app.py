@@ -11,7 +11,9 @@ from chain import ChainSession
 from ._settings import ServiceSettings
 from .batches.routes import router as batches_router
 from .codes.routes import router as codes_router
+from .coldchain.routes import router as coldchain_router
 from .context import Services
+from .devices.routes import router as devices_router
 from .documents.routes import router as documents_router
 from .epcis.routes import router as epcis_router
 from .exports.routes import router as exports_router
@@ -46,6 +48,8 @@ def create_app(services: Services) -> FastAPI:
         webhooks_router,
         epcis_router,
         exports_router,
+        devices_router,
+        coldchain_router,
     )
     for router in routers:
         app.include_router(router)

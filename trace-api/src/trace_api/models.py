@@ -2,6 +2,8 @@
 
 from .batches.models import Batch, Certificate
 from .codes.models import ItemCode
+from .coldchain.models import Alert, AlertState, BatchStay, DeadLetter, SensorReading
+from .devices.models import Device
 from .documents.models import Document
 from .epcis.models import CaptureJob, Delivery, EpcisEvent, EpcisEventKey, NamedQuery, Subscription
 from .orgs.models import ApiKey, Organisation
@@ -10,12 +12,17 @@ from .scans.models import CounterfeitSignal, Shipment
 from .webhooks.models import Webhook
 
 __all__ = [
+    "Alert",
+    "AlertState",
     "ApiKey",
     "Batch",
+    "BatchStay",
     "CaptureJob",
     "Certificate",
     "CounterfeitSignal",
+    "DeadLetter",
     "Delivery",
+    "Device",
     "Document",
     "EpcisEvent",
     "EpcisEventKey",
@@ -24,6 +31,7 @@ __all__ = [
     "Organisation",
     "Recall",
     "RecallNotice",
+    "SensorReading",
     "Shipment",
     "Subscription",
     "Webhook",

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from chain import id_hash
 
+from ..coldchain.stays import begin_stay, parse_time
 from ..context import Services
 from ..documents.models import Document
 from ..gs1 import GS1Error, normalise_gtin, suyuan_lot
@@ -45,6 +46,13 @@ class BatchIn(BaseModel):
     expiry_date: dt.date
     customs_declaration: str | None = Field(default=None, min_length=1, max_length=64)
     certificates: list[CertificateIn] = Field(default_factory=list, max_length=50)
+    location: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="where the lot is stored once admitted (GLN/SGLN URN or a place name): "
+        "its devices' readings become the lot's cold-chain record",
+    )
 
     @field_validator("gtin")
     @classmethod
@@ -101,7 +109,9 @@ def admit_batch(services: Services, session: Session, member: Member, data: Batc
     if session.get(Batch, batch_id) is not None:
         raise Conflict(f"batch {batch_id} (GTIN {data.gtin}, lot {data.lot}) is admitted already")
     require_admissible(data, session)
-    payload = data.model_dump(mode="json")
+    payload = data.model_dump(mode="json", exclude={"location"})
+    if data.location is not None:
+        payload["location"] = data.location
     record = Record(
         kind="batch.admitted",
         record_id=f"batch:{batch_id}:admitted",
@@ -115,6 +125,7 @@ def admit_batch(services: Services, session: Session, member: Member, data: Batc
         services.account_of(member.org.handle), batch_chain_id(batch_id), receipt.leaf_hash
     )
     payload.pop("certificates")
+    payload.pop("location", None)  # the stay below keeps it
     batch = Batch(
         id=batch_id,
         importer_org_id=member.org.id,
@@ -127,6 +138,16 @@ def admit_batch(services: Services, session: Session, member: Member, data: Batc
     session.add(batch)
     for cert in data.certificates:
         session.add(Certificate(batch_id=batch_id, **cert.model_dump()))
+    if data.location is not None:
+        session.flush()
+        begin_stay(
+            session,
+            batch_id,
+            member.org.id,
+            parse_time(record.time),
+            record.record_id,
+            location=data.location,
+        )
     session.commit()
     session.refresh(batch)
     return batch

@@ -22,6 +22,7 @@ from .. import gs1
 from ..batches.models import Batch, Certificate
 from ..batches.service import batch_chain_id
 from ..codes.models import ItemCode
+from ..coldchain.summary import cold_chain_of
 from ..context import Services
 from ..ledger import Ledger, Record, UnknownRecord
 from ..orgs.models import Organisation
@@ -43,6 +44,8 @@ from .views import (
 MAX_LINEAGE = 16
 RECALL_KINDS = frozenset({"recall.issued", "recall.lifted"})
 COUNTERFEIT_KIND = "counterfeit.signal"
+#: Shown in the cold-chain record, not as hops of the journey.
+ALERT_KINDS = frozenset({"alert.opened", "alert.closed"})
 ISSUANCE_KIND = "codes.issued"
 PROOF_LINK_TYPE = "suyuan:proof"
 _ACTIONS = {"batch.admitted": "admit", ISSUANCE_KIND: "commission"}
@@ -76,6 +79,7 @@ def provenance(services: Services, session: Session, gtin: str, lot: str, serial
         lineage=[_lineage_step(b) for b in lineage],
         certificates=certificates_of(session, lineage),
         hops=[_hop(e, parties) for e in entries if _is_hop(e.record)],
+        cold_chain=cold_chain_of(session, [b.id for b in lineage]),
         recall=recall_status(services, lineage, entries),
         counterfeit_signals=[_signal(e) for e in entries if e.record.kind == COUNTERFEIT_KIND],
         verification=check_records(
@@ -257,7 +261,9 @@ def _signal(entry: Entry) -> CounterfeitSignal:
 
 
 def _is_hop(record: Record) -> bool:
-    return record.kind not in RECALL_KINDS and record.kind != COUNTERFEIT_KIND
+    return (
+        record.kind not in RECALL_KINDS and record.kind != COUNTERFEIT_KIND and record.kind not in ALERT_KINDS
+    )
 
 
 def _action(record: Record) -> str:

@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..coldchain.summary import ColdChainHop
+
 CheckStatus = Literal["verified", "pending", "failed"]
 
 
@@ -151,6 +153,7 @@ class Provenance(View):
     lineage: list[LineageStep]
     certificates: list[CertificateInfo]
     hops: list[Hop]
+    cold_chain: list[ColdChainHop] = Field(description="per stay: thermometer readings and excursions")
     recall: RecallStatus
     counterfeit_signals: list[CounterfeitSignal]
     verification: Verification

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from ..batches.models import Batch
 from ..batches.service import batch_chain_id, get_batch
 from ..codes.models import CodeStatus, ItemCode
+from ..coldchain.stays import begin_stay, end_stay, parse_time
 from ..context import Services
 from ..events import lot_class, object_event, party, transformation_event
 from ..gs1 import GS1Error, parse_item_code, suyuan_lot
@@ -51,6 +52,11 @@ class ScanIn(BaseModel):
         default=None, max_length=64, description="handle of the receiving organisation"
     )
     location: str = Field(min_length=1, max_length=200, description="GLN/SGLN URN or a place name")
+    vehicle: str | None = Field(
+        default=None,
+        pattern=r"^[0-9A-Za-z\u4e00-\u9fff-]{2,32}$",
+        description="for a shipment: the plate of the vehicle carrying it (links its sensors to the goods)",
+    )
     time: str = Field(default_factory=utc_now, description="RFC 3339 time of the scan")
     scan_id: str | None = Field(default=None, description="client UUID; resending the same scan is harmless")
     children: list[ChildLot] = Field(default_factory=list, max_length=64)
@@ -322,6 +328,11 @@ def _ship(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str |
     )
     batch.holder_org_id = receiver.id
     ctx.session.add(batch)
+    at = parse_time(ctx.scan.time)
+    if ctx.scan.vehicle is not None:
+        begin_stay(ctx.session, batch.id, ctx.member.org.id, at, ctx.record_id, vehicle=ctx.scan.vehicle)
+    else:
+        end_stay(ctx.session, batch.id, at)
     return summary
 
 
@@ -354,7 +365,14 @@ def _receive(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: st
     )
     shipment.received_at, shipment.receive_record_id = ctx.scan.time, ctx.record_id
     ctx.session.add(shipment)
+    _stay_here(ctx, batch.id)
     return summary
+
+
+def _stay_here(ctx: ScanContext, batch_id: str) -> None:
+    """The batch now stays where the caller scanned it."""
+    at = parse_time(ctx.scan.time)
+    begin_stay(ctx.session, batch_id, ctx.member.org.id, at, ctx.record_id, location=ctx.scan.location)
 
 
 def _split(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str | None) -> dict[str, Any]:
@@ -409,6 +427,9 @@ def _split(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str 
         )
     batch.quantity -= sum(c.quantity for c in children)
     ctx.session.add(batch)
+    ctx.session.flush()  # the children exist before their stays name them
+    for child_id in ids:
+        _stay_here(ctx, child_id)
     return summary
 
 
@@ -468,6 +489,8 @@ def _destroy(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: st
     if code is not None:
         code.status = CodeStatus.destroyed
         ctx.session.add(code)
+    else:
+        end_stay(ctx.session, batch.id, parse_time(ctx.scan.time))
     return summary
 
 

@@ -1,0 +1,107 @@
+"""Cold-chain evidence: where batches stay, sensor readings, alerts, and what could not be taken.
+
+Times are UTC. Readings are keyed by (device, sequence number): the device's own counter, which
+makes every redelivery of a message recognisable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class BatchStay(SQLModel, table=True):
+    """A batch at one place (a storage location or a vehicle) from ``started_at`` until ``ended_at``."""
+
+    __tablename__ = "batch_stays"
+    __table_args__ = (Index("ix_batch_stays_place_time", "place", "started_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: str = Field(foreign_key="batches.id", index=True)
+    org_id: str = Field(foreign_key="organisations.id")
+    place: str = Field(max_length=400)
+    label: str = Field(max_length=200, description="the place as the scan named it, or the vehicle plate")
+    started_at: dt.datetime
+    ended_at: dt.datetime | None = None
+    record_id: str = Field(max_length=256, description="the ledger record that began the stay")
+
+
+class SensorReading(SQLModel, table=True):
+    __tablename__ = "sensor_readings"
+    __table_args__ = (
+        UniqueConstraint("device_id", "seq"),
+        Index("ix_sensor_readings_device_time", "device_id", "measured_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    device_id: str = Field(foreign_key="devices.id")
+    seq: int
+    kind: str = Field(max_length=16)
+    measured_at: dt.datetime
+    #: The reading's number in its unit (°C, %RH, kg; 1/0 for a door open/closed); null for a location.
+    value: float | None = None
+    unit: str | None = Field(default=None, max_length=8)
+    #: SHA-256 of the message payload, to tell a redelivery from a reused sequence number.
+    payload_sha256: str = Field(max_length=64)
+    record_id: str = Field(max_length=256)
+    ledger_index: int
+    received_at: dt.datetime
+
+
+class Alert(SQLModel, table=True):
+    """An excursion, a door left open or a silent device; open until readings return to normal."""
+
+    __tablename__ = "alerts"
+
+    id: str = Field(primary_key=True, max_length=40)
+    org_id: str = Field(foreign_key="organisations.id", index=True)
+    device_id: str = Field(foreign_key="devices.id", index=True)
+    rule: str = Field(max_length=32)
+    place: str = Field(max_length=400)
+    detail: str = Field(max_length=500)
+    started_at: dt.datetime
+    opened_at: dt.datetime
+    closed_at: dt.datetime | None = Field(default=None, index=True)
+    #: Extreme value seen while the alert was open (the highest for "too warm", lowest for "too cold").
+    worst_value: float | None = None
+    batch_ids: str = Field(default="", max_length=4000, description="comma-separated batches at the place")
+    open_record_id: str = Field(max_length=256)
+    close_record_id: str | None = Field(default=None, max_length=256)
+
+
+class AlertState(SQLModel, table=True):
+    """Where one rule stands for one device: shared by every ingest worker through the database."""
+
+    __tablename__ = "alert_states"
+
+    device_id: str = Field(foreign_key="devices.id", primary_key=True)
+    rule: str = Field(primary_key=True, max_length=32)
+    #: Device time of the newest reading this rule has looked at (older ones arrive out of order).
+    last_time: dt.datetime
+    #: When the current out-of-range run began; null while in range.
+    pending_since: dt.datetime | None = None
+    worst_value: float | None = None
+    alert_id: str | None = Field(default=None, max_length=40)
+
+
+class DeadLetter(SQLModel, table=True):
+    """A message the ingest could not take, kept with the reason: never silently dropped.
+
+    The same topic and payload seen again (a redelivery, a device repeating itself) counts as a repeat.
+    """
+
+    __tablename__ = "dead_letters"
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_sha256: str = Field(unique=True, max_length=64, description="SHA-256 of topic, NUL, payload")
+    topic: str = Field(max_length=400)
+    payload: bytes
+    reason: str = Field(max_length=64, index=True)
+    detail: str = Field(max_length=1000)
+    org_handle: str | None = Field(default=None, max_length=64, index=True)
+    device_name: str | None = Field(default=None, max_length=63)
+    received_at: dt.datetime
+    repeats: int = 1
+    last_received_at: dt.datetime

@@ -1,0 +1,86 @@
+"""Cold-chain views: alerts (regulators see every organisation's), a batch's record, dead letters."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from sqlmodel import Session, col, select
+
+from ..auth import CurrentMember
+from ..batches.service import get_batch
+from ..context import get_session
+from ..devices.models import Device
+from ..orgs.models import OrgType
+from ..problems import Forbidden
+from ..resolver.service import batch_lineage
+from .models import Alert, DeadLetter
+from .summary import cold_chain_of
+
+router = APIRouter(tags=["cold chain"])
+
+
+@router.get("/v1/alerts")
+def alerts(
+    member: CurrentMember,
+    session: Annotated[Session, Depends(get_session)],
+    status: Literal["open", "closed", "all"] = "open",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    """Alerts, newest first: the caller's organisation's, or every organisation's for a regulator."""
+    query = select(Alert, Device.username).join(Device, col(Device.id) == Alert.device_id)
+    if member.org.org_type is not OrgType.regulator:
+        query = query.where(Alert.org_id == member.org.id)
+    if status == "open":
+        query = query.where(col(Alert.closed_at).is_(None))
+    elif status == "closed":
+        query = query.where(col(Alert.closed_at).is_not(None))
+    rows = session.exec(query.order_by(col(Alert.opened_at).desc()).limit(limit)).all()
+    return {"alerts": [_alert(alert, username) for alert, username in rows]}
+
+
+def _alert(alert: Alert, username: str) -> dict[str, Any]:
+    data = alert.model_dump(mode="json", exclude={"batch_ids", "org_id", "device_id"})
+    data["device"] = username
+    data["batch_ids"] = [b for b in alert.batch_ids.split(",") if b]
+    data["status"] = "open" if alert.closed_at is None else "closed"
+    return data
+
+
+@router.get("/v1/batches/{batch_id}/coldchain")
+def batch_cold_chain(
+    batch_id: str, member: CurrentMember, session: Annotated[Session, Depends(get_session)]
+) -> dict[str, Any]:
+    """The batch's cold-chain record per hop (its ancestors' before it was split from them)."""
+    batch = get_batch(session, batch_id)
+    if member.org.org_type is not OrgType.regulator and member.org.id not in (
+        batch.importer_org_id,
+        batch.holder_org_id,
+    ):
+        raise Forbidden(f"{member.org.handle} neither holds nor admitted batch {batch_id}")
+    lineage = [b.id for b in batch_lineage(session, batch_id)]
+    return {
+        "batch_id": batch_id,
+        "hops": [h.model_dump(mode="json") for h in cold_chain_of(session, lineage)],
+    }
+
+
+@router.get("/v1/dead-letters")
+def dead_letters(
+    member: CurrentMember,
+    session: Annotated[Session, Depends(get_session)],
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    """Messages the ingest could not take, with the reason: the caller's devices', or all for a regulator."""
+    scope = [] if member.org.org_type is OrgType.regulator else [DeadLetter.org_handle == member.org.handle]
+    rows = session.exec(select(DeadLetter).where(*scope).order_by(col(DeadLetter.id).desc()).limit(limit))
+    by_reason: dict[str, int] = {}
+    for reason, repeats in session.exec(select(DeadLetter.reason, DeadLetter.repeats).where(*scope)):
+        by_reason[reason] = by_reason.get(reason, 0) + repeats
+    return {"counts": by_reason, "dead_letters": [_dead_letter(d) for d in rows]}
+
+
+def _dead_letter(letter: DeadLetter) -> dict[str, Any]:
+    data = letter.model_dump(mode="json", exclude={"payload"})
+    data["payload"] = letter.payload.decode("utf-8", errors="replace")[:2000]
+    return data

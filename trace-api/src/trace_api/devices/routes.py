@@ -1,0 +1,65 @@
+"""``/v1/devices``: an organisation's members register and retire its devices; regulators see all."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from sqlmodel import Session, select
+
+from ..auth import CurrentMember
+from ..context import get_session
+from ..orgs.models import Organisation, OrgType
+from ..orgs.service import Member
+from ..problems import Forbidden
+from .service import DeviceIn, get_device, list_devices, public_device, register_device, retire_device
+
+router = APIRouter(prefix="/v1/devices", tags=["devices"])
+
+
+def _member_key(member: Member) -> Member:
+    if member.kind != "member":
+        raise Forbidden("a device key may not manage devices; use a member's API key")
+    return member
+
+
+@router.post("", status_code=201)
+def add_device(
+    data: DeviceIn, member: CurrentMember, session: Annotated[Session, Depends(get_session)]
+) -> dict[str, Any]:
+    """Register a device of the caller's organisation. The MQTT password in the answer is shown once."""
+    device, password = register_device(session, _member_key(member).org, data)
+    return {
+        "device": public_device(device, member.org.handle),
+        "mqtt": {"username": device.username, "password": password},
+    }
+
+
+@router.get("")
+def devices(
+    member: CurrentMember, session: Annotated[Session, Depends(get_session)], org: str | None = None
+) -> dict[str, Any]:
+    """The caller's devices; a regulator sees every organisation's (or one's, with ``org``)."""
+    handles = {o.id: o.handle for o in session.exec(select(Organisation))}
+    if member.org.org_type is OrgType.regulator:
+        scope = None if org is None else [i for i, h in handles.items() if h == org]
+    elif org is not None and org != member.org.handle:
+        raise Forbidden(f"{member.org.handle} may list its own devices only")
+    else:
+        scope = [member.org.id]
+    return {"devices": [public_device(d, handles[d.org_id]) for d in list_devices(session, scope)]}
+
+
+@router.get("/{name}")
+def device(
+    name: str, member: CurrentMember, session: Annotated[Session, Depends(get_session)]
+) -> dict[str, Any]:
+    return public_device(get_device(session, member.org, name), member.org.handle)
+
+
+@router.post("/{name}/retire")
+def retire(
+    name: str, member: CurrentMember, session: Annotated[Session, Depends(get_session)]
+) -> dict[str, Any]:
+    """Stop taking the device's readings (its password stops working once the broker's file is rewritten)."""
+    return public_device(retire_device(session, _member_key(member).org, name), member.org.handle)

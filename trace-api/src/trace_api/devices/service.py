@@ -1,0 +1,143 @@
+"""Registering devices: who owns them, which place they watch, what they publish, their credentials."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Sequence
+from urllib.parse import quote
+
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from sqlmodel import Session, col, select
+
+from ..batches.models import StorageClass
+from ..events import place_uri
+from ..orgs.models import Organisation
+from ..problems import Conflict, NotFound
+from .models import Device, ReadingKind
+from .passwords import new_password, password_hash
+
+#: Names under an organisation's prefix that are topics of their own, not devices.
+RESERVED_NAMES = frozenset({"alerts", "recalls"})
+TOPIC_ROOT = "suyuan/v1"
+
+
+class DeviceIn(BaseModel):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", description="unique within the organisation")
+    kinds: list[ReadingKind] = Field(min_length=1, max_length=5, description="what the device publishes")
+    location: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="the storage place it watches (GLN/SGLN or name)",
+    )
+    vehicle: str | None = Field(
+        default=None,
+        pattern=r"^[0-9A-Za-z\u4e00-\u9fff-]{2,32}$",
+        description="the plate of the vehicle it rides in",
+        validate_default=True,
+    )
+    storage_class: StorageClass = Field(
+        default=StorageClass.chilled, description="what the place keeps: its temperature rule"
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value in RESERVED_NAMES:
+            raise ValueError(f"{value!r} is reserved for the organisation's own topics")
+        return value
+
+    @field_validator("vehicle")
+    @classmethod
+    def _one_place(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if (info.data.get("location") is None) == (value is None):
+            raise ValueError("give either location or vehicle")
+        return value
+
+
+def vehicle_place(plate: str) -> str:
+    return "urn:suyuan:vehicle:" + quote(plate.upper(), safe="")
+
+
+def place_key(location: str | None = None, vehicle: str | None = None) -> str:
+    """The place a device watches and a batch stays at, comparable across scans and devices."""
+    if vehicle is not None:
+        return vehicle_place(vehicle)
+    assert location is not None
+    return place_uri(location)
+
+
+def device_topic(org_handle: str, name: str, kind: str = "+") -> str:
+    return f"{TOPIC_ROOT}/{org_handle}/{name}/{kind}"
+
+
+def alert_topic(org_handle: str) -> str:
+    return f"{TOPIC_ROOT}/{org_handle}/alerts"
+
+
+def register_device(session: Session, org: Organisation, data: DeviceIn) -> tuple[Device, str]:
+    """Registers the device; returns it with its MQTT password (shown once, only its hash is kept)."""
+    username = f"{org.handle}/{data.name}"
+    if session.exec(select(Device).where(Device.username == username)).first() is not None:
+        raise Conflict(f"{org.handle} has a device named {data.name!r} already")
+    password = new_password()
+    device = Device(
+        id=secrets.token_hex(8),
+        org_id=org.id,
+        name=data.name,
+        username=username,
+        kinds=",".join(k.value for k in data.kinds),
+        location=data.location,
+        vehicle=data.vehicle.upper() if data.vehicle else None,
+        place=place_key(data.location, data.vehicle),
+        storage_class=data.storage_class,
+        password_hash=password_hash(password),
+        created_at=dt.datetime.now(dt.UTC),
+    )
+    session.add(device)
+    session.commit()
+    session.refresh(device)
+    return device, password
+
+
+def retire_device(session: Session, org: Organisation, name: str) -> Device:
+    """The device's readings stop being taken; its past readings stay evidence."""
+    device = get_device(session, org, name)
+    if device.retired_at is None:
+        device.retired_at = dt.datetime.now(dt.UTC)
+        session.add(device)
+        session.commit()
+        session.refresh(device)
+    return device
+
+
+def get_device(session: Session, org: Organisation, name: str) -> Device:
+    device = session.exec(select(Device).where(Device.org_id == org.id, Device.name == name)).first()
+    if device is None:
+        raise NotFound(f"{org.handle} has no device {name!r}")
+    return device
+
+
+def list_devices(session: Session, org_ids: Sequence[str] | None) -> list[Device]:
+    """Devices of the given organisations (all of them for ``None``), by username."""
+    query = select(Device).order_by(col(Device.username))
+    if org_ids is not None:
+        query = query.where(col(Device.org_id).in_(org_ids))
+    return list(session.exec(query))
+
+
+def public_device(device: Device, org_handle: str) -> dict[str, object]:
+    return {
+        "name": device.name,
+        "organisation": org_handle,
+        "username": device.username,
+        "topic": device_topic(org_handle, device.name),
+        "kinds": sorted(device.kind_set),
+        "location": device.location,
+        "vehicle": device.vehicle,
+        "place": device.place,
+        "storage_class": device.storage_class.value,
+        "created_at": device.created_at.isoformat(),
+        "retired_at": device.retired_at.isoformat() if device.retired_at else None,
+    }
