@@ -129,6 +129,7 @@ def test_up_anchors_a_new_record_within_ten_seconds(cli_env: dict[str, str]) -> 
             assert line, "suyuan up exited early: " + "".join(lines)
             lines.append(line)
         assert any("anchorer: log 'suyuan.local/evidence'" in line for line in lines)
+        assert any("cold-chain ingest: off; no MQTT broker configured" in line for line in lines)
         _append(cli_env, _record(0))
         appended = time.monotonic()
         while json.loads(_run(cli_env, "ledger", "status", "--json").stdout)["latest_anchored"] != 1:

@@ -1,3 +1,32 @@
-"""ingest component of Suyuan."""
+"""Device data into the evidence ledger: the MQTT cold-chain ingest, its alert rules and tools."""
 
-__all__: list[str] = []
+from ._process import READING_KIND, Ingestor, IngestResult, Message, Notice, Outcome
+from ._settings import IngestSettings
+from .readings import SCHEMAS, Reading, ReadingError, parse_reading, parse_topic, sensor_event
+from .rules import AlertRules, RulesError, TemperatureRule, load_rules
+from .worker import BrokerAddress, IngestError, IngestWorker, WorkerOptions, WorkerStats
+
+__all__ = [
+    "READING_KIND",
+    "SCHEMAS",
+    "AlertRules",
+    "BrokerAddress",
+    "IngestError",
+    "IngestResult",
+    "IngestSettings",
+    "IngestWorker",
+    "Ingestor",
+    "Message",
+    "Notice",
+    "Outcome",
+    "Reading",
+    "ReadingError",
+    "RulesError",
+    "TemperatureRule",
+    "WorkerOptions",
+    "WorkerStats",
+    "load_rules",
+    "parse_reading",
+    "parse_topic",
+    "sensor_event",
+]

@@ -1,0 +1,504 @@
+"""Taking device messages into the evidence ledger: one database transaction per batch of messages.
+
+Within the transaction, each message is parsed, checked against the device registry, recognised
+as a redelivery by (device, sequence number), linked to the batches staying at the device's place,
+appended to the ledger as an EPCIS sensor event, and run through the alert rules. Messages that
+cannot be taken become dead letters in the same transaction. The caller acknowledges the messages
+to the broker only after :meth:`Ingestor.ingest` returns, so a crash at any point loses nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Engine, Table, insert
+from sqlmodel import Session, col, select
+
+from trace_api._db import write_transaction
+from trace_api.coldchain import Alert, AlertState, DeadLetter, SensorReading, batches_at, held_at
+from trace_api.coldchain.models import BatchStay
+from trace_api.devices import Device, alert_topic
+from trace_api.ledger import Actor, Ledger, Record, Subject
+from trace_api.orgs.models import Organisation
+
+from .readings import Reading, ReadingError, Topic, measured_at, parse_reading, parse_topic, sensor_event
+from .rules import AlertRules, RuleState, Transition, due, observe
+
+READING_KIND = "sensor.reading"
+READINGS: Table = SensorReading.__table__  # type: ignore[attr-defined]
+#: A dead letter keeps at most this much of its payload.
+MAX_STORED_PAYLOAD = 64 * 1024
+SILENT, DOOR, TEMPERATURE = "silent", "door_open", "temperature"
+
+
+@dataclass(frozen=True)
+class Message:
+    topic: str
+    payload: bytes
+
+
+class Outcome(StrEnum):
+    recorded = "recorded"
+    duplicate = "duplicate"
+    dead_letter = "dead_letter"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """An alert to publish once its transaction has committed."""
+
+    topic: str
+    body: dict[str, Any]
+
+
+@dataclass
+class IngestResult:
+    outcomes: list[Outcome]
+    notices: list[Notice] = field(default_factory=list)
+    dead_reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Accepted:
+    index: int
+    message: Message
+    device: Device
+    org: Organisation
+    reading: Reading
+    at: dt.datetime
+    sha256: str
+
+
+def rfc3339(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Ingestor:
+    """Applies batches of device messages and the clock-driven alert rules to the ledger."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        ledger: Ledger,
+        rules: AlertRules,
+        resolver: str,
+        clock: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
+        self.engine, self.ledger, self.rules, self.resolver, self.clock = (
+            engine,
+            ledger,
+            rules,
+            resolver,
+            clock,
+        )
+
+    def ingest(self, messages: Sequence[Message]) -> IngestResult:
+        """Takes every message exactly once: recorded, recognised as a duplicate, or dead-lettered."""
+        with write_transaction(self.engine, self.ledger.lock_name) as conn, Session(bind=conn) as session:
+            run = _Run(self, session, self.clock())
+            result = run.take(messages)
+            session.flush()
+        return result
+
+    def dead_letter(self, message: Message, reason: str, detail: str) -> None:
+        """Records one message as a dead letter on its own (when its batch could not be taken)."""
+        with write_transaction(self.engine, self.ledger.lock_name) as conn, Session(bind=conn) as session:
+            _Run(self, session, self.clock()).dead([(message, ReadingError(reason, detail[:1000]))])
+            session.flush()
+
+    def sweep(self) -> list[Notice]:
+        """Opens the alerts that time alone makes due: doors left open, excursions, silent devices."""
+        with write_transaction(self.engine, self.ledger.lock_name) as conn, Session(bind=conn) as session:
+            run = _Run(self, session, self.clock())
+            notices = run.sweep()
+            session.flush()
+        return notices
+
+
+class _Run:
+    """One transaction's worth of work."""
+
+    def __init__(self, ingestor: Ingestor, session: Session, now: dt.datetime) -> None:
+        self.ingestor, self.session, self.now = ingestor, session, now
+        self.notices: list[Notice] = []
+
+    # -- messages ------------------------------------------------------------------------------
+
+    def take(self, messages: Sequence[Message]) -> IngestResult:
+        outcomes = [Outcome.recorded] * len(messages)
+        rejected: list[tuple[int, Message, ReadingError]] = []
+        parsed: list[tuple[int, Message, Topic]] = []
+        for i, message in enumerate(messages):
+            try:
+                parsed.append((i, message, parse_topic(message.topic)))
+            except ReadingError as exc:
+                rejected.append((i, message, exc))
+        devices = self._devices({t.username for _, _, t in parsed})
+        accepted: list[_Accepted] = []
+        for i, message, topic in parsed:
+            try:
+                accepted.append(self._accept(i, message, topic, devices))
+            except ReadingError as exc:
+                rejected.append((i, message, exc))
+        fresh, duplicates, reused = self._deduplicate(accepted)
+        for item in duplicates:
+            outcomes[item.index] = Outcome.duplicate
+        for a in reused:
+            detail = f"seq {a.reading.seq} of {a.device.username} was recorded before with other content"
+            rejected.append((a.index, a.message, ReadingError("sequence_reused", detail)))
+        self._record(fresh)
+        for i, _, _ in rejected:
+            outcomes[i] = Outcome.dead_letter
+        self.dead([(m, e) for _, m, e in rejected])
+        return IngestResult(outcomes, self.notices, [e.reason for _, _, e in sorted(rejected, key=_first)])
+
+    def _devices(self, usernames: set[str]) -> dict[str, tuple[Device, Organisation]]:
+        if not usernames:
+            return {}
+        query = (
+            select(Device, Organisation)
+            .join(Organisation, col(Organisation.id) == Device.org_id)
+            .where(col(Device.username).in_(usernames))
+        )
+        return {device.username: (device, org) for device, org in self.session.exec(query)}
+
+    def _accept(
+        self, index: int, message: Message, topic: Topic, devices: dict[str, tuple[Device, Organisation]]
+    ) -> _Accepted:
+        found = devices.get(topic.username)
+        if found is None:
+            raise ReadingError("unknown_device", f"no device {topic.username!r} is registered")
+        device, org = found
+        if device.retired_at is not None:
+            raise ReadingError("retired_device", f"device {topic.username} was retired")
+        if topic.kind not in device.kind_set:
+            raise ReadingError(
+                "kind_not_allowed", f"{topic.username} is not registered to publish {topic.kind}"
+            )
+        reading = parse_reading(topic.kind, message.payload, self.now)
+        sha = hashlib.sha256(message.payload).hexdigest()
+        return _Accepted(index, message, device, org, reading, measured_at(reading), sha)
+
+    def _deduplicate(
+        self, accepted: list[_Accepted]
+    ) -> tuple[list[_Accepted], list[_Accepted], list[_Accepted]]:
+        """(new readings, redeliveries, sequence numbers reused with other content)."""
+        seen: dict[tuple[str, int], str] = {}
+        if accepted:
+            query = select(SensorReading.device_id, SensorReading.seq, SensorReading.payload_sha256).where(
+                col(SensorReading.device_id).in_({a.device.id for a in accepted}),
+                col(SensorReading.seq).in_({a.reading.seq for a in accepted}),
+            )
+            seen = {(d, s): sha for d, s, sha in self.session.exec(query)}
+        fresh, duplicates, reused = [], [], []
+        for item in accepted:
+            key = (item.device.id, item.reading.seq)
+            if key not in seen:
+                seen[key] = item.sha256
+                fresh.append(item)
+            elif seen[key] == item.sha256:
+                duplicates.append(item)
+            else:
+                reused.append(item)
+        return fresh, duplicates, reused
+
+    def _record(self, fresh: list[_Accepted]) -> None:
+        if not fresh:
+            return
+        stays = batches_at(
+            self.session,
+            {(a.device.org_id, a.device.place) for a in fresh},
+            min(a.at for a in fresh),
+            max(a.at for a in fresh),
+        )
+        records = [self._reading_record(a, stays.get((a.device.org_id, a.device.place), [])) for a in fresh]
+        receipts = self.ingestor.ledger.append_many(records, conn=self.session.connection())
+        received = self.now
+        rows = [
+            {
+                "device_id": a.device.id,
+                "seq": a.reading.seq,
+                "kind": a.reading.kind,
+                "measured_at": a.at,
+                "value": a.reading.value,
+                "unit": a.reading.unit,
+                "payload_sha256": a.sha256,
+                "record_id": r.record_id,
+                "ledger_index": r.index,
+                "received_at": received,
+            }
+            for a, r in zip(fresh, receipts, strict=True)
+        ]
+        self.session.connection().execute(insert(READINGS), rows)
+        self._apply_rules(fresh)
+
+    def _reading_record(self, item: _Accepted, stays: list[BatchStay]) -> Record:
+        device, reading = item.device, item.reading
+        batch_ids = held_at(stays, item.at)
+        subjects = [Subject(type="device", id=device.username), Subject(type="org", id=item.org.uscc)]
+        subjects += [Subject(type="monitored_batch", id=b) for b in batch_ids]
+        event = sensor_event(
+            reading, username=device.username, place=device.place, batch_ids=batch_ids,
+            resolver=self.ingestor.resolver,
+        )  # fmt: skip
+        return Record(
+            kind=READING_KIND,
+            record_id=f"reading:{device.username}:{reading.seq}",
+            time=reading.time,
+            actor=Actor(org=item.org.uscc, key_id=f"device:{device.username}"),
+            subjects=subjects,
+            payload={"device": device.username, "seq": reading.seq, "batches": batch_ids, "epcis": event},
+        )
+
+    # -- alert rules ---------------------------------------------------------------------------
+
+    def _states(self, device_ids: Iterable[str]) -> dict[tuple[str, str], AlertState]:
+        query = select(AlertState).where(col(AlertState.device_id).in_(set(device_ids)))
+        return {(s.device_id, s.rule): s for s in self.session.exec(query)}
+
+    def _apply_rules(self, fresh: list[_Accepted]) -> None:
+        """Runs every reading through its rules, in device time; rule states are written once."""
+        rows = self._states(a.device.id for a in fresh)
+        states = {
+            key: RuleState(r.last_time, r.pending_since, r.worst_value, r.alert_id) for key, r in rows.items()
+        }
+        rules = self.ingestor.rules
+        for item in sorted(fresh, key=lambda a: (a.device.id, a.at)):
+            self._observe(states, item, SILENT, False, None, 0.0, True)
+            value = item.reading.value
+            if item.reading.kind == "temperature" and value is not None:
+                rule = rules.temperature[item.device.storage_class]
+                too_cold = rule.min_celsius is not None and value < rule.min_celsius
+                self._observe(
+                    states, item, TEMPERATURE, not rule.in_range(value), value, rule.for_seconds, not too_cold
+                )
+            elif item.reading.kind == "door":
+                self._observe(states, item, DOOR, value == 1.0, None, rules.door_open_seconds, True)
+        for (device_id, rule_name), state in states.items():
+            row = rows.get((device_id, rule_name)) or AlertState(
+                device_id=device_id, rule=rule_name, last_time=state.last_time
+            )
+            _store(state, row)
+            self.session.add(row)
+
+    def _observe(
+        self,
+        states: dict[tuple[str, str], RuleState],
+        item: _Accepted,
+        rule: str,
+        bad: bool,
+        value: float | None,
+        limit_s: float,
+        higher_is_worse: bool,
+    ) -> None:
+        state = states.get((item.device.id, rule))
+        if state is None:
+            state = states[(item.device.id, rule)] = RuleState(item.at)
+        change = observe(state, item.at, bad, value, limit_s, higher_is_worse)
+        if change is not None:
+            self._transition(item.device, item.org, rule, state, change, item.at, value)
+
+    def sweep(self) -> list[Notice]:
+        rules = self.ingestor.rules
+        rows = list(self.session.exec(select(AlertState).where(col(AlertState.alert_id).is_(None))))
+        devices = self._devices_by_id({r.device_id for r in rows})
+        for row in rows:
+            if row.device_id not in devices:
+                continue
+            device, org = devices[row.device_id]
+            if device.retired_at is not None:
+                continue
+            state = RuleState(row.last_time, row.pending_since, row.worst_value, row.alert_id)
+            if row.rule == SILENT:
+                state.pending_since = row.last_time
+                limit = rules.silent_seconds
+            elif row.rule == TEMPERATURE:
+                limit = rules.temperature[device.storage_class].for_seconds
+            else:
+                limit = rules.door_open_seconds
+            change = due(state, self.now, limit)
+            if change is None:
+                continue
+            self._transition(device, org, row.rule, state, change, self.now, None)
+            _store(state, row)
+            self.session.add(row)
+        return self.notices
+
+    def _devices_by_id(self, ids: set[str]) -> dict[str, tuple[Device, Organisation]]:
+        if not ids:
+            return {}
+        query = (
+            select(Device, Organisation)
+            .join(Organisation, col(Organisation.id) == Device.org_id)
+            .where(col(Device.id).in_(ids))
+        )
+        return {device.id: (device, org) for device, org in self.session.exec(query)}
+
+    def _transition(
+        self,
+        device: Device,
+        org: Organisation,
+        rule: str,
+        state: RuleState,
+        change: Transition,
+        at: dt.datetime,
+        value: float | None,
+    ) -> None:
+        if change.action == "open":
+            state.alert_id = self._open_alert(device, org, rule, change, at)
+        else:
+            assert state.alert_id is not None
+            self._close_alert(device, org, state.alert_id, at, change.worst)
+            state.alert_id = None
+
+    def _detail(self, device: Device, rule: str) -> str:
+        where = device.location or f"vehicle {device.vehicle}"
+        if rule == TEMPERATURE:
+            limits = self.ingestor.rules.temperature[device.storage_class]
+            held = f"{device.storage_class.value} goods at {where}"
+            return f"{held} {limits.describe()} for over {limits.for_seconds:g} s"
+        if rule == DOOR:
+            return f"door at {where} open for over {self.ingestor.rules.door_open_seconds:g} s"
+        return f"{device.username} silent for over {self.ingestor.rules.silent_seconds:g} s"
+
+    def _open_alert(
+        self, device: Device, org: Organisation, rule: str, change: Transition, at: dt.datetime
+    ) -> str:
+        alert_id = uuid.uuid4().hex
+        detail = self._detail(device, rule)
+        stays = batches_at(self.session, [(device.org_id, device.place)], at, at)
+        batch_ids = held_at(stays.get((device.org_id, device.place), []), at)
+        record_id = f"alert:{alert_id}:opened"
+        payload = {
+            "alert_id": alert_id,
+            "rule": rule,
+            "device": device.username,
+            "place": device.place,
+            "storage_class": device.storage_class.value,
+            "detail": detail,
+            "started_at": rfc3339(change.started),
+            "worst_value": change.worst,
+            "batches": batch_ids,
+        }
+        self._append_alert("alert.opened", record_id, device, org, at, payload, batch_ids)
+        self.session.add(
+            Alert(
+                id=alert_id, org_id=org.id, device_id=device.id, rule=rule, place=device.place,
+                detail=detail, started_at=change.started, opened_at=at, worst_value=change.worst,
+                batch_ids=",".join(batch_ids)[:4000], open_record_id=record_id,
+            )
+        )  # fmt: skip
+        return alert_id
+
+    def _close_alert(
+        self, device: Device, org: Organisation, alert_id: str, at: dt.datetime, worst: float | None
+    ) -> None:
+        alert = self.session.get(Alert, alert_id)
+        assert alert is not None
+        record_id = f"alert:{alert_id}:closed"
+        batch_ids = [b for b in alert.batch_ids.split(",") if b]
+        payload = {
+            "alert_id": alert_id,
+            "rule": alert.rule,
+            "device": device.username,
+            "place": device.place,
+            "detail": alert.detail,
+            "started_at": rfc3339(alert.started_at),
+            "closed_at": rfc3339(at),
+            "worst_value": worst,
+            "batches": batch_ids,
+        }
+        self._append_alert("alert.closed", record_id, device, org, at, payload, batch_ids)
+        alert.closed_at, alert.close_record_id, alert.worst_value = at, record_id, worst
+        self.session.add(alert)
+
+    def _append_alert(
+        self,
+        kind: str,
+        record_id: str,
+        device: Device,
+        org: Organisation,
+        at: dt.datetime,
+        payload: dict[str, Any],
+        batch_ids: list[str],
+    ) -> None:
+        subjects = [Subject(type="device", id=device.username), Subject(type="org", id=org.uscc)]
+        subjects += [Subject(type="batch", id=b) for b in batch_ids]
+        record = Record(
+            kind=kind,
+            record_id=record_id,
+            time=rfc3339(at),
+            actor=Actor(org=org.uscc, key_id=f"rule:{payload['rule']}"),
+            subjects=subjects,
+            payload=payload,
+        )
+        receipt = self.ingestor.ledger.append(record, conn=self.session.connection())
+        body = {"event": kind, "organisation": org.handle, "record_id": record_id, "index": receipt.index}
+        self.notices.append(Notice(alert_topic(org.handle), {**body, **payload}))
+
+    # -- dead letters --------------------------------------------------------------------------
+
+    def dead(self, rejected: Sequence[tuple[Message, ReadingError]]) -> None:
+        """Keeps each rejected message once, counting every time it came (a batch may hold it twice)."""
+        if not rejected:
+            return
+        keyed: dict[str, tuple[Message, ReadingError, int]] = {}
+        for message, error in rejected:
+            sha = _message_sha(message)
+            seen = keyed.get(sha)
+            keyed[sha] = (message, error, 1 if seen is None else seen[2] + 1)
+        query = select(DeadLetter).where(col(DeadLetter.message_sha256).in_(keyed))
+        existing = {d.message_sha256: d for d in self.session.exec(query)}
+        for sha, (message, error, times) in keyed.items():
+            letter = existing.get(sha)
+            if letter is not None:
+                letter.repeats += times
+                letter.last_received_at = self.now
+                self.session.add(letter)
+                continue
+            org, device = _topic_names(message.topic)
+            self.session.add(
+                DeadLetter(
+                    message_sha256=sha,
+                    topic=message.topic[:400],
+                    payload=message.payload[:MAX_STORED_PAYLOAD],
+                    reason=error.reason,
+                    detail=error.detail[:1000],
+                    org_handle=org,
+                    device_name=device,
+                    received_at=self.now,
+                    repeats=times,
+                    last_received_at=self.now,
+                )
+            )
+
+
+def _store(state: RuleState, row: AlertState) -> None:
+    row.last_time, row.pending_since, row.worst_value, row.alert_id = (
+        state.last_time, state.pending_since, state.worst, state.alert_id,
+    )  # fmt: skip
+
+
+def _first(item: tuple[int, Message, ReadingError]) -> int:
+    return item[0]
+
+
+def _message_sha(message: Message) -> str:
+    return hashlib.sha256(message.topic.encode() + b"\0" + message.payload).hexdigest()
+
+
+def _topic_names(topic: str) -> tuple[str | None, str | None]:
+    parts = topic.split("/")
+    if len(parts) >= 4 and parts[0] == "suyuan" and parts[1] == "v1":
+        return parts[2][:64], parts[3][:63]
+    return None, None

@@ -1,0 +1,248 @@
+"""``suyuan bench ingest``: readings taken end to end (broker → worker → ledger commit) per second,
+next to a bare paho subscriber draining the same backlog from the same broker in the same run.
+
+Both consumers start from a backlog of the same readings queued in their persistent sessions
+(published by the devices' own connections while the consumer is away), so the figures measure
+consumption, not the publishers. The broker is a private Mosquitto with the shipped
+configuration (password file, ACL, persistence) unless ``--mqtt-url`` names another; the worker
+commits to SQLite in a fresh data directory, as the embedded default does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.subscribeoptions import SubscribeOptions
+from sqlmodel import Session
+
+from trace_api._migrate import upgrade
+from trace_api.batches.models import StorageClass
+from trace_api.devices import DeviceIn, ReadingKind, register_device
+from trace_api.ledger import open_ledger
+from trace_api.orgs._uscc import with_check_character
+from trace_api.orgs.models import Organisation, OrgType
+
+from ._local_broker import LocalBroker
+from ._process import Ingestor, IngestResult, rfc3339
+from ._settings import IngestSettings
+from .rules import AlertRules
+from .worker import DEVICE_FILTER, BrokerAddress, IngestWorker, WorkerOptions
+
+SERVICE_USER, SERVICE_PASSWORD = "suyuan", "bench-service-password"
+BATCH_SIZE = 500
+TIMEOUT_S = 600.0
+
+
+def run_ingest_bench(
+    messages: int = 20_000,
+    devices: int = 50,
+    mqtt_url: str | None = None,
+    report: Callable[[str], None] = lambda _: None,
+) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="suyuan-bench-ingest-") as tmp:
+        root = Path(tmp)
+        settings = IngestSettings(data_dir=root / "data", database_url=None, mqtt_url=mqtt_url)
+        ledger = open_ledger(settings)
+        upgrade(ledger.engine)
+        passwords = _register(ledger.engine, devices)
+        broker = None
+        if mqtt_url is None:
+            broker = LocalBroker(
+                root / "broker", {SERVICE_USER: SERVICE_PASSWORD, **passwords}, [SERVICE_USER]
+            )
+            broker.start()
+            mqtt_url = f"mqtt://{SERVICE_USER}:{SERVICE_PASSWORD}@127.0.0.1:{broker.port}"
+        try:
+            address = BrokerAddress.parse(mqtt_url)
+            backlog = _readings(passwords, messages)
+            report(f"bench ingest: {messages} readings from {devices} devices, backlog drained twice")
+            raw_s = _drain_raw(address, backlog, passwords)
+            ingestor = Ingestor(ledger.engine, ledger, AlertRules(), settings.public_url)
+            ingest_s, outcomes = _drain_ingest(address, mqtt_url, backlog, passwords, ingestor)
+        finally:
+            if broker is not None:
+                broker.stop()
+            ledger.engine.dispose()
+    raw_per_s, ingest_per_s = messages / raw_s, messages / ingest_s
+    return {
+        "bench": "ingest",
+        "messages": messages,
+        "devices": devices,
+        "batch_size": BATCH_SIZE,
+        "database": "sqlite (WAL, synchronous=FULL)",
+        "broker": "private mosquitto, shipped config"
+        if mqtt_url and broker_is_private(mqtt_url)
+        else "external",
+        "raw_consume_per_s": round(raw_per_s, 1),
+        "ingest_per_s": round(ingest_per_s, 1),
+        "ratio": round(ingest_per_s / raw_per_s, 3),
+        "target_ratio": 0.5,
+        "recorded": outcomes,
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+    }
+
+
+def broker_is_private(url: str) -> bool:
+    return BrokerAddress.parse(url).username == SERVICE_USER
+
+
+def _register(engine: Any, devices: int) -> dict[str, str]:
+    """An organisation with ``devices`` chilled-store thermometers; their MQTT passwords by username."""
+    with Session(engine) as session:
+        org = Organisation(
+            id="bench",
+            handle="bench-coldstore",
+            name="Bench cold store",
+            org_type=OrgType.wholesaler,
+            uscc=with_check_character("91310000MA0000001"),
+            jurisdiction="Bench",
+            chain_address="0x" + "00" * 20,
+            created_at=dt.datetime.now(dt.UTC),
+        )
+        session.add(org)
+        session.commit()
+        passwords = {}
+        for i in range(devices):
+            data = DeviceIn(
+                name=f"t-{i:04d}",
+                kinds=[ReadingKind.temperature],
+                location=f"Cold room {i % 8}",
+                storage_class=StorageClass.chilled,
+            )
+            device, password = register_device(session, org, data)
+            passwords[device.username] = password
+    return passwords
+
+
+def _readings(passwords: dict[str, str], messages: int) -> dict[str, list[tuple[str, bytes]]]:
+    """Readings by device: in range, one second apart, sequence numbers from 0."""
+    users = sorted(passwords)
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=messages)
+    backlog: dict[str, list[tuple[str, bytes]]] = {u: [] for u in users}
+    for i in range(messages):
+        user = users[i % len(users)]
+        seq = len(backlog[user])
+        body = {"seq": seq, "time": rfc3339(start + dt.timedelta(seconds=i)), "celsius": 2.0 + (i % 20) / 10}
+        backlog[user].append((f"suyuan/v1/{user}/temperature", json.dumps(body).encode()))
+    return backlog
+
+
+def _publish(
+    address: BrokerAddress, backlog: dict[str, list[tuple[str, bytes]]], passwords: dict[str, str]
+) -> None:
+    """Each device publishes its readings over its own connection, QoS 1, all acknowledged."""
+    for user, readings in backlog.items():
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"bench-{user.replace('/', '-')}",
+                             protocol=mqtt.MQTTv5)  # fmt: skip
+        client.username_pw_set(user, passwords[user])
+        client.max_inflight_messages_set(1000)
+        client.max_queued_messages_set(0)
+        client.connect(address.host, address.port)
+        client.loop_start()
+        infos = [client.publish(topic, payload, qos=1) for topic, payload in readings]
+        for info in infos:
+            info.wait_for_publish(timeout=60)
+        client.disconnect()
+        client.loop_stop()
+
+
+def _session_properties(receive_maximum: int) -> Properties:
+    properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+    properties.SessionExpiryInterval = 3600
+    properties.ReceiveMaximum = receive_maximum
+    return properties
+
+
+def _drain_raw(
+    address: BrokerAddress, backlog: dict[str, list[tuple[str, bytes]]], passwords: dict[str, str]
+) -> float:
+    """Seconds a bare paho subscriber (QoS 1, automatic acknowledgement) takes to drain the backlog."""
+    total = sum(len(r) for r in backlog.values())
+    received = 0
+    done, subscribed = threading.Event(), threading.Event()
+
+    def on_message(_c: mqtt.Client, _u: Any, _m: mqtt.MQTTMessage) -> None:
+        nonlocal received
+        received += 1
+        if received >= total:
+            done.set()
+
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-raw", protocol=mqtt.MQTTv5)
+    address.apply(client)
+    client.on_message = on_message
+    client.on_subscribe = lambda *_: subscribed.set()
+    properties = _session_properties(BATCH_SIZE * 2)
+    client.connect(address.host, address.port, clean_start=True, properties=properties)
+    client.loop_start()
+    client.subscribe(DEVICE_FILTER, options=SubscribeOptions(qos=1))
+    if not subscribed.wait(10):
+        raise RuntimeError("the raw subscriber's subscription was not acknowledged")
+    client.disconnect()
+    client.loop_stop()
+    _publish(address, backlog, passwords)
+    started = time.perf_counter()
+    client.connect(address.host, address.port, clean_start=False, properties=properties)
+    client.loop_start()
+    finished = done.wait(TIMEOUT_S)
+    elapsed = time.perf_counter() - started
+    client.unsubscribe(DEVICE_FILTER)
+    client.disconnect()
+    client.loop_stop()
+    if not finished:
+        raise RuntimeError(f"the raw subscriber received {received} of {total} readings")
+    return elapsed
+
+
+def _drain_ingest(
+    address: BrokerAddress,
+    url: str,
+    backlog: dict[str, list[tuple[str, bytes]]],
+    passwords: dict[str, str],
+    ingestor: Ingestor,
+) -> tuple[float, dict[str, int]]:
+    """Seconds the ingest worker takes to commit the same backlog, and its outcome counts."""
+    total = sum(len(r) for r in backlog.values())
+    options = WorkerOptions(url=url, client_id="bench-ingest", share_group="bench", batch_size=BATCH_SIZE)
+    first = IngestWorker(ingestor, options)
+    first.start()  # creates the persistent session and its subscription, then goes away
+    if not first.connected.wait(10):
+        raise RuntimeError("the ingest worker could not connect")
+    first.subscribed.wait(10)
+    first.client.disconnect()
+    first.client.loop_stop()
+    _publish(address, backlog, passwords)
+    done = threading.Event()
+    taken = 0
+
+    def on_batch(result: IngestResult) -> None:
+        nonlocal taken
+        taken += len(result.outcomes)
+        if taken >= total:
+            done.set()
+
+    worker = IngestWorker(ingestor, options, on_batch=on_batch)
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
+    started = time.perf_counter()
+    thread.start()
+    finished = done.wait(TIMEOUT_S)
+    elapsed = time.perf_counter() - started
+    stop.set()
+    thread.join()
+    if not finished:
+        raise RuntimeError(f"the ingest worker took {taken} of {total} readings")
+    return elapsed, {k: int(v) for k, v in worker.stats.outcomes.items()}

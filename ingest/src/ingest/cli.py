@@ -1,0 +1,325 @@
+"""``suyuan ingest mqtt``, ``suyuan device …``, ``suyuan simulate coldchain`` and ``suyuan bench ingest``.
+
+Registered into the root command line through the ``suyuan.cli`` entry point. These commands act
+with the operator's access to the data directory and the database; none needs the chain.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, select
+
+from chain import ChainSession
+from chain.cli import STATE, UpOptions, fail, out, up_services, wait_for_signal
+from trace_api._migrate import upgrade
+from trace_api.devices import DeviceIn, list_devices, public_device, register_device, retire_device
+from trace_api.ledger import Ledger, LedgerError, open_ledger
+from trace_api.orgs.models import Organisation
+from trace_api.problems import ApiProblem
+
+from ._process import Ingestor
+from ._settings import IngestSettings
+from .mosquitto import passwd_file
+from .rules import RulesError, load_rules
+from .worker import IngestError, IngestWorker, WorkerOptions
+
+ingest_app = typer.Typer(help="Take device data into the evidence ledger.", no_args_is_help=True)
+device_app = typer.Typer(
+    help="The device registry: cold-chain sensors, scales, cameras.", no_args_is_help=True
+)
+simulate_app = typer.Typer(help="Simulated devices, for demos and benchmarks.", no_args_is_help=True)
+
+
+def register(app: typer.Typer, bench: typer.Typer) -> None:
+    app.add_typer(ingest_app, name="ingest")
+    app.add_typer(device_app, name="device")
+    app.add_typer(simulate_app, name="simulate")
+    bench.command("ingest")(bench_ingest)
+    up_services.append(_ingest_service)
+
+
+def settings() -> IngestSettings:
+    return STATE.settings(IngestSettings)
+
+
+@contextmanager
+def cli_errors() -> Iterator[None]:
+    try:
+        yield
+    except ApiProblem as exc:
+        fail(exc.detail)
+    except (LedgerError, IngestError, RulesError) as exc:
+        fail(str(exc))
+    except SQLAlchemyError as exc:
+        fail(f"database: {getattr(exc, 'orig', None) or exc}")
+
+
+def open_ingestor(config: IngestSettings) -> Ingestor:
+    """The ingest over the configured database and ledger, its tables brought up to date."""
+    ledger: Ledger = open_ledger(config)
+    upgrade(ledger.engine)
+    return Ingestor(ledger.engine, ledger, load_rules(config.alert_rules), config.public_url)
+
+
+def worker_options(config: IngestSettings, url: str) -> WorkerOptions:
+    return WorkerOptions(
+        url=url,
+        client_id=config.mqtt_client_id,
+        share_group=config.mqtt_share_group,
+        session_expiry_s=config.mqtt_session_expiry_s,
+        batch_size=config.ingest_batch_size,
+    )
+
+
+# -- suyuan ingest mqtt ----------------------------------------------------------------------------
+
+
+@ingest_app.command("mqtt")
+def ingest_mqtt(
+    report_every: Annotated[float, typer.Option(min=0.5, help="Seconds between progress lines")] = 10.0,
+) -> None:
+    """Take device readings from the MQTT broker (SUYUAN_MQTT_URL) until Ctrl-C or SIGTERM."""
+    config = settings()
+    if not config.mqtt_url:
+        fail("no MQTT broker configured: set SUYUAN_MQTT_URL=mqtt://[user:password@]host:1883")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    with cli_errors():
+        worker = IngestWorker(open_ingestor(config), worker_options(config, config.mqtt_url))
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, args=(stop,), name="suyuan-ingest", daemon=True)
+    thread.start()
+    out.print(
+        f"ingest: {worker.options.subscription} on {worker.address.host}:{worker.address.port} "
+        f"as {worker.options.client_id}; Ctrl-C stops"
+    )
+    reporter = threading.Thread(target=_report, args=(worker, stop, report_every), daemon=True)
+    reporter.start()
+    try:
+        wait_for_signal()
+    finally:
+        stop.set()
+        thread.join()
+        out.print(f"ingest stopped: {worker.stats.summary()}")
+
+
+def _report(worker: IngestWorker, stop: threading.Event, every: float) -> None:
+    last = ""
+    while not stop.wait(every):
+        line = worker.stats.summary()
+        if line != last:
+            out.print(f"ingest: {line}")
+            last = line
+
+
+def _ingest_service(session: ChainSession, options: UpOptions) -> Callable[[], None]:
+    """``suyuan up`` runs one ingest worker when a broker is configured, and says so when none is."""
+    config = settings()
+    if not config.mqtt_url:
+        out.print("cold-chain ingest: off; no MQTT broker configured (set SUYUAN_MQTT_URL=mqtt://host:1883)")
+        return lambda: None
+    with cli_errors():
+        worker = IngestWorker(open_ingestor(config), worker_options(config, config.mqtt_url))
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, args=(stop,), name="suyuan-ingest", daemon=True)
+    thread.start()
+    out.print(f"cold-chain ingest: {worker.options.subscription} on {config.mqtt_url.rsplit('@', 1)[-1]}")
+
+    def stop_worker() -> None:
+        stop.set()
+        thread.join()
+
+    return stop_worker
+
+
+# -- suyuan device ---------------------------------------------------------------------------------
+
+
+@contextmanager
+def registry() -> Iterator[Session]:
+    """A session on the configured database, its tables brought up to date."""
+    from trace_api._db import make_engine
+
+    engine = make_engine(settings().resolved_database_url)
+    try:
+        with cli_errors():
+            upgrade(engine)
+            with Session(engine) as session:
+                yield session
+    finally:
+        engine.dispose()
+
+
+def org_by_handle(session: Session, handle: str) -> Organisation:
+    org = session.exec(select(Organisation).where(Organisation.handle == handle)).first()
+    if org is None:
+        fail(f"no organisation {handle!r} (suyuan org add admits one)")
+    return org
+
+
+@device_app.command("add")
+def device_add(
+    org: Annotated[str, typer.Option(help="Handle of the owning organisation")],
+    name: Annotated[str, typer.Option(help="Device name, unique within the organisation, e.g. cs-01")],
+    kinds: Annotated[
+        str, typer.Option(help="Comma-separated: temperature, humidity, door, location, weight")
+    ] = "temperature",
+    location: Annotated[
+        str | None, typer.Option(help="The storage place it watches (GLN/SGLN or name)")
+    ] = None,
+    vehicle: Annotated[str | None, typer.Option(help="...or the plate of the vehicle it rides in")] = None,
+    storage_class: Annotated[str, typer.Option(help="frozen, chilled or ambient")] = "chilled",
+) -> None:
+    """Register a device and print its MQTT credentials (the password is shown once)."""
+    try:
+        data = DeviceIn.model_validate(
+            {
+                "name": name,
+                "kinds": [k.strip() for k in kinds.split(",") if k.strip()],
+                "location": location,
+                "vehicle": vehicle,
+                "storage_class": storage_class,
+            }
+        )
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        field = str(first["loc"][0]).replace("_", "-")
+        fail(f"invalid --{field}: {first['msg'].removeprefix('Value error, ')}")
+    with registry() as session, cli_errors():
+        device, password = register_device(session, org_by_handle(session, org), data)
+    out.print(
+        f"registered {device.username}: publishes {device.kinds} to suyuan/v1/{device.username}/<kind>",
+        markup=False,
+    )
+    out.print(f"MQTT username: {device.username}")
+    out.print(f"MQTT password (shown once): {password}")
+
+
+@device_app.command("list")
+def device_list(
+    org: Annotated[str | None, typer.Option(help="Only this organisation's devices")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """List registered devices."""
+    with registry() as session:
+        handles = {o.id: o.handle for o in session.exec(select(Organisation))}
+        scope = None if org is None else [org_by_handle(session, org).id]
+        devices = [public_device(d, handles[d.org_id]) for d in list_devices(session, scope)]
+    if as_json:
+        print(json.dumps(devices, ensure_ascii=False, indent=2))
+        return
+    for d in devices:
+        state = "retired" if d["retired_at"] else ", ".join(map(str, d["kinds"]))  # type: ignore[call-overload]
+        line = f"{d['username']:<32} {d['storage_class']:<8} {d['location'] or d['vehicle']}  ({state})"
+        out.print(line, markup=False, highlight=False)
+
+
+@device_app.command("retire")
+def device_retire(
+    org: Annotated[str, typer.Option(help="Handle of the owning organisation")],
+    name: Annotated[str, typer.Option(help="Device name")],
+) -> None:
+    """Stop taking a device's readings (rewrite the broker's password file afterwards)."""
+    with registry() as session, cli_errors():
+        device = retire_device(session, org_by_handle(session, org), name)
+    out.print(f"retired {device.username}")
+
+
+@device_app.command("passwd-file")
+def device_passwd_file(
+    path: Annotated[Path, typer.Argument(help="Where to write the Mosquitto password file")],
+    service_user: Annotated[
+        bool, typer.Option(help="Also write the user of SUYUAN_MQTT_URL (the ingest worker's own)")
+    ] = True,
+) -> None:
+    """Write the Mosquitto password file from the registry (retired devices left out); reload with SIGHUP."""
+    from trace_api.devices import password_hash
+
+    from .worker import BrokerAddress
+
+    entries: list[tuple[str, str]] = []
+    config = settings()
+    if service_user and config.mqtt_url:
+        address = BrokerAddress.parse(config.mqtt_url)
+        if address.username and address.password:
+            entries.append((address.username, password_hash(address.password)))
+    with registry() as session:
+        entries += [
+            (d.username, d.password_hash) for d in list_devices(session, None) if d.retired_at is None
+        ]
+    try:
+        _write_private(path, passwd_file(entries))
+    except (OSError, ValueError) as exc:
+        fail(f"{path}: {exc}")
+    out.print(f"wrote {len(entries)} users to {path}")
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Writes ``text`` to ``path`` readable by its owner only, replacing it atomically."""
+    import os
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # created 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# -- suyuan simulate coldchain / suyuan bench ingest -----------------------------------------------
+
+
+@simulate_app.command("coldchain")
+def simulate_coldchain(
+    org: Annotated[str, typer.Option(help="Organisation whose simulated devices publish")],
+    devices: Annotated[int, typer.Option(min=1, max=10_000, help="How many devices")] = 5,
+    rate: Annotated[float, typer.Option(min=0.01, help="Readings per second, per device")] = 1.0,
+    count: Annotated[int | None, typer.Option(min=1, help="Stop after this many readings in all")] = None,
+    excursions: Annotated[bool, typer.Option(help="Let some places warm up past their limit")] = False,
+    location: Annotated[str, typer.Option(help="Place the simulated devices watch")] = "Cold store 1",
+    storage_class: Annotated[str, typer.Option(help="frozen, chilled or ambient")] = "frozen",
+) -> None:
+    """Publish realistic cold-store readings (registering sim-NN devices of ORG on first use)."""
+    from .simulate import SimulationError, simulate
+
+    config = settings()
+    if not config.mqtt_url:
+        fail("no MQTT broker configured: set SUYUAN_MQTT_URL=mqtt://[user:password@]host:1883")
+    with registry() as session:
+        owner = org_by_handle(session, org)
+        try:
+            summary = simulate(
+                session, config, owner, devices=devices, rate=rate, count=count, excursions=excursions,
+                location=location, storage_class=storage_class, report=out.print,
+            )  # fmt: skip
+        except SimulationError as exc:
+            fail(str(exc))
+    out.print(summary)
+
+
+def bench_ingest(
+    as_json: Annotated[bool, typer.Option("--json", help="Print only the JSON result")] = False,
+    messages: Annotated[int, typer.Option(min=100, help="Readings per measured path")] = 20_000,
+    devices: Annotated[int, typer.Option(min=1, help="Devices publishing them")] = 50,
+    mqtt_url: Annotated[
+        str | None, typer.Option(help="Broker to measure on; default: a private mosquitto")
+    ] = None,
+) -> None:
+    """End-to-end ingest (broker → worker → ledger commit) against a bare paho subscriber, same broker."""
+    from .bench import run_ingest_bench
+
+    with cli_errors():
+        result = run_ingest_bench(messages=messages, devices=devices, mqtt_url=mqtt_url, report=out.print)
+    print(json.dumps(result, indent=None if as_json else 2))

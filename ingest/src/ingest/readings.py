@@ -1,0 +1,215 @@
+"""Device messages: the topic scheme, one JSON payload schema per reading kind, and their EPCIS form.
+
+Topic ``suyuan/v1/{org_handle}/{device}/{kind}``. Every payload carries the device's sequence
+number ``seq`` (counting up from 0, never reused) and its own RFC 3339 timestamp ``time``:
+
+- ``temperature``  {"seq", "time", "celsius"}       −90 … 90
+- ``humidity``     {"seq", "time", "percent"}       0 … 100 (relative humidity)
+- ``door``         {"seq", "time", "open"}          true / false
+- ``location``     {"seq", "time", "lat", "lon"}    WGS 84 degrees
+- ``weight``       {"seq", "time", "kg"}            0 … 100,000
+
+A reading becomes a GS1 EPCIS 2.0 ObjectEvent with bizStep ``sensor_reporting`` and a
+``sensorElementList`` in UN/CEFACT Rec 20 units (CEL, P1, KGM, DD).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from trace_api.devices import TOPIC_ROOT
+from trace_api.events import lot_class, offset_of
+
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$")
+#: How far ahead of the receiving clock a device's timestamp may be before it is impossible.
+MAX_CLOCK_AHEAD = dt.timedelta(minutes=5)
+_NAME = r"[a-z0-9][a-z0-9-]{1,62}"
+TOPIC = re.compile(rf"^{re.escape(TOPIC_ROOT)}/({_NAME})/({_NAME})/([a-z]+)$")
+CRS_WGS84 = "http://www.opengis.net/def/crs/EPSG/0/4326"
+
+
+class ReadingError(Exception):
+    """A message that cannot be taken; ``reason`` is the dead letter's reason code."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason, self.detail = reason, detail
+
+
+class Reading(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    kind: ClassVar[str]
+    unit: ClassVar[str | None] = None
+
+    seq: int = Field(ge=0, le=2**53, strict=True)
+    time: str
+
+    @field_validator("time")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        if not RFC3339.match(value):
+            raise ValueError("must be an RFC 3339 timestamp with offset, e.g. 2026-01-02T03:04:05.678Z")
+        return value
+
+    @property
+    def value(self) -> float | None:
+        """The reading as one number in :attr:`unit` (None when it is not one number)."""
+        return None
+
+    def reports(self) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+
+class Temperature(Reading):
+    kind, unit = "temperature", "CEL"
+    celsius: float = Field(ge=-90, le=90)
+
+    @property
+    def value(self) -> float:
+        return self.celsius
+
+    def reports(self) -> list[dict[str, Any]]:
+        return [{"type": "Temperature", "value": self.celsius, "uom": "CEL"}]
+
+
+class Humidity(Reading):
+    kind, unit = "humidity", "P1"
+    percent: float = Field(ge=0, le=100)
+
+    @property
+    def value(self) -> float:
+        return self.percent
+
+    def reports(self) -> list[dict[str, Any]]:
+        return [{"type": "RelativeHumidity", "value": self.percent, "uom": "P1"}]
+
+
+class Door(Reading):
+    kind = "door"
+    open: bool = Field(strict=True)
+
+    @property
+    def value(self) -> float:
+        return 1.0 if self.open else 0.0
+
+    def reports(self) -> list[dict[str, Any]]:
+        return [{"type": "urn:suyuan:measurement:door_open", "booleanValue": self.open}]
+
+
+class Location(Reading):
+    kind = "location"
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+    def reports(self) -> list[dict[str, Any]]:
+        return [
+            {"type": "Angle", "component": "latitude", "value": self.lat, "uom": "DD",
+             "coordinateReferenceSystem": CRS_WGS84},
+            {"type": "Angle", "component": "longitude", "value": self.lon, "uom": "DD",
+             "coordinateReferenceSystem": CRS_WGS84},
+        ]  # fmt: skip
+
+
+class Weight(Reading):
+    kind, unit = "weight", "KGM"
+    kg: float = Field(ge=0, le=100_000)
+
+    @property
+    def value(self) -> float:
+        return self.kg
+
+    def reports(self) -> list[dict[str, Any]]:
+        return [{"type": "Mass", "value": self.kg, "uom": "KGM"}]
+
+
+SCHEMAS: dict[str, type[Reading]] = {m.kind: m for m in (Temperature, Humidity, Door, Location, Weight)}
+_BOUNDS = {"greater_than_equal", "less_than_equal", "greater_than", "less_than", "finite_number"}
+
+
+@dataclass(frozen=True)
+class Topic:
+    org_handle: str
+    device: str
+    kind: str
+
+    @property
+    def username(self) -> str:
+        return f"{self.org_handle}/{self.device}"
+
+
+def parse_topic(topic: str) -> Topic:
+    match = TOPIC.match(topic)
+    if match is None:
+        raise ReadingError("bad_topic", f"{topic!r} is not suyuan/v1/<org>/<device>/<kind>")
+    org, device, kind = match.groups()
+    if kind not in SCHEMAS:
+        raise ReadingError("unknown_kind", f"no reading kind {kind!r} (kinds: {', '.join(SCHEMAS)})")
+    return Topic(org, device, kind)
+
+
+def parse_reading(kind: str, payload: bytes, now: dt.datetime) -> Reading:
+    """The payload as a reading of ``kind``; :class:`ReadingError` naming the field and the reason."""
+    try:
+        reading = SCHEMAS[kind].model_validate_json(payload)
+    except ValidationError as exc:
+        raise _reading_error(exc) from exc
+    measured = measured_at(reading)
+    if measured - now > MAX_CLOCK_AHEAD:
+        raise ReadingError("impossible_value", f"time: {reading.time} is in the future")
+    return reading
+
+
+def _reading_error(exc: ValidationError) -> ReadingError:
+    first = exc.errors(include_url=False)[0]
+    if first["type"] in {"json_invalid", "json_type"}:
+        return ReadingError("invalid_json", f"payload is not a JSON object: {first['msg']}")
+    where = ".".join(str(p) for p in first["loc"]) or "payload"
+    reason = "impossible_value" if first["type"] in _BOUNDS else "schema"
+    if first["type"] == "model_type":
+        return ReadingError("schema", "payload must be a JSON object")
+    return ReadingError(reason, f"{where}: {first['msg']}")
+
+
+def measured_at(reading: Reading) -> dt.datetime:
+    text = reading.time.replace("Z", "+00:00").replace("z", "+00:00")
+    try:
+        return dt.datetime.fromisoformat(text).astimezone(dt.UTC)
+    except ValueError as exc:
+        raise ReadingError("schema", f"time: {reading.time} is not a valid date and time") from exc
+
+
+def device_uri(username: str) -> str:
+    return f"urn:suyuan:device:{username}"
+
+
+def sensor_event(
+    reading: Reading, *, username: str, place: str, batch_ids: list[str], resolver: str
+) -> dict[str, Any]:
+    """The reading as an EPCIS 2.0 ObjectEvent observing the batches at the device's place."""
+    event: dict[str, Any] = {
+        "type": "ObjectEvent",
+        "eventTime": reading.time,
+        "eventTimeZoneOffset": offset_of(reading.time),
+        "action": "OBSERVE",
+        "bizStep": "sensor_reporting",
+        "readPoint": {"id": place},
+    }
+    if batch_ids:
+        event["quantityList"] = [{"epcClass": lot_class(resolver, *_gtin_lot(b))} for b in batch_ids]
+    event["sensorElementList"] = [
+        {
+            "sensorMetadata": {"time": reading.time, "deviceID": device_uri(username)},
+            "sensorReport": reading.reports(),
+        }
+    ]
+    return event
+
+
+def _gtin_lot(batch_id: str) -> tuple[str, str]:
+    gtin, _, lot = batch_id.partition(".")
+    return gtin, lot

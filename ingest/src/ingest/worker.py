@@ -1,0 +1,284 @@
+"""``suyuan ingest mqtt``: the MQTT 5 worker that takes device messages into the ledger.
+
+QoS 1 on a persistent session (clean start off, session expiry set) and manual acknowledgement:
+a message is acknowledged only once the transaction holding its reading (or its dead letter)
+has committed. A worker killed at any moment leaves its unacknowledged messages in its session,
+and the broker sends them again when it comes back; the (device, sequence) key makes the second
+delivery a recognised duplicate. Workers sharing ``$share/<group>/`` split the load.
+
+Messages delivered before a reconnection are never acknowledged on the new connection: the
+broker resends them with their packet ids, and acknowledging a stale id could acknowledge a
+different message.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import logging
+import queue
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+from paho.mqtt.subscribeoptions import SubscribeOptions
+from sqlalchemy.exc import SQLAlchemyError
+
+from trace_api.devices import TOPIC_ROOT
+from trace_api.ledger import LedgerError
+
+from ._process import Ingestor, IngestResult, Message, Notice, Outcome
+
+log = logging.getLogger("suyuan.ingest")
+
+DEVICE_FILTER = f"{TOPIC_ROOT}/+/+/+"
+
+
+class IngestError(Exception):
+    """The worker cannot run as configured."""
+
+
+@dataclass(frozen=True)
+class BrokerAddress:
+    host: str
+    port: int
+    username: str | None
+    password: str | None
+
+    @classmethod
+    def parse(cls, url: str) -> BrokerAddress:
+        parts = urlsplit(url)
+        if parts.scheme not in {"mqtt", "tcp"} or not parts.hostname:
+            raise IngestError(f"SUYUAN_MQTT_URL {url!r}: expected mqtt://[user:password@]host[:port]")
+        username = unquote(parts.username) if parts.username else None
+        password = unquote(parts.password) if parts.password else None
+        return cls(parts.hostname, parts.port or 1883, username, password)
+
+    def apply(self, client: mqtt.Client) -> None:
+        if self.username is not None:
+            client.username_pw_set(self.username, self.password)
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    url: str
+    client_id: str = "suyuan-ingest-1"
+    share_group: str | None = "suyuan-ingest"
+    session_expiry_s: int = 7 * 24 * 3600
+    batch_size: int = 500
+    sweep_every_s: float = 5.0
+    retry_after_s: float = 1.0
+
+    @property
+    def subscription(self) -> str:
+        return f"$share/{self.share_group}/{DEVICE_FILTER}" if self.share_group else DEVICE_FILTER
+
+
+@dataclass(frozen=True)
+class _Delivery:
+    epoch: int
+    mid: int
+    topic: str
+    payload: bytes
+
+
+@dataclass
+class WorkerStats:
+    outcomes: Counter[str] = field(default_factory=Counter)
+    dead_reasons: Counter[str] = field(default_factory=Counter)
+    batches: int = 0
+    alerts_published: int = 0
+    connections: int = 0
+
+    def summary(self) -> str:
+        reasons = ", ".join(f"{r} {n}" for r, n in sorted(self.dead_reasons.items()))
+        dead = self.outcomes[Outcome.dead_letter]
+        return (
+            f"{self.outcomes[Outcome.recorded]} recorded, {self.outcomes[Outcome.duplicate]} duplicates, "
+            f"{dead} dead letters" + (f" ({reasons})" if reasons else "")
+        )
+
+
+class IngestWorker:
+    """One worker: an MQTT client feeding batches to an :class:`Ingestor`."""
+
+    def __init__(
+        self,
+        ingestor: Ingestor,
+        options: WorkerOptions,
+        on_batch: Callable[[IngestResult], None] | None = None,
+    ) -> None:
+        self.ingestor, self.options, self.on_batch = ingestor, options, on_batch
+        self.address = BrokerAddress.parse(options.url)
+        self.stats = WorkerStats()
+        self.connected = threading.Event()
+        #: Set once the broker has acknowledged the subscription of the current connection.
+        self.subscribed = threading.Event()
+        self._inbox: queue.Queue[_Delivery] = queue.Queue()
+        self._epoch = 0
+        self._lock = threading.Lock()
+        self.client = self._client()
+
+    def _client(self) -> mqtt.Client:
+        client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=self.options.client_id,
+            protocol=mqtt.MQTTv5,
+            manual_ack=True,
+        )
+        self.address.apply(client)
+        client.reconnect_delay_set(min_delay=1, max_delay=5)
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_message = self._on_message
+        client.on_subscribe = self._on_subscribe
+        return client
+
+    # -- MQTT callbacks (the client's network thread) -------------------------------------------
+
+    def _on_connect(
+        self, client: mqtt.Client, _userdata: Any, flags: Any, reason: ReasonCode, _props: Any
+    ) -> None:
+        if reason.is_failure:
+            log.error("broker refused the connection: %s", reason)
+            return
+        with self._lock:
+            self._epoch += 1
+        self.stats.connections += 1
+        client.subscribe(self.options.subscription, options=SubscribeOptions(qos=1))
+        log.info(
+            "connected (session present: %s); subscribed to %s",
+            flags.session_present,
+            self.options.subscription,
+        )
+        self.connected.set()
+
+    def _on_subscribe(
+        self, _client: mqtt.Client, _userdata: Any, _mid: int, codes: list[ReasonCode], _p: Any
+    ) -> None:
+        if any(code.is_failure for code in codes):
+            log.error("the broker refused the subscription %s: %s", self.options.subscription, codes)
+            return
+        self.subscribed.set()
+
+    def _on_disconnect(
+        self, _client: mqtt.Client, _userdata: Any, _flags: Any, reason: ReasonCode, _p: Any
+    ) -> None:
+        self.connected.clear()
+        self.subscribed.clear()
+        if reason.is_failure:
+            log.warning("lost the broker (%s); reconnecting", reason)
+
+    def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
+        try:
+            topic = message.topic
+        except UnicodeDecodeError:  # brokers refuse such topics; never let one stop the network loop
+            topic = "<topic is not UTF-8>"
+        self._inbox.put(_Delivery(self._epoch, message.mid, topic, bytes(message.payload)))
+
+    # -- the worker's own thread ----------------------------------------------------------------
+
+    def start(self) -> None:
+        """Connects in the background (retrying until the broker answers)."""
+        properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+        properties.SessionExpiryInterval = self.options.session_expiry_s
+        properties.ReceiveMaximum = min(65535, max(self.options.batch_size * 2, 100))
+        self.client.connect_async(
+            self.address.host, self.address.port, keepalive=30, clean_start=False, properties=properties
+        )
+        self.client.loop_start()
+
+    def run(self, stop: threading.Event) -> None:
+        """Takes batches until ``stop`` is set; then acknowledges what it took and disconnects."""
+        # Everything loaded so far (libraries, settings, the registry's rows) lives as long as the
+        # worker: keep it out of the cyclic collector's scans, which otherwise dominate a busy batch.
+        gc.freeze()
+        self.start()
+        next_sweep = time.monotonic() + self.options.sweep_every_s
+        try:
+            while not stop.is_set():
+                batch = self._next_batch(timeout=min(0.5, self.options.sweep_every_s))
+                if batch:
+                    self._take(batch, stop)
+                if time.monotonic() >= next_sweep:
+                    self._sweep()
+                    next_sweep = time.monotonic() + self.options.sweep_every_s
+        finally:
+            self.client.disconnect()
+            self.client.loop_stop()
+
+    def _next_batch(self, timeout: float) -> list[_Delivery]:
+        try:
+            batch = [self._inbox.get(timeout=timeout)]
+        except queue.Empty:
+            return []
+        while len(batch) < self.options.batch_size:
+            try:
+                batch.append(self._inbox.get_nowait())
+            except queue.Empty:
+                break
+        return batch
+
+    def _take(self, batch: list[_Delivery], stop: threading.Event) -> None:
+        while not stop.is_set():
+            current = [d for d in batch if d.epoch == self._epoch]  # older ones come again
+            if not current:
+                return
+            try:
+                result = self._ingest(current)
+            except (SQLAlchemyError, OSError) as exc:
+                log.error("database unavailable (%s); retrying in %g s", exc, self.options.retry_after_s)
+                stop.wait(self.options.retry_after_s)
+                continue
+            self._acknowledge(current)
+            self._count(result)
+            self._publish(result.notices)
+            return
+
+    def _ingest(self, batch: list[_Delivery]) -> IngestResult:
+        messages = [Message(d.topic, d.payload) for d in batch]
+        try:
+            return self.ingestor.ingest(messages)
+        except (LedgerError, ValueError) as exc:
+            if len(messages) == 1:
+                self.ingestor.dead_letter(messages[0], "refused", f"the ledger refused it: {exc}")
+                return IngestResult([Outcome.dead_letter], dead_reasons=["refused"])
+            log.warning("a batch was refused (%s); taking its %d messages one by one", exc, len(messages))
+            results = [self._ingest([d]) for d in batch]
+            return IngestResult(
+                [o for r in results for o in r.outcomes],
+                [n for r in results for n in r.notices],
+                [x for r in results for x in r.dead_reasons],
+            )
+
+    def _acknowledge(self, batch: list[_Delivery]) -> None:
+        for delivery in batch:
+            if delivery.epoch == self._epoch:
+                self.client.ack(delivery.mid, 1)
+
+    def _count(self, result: IngestResult) -> None:
+        self.stats.batches += 1
+        self.stats.outcomes.update(o.value for o in result.outcomes)
+        self.stats.dead_reasons.update(result.dead_reasons)
+        if self.on_batch is not None:
+            self.on_batch(result)
+
+    def _sweep(self) -> None:
+        try:
+            self._publish(self.ingestor.sweep())
+        except (SQLAlchemyError, OSError, LedgerError) as exc:
+            log.error("alert sweep failed (%s); trying again later", exc)
+
+    def _publish(self, notices: list[Notice]) -> None:
+        for notice in notices:
+            self.client.publish(notice.topic, json.dumps(notice.body, ensure_ascii=False), qos=1)
+            self.stats.alerts_published += 1

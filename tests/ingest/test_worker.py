@@ -1,0 +1,326 @@
+"""The MQTT ingest worker on real brokers: every reading recorded exactly once, whatever happens.
+
+The no-loss checks compare sets, as Jepsen's total-queue check does: the set of readings the
+devices had acknowledged by the broker against the set the ledger holds, with no reading twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from ingest import IngestResult, IngestWorker, WorkerOptions
+from trace_api.coldchain import Alert, DeadLetter, SensorReading
+from trace_api.ledger._tables import RECORDS
+
+from ._broker import BrokerClient, ConfiguredBroker
+from .conftest import ColdStore
+
+SERVICE, SERVICE_PASSWORD = "suyuan", "service-secret"
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    """Waits for a condition observed from outside (a database, a process), bounded."""
+    deadline = time.monotonic() + timeout
+    pause = threading.Event()
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        pause.wait(0.05)
+
+
+def recorded_seqs(store: ColdStore, device: str = "cs-01") -> list[int]:
+    username = store.devices[device]["device"]["username"]
+    with Session(store.api.services.engine) as session:
+        query = select(SensorReading.seq, SensorReading.record_id).order_by(col(SensorReading.seq))
+        rows = session.exec(query).all()
+    return [seq for seq, record_id in rows if record_id.startswith(f"reading:{username}:")]
+
+
+def reading_records(store: ColdStore) -> list[str]:
+    with store.api.services.engine.connect() as conn:
+        query = select(RECORDS.c.record_id).where(RECORDS.c.kind == "sensor.reading")
+        return [r for (r,) in conn.execute(query)]
+
+
+class Counted:
+    """Outcomes of every batch a worker committed, to wait on."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.changed = threading.Condition()
+
+    def __call__(self, result: IngestResult) -> None:
+        with self.changed:
+            self.total += len(result.outcomes)
+            self.changed.notify_all()
+
+    def wait_for(self, count: int, timeout: float = 20) -> None:
+        with self.changed:
+            assert self.changed.wait_for(lambda: self.total >= count, timeout), (
+                f"{self.total} of {count} taken"
+            )
+
+
+@pytest.fixture
+def run_worker(cold_store: ColdStore) -> Iterator[Callable[..., tuple[IngestWorker, Counted]]]:
+    """Starts in-process workers (threads) on a broker; stops them at the end of the test."""
+    running: list[tuple[threading.Event, threading.Thread]] = []
+
+    def start(
+        url: str, client_id: str | None = None, group: str | None = None
+    ) -> tuple[IngestWorker, Counted]:
+        counted = Counted()
+        options = WorkerOptions(
+            url=url,
+            client_id=client_id or f"test-{uuid.uuid4().hex[:12]}",
+            share_group=group or f"g{uuid.uuid4().hex[:12]}",
+            session_expiry_s=30,
+            batch_size=50,
+            sweep_every_s=3600,
+        )
+        worker = IngestWorker(cold_store.ingestor, options, on_batch=counted)
+        stop = threading.Event()
+        thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
+        thread.start()
+        assert worker.subscribed.wait(10), "the worker did not subscribe"
+        running.append((stop, thread))
+        return worker, counted
+
+    yield start
+    for stop, thread in running:
+        stop.set()
+        thread.join(10)
+
+
+def test_worker_records_readings_once_and_publishes_alerts_on_the_local_broker(
+    cold_store: ColdStore, mqtt_url: str, run_worker: Callable[..., tuple[IngestWorker, Counted]]
+) -> None:
+    worker, counted = run_worker(mqtt_url)
+    alerts: list[dict[str, object]] = []
+    got_alert = threading.Event()
+    listener = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+
+    def on_alert(_c: mqtt.Client, _u: object, message: mqtt.MQTTMessage) -> None:
+        alerts.append(json.loads(message.payload))
+        got_alert.set()
+
+    subscribed = threading.Event()
+    listener.on_message = on_alert
+    listener.on_subscribe = lambda *_: subscribed.set()
+    listener.connect("127.0.0.1", int(mqtt_url.rsplit(":", 1)[1]))
+    listener.loop_start()
+    listener.subscribe("suyuan/v1/haixian/alerts", qos=1)
+    assert subscribed.wait(5)
+    try:
+        messages = [
+            cold_store.message("cs-01", "temperature", cold_store.at(60 * i), celsius=-21.0) for i in range(5)
+        ]
+        messages += [cold_store.message("cs-01", "temperature", cold_store.at(300 + 300 * i), celsius=-8.0)
+                     for i in range(3)]  # fmt: skip
+        messages += messages[:4]  # the device sends four again
+        messages.append(cold_store.message("cs-01", "temperature", celsius="warm"))
+        cold_store.clock.now = cold_store.at(3600)  # the readings are from the last hour
+        publisher = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+        publisher.connect("127.0.0.1", int(mqtt_url.rsplit(":", 1)[1]))
+        publisher.loop_start()
+        for message in messages:
+            publisher.publish(message.topic, message.payload, qos=1).wait_for_publish(5)
+        publisher.disconnect()
+        publisher.loop_stop()
+        counted.wait_for(len(messages))
+        assert got_alert.wait(10), "no alert reached suyuan/v1/haixian/alerts"
+    finally:
+        listener.disconnect()
+        listener.loop_stop()
+    assert recorded_seqs(cold_store) == list(range(8))
+    assert len(reading_records(cold_store)) == 8
+    assert worker.stats.outcomes["duplicate"] == 4
+    assert worker.stats.dead_reasons == {"schema": 1}
+    assert alerts[0]["event"] == "alert.opened"
+    assert alerts[0]["rule"] == "temperature"
+    assert alerts[0]["batches"] == [cold_store.batch_id]
+
+
+@pytest.fixture
+def broker(tmp_path: Path, cold_store: ColdStore) -> Iterator[ConfiguredBroker]:
+    """A private Mosquitto with the shipped configuration, knowing cs-01 and the service user."""
+    device = cold_store.devices["cs-01"]["mqtt"]
+    users = {SERVICE: SERVICE_PASSWORD, device["username"]: device["password"]}
+    extra = cold_store.add_device("haixian", "cs-02", kinds=["temperature"], location="Cold store 2")
+    users[extra["mqtt"]["username"]] = extra["mqtt"]["password"]
+    with ConfiguredBroker(tmp_path / "broker", users, [SERVICE]) as running:
+        yield running
+
+
+def service_url(broker: ConfiguredBroker) -> str:
+    return f"mqtt://{SERVICE}:{SERVICE_PASSWORD}@127.0.0.1:{broker.port}"
+
+
+def device_client(store: ColdStore, broker: ConfiguredBroker, name: str) -> BrokerClient:
+    mqtt_login = store.devices[name]["mqtt"]
+    client = BrokerClient(
+        broker, mqtt_login["username"], mqtt_login["password"], f"dev-{name}-{uuid.uuid4().hex[:6]}"
+    )
+    assert not client.connect().is_failure
+    return client
+
+
+def test_shared_subscription_splits_readings_between_two_workers_without_loss_or_duplicates(
+    cold_store: ColdStore, broker: ConfiguredBroker, run_worker: Callable[..., tuple[IngestWorker, Counted]]
+) -> None:
+    first, first_count = run_worker(service_url(broker), "worker-a", "ingest")
+    second, second_count = run_worker(service_url(broker), "worker-b", "ingest")
+    device = device_client(cold_store, broker, "cs-01")
+    messages = [
+        cold_store.message("cs-01", "temperature", cold_store.at(i), celsius=-20.0) for i in range(200)
+    ]
+    codes = device.publish_all([(m.topic, m.payload) for m in messages])
+    device.close()
+    assert all(not code.is_failure for code in codes)
+    wait_until(lambda: first_count.total + second_count.total >= 200, 20, "both workers to take 200 readings")
+    assert first.stats.outcomes["recorded"] > 0
+    assert second.stats.outcomes["recorded"] > 0
+    assert first.stats.outcomes["recorded"] + second.stats.outcomes["recorded"] == 200
+    assert recorded_seqs(cold_store) == list(range(200))
+    assert len(reading_records(cold_store)) == 200
+
+
+def test_device_publishing_under_another_devices_topic_is_refused_and_never_recorded(
+    cold_store: ColdStore, broker: ConfiguredBroker, run_worker: Callable[..., tuple[IngestWorker, Counted]]
+) -> None:
+    _, counted = run_worker(service_url(broker))
+    impostor = device_client(cold_store, broker, "cs-02")
+    forged = cold_store.message("cs-01", "temperature", celsius=-5.0)
+    assert impostor.publish(forged.topic, forged.payload).value == 135  # Not authorized
+    impostor.close()
+    honest = device_client(cold_store, broker, "cs-01")
+    genuine = cold_store.message("cs-01", "temperature", celsius=-20.0)
+    assert not honest.publish(genuine.topic, genuine.payload).is_failure
+    honest.close()
+    counted.wait_for(1)
+    assert recorded_seqs(cold_store) == [1]  # seq 0 was the forged one
+    with Session(cold_store.api.services.engine) as session:
+        assert session.exec(select(func.count()).select_from(DeadLetter)).one() == 0
+
+
+def _worker_process(store: ColdStore, broker: ConfiguredBroker, log: Path) -> subprocess.Popen[bytes]:
+    settings = store.api.services.settings
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SUYUAN_")}
+    env.update(
+        {
+            "SUYUAN_DATA_DIR": str(settings.data_dir),
+            "SUYUAN_DATABASE_URL": settings.resolved_database_url,
+            "SUYUAN_MQTT_URL": service_url(broker),
+            "SUYUAN_MQTT_CLIENT_ID": "worker-killed",
+            "SUYUAN_INGEST_BATCH_SIZE": "20",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "chain.cli", "ingest", "mqtt"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+class Publisher(threading.Thread):
+    """A device publishing a known set of readings, re-sending whatever the broker did not acknowledge."""
+
+    def __init__(self, store: ColdStore, broker: ConfiguredBroker, count: int) -> None:
+        super().__init__(daemon=True)
+        self.store, self.broker, self.count = store, broker, count
+        self.messages = [
+            store.message("cs-01", "temperature", store.at(i - count), celsius=-19.5) for i in range(count)
+        ]
+        self.acknowledged: set[int] = set()
+        self.failure: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            client = self._connect()
+            for start in range(0, self.count, 10):
+                chunk = self.messages[start : start + 10]
+                while True:
+                    try:
+                        codes = client.publish_all([(m.topic, m.payload) for m in chunk], timeout=3)
+                    except (TimeoutError, OSError):
+                        client.close()
+                        client = self._connect()  # the broker went away: send the chunk again
+                        continue
+                    # 16 would mean no subscription held it: a reading lost before any worker saw it.
+                    assert all(not c.is_failure and c.value != 16 for c in codes), codes
+                    self.acknowledged.update(range(start, start + len(chunk)))
+                    break
+            client.close()
+        except BaseException as exc:
+            self.failure = exc
+
+    def _connect(self) -> BrokerClient:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                return device_client(self.store, self.broker, "cs-01")
+            except (OSError, TimeoutError, AssertionError):
+                if time.monotonic() > deadline:
+                    raise
+                threading.Event().wait(0.2)  # the broker is restarting: try again, bounded
+
+
+def test_no_reading_lost_or_recorded_twice_when_worker_killed_and_broker_restarted(
+    cold_store: ColdStore, broker: ConfiguredBroker, tmp_path: Path
+) -> None:
+    total = 400
+    log = tmp_path / "worker.log"
+    # The worker's persistent session exists before any reading is published, as in production.
+    first = IngestWorker(
+        cold_store.ingestor, WorkerOptions(url=service_url(broker), client_id="worker-killed")
+    )
+    first.start()
+    assert first.subscribed.wait(10)
+    first.client.disconnect()
+    first.client.loop_stop()
+    worker = _worker_process(cold_store, broker, log)
+    publisher = Publisher(cold_store, broker, total)
+    publisher.start()
+    try:
+        for round_, fault in enumerate(("kill worker", "restart broker", "kill worker", "kill worker")):
+            target = (round_ + 1) * total // 6
+            wait_until(
+                lambda t=target: len(recorded_seqs(cold_store)) >= t, 60, f"{target} readings recorded"
+            )
+            if fault == "restart broker":
+                broker.restart()  # the running worker and the publisher reconnect by themselves
+                continue
+            worker.send_signal(signal.SIGKILL)
+            worker.wait()
+            worker = _worker_process(cold_store, broker, log)
+        publisher.join(60)
+        assert publisher.failure is None, publisher.failure
+        wait_until(lambda: len(recorded_seqs(cold_store)) >= total, 60, "every reading recorded")
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(30)
+    assert publisher.acknowledged == set(range(total))
+    assert recorded_seqs(cold_store) == list(range(total)), log.read_text()[-3000:]
+    records = reading_records(cold_store)
+    assert len(records) == len(set(records)) == total
+    with Session(cold_store.api.services.engine) as session:
+        assert session.exec(select(func.count()).select_from(DeadLetter)).one() == 0
+        assert session.exec(select(func.count()).select_from(Alert)).one() == 0
