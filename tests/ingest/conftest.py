@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+import threading
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
-from ingest import AlertRules, Ingestor, Message
+from ingest import AlertRules, Ingestor, IngestResult, IngestWorker, Message, WorkerOptions
 from ingest._process import rfc3339
 from tests.api.conftest import Api, api, batch_payload
 
@@ -81,3 +83,53 @@ def cold_store(api: Api) -> ColdStore:
         "haixian", "cs-01", kinds=["temperature", "door"], location=STORE, storage_class="frozen"
     )
     return store
+
+
+class Counted:
+    """Outcomes of every batch a worker committed, to wait on."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.changed = threading.Condition()
+
+    def __call__(self, result: IngestResult) -> None:
+        with self.changed:
+            self.total += len(result.outcomes)
+            self.changed.notify_all()
+
+    def wait_for(self, count: int, timeout: float = 20) -> None:
+        with self.changed:
+            assert self.changed.wait_for(lambda: self.total >= count, timeout), (
+                f"{self.total} of {count} taken"
+            )
+
+
+@pytest.fixture
+def run_worker(cold_store: ColdStore) -> Iterator[Callable[..., tuple[IngestWorker, Counted]]]:
+    """Starts in-process workers (threads) on a broker; stops them at the end of the test."""
+    running: list[tuple[threading.Event, threading.Thread]] = []
+
+    def start(
+        url: str, client_id: str | None = None, group: str | None = None
+    ) -> tuple[IngestWorker, Counted]:
+        counted = Counted()
+        options = WorkerOptions(
+            url=url,
+            client_id=client_id or f"test-{uuid.uuid4().hex[:12]}",
+            share_group=group or f"g{uuid.uuid4().hex[:12]}",
+            session_expiry_s=30,
+            batch_size=50,
+            sweep_every_s=3600,
+        )
+        worker = IngestWorker(cold_store.ingestor, options, on_batch=counted)
+        stop = threading.Event()
+        thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
+        thread.start()
+        assert worker.subscribed.wait(10), "the worker did not subscribe"
+        running.append((stop, thread))
+        return worker, counted
+
+    yield start
+    for stop, thread in running:
+        stop.set()
+        thread.join(10)

@@ -23,12 +23,12 @@ from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from ingest import IngestResult, IngestWorker, WorkerOptions
+from ingest import IngestWorker, WorkerOptions
 from trace_api.coldchain import Alert, DeadLetter, SensorReading
 from trace_api.ledger._tables import RECORDS
 
 from ._broker import BrokerClient, ConfiguredBroker
-from .conftest import ColdStore
+from .conftest import ColdStore, Counted
 
 SERVICE, SERVICE_PASSWORD = "suyuan", "service-secret"
 
@@ -55,56 +55,6 @@ def reading_records(store: ColdStore) -> list[str]:
     with store.api.services.engine.connect() as conn:
         query = select(RECORDS.c.record_id).where(RECORDS.c.kind == "sensor.reading")
         return [r for (r,) in conn.execute(query)]
-
-
-class Counted:
-    """Outcomes of every batch a worker committed, to wait on."""
-
-    def __init__(self) -> None:
-        self.total = 0
-        self.changed = threading.Condition()
-
-    def __call__(self, result: IngestResult) -> None:
-        with self.changed:
-            self.total += len(result.outcomes)
-            self.changed.notify_all()
-
-    def wait_for(self, count: int, timeout: float = 20) -> None:
-        with self.changed:
-            assert self.changed.wait_for(lambda: self.total >= count, timeout), (
-                f"{self.total} of {count} taken"
-            )
-
-
-@pytest.fixture
-def run_worker(cold_store: ColdStore) -> Iterator[Callable[..., tuple[IngestWorker, Counted]]]:
-    """Starts in-process workers (threads) on a broker; stops them at the end of the test."""
-    running: list[tuple[threading.Event, threading.Thread]] = []
-
-    def start(
-        url: str, client_id: str | None = None, group: str | None = None
-    ) -> tuple[IngestWorker, Counted]:
-        counted = Counted()
-        options = WorkerOptions(
-            url=url,
-            client_id=client_id or f"test-{uuid.uuid4().hex[:12]}",
-            share_group=group or f"g{uuid.uuid4().hex[:12]}",
-            session_expiry_s=30,
-            batch_size=50,
-            sweep_every_s=3600,
-        )
-        worker = IngestWorker(cold_store.ingestor, options, on_batch=counted)
-        stop = threading.Event()
-        thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
-        thread.start()
-        assert worker.subscribed.wait(10), "the worker did not subscribe"
-        running.append((stop, thread))
-        return worker, counted
-
-    yield start
-    for stop, thread in running:
-        stop.set()
-        thread.join(10)
 
 
 def test_worker_records_readings_once_and_publishes_alerts_on_the_local_broker(

@@ -73,6 +73,17 @@ class _Accepted:
     reading: Reading
     at: dt.datetime
     sha256: str
+    record: Record | None = None
+    body: bytes = b""
+
+
+@dataclass
+class _Prepared:
+    """Messages parsed and their records built, before the write transaction."""
+
+    count: int
+    accepted: list[_Accepted]
+    rejected: list[tuple[int, Message, ReadingError]]
 
 
 def rfc3339(value: dt.datetime) -> str:
@@ -104,9 +115,12 @@ class Ingestor:
 
     def ingest(self, messages: Sequence[Message]) -> IngestResult:
         """Takes every message exactly once: recorded, recognised as a duplicate, or dead-lettered."""
+        now = self.clock()
+        # Parsing and building records needs no lock: other workers keep committing meanwhile.
+        with Session(self.engine) as session:
+            prepared = _Run(self, session, now).prepare(messages)
         with write_transaction(self.engine, self.ledger.lock_name) as conn, Session(bind=conn) as session:
-            run = _Run(self, session, self.clock())
-            result = run.take(messages)
+            result = _Run(self, session, now).commit(prepared)
             session.flush()
         return result
 
@@ -134,8 +148,8 @@ class _Run:
 
     # -- messages ------------------------------------------------------------------------------
 
-    def take(self, messages: Sequence[Message]) -> IngestResult:
-        outcomes = [Outcome.recorded] * len(messages)
+    def prepare(self, messages: Sequence[Message]) -> _Prepared:
+        """Parses every message and builds the records of the acceptable ones (reads only)."""
         rejected: list[tuple[int, Message, ReadingError]] = []
         parsed: list[tuple[int, Message, Topic]] = []
         for i, message in enumerate(messages):
@@ -150,7 +164,14 @@ class _Run:
                 accepted.append(self._accept(i, message, topic, devices))
             except ReadingError as exc:
                 rejected.append((i, message, exc))
-        fresh, duplicates, reused = self._deduplicate(accepted)
+        self._build_records(accepted)
+        return _Prepared(len(messages), accepted, rejected)
+
+    def commit(self, prepared: _Prepared) -> IngestResult:
+        """Records what is new, recognises duplicates, dead-letters the rest (inside the write lock)."""
+        outcomes = [Outcome.recorded] * prepared.count
+        rejected = list(prepared.rejected)
+        fresh, duplicates, reused = self._deduplicate(prepared.accepted)
         for item in duplicates:
             outcomes[item.index] = Outcome.duplicate
         for a in reused:
@@ -212,17 +233,26 @@ class _Run:
                 reused.append(item)
         return fresh, duplicates, reused
 
-    def _record(self, fresh: list[_Accepted]) -> None:
-        if not fresh:
+    def _build_records(self, accepted: list[_Accepted]) -> None:
+        if not accepted:
             return
         stays = batches_at(
             self.session,
-            {(a.device.org_id, a.device.place) for a in fresh},
-            min(a.at for a in fresh),
-            max(a.at for a in fresh),
+            {(a.device.org_id, a.device.place) for a in accepted},
+            min(a.at for a in accepted),
+            max(a.at for a in accepted),
         )
-        records = [self._reading_record(a, stays.get((a.device.org_id, a.device.place), [])) for a in fresh]
-        receipts = self.ingestor.ledger.append_many(records, conn=self.session.connection())
+        for item in accepted:
+            item.record = self._reading_record(item, stays.get((item.device.org_id, item.device.place), []))
+            item.body = item.record.canonical_bytes()
+
+    def _record(self, fresh: list[_Accepted]) -> None:
+        if not fresh:
+            return
+        records = [a.record for a in fresh if a.record is not None]
+        receipts = self.ingestor.ledger.append_many(
+            records, conn=self.session.connection(), bodies=[a.body for a in fresh]
+        )
         received = self.now
         rows = [
             {

@@ -1,17 +1,19 @@
 """``suyuan bench ingest``: readings taken end to end (broker → worker → ledger commit) per second,
 next to a bare paho subscriber draining the same backlog from the same broker in the same run.
 
-Both consumers start from a backlog of the same readings queued in their persistent sessions
-(published by the devices' own connections while the consumer is away), so the figures measure
-consumption, not the publishers. The broker is a private Mosquitto with the shipped
-configuration (password file, ACL, persistence) unless ``--mqtt-url`` names another; the worker
-commits to SQLite in a fresh data directory, as the embedded default does.
+The workers are separate processes (``--workers``), as deployed, splitting the load through one
+shared subscription. Both consumers start from a backlog of the same readings queued in their
+persistent sessions (published by the devices' own connections while the consumer is away), so
+the figures measure consumption, not the publishers. The broker is a private Mosquitto with the
+shipped configuration (password file, ACL, persistence) unless ``--mqtt-url`` names another; the
+workers commit to SQLite in a fresh data directory, as the embedded default does.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing as mp
 import os
 import platform
 import tempfile
@@ -49,6 +51,7 @@ TIMEOUT_S = 600.0
 def run_ingest_bench(
     messages: int = 20_000,
     devices: int = 50,
+    workers: int = 1,
     mqtt_url: str | None = None,
     report: Callable[[str], None] = lambda _: None,
 ) -> dict[str, Any]:
@@ -70,8 +73,7 @@ def run_ingest_bench(
             backlog = _readings(passwords, messages)
             report(f"bench ingest: {messages} readings from {devices} devices, backlog drained twice")
             raw_s = _drain_raw(address, backlog, passwords)
-            ingestor = Ingestor(ledger.engine, ledger, AlertRules(), settings.public_url)
-            ingest_s, outcomes = _drain_ingest(address, mqtt_url, backlog, passwords, ingestor)
+            ingest_s, outcomes = _drain_ingest(address, mqtt_url, backlog, passwords, settings, workers)
         finally:
             if broker is not None:
                 broker.stop()
@@ -81,6 +83,7 @@ def run_ingest_bench(
         "bench": "ingest",
         "messages": messages,
         "devices": devices,
+        "workers": workers,
         "batch_size": BATCH_SIZE,
         "database": "sqlite (WAL, synchronous=FULL)",
         "broker": "private mosquitto, shipped config"
@@ -212,37 +215,77 @@ def _drain_ingest(
     url: str,
     backlog: dict[str, list[tuple[str, bytes]]],
     passwords: dict[str, str],
-    ingestor: Ingestor,
+    settings: IngestSettings,
+    workers: int,
 ) -> tuple[float, dict[str, int]]:
-    """Seconds the ingest worker takes to commit the same backlog, and its outcome counts."""
+    """Seconds ``workers`` worker processes, sharing one subscription, take to commit the backlog."""
     total = sum(len(r) for r in backlog.values())
-    options = WorkerOptions(url=url, client_id="bench-ingest", share_group="bench", batch_size=BATCH_SIZE)
+    context = mp.get_context("spawn")
+    start, stop = context.Event(), context.Event()
+    counts = context.Array("i", workers * 3)
+    ready = context.Barrier(workers + 1)
+    processes = [
+        context.Process(
+            target=_worker_process, args=(settings.data_dir, url, i, ready, start, stop, counts), daemon=True
+        )
+        for i in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    try:
+        ready.wait(TIMEOUT_S)  # every worker's session and subscription exist, then they go away
+        _publish(address, backlog, passwords)
+        ready.wait(TIMEOUT_S)  # every worker is loaded and about to connect
+        started = time.perf_counter()
+        start.set()
+        deadline = started + TIMEOUT_S
+        while sum(counts[:]) < total and time.perf_counter() < deadline:
+            stop.wait(0.005)  # the workers count in shared memory: poll it, bounded
+        elapsed = time.perf_counter() - started
+    finally:
+        stop.set()
+        for process in processes:
+            process.join(60)
+    taken = sum(counts[:])
+    if taken < total:
+        raise RuntimeError(f"the ingest workers took {taken} of {total} readings")
+    outcomes = {name: sum(counts[i * 3 + k] for i in range(workers)) for k, name in enumerate(OUTCOMES)}
+    return elapsed, {k: v for k, v in outcomes.items() if v}
+
+
+OUTCOMES = ("recorded", "duplicate", "dead_letter")
+
+
+def _worker_process(
+    data_dir: Path,
+    url: str,
+    index: int,
+    ready: Any,
+    start: Any,
+    stop: Any,
+    counts: Any,
+) -> None:
+    """One ingest worker in its own process, as ``suyuan ingest mqtt`` runs it."""
+    settings = IngestSettings(data_dir=data_dir, mqtt_url=url)
+    ledger = open_ledger(settings)
+    ingestor = Ingestor(ledger.engine, ledger, AlertRules(), settings.public_url)
+    options = WorkerOptions(
+        url=url, client_id=f"bench-ingest-{index}", share_group="bench", batch_size=BATCH_SIZE
+    )
     first = IngestWorker(ingestor, options)
-    first.start()  # creates the persistent session and its subscription, then goes away
-    if not first.connected.wait(10):
-        raise RuntimeError("the ingest worker could not connect")
-    first.subscribed.wait(10)
+    first.start()
+    if not first.subscribed.wait(10):
+        raise RuntimeError("the ingest worker could not subscribe")
     first.client.disconnect()
     first.client.loop_stop()
-    _publish(address, backlog, passwords)
-    done = threading.Event()
-    taken = 0
+    ready.wait()
 
     def on_batch(result: IngestResult) -> None:
-        nonlocal taken
-        taken += len(result.outcomes)
-        if taken >= total:
-            done.set()
+        for outcome in result.outcomes:
+            counts[index * 3 + OUTCOMES.index(outcome.value)] += 1
 
     worker = IngestWorker(ingestor, options, on_batch=on_batch)
-    stop = threading.Event()
-    thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
-    started = time.perf_counter()
-    thread.start()
-    finished = done.wait(TIMEOUT_S)
-    elapsed = time.perf_counter() - started
-    stop.set()
-    thread.join()
-    if not finished:
-        raise RuntimeError(f"the ingest worker took {taken} of {total} readings")
-    return elapsed, {k: int(v) for k, v in worker.stats.outcomes.items()}
+    ready.wait()
+    start.wait()
+    worker.run(stop)
+    ledger.engine.dispose()

@@ -313,6 +313,7 @@ def bench_ingest(
     as_json: Annotated[bool, typer.Option("--json", help="Print only the JSON result")] = False,
     messages: Annotated[int, typer.Option(min=100, help="Readings per measured path")] = 20_000,
     devices: Annotated[int, typer.Option(min=1, help="Devices publishing them")] = 50,
+    workers: Annotated[int, typer.Option(min=1, max=16, help="Ingest worker processes sharing the load")] = 1,
     mqtt_url: Annotated[
         str | None, typer.Option(help="Broker to measure on; default: a private mosquitto")
     ] = None,
@@ -321,5 +322,7 @@ def bench_ingest(
     from .bench import run_ingest_bench
 
     with cli_errors():
-        result = run_ingest_bench(messages=messages, devices=devices, mqtt_url=mqtt_url, report=out.print)
+        result = run_ingest_bench(
+            messages=messages, devices=devices, workers=workers, mqtt_url=mqtt_url, report=out.print
+        )
     print(json.dumps(result, indent=None if as_json else 2))

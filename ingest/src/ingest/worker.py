@@ -31,7 +31,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
 from trace_api.devices import TOPIC_ROOT
 from trace_api.ledger import LedgerError
@@ -248,9 +248,10 @@ class IngestWorker:
         messages = [Message(d.topic, d.payload) for d in batch]
         try:
             return self.ingestor.ingest(messages)
-        except (LedgerError, ValueError) as exc:
+        except (LedgerError, ValueError, DataError, IntegrityError) as exc:
+            # Refusals that depend on the messages, not on the database being up: find the culprit.
             if len(messages) == 1:
-                self.ingestor.dead_letter(messages[0], "refused", f"the ledger refused it: {exc}")
+                self.ingestor.dead_letter(messages[0], "refused", f"refused by the ledger or database: {exc}")
                 return IngestResult([Outcome.dead_letter], dead_reasons=["refused"])
             log.warning("a batch was refused (%s); taking its %d messages one by one", exc, len(messages))
             results = [self._ingest([d]) for d in batch]

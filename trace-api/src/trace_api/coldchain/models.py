@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import BigInteger, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -37,7 +37,8 @@ class SensorReading(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     device_id: str = Field(foreign_key="devices.id")
-    seq: int
+    #: Up to 2^53: devices may count in milliseconds since the epoch.
+    seq: int = Field(sa_type=BigInteger)
     kind: str = Field(max_length=16)
     measured_at: dt.datetime
     #: The reading's number in its unit (°C, %RH, kg; 1/0 for a door open/closed); null for a location.
@@ -46,7 +47,7 @@ class SensorReading(SQLModel, table=True):
     #: SHA-256 of the message payload, to tell a redelivery from a reused sequence number.
     payload_sha256: str = Field(max_length=64)
     record_id: str = Field(max_length=256)
-    ledger_index: int
+    ledger_index: int = Field(sa_type=BigInteger)
     received_at: dt.datetime
 
 

@@ -29,9 +29,38 @@ class _Unsure(Exception):
 def canonical_json(value: Any) -> bytes:
     """The RFC 8785 bytes of a JSON value (dicts with str keys, lists, str, int, float, bool, None)."""
     try:
-        return _encode(_plain(value)).encode("utf-8")
+        return _encode(_plain(value) if _needs_rewrite(value) else value).encode("utf-8")
     except (_Unsure, UnicodeEncodeError, ValueError):
         return bytes(rfc8785.dumps(value))
+
+
+def _needs_rewrite(value: Any) -> bool:
+    """Checks the whole value (raising :class:`_Unsure`); True if integral floats must become ints."""
+    rewrite = False
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str or kind is bool or item is None:
+            continue
+        if kind is dict:
+            for key in item:
+                if type(key) is not str or not (key.isascii() or max(key) <= "\uffff"):
+                    raise _Unsure
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+        elif kind is int:
+            if not -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:
+                raise _Unsure
+        elif kind is float:
+            if item.is_integer():
+                rewrite = True
+            elif not 1e-4 <= abs(item) < 1e16:
+                raise _Unsure
+        else:
+            raise _Unsure
+    return rewrite
 
 
 def _plain(value: Any) -> Any:

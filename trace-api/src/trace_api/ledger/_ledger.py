@@ -101,16 +101,22 @@ class Ledger:
     def append(self, record: Record, conn: Connection | None = None) -> Receipt:
         return self.append_many([record], conn)[0]
 
-    def append_many(self, records: Sequence[Record], conn: Connection | None = None) -> list[Receipt]:
+    def append_many(
+        self, records: Sequence[Record], conn: Connection | None = None, bodies: Sequence[bytes] | None = None
+    ) -> list[Receipt]:
         """Appends records atomically, in order. A conflict rolls the whole call back.
 
         With ``conn`` the records join the caller's write transaction (opened with
         :func:`trace_api._db.write_transaction` and :attr:`lock_name`): they commit or roll back
-        with the caller's own writes.
+        with the caller's own writes. ``bodies``, when given, are the records' canonical bytes
+        (:meth:`Record.canonical_bytes`), computed by the caller before taking the writer lock.
         """
         if not records:
             return []
-        bodies = [r.canonical_bytes() for r in records]
+        if bodies is None:
+            bodies = [r.canonical_bytes() for r in records]
+        elif len(bodies) != len(records):
+            raise ValueError(f"{len(records)} records but {len(bodies)} bodies")
         if conn is not None:
             sql = _Sql(conn)
             # The caller may still roll back: build from the stored tree, leave the cache alone.
@@ -124,7 +130,7 @@ class Ledger:
         return receipts
 
     def _write(
-        self, sql: _Sql, records: Sequence[Record], bodies: list[bytes], frontier: Frontier
+        self, sql: _Sql, records: Sequence[Record], bodies: Sequence[bytes], frontier: Frontier
     ) -> list[Receipt]:
         receipts, rows, subjects, nodes = self._plan(sql, records, bodies, frontier)
         if rows:
@@ -135,7 +141,7 @@ class Ledger:
         return receipts
 
     def _plan(
-        self, sql: _Sql, records: Sequence[Record], bodies: list[bytes], frontier: Frontier
+        self, sql: _Sql, records: Sequence[Record], bodies: Sequence[bytes], frontier: Frontier
     ) -> tuple[list[Receipt], list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
         existing = sql.existing([r.record_id for r in records])
         receipts: list[Receipt] = []
