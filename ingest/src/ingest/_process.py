@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Engine, Table, insert
+from sqlalchemy import ColumnElement, Engine, Table, insert
 from sqlmodel import Session, col, select
 
 from trace_api._db import write_transaction
@@ -184,14 +184,11 @@ class _Run:
         return IngestResult(outcomes, self.notices, [e.reason for _, _, e in sorted(rejected, key=_first)])
 
     def _devices(self, usernames: set[str]) -> dict[str, tuple[Device, Organisation]]:
-        if not usernames:
-            return {}
-        query = (
-            select(Device, Organisation)
-            .join(Organisation, col(Organisation.id) == Device.org_id)
-            .where(col(Device.username).in_(usernames))
-        )
-        return {device.username: (device, org) for device, org in self.session.exec(query)}
+        return {d.username: (d, o) for d, o in self._devices_where(col(Device.username).in_(usernames))}
+
+    def _devices_where(self, condition: ColumnElement[bool]) -> list[tuple[Device, Organisation]]:
+        query = select(Device, Organisation).join(Organisation, col(Organisation.id) == Device.org_id)
+        return list(self.session.exec(query.where(condition)).all())
 
     def _accept(
         self, index: int, message: Message, topic: Topic, devices: dict[str, tuple[Device, Organisation]]
@@ -365,14 +362,7 @@ class _Run:
         return self.notices
 
     def _devices_by_id(self, ids: set[str]) -> dict[str, tuple[Device, Organisation]]:
-        if not ids:
-            return {}
-        query = (
-            select(Device, Organisation)
-            .join(Organisation, col(Organisation.id) == Device.org_id)
-            .where(col(Device.id).in_(ids))
-        )
-        return {device.id: (device, org) for device, org in self.session.exec(query)}
+        return {d.id: (d, o) for d, o in self._devices_where(col(Device.id).in_(ids))}
 
     def _transition(
         self,

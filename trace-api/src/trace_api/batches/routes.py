@@ -11,8 +11,7 @@ from ..auth import CurrentMember, member_of
 from ..context import Services, get_services, get_session, get_write_session
 from ..orgs.models import OrgType
 from ..orgs.service import Member
-from ..problems import Forbidden
-from .service import BatchIn, admit_batch, describe_batch, get_batch
+from .service import BatchIn, admit_batch, describe_batch, get_batch, require_batch_reader
 
 router = APIRouter(prefix="/v1/batches", tags=["batches"])
 Importer = Annotated[Member, Depends(member_of(OrgType.importer))]
@@ -34,9 +33,5 @@ def read_batch(
     batch_id: str, member: CurrentMember, session: Annotated[Session, Depends(get_session)]
 ) -> dict[str, Any]:
     batch = get_batch(session, batch_id)
-    if member.org.org_type is not OrgType.regulator and member.org.id not in (
-        batch.importer_org_id,
-        batch.holder_org_id,
-    ):
-        raise Forbidden(f"{member.org.handle} neither holds nor admitted batch {batch_id}")
+    require_batch_reader(member, batch)
     return describe_batch(session, batch)

@@ -15,8 +15,9 @@ from ..context import Services
 from ..documents.models import Document
 from ..gs1 import GS1Error, normalise_gtin, suyuan_lot
 from ..ledger import Actor, Record, Subject, utc_now
+from ..orgs.models import OrgType
 from ..orgs.service import Member
-from ..problems import Conflict, NotFound, Unprocessable
+from ..problems import Conflict, Forbidden, NotFound, Unprocessable
 from .models import REQUIRED_FOR_IMPORTED_COLD_CHAIN, Batch, Certificate, CertificateType, StorageClass
 
 PASSING_RESULTS = {"pass", "passed", "negative", "qualified", "合格", "阴性"}
@@ -158,6 +159,15 @@ def get_batch(session: Session, batch_id: str) -> Batch:
     if batch is None:
         raise NotFound(f"no batch {batch_id!r}")
     return batch
+
+
+def require_batch_reader(member: Member, batch: Batch) -> None:
+    """Regulators, the importer and the holder may read a batch; anyone else is refused."""
+    if member.org.org_type is not OrgType.regulator and member.org.id not in (
+        batch.importer_org_id,
+        batch.holder_org_id,
+    ):
+        raise Forbidden(f"{member.org.handle} neither holds nor admitted batch {batch.id}")
 
 
 def certificates_of(session: Session, batch_id: str) -> list[Certificate]:

@@ -8,11 +8,10 @@ from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session, col, select
 
 from ..auth import CurrentMember
-from ..batches.service import get_batch
+from ..batches.service import get_batch, require_batch_reader
 from ..context import get_session
 from ..devices.models import Device
 from ..orgs.models import OrgType
-from ..problems import Forbidden
 from ..resolver.service import batch_lineage
 from .models import Alert, DeadLetter
 from .summary import cold_chain_of
@@ -52,12 +51,7 @@ def batch_cold_chain(
     batch_id: str, member: CurrentMember, session: Annotated[Session, Depends(get_session)]
 ) -> dict[str, Any]:
     """The batch's cold-chain record per hop (its ancestors' before it was split from them)."""
-    batch = get_batch(session, batch_id)
-    if member.org.org_type is not OrgType.regulator and member.org.id not in (
-        batch.importer_org_id,
-        batch.holder_org_id,
-    ):
-        raise Forbidden(f"{member.org.handle} neither holds nor admitted batch {batch_id}")
+    require_batch_reader(member, get_batch(session, batch_id))
     lineage = [b.id for b in batch_lineage(session, batch_id)]
     return {
         "batch_id": batch_id,
