@@ -2,11 +2,12 @@
 next to a bare paho subscriber draining the same backlog from the same broker in the same run.
 
 The workers are separate processes (``--workers``), as deployed, splitting the load through one
-shared subscription. Both consumers start from a backlog of the same readings queued in their
-persistent sessions (published by the devices' own connections while the consumer is away), so
-the figures measure consumption, not the publishers. The broker is a private Mosquitto with the
-shipped configuration (password file, ACL, persistence) unless ``--mqtt-url`` names another; the
-workers commit to SQLite in a fresh data directory, as the embedded default does.
+shared subscription. Both consumers start from a backlog of the same readings: queued in the bare
+subscriber's persistent session while it is away, and shared out by the broker between the
+connected workers while they hold off taking anything. So the figures measure consumption, not
+the publishers. The broker is a private Mosquitto with the shipped configuration (password file,
+ACL, persistence) unless ``--mqtt-url`` names another; the workers commit to SQLite in a fresh
+data directory, as the embedded default does.
 """
 
 from __future__ import annotations
@@ -233,9 +234,9 @@ def _drain_ingest(
     for process in processes:
         process.start()
     try:
-        ready.wait(TIMEOUT_S)  # every worker's session and subscription exist, then they go away
+        ready.wait(TIMEOUT_S)  # every worker is connected and subscribed, taking nothing yet
         _publish(address, backlog, passwords)
-        ready.wait(TIMEOUT_S)  # every worker is loaded and about to connect
+        ready.wait(TIMEOUT_S)
         started = time.perf_counter()
         start.set()
         deadline = started + TIMEOUT_S
@@ -272,19 +273,18 @@ def _worker_process(
     options = WorkerOptions(
         url=url, client_id=f"bench-ingest-{index}", share_group="bench", batch_size=BATCH_SIZE
     )
-    first = IngestWorker(ingestor, options)
-    first.start()
-    if not first.subscribed.wait(10):
-        raise RuntimeError("the ingest worker could not subscribe")
-    first.client.disconnect()
-    first.client.loop_stop()
-    ready.wait()
 
     def on_batch(result: IngestResult) -> None:
         for outcome in result.outcomes:
             counts[index * 3 + OUTCOMES.index(outcome.value)] += 1
 
+    # Connected and subscribed while the backlog is published, as live workers are, so the broker
+    # shares it out between them; nothing is taken before ``start``.
     worker = IngestWorker(ingestor, options, on_batch=on_batch)
+    worker.start()
+    if not worker.subscribed.wait(10):
+        raise RuntimeError("the ingest worker could not subscribe")
+    ready.wait()
     ready.wait()
     start.wait()
     worker.run(stop)

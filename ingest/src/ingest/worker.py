@@ -125,6 +125,7 @@ class IngestWorker:
         self.subscribed = threading.Event()
         self._inbox: queue.Queue[_Delivery] = queue.Queue()
         self._epoch = 0
+        self._started = False
         self._lock = threading.Lock()
         self.client = self._client()
 
@@ -188,7 +189,10 @@ class IngestWorker:
     # -- the worker's own thread ----------------------------------------------------------------
 
     def start(self) -> None:
-        """Connects in the background (retrying until the broker answers)."""
+        """Connects in the background (retrying until the broker answers); :meth:`run` calls it."""
+        if self._started:
+            return
+        self._started = True
         properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
         properties.SessionExpiryInterval = self.options.session_expiry_s
         properties.ReceiveMaximum = min(65535, max(self.options.batch_size * 2, 100))
