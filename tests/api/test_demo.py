@@ -26,7 +26,17 @@ def test_up_demo_seeds_a_network_and_serves_its_consumer_page(cli_env: dict[str,
             line = up.stdout.readline()
             assert line, "suyuan up --demo exited early:\n" + "".join(lines)
             lines.append(line)
+        while not any(line.startswith("kitchen feed: ") and "incidents" in line for line in lines):
+            line = up.stdout.readline()
+            assert line, "suyuan up --demo exited before the kitchen feed ended:\n" + "".join(lines)
+            lines.append(line)
         demo = json.loads((Path(cli_env["SUYUAN_DATA_DIR"]) / "demo.json").read_text())
+        kitchen = json.loads((Path(cli_env["SUYUAN_DATA_DIR"]) / "kitchen-demo.json").read_text())
+        incidents = httpx.get(
+            f"{demo['api_url']}/v1/incidents",
+            headers={"Authorization": f"Bearer {kitchen['api_key']}"},
+            timeout=30,
+        ).json()
         page = httpx.get(demo["consumer_url"], headers={"Accept": "application/json"}, timeout=30)
         sold = httpx.get(demo["sold_consumer_url"], headers={"Accept": "application/json"}, timeout=30)
         identities = {
@@ -46,6 +56,8 @@ def test_up_demo_seeds_a_network_and_serves_its_consumer_page(cli_env: dict[str,
     assert page.json()["product"]["product_name"].startswith("Frozen white shrimp")
     assert sold.json()["code"]["status"] == "sold"
     assert identities == {org["handle"]: org["handle"] for org in demo["organisations"]}
+    found = sorted(i["violation"] for i in incidents["incidents"])
+    assert found == ["no_chef_hat", "no_mask", "phone_in_use", "rodent", "smoking"]
     assert {org["type"] for org in demo["organisations"]} == {
         "regulator",
         "importer",

@@ -31,6 +31,8 @@ from ._process import Ingestor
 from ._settings import IngestSettings
 from .mosquitto import passwd_file
 from .rules import RulesError, load_rules
+from .vision.camera_cli import register_camera
+from .vision.cli import register_vision
 from .worker import IngestError, IngestWorker, WorkerOptions
 
 ingest_app = typer.Typer(help="Take device data into the evidence ledger.", no_args_is_help=True)
@@ -45,7 +47,11 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
     app.add_typer(device_app, name="device")
     app.add_typer(simulate_app, name="simulate")
     bench.command("ingest")(bench_ingest)
+    bench.command("vision")(bench_vision)
+    register_camera(ingest_app)
+    register_vision(app)
     up_services.append(_ingest_service)
+    up_services.append(_kitchen_demo_service)
 
 
 def settings() -> IngestSettings:
@@ -141,6 +147,50 @@ def _ingest_service(session: ChainSession, options: UpOptions) -> Callable[[], N
     return stop_worker
 
 
+def _kitchen_demo_service(session: ChainSession, options: UpOptions) -> Callable[[], None]:
+    """With ``--demo``: the kitchen-camera feed, judged by the shipped model in the background."""
+    if not options.demo:
+        return lambda: None
+    from .vision.offline import VisionError, require_vision
+
+    try:
+        require_vision()
+    except VisionError as exc:
+        out.print(f"kitchen feed: off; {exc}")
+        return lambda: None
+    from trace_api.app import build_services
+
+    from .vision.demo import prepare_kitchen_demo, run_kitchen_demo
+
+    services = build_services(settings(), session)
+    try:
+        prepared = prepare_kitchen_demo(services)
+    except (ApiProblem, LedgerError, SQLAlchemyError, OSError) as exc:
+        out.print(f"kitchen feed failed: {exc}")
+        return lambda: None
+    if isinstance(prepared, dict):
+        out.print(f"kitchen feed: judged before; see {settings().data_dir / 'kitchen-demo.json'}")
+        return lambda: None
+    stop = threading.Event()
+
+    def feed() -> None:
+        assert isinstance(prepared, str)
+        try:
+            run_kitchen_demo(services, prepared, report=out.print, stop=stop)
+        except (VisionError, ApiProblem, LedgerError, SQLAlchemyError, OSError) as exc:
+            out.print(f"kitchen feed failed: {exc}")
+
+    thread = threading.Thread(target=feed, name="suyuan-kitchen-demo", daemon=True)
+    thread.start()
+    out.print("kitchen feed: judging the demo canteen's camera with the shipped model (offline)")
+
+    def stop_feed() -> None:
+        stop.set()
+        thread.join()
+
+    return stop_feed
+
+
 # -- suyuan device ---------------------------------------------------------------------------------
 
 
@@ -171,7 +221,7 @@ def device_add(
     org: Annotated[str, typer.Option(help="Handle of the owning organisation")],
     name: Annotated[str, typer.Option(help="Device name, unique within the organisation, e.g. cs-01")],
     kinds: Annotated[
-        str, typer.Option(help="Comma-separated: temperature, humidity, door, location, weight")
+        str, typer.Option(help="Comma-separated: temperature, humidity, door, location, weight, camera")
     ] = "temperature",
     location: Annotated[
         str | None, typer.Option(help="The storage place it watches (GLN/SGLN or name)")
@@ -325,4 +375,19 @@ def bench_ingest(
         result = run_ingest_bench(
             messages=messages, devices=devices, workers=workers, mqtt_url=mqtt_url, report=out.print
         )
+    print(json.dumps(result, indent=None if as_json else 2))
+
+
+def bench_vision(
+    as_json: Annotated[bool, typer.Option("--json", help="Print only the JSON result")] = False,
+    frames: Annotated[int, typer.Option(min=20, help="Frames through each detector path")] = 200,
+) -> None:
+    """Detector frames/s at imgsz 320 (ONNX and PyTorch) and cameras at 5 frames/s one machine sustains."""
+    from .vision.bench import run_vision_bench
+    from .vision.offline import VisionError
+
+    try:
+        result = run_vision_bench(frames=frames, report=out.print)
+    except VisionError as exc:
+        fail(str(exc))
     print(json.dumps(result, indent=None if as_json else 2))

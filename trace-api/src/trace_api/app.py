@@ -17,6 +17,7 @@ from .devices.routes import router as devices_router
 from .documents.routes import router as documents_router
 from .epcis.routes import router as epcis_router
 from .exports.routes import router as exports_router
+from .kitchen.routes import router as kitchen_router
 from .ledger import open_ledger
 from .orgs.routes import router as orgs_router
 from .problems import install_problem_handlers
@@ -50,6 +51,7 @@ def create_app(services: Services) -> FastAPI:
         exports_router,
         devices_router,
         coldchain_router,
+        kitchen_router,
     )
     for router in routers:
         app.include_router(router)

@@ -6,6 +6,7 @@ from .coldchain.models import Alert, AlertState, BatchStay, DeadLetter, SensorRe
 from .devices.models import Device
 from .documents.models import Document
 from .epcis.models import CaptureJob, Delivery, EpcisEvent, EpcisEventKey, NamedQuery, Subscription
+from .kitchen.models import Incident, Rectification
 from .orgs.models import ApiKey, Organisation
 from .recalls.models import Recall, RecallNotice
 from .scans.models import CounterfeitSignal, Shipment
@@ -26,11 +27,13 @@ __all__ = [
     "Document",
     "EpcisEvent",
     "EpcisEventKey",
+    "Incident",
     "ItemCode",
     "NamedQuery",
     "Organisation",
     "Recall",
     "RecallNotice",
+    "Rectification",
     "SensorReading",
     "Shipment",
     "Subscription",

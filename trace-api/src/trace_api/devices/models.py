@@ -22,6 +22,8 @@ class ReadingKind(StrEnum):
     door = "door"
     location = "location"
     weight = "weight"
+    #: A kitchen camera (明厨亮灶): frames go to ``suyuan ingest camera``, not over MQTT.
+    camera = "camera"
 
 
 class Device(SQLModel, table=True):

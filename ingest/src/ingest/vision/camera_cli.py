@@ -1,0 +1,255 @@
+"""``suyuan ingest camera``: one kitchen camera into the evidence ledger.
+
+Registered on the ``ingest`` command group by :func:`register_camera`. The camera must be a
+registered device of kind ``camera`` (``suyuan device add --kinds camera``). A recording runs to
+its end; a stream runs until Ctrl-C or SIGTERM, reconnecting whenever it is lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from chain.cli import STATE, fail, out
+from trace_api.ledger import LedgerError
+
+from .._settings import IngestSettings
+from .offline import VisionError
+
+if TYPE_CHECKING:
+    from trace_api.ledger import Ledger
+
+    from .detector import Detector
+    from .incidents import RecordedIncident
+    from .judge import SiteRules
+    from .pipeline import CameraStats, MqttPublisher
+    from .sources import FrameSource, SourceEvent
+
+
+def register_camera(ingest_app: typer.Typer) -> None:
+    ingest_app.command("camera")(ingest_camera)
+
+
+@contextmanager
+def camera_errors() -> Iterator[None]:
+    try:
+        yield
+    except (VisionError, LedgerError) as exc:
+        fail(str(exc))
+    except SQLAlchemyError as exc:
+        fail(f"database: {getattr(exc, 'orig', None) or exc}")
+
+
+def ingest_camera(
+    org: Annotated[str, typer.Option(help="Handle of the restaurant or canteen that owns the camera")],
+    device: Annotated[str, typer.Option(help="The camera's device name (registered with --kinds camera)")],
+    source: Annotated[str, typer.Option(help="Video file, image folder, or rtsp:// or http(s):// stream")],
+    sample_fps: Annotated[float, typer.Option(min=0.1, max=60, help="Frames judged per second")] = 5.0,
+    model: Annotated[
+        Path | None, typer.Option(help="ONNX or .pt detection model; default: the shipped demo model")
+    ] = None,
+    rules: Annotated[
+        Path | None, typer.Option(help="JSON or TOML site rules (violations, persistence, cooldown)")
+    ] = None,
+    mqtt_url: Annotated[
+        str | None, typer.Option(help="Broker for the alerts; default: SUYUAN_MQTT_URL (unset: none)")
+    ] = None,
+    imgsz: Annotated[
+        int | None, typer.Option(min=32, help="Model input size; default: the ONNX's own, else 320")
+    ] = None,
+    confidence: Annotated[float, typer.Option(min=0.01, max=1, help="Detector confidence floor")] = 0.25,
+    recorded_at: Annotated[
+        str | None, typer.Option(help="RFC 3339 time of a recording's first frame; default: now")
+    ] = None,
+    report_every: Annotated[float, typer.Option(min=0.5, help="Seconds between progress lines")] = 10.0,
+    as_json: Annotated[bool, typer.Option("--json", help="End with the run's figures as JSON")] = False,
+) -> None:
+    """Judge a kitchen camera's frames and record each incident (snapshot, ledger record, alert)."""
+    config = STATE.settings(IngestSettings)
+    origin = _parse_time(recorded_at)
+    with camera_errors():
+        camera = _prepare(config, org, device, source, sample_fps, model, rules, imgsz, confidence)
+    out.print(
+        f"camera {org}/{device}: {source} at {sample_fps:g} frames/s; model {camera.detector.model_version}"
+    )
+    publisher = _publisher(mqtt_url or config.mqtt_url, f"suyuan-camera-{org}-{device}"[:64])
+    try:
+        stats = _run(config, camera, org, device, publisher, origin, report_every)
+    finally:
+        if publisher is not None and (left := publisher.close()):
+            out.print(f"{left} alerts were not delivered to the broker (they are in the ledger)")
+        camera.ledger.engine.dispose()
+    out.print(f"camera {org}/{device} stopped: {stats.summary()}")
+    if as_json:
+        print(json.dumps(stats.to_json()))
+
+
+@dataclass
+class _Prepared:
+    ledger: Ledger
+    source: FrameSource
+    detector: Detector
+    rules: SiteRules
+
+
+def _prepare(
+    config: IngestSettings,
+    org: str,
+    device: str,
+    source: str,
+    sample_fps: float,
+    model: Path | None,
+    rules: Path | None,
+    imgsz: int | None,
+    confidence: float,
+) -> _Prepared:
+    """Everything checked before the first frame: the camera first, the slow model load last."""
+    from .detector import Detector
+    from .judge import load_site_rules
+    from .offline import require_vision
+    from .pipeline import find_camera
+    from .sources import open_source
+
+    require_vision()
+    site_rules = load_site_rules(rules, f"{org}/{device}")
+    ledger = _open_ledger(config)
+    try:
+        with Session(ledger.engine) as session:
+            find_camera(session, org, device)
+        frames = open_source(source, sample_fps, on_event=_print_event)
+        detector = Detector(
+            model or _demo_model(), data_dir=config.data_dir, imgsz=imgsz, confidence=confidence
+        )
+        site_rules.check_model(detector.class_names)
+    except BaseException:
+        ledger.engine.dispose()
+        raise
+    return _Prepared(ledger, frames, detector, site_rules)
+
+
+def _run(
+    config: IngestSettings,
+    camera: _Prepared,
+    org: str,
+    device: str,
+    publisher: MqttPublisher | None,
+    origin: dt.datetime | None,
+    report_every: float,
+) -> CameraStats:
+    """Runs the camera in a thread until its source ends or a signal stops it; errors exit in one line."""
+    from .pipeline import run_camera
+
+    stop = threading.Event()
+    result: list[CameraStats] = []
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            result.append(
+                run_camera(
+                    engine=camera.ledger.engine, ledger=camera.ledger, documents_dir=config.documents_dir,
+                    org=org, device=device, source=camera.source, detector=camera.detector,
+                    rules=camera.rules, publish=publisher, stop=stop, origin=origin,
+                    on_incident=_print_incident, progress_every_s=report_every,
+                    on_progress=lambda s: out.print(f"camera {org}/{device}: {s.summary()}"),
+                )
+            )  # fmt: skip
+        except BaseException as exc:  # handed to the main thread, which reports it
+            failure.append(exc)
+
+    _run_until_signal(work, stop)
+    if failure:
+        with camera_errors():
+            raise failure[0]
+    return result[0]
+
+
+def _open_ledger(config: IngestSettings) -> Ledger:
+    from trace_api._migrate import upgrade
+    from trace_api.ledger import open_ledger
+
+    ledger = open_ledger(config)
+    upgrade(ledger.engine)
+    return ledger
+
+
+def _demo_model() -> Path:
+    from .demo_model import DEMO_MODEL_ONNX
+
+    return Path(DEMO_MODEL_ONNX)
+
+
+def _parse_time(value: str | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        fail(f"invalid --recorded-at {value!r}: expected an RFC 3339 time such as 2026-11-27T08:00:00+08:00")
+    if parsed.tzinfo is None:
+        fail(f"invalid --recorded-at {value!r}: give the offset (Z or +08:00)")
+    return parsed
+
+
+def _publisher(url: str | None, client_id: str) -> MqttPublisher | None:
+    if not url:
+        out.print("alerts: none published; no MQTT broker configured (SUYUAN_MQTT_URL or --mqtt-url)")
+        return None
+    from ..worker import IngestError
+    from .pipeline import MqttPublisher
+
+    try:
+        publisher = MqttPublisher(url, client_id)
+    except IngestError as exc:
+        fail(str(exc))
+    if not publisher.start():
+        out.print(
+            f"alerts: the broker at {publisher.address.host}:{publisher.address.port} does not answer yet; "
+            "alerts are kept until it does"
+        )
+    return publisher
+
+
+def _run_until_signal(work: Callable[[], None], stop: threading.Event) -> None:
+    """Runs ``work`` in a thread; Ctrl-C or SIGTERM sets ``stop`` and waits for it to finish."""
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    thread = threading.Thread(target=work, name="suyuan-camera", daemon=True)
+    try:
+        thread.start()
+        thread.join()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _print_event(event: SourceEvent) -> None:
+    if event.kind == "opened":
+        out.print(f"stream {event.uri}: {event.detail}", markup=False)
+    elif event.kind == "lost":
+        out.print(
+            f"stream {event.uri} {event.detail} (failure {event.failures} in a row); "
+            f"retrying in {event.retry_in:g} s",
+            markup=False,
+        )
+    else:
+        out.print(f"stream {event.uri}: {event.detail}", markup=False)
+
+
+def _print_incident(recorded: RecordedIncident) -> None:
+    body = recorded.notice.body
+    out.print(
+        f"incident {body['violation']} ({body['confidence']:.2f}) {body['started_at']} – {body['ended_at']}: "
+        f"{recorded.record_id}, snapshot {recorded.snapshot_sha256[:12]}",
+        markup=False,
+    )

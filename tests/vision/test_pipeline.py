@@ -1,0 +1,451 @@
+"""A kitchen camera end to end: frames, detections, judgement, incidents in the ledger, alerts.
+
+Most tests judge the synthetic scenes' own boxes (a detector that knows the truth), so they test
+the pipeline rather than the model; the last runs the shipped demo model on a generated video.
+Every run happens with the network closed: any socket connect or name lookup fails the test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import Session, col, select
+
+cv2 = pytest.importorskip("cv2")
+np = pytest.importorskip("numpy")
+
+from ingest._process import Notice  # noqa: E402  (after the skip: needs the vision extra)
+from ingest.vision.classes import CLASSES  # noqa: E402
+from ingest.vision.detector import Detection  # noqa: E402
+from ingest.vision.judge import RulesError, SiteRules  # noqa: E402
+from ingest.vision.pipeline import CameraStats, run_camera  # noqa: E402
+from ingest.vision.sources import Backoff, CameraError, SourceError, SourceEvent, frame_sha256  # noqa: E402
+from ingest.vision.synth import Cook, Scene, render_scene, write_video  # noqa: E402
+from tests.api.conftest import make_uscc  # noqa: E402
+from trace_api._migrate import upgrade  # noqa: E402
+from trace_api._settings import ServiceSettings  # noqa: E402
+from trace_api.devices import DeviceIn, ReadingKind, register_device, retire_device  # noqa: E402
+from trace_api.documents.routes import document_path  # noqa: E402
+from trace_api.kitchen import Incident  # noqa: E402
+from trace_api.ledger import Ledger, open_ledger  # noqa: E402
+from trace_api.orgs.models import Organisation, OrgType  # noqa: E402
+
+ORIGIN = dt.datetime(2026, 11, 27, 8, 0, tzinfo=dt.UTC)
+RULES = SiteRules(persist_seconds=2, max_gap_seconds=1, cooldown_seconds=60)
+SECONDS_PER_SCENE = 4
+FPS = 5
+
+DRESSED = (Cook(0.3, 0.62), Cook(0.72, 0.6, scale=0.9))
+TIMELINE = [
+    ("compliant", Scene(cooks=DRESSED, seed=11)),
+    ("no_chef_hat", Scene(cooks=(Cook(0.3, 0.62), Cook(0.72, 0.6, scale=0.9, hat=False)), seed=12)),
+    ("compliant", Scene(cooks=DRESSED, seed=13)),
+    ("rodent", Scene(cooks=(Cook(0.3, 0.62),), rodents=((0.7, 0.9),), seed=14)),
+    ("compliant", Scene(cooks=DRESSED, seed=15)),
+]
+
+
+@dataclass
+class Kitchen:
+    settings: ServiceSettings
+    ledger: Ledger
+    org: str = "canteen"
+    published: list[Notice] = field(default_factory=list)
+
+    def run(self, source: Any, detector: Any, **options: Any) -> CameraStats:
+        return run_camera(
+            engine=self.ledger.engine, ledger=self.ledger, documents_dir=self.settings.documents_dir,
+            org=options.pop("org", self.org), device=options.pop("device", "cam-1"), source=source,
+            detector=detector, rules=options.pop("rules", RULES),
+            publish=options.pop("publish", self.published.append),
+            origin=ORIGIN, **options,
+        )  # fmt: skip
+
+    def incidents(self) -> list[Incident]:
+        with Session(self.ledger.engine) as session:
+            return list(session.exec(select(Incident).order_by(col(Incident.started_at))))
+
+
+@pytest.fixture
+def kitchen(tmp_path: Path) -> Iterator[Kitchen]:
+    """A canteen (a restaurant) with camera ``cam-1`` and thermometer ``thermo-1``, on SQLite, no chain."""
+    settings = ServiceSettings(data_dir=tmp_path / "data", database_url=f"sqlite:///{tmp_path / 'k.db'}")
+    ledger = open_ledger(settings)
+    upgrade(ledger.engine)
+    with Session(ledger.engine) as session:
+        org = Organisation(
+            id=uuid.uuid4().hex, handle="canteen", name="Canteen No. 1", org_type=OrgType.restaurant,
+            uscc=make_uscc(), jurisdiction="Shanghai", chain_address="0x" + "00" * 20,
+            created_at=dt.datetime.now(dt.UTC),
+        )  # fmt: skip
+        session.add(org)
+        session.commit()
+        session.refresh(org)
+        for name, kind in (("cam-1", ReadingKind.camera), ("thermo-1", ReadingKind.temperature)):
+            register_device(session, org, DeviceIn(name=name, kinds=[kind], location="Kitchen 1"))
+    yield Kitchen(settings, ledger)
+    ledger.engine.dispose()
+
+
+@contextmanager
+def network_closed() -> Iterator[list[str]]:
+    """Any socket connect or name lookup inside is recorded and refused."""
+    attempts: list[str] = []
+    real = socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo
+
+    def refuse(what: str) -> Any:
+        def attempt(*args: Any, **kwargs: Any) -> Any:
+            attempts.append(f"{what}{args[1:] if what != 'getaddrinfo' else args}")
+            raise OSError(f"network closed in this test: {what}")
+
+        return attempt
+
+    socket.socket.connect = refuse("connect")  # type: ignore[method-assign]
+    socket.socket.connect_ex = refuse("connect_ex")  # type: ignore[method-assign]
+    socket.getaddrinfo = refuse("getaddrinfo")
+    try:
+        yield attempts
+    finally:
+        socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo = real  # type: ignore[method-assign]
+
+
+class TruthDetector:
+    """Answers with the boxes the synthetic scenes were drawn with, looked up by the frame's pixels."""
+
+    class_names = CLASSES
+    model_sha256 = hashlib.sha256(b"ground truth").hexdigest()
+    model_version = "ground-truth"
+
+    def __init__(self) -> None:
+        self.truth: dict[str, list[Detection]] = {}
+
+    def add(self, scene: Scene) -> np.ndarray:
+        rgb, boxes = render_scene(scene)
+        image = cv2.cvtColor(np.asarray(rgb), cv2.COLOR_RGB2BGR)
+        self.truth[frame_sha256(image)] = [
+            Detection(CLASSES[c], 0.9, (x1, y1, x2, y2)) for c, x1, y1, x2, y2 in boxes
+        ]
+        return image
+
+    def detect(self, frame: np.ndarray) -> list[Detection]:
+        return self.truth[frame_sha256(frame)]
+
+
+def write_folder(folder: Path, detector: TruthDetector, timeline: list[tuple[str, Scene]]) -> Path:
+    """Each scene as SECONDS_PER_SCENE * FPS numbered PNG frames (PNG keeps the pixels exact)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    index = 0
+    for _, scene in timeline:
+        png = cv2.imencode(".png", detector.add(scene))[1].tobytes()
+        for _ in range(SECONDS_PER_SCENE * FPS):
+            (folder / f"{index:05d}.png").write_bytes(png)
+            index += 1
+    return folder
+
+
+def scene_at(seconds: float, timeline: list[tuple[str, Scene]]) -> str:
+    return timeline[min(int(seconds // SECONDS_PER_SCENE), len(timeline) - 1)][0]
+
+
+def assert_evidence_matches(kitchen: Kitchen, incident: Incident) -> dict[str, Any]:
+    """The ledger record's hashes are those of the stored pictures; returns the record's payload."""
+    payload = kitchen.ledger.get(incident.record_id).record().payload
+    documents = kitchen.settings.documents_dir
+    snapshot = document_path(documents, payload["snapshot_sha256"]).read_bytes()
+    assert hashlib.sha256(snapshot).hexdigest() == payload["snapshot_sha256"] == incident.snapshot_sha256
+    assert snapshot.startswith(b"\xff\xd8\xff")  # a JPEG
+    frame_png = document_path(documents, payload["frame_document_sha256"]).read_bytes()
+    assert hashlib.sha256(frame_png).hexdigest() == payload["frame_document_sha256"]
+    decoded = cv2.imdecode(np.frombuffer(frame_png, np.uint8), cv2.IMREAD_COLOR)
+    assert frame_sha256(decoded) == payload["frame_sha256"] == incident.frame_sha256
+    drawn = cv2.imdecode(np.frombuffer(snapshot, np.uint8), cv2.IMREAD_COLOR)
+    x1, y1, _, y2 = (round(v) for v in payload["boxes"][0]["box"])
+    assert tuple(int(c) for c in drawn[(y1 + y2) // 2, max(x1, 1)]) == pytest.approx(
+        (0, 0, 255), abs=60
+    )  # red box
+    return dict(payload)
+
+
+def test_incidents_where_the_scene_has_a_violation_and_nowhere_else(kitchen: Kitchen, tmp_path: Path) -> None:
+    detector = TruthDetector()
+    folder = write_folder(tmp_path / "frames", detector, TIMELINE)
+    with network_closed() as attempts:
+        stats = kitchen.run(str(folder), detector, sample_fps=FPS)
+    assert attempts == []
+    assert (stats.frames, stats.incidents, dict(stats.violations)) == (
+        100,
+        2,
+        {"no_chef_hat": 1, "rodent": 1},
+    )
+    incidents = kitchen.incidents()
+    assert [i.violation for i in incidents] == ["no_chef_hat", "rodent"]
+    for incident in incidents:
+        start = (incident.started_at - ORIGIN).total_seconds()
+        end = (incident.ended_at - ORIGIN).total_seconds()
+        assert scene_at(start, TIMELINE) == scene_at(end, TIMELINE) == incident.violation
+        assert end - start >= RULES.persist_seconds
+        payload = assert_evidence_matches(kitchen, incident)
+        assert payload["camera"] == "canteen/cam-1"
+        assert payload["organisation"] == "canteen"
+        assert payload["model_sha256"] == TruthDetector.model_sha256
+        assert payload["model_version"] == "ground-truth"
+        assert payload["frame_size"] == [640, 360]
+    hatless = next(
+        b for b in assert_evidence_matches(kitchen, incidents[0])["boxes"] if b["role"] == "subject"
+    )
+    assert hatless["class"] == "cook"
+    assert hatless["box"][0] > 320  # the right-hand cook, the one drawn without a hat
+    assert [(n.topic, n.body["record_id"]) for n in kitchen.published] == [
+        ("suyuan/v1/canteen/alerts", i.record_id) for i in incidents
+    ]
+    assert kitchen.published[0].body["snapshot_url"] == f"/v1/incidents/{incidents[0].id}/snapshot"
+    stored = kitchen.ledger.about("device", "canteen/cam-1")
+    assert [s.kind for s in stored] == ["incident.detected", "incident.detected"]
+
+
+def test_alert_that_cannot_be_published_is_counted_not_raised(kitchen: Kitchen, tmp_path: Path) -> None:
+    detector = TruthDetector()
+    folder = write_folder(tmp_path / "frames", detector, TIMELINE[:2])
+
+    def broker_down(notice: Notice) -> None:
+        raise ConnectionRefusedError("broker down")
+
+    stats = kitchen.run(str(folder), detector, publish=broker_down)
+    assert (stats.incidents, stats.published, stats.publish_failures) == (1, 0, 1)
+    assert [i.violation for i in kitchen.incidents()] == ["no_chef_hat"]
+
+
+@pytest.mark.parametrize(
+    ("org", "device", "error"),
+    [
+        ("canteen", "cam-9", "no camera canteen/cam-9 is registered"),
+        ("nobody", "cam-1", "no camera nobody/cam-1 is registered"),
+        ("canteen", "thermo-1", "device canteen/thermo-1 is not registered as a camera"),
+    ],
+)
+def test_camera_must_be_registered_as_one(kitchen: Kitchen, org: str, device: str, error: str) -> None:
+    with pytest.raises(CameraError, match=error):
+        kitchen.run("unused", TruthDetector(), org=org, device=device)
+
+
+def test_retired_camera_is_refused(kitchen: Kitchen) -> None:
+    with Session(kitchen.ledger.engine) as session:
+        org = session.exec(select(Organisation)).one()
+        retire_device(session, org, "cam-1")
+    with pytest.raises(CameraError, match="camera canteen/cam-1 was retired"):
+        kitchen.run("unused", TruthDetector())
+
+
+def test_model_must_have_the_classes_the_site_judges(kitchen: Kitchen) -> None:
+    rules = SiteRules(violations=frozenset({"no_chef_hat", "cockroach"}))
+    with pytest.raises(RulesError, match="'cockroach' needs the model class"):
+        kitchen.run("unused", TruthDetector(), rules=rules)
+
+
+def test_gap_shorter_than_a_frame_is_refused(kitchen: Kitchen, tmp_path: Path) -> None:
+    detector = TruthDetector()
+    folder = write_folder(tmp_path / "frames", detector, TIMELINE[:1])
+    rules = RULES.model_copy(update={"max_gap_seconds": 0.5})
+    with pytest.raises(
+        RulesError, match=r"max_gap_seconds 0\.5 is shorter than the time between two judged frames"
+    ):
+        kitchen.run(str(folder), detector, rules=rules, sample_fps=1)
+
+
+def test_missing_source_is_a_clear_error(kitchen: Kitchen, tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match=r"kitchen\.mp4: no such file or folder"):
+        kitchen.run(str(tmp_path / "kitchen.mp4"), TruthDetector())
+
+
+def test_unreadable_frame_ends_the_run_with_a_clear_error(kitchen: Kitchen, tmp_path: Path) -> None:
+    detector = TruthDetector()
+    folder = write_folder(tmp_path / "frames", detector, TIMELINE[:2])
+    (folder / "00030.png").write_bytes(b"\x89PNG\r\n\x1a\n cut short")
+    with pytest.raises(SourceError, match=r"00030\.png: not a readable image"):
+        kitchen.run(str(folder), detector)
+
+
+def test_lost_stream_is_reported_and_retried_until_stopped(kitchen: Kitchen) -> None:
+    events: list[SourceEvent] = []
+    stop = threading.Event()
+
+    def on_event(event: SourceEvent) -> None:
+        events.append(event)
+        if len(events) == 3:
+            stop.set()
+
+    stats = kitchen.run(
+        "rtsp://127.0.0.1:9/kitchen", TruthDetector(), backoff=Backoff(0.01, 0.02), stop=stop,
+        on_source_event=on_event,
+    )  # fmt: skip
+    assert (stats.frames, stats.stream_losses, stats.incidents) == (0, 3, 0)
+    assert [e.retry_in for e in events] == [0.01, 0.02, 0.02]
+
+
+# -- the shipped model -------------------------------------------------------------------------------
+
+#: (what each scene shows, the violations it may give); a compliant scene may give none.
+DEMO_TIMELINE: list[tuple[str, frozenset[str], Scene]] = [
+    ("compliant", frozenset(), Scene(cooks=(Cook(0.3, 0.62), Cook(0.7, 0.6, scale=0.9)), seed=31)),
+    ("no_chef_hat", frozenset({"no_chef_hat"}), Scene(cooks=(Cook(0.5, 0.62, hat=False),), seed=32)),
+    ("compliant", frozenset(), Scene(cooks=(Cook(0.45, 0.64),), seed=33)),
+    ("no_mask", frozenset({"no_mask"}), Scene(cooks=(Cook(0.5, 0.62, mask=False),), seed=34)),
+    ("compliant", frozenset(), Scene(cooks=(Cook(0.35, 0.62), Cook(0.75, 0.63)), seed=35)),
+    ("rodent", frozenset({"rodent"}), Scene(cooks=(Cook(0.3, 0.62),), rodents=((0.7, 0.92),), seed=36)),
+    ("compliant", frozenset(), Scene(cooks=(Cook(0.6, 0.62),), seed=37)),
+    ("phone_in_use", frozenset({"phone_in_use"}), Scene(cooks=(Cook(0.5, 0.62, phone=True),), seed=38)),
+    ("compliant", frozenset(), Scene(cooks=(Cook(0.4, 0.6), Cook(0.8, 0.64, scale=0.9)), seed=39)),
+    (  # one cannot smoke through a mask: the scene shows both
+        "smoking",
+        frozenset({"smoking", "no_mask"}),
+        Scene(cooks=(Cook(0.5, 0.62, mask=False, smoking=True),), seed=40),
+    ),
+]
+DEMO_SECONDS_PER_SCENE = 4
+
+
+def test_demo_model_on_a_generated_video_without_the_network(
+    kitchen: Kitchen, vision_data_dir: Path, tmp_path: Path
+) -> None:
+    from ingest.vision.demo_model import DEMO_MODEL_ONNX
+    from ingest.vision.detector import Detector
+
+    scenes = [scene for _, _, scene in DEMO_TIMELINE]
+    video = write_video(tmp_path / "kitchen.mp4", scenes, fps=FPS, seconds_per_scene=DEMO_SECONDS_PER_SCENE)
+    with network_closed() as attempts:
+        detector = Detector(DEMO_MODEL_ONNX, data_dir=vision_data_dir)
+        stats = kitchen.run(str(video), detector, sample_fps=FPS)
+    assert attempts == []
+    assert stats.frames == len(DEMO_TIMELINE) * DEMO_SECONDS_PER_SCENE * FPS
+    found: dict[str, set[str]] = {}
+    for incident in kitchen.incidents():
+        start = (incident.started_at - ORIGIN).total_seconds()
+        end = (incident.ended_at - ORIGIN).total_seconds()
+        scene = int(start // DEMO_SECONDS_PER_SCENE)
+        assert int(end // DEMO_SECONDS_PER_SCENE) == scene, f"{incident.violation} spans two scenes"
+        name, allowed, _ = DEMO_TIMELINE[scene]
+        assert incident.violation in allowed, f"{incident.violation} in a {name} scene at {start:.1f} s"
+        found.setdefault(name, set()).add(incident.violation)
+        assert_evidence_matches(kitchen, incident)
+        assert incident.model_sha256 == detector.model_sha256
+        assert incident.model_version.startswith("kitchen-yolo11n.onnx sha256:")
+    violating = {name for name, allowed, _ in DEMO_TIMELINE if allowed}
+    assert set(found) == violating, "no incident in a compliant scene, one in each other"
+    assert all(name in found[name] for name in violating), found
+
+
+# -- alerts on the broker ----------------------------------------------------------------------------
+
+
+def test_alerts_reach_the_restaurant_and_the_regulator_topic(mqtt_url: str) -> None:
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    from ingest.vision.pipeline import MqttPublisher
+
+    received: list[mqtt.MQTTMessage] = []
+    subscribed, arrived = threading.Event(), threading.Event()
+    regulator = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"regulator-{uuid.uuid4().hex[:8]}")
+    regulator.on_connect = lambda client, *_: client.subscribe("suyuan/v1/+/alerts", qos=1)
+    regulator.on_subscribe = lambda *_: subscribed.set()
+    regulator.on_message = lambda _c, _u, message: (received.append(message), arrived.set())
+    host_port = mqtt_url.removeprefix("mqtt://").split(":")
+    regulator.connect(host_port[0], int(host_port[1]) if len(host_port) > 1 else 1883)
+    regulator.loop_start()
+    try:
+        assert subscribed.wait(10), "the regulator's subscription was not acknowledged"
+        publisher = MqttPublisher(mqtt_url, f"camera-{uuid.uuid4().hex[:8]}")
+        assert publisher.start(wait_s=10)
+        publisher(Notice("suyuan/v1/canteen/alerts", {"event": "incident.detected", "violation": "rodent"}))
+        assert publisher.close(timeout_s=10) == 0
+        assert arrived.wait(10), "the alert did not arrive"
+    finally:
+        regulator.disconnect()
+        regulator.loop_stop()
+    assert received[0].topic == "suyuan/v1/canteen/alerts"
+    assert json.loads(received[0].payload) == {"event": "incident.detected", "violation": "rodent"}
+
+
+def test_alerts_to_a_broker_that_is_down_are_counted_on_close() -> None:
+    from ingest.vision.pipeline import MqttPublisher
+
+    publisher = MqttPublisher("mqtt://127.0.0.1:9", "camera-offline")
+    assert publisher.start(wait_s=0) is False
+    publisher(Notice("suyuan/v1/canteen/alerts", {"event": "incident.detected"}))
+    assert publisher.close(timeout_s=0.2) == 1
+
+
+# -- suyuan ingest camera ----------------------------------------------------------------------------
+
+
+def camera_cli(kitchen: Kitchen, *args: str, data_dir: Path | None = None) -> Any:
+    import typer
+    from typer.testing import CliRunner
+
+    from ingest.vision.camera_cli import register_camera
+
+    app = typer.Typer()
+    app.callback()(lambda: None)
+    register_camera(app)
+    env = {
+        "SUYUAN_DATA_DIR": str(kitchen.settings.data_dir),
+        "SUYUAN_DATABASE_URL": kitchen.settings.database_url,
+    }
+    return CliRunner().invoke(app, ["camera", "--org", "canteen", *args], env=env)
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["--device", "cam-9", "--source", "x.mp4"], "error: no camera canteen/cam-9 is registered"),
+        (
+            ["--device", "cam-1", "--source", "/nowhere/x.mp4"],
+            "error: /nowhere/x.mp4: no such file or folder",
+        ),
+        (
+            ["--device", "cam-1", "--source", __file__, "--model", "/nowhere/m.onnx"],
+            "error: model /nowhere/m.onnx: no such file",
+        ),
+        (
+            ["--device", "cam-1", "--source", ".", "--recorded-at", "8 am"],
+            "error: invalid --recorded-at '8 am'",
+        ),
+    ],
+    ids=["unknown-camera", "missing-file", "missing-model", "bad-time"],
+)
+def test_camera_command_fails_with_one_line(kitchen: Kitchen, args: list[str], error: str) -> None:
+    result = camera_cli(kitchen, *args)
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1].startswith(error), result.output
+
+
+def test_camera_command_records_incidents_with_the_demo_model(
+    kitchen: Kitchen, vision_data_dir: Path, tmp_path: Path
+) -> None:
+    scenes = [Scene(cooks=(Cook(0.5, 0.62),), seed=51), Scene(cooks=(Cook(0.5, 0.62, hat=False),), seed=52)]
+    video = write_video(tmp_path / "kitchen.mp4", scenes, fps=FPS, seconds_per_scene=4)
+    rules = tmp_path / "rules.toml"
+    rules.write_text('persist_seconds = 2\n[sites."canteen/cam-1"]\nviolations = ["no_chef_hat"]\n')
+    # Ultralytics is configured once per process: the command shares the session's data directory.
+    args = ["--device", "cam-1", "--source", str(video), "--rules", str(rules), "--json"]
+    result = camera_cli(kitchen, *args, "--recorded-at", "2026-11-27T08:00:00Z", data_dir=vision_data_dir)
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert lines[0].startswith(
+        f"camera canteen/cam-1: {video} at 5 frames/s; model kitchen-yolo11n.onnx sha256:"
+    )
+    assert any(line.startswith("incident no_chef_hat (") and "2026-11-27T08:00:0" in line for line in lines)
+    figures = json.loads(lines[-1])
+    assert (figures["frames"], figures["incidents"], figures["violations"]) == (40, 1, {"no_chef_hat": 1})
+    assert [i.violation for i in kitchen.incidents()] == ["no_chef_hat"]
