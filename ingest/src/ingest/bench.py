@@ -104,21 +104,27 @@ def broker_is_private(url: str) -> bool:
     return BrokerAddress.parse(url).username == SERVICE_USER
 
 
+def bench_organisation(session: Session, handle: str, name: str, org_type: OrgType) -> Organisation:
+    """An organisation row for a benchmark's own database: devices need an owner, not a chain account."""
+    org = Organisation(
+        id=handle.replace("-", ""),
+        handle=handle,
+        name=name,
+        org_type=org_type,
+        uscc=with_check_character("91310000MA0000001"),
+        jurisdiction="Bench",
+        chain_address="0x" + "00" * 20,
+        created_at=dt.datetime.now(dt.UTC),
+    )
+    session.add(org)
+    session.commit()
+    return org
+
+
 def _register(engine: Any, devices: int) -> dict[str, str]:
     """An organisation with ``devices`` chilled-store thermometers; their MQTT passwords by username."""
     with Session(engine) as session:
-        org = Organisation(
-            id="bench",
-            handle="bench-coldstore",
-            name="Bench cold store",
-            org_type=OrgType.wholesaler,
-            uscc=with_check_character("91310000MA0000001"),
-            jurisdiction="Bench",
-            chain_address="0x" + "00" * 20,
-            created_at=dt.datetime.now(dt.UTC),
-        )
-        session.add(org)
-        session.commit()
+        org = bench_organisation(session, "bench-coldstore", "Bench cold store", OrgType.wholesaler)
         passwords = {}
         for i in range(devices):
             data = DeviceIn(

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import platform
 import tempfile
@@ -26,10 +25,10 @@ from sqlmodel import Session
 from trace_api._migrate import upgrade
 from trace_api.devices import DeviceIn, ReadingKind, register_device
 from trace_api.ledger import open_ledger
-from trace_api.orgs._uscc import with_check_character
-from trace_api.orgs.models import Organisation, OrgType
+from trace_api.orgs.models import OrgType
 
 from .._settings import IngestSettings
+from ..bench import bench_organisation
 from .classes import CLASSES
 from .demo_model import DEMO_MODEL_ONNX, DEMO_MODEL_PT
 from .offline import configure_offline
@@ -142,18 +141,7 @@ def _pipeline_fps(settings: IngestSettings, video: Path, cameras: int) -> tuple[
 
 def _register_cameras(engine: Any, count: int) -> list[str]:
     with Session(engine) as session:
-        org = Organisation(
-            id="benchcanteen",
-            handle="bench-canteen",
-            name="Bench school canteen",
-            org_type=OrgType.restaurant,
-            uscc=with_check_character("12310000MB0000001"),
-            jurisdiction="Bench",
-            chain_address="0x" + "00" * 20,
-            created_at=dt.datetime.now(dt.UTC),
-        )
-        session.add(org)
-        session.commit()
+        org = bench_organisation(session, "bench-canteen", "Bench school canteen", OrgType.restaurant)
         names = []
         for i in range(count):
             data = DeviceIn(name=f"cam-{i:02d}", kinds=[ReadingKind.camera], location=f"Kitchen {i}")
