@@ -36,7 +36,7 @@ from tests.api.conftest import make_uscc  # noqa: E402
 from trace_api._migrate import upgrade  # noqa: E402
 from trace_api._settings import ServiceSettings  # noqa: E402
 from trace_api.devices import DeviceIn, ReadingKind, register_device, retire_device  # noqa: E402
-from trace_api.documents.routes import document_path  # noqa: E402
+from trace_api.documents import document_path  # noqa: E402
 from trace_api.kitchen import Incident  # noqa: E402
 from trace_api.ledger import Ledger, open_ledger  # noqa: E402
 from trace_api.orgs.models import Organisation, OrgType  # noqa: E402

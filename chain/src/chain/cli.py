@@ -10,7 +10,7 @@ import json
 import signal
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -67,12 +67,17 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 @contextmanager
-def chain_errors() -> Iterator[None]:
-    """Turns chain errors into one-line messages with exit code 1."""
+def failing_on(*kinds: type[Exception], describe: Callable[[Exception], str] = str) -> Iterator[None]:
+    """Turns errors of the given kinds into one-line messages (worded by ``describe``), exit code 1."""
     try:
         yield
-    except ChainError as exc:
-        fail(str(exc))
+    except kinds as exc:
+        fail(describe(exc))
+
+
+def chain_errors() -> AbstractContextManager[None]:
+    """Turns chain errors into one-line messages with exit code 1."""
+    return failing_on(ChainError)
 
 
 @contextmanager

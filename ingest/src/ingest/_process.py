@@ -94,24 +94,16 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+@dataclass(frozen=True)
 class Ingestor:
     """Applies batches of device messages and the clock-driven alert rules to the ledger."""
 
-    def __init__(
-        self,
-        engine: Engine,
-        ledger: Ledger,
-        rules: AlertRules,
-        resolver: str,
-        clock: Callable[[], dt.datetime] = utcnow,
-    ) -> None:
-        self.engine, self.ledger, self.rules, self.resolver, self.clock = (
-            engine,
-            ledger,
-            rules,
-            resolver,
-            clock,
-        )
+    engine: Engine
+    ledger: Ledger
+    rules: AlertRules
+    #: Base of the lots' GS1 Digital Link class identifiers in the EPCIS events.
+    resolver: str
+    clock: Callable[[], dt.datetime] = utcnow
 
     def ingest(self, messages: Sequence[Message]) -> IngestResult:
         """Takes every message exactly once: recorded, recognised as a duplicate, or dead-lettered."""

@@ -10,7 +10,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -20,7 +20,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
 from chain import ChainSession
-from chain.cli import STATE, UpOptions, fail, out, up_services, wait_for_signal
+from chain.cli import STATE, UpOptions, fail, failing_on, out, up_services, wait_for_signal
+from trace_api._db import failure_text
 from trace_api._migrate import upgrade
 from trace_api.devices import DeviceIn, list_devices, public_device, register_device, retire_device
 from trace_api.ledger import Ledger, LedgerError, open_ledger
@@ -58,16 +59,10 @@ def settings() -> IngestSettings:
     return STATE.settings(IngestSettings)
 
 
-@contextmanager
-def cli_errors() -> Iterator[None]:
-    try:
-        yield
-    except ApiProblem as exc:
-        fail(exc.detail)
-    except (LedgerError, IngestError, RulesError) as exc:
-        fail(str(exc))
-    except SQLAlchemyError as exc:
-        fail(f"database: {getattr(exc, 'orig', None) or exc}")
+def cli_errors() -> AbstractContextManager[None]:
+    return failing_on(
+        ApiProblem, LedgerError, IngestError, RulesError, SQLAlchemyError, describe=failure_text
+    )
 
 
 def open_ingestor(config: IngestSettings) -> Ingestor:
@@ -261,9 +256,8 @@ def device_list(
 ) -> None:
     """List registered devices."""
     with registry() as session:
-        handles = {o.id: o.handle for o in session.exec(select(Organisation))}
         scope = None if org is None else [org_by_handle(session, org).id]
-        devices = [public_device(d, handles[d.org_id]) for d in list_devices(session, scope)]
+        devices = [public_device(d) for d in list_devices(session, scope)]
     if as_json:
         print(json.dumps(devices, ensure_ascii=False, indent=2))
         return

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from trace_api.devices import TOPIC_ROOT
 from trace_api.events import lot_class, offset_of
+from trace_api.ledger import utc_datetime
 
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$")
 #: How far ahead of the receiving clock a device's timestamp may be before it is impossible.
@@ -176,9 +177,8 @@ def _reading_error(exc: ValidationError) -> ReadingError:
 
 
 def measured_at(reading: Reading) -> dt.datetime:
-    text = reading.time.replace("Z", "+00:00").replace("z", "+00:00")
     try:
-        return dt.datetime.fromisoformat(text).astimezone(dt.UTC)
+        return utc_datetime(reading.time)
     except ValueError as exc:
         raise ReadingError("schema", f"time: {reading.time} is not a valid date and time") from exc
 

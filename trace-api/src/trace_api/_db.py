@@ -15,10 +15,18 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_MMAP_BYTES = 1 << 30
 SQLITE_CACHE_KIB = 65_536
+
+
+def failure_text(exc: Exception) -> str:
+    """How the command line words an error: a database error by the driver's own message."""
+    if isinstance(exc, SQLAlchemyError):
+        return f"database: {getattr(exc, 'orig', None) or exc}"
+    return str(exc)
 
 
 def sqlite_url(path: Path) -> str:

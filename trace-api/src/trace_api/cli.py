@@ -9,14 +9,24 @@ import base64
 import json
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from chain import ChainClient, ChainError, ChainSession, ensure_deployed, open_chain
-from chain.cli import STATE, UpOptions, console, fail, out, progress_bar, up_services, wait_for_signal
+from chain.cli import (
+    STATE,
+    UpOptions,
+    console,
+    fail,
+    failing_on,
+    out,
+    progress_bar,
+    up_services,
+    wait_for_signal,
+)
 
 from ._settings import ServiceSettings
 from .app import build_services, create_app
@@ -64,12 +74,8 @@ def settings() -> ServiceSettings:
     return STATE.settings(ServiceSettings)
 
 
-@contextmanager
-def ledger_errors() -> Iterator[None]:
-    try:
-        yield
-    except (LedgerError, ChainError) as exc:
-        fail(str(exc))
+def ledger_errors() -> AbstractContextManager[None]:
+    return failing_on(LedgerError, ChainError)
 
 
 def _anchor_service(session: ChainSession, options: UpOptions) -> Callable[[], None]:

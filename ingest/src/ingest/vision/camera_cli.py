@@ -11,8 +11,8 @@ import datetime as dt
 import json
 import signal
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -21,7 +21,8 @@ import typer
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from chain.cli import STATE, fail, out
+from chain.cli import STATE, fail, failing_on, out
+from trace_api._db import failure_text
 from trace_api.ledger import LedgerError
 
 from .._settings import IngestSettings
@@ -41,14 +42,8 @@ def register_camera(ingest_app: typer.Typer) -> None:
     ingest_app.command("camera")(ingest_camera)
 
 
-@contextmanager
-def camera_errors() -> Iterator[None]:
-    try:
-        yield
-    except (VisionError, LedgerError) as exc:
-        fail(str(exc))
-    except SQLAlchemyError as exc:
-        fail(f"database: {getattr(exc, 'orig', None) or exc}")
+def camera_errors() -> AbstractContextManager[None]:
+    return failing_on(VisionError, LedgerError, SQLAlchemyError, describe=failure_text)
 
 
 def ingest_camera(

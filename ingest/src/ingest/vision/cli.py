@@ -7,15 +7,14 @@ network (see :mod:`ingest.vision.offline`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from chain.cli import STATE, fail, out, progress_bar
+from chain.cli import STATE, fail, failing_on, out, progress_bar
 
 from .._settings import IngestSettings
 from .offline import VisionError, configure_offline, require_vision
@@ -38,12 +37,8 @@ def register_vision(app: typer.Typer) -> None:
     app.add_typer(vision_app, name="vision")
 
 
-@contextmanager
-def vision_errors() -> Iterator[None]:
-    try:
-        yield
-    except VisionError as exc:
-        fail(str(exc))
+def vision_errors() -> AbstractContextManager[None]:
+    return failing_on(VisionError)
 
 
 def offline() -> None:

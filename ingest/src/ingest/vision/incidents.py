@@ -26,7 +26,8 @@ from sqlmodel import Session
 
 from trace_api._db import write_transaction
 from trace_api.devices import Device, alert_topic
-from trace_api.kitchen import Incident, store_document
+from trace_api.documents import store_document
+from trace_api.kitchen import Incident
 from trace_api.ledger import Actor, Ledger, Record, Subject
 from trace_api.orgs.models import Organisation
 

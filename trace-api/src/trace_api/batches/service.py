@@ -10,11 +10,11 @@ from sqlmodel import Session, select
 
 from chain import id_hash
 
-from ..coldchain.stays import begin_stay, parse_time
+from ..coldchain.stays import begin_stay
 from ..context import Services
 from ..documents.models import Document
 from ..gs1 import GS1Error, normalise_gtin, suyuan_lot
-from ..ledger import Actor, Record, Subject, utc_now
+from ..ledger import Actor, Record, Subject, utc_datetime, utc_now
 from ..orgs.models import OrgType
 from ..orgs.service import Member
 from ..problems import Conflict, Forbidden, NotFound, Unprocessable
@@ -145,7 +145,7 @@ def admit_batch(services: Services, session: Session, member: Member, data: Batc
             session,
             batch_id,
             member.org.id,
-            parse_time(record.time),
+            utc_datetime(record.time),
             record.record_id,
             location=data.location,
         )

@@ -8,7 +8,7 @@ key ``cli``.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -17,9 +17,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
 from chain import ChainError, open_chain
-from chain.cli import STATE, fail, out, progress_bar
+from chain.cli import STATE, fail, failing_on, out, progress_bar
 
-from .._db import make_engine, write_transaction
+from .._db import failure_text, make_engine, write_transaction
 from .._settings import ServiceSettings
 from ..batches.service import get_batch
 from ..context import Services
@@ -63,16 +63,8 @@ def read_session(config: ServiceSettings) -> Iterator[Session]:
         engine.dispose()
 
 
-@contextmanager
-def cli_errors() -> Iterator[None]:
-    try:
-        yield
-    except ApiProblem as exc:
-        fail(exc.detail)
-    except (LedgerError, ChainError) as exc:
-        fail(str(exc))
-    except SQLAlchemyError as exc:
-        fail(f"database: {getattr(exc, 'orig', None) or exc}")
+def cli_errors() -> AbstractContextManager[None]:
+    return failing_on(ApiProblem, LedgerError, ChainError, SQLAlchemyError, describe=failure_text)
 
 
 def member_by_handle(session: Session, handle: str) -> Member:

@@ -1,7 +1,7 @@
 """Cold-chain evidence: batch stays, sensor readings, alerts and dead letters, and their summaries."""
 
 from .models import Alert, AlertState, BatchStay, DeadLetter, SensorReading
-from .stays import batches_at, begin_stay, end_stay, held_at, parse_time, stays_of
+from .stays import batches_at, begin_stay, end_stay, held_at, stays_of
 from .summary import AlertInfo, ColdChainHop, alerts_during, cold_chain_of
 
 __all__ = [
@@ -18,6 +18,5 @@ __all__ = [
     "cold_chain_of",
     "end_stay",
     "held_at",
-    "parse_time",
     "stays_of",
 ]

@@ -16,11 +16,6 @@ from ..devices.service import place_key
 from .models import BatchStay
 
 
-def parse_time(value: str) -> dt.datetime:
-    """An RFC 3339 time (already validated) as an aware UTC datetime."""
-    return dt.datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00")).astimezone(dt.UTC)
-
-
 def end_stay(session: Session, batch_id: str, at: dt.datetime) -> None:
     """Ends the batch's current stay, if it has one."""
     for stay in session.exec(

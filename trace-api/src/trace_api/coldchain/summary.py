@@ -56,14 +56,17 @@ def cold_chain_of(session: Session, batch_ids: Sequence[str]) -> list[ColdChainH
     An ancestor's stays count only before the first stay of the batch after it: later ones are
     about other goods.
     """
-    hops: list[ColdChainHop] = []
+    shown: list[tuple[BatchStay, dt.datetime | None]] = []
     before: dt.datetime | None = None
-    names = {o.id: o.name for o in session.exec(select(Organisation))}
     for batch_id in batch_ids:
         stays = [s for s in stays_of(session, [batch_id]) if before is None or s.started_at < before]
-        hops.extend(_hop(session, stay, names, before) for stay in stays)
+        shown.extend((stay, before) for stay in stays)
         if stays:
             before = stays[0].started_at
+    holders = {stay.org_id for stay, _ in shown}
+    query = select(Organisation.id, Organisation.name).where(col(Organisation.id).in_(holders))
+    names = {org_id: name for org_id, name in session.exec(query)}
+    hops = [_hop(session, stay, names, cut) for stay, cut in shown]
     return sorted(hops, key=lambda h: h.started_at)
 
 

@@ -30,7 +30,7 @@ def add_device(
     """Register a device of the caller's organisation. The MQTT password in the answer is shown once."""
     device, password = register_device(session, _member_key(member).org, data)
     return {
-        "device": public_device(device, member.org.handle),
+        "device": public_device(device),
         "mqtt": {"username": device.username, "password": password},
     }
 
@@ -40,21 +40,24 @@ def devices(
     member: CurrentMember, session: Annotated[Session, Depends(get_session)], org: str | None = None
 ) -> dict[str, Any]:
     """The caller's devices; a regulator sees every organisation's (or one's, with ``org``)."""
-    handles = {o.id: o.handle for o in session.exec(select(Organisation))}
     if member.org.org_type is OrgType.regulator:
-        scope = None if org is None else [i for i, h in handles.items() if h == org]
+        scope = (
+            None
+            if org is None
+            else list(session.exec(select(Organisation.id).where(Organisation.handle == org)))
+        )
     elif org is not None and org != member.org.handle:
         raise Forbidden(f"{member.org.handle} may list its own devices only")
     else:
         scope = [member.org.id]
-    return {"devices": [public_device(d, handles[d.org_id]) for d in list_devices(session, scope)]}
+    return {"devices": [public_device(d) for d in list_devices(session, scope)]}
 
 
 @router.get("/{name}")
 def device(
     name: str, member: CurrentMember, session: Annotated[Session, Depends(get_session)]
 ) -> dict[str, Any]:
-    return public_device(get_device(session, member.org, name), member.org.handle)
+    return public_device(get_device(session, member.org, name))
 
 
 @router.post("/{name}/retire")
@@ -62,4 +65,4 @@ def retire(
     name: str, member: CurrentMember, session: Annotated[Session, Depends(get_session)]
 ) -> dict[str, Any]:
     """Stop taking the device's readings (its password stops working once the broker's file is rewritten)."""
-    return public_device(retire_device(session, _member_key(member).org, name), member.org.handle)
+    return public_device(retire_device(session, _member_key(member).org, name))

@@ -127,7 +127,8 @@ def list_devices(session: Session, org_ids: Sequence[str] | None) -> list[Device
     return list(session.exec(query))
 
 
-def public_device(device: Device, org_handle: str) -> dict[str, object]:
+def public_device(device: Device) -> dict[str, object]:
+    org_handle = device.username.partition("/")[0]  # the username is ``{org_handle}/{name}``
     return {
         "name": device.name,
         "organisation": org_handle,

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import os
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, UploadFile
@@ -19,13 +15,10 @@ from ..orgs.models import OrgType
 from ..orgs.service import Member
 from ..problems import NotFound, Unprocessable
 from .models import Document
+from .service import document_path, store_document
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
 MAX_BYTES = 20 * 1024 * 1024
-
-
-def document_path(root: Path, sha256: str) -> Path:
-    return root / sha256[:2] / sha256[2:4] / sha256
 
 
 @router.post("", status_code=201)
@@ -41,26 +34,17 @@ async def upload_document(
         raise Unprocessable.field("file", f"larger than {MAX_BYTES // (1024 * 1024)} MiB")
     if not data:
         raise Unprocessable.field("file", "is empty")
-    digest = hashlib.sha256(data).hexdigest()
-    existing = session.get(Document, digest)
-    if existing is None:
-        path = document_path(services.settings.documents_dir, digest)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-        existing = Document(
-            sha256=digest,
-            content_type=file.content_type or "application/octet-stream",
-            size=len(data),
-            filename=(file.filename or "document")[:255],
-            uploaded_by=member.org.id,
-            created_at=dt.datetime.now(dt.UTC),
-        )
-        session.add(existing)
-        session.commit()
-        session.refresh(existing)
-    return existing.model_dump(mode="json", exclude={"uploaded_by"})
+    document = store_document(
+        session,
+        services.settings.documents_dir,
+        data,
+        file.content_type or "application/octet-stream",
+        file.filename or "document",
+        member.org.id,
+    )
+    session.commit()
+    session.refresh(document)
+    return document.model_dump(mode="json", exclude={"uploaded_by"})
 
 
 @router.get("/{sha256}")

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from sqlmodel import Session, col, select
 
 from ..context import Services
-from ..ledger import Actor, Record, Subject
+from ..ledger import Actor, Record, Subject, utc_datetime
 from ..orgs.service import Member
 from .documents import (
     IdentifierError,
@@ -46,10 +46,6 @@ class Prepared:
     event: dict[str, Any]
     row: EpcisEvent
     keys: list[EpcisEventKey] = field(default_factory=list)
-
-
-def _time(value: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(dt.UTC)
 
 
 def _id_of(value: Any) -> str | None:
@@ -81,7 +77,7 @@ def prepare(
         event_id=event_id,
         event_type=event_type(event),
         action=event.get("action"),
-        event_time=_time(event["eventTime"]),
+        event_time=utc_datetime(event["eventTime"]),
         record_time=now,
         biz_step=short_vocabulary(event.get("bizStep")),
         disposition=short_vocabulary(event.get("disposition")),

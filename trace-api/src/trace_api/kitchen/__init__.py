@@ -10,7 +10,6 @@ from .service import (
     list_incidents,
     publish_notice,
     rectify,
-    store_document,
 )
 
 __all__ = [
@@ -24,5 +23,4 @@ __all__ = [
     "list_incidents",
     "publish_notice",
     "rectify",
-    "store_document",
 ]

@@ -9,10 +9,7 @@ the first is already evidence in the ledger; a correction is a new incident's bu
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import json
-import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,8 +23,8 @@ from ..context import Services
 from ..devices.models import Device
 from ..devices.service import alert_topic
 from ..documents.models import Document
-from ..documents.routes import document_path
-from ..ledger import Actor, Record, Subject, utc_now
+from ..documents.service import document_path, store_document
+from ..ledger import Actor, Record, Subject, utc_datetime, utc_now
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
 from ..problems import Conflict, Forbidden, NotFound, Unprocessable
@@ -46,32 +43,6 @@ def image_type(data: bytes) -> str | None:
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp"
     return None
-
-
-def store_document(
-    session: Session, root: Path, data: bytes, content_type: str, filename: str, org_id: str
-) -> Document:
-    """Stores ``data`` under its SHA-256 (once) and adds its row to the caller's transaction.
-
-    The file is written before the row commits: a rolled-back transaction leaves at most an
-    unreferenced file, never a row without its file.
-    """
-    digest = hashlib.sha256(data).hexdigest()
-    existing = session.get(Document, digest)
-    path = document_path(root, digest)
-    if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{digest}.{uuid.uuid4().hex}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    if existing is not None:
-        return existing
-    document = Document(
-        sha256=digest, content_type=content_type, size=len(data), filename=filename[:255],
-        uploaded_by=org_id, created_at=dt.datetime.now(dt.UTC),
-    )  # fmt: skip
-    session.add(document)
-    return document
 
 
 # -- reading -----------------------------------------------------------------------------------------
@@ -240,7 +211,7 @@ def rectify(
             },
         )
         receipt = services.ledger.append(record, conn=session.connection())
-        now = dt.datetime.fromisoformat(record.time.replace("Z", "+00:00"))
+        now = utc_datetime(record.time)
         rectification = Rectification(
             id=rectification_id, incident_id=incident.id, org_id=member.org.id, note=note,
             photo_sha256=document.sha256, key_id=member.key_id, created_at=now,

@@ -45,7 +45,7 @@ from ._merkle import (
     verify_consistency,
     verify_inclusion,
 )
-from ._records import Actor, Record, Subject, parse_record, record_from_bytes, utc_now
+from ._records import Actor, Record, Subject, parse_record, record_from_bytes, utc_datetime, utc_now
 from ._service import make_anchorer, open_ledger, start_anchorer
 from ._verify import VerifiedRecord, proof_bundle, verify_bundle, verify_record
 
@@ -98,6 +98,7 @@ __all__ = [
     "start_anchorer",
     "subtree_root",
     "tree_root",
+    "utc_datetime",
     "utc_now",
     "verify_bundle",
     "verify_consistency",

@@ -87,6 +87,11 @@ def record_from_bytes(body: bytes) -> Record:
     return parse_record(json.loads(body))
 
 
+def utc_datetime(value: str) -> dt.datetime:
+    """An RFC 3339 timestamp with offset as an aware UTC datetime; ValueError if it is not one."""
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(dt.UTC)
+
+
 def utc_now() -> str:
     """The current time as an RFC 3339 UTC timestamp with milliseconds."""
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

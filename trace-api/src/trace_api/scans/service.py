@@ -20,11 +20,11 @@ from sqlmodel import Session, col, select
 from ..batches.models import Batch
 from ..batches.service import batch_chain_id, get_batch
 from ..codes.models import CodeStatus, ItemCode
-from ..coldchain.stays import begin_stay, end_stay, parse_time
+from ..coldchain.stays import begin_stay, end_stay
 from ..context import Services
 from ..events import lot_class, object_event, party, transformation_event
 from ..gs1 import GS1Error, parse_item_code, suyuan_lot
-from ..ledger import Actor, Record, Subject, UnknownRecord, utc_now
+from ..ledger import Actor, Record, Subject, UnknownRecord, utc_datetime, utc_now
 from ..ledger._records import RFC3339
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
@@ -328,7 +328,7 @@ def _ship(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str |
     )
     batch.holder_org_id = receiver.id
     ctx.session.add(batch)
-    at = parse_time(ctx.scan.time)
+    at = utc_datetime(ctx.scan.time)
     if ctx.scan.vehicle is not None:
         begin_stay(ctx.session, batch.id, ctx.member.org.id, at, ctx.record_id, vehicle=ctx.scan.vehicle)
     else:
@@ -371,7 +371,7 @@ def _receive(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: st
 
 def _stay_here(ctx: ScanContext, batch_id: str) -> None:
     """The batch now stays where the caller scanned it."""
-    at = parse_time(ctx.scan.time)
+    at = utc_datetime(ctx.scan.time)
     begin_stay(ctx.session, batch_id, ctx.member.org.id, at, ctx.record_id, location=ctx.scan.location)
 
 
@@ -490,7 +490,7 @@ def _destroy(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: st
         code.status = CodeStatus.destroyed
         ctx.session.add(code)
     else:
-        end_stay(ctx.session, batch.id, parse_time(ctx.scan.time))
+        end_stay(ctx.session, batch.id, utc_datetime(ctx.scan.time))
     return summary
 
 
