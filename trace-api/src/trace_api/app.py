@@ -19,6 +19,7 @@ from .epcis.routes import router as epcis_router
 from .exports.routes import router as exports_router
 from .kitchen.routes import router as kitchen_router
 from .ledger import open_ledger
+from .openapi import install_openapi
 from .orgs.routes import router as orgs_router
 from .problems import install_problem_handlers
 from .recalls.routes import router as recalls_router
@@ -38,6 +39,7 @@ def create_app(services: Services) -> FastAPI:
     )
     app.state.services = services
     install_problem_handlers(app)
+    install_openapi(app)
     routers = (
         orgs_router,
         documents_router,

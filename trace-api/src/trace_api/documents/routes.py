@@ -47,7 +47,15 @@ async def upload_document(
     return document.model_dump(mode="json", exclude={"uploaded_by"})
 
 
-@router.get("/{sha256}")
+#: What a stored document is served as (by its bytes, not by what the uploader said).
+DOCUMENT_TYPES = ("application/pdf", "image/png", "image/jpeg", "image/webp", "application/octet-stream")
+
+
+@router.get(
+    "/{sha256}",
+    response_class=FileResponse,
+    responses={200: {"content": {media_type: {} for media_type in DOCUMENT_TYPES}}},
+)
 def download_document(
     sha256: str,
     member: CurrentMember,

@@ -73,7 +73,15 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-@router.get("/01/{gtin}/10/{lot}/21/{serial}", response_model=None, summary="Resolve an item code")
+@router.get(
+    "/01/{gtin}/10/{lot}/21/{serial}",
+    response_model=None,
+    summary="Resolve an item code",
+    responses={
+        200: {"content": {"text/html": {}, "application/json": {}}},
+        404: {"description": "Not a genuine code", "content": {"text/html": {}}},
+    },
+)
 def resolve_item_code(
     request: Request,
     gtin: str,
