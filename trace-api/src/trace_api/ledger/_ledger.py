@@ -203,16 +203,24 @@ class Ledger:
         with read_transaction(self.engine) as conn:
             return self._size(conn)
 
-    def get(self, record_id: str) -> StoredRecord:
-        return self._one(RECORDS.c.record_id == record_id, f"no record {record_id!r} in the log")
+    def get(self, record_id: str, conn: Connection | None = None) -> StoredRecord:
+        """The stored record ``record_id``; with ``conn``, read in the caller's (write) transaction.
+
+        A caller holding the writer lock passes its connection: it then sees its own uncommitted
+        appends and needs no second connection from the pool while others wait for the lock.
+        """
+        return self._one(RECORDS.c.record_id == record_id, f"no record {record_id!r} in the log", conn)
 
     def at(self, index: int) -> StoredRecord:
         return self._one(RECORDS.c.idx == index, f"no record at index {index}")
 
-    def _one(self, condition: Any, missing: str) -> StoredRecord:
+    def _one(self, condition: Any, missing: str, conn: Connection | None = None) -> StoredRecord:
         query = select(RECORDS.c.idx, RECORDS.c.record_id, RECORDS.c.kind, RECORDS.c.body).where(condition)
-        with read_transaction(self.engine) as conn:
+        if conn is not None:
             row = conn.execute(query).first()
+        else:
+            with read_transaction(self.engine) as own:
+                row = own.execute(query).first()
         if row is None:
             raise UnknownRecord(missing)
         return StoredRecord(int(row[0]), row[1], row[2], _blob(row[3]))

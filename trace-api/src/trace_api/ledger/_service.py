@@ -23,7 +23,8 @@ def open_ledger(settings: ServiceSettings) -> Ledger:
         key_file.parent.mkdir(parents=True, exist_ok=True)
         save_signing_key(key_file, generate_signing_key())
     signer = NoteSigner(load_signing_key(key_file), settings.ledger_origin)
-    return Ledger(make_engine(settings.resolved_database_url), settings.ledger_origin, signer)
+    engine = make_engine(settings.resolved_database_url, settings.db_lock_timeout_seconds)
+    return Ledger(engine, settings.ledger_origin, signer)
 
 
 def make_anchorer(settings: ServiceSettings, session: ChainSession, ledger: Ledger) -> Anchorer:
