@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from chain import ChainClient, Keystore
 
+from ._background import LoopHealth
 from ._db import write_transaction
 from ._settings import ServiceSettings
 from .ledger import Ledger
@@ -36,6 +37,9 @@ class Services:
     pages: dict[tuple[str, str, str], tuple[tuple[int, int | None], float, Provenance]] = field(
         default_factory=dict
     )
+
+    #: The background loops working for this service (anchorer, deliveries): ``/readyz`` reads them.
+    background: list[LoopHealth] = field(default_factory=list)
 
     def create_tables(self) -> None:
         """Brings the service's tables to the latest migration (the ledger keeps its own)."""

@@ -337,6 +337,20 @@ class Ledger:
             ).one()
         return (0 if row[0] is None else int(row[0]) + 1, None if row[1] is None else int(row[1]))
 
+    def unanchored_since(self) -> dt.datetime | None:
+        """When the oldest record that no anchored checkpoint covers was appended (None: all are)."""
+        anchored = select(func.coalesce(func.max(CHECKPOINTS.c.tree_size), 0)).where(
+            CHECKPOINTS.c.anchor_block.is_not(None)
+        )
+        query = select(RECORDS.c.appended_at).where(RECORDS.c.idx == anchored.scalar_subquery())
+        with read_transaction(self.engine) as conn:
+            appended: dt.datetime | str | None = conn.execute(query).scalar()
+        if appended is None:
+            return None
+        if isinstance(appended, str):  # SQLite keeps the text the append wrote
+            appended = dt.datetime.fromisoformat(appended)
+        return appended if appended.tzinfo else appended.replace(tzinfo=dt.UTC)
+
     def latest_anchored_size(self) -> int | None:
         """The largest tree size noted as anchored on chain, if any."""
         query = select(func.max(CHECKPOINTS.c.tree_size)).where(CHECKPOINTS.c.anchor_block.is_not(None))
