@@ -29,6 +29,7 @@ from chain.cli import (
 )
 
 from ._background import LoopHealth
+from ._db import write_transaction
 from ._settings import ServiceSettings
 from .app import build_services, create_app
 from .codes.cli import codes_app
@@ -178,7 +179,11 @@ def org_add(
     except ValidationError as exc:
         first = exc.errors()[0]
         fail(f"invalid --{'.'.join(str(p) for p in first['loc']).replace('_', '-')}: {first['msg']}")
-    with opened_services() as services, Session(services.engine) as db:
+    with (
+        opened_services() as services,
+        write_transaction(services.engine, services.ledger.lock_name) as conn,
+        Session(bind=conn) as db,
+    ):
         try:
             org, key = create_organisation(services, db, data)
         except ApiProblem as exc:
