@@ -112,7 +112,6 @@ def test_write_failure_keeps_the_keep_alive_connection_usable(api: Api, served: 
     connection.close()
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_concurrent_writers_get_no_server_error_and_nothing_is_lost(holder: Api, served: str) -> None:
     api = holder
     codes = [_code(api) for _ in range(CLIENTS)]

@@ -25,6 +25,8 @@ LOCK_TIMEOUT_S = 10.0
 #: SQLite connections are cheap and have no server limit: enough for every request in flight to
 #: hold a reader and a writer, so that no request waits on the pool while the writer lock is free.
 SQLITE_POOL_SIZE = 20
+#: PostgreSQL connections per engine: as many as requests that write at once, and as many again.
+POSTGRES_POOL_SIZE, POSTGRES_MAX_OVERFLOW = 20, 20
 #: SQLite result codes for a lock held by another connection (SQLITE_BUSY, SQLITE_LOCKED).
 _SQLITE_LOCK_CODES = {5, 6}
 #: PostgreSQL SQLSTATEs of lock waits that gave up or lost: lock_not_available, serialization
@@ -73,6 +75,8 @@ def make_engine(url: str, lock_timeout_s: float = LOCK_TIMEOUT_S) -> Engine:
     return create_engine(
         url,
         pool_pre_ping=True,
+        pool_size=POSTGRES_POOL_SIZE,
+        max_overflow=POSTGRES_MAX_OVERFLOW,
         pool_timeout=lock_timeout_s,
         execution_options={"suyuan_lock_timeout_ms": lock_timeout_ms},
     )
