@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
+import signal
 import subprocess
 import sys
+import threading
+import time
+from pathlib import Path
 
 from tests.api.conftest import make_uscc
 
@@ -76,3 +81,54 @@ def test_org_add_with_bad_code_fails_with_one_line(cli_env: dict[str, str]) -> N
     assert result.stderr.strip().splitlines() == [
         "error: invalid --uscc: Value error, check character should be '3', not '4'"
     ]
+
+
+def _start_up(env: dict[str, str]) -> tuple[subprocess.Popen[str], list[str]]:
+    """`suyuan up`, with its output collected line by line, once it says it is running."""
+    up = subprocess.Popen(
+        [*SUYUAN, "up"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    lines: list[str] = []
+    assert up.stdout is not None
+    threading.Thread(target=lambda: lines.extend(up.stdout or []), daemon=True).start()
+    deadline = time.monotonic() + 120
+    while not any("running, Ctrl-C stops" in line for line in lines):
+        assert up.poll() is None, "".join(lines)
+        assert time.monotonic() < deadline, "".join(lines)
+        time.sleep(0.1)  # waiting for the command's own words, bounded by the deadline
+    return up, lines
+
+
+def _node_pid(env: dict[str, str]) -> int:
+    info = json.loads((Path(env["SUYUAN_DATA_DIR"]) / "chain" / "node.json").read_text())
+    return int(info["pid"])
+
+
+def _exited(pid: int, timeout_s: float = 15.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                return True
+        except OSError:
+            return True
+        time.sleep(0.05)  # another process's exit: polled, bounded by the deadline
+    return False
+
+
+def test_up_killed_takes_its_node_along_and_the_next_up_starts_its_own(cli_env: dict[str, str]) -> None:
+    first, _ = _start_up(cli_env)
+    first_node = _node_pid(cli_env)
+    first.kill()
+    first.wait()
+    first_node_exited = _exited(first_node)
+
+    second, lines = _start_up(cli_env)
+    second_node = _node_pid(cli_env)
+    second.send_signal(signal.SIGTERM)
+    second.wait(timeout=60)
+
+    assert first_node_exited, "anvil outlived the killed `suyuan up`"
+    assert second_node != first_node
+    assert "contracts deployed earlier" in "".join(lines)  # the first run's chain state was kept
+    assert _exited(second_node)

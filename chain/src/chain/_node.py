@@ -3,18 +3,26 @@
 anvil runs on 127.0.0.1 with the pinned hardfork, zero gas price and zero base fee, pruned
 history, and its state dumped into the data directory (on SIGTERM and every few seconds, so a
 restart, even after SIGKILL, resumes the chain).
+
+The node dies with the process that started it: on Linux it is asked (``PR_SET_PDEATHSIG``)
+to get SIGTERM when its parent dies, even by SIGKILL. ``node.json`` names the node and its
+owner; a node whose owner is gone is never adopted, and the next start stops it first.
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import re
 import signal
 import subprocess
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from ._errors import NodeError
 from ._toolchain import EVM_VERSION, find_anvil
@@ -23,6 +31,7 @@ _LISTENING = re.compile(r"Listening on (\S+):(\d+)")
 STATE_INTERVAL_S = 2
 #: Recent block states anvil keeps in memory (calls at a block a few behind the head still answer).
 KEPT_STATES = 256
+_PR_SET_PDEATHSIG = 1
 
 
 class LocalNode:
@@ -92,13 +101,19 @@ class LocalNode:
         if binary is None:
             raise NodeError("anvil not found: run `npm ci` in the project root or set SUYUAN_ANVIL_BINARY")
         self.state_dir.mkdir(parents=True, exist_ok=True)
+        stop_orphan(self.state_dir, timeout_s)
         # anvil's stdout must never be an unread pipe: it stalls once the pipe fills.
         with self.log_file.open("wb") as log:
             self._process = subprocess.Popen(
-                self.command(binary), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+                self.command(binary),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                preexec_fn=_dying_with(os.getpid()),
             )
         self.rpc_url = self._wait_listening(timeout_s)
-        self.info_file.write_text(json.dumps({"pid": self._process.pid, "rpc_url": self.rpc_url}) + "\n")
+        info = {"pid": self._process.pid, "owner": os.getpid(), "rpc_url": self.rpc_url}
+        self.info_file.write_text(json.dumps(info) + "\n")
         return self.rpc_url
 
     def _wait_listening(self, timeout_s: float) -> str:
@@ -160,12 +175,75 @@ class LocalNode:
 
 
 def running_node_url(state_dir: Path) -> str | None:
-    """The RPC URL recorded by a node that another process started in ``state_dir``, if it is alive."""
-    info_file = state_dir / "node.json"
-    try:
-        info = json.loads(info_file.read_text())
-        os.kill(int(info["pid"]), 0)
-    except (OSError, ValueError, KeyError):
+    """The RPC URL recorded by a node that another, living process started in ``state_dir``."""
+    info = _recorded_node(state_dir)
+    if info is None or not _alive(info.get("owner")):
         return None
     url = info.get("rpc_url")
     return url if isinstance(url, str) else None
+
+
+def stop_orphan(state_dir: Path, timeout_s: float = 15.0) -> bool:
+    """Stops the node recorded in ``state_dir`` if the process that started it is gone.
+
+    SIGTERM first (the node writes its state), SIGKILL after ``timeout_s``. Returns whether
+    there was one.
+    """
+    info = _recorded_node(state_dir)
+    if info is None or _alive(info.get("owner")):
+        return False
+    pid = int(info["pid"])
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)  # not our child: polling is the only way to see it exit, bounded
+    if _alive(pid):
+        os.kill(pid, signal.SIGKILL)
+    (state_dir / "node.json").unlink(missing_ok=True)
+    return True
+
+
+def _recorded_node(state_dir: Path) -> dict[str, Any] | None:
+    """The living anvil process ``node.json`` names, if any (a reused pid is not anvil)."""
+    try:
+        info = json.loads((state_dir / "node.json").read_text())
+        pid = int(info["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not _alive(pid):
+        return None
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    if cmdline.exists() and b"anvil" not in cmdline.read_bytes():
+        return None
+    return dict(info)
+
+
+def _alive(pid: object) -> bool:
+    if not isinstance(pid, int):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    if sys.platform.startswith("linux"):  # a zombie (exited, not yet reaped) is not alive
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            return False
+    return True
+
+
+def _dying_with(parent: int) -> Callable[[], None] | None:
+    """A preexec function that makes the child get SIGTERM when ``parent`` dies (Linux)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)  # loaded before the fork, not in the child
+
+    def die_with_parent() -> None:
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before the request took effect
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return die_with_parent

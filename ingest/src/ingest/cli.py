@@ -190,15 +190,25 @@ def _kitchen_demo_service(session: ChainSession, options: UpOptions) -> Callable
 
 
 @contextmanager
-def registry() -> Iterator[Session]:
-    """A session on the configured database, its tables brought up to date."""
-    from trace_api._db import make_engine
+def registry(*, write: bool = False) -> Iterator[Session]:
+    """A session on the configured database, its tables brought up to date.
 
-    engine = make_engine(settings().resolved_database_url)
+    With ``write`` the session holds the writer lock from its first read to its commit, so that
+    a write landing meanwhile cannot make its own fail.
+    """
+    from trace_api._db import make_engine, write_transaction
+
+    config = settings()
+    engine = make_engine(config.resolved_database_url)
     try:
         with cli_errors():
             upgrade(engine)
-            with Session(engine) as session:
+            if not write:
+                with Session(engine) as session:
+                    yield session
+                return
+            lock = f"suyuan-ledger:{config.ledger_origin}"  # Ledger.lock_name of this database
+            with write_transaction(engine, lock) as conn, Session(bind=conn) as session:
                 yield session
     finally:
         engine.dispose()
@@ -239,7 +249,7 @@ def device_add(
         first = exc.errors(include_url=False)[0]
         field = str(first["loc"][0]).replace("_", "-")
         fail(f"invalid --{field}: {first['msg'].removeprefix('Value error, ')}")
-    with registry() as session, cli_errors():
+    with registry(write=True) as session, cli_errors():
         device, password = register_device(session, org_by_handle(session, org), data)
     out.print(
         f"registered {device.username}: publishes {device.kinds} to suyuan/v1/{device.username}/<kind>",
@@ -273,7 +283,7 @@ def device_retire(
     name: Annotated[str, typer.Option(help="Device name")],
 ) -> None:
     """Stop taking a device's readings (rewrite the broker's password file afterwards)."""
-    with registry() as session, cli_errors():
+    with registry(write=True) as session, cli_errors():
         device = retire_device(session, org_by_handle(session, org), name)
     out.print(f"retired {device.username}")
 

@@ -2,7 +2,8 @@
 
 Writers that must be serialised (the ledger's appends) open a *write transaction*: on SQLite a
 ``BEGIN IMMEDIATE`` (one writer at a time across processes), on PostgreSQL a transaction holding
-an advisory lock.
+an advisory lock. A writer waits for the lock at most the engine's lock timeout; then the driver
+raises, and :func:`is_contention` tells that failure from others (the API answers it with 503).
 """
 
 from __future__ import annotations
@@ -15,9 +16,22 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: How long a writer waits for the writer lock before giving up (SQLite busy_timeout,
+#: PostgreSQL lock_timeout), unless the engine is made with another bound.
+LOCK_TIMEOUT_S = 10.0
+#: SQLite connections are cheap and have no server limit: enough for every request in flight to
+#: hold a reader and a writer, so that no request waits on the pool while the writer lock is free.
+SQLITE_POOL_SIZE = 20
+#: PostgreSQL connections per engine: as many as requests that write at once, and as many again.
+POSTGRES_POOL_SIZE, POSTGRES_MAX_OVERFLOW = 20, 20
+#: SQLite result codes for a lock held by another connection (SQLITE_BUSY, SQLITE_LOCKED).
+_SQLITE_LOCK_CODES = {5, 6}
+#: PostgreSQL SQLSTATEs of lock waits that gave up or lost: lock_not_available, serialization
+#: failure, deadlock detected, query_canceled (a statement or lock timeout).
+_POSTGRES_LOCK_STATES = {"55P03", "40001", "40P01", "57014"}
 SQLITE_MMAP_BYTES = 1 << 30
 SQLITE_CACHE_KIB = 65_536
 
@@ -33,30 +47,61 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite files get WAL, synchronous=FULL and explicit transactions."""
+def make_engine(url: str, lock_timeout_s: float = LOCK_TIMEOUT_S) -> Engine:
+    """An engine for ``url``; SQLite files get WAL, synchronous=FULL and explicit transactions.
+
+    A writer waits at most ``lock_timeout_s`` for the writer lock.
+    """
     parsed = make_url(url)
+    lock_timeout_ms = max(1, int(lock_timeout_s * 1000))
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+            url,
+            connect_args={"check_same_thread": False, "timeout": lock_timeout_s},
+            pool_size=SQLITE_POOL_SIZE,
+            max_overflow=-1,
         )
-        event.listen(engine, "connect", _configure_sqlite)
+
+        def configure(dbapi_connection: Any, _record: Any) -> None:
+            _configure_sqlite(dbapi_connection, lock_timeout_ms)
+
+        event.listen(engine, "connect", configure)
         event.listen(engine, "begin", _begin_sqlite)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = str(parsed.set(drivername="postgresql+psycopg"))
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=POSTGRES_POOL_SIZE,
+        max_overflow=POSTGRES_MAX_OVERFLOW,
+        pool_timeout=lock_timeout_s,
+        execution_options={"suyuan_lock_timeout_ms": lock_timeout_ms},
+    )
 
 
-def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+def is_contention(exc: BaseException) -> bool:
+    """Whether ``exc`` is a wait for a lock (or a pooled connection) that gave up: worth retrying."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    code = getattr(orig, "sqlite_errorcode", None)
+    if code is not None:
+        return (int(code) & 0xFF) in _SQLITE_LOCK_CODES
+    return getattr(orig, "sqlstate", None) in _POSTGRES_LOCK_STATES
+
+
+def _configure_sqlite(dbapi_connection: Any, busy_timeout_ms: int) -> None:
     # Take transaction control away from pysqlite so that BEGIN is ours to issue.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     cursor.execute("PRAGMA foreign_keys=ON")
     # Proofs read O(log n) scattered tree nodes: keep hot pages in memory rather than in syscalls.
     cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
@@ -74,6 +119,8 @@ def write_transaction(engine: Engine, lock_name: str) -> Iterator[Connection]:
     """A transaction that holds the writer lock ``lock_name`` until it commits or rolls back."""
     with engine.connect().execution_options(suyuan_write=True) as connection, connection.begin():
         if engine.dialect.name == "postgresql":
+            timeout_ms = int(connection.get_execution_options().get("suyuan_lock_timeout_ms", 0))
+            connection.execute(text(f"SET LOCAL lock_timeout = {timeout_ms}"))
             key = zlib.crc32(lock_name.encode())
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
         yield connection

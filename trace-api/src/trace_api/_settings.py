@@ -23,6 +23,11 @@ class ServiceSettings(Settings):
         pattern=r"^[a-zA-Z0-9.\-]+(/[a-zA-Z0-9.\-_]+)*$",
         description="The log's origin line (C2SP checkpoint); its keccak256 is the on-chain log id",
     )
+    db_lock_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="How long a write waits for the database's writer lock before the API answers 503",
+    )
     anchor_every_records: int = Field(default=1000, ge=1, description="Anchor after this many new records")
     anchor_every_seconds: float = Field(
         default=5.0, gt=0, description="...or this long after the last checkpoint"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from chain import ChainSession
 
@@ -17,11 +18,12 @@ from .devices.routes import router as devices_router
 from .documents.routes import router as documents_router
 from .epcis.routes import router as epcis_router
 from .exports.routes import router as exports_router
+from .health import readiness
 from .kitchen.routes import router as kitchen_router
 from .ledger import open_ledger
 from .openapi import install_openapi
 from .orgs.routes import router as orgs_router
-from .problems import install_problem_handlers
+from .problems import install_problem_handlers, problem_response
 from .recalls.routes import router as recalls_router
 from .resolver import mount_resolver
 from .scans.routes import router as scans_router
@@ -63,6 +65,17 @@ def create_app(services: Services) -> FastAPI:
     def livez() -> dict[str, str]:
         """Answers without touching the database or the chain (the benchmarks' baseline)."""
         return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], response_model=None)
+    def readyz(request: Request) -> dict[str, Any] | JSONResponse:
+        """200 while background work keeps up; 503 (problem+json naming the parts) otherwise."""
+        failing, parts = readiness(services)
+        if failing:
+            detail = "; ".join(f"{f['part']}: {f['reason']}" for f in failing)
+            return problem_response(
+                503, "not-ready", "Not ready", detail, request.url.path, failing=failing, parts=parts
+            )
+        return {"status": "ok", "parts": parts}
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, Any]:

@@ -19,7 +19,11 @@ def current_member(request: Request, session: Annotated[Session, Depends(get_ses
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("send the API key as 'Authorization: Bearer <key>'")
-    return authenticate(session, token.strip())
+    member = authenticate(session, token.strip())
+    # Hand the connection back: a request must not hold one while it waits for the writer's.
+    session.expunge_all()
+    session.rollback()
+    return member
 
 
 def member_of(*types: OrgType) -> Callable[[Member], Member]:

@@ -28,6 +28,8 @@ from chain.cli import (
     wait_for_signal,
 )
 
+from ._background import LoopHealth
+from ._db import write_transaction
 from ._settings import ServiceSettings
 from .app import build_services, create_app
 from .codes.cli import codes_app
@@ -78,6 +80,10 @@ def ledger_errors() -> AbstractContextManager[None]:
     return failing_on(LedgerError, ChainError)
 
 
+#: The health of the loops ``suyuan up`` runs (the anchorer, deliveries), read by ``/readyz``.
+_background_health: list[LoopHealth] = []
+
+
 def _anchor_service(session: ChainSession, options: UpOptions) -> Callable[[], None]:
     config = settings()
     anchorer = make_anchorer(config, session, open_ledger(config))
@@ -85,12 +91,13 @@ def _anchor_service(session: ChainSession, options: UpOptions) -> Callable[[], N
         f"anchorer: log {anchorer.ledger.origin!r}, every {config.anchor_every_records} records "
         f"or {config.anchor_every_seconds:g} s"
     )
-    return start_anchorer(anchorer)
+    return start_anchorer(anchorer, _background_health)
 
 
 def _api_service(session: ChainSession, options: UpOptions) -> Callable[[], None]:
     config = settings()
     services = build_services(config, session)
+    services.background = _background_health
     url, stop_server = start_server(create_app(services), config.api_host, config.api_port)
     stop_deliveries = _start_deliveries(services)
 
@@ -124,21 +131,11 @@ def _api_service(session: ChainSession, options: UpOptions) -> Callable[[], None
 
 def _start_deliveries(services: Services) -> Callable[[], None]:
     """EPCIS subscription deliveries in a background thread (retries with backoff)."""
-    import threading
-
     from .epcis.subscriptions import DeliveryWorker
 
-    stop = threading.Event()
-    worker = threading.Thread(
-        target=DeliveryWorker(services).run, args=(stop,), name="suyuan-deliveries", daemon=True
-    )
-    worker.start()
-
-    def stop_worker() -> None:
-        stop.set()
-        worker.join()
-
-    return stop_worker
+    loop = DeliveryWorker(services).loop()
+    services.background.append(loop.health)
+    return loop.start()
 
 
 @contextmanager
@@ -182,7 +179,11 @@ def org_add(
     except ValidationError as exc:
         first = exc.errors()[0]
         fail(f"invalid --{'.'.join(str(p) for p in first['loc']).replace('_', '-')}: {first['msg']}")
-    with opened_services() as services, Session(services.engine) as db:
+    with (
+        opened_services() as services,
+        write_transaction(services.engine, services.ledger.lock_name) as conn,
+        Session(bind=conn) as db,
+    ):
         try:
             org, key = create_organisation(services, db, data)
         except ApiProblem as exc:

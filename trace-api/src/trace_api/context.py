@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 from eth_account.signers.local import LocalAccount
-from fastapi import Request
+from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from chain import ChainClient, Keystore
 
+from ._background import LoopHealth
 from ._db import write_transaction
 from ._settings import ServiceSettings
 from .ledger import Ledger
@@ -36,6 +37,9 @@ class Services:
     pages: dict[tuple[str, str, str], tuple[tuple[int, int | None], float, Provenance]] = field(
         default_factory=dict
     )
+
+    #: The background loops working for this service (anchorer, deliveries): ``/readyz`` reads them.
+    background: list[LoopHealth] = field(default_factory=list)
 
     def create_tables(self) -> None:
         """Brings the service's tables to the latest migration (the ledger keeps its own)."""
@@ -63,9 +67,16 @@ def get_write_session(request: Request) -> Iterator[Session]:
     """A session inside one write transaction holding the ledger's writer lock.
 
     Domain rows and their ledger records (``ledger.append(..., conn=session.connection())``)
-    commit together when the request succeeds, and roll back together when it fails.
+    commit together when the request succeeds, and roll back together when it fails. Use it
+    as :data:`WriteSession`: its function scope commits before the answer is sent, so a
+    failed commit is the answer (never a 2xx for rows that are not there).
     """
     services = get_services(request)
     with write_transaction(services.engine, services.ledger.lock_name) as conn, Session(bind=conn) as session:
         yield session
         session.flush()  # the transaction itself commits as write_transaction closes
+
+
+#: The session of every handler that writes: the writer lock is taken before the first read,
+#: and the transaction commits when the handler returns, before its answer goes out.
+WriteSession = Annotated[Session, Depends(get_write_session, scope="function")]

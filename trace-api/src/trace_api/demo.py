@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 from sqlmodel import Session, select
 
+from ._db import write_transaction
 from .context import Services
 from .orgs._uscc import with_check_character
 from .orgs.models import Organisation
@@ -62,7 +63,7 @@ def seed_demo(services: Services, api_url: str) -> dict[str, Any]:
 
 
 def _regulator_key(services: Services) -> str:
-    with Session(services.engine) as session:
+    with write_transaction(services.engine, services.ledger.lock_name) as conn, Session(bind=conn) as session:
         existing = session.exec(select(Organisation).where(Organisation.handle == "demo-samr")).first()
         if existing is not None:
             return issue_api_key(session, existing, "demo", "member")

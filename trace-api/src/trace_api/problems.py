@@ -1,22 +1,36 @@
 """API errors as RFC 9457 problem details, mapped to HTTP statuses in this one place.
 
 Domain code raises :class:`ApiProblem` subclasses (never HTTPException); the handlers here turn
-them, request validation errors and ledger/chain errors into ``application/problem+json``.
+them, request validation errors and ledger/chain/database errors into ``application/problem+json``.
+Waiting too long for the database's writer lock, or a chain node that does not answer, is a 503
+with ``Retry-After``; anything unexpected is a 500 problem, and the connection stays usable.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from requests.exceptions import ConnectionError as HttpConnectionError
+from requests.exceptions import Timeout as HttpTimeout
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chain import AccessDenied as ChainAccessDenied
 from chain import BatchRecalled, ChainError, ContractRevert, NotHolder
 
+from ._db import is_contention
 from .ledger import InvalidRecord, RecordConflict
+
+log = logging.getLogger(__name__)
+
+#: Seconds a client is asked to wait before retrying a 503.
+RETRY_AFTER_S = 1
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://suyuan.dev/problems/"
@@ -62,9 +76,9 @@ class ChainUnavailable(ApiProblem):
     status, slug, title = 503, "chain-unavailable", "The chain could not be reached"
 
 
-def problem_response(
+def problem_body(
     status: int, slug: str, title: str, detail: str, instance: str, **extra: Any
-) -> JSONResponse:
+) -> dict[str, Any]:
     body = {
         "type": TYPE_BASE + slug,
         "title": title,
@@ -73,7 +87,21 @@ def problem_response(
         "instance": instance,
     }
     body.update({k: v for k, v in extra.items() if v not in (None, [])})
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    return body
+
+
+def problem_response(
+    status: int, slug: str, title: str, detail: str, instance: str, **extra: Any
+) -> JSONResponse:
+    body = problem_body(status, slug, title, detail, instance, **extra)
+    headers = {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def chain_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    return problem_response(
+        503, "chain-unavailable", "The chain could not be reached", str(exc), request.url.path
+    )
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -122,6 +150,72 @@ def install_problem_handlers(app: FastAPI) -> None:
             )
         if isinstance(exc, ContractRevert):
             return problem_response(409, "conflict", "Refused by the contract", str(exc), request.url.path)
+        return chain_unavailable(request, exc)
+
+    # web3's HTTP provider raises requests' own errors when the node does not answer.
+    @app.exception_handler(HttpConnectionError)
+    async def _chain_unreachable(request: Request, exc: HttpConnectionError) -> JSONResponse:
+        return chain_unavailable(request, exc)
+
+    @app.exception_handler(HttpTimeout)
+    async def _chain_timeout(request: Request, exc: HttpTimeout) -> JSONResponse:
+        return chain_unavailable(request, exc)
+
+    @app.exception_handler(SQLAlchemyError)
+    async def _database(request: Request, exc: SQLAlchemyError) -> JSONResponse:
+        if is_contention(exc):
+            detail = "the database is busy with other writes; retry shortly"
+            return problem_response(503, "database-busy", "The database is busy", detail, request.url.path)
+        log.error("database error answering %s %s", request.method, request.url.path, exc_info=exc)
         return problem_response(
-            503, "chain-unavailable", "The chain could not be reached", str(exc), request.url.path
+            500,
+            "database-error",
+            "The database refused the operation",
+            "the request was not completed",
+            request.url.path,
         )
+
+    app.add_middleware(AnswerUnexpectedErrors)
+
+
+class AnswerUnexpectedErrors:
+    """Turns an exception no handler took into a logged 500 problem, and keeps the connection open.
+
+    Starlette's outermost middleware re-raises every such exception after answering 500, and
+    uvicorn then closes the connection: a client's next request on it would be reset.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:
+            log.error(
+                "unexpected error answering %s %s", scope.get("method"), scope.get("path"), exc_info=exc
+            )
+            if started:
+                return  # the answer went out (or began to): nothing more can be said on it
+            body = problem_body(
+                500, "internal", "Internal error", "the request failed", scope.get("path", "")
+            )
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [(b"content-type", PROBLEM_JSON.encode())],
+                }
+            )
+            await send({"type": "http.response.body", "body": json.dumps(body).encode()})

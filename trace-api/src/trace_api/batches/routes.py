@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 from sqlmodel import Session
 
 from ..auth import CurrentMember, member_of
-from ..context import Services, get_services, get_session, get_write_session
+from ..context import Services, WriteSession, get_services, get_session
 from ..orgs.models import OrgType
 from ..orgs.service import Member
 from .service import BatchIn, admit_batch, describe_batch, get_batch, require_batch_reader
@@ -22,7 +22,7 @@ def create_batch(
     data: BatchIn,
     member: Importer,
     services: Annotated[Services, Depends(get_services)],
-    session: Annotated[Session, Depends(get_write_session)],
+    session: WriteSession,
 ) -> dict[str, Any]:
     """Admit a batch: certificates checked, admission recorded in the ledger and registered on chain."""
     return describe_batch(session, admit_batch(services, session, member, data))

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from ..auth import CurrentMember
-from ..context import Services, get_services, get_session, get_write_session
+from ..context import Services, WriteSession, get_services, get_session
 from ..orgs.service import Member
 from ..problems import NotFound
 from .labels import LABELS_PER_PAGE, qr_png, qr_svg, render_label_sheet
@@ -62,7 +62,7 @@ def create_codes(
     data: CodesIn,
     member: CurrentMember,
     services: ServicesDep,
-    session: Annotated[Session, Depends(get_write_session)],
+    session: WriteSession,
 ) -> dict[str, Any]:
     """Issue 1 to 100,000 item codes (the batch's holder only), recorded in the ledger as one record."""
     codes = issue_codes(services, session, member, batch_id, data.count)

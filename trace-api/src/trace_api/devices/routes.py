@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 from sqlmodel import Session, select
 
 from ..auth import CurrentMember
-from ..context import get_session
+from ..context import WriteSession, get_session
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
 from ..problems import Forbidden
@@ -24,9 +24,7 @@ def _member_key(member: Member) -> Member:
 
 
 @router.post("", status_code=201)
-def add_device(
-    data: DeviceIn, member: CurrentMember, session: Annotated[Session, Depends(get_session)]
-) -> dict[str, Any]:
+def add_device(data: DeviceIn, member: CurrentMember, session: WriteSession) -> dict[str, Any]:
     """Register a device of the caller's organisation. The MQTT password in the answer is shown once."""
     device, password = register_device(session, _member_key(member).org, data)
     return {
@@ -61,8 +59,6 @@ def device(
 
 
 @router.post("/{name}/retire")
-def retire(
-    name: str, member: CurrentMember, session: Annotated[Session, Depends(get_session)]
-) -> dict[str, Any]:
+def retire(name: str, member: CurrentMember, session: WriteSession) -> dict[str, Any]:
     """Stop taking the device's readings (its password stops working once the broker's file is rewritten)."""
     return public_device(retire_device(session, _member_key(member).org, name))

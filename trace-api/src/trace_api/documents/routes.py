@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from ..auth import CurrentMember
 from ..batches.models import Batch, Certificate
-from ..context import Services, get_services, get_session
+from ..context import Services, WriteSession, get_services, get_session
 from ..orgs.models import OrgType
 from ..orgs.service import Member
 from ..problems import NotFound, Unprocessable
@@ -26,7 +26,7 @@ async def upload_document(
     file: UploadFile,
     member: CurrentMember,
     services: Annotated[Services, Depends(get_services)],
-    session: Annotated[Session, Depends(get_session)],
+    session: WriteSession,
 ) -> dict[str, Any]:
     """Store a document; uploading the same bytes again returns the same record."""
     data = await file.read(MAX_BYTES + 1)

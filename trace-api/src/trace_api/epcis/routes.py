@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlmodel import Session, select
 
 from ..auth import CurrentMember
-from ..context import Services, get_services, get_session, get_write_session
+from ..context import Services, WriteSession, get_services, get_session
 from ..orgs.models import OrgType
 from ..orgs.service import Member
 from ..problems import Conflict, NotFound, Unprocessable, problem_response
@@ -52,7 +52,7 @@ async def capture(
     request: Request,
     member: CurrentMember,
     services: Annotated[Services, Depends(get_services)],
-    session: Annotated[Session, Depends(get_write_session)],
+    session: WriteSession,
     behaviour: Annotated[str, Header(alias="GS1-Capture-Error-Behaviour")] = "rollback",
 ) -> JSONResponse:
     """Capture an EPCIS document; the job (202, Location header) reports each event's outcome."""
@@ -80,7 +80,7 @@ async def capture_event(
     request: Request,
     member: CurrentMember,
     services: Annotated[Services, Depends(get_services)],
-    session: Annotated[Session, Depends(get_write_session)],
+    session: WriteSession,
 ) -> JSONResponse:
     """Capture one event (with its @context): 201 and its Location, or 409 if captured before."""
     event = await _json_body(request)
@@ -209,9 +209,7 @@ def _named(session: Session, member: Member, name: str) -> NamedQuery:
 
 
 @router.post("/queries", status_code=201)
-def create_query(
-    data: NamedQueryIn, member: CurrentMember, session: Annotated[Session, Depends(get_session)]
-) -> dict[str, Any]:
+def create_query(data: NamedQueryIn, member: CurrentMember, session: WriteSession) -> dict[str, Any]:
     """Save a named query (checked like GET /epcis/events would check it)."""
     params = {k: v if isinstance(v, list) else [v] for k, v in data.query.items()}
     conditions_of(params)  # raises, naming the parameter, if one is not supported
@@ -244,7 +242,7 @@ def run_query(
 
 @router.post("/queries/{name}/subscriptions", status_code=201)
 def create_subscription(
-    name: str, data: SubscriptionIn, member: CurrentMember, session: Annotated[Session, Depends(get_session)]
+    name: str, data: SubscriptionIn, member: CurrentMember, session: WriteSession
 ) -> dict[str, Any]:
     """Deliver each new event matching the query to ``dest``, signed (HMAC-SHA256) with the secret."""
     subscription = subscribe(session, _named(session, member, name), data.dest, data.signatureToken)
@@ -258,7 +256,7 @@ def create_subscription(
 
 @router.delete("/queries/{name}/subscriptions/{subscription_id}", status_code=204)
 def delete_subscription(
-    name: str, subscription_id: str, member: CurrentMember, session: Annotated[Session, Depends(get_session)]
+    name: str, subscription_id: str, member: CurrentMember, session: WriteSession
 ) -> Response:
     named = _named(session, member, name)
     subscription = session.get(Subscription, subscription_id)

@@ -19,6 +19,8 @@ from typing import Any
 import httpx
 from sqlmodel import Session, col, select
 
+from .._background import BackgroundLoop
+from .._db import write_transaction
 from ..context import Services
 from ..orgs.models import Organisation, OrgType
 from ..webhooks.service import SIGNATURE_HEADER, sign
@@ -27,6 +29,10 @@ from .query import conditions_of
 
 MAX_BACKOFF_S = 300
 BATCH = 100
+#: The worker's own retry after a failed pass, at most; and how long without a completed pass
+#: makes it stalled (a pass may wait up to 10 s on each of a batch's receivers).
+MAX_LOOP_BACKOFF_S = 30.0
+STALL_AFTER_S = 120.0
 
 
 def backoff_s(attempts: int) -> int:
@@ -82,7 +88,6 @@ class DeliveryWorker:
     def run_once(self, now: dt.datetime | None = None) -> int:
         """Attempts every due delivery once; returns how many were delivered."""
         now = now or dt.datetime.now(dt.UTC)
-        delivered = 0
         with Session(self.services.engine) as session:
             due = session.exec(
                 select(Delivery, Subscription, EpcisEvent)
@@ -92,10 +97,20 @@ class DeliveryWorker:
                 .order_by(col(Delivery.id))
                 .limit(BATCH)
             ).all()
-            for delivery, subscription, event in due:
-                delivered += self._attempt(delivery, subscription, event, now)
-                session.add(delivery)
-            session.commit()
+        # Receivers are called holding no lock; the outcomes are then noted under the writer lock,
+        # which a read snapshot taken before the calls could not be upgraded to once others wrote.
+        delivered = sum(
+            self._attempt(delivery, subscription, event, now) for delivery, subscription, event in due
+        )
+        if due:
+            services = self.services
+            with (
+                write_transaction(services.engine, services.ledger.lock_name) as conn,
+                Session(bind=conn) as session,
+            ):
+                for delivery, _, _ in due:
+                    session.merge(delivery)
+                session.flush()
         return delivered
 
     def _attempt(
@@ -120,10 +135,18 @@ class DeliveryWorker:
         delivery.next_attempt_at = now + dt.timedelta(seconds=backoff_s(delivery.attempts))
         return 0
 
+    def loop(self, tick_s: float = 1.0) -> BackgroundLoop:
+        """The delivery loop: a failing pass (a locked database, say) backs off and is retried."""
+        return BackgroundLoop(
+            "deliveries",
+            self.run_once,
+            tick_s=tick_s,
+            max_backoff_s=MAX_LOOP_BACKOFF_S,
+            stall_after_s=STALL_AFTER_S,
+        )
+
     def run(self, stop: threading.Event, tick_s: float = 1.0) -> None:
-        while not stop.is_set():
-            self.run_once()
-            stop.wait(tick_s)
+        self.loop(tick_s).run(stop)
 
 
 def _message(subscription: Subscription, event: EpcisEvent) -> dict[str, Any]:

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
-from web3.exceptions import Web3Exception
 
-from chain import ChainClient, ChainError, CheckpointConflict, ContractRevert, id_hash
+from chain import ChainClient, CheckpointConflict, ContractRevert, id_hash
 
+from .._background import BackgroundLoop
 from ._errors import AnchorError
 from ._ledger import Ledger, StoredCheckpoint
 
@@ -167,22 +167,41 @@ class Anchorer:
         self.stats.anchored += 1
         log.info("anchored checkpoint %d in block %d", checkpoint.tree_size, result.block_number)
 
-    def run(self, stop: threading.Event, tick_s: float = 0.2) -> None:
-        """Anchors until ``stop`` is set; chain failures back off and are retried, never fatal."""
-        backoff = tick_s
+    def loop(self, tick_s: float = 0.2) -> BackgroundLoop:
+        """The anchoring loop: any failure (chain, database, divergence) backs off and is retried.
+
+        After a failure the chain client is rebuilt and the local marks reconciled again.
+        """
         reconciled = False
-        while not stop.is_set():
-            try:
-                if not reconciled:
-                    self.reconcile()
-                    reconciled = True
-                self.step()
-                backoff = tick_s
-            except (ChainError, OSError, Web3Exception) as exc:
-                self._client = None
-                self.stats.failures += 1
-                self.stats.last_error = str(exc)
-                log.warning("anchoring failed, retrying in %.1f s: %s", backoff, exc)
-                reconciled = False
-                backoff = min(backoff * 2, MAX_BACKOFF_S)
-            stop.wait(backoff)
+
+        def pass_once() -> None:
+            nonlocal reconciled
+            if not reconciled:
+                self.reconcile()
+                reconciled = True
+            self.step()
+
+        def failed(exc: Exception) -> None:
+            nonlocal reconciled
+            self._client = None
+            self.stats.failures += 1
+            self.stats.last_error = str(exc)
+            reconciled = False
+
+        return BackgroundLoop(
+            "anchorer",
+            pass_once,
+            tick_s=tick_s,
+            max_backoff_s=MAX_BACKOFF_S,
+            stall_after_s=anchor_bound_s(self.every_seconds),
+            on_failure=failed,
+        )
+
+    def run(self, stop: threading.Event, tick_s: float = 0.2) -> None:
+        """Anchors until ``stop`` is set; failures back off and are retried, never fatal."""
+        self.loop(tick_s).run(stop)
+
+
+def anchor_bound_s(every_seconds: float) -> float:
+    """How long records may wait for an anchored checkpoint before the service is not ready."""
+    return max(3 * every_seconds, every_seconds + 2.0)

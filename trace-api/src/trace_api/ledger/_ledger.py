@@ -203,16 +203,24 @@ class Ledger:
         with read_transaction(self.engine) as conn:
             return self._size(conn)
 
-    def get(self, record_id: str) -> StoredRecord:
-        return self._one(RECORDS.c.record_id == record_id, f"no record {record_id!r} in the log")
+    def get(self, record_id: str, conn: Connection | None = None) -> StoredRecord:
+        """The stored record ``record_id``; with ``conn``, read in the caller's (write) transaction.
+
+        A caller holding the writer lock passes its connection: it then sees its own uncommitted
+        appends and needs no second connection from the pool while others wait for the lock.
+        """
+        return self._one(RECORDS.c.record_id == record_id, f"no record {record_id!r} in the log", conn)
 
     def at(self, index: int) -> StoredRecord:
         return self._one(RECORDS.c.idx == index, f"no record at index {index}")
 
-    def _one(self, condition: Any, missing: str) -> StoredRecord:
+    def _one(self, condition: Any, missing: str, conn: Connection | None = None) -> StoredRecord:
         query = select(RECORDS.c.idx, RECORDS.c.record_id, RECORDS.c.kind, RECORDS.c.body).where(condition)
-        with read_transaction(self.engine) as conn:
+        if conn is not None:
             row = conn.execute(query).first()
+        else:
+            with read_transaction(self.engine) as own:
+                row = own.execute(query).first()
         if row is None:
             raise UnknownRecord(missing)
         return StoredRecord(int(row[0]), row[1], row[2], _blob(row[3]))
@@ -328,6 +336,20 @@ class Ledger:
                 "(SELECT MAX(tree_size) FROM ledger_checkpoints WHERE anchor_block IS NOT NULL)"
             ).one()
         return (0 if row[0] is None else int(row[0]) + 1, None if row[1] is None else int(row[1]))
+
+    def unanchored_since(self) -> dt.datetime | None:
+        """When the oldest record that no anchored checkpoint covers was appended (None: all are)."""
+        anchored = select(func.coalesce(func.max(CHECKPOINTS.c.tree_size), 0)).where(
+            CHECKPOINTS.c.anchor_block.is_not(None)
+        )
+        query = select(RECORDS.c.appended_at).where(RECORDS.c.idx == anchored.scalar_subquery())
+        with read_transaction(self.engine) as conn:
+            appended: dt.datetime | str | None = conn.execute(query).scalar()
+        if appended is None:
+            return None
+        if isinstance(appended, str):  # SQLite keeps the text the append wrote
+            appended = dt.datetime.fromisoformat(appended)
+        return appended if appended.tzinfo else appended.replace(tzinfo=dt.UTC)
 
     def latest_anchored_size(self) -> int | None:
         """The largest tree size noted as anchored on chain, if any."""

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 from chain import ChainClient, ChainSession
 
+from .._background import LoopHealth
 from .._db import make_engine
 from .._settings import ServiceSettings
 from ._anchorer import Anchorer
@@ -23,7 +23,8 @@ def open_ledger(settings: ServiceSettings) -> Ledger:
         key_file.parent.mkdir(parents=True, exist_ok=True)
         save_signing_key(key_file, generate_signing_key())
     signer = NoteSigner(load_signing_key(key_file), settings.ledger_origin)
-    return Ledger(make_engine(settings.resolved_database_url), settings.ledger_origin, signer)
+    engine = make_engine(settings.resolved_database_url, settings.db_lock_timeout_seconds)
+    return Ledger(engine, settings.ledger_origin, signer)
 
 
 def make_anchorer(settings: ServiceSettings, session: ChainSession, ledger: Ledger) -> Anchorer:
@@ -37,14 +38,12 @@ def make_anchorer(settings: ServiceSettings, session: ChainSession, ledger: Ledg
     )
 
 
-def start_anchorer(anchorer: Anchorer) -> Callable[[], None]:
-    """Runs the anchorer in a background thread; returns a function that stops it and waits."""
-    stop = threading.Event()
-    thread = threading.Thread(target=anchorer.run, args=(stop,), name="suyuan-anchorer", daemon=True)
-    thread.start()
+def start_anchorer(anchorer: Anchorer, health: list[LoopHealth] | None = None) -> Callable[[], None]:
+    """Runs the anchorer in a background thread; returns a function that stops it and waits.
 
-    def stop_anchorer() -> None:
-        stop.set()
-        thread.join()
-
-    return stop_anchorer
+    The loop's health is added to ``health`` (what ``/readyz`` reads), when given.
+    """
+    loop = anchorer.loop()
+    if health is not None:
+        health.append(loop.health)
+    return loop.start()

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from sqlmodel import Session
 
 from ..auth import CurrentMember, Regulator
-from ..context import Services, get_services, get_session
+from ..context import Services, WriteSession, get_services
 from .models import Organisation
 from .service import OrganisationIn, create_organisation, issue_api_key
 
@@ -24,7 +23,7 @@ def admit_organisation(
     data: OrganisationIn,
     _: Regulator,
     services: Annotated[Services, Depends(get_services)],
-    session: Annotated[Session, Depends(get_session)],
+    session: WriteSession,
 ) -> dict[str, Any]:
     """Admit an organisation (regulators only). The API key in the answer is shown once."""
     org, api_key = create_organisation(services, session, data)
@@ -39,7 +38,7 @@ def my_organisation(member: CurrentMember) -> dict[str, Any]:
 @router.post("/me/keys", status_code=201)
 def add_key(
     member: CurrentMember,
-    session: Annotated[Session, Depends(get_session)],
+    session: WriteSession,
     label: str = "member",
     kind: str = "member",
 ) -> dict[str, str]:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 from sqlmodel import Session
 
 from ..auth import CurrentMember, Regulator
-from ..context import Services, get_services, get_session, get_write_session
+from ..context import Services, WriteSession, get_services, get_session
 from .service import AcknowledgementIn, RecallIn, acknowledge, describe_recall, get_recall, issue_recall
 
 router = APIRouter(prefix="/v1/recalls", tags=["recalls"])
@@ -19,7 +19,7 @@ def create_recall(
     data: RecallIn,
     member: Regulator,
     services: Annotated[Services, Depends(get_services)],
-    session: Annotated[Session, Depends(get_write_session)],
+    session: WriteSession,
 ) -> dict[str, Any]:
     """Recall a batch and everything split from it: on chain, in the ledger, every holder notified."""
     return describe_recall(session, issue_recall(services, session, member, data), member)
@@ -38,7 +38,7 @@ def acknowledge_recall(
     data: AcknowledgementIn,
     member: CurrentMember,
     services: Annotated[Services, Depends(get_services)],
-    session: Annotated[Session, Depends(get_write_session)],
+    session: WriteSession,
 ) -> dict[str, Any]:
     notice = acknowledge(services, session, member, recall_id, data)
     return notice.model_dump(mode="json", exclude={"id", "org_id"})

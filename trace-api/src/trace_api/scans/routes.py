@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
 from ..auth import CurrentMember, Regulator
-from ..context import Services, get_services, get_session, get_write_session
+from ..context import Services, WriteSession, get_services, get_session
 from ..problems import problem_response
 from .service import CounterfeitSuspected, ScanIn, apply_scan, signals_about
 
@@ -22,7 +22,7 @@ def record_scan(
     request: Request,
     member: CurrentMember,
     services: Annotated[Services, Depends(get_services)],
-    session: Annotated[Session, Depends(get_write_session)],
+    session: WriteSession,
 ) -> dict[str, Any] | JSONResponse:
     """Record a scan. A resent scan (same scan_id) answers 200 with the first record."""
     try:

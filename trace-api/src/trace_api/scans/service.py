@@ -200,7 +200,7 @@ def _earlier(ctx: ScanContext) -> dict[str, Any] | None:
     if ctx.scan.scan_id is None:
         return None
     try:
-        stored = ctx.services.ledger.get(ctx.record_id)
+        stored = ctx.services.ledger.get(ctx.record_id, conn=ctx.session.connection())
     except UnknownRecord:
         return None
     record = stored.record()

@@ -1,0 +1,114 @@
+"""Background loops survive real failures, and ``/readyz`` says when they stall."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from tests._webhooks import Receiver
+from tests.api.conftest import Api
+from tests.api.test_epcis import SHIPPING_DOC, _capture, _load, _subscribe
+from tests.conftest import Network, make_record
+from trace_api._db import make_engine, write_transaction
+from trace_api.app import create_app
+from trace_api.context import Services
+from trace_api.epcis.models import Delivery
+from trace_api.epcis.subscriptions import DeliveryWorker
+from trace_api.ledger import Anchorer, Ledger
+
+EVERY_S = 0.3  # anchoring bound: max(3 * 0.3, 0.3 + 2) = 2.3 s
+
+
+def _poll(check: Callable[[], Any], timeout_s: float = 20.0) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.1)  # polling a real loop's effect, bounded by the deadline
+    raise AssertionError(f"not within {timeout_s} s")
+
+
+@pytest.fixture
+def impatient(api: Api, database_url: str) -> Iterator[Services]:
+    """The test's services over an engine whose writers give up on the lock after 0.2 s."""
+    engine = make_engine(database_url, lock_timeout_s=0.2)
+    ledger = Ledger(engine, api.services.ledger.origin, api.services.ledger.signer)
+    settings = api.services.settings.model_copy(update={"anchor_every_seconds": EVERY_S})
+    yield dataclasses.replace(api.services, settings=settings, engine=engine, ledger=ledger, background=[])
+    engine.dispose()
+
+
+def _ready(client: TestClient, status: int) -> Callable[[], dict[str, Any] | None]:
+    def check() -> dict[str, Any] | None:
+        response = client.get("/readyz")
+        return dict(response.json()) if response.status_code == status else None
+
+    return check
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_anchorer_survives_a_locked_database_and_readyz_reports_it(
+    impatient: Services, network: Network
+) -> None:
+    services = impatient
+    anchorer = Anchorer(services.ledger, lambda: network.client, network.anchorer, every_seconds=EVERY_S)
+    loop = anchorer.loop(tick_s=0.05)
+    services.background.append(loop.health)
+    stop = loop.start()
+    try:
+        with TestClient(create_app(services)) as client:
+            services.ledger.append(make_record(0))
+            _poll(lambda: services.ledger.latest_anchored_size() == 1)
+            assert client.get("/readyz").status_code == 200
+            services.ledger.append(make_record(1))
+            with write_transaction(services.engine, services.ledger.lock_name):  # another writer, for long
+                stalled = _poll(_ready(client, 503))
+            recovered = _poll(_ready(client, 200))
+    finally:
+        stop()
+
+    assert {f["part"] for f in stalled["failing"]} <= {"anchorer", "checkpoints"}
+    assert "database is locked" in (stalled["parts"]["anchorer"]["last_error"] or "")
+    assert recovered["parts"]["anchorer"]["consecutive_failures"] == 0
+    assert services.ledger.latest_anchored_size() == 2
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_delivery_worker_survives_a_locked_database_and_readyz_names_it(
+    api: Api, impatient: Services
+) -> None:
+    services = dataclasses.replace(
+        impatient, settings=impatient.settings.model_copy(update={"anchor_every_seconds": 60.0})
+    )
+    api.add_org("partner", "wholesaler")
+    receiver = Receiver(path="/epcis")
+    loop = DeliveryWorker(services).loop(tick_s=0.05)
+    loop.health.stall_after_s = 1.0
+    services.background.append(loop.health)
+    try:
+        _subscribe(api, {}, receiver.url)
+        assert _capture(api, "partner", _load(SHIPPING_DOC)).status_code == 202
+        with TestClient(create_app(services)) as client:
+            with write_transaction(api.services.engine, api.services.ledger.lock_name):  # another writer
+                stop = loop.start()
+                stalled = _poll(_ready(client, 503))
+            recovered = _poll(_ready(client, 200))
+            stop()
+    finally:
+        receiver.close()
+
+    assert [f["part"] for f in stalled["failing"]] == ["deliveries"]
+    assert "database is locked" in stalled["parts"]["deliveries"]["last_error"]
+    assert recovered["parts"]["deliveries"]["consecutive_failures"] == 0
+    with Session(services.engine) as session:
+        deliveries = session.exec(select(Delivery)).all()
+    assert deliveries
+    assert all(d.delivered_at is not None for d in deliveries)
+    assert receiver.received  # at least once: receivers deduplicate by eventID

@@ -1,0 +1,186 @@
+"""Write transactions over a real uvicorn server: committed before answering, no 500 for contention."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import http.client
+import json
+import threading
+import uuid
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from tests.api.conftest import Api, batch_payload
+from tests.api.test_scans import BATCH, _code
+from trace_api._db import make_engine, write_transaction
+from trace_api.app import create_app
+from trace_api.ledger import UnknownRecord
+from trace_api.server import start_server
+
+CLIENTS = 20
+LOCATION = "urn:epc:id:sgln:9506000.13435.0"
+
+#: A deferred foreign key the row inserted by the trigger breaks: the database refuses the
+#: COMMIT itself, after every statement of the transaction succeeded.
+REFUSE_COMMIT = {
+    "sqlite": [
+        "CREATE TABLE guard_parent (id INTEGER PRIMARY KEY)",
+        "CREATE TABLE guard (parent INTEGER REFERENCES guard_parent(id) DEFERRABLE INITIALLY DEFERRED)",
+        "CREATE TRIGGER refuse_commit AFTER INSERT ON ledger_records BEGIN INSERT INTO guard VALUES (1); END",
+    ],
+    "postgresql": [
+        "CREATE TABLE guard_parent (id INTEGER PRIMARY KEY)",
+        "CREATE TABLE guard (parent INTEGER REFERENCES guard_parent(id) DEFERRABLE INITIALLY DEFERRED)",
+        "CREATE FUNCTION refuse_commit() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN INSERT INTO guard VALUES (1); RETURN NEW; END $$",
+        "CREATE TRIGGER refuse_commit AFTER INSERT ON ledger_records "
+        "FOR EACH ROW EXECUTE FUNCTION refuse_commit()",
+    ],
+}
+
+
+@pytest.fixture
+def served(api: Api) -> Iterator[str]:
+    """The test's app behind a real uvicorn on 127.0.0.1."""
+    url, stop = start_server(create_app(api.services), "127.0.0.1", 0)
+    yield url
+    stop()
+
+
+@pytest.fixture
+def holder(api: Api) -> Api:
+    """``haixian``, an importer holding batch BATCH."""
+    api.add_org("haixian", "importer")
+    assert api.as_org("haixian", "POST", "/v1/batches", json=batch_payload(api, "haixian")).status_code == 201
+    return api
+
+
+def _sell(scan_id: str, code: str) -> dict[str, Any]:
+    return {"action": "sell", "code": code, "scan_id": scan_id, "location": LOCATION}
+
+
+def test_write_commit_refused_is_answered_as_an_error_not_201(holder: Api, served: str) -> None:
+    api = holder
+    code = _code(api)
+    with api.services.engine.begin() as conn:
+        for statement in REFUSE_COMMIT[api.services.engine.dialect.name]:
+            conn.execute(text(statement))
+    scan_id = str(uuid.uuid4())
+
+    with httpx.Client(base_url=served, headers=api.headers("haixian")) as client:
+        response = client.post("/v1/scans", json=_sell(scan_id, code))
+
+    assert response.status_code == 500, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    with pytest.raises(UnknownRecord):
+        api.services.ledger.get(f"scan:{scan_id}")
+
+
+def test_write_failure_keeps_the_keep_alive_connection_usable(api: Api, served: str) -> None:
+    api.add_org("haixian", "importer")
+    documents = api.services.settings.documents_dir
+    documents.mkdir(parents=True, exist_ok=True)
+    documents.rmdir()
+    documents.write_text("not a directory")  # every upload now fails on the file system
+    address = urlsplit(served)
+    connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=10)
+    boundary = "suyuan-test"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n'
+        f"Content-Type: application/pdf\r\n\r\ncertificate\r\n--{boundary}--\r\n"
+    ).encode()
+    headers = {**api.headers("haixian"), "Content-Type": f"multipart/form-data; boundary={boundary}"}
+
+    connection.request("POST", "/v1/documents", body=body, headers=headers)
+    failed = connection.getresponse()
+    failed_body = failed.read()
+    connection.request("GET", "/v1/organisations/me", headers=api.headers("haixian"))
+    after = connection.getresponse()  # on a connection the server closed: RemoteDisconnected
+
+    assert failed.status == 500
+    assert failed.getheader("content-type") == "application/problem+json"
+    assert json.loads(failed_body)["status"] == 500
+    assert after.status == 200
+    assert json.loads(after.read())["handle"] == "haixian"
+    connection.close()
+
+
+def test_concurrent_writers_get_no_server_error_and_nothing_is_lost(holder: Api, served: str) -> None:
+    api = holder
+    codes = [_code(api) for _ in range(CLIENTS)]
+    answers: list[tuple[str, int, dict[str, Any]]] = []
+    lock = threading.Lock()
+
+    def client_work(n: int) -> None:
+        scan_id = str(uuid.uuid4())
+        with httpx.Client(base_url=served, headers=api.headers("haixian"), timeout=60) as client:
+            calls = [
+                ("sell", lambda: client.post("/v1/scans", json=_sell(scan_id, codes[n]))),
+                ("resend", lambda: client.post("/v1/scans", json=_sell(scan_id, codes[n]))),
+                (
+                    "document",
+                    lambda: client.post("/v1/documents", files={"file": (f"{n}.pdf", f"doc {n}".encode())}),
+                ),
+                (
+                    "device",
+                    lambda: client.post(
+                        "/v1/devices",
+                        json={"name": f"probe-{n}", "kinds": ["temperature"], "location": LOCATION},
+                    ),
+                ),
+            ]
+            for what, call in calls:
+                response = call()
+                with lock:
+                    answers.append((what, response.status_code, response.json()))
+
+    threads = [threading.Thread(target=client_work, args=(n,)) for n in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    statuses = {(what, status) for what, status, _ in answers}
+    assert len(answers) == 4 * CLIENTS
+    assert statuses == {("sell", 201), ("resend", 200), ("document", 201), ("device", 201)}, [
+        a for a in answers if a[1] >= 300
+    ]
+    sold = {body["record_id"]: body["index"] for what, _, body in answers if what == "sell"}
+    resent = {body["record_id"]: body["index"] for what, _, body in answers if what == "resend"}
+    in_ledger = {
+        s.record_id: s.index for s in api.services.ledger.about("batch", BATCH) if s.kind == "scan.sell"
+    }
+    assert sold == resent == in_ledger
+    assert len(sold) == CLIENTS
+    devices = api.as_org("haixian", "GET", "/v1/devices").json()["devices"]
+    assert sorted(d["name"] for d in devices) == sorted(f"probe-{n}" for n in range(CLIENTS))
+    for n in range(CLIENTS):
+        assert api.as_org("haixian", "GET", f"/v1/documents/{_sha256(f'doc {n}')}").status_code == 200
+
+
+def _sha256(content: str) -> str:
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
+def test_write_waiting_past_the_lock_bound_answers_503_with_retry_after(api: Api, database_url: str) -> None:
+    api.add_org("haixian", "importer")
+    impatient = dataclasses.replace(api.services, engine=make_engine(database_url, lock_timeout_s=0.3))
+    with (
+        TestClient(create_app(impatient)) as client,
+        write_transaction(api.services.engine, api.services.ledger.lock_name),
+    ):
+        response = client.post(
+            "/v1/webhooks", json={"url": "https://example.org/hook"}, headers=api.headers("haixian")
+        )
+    impatient.engine.dispose()
+
+    assert response.status_code == 503, response.text
+    assert response.headers["retry-after"] == "1"
+    assert response.json()["type"].endswith("/database-busy")

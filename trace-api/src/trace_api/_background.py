@@ -1,0 +1,122 @@
+"""Background loops (the anchorer, the EPCIS delivery worker) that survive any error and say so.
+
+A loop runs one step every tick. A step that raises is logged and retried after an exponential
+backoff (capped); the loop itself never ends until it is stopped. Its :class:`LoopHealth`
+(last success, last error, consecutive failures) is what ``/readyz`` reads.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LoopHealth:
+    """What one loop last did; written by its thread, read by the readiness check."""
+
+    name: str
+    #: A loop whose last success is older than this (seconds) is stalled.
+    stall_after_s: float
+    started_at: float = field(default_factory=time.time)
+    last_success_at: float | None = None
+    last_error: str | None = None
+    last_error_at: float | None = None
+    consecutive_failures: int = 0
+    running: bool = False
+
+    def stalled(self, now: float | None = None) -> str | None:
+        """Why the loop counts as stalled, or None while it keeps succeeding."""
+        now = time.time() if now is None else now
+        if not self.running:
+            return f"{self.name} is not running"
+        since = now - (self.last_success_at or self.started_at)
+        if since <= self.stall_after_s:
+            return None
+        failing = (
+            f"; {self.consecutive_failures} failure(s), last: {self.last_error}" if self.last_error else ""
+        )
+        return f"{self.name} has not completed a pass for {since:.0f} s{failing}"
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "running": self.running,
+            "last_success_at": self.last_success_at,
+            "last_error": self.last_error,
+            "last_error_at": self.last_error_at,
+            "consecutive_failures": self.consecutive_failures,
+        }
+
+
+class BackgroundLoop:
+    """Runs ``step`` every ``tick_s`` until stopped; failures back off up to ``max_backoff_s``."""
+
+    def __init__(
+        self,
+        name: str,
+        step: Callable[[], object],
+        *,
+        tick_s: float,
+        max_backoff_s: float,
+        stall_after_s: float,
+        on_failure: Callable[[Exception], None] | None = None,
+    ) -> None:
+        self.name = name
+        self._step = step
+        self.tick_s = tick_s
+        self.max_backoff_s = max_backoff_s
+        self._on_failure = on_failure
+        self.health = LoopHealth(name, stall_after_s)
+
+    def run(self, stop: threading.Event) -> None:
+        health = self.health
+        health.running, health.started_at = True, time.time()
+        delay = self.tick_s
+        try:
+            while not stop.is_set():
+                delay = self._pass(delay)
+                stop.wait(delay)
+        finally:
+            health.running = False
+
+    def _pass(self, delay: float) -> float:
+        """One step; returns how long to wait before the next."""
+        health = self.health
+        try:
+            self._step()
+        except Exception as exc:  # a loop that stops on any error stops silently: never
+            health.consecutive_failures += 1
+            health.last_error, health.last_error_at = f"{type(exc).__name__}: {exc}", time.time()
+            delay = min(max(delay * 2, self.tick_s), self.max_backoff_s)
+            log.warning(
+                "%s failed (%d in a row), retrying in %.1f s: %s",
+                self.name,
+                health.consecutive_failures,
+                delay,
+                health.last_error,
+                exc_info=health.consecutive_failures == 1,
+            )
+            if self._on_failure is not None:
+                self._on_failure(exc)
+            return delay
+        health.last_success_at, health.consecutive_failures = time.time(), 0
+        return self.tick_s
+
+    def start(self) -> Callable[[], None]:
+        """Runs the loop in a daemon thread; returns a function that stops it and waits."""
+        stop = threading.Event()
+        self.health.running = True  # from now: a thread that is yet to be scheduled is not stalled
+        thread = threading.Thread(target=self.run, args=(stop,), name=f"suyuan-{self.name}", daemon=True)
+        thread.start()
+
+        def stop_loop() -> None:
+            stop.set()
+            thread.join()
+
+        return stop_loop

@@ -1,0 +1,37 @@
+"""Readiness: whether the service's background work keeps up (``/readyz``).
+
+Not ready when a background loop (the anchorer, the delivery worker) has not completed a pass
+within its bound, or when a record has waited longer than the anchoring bound (derived from
+``SUYUAN_ANCHOR_EVERY_SECONDS``) for an anchored checkpoint.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from .context import Services
+from .ledger._anchorer import anchor_bound_s
+
+
+def readiness(services: Services) -> tuple[list[dict[str, str]], dict[str, Any]]:
+    """(the parts that are not ready, with why; every part's state)."""
+    failing: list[dict[str, str]] = []
+    parts: dict[str, Any] = {}
+    for health in services.background:
+        parts[health.name] = health.describe()
+        reason = health.stalled()
+        if reason is not None:
+            failing.append({"part": health.name, "reason": reason})
+    bound = anchor_bound_s(services.settings.anchor_every_seconds)
+    waiting = services.ledger.unanchored_since()
+    age = 0.0 if waiting is None else (dt.datetime.now(dt.UTC) - waiting).total_seconds()
+    parts["checkpoints"] = {"oldest_unanchored_record_age_s": round(age, 3), "bound_s": bound}
+    if age > bound:
+        failing.append(
+            {
+                "part": "checkpoints",
+                "reason": f"a record has waited {age:.0f} s for an anchored checkpoint (bound {bound:g} s)",
+            }
+        )
+    return failing, parts
