@@ -12,7 +12,7 @@ from chain import id_hash
 
 from ..coldchain.stays import begin_stay
 from ..context import Services
-from ..documents.models import Document
+from ..documents.service import holds_document
 from ..gs1 import GS1Error, normalise_gtin, suyuan_lot
 from ..ledger import Actor, Record, Subject, utc_datetime, utc_now
 from ..orgs.models import OrgType
@@ -81,8 +81,9 @@ def batch_chain_id(batch_id: str) -> bytes:
     return id_hash(f"batch:{batch_id}")
 
 
-def require_admissible(data: BatchIn, session: Session) -> None:
-    """No certificate, no admission; every certificate's document uploaded and its result a pass."""
+def require_admissible(data: BatchIn, session: Session, org_id: str) -> None:
+    """No certificate, no admission; every certificate's result a pass, its document uploaded by
+    the importer or shared with it."""
     errors: list[dict[str, str]] = []
     present = {c.cert_type for c in data.certificates}
     if data.imported and data.storage_class is not StorageClass.ambient:
@@ -94,9 +95,12 @@ def require_admissible(data: BatchIn, session: Session) -> None:
             errors.append(
                 {"field": f"certificates.{i}.result", "reason": f"{cert.result!r} is not a passing result"}
             )
-        if session.get(Document, cert.document_sha256) is None:
+        if not holds_document(session, org_id, cert.document_sha256):
             errors.append(
-                {"field": f"certificates.{i}.document_sha256", "reason": "no uploaded document has this hash"}
+                {
+                    "field": f"certificates.{i}.document_sha256",
+                    "reason": "no document with this hash was uploaded by or shared with the importer",
+                }
             )
     if errors:
         detail = "; ".join(
@@ -109,7 +113,7 @@ def admit_batch(services: Services, session: Session, member: Member, data: Batc
     batch_id = f"{data.gtin}.{data.lot}"
     if session.get(Batch, batch_id) is not None:
         raise Conflict(f"batch {batch_id} (GTIN {data.gtin}, lot {data.lot}) is admitted already")
-    require_admissible(data, session)
+    require_admissible(data, session, member.org.id)
     payload = data.model_dump(mode="json", exclude={"location"})
     if data.location is not None:
         payload["location"] = data.location

@@ -166,7 +166,7 @@ def rectify(
     """
     if member.kind != "member":
         raise Forbidden("a device key may not answer incidents; use a member's API key")
-    media_type = _check_photo(photo)
+    _check_photo(photo)
     note = note.strip()
     if not note:
         raise Unprocessable.field("note", "is empty")
@@ -183,7 +183,6 @@ def rectify(
             session,
             services.settings.documents_dir,
             photo,
-            media_type,
             filename or "rectification",
             member.org.id,
         )
