@@ -83,3 +83,61 @@ def test_epcis_query_with_impossible_time_names_the_parameter(api: Api) -> None:
 
     assert response.status_code == 422
     assert "GE_eventTime" in _fields(response)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("gtin", "٠٩٥٠٦٠٠٠١٣٤٣٥٢"),  # Arabic-Indic digits
+        ("gtin", "０９５０６０００１３４３５２"),  # fullwidth digits
+        ("lot", "L2026-001\n"),
+        ("product_name", "Frozen shrimp\x00"),
+        ("producer", "Camaronera\x1b[2J"),
+        ("location", "cold store 3\x00"),
+    ],
+)
+def test_batch_with_bad_characters_is_refused_naming_the_field(api: Api, field: str, value: str) -> None:
+    api.add_org("haixian", "importer")
+    payload = {**batch_payload(api, "haixian"), field: value}
+    before = api.services.ledger.size()
+
+    response = api.as_org("haixian", "POST", "/v1/batches", json=payload)
+
+    assert response.status_code == 422, response.text
+    assert field in response.json()["detail"]
+    assert api.services.ledger.size() == before
+    assert api.as_org("haixian", "GET", f"/v1/batches/{BATCH}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("production", "expiry", "reason"),
+    [
+        ("0001-01-01", "9999-12-31", "before 1970"),
+        ("2026-09-01", "9999-12-31", "years from now"),
+        ("2030-01-01", "2030-06-01", "production_date is in the future"),
+        ("2026-09-01", "2026-09-01", "expiry_date is not after production_date"),
+    ],
+)
+def test_batch_with_implausible_dates_is_refused(api: Api, production: str, expiry: str, reason: str) -> None:
+    api.add_org("haixian", "importer")
+    payload = {**batch_payload(api, "haixian"), "production_date": production, "expiry_date": expiry}
+
+    response = api.as_org("haixian", "POST", "/v1/batches", json=payload)
+
+    assert response.status_code == 422, response.text
+    assert reason in response.json()["detail"]
+
+
+def test_names_with_control_characters_are_refused(api: Api) -> None:
+    org = {"handle": "nul", "name": "NUL\x00 Co.", "org_type": "retailer", "uscc": "91350100M000100Y43"}
+    refused_org = api.as_org("samr", "POST", "/v1/organisations", json={**org, "jurisdiction": "x"})
+    api.add_org("shop", "retailer")
+    refused_hook = api.as_org("shop", "POST", "/v1/webhooks", json={"url": "https://example.com/\x00"})
+    refused_file = api.as_org(
+        "shop", "POST", "/v1/documents", files={"file": ("a\x1b.pdf", b"%PDF-1.7", "application/pdf")}
+    )
+
+    assert (refused_org.status_code, refused_hook.status_code, refused_file.status_code) == (422, 422, 422)
+    assert "name" in _fields(refused_org)
+    assert "url" in _fields(refused_hook)
+    assert "file" in _fields(refused_file)

@@ -18,36 +18,39 @@ from ..ledger import Actor, Record, Subject, utc_datetime, utc_now
 from ..orgs.models import OrgType
 from ..orgs.service import Member
 from ..problems import Conflict, Forbidden, NotFound, Unprocessable
+from ..text import Line
 from .models import REQUIRED_FOR_IMPORTED_COLD_CHAIN, Batch, Certificate, CertificateType, StorageClass
 
+EARLIEST_DATE = dt.date(1970, 1, 1)
+MAX_SHELF_LIFE = dt.timedelta(days=30 * 365)  # far beyond any food's, short of absurd
 PASSING_RESULTS = {"pass", "passed", "negative", "qualified", "合格", "阴性"}
 
 
 class CertificateIn(BaseModel):
     cert_type: CertificateType
-    number: str = Field(min_length=1, max_length=64)
-    issuer: str = Field(min_length=1, max_length=200)
+    number: Line = Field(min_length=1, max_length=64)
+    issuer: Line = Field(min_length=1, max_length=200)
     issued_on: dt.date
-    result: str = Field(min_length=1, max_length=32)
+    result: Line = Field(min_length=1, max_length=32)
     document_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
 class BatchIn(BaseModel):
     gtin: str
     lot: str
-    product_name: str = Field(min_length=1, max_length=200)
+    product_name: Line = Field(min_length=1, max_length=200)
     quantity: float = Field(gt=0)
     unit: str = Field(pattern=r"^[A-Z0-9]{2,3}$", description="UN/CEFACT Rec 20 unit code, e.g. KGM, CT, EA")
     storage_class: StorageClass
     imported: bool = True
     origin_country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
-    producer: str = Field(min_length=1, max_length=200)
-    establishment_number: str = Field(min_length=1, max_length=64)
+    producer: Line = Field(min_length=1, max_length=200)
+    establishment_number: Line = Field(min_length=1, max_length=64)
     production_date: dt.date
     expiry_date: dt.date
-    customs_declaration: str | None = Field(default=None, min_length=1, max_length=64)
+    customs_declaration: Line | None = Field(default=None, min_length=1, max_length=64)
     certificates: list[CertificateIn] = Field(default_factory=list, max_length=50)
-    location: str | None = Field(
+    location: Line | None = Field(
         default=None,
         min_length=1,
         max_length=200,
@@ -68,10 +71,26 @@ class BatchIn(BaseModel):
     def _lot(cls, value: str) -> str:
         return suyuan_lot(value)
 
+    @field_validator("production_date", "expiry_date")
+    @classmethod
+    def _plausible(cls, value: dt.date) -> dt.date:
+        if value < EARLIEST_DATE:
+            raise ValueError(f"is before {EARLIEST_DATE.isoformat()}")
+        if value > dt.datetime.now(dt.UTC).date() + MAX_SHELF_LIFE:
+            raise ValueError(f"is more than {MAX_SHELF_LIFE.days // 365} years from now")
+        return value
+
     @model_validator(mode="after")
     def _dates(self) -> BatchIn:
-        if self.expiry_date < self.production_date:
-            raise ValueError("expiry_date is before production_date")
+        # Tomorrow in UTC is already today in China (UTC+8): production dated then is accepted.
+        if self.production_date > dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1):
+            raise ValueError("production_date is in the future")
+        if self.expiry_date <= self.production_date:
+            raise ValueError("expiry_date is not after production_date")
+        if self.expiry_date - self.production_date > MAX_SHELF_LIFE:
+            raise ValueError(
+                f"expiry_date is more than {MAX_SHELF_LIFE.days // 365} years after production_date"
+            )
         if self.imported and not self.customs_declaration:
             raise ValueError("customs_declaration is required for imported food")
         return self

@@ -16,6 +16,7 @@ from ..context import Services, get_services, get_session, get_write_session
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
 from ..problems import NotFound, Unprocessable
+from ..text import check_line
 from .models import Document
 from .service import (
     INLINE_TYPES,
@@ -48,10 +49,13 @@ async def upload_document(
         raise Unprocessable.field("file", f"larger than {MAX_BYTES // (1024 * 1024)} MiB")
     if not data:
         raise Unprocessable.field("file", "is empty")
+    filename = file.filename or "document"
+    try:
+        check_line(filename)
+    except ValueError as exc:
+        raise Unprocessable.field("file", f"its name {exc}") from exc
     known = session.get(Document, hashlib.sha256(data).hexdigest()) is not None
-    document = store_document(
-        session, services.settings.documents_dir, data, file.filename or "document", member.org.id
-    )
+    document = store_document(session, services.settings.documents_dir, data, filename, member.org.id)
     session.commit()
     session.refresh(document)
     body = document.model_dump(mode="json", exclude={"uploaded_by"})

@@ -19,6 +19,7 @@ from ..orgs.models import OrgType
 from ..orgs.service import Member
 from ..problems import Conflict, NotFound, Unprocessable, problem_response
 from ..scans.service import CounterfeitSuspected, apply_scan
+from ..text import Line
 from ..webhooks.service import SIGNATURE_HEADER
 from .capture import capture_document, existing_ids, prepare, store
 from .custody import custody_scan
@@ -188,7 +189,7 @@ class NamedQueryIn(BaseModel):
 
 
 class SubscriptionIn(BaseModel):
-    dest: str = Field(max_length=500, description="webhook URL that receives each new matching event")
+    dest: Line = Field(max_length=500, description="webhook URL that receives each new matching event")
     signatureToken: str | None = Field(default=None, min_length=16, max_length=200)  # noqa: N815 - EPCIS name
 
     @field_validator("dest")

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from ..auth import CurrentMember, MemberKey, Regulator
 from ..context import Services, get_services, get_session, get_write_session
+from ..text import Line
 from .models import Organisation
 from .service import OrganisationIn, create_organisation, issue_api_key, list_keys, public_key, revoke_api_key
 
@@ -40,7 +41,7 @@ def my_organisation(member: CurrentMember) -> dict[str, Any]:
 def add_key(
     member: MemberKey,
     session: Annotated[Session, Depends(get_session)],
-    label: str = "member",
+    label: Line = "member",
     kind: Literal["member", "device"] = "member",
 ) -> dict[str, str]:
     """Issue another API key for this organisation (a member or a device). Shown once.

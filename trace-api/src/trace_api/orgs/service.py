@@ -20,6 +20,7 @@ from ..context import Services
 from ..gs1 import GS1Error, validate_gln
 from ..ledger import Actor, Record, Subject, utc_datetime, utc_now
 from ..problems import Conflict, NotFound, Unauthorized
+from ..text import Line
 from ._uscc import validate_uscc
 from .models import ApiKey, Organisation, OrgType
 
@@ -30,11 +31,11 @@ class OrganisationIn(BaseModel):
     handle: str = Field(
         pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", description="short unique name, e.g. 'haixian-import'"
     )
-    name: str = Field(min_length=1, max_length=200)
+    name: Line = Field(min_length=1, max_length=200)
     org_type: OrgType
     uscc: str = Field(description="unified social credit code (统一社会信用代码), check character verified")
     gln: str | None = None
-    jurisdiction: str = Field(min_length=1, max_length=100)
+    jurisdiction: Line = Field(min_length=1, max_length=100)
 
     @field_validator("uscc")
     @classmethod

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlmodel import Session, col, select
 
 from ..orgs.service import Member
+from ..text import Line
 from .models import Webhook
 
 SIGNATURE_HEADER = "Suyuan-Signature"
@@ -21,7 +22,7 @@ TIMEOUT_S = 5.0
 
 
 class WebhookIn(BaseModel):
-    url: str = Field(max_length=500)
+    url: Line = Field(max_length=500)
 
     @field_validator("url")
     @classmethod
