@@ -45,6 +45,14 @@ class ServiceSettings(Settings):
     mqtt_url: str | None = Field(
         default=None, description="mqtt://host:port for recall notifications; unset: none"
     )
+    webhook_allow_http: bool = Field(
+        default=False, description="Let webhooks and EPCIS subscriptions use http:// URLs (tests, a lab)"
+    )
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="Let webhooks reach private, loopback and link-local addresses (a receiver on "
+        "this machine or network); off, every address the host resolves to must be public",
+    )
 
     @property
     def documents_dir(self) -> Path:

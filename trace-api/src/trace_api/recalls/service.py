@@ -105,7 +105,10 @@ def _notify_holders(services: Services, session: Session, recall: Recall, scope:
             "issued_at": recall.issued_at.isoformat(),
         }
         outcomes = [notify_mqtt(services.settings.mqtt_url, org.handle, message)]
-        outcomes += [deliver(hook, "recall.issued", message) for hook in webhooks_of(session, org_id)]
+        outcomes += [
+            deliver(hook, "recall.issued", message, services.settings)
+            for hook in webhooks_of(session, org_id)
+        ]
         via = "; ".join(outcomes)[:200]
         session.add(
             RecallNotice(
