@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from tests.api.conftest import Api, batch_payload
+from tests.conftest import CORPUS
 
 BATCH = "09506000134352.L2026-001"
 IMPOSSIBLE_TIMES = [
@@ -141,3 +143,19 @@ def test_names_with_control_characters_are_refused(api: Api) -> None:
     assert "name" in _fields(refused_org)
     assert "url" in _fields(refused_hook)
     assert "file" in _fields(refused_file)
+
+
+@pytest.mark.parametrize("time", ["0001-01-01T00:00:00+23:59", "٢٠٢٦-١٠-٠١T10:00:00Z"])
+def test_epcis_event_with_impossible_time_fails_its_job(api: Api, time: str) -> None:
+    api.add_org("partner", "wholesaler")
+    document = json.loads((CORPUS / "epcis" / "JSON" / "Example_9.6.1-ObjectEvent.jsonld").read_text())
+    for event in document["epcisBody"]["eventList"]:
+        event["eventTime"] = time
+    before = api.services.ledger.size()
+
+    response = api.as_org("partner", "POST", "/epcis/capture", json=document)
+
+    assert response.status_code == 202, response.text
+    job = api.as_org("partner", "GET", f"/epcis/capture/{response.json()['id']}").json()
+    assert job["status"] == "failed"
+    assert api.services.ledger.size() == before
