@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from tests._webhooks import Receiver
 from tests.api.conftest import Api, batch_payload
 from tests.conftest import CORPUS
+from trace_api._settings import ServiceSettings
+from trace_api.webhooks.targets import UnsafeTarget, check_target
 
 BATCH = "09506000134352.L2026-001"
 PUBLIC = "https://93.184.215.14/hooks/recall"  # an IP literal: resolving it needs no network
@@ -104,3 +107,16 @@ def test_subscription_is_checked_again_at_delivery(api: Api, receiver: Receiver)
 
     assert delivered == 0
     assert receiver.received == []
+
+
+def test_webhook_targets_are_strict_by_default_outside_the_embedded_setup(tmp_path: Path) -> None:
+    embedded = ServiceSettings(data_dir=tmp_path)
+    listening = ServiceSettings(data_dir=tmp_path, api_host="0.0.0.0")
+    external = ServiceSettings(data_dir=tmp_path, rpc_url="http://besu:8545")
+
+    check_target("http://127.0.0.1:9/hook", embedded)
+    for settings in (listening, external):
+        with pytest.raises(UnsafeTarget, match="https://"):
+            check_target("http://127.0.0.1:9/hook", settings)
+        with pytest.raises(UnsafeTarget, match="loopback"):
+            check_target("https://127.0.0.1:9/hook", settings)

@@ -1,4 +1,5 @@
-"""Where webhooks may point: https, to public addresses only, unless settings allow otherwise.
+"""Where webhooks may point: https, to public addresses only, unless settings allow otherwise
+(by default they do in the embedded single-machine setup only).
 
 A webhook URL is the caller's, but the request is the server's: without these checks an
 organisation could make the trace API post to its database, its metadata service or anything
@@ -22,7 +23,7 @@ class UnsafeTarget(ValueError):
 def check_target(url: str, settings: ServiceSettings) -> None:
     """Raises :class:`UnsafeTarget` unless ``url`` may receive deliveries under ``settings``."""
     parts = urlsplit(url)
-    schemes = ("https", "http") if settings.webhook_allow_http else ("https",)
+    schemes = ("https", "http") if settings.webhooks_may_use_http else ("https",)
     if parts.scheme not in schemes:
         allowed = " or ".join(f"{s}://" for s in schemes)
         raise UnsafeTarget(f"must be an {allowed} URL (http:// needs SUYUAN_WEBHOOK_ALLOW_HTTP)")
@@ -34,7 +35,7 @@ def check_target(url: str, settings: ServiceSettings) -> None:
         raise UnsafeTarget("has no host")
     if parts.username is not None or parts.password is not None:
         raise UnsafeTarget("may not carry credentials; the delivery's signature authenticates it")
-    if settings.webhook_allow_private:
+    if settings.webhooks_may_reach_private:
         return
     for address in _addresses(host, port or (443 if parts.scheme == "https" else 80)):
         if not address.is_global or address.is_multicast:
