@@ -139,10 +139,18 @@ def test_names_with_control_characters_are_refused(api: Api) -> None:
         "shop", "POST", "/v1/documents", files={"file": ("a\x1b.pdf", b"%PDF-1.7", "application/pdf")}
     )
 
+    device = {"name": "cs-01", "kinds": ["temperature"], "location": "cold store\x00"}
+    refused_device = api.as_org("shop", "POST", "/v1/devices", json=device)
+    recall = {"batch_id": BATCH, "reason": "Vibrio\x00 found", "recall_class": "I"}
+    refused_recall = api.as_org("samr", "POST", "/v1/recalls", json=recall)
+
     assert (refused_org.status_code, refused_hook.status_code, refused_file.status_code) == (422, 422, 422)
+    assert (refused_device.status_code, refused_recall.status_code) == (422, 422)
     assert "name" in _fields(refused_org)
     assert "url" in _fields(refused_hook)
     assert "file" in _fields(refused_file)
+    assert "location" in _fields(refused_device)
+    assert "reason" in _fields(refused_recall)
 
 
 @pytest.mark.parametrize("time", ["0001-01-01T00:00:00+23:59", "٢٠٢٦-١٠-٠١T10:00:00Z"])
