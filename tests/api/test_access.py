@@ -101,3 +101,74 @@ def test_consumer_answer_has_public_fields_only(api: Api, tenants: dict[str, Any
         assert private not in text
     digest = hashlib.sha256(api.keys["haixian"].encode()).hexdigest()
     assert digest not in text
+
+
+def test_batch_citing_another_importers_document_is_not_admitted(api: Api, tenants: dict[str, Any]) -> None:
+    api.add_org("rival", "importer")
+    payload = batch_payload(api, "rival", lot="L2026-RIVAL", certificates=[])
+    payload["certificates"] = [
+        {**batch_payload(api, "haixian")["certificates"][0], "document_sha256": tenants["document"]}
+    ]
+
+    response = api.as_org("rival", "POST", "/v1/batches", json=payload)
+
+    assert response.status_code == 422, response.text
+    assert "certificates.0.document_sha256" in [e["field"] for e in response.json()["errors"]]
+    assert api.as_org("rival", "GET", f"/v1/documents/{tenants['document']}").status_code == 404
+
+
+def test_document_uploaded_by_two_organisations_is_held_by_both(api: Api, tenants: dict[str, Any]) -> None:
+    api.add_org("rival", "importer")
+    content = b"quarantine L2026-001"  # the bytes haixian uploaded for its batch
+    again = api.as_org(
+        "rival", "POST", "/v1/documents", files={"file": ("mine.pdf", content, "application/pdf")}
+    )
+
+    assert again.status_code == 200, again.text
+    assert again.json()["sha256"] == tenants["document"]
+    assert api.as_org("rival", "GET", f"/v1/documents/{tenants['document']}").status_code == 200
+    assert api.as_org("haixian", "GET", f"/v1/documents/{tenants['document']}").status_code == 200
+
+
+def test_document_shared_by_its_uploader_may_be_cited(api: Api, tenants: dict[str, Any]) -> None:
+    api.add_org("rival", "importer")
+    url = f"/v1/documents/{tenants['document']}/shares"
+    by_stranger = api.as_org("stranger", "POST", url, json={"organisation": "rival"})
+    shared = api.as_org("haixian", "POST", url, json={"organisation": "rival"})
+    again = api.as_org("haixian", "POST", url, json={"organisation": "rival"})
+
+    assert by_stranger.status_code == 404
+    assert (shared.status_code, again.status_code) == (201, 200), shared.text
+    records = api.services.ledger.about("document", tenants["document"])
+    assert [r.kind for r in records] == ["document.shared"]
+    payload = batch_payload(api, "rival", lot="L2026-RIVAL")
+    payload["certificates"][0]["document_sha256"] = tenants["document"]
+    assert api.as_org("rival", "POST", "/v1/batches", json=payload).status_code == 201
+    by_sharee = api.as_org("rival", "POST", url, json={"organisation": "stranger"})
+    assert by_sharee.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("content", "served_as", "disposition"),
+    [
+        (b"<html><script>alert(1)</script></html>", "application/octet-stream", "attachment"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "application/pdf", "inline"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "image/png", "inline"),
+    ],
+)
+def test_document_is_served_with_the_type_of_its_bytes(
+    api: Api, content: bytes, served_as: str, disposition: str
+) -> None:
+    api.add_org("haixian", "importer")
+    uploaded = api.as_org(
+        "haixian", "POST", "/v1/documents", files={"file": ("x.html", content, "text/html")}
+    )
+    assert uploaded.status_code == 201, uploaded.text
+
+    served = api.as_org("haixian", "GET", f"/v1/documents/{uploaded.json()['sha256']}")
+
+    assert served.status_code == 200
+    assert served.headers["content-type"] == served_as
+    assert served.headers["x-content-type-options"] == "nosniff"
+    assert served.headers["content-disposition"].startswith(disposition)
+    assert served.content == content

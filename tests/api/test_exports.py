@@ -276,6 +276,8 @@ def test_fsma_lot_refused_to_strangers_and_the_anonymous(story: Story) -> None:
         ({"since": "2026-13-01"}, "since"),
         ({"lot": "L2026-001", "until": "yesterday"}, "until"),
         ({"since": "2026-10-02", "until": "2026-10-01"}, "until"),
+        ({"lot": "L2026-001", "until": "9999-12-31"}, "until"),
+        ({"lot": "L2026-001", "since": "0001-01-01T00:00:00+23:59"}, "since"),
         ({}, "lot"),
         ({"format": "pdf", "lot": "L2026-001"}, "query.format"),
     ],

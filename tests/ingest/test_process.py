@@ -205,6 +205,8 @@ def test_ingest_malformed_payloads_dead_lettered_with_reason_naming_the_field(co
         (f'{{"seq": true, "time": "{now}", "celsius": -20}}', "schema", "seq"),
         (f'{{"seq": 7, "time": "{now[:19]}", "celsius": -20}}', "schema", "time"),
         (f'{{"seq": 8, "time": "{future}", "celsius": -20}}', "impossible_value", "time"),
+        ('{"seq": 9, "time": "2026-02-31T10:00:00Z", "celsius": -20}', "schema", "time"),
+        ('{"seq": 10, "time": "2026-10-01T10:00:00+24:00", "celsius": -20}', "schema", "time"),
     ]
 
     result = cold_store.ingestor.ingest([raw(cold_store, payload) for payload, _, _ in cases])

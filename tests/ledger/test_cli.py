@@ -50,6 +50,7 @@ def test_append_anchor_verify_and_audit(embedded: tuple[dict[str, str], LocalNod
     audited = _run(env, "audit", "--json")
     assert audited.returncode == 0, audited.stderr
     assert json.loads(audited.stdout)["anchors_checked"] == 1
+    assert json.loads(audited.stdout)["passed"] is True
     status = json.loads(_run(env, "ledger", "status", "--json").stdout)
     assert (status["size"], status["latest_anchored"], status["pending_checkpoints"]) == (5, 5, [])
 
@@ -94,6 +95,21 @@ def test_audit_points_at_an_altered_record(embedded: tuple[dict[str, str], Local
 
     assert result.returncode == 1
     assert "audit failed at step 'records' (leaf 4)" in result.stderr
+
+
+def test_audit_json_reports_a_failed_audit_on_stdout(embedded: tuple[dict[str, str], LocalNode]) -> None:
+    env, _ = embedded
+    _append(env, *(_record(i) for i in range(6)))
+    _run(env, "ledger", "anchor", "--once")
+    with sqlite3.connect(Path(env["SUYUAN_DATA_DIR"]) / "suyuan.db") as db:
+        db.execute("UPDATE ledger_records SET body = replace(body, 'wholesaler', 'w0lesaler') WHERE idx = 4")
+
+    result = _run(env, "audit", "--json")
+
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert (report["passed"], report["step"], report["index"]) == (False, "records", 4)
+    assert "audit failed at step 'records' (leaf 4)" in report["message"]
 
 
 def test_append_rejects_bad_input_with_one_line(embedded: tuple[dict[str, str], LocalNode]) -> None:

@@ -12,7 +12,7 @@ import pytest
 import rfc8785
 
 from tests.conftest import make_record
-from trace_api.ledger import InvalidRecord, Record, parse_record, record_from_bytes, utc_now
+from trace_api.ledger import InvalidRecord, Record, parse_record, parse_rfc3339, record_from_bytes, utc_now
 
 
 def envelope(**changes: Any) -> dict[str, Any]:
@@ -70,6 +70,12 @@ def test_canonical_bytes_is_independent_of_key_order() -> None:
         pytest.param(envelope(actor={"org": "org-1"}), "actor.key_id", id="actor-without-key"),
         pytest.param(envelope(time="2026-11-27T08:00:00"), "time", id="time-without-offset"),
         pytest.param(envelope(time="yesterday"), "time", id="time-not-a-timestamp"),
+        pytest.param(envelope(time="2026-02-31T10:00:00Z"), "time", id="time-day-not-in-month"),
+        pytest.param(envelope(time="2026-11-27T25:61:00Z"), "time", id="time-hour-and-minute-out-of-range"),
+        pytest.param(envelope(time="٢٠٢٦-١١-٢٧T08:00:00Z"), "time", id="time-non-ascii-digits"),
+        pytest.param(envelope(time="2026-11-27T08:00:00+24:00"), "time", id="time-offset-beyond-23-59"),
+        pytest.param(envelope(time="0001-01-01T00:00:00+23:59"), "time", id="time-before-1970-in-utc"),
+        pytest.param(envelope(time="2026-11-27T08:00:00Z\n"), "time", id="time-trailing-newline"),
         pytest.param(envelope(kind="Scan.Receive"), "kind", id="kind-uppercase"),
         pytest.param(envelope(kind="scan..receive"), "kind", id="kind-empty-segment"),
         pytest.param(envelope(colour="red"), "colour", id="unknown-field"),
@@ -155,3 +161,10 @@ def test_record_defaults_to_no_subjects_and_empty_payload() -> None:
     assert (record.subjects, record.payload) == ([], {})
     assert b'"payload":{}' in record.canonical_bytes()
     assert b'"subjects":[]' in record.canonical_bytes()
+
+
+def test_parse_rfc3339_converts_offsets_to_utc() -> None:
+    assert parse_rfc3339("2026-11-27T08:00:00.1234567+08:00") == dt.datetime(
+        2026, 11, 27, 0, 0, 0, 123456, dt.UTC
+    )
+    assert parse_rfc3339("9999-12-31T23:59:59Z").year == 9999

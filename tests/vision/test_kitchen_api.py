@@ -195,8 +195,13 @@ def test_only_the_incidents_organisation_rectifies_with_a_member_key(kitchens: K
 
 @pytest.mark.parametrize(
     ("photo", "note", "field"),
-    [(b"plain text, not a picture", "fixed", "photo"), (b"", "fixed", "photo"), (None, "   ", "note")],
-    ids=["not-an-image", "empty-photo", "blank-note"],
+    [
+        (b"plain text, not a picture", "fixed", "photo"),
+        (b"", "fixed", "photo"),
+        (None, "   ", "note"),
+        (None, "fixed\x1b[2J", "note"),
+    ],
+    ids=["not-an-image", "empty-photo", "blank-note", "control-character-in-note"],
 )
 def test_rectification_needs_a_picture_and_a_note(
     kitchens: Kitchens, photo: bytes | None, note: str, field: str

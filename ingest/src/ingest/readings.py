@@ -20,13 +20,12 @@ import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from trace_api.devices import TOPIC_ROOT
 from trace_api.events import lot_class, offset_of
-from trace_api.ledger import utc_datetime
+from trace_api.ledger import Timestamp, utc_datetime
 
-RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$")
 #: How far ahead of the receiving clock a device's timestamp may be before it is impossible.
 MAX_CLOCK_AHEAD = dt.timedelta(minutes=5)
 _NAME = r"[a-z0-9][a-z0-9-]{1,62}"
@@ -48,14 +47,7 @@ class Reading(BaseModel):
     unit: ClassVar[str | None] = None
 
     seq: int = Field(ge=0, le=2**53, strict=True)
-    time: str
-
-    @field_validator("time")
-    @classmethod
-    def _time(cls, value: str) -> str:
-        if not RFC3339.match(value):
-            raise ValueError("must be an RFC 3339 timestamp with offset, e.g. 2026-01-02T03:04:05.678Z")
-        return value
+    time: Timestamp
 
     @property
     def value(self) -> float | None:

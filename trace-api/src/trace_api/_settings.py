@@ -50,6 +50,30 @@ class ServiceSettings(Settings):
     mqtt_url: str | None = Field(
         default=None, description="mqtt://host:port for recall notifications; unset: none"
     )
+    webhook_allow_http: bool | None = Field(
+        default=None,
+        description="Let webhooks and EPCIS subscriptions use http:// URLs; unset: only in the "
+        "embedded setup (the embedded chain, the API on a loopback address)",
+    )
+    webhook_allow_private: bool | None = Field(
+        default=None,
+        description="Let webhooks reach private, loopback and link-local addresses (a receiver on "
+        "this machine or network); unset: only in the embedded setup. Off, every address the "
+        "host resolves to must be public",
+    )
+
+    @property
+    def embedded_loopback(self) -> bool:
+        """The single-machine setup: the embedded anvil node and the API reachable from here only."""
+        return self.rpc_url is None and self.api_host in ("127.0.0.1", "::1", "localhost")
+
+    @property
+    def webhooks_may_use_http(self) -> bool:
+        return self.embedded_loopback if self.webhook_allow_http is None else self.webhook_allow_http
+
+    @property
+    def webhooks_may_reach_private(self) -> bool:
+        return self.embedded_loopback if self.webhook_allow_private is None else self.webhook_allow_private
 
     @property
     def documents_dir(self) -> Path:

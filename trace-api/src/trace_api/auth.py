@@ -39,5 +39,13 @@ def member_of(*types: OrgType) -> Callable[[Member], Member]:
     return check
 
 
+def member_key(member: Annotated[Member, Depends(current_member)]) -> Member:
+    """A dependency admitting member keys only: a device key acts for its device, nothing more."""
+    if member.kind != "member":
+        raise Forbidden("a device key may not do this; use a member's API key")
+    return member
+
+
 CurrentMember = Annotated[Member, Depends(current_member)]
+MemberKey = Annotated[Member, Depends(member_key)]
 Regulator = Annotated[Member, Depends(member_of(OrgType.regulator))]

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -378,10 +378,12 @@ def audit(
         where = f" (leaf {exc.index})" if exc.index is not None else ""
         if exc.span is not None:
             where = f" (leaves {exc.span[0]}–{exc.span[1] - 1})"
-        fail(f"audit failed at step '{exc.step}'{where}: {exc.detail}")
+        message = f"audit failed at step '{exc.step}'{where}: {exc.detail}"
+        _audit_failed(as_json, message, step=exc.step, index=exc.index, span=exc.span, detail=exc.detail)
     except (LedgerError, ChainError) as exc:
-        fail(str(exc))
+        _audit_failed(as_json, str(exc), step=None, index=None, span=None, detail=str(exc))
     summary = {
+        "passed": True,
         "records": report.records,
         "root": report.root.hex(),
         "checkpoints_checked": report.checkpoints_checked,
@@ -394,6 +396,16 @@ def audit(
             f"audit passed: {report.records} records, {report.checkpoints_checked} signed checkpoints, "
             f"{report.anchors_checked} on-chain anchors consistent; root {summary['root']}"
         )
+
+
+def _audit_failed(as_json: bool, message: str, **where: Any) -> NoReturn:
+    """A failed audit: with ``--json`` its result on stdout too, for the scripts that read it."""
+    if as_json:
+        span = where.get("span")
+        out.print_json(
+            json.dumps({"passed": False, **where, "span": list(span) if span else None, "message": message})
+        )
+    fail(message)
 
 
 def bench_ledger(

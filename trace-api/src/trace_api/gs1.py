@@ -12,13 +12,18 @@ from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit
 
 # GS1 AI encodable character set 82, as allowed in AI (10) and (21).
-_CSET82 = re.compile(r"^[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}$")
+_CSET82 = re.compile(r"[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}")
 SERIAL_ALPHABET = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 SERIAL_LENGTH = 16  # ~81 bits: unguessable
 
 
 class GS1Error(ValueError):
     """An identifier is malformed; the message says why."""
+
+
+def is_digits(value: str) -> bool:
+    """Whether ``value`` is ASCII digits only (``str.isdigit`` also takes Arabic-Indic, fullwidth, ²)."""
+    return value.isascii() and value.isdigit()
 
 
 def gs1_check_digit(digits: str) -> int:
@@ -29,7 +34,7 @@ def gs1_check_digit(digits: str) -> int:
 
 def normalise_gtin(value: str) -> str:
     """A GTIN-8/12/13/14 as GTIN-14, check digit verified."""
-    if not value.isdigit() or len(value) not in (8, 12, 13, 14):
+    if not is_digits(value) or len(value) not in (8, 12, 13, 14):
         raise GS1Error("a GTIN has 8, 12, 13 or 14 digits")
     gtin = value.zfill(14)
     if gs1_check_digit(gtin[:-1]) != int(gtin[-1]):
@@ -38,7 +43,7 @@ def normalise_gtin(value: str) -> str:
 
 
 def validate_gln(value: str) -> str:
-    if not value.isdigit() or len(value) != 13:
+    if not is_digits(value) or len(value) != 13:
         raise GS1Error("a GLN has 13 digits")
     if gs1_check_digit(value[:-1]) != int(value[-1]):
         raise GS1Error(f"check digit should be {gs1_check_digit(value[:-1])}, not {value[-1]}")
@@ -46,7 +51,7 @@ def validate_gln(value: str) -> str:
 
 
 def validate_lot(value: str) -> str:
-    if not _CSET82.match(value):
+    if not _CSET82.fullmatch(value):
         raise GS1Error("a lot has 1 to 20 characters of the GS1 AI character set 82")
     return value
 

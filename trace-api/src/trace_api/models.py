@@ -4,7 +4,7 @@ from .batches.models import Batch, Certificate
 from .codes.models import ItemCode
 from .coldchain.models import Alert, AlertState, BatchStay, DeadLetter, SensorReading
 from .devices.models import Device
-from .documents.models import Document
+from .documents.models import Document, DocumentHolder
 from .epcis.models import CaptureJob, Delivery, EpcisEvent, EpcisEventKey, NamedQuery, Subscription
 from .kitchen.models import Incident, Rectification
 from .orgs.models import ApiKey, Organisation
@@ -25,6 +25,7 @@ __all__ = [
     "Delivery",
     "Device",
     "Document",
+    "DocumentHolder",
     "EpcisEvent",
     "EpcisEventKey",
     "Incident",

@@ -171,8 +171,8 @@ class IncidentRecorder:
         )
         with write_transaction(self.engine, self.ledger.lock_name) as conn, Session(bind=conn) as session:
             name = f"incident-{incident_id}"
-            store_document(session, self.documents_dir, snapshot, "image/jpeg", f"{name}.jpg", org.id)
-            store_document(session, self.documents_dir, original, "image/png", f"{name}-frame.png", org.id)
+            store_document(session, self.documents_dir, snapshot, f"{name}.jpg", org.id)
+            store_document(session, self.documents_dir, original, f"{name}-frame.png", org.id)
             session.flush()  # documents before the incident row that refers to them
             receipt = self.ledger.append(record, conn=session.connection())
             session.add(

@@ -12,42 +12,45 @@ from chain import id_hash
 
 from ..coldchain.stays import begin_stay
 from ..context import Services
-from ..documents.models import Document
+from ..documents.service import holds_document
 from ..gs1 import GS1Error, normalise_gtin, suyuan_lot
 from ..ledger import Actor, Record, Subject, utc_datetime, utc_now
 from ..orgs.models import OrgType
 from ..orgs.service import Member
 from ..problems import Conflict, Forbidden, NotFound, Unprocessable
+from ..text import Line
 from .models import REQUIRED_FOR_IMPORTED_COLD_CHAIN, Batch, Certificate, CertificateType, StorageClass
 
+EARLIEST_DATE = dt.date(1970, 1, 1)
+MAX_SHELF_LIFE = dt.timedelta(days=30 * 365)  # far beyond any food's, short of absurd
 PASSING_RESULTS = {"pass", "passed", "negative", "qualified", "合格", "阴性"}
 
 
 class CertificateIn(BaseModel):
     cert_type: CertificateType
-    number: str = Field(min_length=1, max_length=64)
-    issuer: str = Field(min_length=1, max_length=200)
+    number: Line = Field(min_length=1, max_length=64)
+    issuer: Line = Field(min_length=1, max_length=200)
     issued_on: dt.date
-    result: str = Field(min_length=1, max_length=32)
+    result: Line = Field(min_length=1, max_length=32)
     document_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
 class BatchIn(BaseModel):
     gtin: str
     lot: str
-    product_name: str = Field(min_length=1, max_length=200)
+    product_name: Line = Field(min_length=1, max_length=200)
     quantity: float = Field(gt=0)
     unit: str = Field(pattern=r"^[A-Z0-9]{2,3}$", description="UN/CEFACT Rec 20 unit code, e.g. KGM, CT, EA")
     storage_class: StorageClass
     imported: bool = True
     origin_country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
-    producer: str = Field(min_length=1, max_length=200)
-    establishment_number: str = Field(min_length=1, max_length=64)
+    producer: Line = Field(min_length=1, max_length=200)
+    establishment_number: Line = Field(min_length=1, max_length=64)
     production_date: dt.date
     expiry_date: dt.date
-    customs_declaration: str | None = Field(default=None, min_length=1, max_length=64)
+    customs_declaration: Line | None = Field(default=None, min_length=1, max_length=64)
     certificates: list[CertificateIn] = Field(default_factory=list, max_length=50)
-    location: str | None = Field(
+    location: Line | None = Field(
         default=None,
         min_length=1,
         max_length=200,
@@ -68,10 +71,26 @@ class BatchIn(BaseModel):
     def _lot(cls, value: str) -> str:
         return suyuan_lot(value)
 
+    @field_validator("production_date", "expiry_date")
+    @classmethod
+    def _plausible(cls, value: dt.date) -> dt.date:
+        if value < EARLIEST_DATE:
+            raise ValueError(f"is before {EARLIEST_DATE.isoformat()}")
+        if value > dt.datetime.now(dt.UTC).date() + MAX_SHELF_LIFE:
+            raise ValueError(f"is more than {MAX_SHELF_LIFE.days // 365} years from now")
+        return value
+
     @model_validator(mode="after")
     def _dates(self) -> BatchIn:
-        if self.expiry_date < self.production_date:
-            raise ValueError("expiry_date is before production_date")
+        # Tomorrow in UTC is already today in China (UTC+8): production dated then is accepted.
+        if self.production_date > dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1):
+            raise ValueError("production_date is in the future")
+        if self.expiry_date <= self.production_date:
+            raise ValueError("expiry_date is not after production_date")
+        if self.expiry_date - self.production_date > MAX_SHELF_LIFE:
+            raise ValueError(
+                f"expiry_date is more than {MAX_SHELF_LIFE.days // 365} years after production_date"
+            )
         if self.imported and not self.customs_declaration:
             raise ValueError("customs_declaration is required for imported food")
         return self
@@ -81,8 +100,9 @@ def batch_chain_id(batch_id: str) -> bytes:
     return id_hash(f"batch:{batch_id}")
 
 
-def require_admissible(data: BatchIn, session: Session) -> None:
-    """No certificate, no admission; every certificate's document uploaded and its result a pass."""
+def require_admissible(data: BatchIn, session: Session, org_id: str) -> None:
+    """No certificate, no admission; every certificate's result a pass, its document uploaded by
+    the importer or shared with it."""
     errors: list[dict[str, str]] = []
     present = {c.cert_type for c in data.certificates}
     if data.imported and data.storage_class is not StorageClass.ambient:
@@ -94,9 +114,12 @@ def require_admissible(data: BatchIn, session: Session) -> None:
             errors.append(
                 {"field": f"certificates.{i}.result", "reason": f"{cert.result!r} is not a passing result"}
             )
-        if session.get(Document, cert.document_sha256) is None:
+        if not holds_document(session, org_id, cert.document_sha256):
             errors.append(
-                {"field": f"certificates.{i}.document_sha256", "reason": "no uploaded document has this hash"}
+                {
+                    "field": f"certificates.{i}.document_sha256",
+                    "reason": "no document with this hash was uploaded by or shared with the importer",
+                }
             )
     if errors:
         detail = "; ".join(
@@ -109,7 +132,7 @@ def admit_batch(services: Services, session: Session, member: Member, data: Batc
     batch_id = f"{data.gtin}.{data.lot}"
     if session.get(Batch, batch_id) is not None:
         raise Conflict(f"batch {batch_id} (GTIN {data.gtin}, lot {data.lot}) is admitted already")
-    require_admissible(data, session)
+    require_admissible(data, session, member.org.id)
     payload = data.model_dump(mode="json", exclude={"location"})
     if data.location is not None:
         payload["location"] = data.location

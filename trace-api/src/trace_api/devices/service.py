@@ -14,6 +14,7 @@ from ..batches.models import StorageClass
 from ..events import place_uri
 from ..orgs.models import Organisation
 from ..problems import Conflict, NotFound
+from ..text import Line
 from .models import Device, ReadingKind
 from .passwords import new_password, password_hash
 
@@ -25,7 +26,7 @@ TOPIC_ROOT = "suyuan/v1"
 class DeviceIn(BaseModel):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", description="unique within the organisation")
     kinds: list[ReadingKind] = Field(min_length=1, max_length=5, description="what the device publishes")
-    location: str | None = Field(
+    location: Line | None = Field(
         default=None,
         min_length=1,
         max_length=200,

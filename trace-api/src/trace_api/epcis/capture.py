@@ -20,7 +20,9 @@ from sqlmodel import Session, col, select
 from ..context import Services
 from ..ledger import Actor, Record, Subject, utc_datetime
 from ..orgs.service import Member
+from ..problems import Unprocessable
 from .documents import (
+    EpcisError,
     IdentifierError,
     document_context,
     epc_lists,
@@ -134,7 +136,10 @@ def capture_document(
         validate_document(document)
     except EpcisValidationError as exc:
         errors = [dict(e) for e in exc.errors]
-    events = events_of(document) if isinstance(document, dict) else []
+    try:
+        events = events_of(document)
+    except EpcisError as exc:
+        raise Unprocessable.field("epcisBody.eventList", str(exc)) from exc
     context = document_context(document) if isinstance(document, dict) else []
     document_level = [e for e in errors if e.get("event") is None]
     bad = {e["event"] for e in errors if e.get("event") is not None}

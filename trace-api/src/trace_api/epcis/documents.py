@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-from trace_api.gs1 import gs1_check_digit
+from trace_api.gs1 import gs1_check_digit, is_digits
 
 JsonObject = dict[str, Any]
 ContextEntry = str | dict[str, Any]
@@ -206,7 +206,7 @@ def _split(body: str, parts: int) -> list[str]:
 
 
 def _require_digits(digits: str, length: int, what: str) -> None:
-    if not digits.isdigit() or len(digits) != length:
+    if not is_digits(digits) or len(digits) != length:
         raise IdentifierError(f"{what} must be {length} digits together, not {digits!r}")
 
 
@@ -265,7 +265,7 @@ def _digital_link_keys(uri: str) -> dict[str, str] | None:
 
 
 def _checked(digits: str, length: int, what: str) -> str:
-    if not digits.isdigit() or len(digits) != length:
+    if not is_digits(digits) or len(digits) != length:
         raise IdentifierError(f"a {what} in a Digital Link has {length} digits, not {digits!r}")
     if gs1_check_digit(digits[:-1]) != int(digits[-1]):
         raise IdentifierError(f"{what} {digits}: check digit should be {gs1_check_digit(digits[:-1])}")

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
+from ..ledger import parse_rfc3339
 from ..orgs.models import OrgType
 from ..orgs.service import Member
 from ..problems import Unprocessable
@@ -47,12 +48,9 @@ def _values(params: Mapping[str, Sequence[str]], name: str) -> list[str]:
 
 def _when(name: str, value: str) -> dt.datetime:
     try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parse_rfc3339(value)
     except ValueError as exc:
-        raise Unprocessable.field(name, f"{value!r} is not an RFC 3339 time") from exc
-    if parsed.tzinfo is None:
-        raise Unprocessable.field(name, "needs a UTC offset")
-    return parsed.astimezone(dt.UTC)
+        raise Unprocessable.field(name, f"{value!r} {exc}") from exc
 
 
 def conditions_of(params: Mapping[str, Sequence[str]]) -> list[Any]:

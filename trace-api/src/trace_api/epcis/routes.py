@@ -10,7 +10,7 @@ from urllib.parse import quote, unquote, urlencode
 
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
 from ..auth import CurrentMember
@@ -19,7 +19,8 @@ from ..orgs.models import OrgType
 from ..orgs.service import Member
 from ..problems import Conflict, NotFound, Unprocessable, problem_response
 from ..scans.service import CounterfeitSuspected, apply_scan
-from ..webhooks.service import SIGNATURE_HEADER
+from ..text import Line
+from ..webhooks.service import SIGNATURE_HEADER, require_target
 from .capture import capture_document, existing_ids, prepare, store
 from .custody import custody_scan
 from .documents import IdentifierError, digital_link_to_urn, document_context, urn_to_digital_link
@@ -188,15 +189,8 @@ class NamedQueryIn(BaseModel):
 
 
 class SubscriptionIn(BaseModel):
-    dest: str = Field(max_length=500, description="webhook URL that receives each new matching event")
+    dest: Line = Field(max_length=500, description="webhook URL that receives each new matching event")
     signatureToken: str | None = Field(default=None, min_length=16, max_length=200)  # noqa: N815 - EPCIS name
-
-    @field_validator("dest")
-    @classmethod
-    def _http(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http:// or https:// URL")
-        return value
 
 
 def _named(session: Session, member: Member, name: str) -> NamedQuery:
@@ -242,9 +236,14 @@ def run_query(
 
 @router.post("/queries/{name}/subscriptions", status_code=201)
 def create_subscription(
-    name: str, data: SubscriptionIn, member: CurrentMember, session: WriteSession
+    name: str,
+    data: SubscriptionIn,
+    member: CurrentMember,
+    services: Annotated[Services, Depends(get_services)],
+    session: WriteSession,
 ) -> dict[str, Any]:
     """Deliver each new event matching the query to ``dest``, signed (HMAC-SHA256) with the secret."""
+    require_target(data.dest, services.settings, "dest")
     subscription = subscribe(session, _named(session, member, name), data.dest, data.signatureToken)
     return {
         "subscriptionID": subscription.id,

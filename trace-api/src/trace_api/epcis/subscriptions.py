@@ -24,6 +24,7 @@ from .._db import write_transaction
 from ..context import Services
 from ..orgs.models import Organisation, OrgType
 from ..webhooks.service import SIGNATURE_HEADER, sign
+from ..webhooks.targets import UnsafeTarget, check_target
 from .models import Delivery, EpcisEvent, NamedQuery, Subscription
 from .query import conditions_of
 
@@ -124,9 +125,10 @@ class DeliveryWorker:
         }
         delivery.attempts += 1
         try:
+            check_target(subscription.dest, self.services.settings)  # it may resolve elsewhere now
             response = self._post(subscription.dest, content=body, headers=headers, timeout=10)
             ok, error = response.status_code < 300, f"answered {response.status_code}"
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, UnsafeTarget) as exc:
             ok, error = False, str(exc)[:500]
         if ok:
             delivery.delivered_at, delivery.last_error = now, None

@@ -30,7 +30,7 @@ from sqlmodel import Session, col, select
 from ..batches.models import Batch
 from ..context import Services
 from ..events import party
-from ..ledger import Ledger, Record, StoredRecord
+from ..ledger import Ledger, Record, StoredRecord, utc_datetime
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
 from ..problems import Forbidden, NotFound, Unprocessable
@@ -338,7 +338,7 @@ def _ship_records_by_receipt(session: Session, batch_ids: list[str]) -> dict[str
 
 def event_time(value: str) -> dt.datetime:
     """An RFC 3339 record time as an aware UTC datetime."""
-    return dt.datetime.fromisoformat(value).astimezone(dt.UTC)
+    return utc_datetime(value)
 
 
 def _utc(value: dt.datetime | None) -> dt.datetime | None:
@@ -357,17 +357,25 @@ def parse_bound(field: str, text: str | None, *, end: bool = False) -> dt.dateti
         return None
     value = text.strip()
     try:
+        bound = _bound(value, end)
+    except (ValueError, OverflowError):
+        reason = f"{value!r} is neither an ISO 8601 date (2026-10-01) nor date-time (2026-10-01T08:00+08:00)"
+        raise Unprocessable.field(field, reason) from None
+    if not 1970 <= bound.year <= 9999:
+        raise Unprocessable.field(field, f"{value!r} is outside the years 1970 to 9999")
+    return bound
+
+
+def _bound(value: str, end: bool) -> dt.datetime:
+    try:
         day = dt.date.fromisoformat(value)
     except ValueError:
         day = None
     if day is not None:
         start = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
         return start + dt.timedelta(days=1) if end else start
-    try:
-        return _utc(dt.datetime.fromisoformat(value))
-    except ValueError:
-        reason = f"{value!r} is neither an ISO 8601 date (2026-10-01) nor date-time (2026-10-01T08:00+08:00)"
-        raise Unprocessable.field(field, reason) from None
+    moment = dt.datetime.fromisoformat(value)
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
 def sort_key(row: Row) -> tuple[str, str, str]:

@@ -28,6 +28,7 @@ from ..ledger import Actor, Record, Subject, utc_datetime, utc_now
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
 from ..problems import Conflict, Forbidden, NotFound, Unprocessable
+from ..text import check_text
 from .models import Incident, Rectification
 
 MAX_PHOTO_BYTES = 20 * 1024 * 1024
@@ -166,10 +167,14 @@ def rectify(
     """
     if member.kind != "member":
         raise Forbidden("a device key may not answer incidents; use a member's API key")
-    media_type = _check_photo(photo)
+    _check_photo(photo)
     note = note.strip()
     if not note:
         raise Unprocessable.field("note", "is empty")
+    try:
+        check_text(note)
+    except ValueError as exc:
+        raise Unprocessable.field("note", str(exc)) from exc
     with write_transaction(services.engine, services.ledger.lock_name) as conn, Session(bind=conn) as session:
         view = get_incident(session, member, incident_id)
         incident = view.incident
@@ -183,7 +188,6 @@ def rectify(
             session,
             services.settings.documents_dir,
             photo,
-            media_type,
             filename or "rectification",
             member.org.id,
         )

@@ -45,7 +45,17 @@ from ._merkle import (
     verify_consistency,
     verify_inclusion,
 )
-from ._records import Actor, Record, Subject, parse_record, record_from_bytes, utc_datetime, utc_now
+from ._records import (
+    Actor,
+    Record,
+    Subject,
+    Timestamp,
+    parse_record,
+    parse_rfc3339,
+    record_from_bytes,
+    utc_datetime,
+    utc_now,
+)
 from ._service import make_anchorer, open_ledger, start_anchorer
 from ._verify import VerifiedRecord, proof_bundle, verify_bundle, verify_record
 
@@ -74,6 +84,7 @@ __all__ = [
     "StoredCheckpoint",
     "StoredRecord",
     "Subject",
+    "Timestamp",
     "UnknownRecord",
     "VerificationError",
     "VerifiedRecord",
@@ -89,6 +100,7 @@ __all__ = [
     "open_ledger",
     "parse_checkpoint",
     "parse_record",
+    "parse_rfc3339",
     "perfect_nodes_for_range",
     "proof_bundle",
     "record_from_bytes",

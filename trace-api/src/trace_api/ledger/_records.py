@@ -10,16 +10,62 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from typing import Any
+from typing import Annotated, Any
 
 import rfc8785
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from ._canonical import canonical_json
 from ._errors import InvalidRecord
 
 KIND_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-zA-Z][a-zA-Z0-9_]*)*$"
-RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+# ASCII digits only: ``\d`` would also match Arabic-Indic and fullwidth digits.
+RFC3339 = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?"
+    r"(Z|[+-][0-9]{2}:[0-9]{2})"
+)
+EARLIEST_YEAR, LATEST_YEAR = 1970, 9999
+RFC3339_HINT = "must be an RFC 3339 timestamp with offset, e.g. 2026-01-02T03:04:05.678Z"
+
+
+def parse_rfc3339(value: str) -> dt.datetime:
+    """An RFC 3339 timestamp (section 5.6) as an aware UTC datetime; ValueError saying why not.
+
+    Requires a real calendar date and time, an offset within ±23:59 and, once converted to UTC,
+    a year from 1970 to 9999, so every accepted value can be stored, compared and shifted.
+    """
+    match = RFC3339.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(RFC3339_HINT)
+    year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
+    fraction, offset = match.group(7), match.group(8)
+    micro = int((fraction or "0")[:6].ljust(6, "0"))
+    try:
+        zone = dt.UTC if offset == "Z" else _offset(offset)
+        local = dt.datetime(year, month, day, hour, minute, second, micro, tzinfo=zone)
+        instant = local.astimezone(dt.UTC)
+    except (ValueError, OverflowError) as exc:
+        raise ValueError(f"is not a real date and time: {exc}") from exc
+    if not EARLIEST_YEAR <= instant.year <= LATEST_YEAR:
+        raise ValueError(f"is outside the years {EARLIEST_YEAR} to {LATEST_YEAR} (UTC)")
+    return instant
+
+
+def _offset(text: str) -> dt.timezone:
+    hours, minutes = int(text[1:3]), int(text[4:6])
+    if hours > 23 or minutes > 59:
+        raise ValueError(f"offset {text} is not within ±23:59")
+    sign = -1 if text[0] == "-" else 1
+    return dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
+
+
+def _check_rfc3339(value: str) -> str:
+    parse_rfc3339(value)
+    return value
+
+
+Timestamp = Annotated[str, AfterValidator(_check_rfc3339)]
+"""A field holding an RFC 3339 timestamp, kept as sent and checked by :func:`parse_rfc3339`."""
 
 
 class Actor(BaseModel):
@@ -49,21 +95,10 @@ class Record(BaseModel):
 
     kind: str = Field(pattern=KIND_PATTERN, max_length=64)
     record_id: str = Field(min_length=1, max_length=256)
-    time: str = Field(description="RFC 3339 timestamp with offset, e.g. 2026-01-02T03:04:05.678Z")
+    time: Timestamp = Field(description="RFC 3339 timestamp with offset, e.g. 2026-01-02T03:04:05.678Z")
     actor: Actor
     subjects: list[Subject] = Field(default_factory=list, max_length=1000)
     payload: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("time")
-    @classmethod
-    def _rfc3339(cls, value: str) -> str:
-        if not RFC3339.match(value):
-            raise ValueError("must be an RFC 3339 timestamp with offset, e.g. 2026-01-02T03:04:05.678Z")
-        try:
-            dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise ValueError(f"is not a valid date and time: {exc}") from exc
-        return value
 
     def canonical_bytes(self) -> bytes:
         """RFC 8785 canonical JSON of the envelope: the leaf bytes."""
@@ -89,7 +124,7 @@ def record_from_bytes(body: bytes) -> Record:
 
 def utc_datetime(value: str) -> dt.datetime:
     """An RFC 3339 timestamp with offset as an aware UTC datetime; ValueError if it is not one."""
-    return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(dt.UTC)
+    return parse_rfc3339(value)
 
 
 def utc_now() -> str:

@@ -24,7 +24,7 @@ def validate_uscc(value: str) -> str:
     bad = sorted({c for c in code if c not in ALPHABET})
     if bad:
         raise ValueError(f"characters {''.join(bad)!r} are not allowed (no I, O, S, V, Z)")
-    if not code[2:8].isdigit():
+    if not (code[2:8].isascii() and code[2:8].isdigit()):
         raise ValueError("characters 3-8 are the administrative region code (digits)")
     expected = uscc_check_character(code[:17])
     if code[17] != expected:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
+from sqlmodel import Session
 
-from ..auth import CurrentMember, Regulator
-from ..context import Services, WriteSession, get_services
+from ..auth import CurrentMember, MemberKey, Regulator
+from ..context import Services, WriteSession, get_services, get_session
+from ..text import Line
 from .models import Organisation
-from .service import OrganisationIn, create_organisation, issue_api_key
+from .service import OrganisationIn, create_organisation, issue_api_key, list_keys, public_key, revoke_api_key
 
 router = APIRouter(prefix="/v1/organisations", tags=["organisations"])
 
@@ -37,12 +39,29 @@ def my_organisation(member: CurrentMember) -> dict[str, Any]:
 
 @router.post("/me/keys", status_code=201)
 def add_key(
-    member: CurrentMember,
+    member: MemberKey,
     session: WriteSession,
-    label: str = "member",
-    kind: str = "member",
+    label: Line = "member",
+    kind: Literal["member", "device"] = "member",
 ) -> dict[str, str]:
-    """Issue another API key for this organisation (a member or a device). Shown once."""
-    return {
-        "api_key": issue_api_key(session, member.org, label[:100], "device" if kind == "device" else "member")
-    }
+    """Issue another API key for this organisation (a member or a device). Shown once.
+
+    Only member keys issue keys: a device key may not mint a key that could do more than it."""
+    return {"api_key": issue_api_key(session, member.org, label[:100], kind)}
+
+
+@router.get("/me/keys")
+def keys(member: MemberKey, session: Annotated[Session, Depends(get_session)]) -> list[dict[str, Any]]:
+    """This organisation's API keys, revoked ones included: ids and kinds, never secrets."""
+    return [public_key(k) for k in list_keys(session, member.org)]
+
+
+@router.delete("/me/keys/{key_id}")
+def revoke_key(
+    key_id: str,
+    member: MemberKey,
+    services: Annotated[Services, Depends(get_services)],
+    session: WriteSession,
+) -> dict[str, Any]:
+    """Revoke one of this organisation's keys, at once; not its last member key."""
+    return public_key(revoke_api_key(services, session, member, key_id))

@@ -9,15 +9,18 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from chain import id_hash
 
 from ..context import Services
 from ..gs1 import GS1Error, validate_gln
-from ..problems import Conflict, Unauthorized
+from ..ledger import Actor, Record, Subject, utc_datetime, utc_now
+from ..problems import Conflict, NotFound, Unauthorized
+from ..text import Line
 from ._uscc import validate_uscc
 from .models import ApiKey, Organisation, OrgType
 
@@ -28,11 +31,11 @@ class OrganisationIn(BaseModel):
     handle: str = Field(
         pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", description="short unique name, e.g. 'haixian-import'"
     )
-    name: str = Field(min_length=1, max_length=200)
+    name: Line = Field(min_length=1, max_length=200)
     org_type: OrgType
     uscc: str = Field(description="unified social credit code (统一社会信用代码), check character verified")
     gln: str | None = None
-    jurisdiction: str = Field(min_length=1, max_length=100)
+    jurisdiction: Line = Field(min_length=1, max_length=100)
 
     @field_validator("uscc")
     @classmethod
@@ -124,3 +127,52 @@ def authenticate(session: Session, token: str) -> Member:
     org = session.get(Organisation, key.org_id)
     assert org is not None
     return Member(org=org, key_id=key.id, kind=key.kind)
+
+
+KEY_KINDS = ("member", "device")
+
+
+def public_key(key: ApiKey) -> dict[str, Any]:
+    """What may be shown of a key: never its secret or hash, only the id its token starts with."""
+    return {
+        "id": key.id,
+        "kind": key.kind,
+        "label": key.label,
+        "prefix": f"{KEY_PREFIX}_{key.id}_",
+        "created_at": key.created_at.isoformat(),
+        "revoked_at": key.revoked_at.isoformat() if key.revoked_at else None,
+    }
+
+
+def list_keys(session: Session, org: Organisation) -> list[ApiKey]:
+    return list(session.exec(select(ApiKey).where(ApiKey.org_id == org.id).order_by(col(ApiKey.created_at))))
+
+
+def revoke_api_key(services: Services, session: Session, member: Member, key_id: str) -> ApiKey:
+    """Revokes one of the caller's organisation's keys at once, recorded as ``api_key.revoked``.
+
+    The organisation's last member key cannot be revoked: nobody could then act for it.
+    """
+    key = session.get(ApiKey, key_id)
+    if key is None or key.org_id != member.org.id or key.revoked_at is not None:
+        raise NotFound(f"no active API key {key_id!r} of {member.org.handle}")
+    if key.kind == "member":
+        members = session.exec(
+            select(ApiKey).where(
+                ApiKey.org_id == member.org.id, ApiKey.kind == "member", col(ApiKey.revoked_at).is_(None)
+            )
+        ).all()
+        if len(members) <= 1:
+            raise Conflict(f"{key_id} is the last member key of {member.org.handle}; issue another first")
+    record = Record(
+        kind="api_key.revoked",
+        record_id=f"api_key:{key.id}:revoked",
+        time=utc_now(),
+        actor=Actor(org=member.org.uscc, key_id=member.key_id),
+        subjects=[Subject(type="org", id=member.org.uscc), Subject(type="api_key", id=key.id)],
+        payload={"key_id": key.id, "kind": key.kind, "label": key.label},
+    )
+    services.ledger.append(record, conn=session.connection())
+    key.revoked_at = utc_datetime(record.time)
+    session.add(key)
+    return key

@@ -19,6 +19,7 @@ from ..ledger import Actor, Record, Subject, utc_now
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
 from ..problems import Conflict, Forbidden, NotFound
+from ..text import Text
 from ..tracing.service import descendants
 from ..webhooks.service import deliver, webhooks_of
 from .models import Recall, RecallClass, RecallNotice
@@ -27,13 +28,13 @@ from .notify import notify_mqtt
 
 class RecallIn(BaseModel):
     batch_id: str = Field(max_length=64)
-    reason: str = Field(min_length=3, max_length=500)
+    reason: Text = Field(min_length=3, max_length=500)
     recall_class: RecallClass
 
 
 class AcknowledgementIn(BaseModel):
     quantity_quarantined: float = Field(ge=0)
-    note: str | None = Field(default=None, max_length=500)
+    note: Text | None = Field(default=None, max_length=500)
 
 
 def _actor(member: Member) -> Actor:
@@ -104,7 +105,10 @@ def _notify_holders(services: Services, session: Session, recall: Recall, scope:
             "issued_at": recall.issued_at.isoformat(),
         }
         outcomes = [notify_mqtt(services.settings.mqtt_url, org.handle, message)]
-        outcomes += [deliver(hook, "recall.issued", message) for hook in webhooks_of(session, org_id)]
+        outcomes += [
+            deliver(hook, "recall.issued", message, services.settings)
+            for hook in webhooks_of(session, org_id)
+        ]
         via = "; ".join(outcomes)[:200]
         session.add(
             RecallNotice(

@@ -24,8 +24,7 @@ from ..coldchain.stays import begin_stay, end_stay
 from ..context import Services
 from ..events import lot_class, object_event, party, transformation_event
 from ..gs1 import GS1Error, parse_item_code, suyuan_lot
-from ..ledger import Actor, Record, Subject, UnknownRecord, utc_datetime, utc_now
-from ..ledger._records import RFC3339
+from ..ledger import Actor, Record, Subject, Timestamp, UnknownRecord, utc_datetime, utc_now
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
 from ..problems import ApiProblem, Conflict, Forbidden, NotFound, Unprocessable
@@ -57,16 +56,9 @@ class ScanIn(BaseModel):
         pattern=r"^[0-9A-Za-z\u4e00-\u9fff-]{2,32}$",
         description="for a shipment: the plate of the vehicle carrying it (links its sensors to the goods)",
     )
-    time: str = Field(default_factory=utc_now, description="RFC 3339 time of the scan")
+    time: Timestamp = Field(default_factory=utc_now, description="RFC 3339 time of the scan")
     scan_id: str | None = Field(default=None, description="client UUID; resending the same scan is harmless")
     children: list[ChildLot] = Field(default_factory=list, max_length=64)
-
-    @field_validator("time")
-    @classmethod
-    def _time(cls, value: str) -> str:
-        if not RFC3339.match(value):
-            raise ValueError("must be an RFC 3339 timestamp with offset")
-        return value
 
     @field_validator("scan_id")
     @classmethod

@@ -8,16 +8,21 @@ from fastapi import APIRouter, Depends
 from sqlmodel import Session
 
 from ..auth import CurrentMember
-from ..context import WriteSession, get_session
+from ..context import Services, WriteSession, get_services, get_session
 from .service import SIGNATURE_HEADER, WebhookIn, register_webhook, webhooks_of
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
 
 @router.post("", status_code=201)
-def add_webhook(data: WebhookIn, member: CurrentMember, session: WriteSession) -> dict[str, Any]:
+def add_webhook(
+    data: WebhookIn,
+    member: CurrentMember,
+    services: Annotated[Services, Depends(get_services)],
+    session: WriteSession,
+) -> dict[str, Any]:
     """Register a webhook; its secret (shown once) signs each delivery in the Suyuan-Signature header."""
-    hook = register_webhook(session, member, data)
+    hook = register_webhook(session, services.settings, member, data)
     return {"id": hook.id, "url": hook.url, "secret": hook.secret, "signature_header": SIGNATURE_HEADER}
 
 

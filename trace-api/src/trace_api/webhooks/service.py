@@ -10,28 +10,34 @@ import secrets
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
+from .._settings import ServiceSettings
 from ..orgs.service import Member
+from ..problems import Unprocessable
+from ..text import Line
 from .models import Webhook
+from .targets import UnsafeTarget, check_target
 
 SIGNATURE_HEADER = "Suyuan-Signature"
 TIMEOUT_S = 5.0
 
 
 class WebhookIn(BaseModel):
-    url: str = Field(max_length=500)
-
-    @field_validator("url")
-    @classmethod
-    def _http(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http:// or https:// URL")
-        return value
+    url: Line = Field(max_length=500)
 
 
-def register_webhook(session: Session, member: Member, data: WebhookIn) -> Webhook:
+def require_target(url: str, settings: ServiceSettings, field: str) -> None:
+    """422 naming ``field`` unless the URL may receive deliveries (see :mod:`.targets`)."""
+    try:
+        check_target(url, settings)
+    except UnsafeTarget as exc:
+        raise Unprocessable.field(field, str(exc)) from exc
+
+
+def register_webhook(session: Session, settings: ServiceSettings, member: Member, data: WebhookIn) -> Webhook:
+    require_target(data.url, settings, "url")
     hook = Webhook(
         org_id=member.org.id,
         url=data.url,
@@ -52,8 +58,14 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def deliver(hook: Webhook, event: str, message: dict[str, Any]) -> str:
-    """POSTs the message once; returns the outcome for the record (never raises)."""
+def deliver(hook: Webhook, event: str, message: dict[str, Any], settings: ServiceSettings) -> str:
+    """POSTs the message once; returns the outcome for the record (never raises).
+
+    The target is checked again first: its host may resolve elsewhere than at registration."""
+    try:
+        check_target(hook.url, settings)
+    except UnsafeTarget as exc:
+        return f"webhook {hook.url} refused: {exc}"
     body = json.dumps({"event": event, **message}, sort_keys=True).encode()
     headers = {
         "Content-Type": "application/json",
