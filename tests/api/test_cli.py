@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import re
+import signal
+import socket
 import subprocess
 import sys
 
+import httpx
+import pytest
+
 from tests.api.conftest import make_uscc
+from trace_api._settings import ServiceSettings
 
 SUYUAN = [sys.executable, "-m", "chain.cli"]
 
@@ -76,3 +82,42 @@ def test_org_add_with_bad_code_fails_with_one_line(cli_env: dict[str, str]) -> N
     assert result.stderr.strip().splitlines() == [
         "error: invalid --uscc: Value error, check character should be '3', not '4'"
     ]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def test_up_prints_the_address_codes_carry_and_it_answers(cli_env: dict[str, str]) -> None:
+    port = _free_port()
+    env = {**cli_env, "SUYUAN_API_PORT": str(port)}
+    up = subprocess.Popen([*SUYUAN, "up"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    try:
+        assert up.stdout is not None
+        while not any("Ctrl-C stops" in line for line in lines):
+            line = up.stdout.readline()
+            assert line, "suyuan up exited early:\n" + "".join(lines)
+            lines.append(line)
+        carried = [line.split()[5] for line in lines if line.startswith("item codes and labels carry: ")]
+        assert carried == [f"http://127.0.0.1:{port}"], "".join(lines)
+        answer = httpx.get(f"{carried[0]}/livez", timeout=30)
+    finally:
+        up.send_signal(signal.SIGINT)
+        up.wait(timeout=60)
+
+    assert answer.status_code == 200
+
+
+def test_public_url_follows_the_api_port_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SUYUAN_API_PORT", "8765")
+    derived = ServiceSettings()
+    monkeypatch.setenv("SUYUAN_PUBLIC_URL", "https://trace.example.cn")
+    explicit = ServiceSettings()
+    explicit.served_at("http://127.0.0.1:8765")
+
+    assert derived.public_url == "http://127.0.0.1:8765"
+    assert explicit.public_url == "https://trace.example.cn"

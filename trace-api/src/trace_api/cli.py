@@ -92,6 +92,7 @@ def _api_service(session: ChainSession, options: UpOptions) -> Callable[[], None
     config = settings()
     services = build_services(config, session)
     url, stop_server = start_server(create_app(services), config.api_host, config.api_port)
+    config.served_at(url)
     stop_deliveries = _start_deliveries(services)
 
     def stop() -> None:
@@ -99,6 +100,7 @@ def _api_service(session: ChainSession, options: UpOptions) -> Callable[[], None
         stop_server()
 
     out.print(f"trace API: {url}  (OpenAPI at {url}/docs)")
+    out.print(f"item codes and labels carry: {config.public_url}  (SUYUAN_PUBLIC_URL sets it)")
     if config.mqtt_url:
         out.print(
             f"recall notices: MQTT broker {config.mqtt_url} (topics suyuan/v1/<org>/recalls) and webhooks"
