@@ -94,7 +94,9 @@ def _free_port() -> int:
 def test_up_prints_the_address_codes_carry_and_it_answers(cli_env: dict[str, str]) -> None:
     port = _free_port()
     env = {**cli_env, "SUYUAN_API_PORT": str(port)}
-    up = subprocess.Popen([*SUYUAN, "up"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    up = subprocess.Popen(
+        [*SUYUAN, "up"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     lines: list[str] = []
     try:
         assert up.stdout is not None
