@@ -59,7 +59,12 @@ def list_recalls(
     query = query.order_by(col(Recall.issued_at).desc(), col(Recall.id).desc()).limit(limit + 1)
     rows, next_cursor = page_of(session.exec(query).all(), limit, lambda row: row[0].id)
     notices = _notices(session, [r.id for r, _ in rows], None if regulator else member.org.id)
-    handles = dict(session.exec(select(Organisation.id, Organisation.handle)).all())
+    named = {r.issued_by for r, _ in rows} | {n.org_id for found in notices.values() for n in found}
+    handles = dict(
+        session.exec(
+            select(Organisation.id, Organisation.handle).where(col(Organisation.id).in_(named))
+        ).all()
+    )
     recalls = [
         {
             **recall.model_dump(mode="json", exclude={"scope", "issued_by"}),
