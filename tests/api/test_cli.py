@@ -119,7 +119,12 @@ def test_public_url_follows_the_api_port_unless_set(monkeypatch: pytest.MonkeyPa
     derived = ServiceSettings()
     monkeypatch.setenv("SUYUAN_PUBLIC_URL", "https://trace.example.cn")
     explicit = ServiceSettings()
-    explicit.served_at("http://127.0.0.1:8765")
+    explicit.served_at(8765)
+    monkeypatch.delenv("SUYUAN_PUBLIC_URL")
+    monkeypatch.setenv("SUYUAN_API_HOST", "0.0.0.0")
+    everywhere = ServiceSettings()
+    everywhere.served_at(43210)  # port 0 picked this one
 
     assert derived.public_url == "http://127.0.0.1:8765"
     assert explicit.public_url == "https://trace.example.cn"
+    assert everywhere.public_url == "http://127.0.0.1:43210"

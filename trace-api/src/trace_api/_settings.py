@@ -57,10 +57,10 @@ class ServiceSettings(Settings):
             self._public_url_derived = True
         return self
 
-    def served_at(self, url: str) -> None:
-        """The API listens at ``url`` (port 0 picks one): codes carry it unless SUYUAN_PUBLIC_URL is set."""
+    def served_at(self, port: int) -> None:
+        """The API listens on ``port`` (0 picks one): codes carry it unless SUYUAN_PUBLIC_URL is set."""
         if self._public_url_derived:
-            self.public_url = url
+            self.public_url = serving_url(self.api_host, port)
 
     @property
     def documents_dir(self) -> Path:

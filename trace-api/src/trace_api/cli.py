@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import typer
 
@@ -92,7 +93,7 @@ def _api_service(session: ChainSession, options: UpOptions) -> Callable[[], None
     config = settings()
     services = build_services(config, session)
     url, stop_server = start_server(create_app(services), config.api_host, config.api_port)
-    config.served_at(url)
+    config.served_at(urlsplit(url).port or config.api_port)
     stop_deliveries = _start_deliveries(services)
 
     def stop() -> None:
