@@ -71,6 +71,9 @@ def _endpoints(t: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
 def test_every_endpoint_refuses_anonymous_callers(api: Api, tenants: dict[str, Any]) -> None:
     own_org_only = [
         ("GET", "/v1/organisations/me", {}),
+        ("GET", "/v1/organisations", {}),
+        ("GET", "/v1/batches", {}),
+        ("GET", "/v1/recalls", {}),
         ("POST", "/v1/webhooks", {"json": {"url": "http://x"}}),
         ("POST", "/v1/documents", {"files": {"file": ("a", b"a")}}),
     ]
@@ -89,6 +92,10 @@ def test_no_endpoint_serves_or_changes_another_organisations_data(api: Api, tena
         if response.status_code == 422:  # refused by validation before any access: must not have acted
             assert method == "POST"
     assert api.as_org("stranger", "GET", "/v1/webhooks").json() == []
+    assert api.as_org("stranger", "GET", "/v1/batches").json()["batches"] == []
+    assert api.as_org("stranger", "GET", f"/v1/batches?lot={BATCH.split('.')[1]}").json()["batches"] == []
+    assert api.as_org("stranger", "GET", "/v1/batches?org=haixian").status_code == 403
+    assert api.as_org("stranger", "GET", "/v1/recalls").json()["recalls"] == []
 
 
 def test_consumer_answer_has_public_fields_only(api: Api, tenants: dict[str, Any]) -> None:

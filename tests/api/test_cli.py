@@ -5,13 +5,18 @@ from __future__ import annotations
 import json
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
+import httpx
+import pytest
+
 from tests.api.conftest import make_uscc
+from trace_api._settings import ServiceSettings
 
 SUYUAN = [sys.executable, "-m", "chain.cli"]
 
@@ -132,3 +137,49 @@ def test_up_killed_takes_its_node_along_and_the_next_up_starts_its_own(cli_env: 
     assert second_node != first_node
     assert "contracts deployed earlier" in "".join(lines)  # the first run's chain state was kept
     assert _exited(second_node)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def test_up_prints_the_address_codes_carry_and_it_answers(cli_env: dict[str, str]) -> None:
+    port = _free_port()
+    env = {**cli_env, "SUYUAN_API_PORT": str(port)}
+    up = subprocess.Popen(
+        [*SUYUAN, "up"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    lines: list[str] = []
+    try:
+        assert up.stdout is not None
+        while not any("Ctrl-C stops" in line for line in lines):
+            line = up.stdout.readline()
+            assert line, "suyuan up exited early:\n" + "".join(lines)
+            lines.append(line)
+        carried = [line.split()[5] for line in lines if line.startswith("item codes and labels carry: ")]
+        assert carried == [f"http://127.0.0.1:{port}"], "".join(lines)
+        answer = httpx.get(f"{carried[0]}/livez", timeout=30)
+    finally:
+        up.send_signal(signal.SIGINT)
+        up.wait(timeout=60)
+
+    assert answer.status_code == 200
+
+
+def test_public_url_follows_the_api_port_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SUYUAN_API_PORT", "8765")
+    derived = ServiceSettings()
+    monkeypatch.setenv("SUYUAN_PUBLIC_URL", "https://trace.example.cn")
+    explicit = ServiceSettings()
+    explicit.served_at(8765)
+    monkeypatch.delenv("SUYUAN_PUBLIC_URL")
+    monkeypatch.setenv("SUYUAN_API_HOST", "0.0.0.0")
+    everywhere = ServiceSettings()
+    everywhere.served_at(43210)  # port 0 picked this one
+
+    assert derived.public_url == "http://127.0.0.1:8765"
+    assert explicit.public_url == "https://trace.example.cn"
+    assert everywhere.public_url == "http://127.0.0.1:43210"

@@ -139,8 +139,84 @@ def test_holders_acknowledge_and_progress_shows_it(network_of_holders: Api) -> N
     assert ack.status_code == 201, ack.text
     assert again.status_code == 409
     assert stranger.status_code == 403
-    assert progress == {"holders": 2, "acknowledged": 1, "quantity": 1200.0, "quantity_quarantined": 600.0}
+    assert progress == {
+        "holders": 2,
+        "acknowledged": 1,
+        "quantity": 1200.0,
+        "quantity_quarantined": 600.0,
+        "percent_quarantined": 50.0,
+    }
     assert [n["org"] for n in own_view["notices"]] == ["shop"]
+
+
+def _recall(api: Api) -> str:
+    recall = api.as_org(
+        "samr", "POST", "/v1/recalls", json={"batch_id": BATCH, "reason": "Vibrio found", "recall_class": "I"}
+    )
+    assert recall.status_code == 201, recall.text
+    return f"/v1/recalls/{recall.json()['id']}"
+
+
+def test_acknowledgement_above_the_held_quantity_is_refused_naming_it(network_of_holders: Api) -> None:
+    api = network_of_holders
+    url = _recall(api)
+    size = api.services.ledger.size()
+    headers = {**api.headers("shop"), "Content-Type": "application/json"}
+
+    too_much = api.as_org("shop", "POST", f"{url}/acknowledgements", json={"quantity_quarantined": 700})
+    absurd = api.as_org("shop", "POST", f"{url}/acknowledgements", json={"quantity_quarantined": 1e12})
+    not_numbers = [
+        api.client.post(
+            f"{url}/acknowledgements", content=f'{{"quantity_quarantined": {v}}}', headers=headers
+        )
+        for v in ("NaN", "Infinity")
+    ]
+    progress = api.as_org("samr", "GET", url).json()["progress"]
+
+    assert too_much.status_code == 422
+    assert too_much.json()["errors"] == [
+        {"field": "quantity_quarantined", "reason": "more than the 600 KGM held under this recall"}
+    ]
+    assert too_much.json()["held"] == 600
+    assert absurd.status_code == 422
+    assert absurd.json()["errors"][0]["field"] == "quantity_quarantined"
+    assert [r.status_code for r in not_numbers] == [422, 422]
+    assert [r.json()["errors"][0]["field"] for r in not_numbers] == ["quantity_quarantined"] * 2
+    assert progress["quantity_quarantined"] == 0
+    assert api.services.ledger.size() == size
+
+
+def test_acknowledgement_is_corrected_by_a_record_naming_the_one_it_supersedes(
+    network_of_holders: Api,
+) -> None:
+    api = network_of_holders
+    url = _recall(api)
+    acks = f"{url}/acknowledgements"
+
+    first = api.as_org("shop", "POST", acks, json={"quantity_quarantined": 400})
+    first_id = first.json()["ack_record_id"]
+    repeated = api.as_org("shop", "POST", acks, json={"quantity_quarantined": 400})
+    corrected = api.as_org(
+        "shop", "POST", acks, json={"quantity_quarantined": 600, "supersedes": first_id, "note": "found more"}
+    )
+    stale = api.as_org("shop", "POST", acks, json={"quantity_quarantined": 500, "supersedes": first_id})
+    recall = api.as_org("samr", "GET", url).json()
+    record = json.loads(api.services.ledger.get(corrected.json()["ack_record_id"]).body)
+
+    assert first.status_code == 201, first.text
+    assert first.json()["batch_ids"] == [CHILD_A]
+    assert repeated.status_code == 409
+    assert repeated.json()["ack_record_id"] == first_id
+    assert corrected.status_code == 201, corrected.text
+    assert corrected.json()["quantity_quarantined"] == 600
+    assert record["payload"]["supersedes"] == first_id
+    assert record["payload"]["batch_ids"] == [CHILD_A]
+    assert api.services.ledger.get(first_id).kind == "recall.acknowledged"  # kept, superseded
+    assert stale.status_code == 409
+    assert recall["progress"]["quantity_quarantined"] == 600
+    assert recall["progress"]["percent_quarantined"] == 50.0
+    shop = next(n for n in recall["notices"] if n["org"] == "shop")
+    assert (shop["acknowledgements"], shop["ack_record_id"]) == (2, corrected.json()["ack_record_id"])
 
 
 def test_recall_is_for_regulators_only(network_of_holders: Api) -> None:

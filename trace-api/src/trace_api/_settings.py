@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Self
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr, model_validator
 
 from chain import Settings
 
@@ -36,9 +37,10 @@ class ServiceSettings(Settings):
     api_host: str = Field(default="127.0.0.1", description="Address the trace API listens on")
     api_port: int = Field(default=8000, ge=0, le=65535)
     public_url: str = Field(
-        default="http://127.0.0.1:8000",
-        pattern=r"^https?://[^/\s]+$",
-        description="Base of every item code's GS1 Digital Link URI (the resolver consumers reach)",
+        default="",
+        pattern=r"^(https?://[^/\s]+)?$",
+        description="Base of every item code's GS1 Digital Link URI (the resolver consumers reach); "
+        "unset: where the API listens, http://<api_host>:<api_port>",
     )
     gs1_company_prefix_length: int = Field(
         default=7,
@@ -75,6 +77,20 @@ class ServiceSettings(Settings):
     def webhooks_may_reach_private(self) -> bool:
         return self.embedded_loopback if self.webhook_allow_private is None else self.webhook_allow_private
 
+    _public_url_derived: bool = PrivateAttr(default=False)
+
+    @model_validator(mode="after")
+    def _derive_public_url(self) -> Self:
+        if not self.public_url:
+            self.public_url = serving_url(self.api_host, self.api_port)
+            self._public_url_derived = True
+        return self
+
+    def served_at(self, port: int) -> None:
+        """The API listens on ``port`` (0 picks one): codes carry it unless SUYUAN_PUBLIC_URL is set."""
+        if self._public_url_derived:
+            self.public_url = serving_url(self.api_host, port)
+
     @property
     def documents_dir(self) -> Path:
         return self.data_dir / "documents"
@@ -86,3 +102,12 @@ class ServiceSettings(Settings):
     @property
     def ledger_key_file(self) -> Path:
         return self.data_dir / "ledger" / "checkpoint-signer.pem"
+
+
+def serving_url(host: str, port: int) -> str:
+    """The base URL of a server listening on ``host:port``; a wildcard address is reached on loopback."""
+    if host in ("", "0.0.0.0"):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"

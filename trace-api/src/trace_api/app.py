@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 
 from chain import ChainSession
 
@@ -31,6 +34,7 @@ from .tracing.routes import router as trace_router
 from .webhooks.routes import router as webhooks_router
 
 REGULATOR_KEY = "regulator"
+DOCS_ASSETS = "/docs/assets"
 
 
 def create_app(services: Services) -> FastAPI:
@@ -38,6 +42,8 @@ def create_app(services: Services) -> FastAPI:
         title="Suyuan trace API",
         version="0.1.0",
         description="Source admission, item codes, scans, provenance, trace, recalls. Errors: RFC 9457.",
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.services = services
     install_problem_handlers(app)
@@ -60,6 +66,7 @@ def create_app(services: Services) -> FastAPI:
     for router in routers:
         app.include_router(router)
     mount_resolver(app)
+    mount_docs(app)
 
     @app.get("/livez", tags=["health"])
     def livez() -> dict[str, str]:
@@ -82,6 +89,22 @@ def create_app(services: Services) -> FastAPI:
         return {"status": "ok", "ledger_size": services.ledger.size(), "chain_id": services.chain.chain_id}
 
     return app
+
+
+def mount_docs(app: FastAPI) -> None:
+    """Swagger UI at ``/docs`` from the packaged distribution: it loads without reaching a CDN."""
+    app.mount(DOCS_ASSETS, StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(
+            openapi_url=root + (app.openapi_url or "/openapi.json"),
+            title=f"{app.title} - Swagger UI",
+            swagger_js_url=f"{root}{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{DOCS_ASSETS}/favicon-32x32.png",
+        )
 
 
 def build_services(settings: ServiceSettings, session: ChainSession) -> Services:

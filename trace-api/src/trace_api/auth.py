@@ -31,9 +31,12 @@ def member_of(*types: OrgType) -> Callable[[Member], Member]:
 
     def check(member: Annotated[Member, Depends(current_member)]) -> Member:
         if member.org.org_type not in types:
-            allowed = ", ".join(t.value for t in types)
+            allowed = " or ".join(t.value for t in types)
             kind = member.org.org_type.value
-            raise Forbidden(f"only {allowed} organisations may do this; {member.org.handle} is a {kind}")
+            article = "an" if kind[0] in "aeiou" else "a"
+            raise Forbidden(
+                f"only {allowed} organisations may do this; {member.org.handle} is {article} {kind}"
+            )
         return member
 
     return check

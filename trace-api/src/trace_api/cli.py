@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
+from urllib.parse import urlsplit
 
 import typer
 
@@ -99,6 +100,7 @@ def _api_service(session: ChainSession, options: UpOptions) -> Callable[[], None
     services = build_services(config, session)
     services.background = _background_health
     url, stop_server = start_server(create_app(services), config.api_host, config.api_port)
+    config.served_at(urlsplit(url).port or config.api_port)
     stop_deliveries = _start_deliveries(services)
 
     def stop() -> None:
@@ -106,6 +108,7 @@ def _api_service(session: ChainSession, options: UpOptions) -> Callable[[], None
         stop_server()
 
     out.print(f"trace API: {url}  (OpenAPI at {url}/docs)")
+    out.print(f"item codes and labels carry: {config.public_url}  (SUYUAN_PUBLIC_URL sets it)")
     if config.mqtt_url:
         out.print(
             f"recall notices: MQTT broker {config.mqtt_url} (topics suyuan/v1/<org>/recalls) and webhooks"

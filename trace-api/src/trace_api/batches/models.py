@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -34,7 +34,11 @@ REQUIRED_FOR_IMPORTED_COLD_CHAIN = (
 
 class Batch(SQLModel, table=True):
     __tablename__ = "batches"
-    __table_args__ = (UniqueConstraint("gtin", "lot"),)
+    __table_args__ = (
+        UniqueConstraint("gtin", "lot"),
+        Index("ix_batches_created_at_id", "created_at", "id"),  # the list's keyset order
+        Index("ix_batches_lot", "lot"),
+    )
 
     id: str = Field(primary_key=True, max_length=64)
     gtin: str = Field(max_length=14, index=True)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session
 
+from .._paging import DEFAULT_LIMIT, Cursor, Limit
 from ..auth import CurrentMember, member_of
 from ..context import Services, WriteSession, get_services, get_session
 from ..orgs.models import OrgType
 from ..orgs.service import Member
+from .listing import LotFilter, LotRole, list_lots
 from .service import BatchIn, admit_batch, describe_batch, get_batch, require_batch_reader
 
 router = APIRouter(prefix="/v1/batches", tags=["batches"])
@@ -26,6 +28,25 @@ def create_batch(
 ) -> dict[str, Any]:
     """Admit a batch: certificates checked, admission recorded in the ledger and registered on chain."""
     return describe_batch(session, admit_batch(services, session, member, data))
+
+
+@router.get("")
+def list_batches(
+    member: CurrentMember,
+    session: Annotated[Session, Depends(get_session)],
+    role: Annotated[
+        LotRole | None, Query(description="holder, incoming (in transit to it) or admitted")
+    ] = None,
+    gtin: Annotated[str | None, Query(max_length=14)] = None,
+    lot: Annotated[str | None, Query(max_length=20)] = None,
+    org: Annotated[str | None, Query(max_length=64, description="regulators: this member's lots")] = None,
+    recalled: bool | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """Lots, newest first: the caller's own (held, incoming, admitted); every lot for a regulator."""
+    wanted = LotFilter(role=role, gtin=gtin, lot=lot, org=org, recalled=recalled)
+    return list_lots(session, member, wanted, limit, cursor)
 
 
 @router.get("/{batch_id}")

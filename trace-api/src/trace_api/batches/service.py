@@ -23,7 +23,20 @@ from .models import REQUIRED_FOR_IMPORTED_COLD_CHAIN, Batch, Certificate, Certif
 
 EARLIEST_DATE = dt.date(1970, 1, 1)
 MAX_SHELF_LIFE = dt.timedelta(days=30 * 365)  # far beyond any food's, short of absurd
-PASSING_RESULTS = {"pass", "passed", "negative", "qualified", "合格", "阴性"}
+_PASS = ("合格", "qualified", "pass", "passed")
+#: The wording each kind of certificate states a pass in (compared case-insensitively).
+PASSING_RESULTS: dict[CertificateType, tuple[str, ...]] = {
+    CertificateType.quarantine: ("合格", "检疫合格", "qualified", "pass", "passed"),
+    CertificateType.nucleic_acid_test: ("阴性", "未检出", "negative", "not detected", *_PASS),
+    CertificateType.disinfection: ("已消毒", "消毒合格", "disinfected", "completed", *_PASS),
+    CertificateType.origin: _PASS,
+    CertificateType.health: (*_PASS, "healthy", "健康"),
+    CertificateType.other: _PASS,
+}
+
+
+def is_passing(cert_type: CertificateType, result: str) -> bool:
+    return result.strip().lower() in PASSING_RESULTS[cert_type]
 
 
 class CertificateIn(BaseModel):
@@ -110,10 +123,10 @@ def require_admissible(data: BatchIn, session: Session, org_id: str) -> None:
             if required not in present:
                 errors.append({"field": "certificates", "reason": f"missing {required.value} certificate"})
     for i, cert in enumerate(data.certificates):
-        if cert.result.strip().lower() not in PASSING_RESULTS:
-            errors.append(
-                {"field": f"certificates.{i}.result", "reason": f"{cert.result!r} is not a passing result"}
-            )
+        if not is_passing(cert.cert_type, cert.result):
+            accepted = ", ".join(PASSING_RESULTS[cert.cert_type])
+            reason = f"{cert.result!r} is not a passing {cert.cert_type.value} result (accepted: {accepted})"
+            errors.append({"field": f"certificates.{i}.result", "reason": reason})
         if not holds_document(session, org_id, cert.document_sha256):
             errors.append(
                 {

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session
 
+from .._paging import DEFAULT_LIMIT, Cursor, Limit
 from ..auth import CurrentMember, MemberKey, Regulator
 from ..context import Services, WriteSession, get_services, get_session
 from ..text import Line
-from .models import Organisation
-from .service import OrganisationIn, create_organisation, issue_api_key, list_keys, public_key, revoke_api_key
+from .models import Organisation, OrgType
+from .service import (
+    OrganisationIn,
+    create_organisation,
+    find_organisations,
+    issue_api_key,
+    list_keys,
+    public_key,
+    revoke_api_key,
+)
 
 router = APIRouter(prefix="/v1/organisations", tags=["organisations"])
 
@@ -30,6 +39,23 @@ def admit_organisation(
     """Admit an organisation (regulators only). The API key in the answer is shown once."""
     org, api_key = create_organisation(services, session, data)
     return {"organisation": public_org(org), "api_key": api_key}
+
+
+@router.get("")
+def list_organisations(
+    _: CurrentMember,
+    session: Annotated[Session, Depends(get_session)],
+    name: Annotated[str | None, Query(min_length=1, max_length=200, description="part of the name")] = None,
+    org_type: Annotated[OrgType | None, Query(alias="type")] = None,
+    uscc: Annotated[str | None, Query(max_length=18)] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """The network's members by handle, to find a counterparty: by part of the name, type or USCC."""
+    orgs, next_cursor = find_organisations(
+        session, name=name, org_type=org_type, uscc=uscc, limit=limit, cursor=cursor
+    )
+    return {"organisations": [public_org(o) for o in orgs], "next_cursor": next_cursor}
 
 
 @router.get("/me")

@@ -12,14 +12,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from chain import id_hash
 
+from .._paging import decode_cursor, page_of
 from ..context import Services
 from ..gs1 import GS1Error, validate_gln
 from ..ledger import Actor, Record, Subject, utc_datetime, utc_now
-from ..problems import Conflict, NotFound, Unauthorized
+from ..problems import Conflict, NotFound, Unauthorized, Unprocessable
 from ..text import Line
 from ._uscc import validate_uscc
 from .models import ApiKey, Organisation, OrgType
@@ -176,3 +177,29 @@ def revoke_api_key(services: Services, session: Session, member: Member, key_id:
     key.revoked_at = utc_datetime(record.time)
     session.add(key)
     return key
+
+
+def find_organisations(
+    session: Session,
+    *,
+    name: str | None,
+    org_type: OrgType | None,
+    uscc: str | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Organisation], str | None]:
+    """Members of the network by handle; ``name`` matches anywhere in the name, any case."""
+    query = select(Organisation)
+    if name is not None:
+        query = query.where(func.lower(col(Organisation.name)).contains(name.lower(), autoescape=True))
+    if org_type is not None:
+        query = query.where(Organisation.org_type == org_type)
+    if uscc is not None:
+        try:
+            query = query.where(Organisation.uscc == validate_uscc(uscc))
+        except ValueError as exc:
+            raise Unprocessable.field("uscc", str(exc)) from exc
+    if cursor is not None:
+        query = query.where(col(Organisation.handle) > decode_cursor(cursor))
+    rows = session.exec(query.order_by(col(Organisation.handle)).limit(limit + 1)).all()
+    return page_of(rows, limit, lambda org: org.handle)

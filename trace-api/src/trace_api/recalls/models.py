@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 
@@ -16,6 +17,7 @@ class RecallClass(StrEnum):
 
 class Recall(SQLModel, table=True):
     __tablename__ = "recalls"
+    __table_args__ = (Index("ix_recalls_issued_at_id", "issued_at", "id"),)
 
     id: str = Field(primary_key=True, max_length=32)
     batch_id: str = Field(foreign_key="batches.id", index=True)
@@ -41,4 +43,7 @@ class RecallNotice(SQLModel, table=True):
     notified_at: dt.datetime
     acknowledged_at: dt.datetime | None = None
     quantity_quarantined: float | None = None
-    ack_record_id: str | None = Field(default=None, max_length=256)
+    ack_record_id: str | None = Field(
+        default=None, max_length=256, description="the latest acknowledgement; each supersedes the last"
+    )
+    acknowledgements: int = Field(default=0, description="how many this holder sent; the latest counts")

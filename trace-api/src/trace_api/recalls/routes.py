@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session
 
+from .._paging import DEFAULT_LIMIT, Cursor, Limit
 from ..auth import CurrentMember, Regulator
 from ..context import Services, WriteSession, get_services, get_session
-from .service import AcknowledgementIn, RecallIn, acknowledge, describe_recall, get_recall, issue_recall
+from .listing import RecallStatus, list_recalls
+from .service import (
+    AcknowledgementIn,
+    RecallIn,
+    acknowledge,
+    describe_notice,
+    describe_recall,
+    get_recall,
+    issue_recall,
+)
 
 router = APIRouter(prefix="/v1/recalls", tags=["recalls"])
 
@@ -23,6 +33,19 @@ def create_recall(
 ) -> dict[str, Any]:
     """Recall a batch and everything split from it: on chain, in the ledger, every holder notified."""
     return describe_recall(session, issue_recall(services, session, member, data), member)
+
+
+@router.get("")
+def recalls(
+    member: CurrentMember,
+    session: Annotated[Session, Depends(get_session)],
+    status: RecallStatus | None = None,
+    batch_id: Annotated[str | None, Query(max_length=64, description="recalls of this lot")] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """Recalls, newest first: those a holder was notified of, with its own notices; all for a regulator."""
+    return list_recalls(session, member, status, batch_id, limit, cursor)
 
 
 @router.get("/{recall_id}")
@@ -40,5 +63,6 @@ def acknowledge_recall(
     services: Annotated[Services, Depends(get_services)],
     session: WriteSession,
 ) -> dict[str, Any]:
+    """Acknowledge a recall notice, or correct the latest acknowledgement (``supersedes``)."""
     notice = acknowledge(services, session, member, recall_id, data)
-    return notice.model_dump(mode="json", exclude={"id", "org_id"})
+    return describe_notice(notice, member.org.handle)

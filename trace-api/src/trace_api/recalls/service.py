@@ -18,7 +18,7 @@ from ..context import Services
 from ..ledger import Actor, Record, Subject, utc_now
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
-from ..problems import Conflict, Forbidden, NotFound
+from ..problems import Conflict, Forbidden, NotFound, Unprocessable
 from ..text import Text
 from ..tracing.service import descendants
 from ..webhooks.service import deliver, webhooks_of
@@ -33,8 +33,16 @@ class RecallIn(BaseModel):
 
 
 class AcknowledgementIn(BaseModel):
-    quantity_quarantined: float = Field(ge=0)
+    quantity_quarantined: float = Field(
+        ge=0, allow_inf_nan=False, description="at most what the holder holds under the recall"
+    )
     note: Text | None = Field(default=None, max_length=500)
+    supersedes: str | None = Field(
+        default=None,
+        max_length=256,
+        description="to correct an acknowledgement: its ack_record_id (the latest one); the new one "
+        "replaces it in the recall's progress, and both stay in the ledger",
+    )
 
 
 def _actor(member: Member) -> Actor:
@@ -145,42 +153,52 @@ def describe_recall(session: Session, recall: Recall, member: Member) -> dict[st
         if not notices:
             raise Forbidden(f"{member.org.handle} holds nothing under recall {recall.id}")
     handles = {o.id: o.handle for o in session.exec(select(Organisation))}
-    acknowledged = sum(1 for n in notices if n.acknowledged_at is not None)
     return {
         **recall.model_dump(mode="json", exclude={"scope", "issued_by"}),
         "scope": json.loads(recall.scope),
         "issued_by": handles.get(recall.issued_by),
-        "notices": [
-            {
-                **n.model_dump(mode="json", exclude={"id", "recall_id", "org_id", "batch_ids"}),
-                "org": handles.get(n.org_id),
-                "batch_ids": json.loads(n.batch_ids),
-            }
-            for n in notices
-        ],
-        "progress": {
-            "holders": len(notices),
-            "acknowledged": acknowledged,
-            "quantity": sum(n.quantity for n in notices),
-            "quantity_quarantined": sum(n.quantity_quarantined or 0 for n in notices),
-        },
+        "notices": [describe_notice(n, handles.get(n.org_id)) for n in notices],
+        "progress": recall_progress(notices),
+    }
+
+
+def describe_notice(notice: RecallNotice, org_handle: str | None) -> dict[str, Any]:
+    return {
+        **notice.model_dump(mode="json", exclude={"id", "org_id", "batch_ids"}),
+        "org": org_handle,
+        "batch_ids": json.loads(notice.batch_ids),
+    }
+
+
+def recall_progress(notices: list[RecallNotice]) -> dict[str, Any]:
+    """Each holder's latest acknowledgement counts, never more than it holds: at most 100 %."""
+    quantity = sum(n.quantity for n in notices)
+    quarantined = sum(min(n.quantity_quarantined or 0, n.quantity) for n in notices)
+    return {
+        "holders": len(notices),
+        "acknowledged": sum(1 for n in notices if n.acknowledged_at is not None),
+        "quantity": quantity,
+        "quantity_quarantined": quarantined,
+        "percent_quarantined": round(100 * quarantined / quantity, 1) if quantity else 0.0,
     }
 
 
 def acknowledge(
     services: Services, session: Session, member: Member, recall_id: str, data: AcknowledgementIn
 ) -> RecallNotice:
+    """The holder's acknowledgement, or a correction of its latest one (``supersedes``)."""
     recall = get_recall(session, recall_id)
     notice = session.exec(
         select(RecallNotice).where(RecallNotice.recall_id == recall.id, RecallNotice.org_id == member.org.id)
     ).first()
     if notice is None:
         raise Forbidden(f"{member.org.handle} received no notice of recall {recall_id}")
-    if notice.acknowledged_at is not None:
-        raise Conflict(f"{member.org.handle} acknowledged recall {recall_id} already")
+    _require_current(notice, member, data.supersedes)
+    _require_held(session, notice, member, data.quantity_quarantined)
+    base = f"recall:{recall_id}:ack:{member.org.uscc}"
     record = Record(
         kind="recall.acknowledged",
-        record_id=f"recall:{recall_id}:ack:{member.org.uscc}",
+        record_id=base if notice.acknowledgements == 0 else f"{base}:{notice.acknowledgements + 1}",
         time=utc_now(),
         actor=_actor(member),
         subjects=[
@@ -189,14 +207,56 @@ def acknowledge(
         ],
         payload={
             "recall_id": recall_id,
+            "batch_ids": json.loads(notice.batch_ids),
             "quantity_quarantined": data.quantity_quarantined,
             "note": data.note,
+            **({"supersedes": data.supersedes} if data.supersedes is not None else {}),
         },
     )
     services.ledger.append(record, conn=session.connection())
     notice.acknowledged_at = dt.datetime.now(dt.UTC)
     notice.quantity_quarantined = data.quantity_quarantined
     notice.ack_record_id = record.record_id
+    notice.acknowledgements += 1
     session.add(notice)
     session.flush()
     return notice
+
+
+def _require_current(notice: RecallNotice, member: Member, supersedes: str | None) -> None:
+    """A first acknowledgement names nothing; a correction names the latest one, not an older one."""
+    if notice.ack_record_id is None:
+        if supersedes is not None:
+            raise Unprocessable.field("supersedes", f"{member.org.handle} has no acknowledgement to correct")
+        return
+    if supersedes is None:
+        raise Conflict(
+            f"{member.org.handle} acknowledged recall {notice.recall_id} already ({notice.ack_record_id}); "
+            "to correct it, send supersedes with that record id",
+            ack_record_id=notice.ack_record_id,
+        )
+    if supersedes != notice.ack_record_id:
+        raise Conflict(
+            f"{supersedes} is not {member.org.handle}'s latest acknowledgement ({notice.ack_record_id})",
+            ack_record_id=notice.ack_record_id,
+        )
+
+
+def _require_held(session: Session, notice: RecallNotice, member: Member, quantity: float) -> None:
+    if quantity <= notice.quantity:
+        return
+    units = {
+        b.unit for b in session.exec(select(Batch).where(col(Batch.id).in_(json.loads(notice.batch_ids))))
+    }
+    unit = f" {units.pop()}" if len(units) == 1 else ""
+    raise Unprocessable(
+        f"quantity_quarantined: {quantity:g} is more than the {notice.quantity:g}{unit} "
+        f"{member.org.handle} holds under this recall",
+        errors=[
+            {
+                "field": "quantity_quarantined",
+                "reason": f"more than the {notice.quantity:g}{unit} held under this recall",
+            }
+        ],
+        held=notice.quantity,
+    )

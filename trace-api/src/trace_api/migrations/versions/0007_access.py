@@ -1,7 +1,7 @@
 """document holders; every existing document held by its uploader
 
 Revision ID: b1a2c3d4e5f4
-Revises: e644361556b9
+Revises: b1a2c3d4e5f3
 Create Date: 2026-12-02 13:20:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision = "b1a2c3d4e5f4"
-down_revision = "e644361556b9"
+down_revision = "b1a2c3d4e5f3"
 branch_labels = None
 depends_on = None
 

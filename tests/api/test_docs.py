@@ -1,0 +1,76 @@
+"""The OpenAPI page at /docs works offline: Swagger UI is served by the API itself."""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import uvicorn
+from playwright.sync_api import Route, expect, sync_playwright
+
+from tests.api.conftest import Api
+from trace_api.app import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+@pytest.fixture
+def live_url(api: Api) -> Iterator[str]:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(create_app(api.services), log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert thread.is_alive(), "uvicorn stopped before it started"
+        assert time.monotonic() < deadline, "uvicorn did not start within 10 s"
+        time.sleep(0.01)  # polling the started flag, bounded by the deadline
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+
+
+def test_docs_page_references_only_assets_the_api_serves(api: Api) -> None:
+    page = api.client.get("/docs")
+    references = re.findall(r"""(?:src|href)="([^"]+)"|url: '([^']+)'""", page.text)
+    urls = [src or url for src, url in references]
+
+    assert page.status_code == 200
+    assert len(urls) == 4  # stylesheet, icon, script, OpenAPI document
+    assert all(u.startswith("/") and not u.startswith("//") for u in urls), urls
+    assert {u: api.client.get(u).status_code for u in urls} == {u: 200 for u in urls}
+    assert api.client.get("/redoc").status_code == 404  # it would need a CDN
+
+
+def test_docs_render_every_operation_in_chromium_offline(live_url: str) -> None:
+    blocked: list[str] = []
+
+    def offline(route: Route) -> None:
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        page = browser.new_page()
+        page.set_default_timeout(10000)
+        page.route("**/*", offline)
+        page.goto(live_url + "/docs")
+        expect(page.locator(".opblock-summary-path", has_text="/v1/batches/{batch_id}").first).to_be_visible()
+        operations = page.locator(".opblock").count()
+        browser.close()
+
+    assert blocked == []
+    assert operations > 40

@@ -1,0 +1,48 @@
+"""Keyset paging for the lists: each page starts after the last row of the one before.
+
+The cursor is opaque to clients (the last row's key, base64url-encoded). There is no OFFSET:
+a deep page costs what the first does, and rows added meanwhile neither repeat nor go missing.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Sequence
+from typing import Annotated, TypeVar
+
+from fastapi import Query
+
+from .problems import Unprocessable
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"rows per page, at most {MAX_LIMIT}")]
+Cursor = Annotated[
+    str | None, Query(max_length=400, description="the previous page's next_cursor; unset: the first page")
+]
+
+T = TypeVar("T")
+
+
+def encode_cursor(key: str) -> str:
+    return base64.urlsafe_b64encode(key.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    """The key a cursor stands for; a 422 naming ``cursor`` for anything this API did not hand out."""
+    try:
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise Unprocessable.field("cursor", "not a cursor this list handed out") from exc
+
+
+def unknown_cursor() -> Unprocessable:
+    return Unprocessable.field("cursor", "not a cursor this list handed out")
+
+
+def page_of(rows: Sequence[T], limit: int, key: Callable[[T], str]) -> tuple[list[T], str | None]:
+    """``rows`` fetched with ``limit + 1``: the page, and the cursor of the next one (None at the end)."""
+    page = list(rows[:limit])
+    return page, encode_cursor(key(page[-1])) if len(rows) > limit else None

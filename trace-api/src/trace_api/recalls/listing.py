@@ -1,0 +1,90 @@
+"""``GET /v1/recalls``: the recalls that concern a holder; every recall for a regulator."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_
+from sqlmodel import Session, col, select
+
+from .._paging import decode_cursor, page_of, unknown_cursor
+from ..batches.models import Batch
+from ..orgs.models import Organisation, OrgType
+from ..orgs.service import Member
+from .models import Recall, RecallNotice
+from .service import describe_notice, recall_progress
+
+
+class RecallStatus(StrEnum):
+    active = "active"  # the recalled lot is still under recall
+    lifted = "lifted"  # the recall was lifted
+
+
+def _after(session: Session, cursor: str | None) -> ColumnElement[bool] | None:
+    """Newest first: the recalls after the cursor's in (issued_at, id) descending order."""
+    if cursor is None:
+        return None
+    anchor = session.get(Recall, decode_cursor(cursor))
+    if anchor is None:
+        raise unknown_cursor()
+    return or_(
+        col(Recall.issued_at) < anchor.issued_at,
+        and_(col(Recall.issued_at) == anchor.issued_at, col(Recall.id) < anchor.id),
+    )
+
+
+def list_recalls(
+    session: Session,
+    member: Member,
+    status: RecallStatus | None,
+    batch_id: str | None,
+    limit: int,
+    cursor: str | None,
+) -> dict[str, Any]:
+    regulator = member.org.org_type is OrgType.regulator
+    query = select(Recall, Batch.recalled).join(Batch, col(Batch.id) == Recall.batch_id)
+    if not regulator:
+        noticed = select(RecallNotice.recall_id).where(RecallNotice.org_id == member.org.id)
+        query = query.where(col(Recall.id).in_(noticed))
+    if status is not None:
+        query = query.where(col(Batch.recalled) == (status is RecallStatus.active))
+    if batch_id is not None:
+        query = query.where(col(Recall.batch_id) == batch_id)
+    after = _after(session, cursor)
+    if after is not None:
+        query = query.where(after)
+    query = query.order_by(col(Recall.issued_at).desc(), col(Recall.id).desc()).limit(limit + 1)
+    rows, next_cursor = page_of(session.exec(query).all(), limit, lambda row: row[0].id)
+    notices = _notices(session, [r.id for r, _ in rows], None if regulator else member.org.id)
+    named = {r.issued_by for r, _ in rows} | {n.org_id for found in notices.values() for n in found}
+    handles = dict(
+        session.exec(
+            select(Organisation.id, Organisation.handle).where(col(Organisation.id).in_(named))
+        ).all()
+    )
+    recalls = [
+        {
+            **recall.model_dump(mode="json", exclude={"scope", "issued_by"}),
+            "scope": json.loads(recall.scope),
+            "issued_by": handles.get(recall.issued_by),
+            "status": (RecallStatus.active if recalled else RecallStatus.lifted).value,
+            "notices": [describe_notice(n, handles.get(n.org_id)) for n in notices[recall.id]],
+            "progress": recall_progress(notices[recall.id]),
+        }
+        for recall, recalled in rows
+    ]
+    return {"recalls": recalls, "next_cursor": next_cursor}
+
+
+def _notices(session: Session, recall_ids: list[str], org_id: str | None) -> dict[str, list[RecallNotice]]:
+    """The notices of these recalls (only ``org_id``'s when given), by recall."""
+    query = select(RecallNotice).where(col(RecallNotice.recall_id).in_(recall_ids))
+    if org_id is not None:
+        query = query.where(RecallNotice.org_id == org_id)
+    found: dict[str, list[RecallNotice]] = defaultdict(list)
+    for notice in session.exec(query.order_by(col(RecallNotice.id))):
+        found[notice.recall_id].append(notice)
+    return found
