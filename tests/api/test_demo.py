@@ -55,6 +55,9 @@ def test_up_demo_seeds_a_network_and_serves_its_consumer_page(cli_env: dict[str,
     assert page.status_code == 200
     assert page.json()["product"]["product_name"].startswith("Frozen white shrimp")
     assert sold.json()["code"]["status"] == "sold"
+    assert [step["lot"] for step in sold.json()["lineage"]] == ["SH2026-11A", "SH2026-11"]
+    assert sold.json()["counterfeit_signals"] == []
+    assert [step["lot"] for step in page.json()["lineage"]] == ["SH2026-11"]
     assert identities == {org["handle"]: org["handle"] for org in demo["organisations"]}
     found = sorted(i["violation"] for i in incidents["incidents"])
     assert found == ["no_chef_hat", "no_mask", "phone_in_use", "rodent", "smoking"]

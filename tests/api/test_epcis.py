@@ -456,12 +456,17 @@ def test_captured_transformation_splits_a_suyuan_lot(partner: Api) -> None:
     api.add_org("haixian", "importer")
     assert api.as_org("haixian", "POST", "/v1/batches", json=batch_payload(api, "haixian")).status_code == 201
     resolver = api.services.settings.public_url
+    codes = api.as_org(
+        "haixian", "POST", "/v1/batches/09506000134352.L2026-001/codes", json={"count": 2}
+    ).json()["codes"]
     event = {
         "type": "TransformationEvent",
         "eventTime": "2026-11-27T09:00:00Z",
         "eventTimeZoneOffset": "+08:00",
         "bizStep": "repackaging",
         "readPoint": {"id": "urn:epc:id:sgln:9506000.13435.0"},
+        "inputEPCList": [codes[1]],
+        "outputEPCList": [codes[1]],
         "inputQuantityList": [{"epcClass": f"{resolver}/01/09506000134352/10/L2026-001"}],
         "outputQuantityList": [
             {"epcClass": f"{resolver}/01/09506000134352/10/L2026-001X", "quantity": 100, "uom": "KGM"}
@@ -477,3 +482,5 @@ def test_captured_transformation_splits_a_suyuan_lot(partner: Api) -> None:
     assert [b["id"] for b in trace["batches"]] == ["09506000134352.L2026-001", "09506000134352.L2026-001X"]
     child = api.services.chain.batch(id_hash("batch:09506000134352.L2026-001X"))
     assert child.parent == id_hash("batch:09506000134352.L2026-001")
+    moved = api.as_org("haixian", "GET", "/v1/batches/09506000134352.L2026-001X/codes").json()["codes"]
+    assert [c["uri"] for c in moved] == [codes[1]]

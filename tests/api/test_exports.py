@@ -126,6 +126,25 @@ def test_epcis_export_is_valid_and_holds_the_lineage_in_log_order(story: Story) 
         assert event["eventID"] == event_hash_id(event, document["@context"])
 
 
+def test_epcis_export_of_a_split_naming_its_items_is_valid(story: Story) -> None:
+    api = story.api
+    issued = api.as_org("wholesale", "POST", f"/v1/batches/{BATCH}/codes", json={"count": 2})
+    assert issued.status_code == 201, issued.text
+    codes = issued.json()["codes"]
+    children = [{"lot": "L2026-001C", "quantity": 50, "codes": codes}]
+    scan(api, "wholesale", f"{day(5)}T10:00:00Z", action="split", batch_id=BATCH, children=children)
+
+    response = api.as_org("samr", "GET", f"/v1/exports/epcis/{BATCH}")
+
+    assert response.status_code == 200, response.text
+    document = response.json()
+    validate_document(document)
+    split = document["epcisBody"]["eventList"][-1]
+    assert split["type"] == "TransformationEvent"
+    assert split["inputEPCList"] == split["outputEPCList"] == codes
+    assert split["eventID"] == event_hash_id(split, document["@context"])
+
+
 def test_epcis_export_of_a_child_lot_for_its_custodian(story: Story) -> None:
     response = story.api.as_org("shop", "GET", f"/v1/exports/epcis/{CHILD_A}")
 

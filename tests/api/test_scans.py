@@ -12,10 +12,13 @@ from sqlmodel import Session
 from chain import id_hash
 from tests.api.conftest import Api, batch_payload
 from trace_api.codes.models import ItemCode
+from trace_api.codes.service import serials_sha256
+from trace_api.epcis import validate_event
 from trace_api.gs1 import ItemCode as Code
 from trace_api.gs1 import new_serial
 
 BATCH = "09506000134352.L2026-001"
+CHILD_A, CHILD_B = "09506000134352.L2026-001A", "09506000134352.L2026-001B"
 
 
 def _scan(api: Api, handle: str, **body: Any) -> Any:
@@ -73,6 +76,23 @@ def test_ship_moves_custody_on_chain_and_receive_completes_it(chain_of_custody: 
     assert received.status_code == 201
 
 
+def test_receive_twice_says_it_was_already_received(chain_of_custody: Api) -> None:
+    api = chain_of_custody
+    _scan(api, "haixian", action="ship", batch_id=BATCH, counterparty="wholesale")
+    received = _scan(api, "wholesale", action="receive", batch_id=BATCH, time="2026-11-27T09:30:00+08:00")
+
+    again = _scan(api, "wholesale", action="receive", batch_id=BATCH)
+    other = _scan(api, "shop", action="receive", batch_id=BATCH)
+
+    assert received.status_code == 201, received.text
+    for response in (again, other):
+        assert response.status_code == 409
+        assert response.json()["detail"] == (
+            f"batch {BATCH} was already received by wholesale at 2026-11-27T09:30:00+08:00"
+        )
+        assert response.json()["receive_record_id"] == received.json()["record_id"]
+
+
 def test_ship_only_what_you_hold(chain_of_custody: Api) -> None:
     response = _scan(chain_of_custody, "shop", action="ship", batch_id=BATCH, counterparty="wholesale")
 
@@ -96,6 +116,111 @@ def test_split_creates_child_lots_with_lineage_on_chain(chain_of_custody: Api) -
     assert too_much.json()["errors"][0]["field"] == "children"
 
 
+def _issue(api: Api, count: int, batch_id: str = BATCH, handle: str = "haixian") -> list[str]:
+    response = api.as_org(handle, "POST", f"/v1/batches/{batch_id}/codes", json={"count": count})
+    assert response.status_code == 201, response.text
+    return list(response.json()["codes"])
+
+
+def _codes_of(api: Api, handle: str, batch_id: str) -> list[str]:
+    response = api.as_org(handle, "GET", f"/v1/batches/{batch_id}/codes")
+    assert response.status_code == 200, response.text
+    return [c["uri"] for c in response.json()["codes"]]
+
+
+def _serial(uri: str) -> str:
+    return uri.rsplit("/21/", 1)[1]
+
+
+def test_split_moves_the_named_items_into_each_child_lot(chain_of_custody: Api) -> None:
+    api = chain_of_custody
+    codes = _issue(api, 5)
+    children = [
+        {"lot": "L2026-001A", "quantity": 600, "codes": [codes[3], codes[0]]},
+        {"lot": "L2026-001B", "quantity": 500, "codes": [codes[1]]},
+    ]
+
+    split = _scan(api, "haixian", action="split", batch_id=BATCH, children=children)
+
+    assert split.status_code == 201, split.text
+    assert _codes_of(api, "haixian", CHILD_A) == [codes[0], codes[3]]  # in issue order
+    assert _codes_of(api, "haixian", CHILD_B) == [codes[1]]
+    assert _codes_of(api, "haixian", BATCH) == [codes[2], codes[4]]
+    payload = api.services.ledger.get(split.json()["record_id"]).record().payload
+    assert payload["items"] == [
+        {"count": 2, "serials": [_serial(codes[0]), _serial(codes[3])],
+         "serials_sha256": serials_sha256([_serial(codes[0]), _serial(codes[3])])},
+        {"count": 1, "serials": [_serial(codes[1])], "serials_sha256": serials_sha256([_serial(codes[1])])},
+    ]  # fmt: skip
+    event = payload["epcis"]
+    assert event["inputEPCList"] == event["outputEPCList"] == [codes[0], codes[3], codes[1]]
+    assert validate_event(event) == []
+    qr = api.as_org("haixian", "GET", f"/v1/batches/{CHILD_A}/codes/{_serial(codes[0])}/qr.svg")
+    assert qr.status_code == 200
+
+
+def test_split_by_item_count_hands_on_the_earliest_unsold_items(chain_of_custody: Api) -> None:
+    api = chain_of_custody
+    codes = _issue(api, 6)
+    _scan(api, "haixian", action="sell", code=codes[0])
+    children = [
+        {"lot": "L2026-001A", "quantity": 600, "item_count": 2},
+        {"lot": "L2026-001B", "quantity": 500, "codes": [codes[1]]},
+    ]
+
+    split = _scan(api, "haixian", action="split", batch_id=BATCH, children=children)
+
+    assert split.status_code == 201, split.text
+    assert _codes_of(api, "haixian", CHILD_A) == codes[2:4]  # not the sold one, not the one named
+    assert _codes_of(api, "haixian", CHILD_B) == [codes[1]]
+    items = api.services.ledger.get(split.json()["record_id"]).record().payload["items"]
+    serials = [_serial(c) for c in codes[2:4]]
+    assert items[0] == {
+        "count": 2,
+        "first_serial": serials[0],
+        "last_serial": serials[1],
+        "serials_sha256": serials_sha256(serials),
+    }
+
+
+@pytest.mark.parametrize(
+    ("child", "status", "field"),
+    [
+        ({"codes": ["other"]}, 422, "children.0.codes.0"),  # an item of another batch
+        ({"codes": ["sold"]}, 409, "children.0.codes.0"),
+        ({"codes": ["fresh", "fresh"]}, 422, "children.0.codes.1"),
+        ({"codes": ["http://example.com/not-a-code"]}, 422, "children.0.codes.0"),
+        ({"item_count": 3}, 422, "children.0.item_count"),  # two unsold items left
+        ({"item_count": 1, "codes": ["fresh"]}, 422, "children.0"),
+    ],
+)
+def test_split_refuses_items_it_cannot_hand_on(
+    chain_of_custody: Api, child: dict[str, Any], status: int, field: str
+) -> None:
+    api = chain_of_custody
+    sold, fresh, spare = _issue(api, 3)
+    _scan(api, "haixian", action="sell", code=sold)
+    assert api.as_org(
+        "haixian", "POST", "/v1/batches", json=batch_payload(api, "haixian", lot="L9")
+    ).is_success
+    named = {"other": _issue(api, 1, "09506000134352.L9")[0], "sold": sold, "fresh": fresh}
+    if "codes" in child:
+        child = {**child, "codes": [named.get(c, c) for c in child["codes"]]}
+
+    response = _scan(
+        api,
+        "haixian",
+        action="split",
+        batch_id=BATCH,
+        children=[{"lot": "L2026-001A", "quantity": 6, **child}],
+    )
+
+    assert response.status_code == status, response.text
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+    assert _codes_of(api, "haixian", BATCH) == [sold, fresh, spare]  # nothing moved
+    assert api.as_org("haixian", "GET", f"/v1/batches/{CHILD_A}").status_code == 404
+
+
 def test_sell_then_sell_again_records_a_counterfeit_signal(chain_of_custody: Api) -> None:
     api = chain_of_custody
     code = _code(api)
@@ -103,7 +228,7 @@ def test_sell_then_sell_again_records_a_counterfeit_signal(chain_of_custody: Api
     _scan(api, "shop", action="receive", batch_id=BATCH)
 
     sold = _scan(api, "shop", action="sell", code=code)
-    again = _scan(api, "shop", action="sell", code=code)
+    again = _scan(api, "shop", action="sell", code=code, location="Pudong store")
 
     assert sold.status_code == 201, sold.text
     assert again.status_code == 409
@@ -111,6 +236,51 @@ def test_sell_then_sell_again_records_a_counterfeit_signal(chain_of_custody: Api
     signals = api.as_org("samr", "GET", "/v1/signals", params={"code": code}).json()
     assert [s["reason"] for s in signals] == ["sold_twice"]
     assert api.services.ledger.get(again.json()["signal_record_id"]).kind == "counterfeit.signal"
+
+
+def test_sell_double_beep_at_the_till_is_the_first_sale(chain_of_custody: Api) -> None:
+    api = chain_of_custody
+    code = _code(api)
+    _scan(api, "haixian", action="ship", batch_id=BATCH, counterparty="shop")
+    _scan(api, "shop", action="receive", batch_id=BATCH)
+
+    sold = _scan(api, "shop", action="sell", code=code, time="2026-11-27T10:00:00Z")
+    beep = _scan(api, "shop", action="sell", code=code, time="2026-11-27T10:09:00Z")
+    page = api.client.get("/01/" + code.split("/01/", 1)[1], headers={"Accept": "application/json"})
+
+    assert sold.status_code == 201, sold.text
+    assert beep.status_code == 200, beep.text
+    assert beep.json()["duplicate"] is True
+    assert (beep.json()["record_id"], beep.json()["index"]) == (
+        sold.json()["record_id"],
+        sold.json()["index"],
+    )
+    assert api.as_org("samr", "GET", "/v1/signals", params={"code": code}).json() == []
+    assert page.json()["counterfeit_signals"] == []
+    assert [s.kind for s in api.services.ledger.about("code", code)] == ["scan.sell"]
+
+
+@pytest.mark.parametrize(
+    ("seller", "body"),
+    [
+        ("shop", {"time": "2026-11-27T10:11:00Z"}),  # later than a double beep
+        ("shop", {"location": "Pudong store"}),  # at another till
+        ("shop2", {}),  # by another shop
+    ],
+)
+def test_sell_again_later_elsewhere_or_by_another_is_sold_twice(
+    chain_of_custody: Api, seller: str, body: dict[str, str]
+) -> None:
+    api = chain_of_custody
+    code = _code(api)
+    _scan(api, "haixian", action="ship", batch_id=BATCH, counterparty="shop")
+    _scan(api, "shop", action="receive", batch_id=BATCH)
+    _scan(api, "shop", action="sell", code=code, time="2026-11-27T10:00:00Z")
+
+    again = _scan(api, seller, action="sell", code=code, **{"time": "2026-11-27T10:01:00Z", **body})
+
+    assert again.status_code == 409
+    assert again.json()["reason"] == "sold_twice"
 
 
 def test_code_never_issued_is_not_genuine(chain_of_custody: Api) -> None:

@@ -1,7 +1,8 @@
 """``suyuan up --demo``: a small demo network, seeded once through the running API.
 
 An importer of frozen shrimp with its certificates, a wholesaler, two retailers and a regulator;
-codes issued, the lot shipped, received, split, shipped on and partly sold. The organisations,
+codes issued, the lot shipped and received; the wholesaler splits off a child lot with half the
+items, ships it to a retailer, who sells some of them. The organisations,
 their roles and API keys go to ``demo.json`` in the data directory so that scripts can drive it.
 """
 
@@ -159,8 +160,11 @@ class _Demo:
         ]
         self.scan("demo-haixian", action="ship", batch_id=batch["id"], counterparty="demo-wholesale")
         self.scan("demo-wholesale", action="receive", batch_id=batch["id"])
-        self.scan("demo-wholesale", action="ship", batch_id=batch["id"], counterparty="demo-shop-a")
-        self.scan("demo-shop-a", action="receive", batch_id=batch["id"])
+        child = {"lot": f"{LOT}A", "quantity": 300, "codes": codes[10:]}  # half the items go with it
+        self.scan("demo-wholesale", action="split", batch_id=batch["id"], children=[child])
+        child_id = f"{GTIN}.{child['lot']}"
+        self.scan("demo-wholesale", action="ship", batch_id=child_id, counterparty="demo-shop-a")
+        self.scan("demo-shop-a", action="receive", batch_id=child_id)
         for code in codes[-3:]:
             self.scan("demo-shop-a", action="sell", code=code)
         return [str(codes[0]), str(codes[-1])]

@@ -7,7 +7,9 @@ one, and the acting organisation):
 - ``codes.issued``    payload: {batch_id, count, first_serial, last_serial, serials_sha256}
 - ``scan.ship`` / ``scan.receive`` / ``scan.sell`` / ``scan.destroy``
                       payload: {action, batch_id, code?, counterparty?, location, quantity?, unit?, epcis}
-- ``batch.split``     payload: {action: "split", batch_id (parent), children: [...], location, epcis}
+- ``batch.split``     payload: {action: "split", batch_id (parent), children: [...], quantities: [...],
+                      items: [{count, serials_sha256, serials | first_serial, last_serial}, ...]
+                      (the parent's items each child took), location, epcis}
 - ``counterfeit.signal`` payload: {reason, code?, batch_id?, detail, location?}
 - ``recall.issued`` / ``recall.lifted`` payload: {recall_id, batch_id, scope: [...], reason, recall_class}
 
@@ -85,20 +87,31 @@ def object_event(
 
 
 def transformation_event(
-    *, time: str, location: str, input_class: str, output_classes: list[str]
+    *,
+    time: str,
+    location: str,
+    input_class: str,
+    output_classes: list[str],
+    epcs: list[str] | None = None,
 ) -> dict[str, Any]:
-    """An EPCIS 2.0 TransformationEvent for splitting (repacking) a lot into child lots."""
+    """An EPCIS 2.0 TransformationEvent for splitting (repacking) a lot into child lots; ``epcs``:
+    the items named as going from the lot into its children (in and out alike, their codes unchanged)."""
     biz_step, disposition = CBV["split"]
-    return {
+    event: dict[str, Any] = {
         "type": "TransformationEvent",
         "eventTime": time,
         "eventTimeZoneOffset": offset_of(time),
         "bizStep": biz_step,
         "disposition": disposition,
-        "inputQuantityList": [{"epcClass": input_class}],
-        "outputQuantityList": [{"epcClass": c} for c in output_classes],
-        "readPoint": {"id": place_uri(location)},
     }
+    if epcs:
+        event["inputEPCList"] = epcs
+    event["inputQuantityList"] = [{"epcClass": input_class}]
+    if epcs:
+        event["outputEPCList"] = epcs
+    event["outputQuantityList"] = [{"epcClass": c} for c in output_classes]
+    event["readPoint"] = {"id": place_uri(location)}
+    return event
 
 
 def party(uscc: str) -> str:

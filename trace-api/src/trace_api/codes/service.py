@@ -191,7 +191,10 @@ def find_code(session: Session, gtin: str, lot: str, serial: str) -> ItemCode | 
 
 
 def code_of_batch(session: Session, batch: Batch, serial: str) -> ItemCode:
-    code = find_code(session, batch.gtin, batch.lot, serial)
+    """The batch's item with this serial: one issued for it, or one a split brought into it
+    (whose printed code keeps the lot it was issued for)."""
+    query = select(ItemCode).where(ItemCode.batch_id == batch.id, ItemCode.serial == serial)
+    code = session.exec(query.order_by(col(ItemCode.id))).first()
     if code is None:
         raise NotFound(f"batch {batch.id} has no code with serial {serial!r}")
     return code

@@ -3,7 +3,8 @@
 An event whose EPCs are Suyuan item codes, or whose quantity classes are Suyuan lots (GS1 Digital
 Link or EPC URN), with a CBV bizStep Suyuan acts on — shipping, receiving, retail_selling,
 destroying — and a TransformationEvent from a Suyuan lot into new lots of the same GTIN (with
-quantities: a split) are applied through the scan rules, with the capturing organisation's rights: ship
+quantities: a split; into one new lot, the Suyuan items in its outputEPCList go with it) are
+applied through the scan rules, with the capturing organisation's rights: ship
 only what you hold, receive only what was shipped to you, no movement of recalled goods,
 counterfeit signals for codes never issued or sold twice. The derived scan record names the
 event's hash id; the captured event keeps its own record.
@@ -86,6 +87,9 @@ def _split_scan(session: Session, event: dict[str, Any], event_id: str) -> ScanI
         children.append({"lot": path[-1], "quantity": output["quantity"]})
     if not children:
         return None
+    if len(children) == 1:  # the Suyuan items it names go into the one new lot
+        known = (_known_code(session, v) for v in event.get("outputEPCList") or [])
+        children[0]["codes"] = [_digital_link(c) for c in known if c]
     return ScanIn.model_validate(
         {
             "action": "split",

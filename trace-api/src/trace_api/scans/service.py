@@ -3,7 +3,13 @@
 Each accepted scan is one ledger record carrying its EPCIS 2.0 event; lot-level custody changes
 (ship, split) also go on chain. A scan that suggests a counterfeit (a code never issued, an item
 sold twice, a code seen off its batch's custody path) is recorded as a counterfeit signal and
-refused, never silently accepted.
+refused, never silently accepted. The same till scanning the same item twice within
+:data:`DOUBLE_SCAN_WINDOW` (a double beep) is the first sale again, not a second one.
+
+Items follow the goods: a split names the items that go into each child lot (``codes``) or hands
+it a number of the parent's unsold items (``item_count``, in issue order). Their printed codes
+keep the parent's lot number; their rows then point to the child lot, and the split's record
+lists which serials went where.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import datetime as dt
 import re
 import uuid
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlmodel import Session, col, select
@@ -20,6 +26,8 @@ from sqlmodel import Session, col, select
 from ..batches.models import Batch
 from ..batches.service import batch_chain_id, get_batch
 from ..codes.models import CodeStatus, ItemCode
+from ..codes.service import code_uri as uri_of
+from ..codes.service import serials_sha256
 from ..coldchain.stays import begin_stay, end_stay
 from ..context import Services
 from ..events import lot_class, object_event, party, transformation_event
@@ -31,16 +39,40 @@ from ..problems import ApiProblem, Conflict, Forbidden, NotFound, Unprocessable
 from .models import CounterfeitSignal, Shipment
 
 Action = Literal["ship", "receive", "split", "sell", "destroy"]
+#: The same organisation selling the same item at the same place again within this time is a
+#: double beep at the till: the first sale answered again, not a copied code.
+DOUBLE_SCAN_WINDOW = dt.timedelta(minutes=10)
+#: Items a split may name one by one (all children together); more go by ``item_count``.
+MAX_NAMED_ITEMS = 1000
+#: Items a split may hand on by count (all children together).
+MAX_COUNTED_ITEMS = 100_000
 
 
 class ChildLot(BaseModel):
     lot: str
     quantity: float = Field(gt=0)
+    codes: list[str] = Field(
+        default_factory=list,
+        max_length=MAX_NAMED_ITEMS,
+        description="GS1 Digital Link URIs of the parent's items that go into this lot",
+    )
+    item_count: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_COUNTED_ITEMS,
+        description="or: this many of the parent's unsold items go into this lot, in issue order",
+    )
 
     @field_validator("lot")
     @classmethod
     def _lot(cls, value: str) -> str:
         return suyuan_lot(value)
+
+    @model_validator(mode="after")
+    def _items(self) -> ChildLot:
+        if self.codes and self.item_count is not None:
+            raise ValueError("name the items (codes) or give their number (item_count), not both")
+        return self
 
 
 class ScanIn(BaseModel):
@@ -182,6 +214,11 @@ def apply_scan(
             code=code_uri,
             batch_id=batch.id,
         )
+    if scan.action == "sell" and code_row is not None and code_row.status is CodeStatus.sold:
+        assert code_uri is not None
+        first_sale = _double_beep(ctx, code_uri)
+        if first_sale is not None:
+            return first_sale, True
     handler = {"ship": _ship, "receive": _receive, "split": _split, "sell": _sell, "destroy": _destroy}[
         scan.action
     ]
@@ -198,6 +235,28 @@ def _earlier(ctx: ScanContext) -> dict[str, Any] | None:
     record = stored.record()
     if record.actor.org != ctx.member.org.uscc or record.payload.get("action") != ctx.scan.action:
         raise Conflict(f"scan {ctx.scan.scan_id} was recorded before with other content")
+    return {
+        "record_id": stored.record_id,
+        "index": stored.index,
+        "kind": stored.kind,
+        "payload": record.payload,
+    }
+
+
+def _double_beep(ctx: ScanContext, code_uri: str) -> dict[str, Any] | None:
+    """The item's sale, if this caller made it at the same place within :data:`DOUBLE_SCAN_WINDOW`."""
+    sales = [s for s in ctx.services.ledger.about("code", code_uri) if s.kind == "scan.sell"]
+    if not sales:
+        return None
+    stored = sales[0]
+    record = stored.record()
+    apart = abs(utc_datetime(ctx.scan.time) - utc_datetime(record.time))
+    if (
+        record.actor.org != ctx.member.org.uscc
+        or record.payload.get("location") != ctx.scan.location
+        or apart > DOUBLE_SCAN_WINDOW
+    ):
+        return None
     return {
         "record_id": stored.record_id,
         "index": stored.index,
@@ -331,7 +390,8 @@ def _ship(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str |
 def _receive(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str | None) -> dict[str, Any]:
     shipment = _in_transit(ctx.session, batch.id)
     if shipment is None or shipment.to_org_id != ctx.member.org.id:
-        raise Conflict(f"batch {batch.id} was not shipped to {ctx.member.org.handle}")
+        _refuse_receipt(ctx, batch, shipment)
+    assert shipment is not None
     sender = ctx.session.get(Organisation, shipment.from_org_id)
     assert sender is not None
     event = object_event(
@@ -361,6 +421,23 @@ def _receive(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: st
     return summary
 
 
+def _refuse_receipt(ctx: ScanContext, batch: Batch, in_transit: Shipment | None) -> NoReturn:
+    """Why the caller may not receive the batch: received already, or not shipped to it."""
+    last = ctx.session.exec(
+        select(Shipment).where(Shipment.batch_id == batch.id).order_by(col(Shipment.id).desc())
+    ).first()
+    if in_transit is None and last is not None and last.received_at is not None:
+        receiver = ctx.session.get(Organisation, last.to_org_id)
+        assert receiver is not None
+        raise Conflict(
+            f"batch {batch.id} was already received by {receiver.handle} at {last.received_at}",
+            received_by=receiver.handle,
+            received_at=last.received_at,
+            receive_record_id=last.receive_record_id,
+        )
+    raise Conflict(f"batch {batch.id} was not shipped to {ctx.member.org.handle}")
+
+
 def _stay_here(ctx: ScanContext, batch_id: str) -> None:
     """The batch now stays where the caller scanned it."""
     at = utc_datetime(ctx.scan.time)
@@ -377,11 +454,19 @@ def _split(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str 
     ids = [f"{batch.gtin}.{c.lot}" for c in children]
     if len(set(ids)) != len(ids) or any(ctx.session.get(Batch, i) for i in ids):
         raise Conflict("a child lot exists already or is given twice")
+    items = _split_items(ctx, batch)
+    named = [
+        uri_of(ctx.services.settings, code)
+        for child, moved in zip(children, items, strict=True)
+        if child.codes
+        for code in moved
+    ]
     event = transformation_event(
         time=ctx.scan.time,
         location=ctx.scan.location,
         input_class=lot_class(ctx.resolver, batch.gtin, batch.lot),
         output_classes=[lot_class(ctx.resolver, batch.gtin, c.lot) for c in children],
+        epcs=named,
     )
     summary = ctx.append(
         "batch.split",
@@ -391,6 +476,7 @@ def _split(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str 
             "batch_id": batch.id,
             "children": ids,
             "quantities": [c.quantity for c in children],
+            "items": [_moved_items(child, moved) for child, moved in zip(children, items, strict=True)],
             "location": ctx.scan.location,
             "epcis": event,
         },
@@ -419,10 +505,87 @@ def _split(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str 
         )
     batch.quantity -= sum(c.quantity for c in children)
     ctx.session.add(batch)
-    ctx.session.flush()  # the children exist before their stays name them
+    ctx.session.flush()  # the children exist before their stays and items name them
+    for child_id, moved in zip(ids, items, strict=True):
+        for code in moved:
+            code.batch_id = child_id
+            ctx.session.add(code)
     for child_id in ids:
         _stay_here(ctx, child_id)
     return summary
+
+
+def _split_items(ctx: ScanContext, batch: Batch) -> list[list[ItemCode]]:
+    """The parent's items each child takes, in issue order: those named, then those counted.
+
+    A named code must be one of the parent's unsold items, named once; counted items are the
+    parent's earliest issued unsold items not named.
+    """
+    children = ctx.scan.children
+    if sum(len(c.codes) for c in children) > MAX_NAMED_ITEMS:
+        raise Unprocessable.field(
+            "children", f"name at most {MAX_NAMED_ITEMS} items; give more by item_count"
+        )
+    if sum(c.item_count or 0 for c in children) > MAX_COUNTED_ITEMS:
+        raise Unprocessable.field("children", f"hand on at most {MAX_COUNTED_ITEMS:,} items by item_count")
+    taken: dict[int, str] = {}  # code id → the field that named it
+    items: list[list[ItemCode]] = []
+    for i, child in enumerate(children):
+        moved = []
+        for j, value in enumerate(child.codes):
+            where = f"children.{i}.codes.{j}"
+            code = _named_item(ctx, batch, value, where)
+            assert code.id is not None
+            if code.id in taken:
+                raise Unprocessable.field(where, f"{value} is named already at {taken[code.id]}")
+            taken[code.id] = where
+            moved.append(code)
+        items.append(sorted(moved, key=lambda c: c.id or 0))
+    counted = [(i, c.item_count) for i, c in enumerate(children) if c.item_count is not None]
+    if counted:
+        wanted = sum(n for _, n in counted)
+        query = select(ItemCode).where(ItemCode.batch_id == batch.id, ItemCode.status == CodeStatus.issued)
+        if taken:
+            query = query.where(col(ItemCode.id).not_in(taken))
+        pool = list(ctx.session.exec(query.order_by(col(ItemCode.id)).limit(wanted)))
+        for i, n in counted:
+            if len(pool) < n:
+                raise Unprocessable.field(
+                    f"children.{i}.item_count",
+                    f"batch {batch.id} has {len(pool)} unsold items left for this lot, not {n}",
+                )
+            items[i], pool = pool[:n], pool[n:]
+    return items
+
+
+def _named_item(ctx: ScanContext, batch: Batch, value: str, where: str) -> ItemCode:
+    try:
+        parsed = parse_item_code(value)
+    except GS1Error as exc:
+        raise Unprocessable.field(where, str(exc)) from exc
+    code = ctx.session.exec(
+        select(ItemCode).where(
+            ItemCode.gtin == parsed.gtin, ItemCode.lot == parsed.lot, ItemCode.serial == parsed.serial
+        )
+    ).first()
+    if code is None or code.batch_id != batch.id:
+        raise Unprocessable.field(where, f"{value} is not an item of batch {batch.id}")
+    if code.status is not CodeStatus.issued:
+        reason = f"{value} was {code.status.value}: it cannot go into a new lot"
+        raise Conflict(f"{where}: {reason}", errors=[{"field": where, "reason": reason}])
+    return code
+
+
+def _moved_items(child: ChildLot, moved: list[ItemCode]) -> dict[str, Any]:
+    """Which items went into one child lot, in issue order: named ones listed by serial; counted
+    ones, like ``codes.issued``, by first and last serial and the SHA-256 of them all."""
+    serials = [code.serial for code in moved]
+    found: dict[str, Any] = {"count": len(serials), "serials_sha256": serials_sha256(serials)}
+    if child.codes:
+        found["serials"] = serials
+    elif serials:
+        found |= {"first_serial": serials[0], "last_serial": serials[-1]}
+    return found
 
 
 def _sell(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str | None) -> dict[str, Any]:
