@@ -72,15 +72,12 @@ VERIFICATION = {
     "failed": "记录核验失败 Records failed the check",
 }
 VERIFICATION_DETAIL = {
-    "verified": "本页 {n} 条记录与公开证据日志及区块链锚定一致，未被篡改。这不是食品安全认证。"
-    " All {n} records on this page match the public evidence log and its anchor on chain: they were"
-    " not altered. This is not a food-safety mark.",
-    "pending": "本页部分记录尚未锚定上链，稍后再查。这不是食品安全认证。"
-    " Some records on this page are not anchored on chain yet; look again later. This is not a"
-    " food-safety mark.",
-    "failed": "有记录与公开证据日志不符：请勿相信本页内容，并向当地市场监管部门（12315）举报。"
-    " Some records do not match the public evidence log: do not trust this page, and report it to"
-    " the local market regulator (12315).",
+    "verified": "{n} 条记录与公开日志一致，未被篡改；不代表食品安全。"
+    " {n} records match the public log: not altered. Not a safety mark.",
+    "pending": "部分记录尚未锚定上链，稍后再查；不代表食品安全。"
+    " Some records are not anchored yet; look again later. Not a safety mark.",
+    "failed": "有记录与公开日志不符：请勿相信本页，并拨打 12315 举报。"
+    " Some records do not match the public log: do not trust this page; report it to 12315.",
 }
 #: The item's status in one word, as the answer at the top of the page.
 ANSWER_STATUS = {
