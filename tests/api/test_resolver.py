@@ -345,9 +345,13 @@ def test_strangers_failed_sale_is_recorded_but_not_shown_to_consumers(api: Api, 
     page = resolver.get(item.path).text
     bundles = resolver.get(item.path, params={"linkType": "suyuan:proof"}).text
     signals = api.as_org("samr", "GET", "/v1/signals", params={"code": item.code_id}).json()
+    to_issuer = api.as_org("haixian", "GET", "/v1/signals", params={"code": item.code_id}).json()
+    to_stranger = api.as_org("pifa", "GET", "/v1/signals", params={"code": item.code_id})
 
     assert attempt.status_code == 409
     assert [s["reason"] for s in signals] == ["off_custody_path"]
+    assert [(s["reason"], s["detail"]) for s in to_issuer] == [(s["reason"], s["detail"]) for s in signals]
+    assert to_stranger.status_code == 403
     assert found["counterfeit_signals"] == []
     assert "counterfeit.signal" not in [r["kind"] for r in found["verification"]["records"]]
     assert 'id="counterfeit-warning"' not in page
