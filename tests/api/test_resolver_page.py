@@ -130,6 +130,7 @@ def test_phone_sees_the_answer_first_in_chinese_and_the_rest_folded(
     expect(phone.locator("#product-name")).to_have_text(PRODUCT)
     expect(phone.locator("#origin")).to_have_text("厄瓜多尔 Ecuador")
     expect(phone.locator("#status")).to_have_text("已召回 Recalled")
+    expect(phone.locator("#recall-banner")).to_contain_text("一级召回 Class I")
     records = phone.locator("#records-check")
     expect(records).to_contain_text("记录真实 Records are genuine")
     expect(records).to_contain_text("不代表食品安全")

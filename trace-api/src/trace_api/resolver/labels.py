@@ -49,6 +49,7 @@ CERTIFICATES = {
     "health": "卫生证书 Health certificate",
     "other": "其他 Other",
 }
+RECALL_CLASSES = {"I": "一级召回 Class I", "II": "二级召回 Class II", "III": "三级召回 Class III"}
 STORAGE = {"frozen": "冷冻 Frozen", "chilled": "冷藏 Chilled", "ambient": "常温 Ambient"}
 CODE_STATUS = {"issued": "在流通 In circulation", "sold": "已售出 Sold", "destroyed": "已销毁 Destroyed"}
 ORG_TYPES = {
