@@ -69,7 +69,7 @@ CHECKS = {
 #: The page's one-line answer about all its records.
 VERIFICATION = {
     "verified": "记录真实 Records are genuine",
-    "pending": "记录待核验 Records not yet checkable",
+    "pending": "记录待核验 Records not yet anchored",
     "failed": "记录核验失败 Records failed the check",
 }
 VERIFICATION_DETAIL = {
