@@ -5,12 +5,12 @@ BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 
-.PHONY: up test lint typecheck artifacts-check deps browser bench clean
+.PHONY: up test lint typecheck artifacts-check deps browser fonts bench clean
 
-up: deps
+up: deps fonts
 	$(BIN)/suyuan up
 
-test: deps browser lint typecheck artifacts-check
+test: deps browser fonts lint typecheck artifacts-check
 	$(BIN)/pytest
 
 # The consumer page is tested in a real Chromium (Debian's package, driven by Playwright).
@@ -18,6 +18,13 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "installing Debian's chromium for the page tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
+
+# Chinese on label sheets (embedded in the PDF) and in the page tests' Chromium (through fontconfig).
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+fonts:
+	@test -f $(CJK_FONT) || { \
+		echo "installing Debian's fonts-wqy-microhei for Chinese label sheets"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-wqy-microhei; }
 
 lint: $(PY_STAMP)
 	$(BIN)/ruff check .

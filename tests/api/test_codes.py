@@ -28,7 +28,7 @@ from trace_api._db import write_transaction
 from trace_api.app import create_app
 from trace_api.batches.models import Batch
 from trace_api.codes import cli as codes_cli
-from trace_api.codes.labels import LABELS_PER_PAGE, Label, latin1_text, render_label_sheet
+from trace_api.codes.labels import LABELS_PER_PAGE, Label, LabelFontMissing, label_text, render_label_sheet
 from trace_api.codes.routes import router as codes_router
 from trace_api.codes.service import codes_of_batch, issue_codes
 from trace_api.context import Services
@@ -234,7 +234,12 @@ def test_label_sheet_has_a_page_per_24_labels(codes_api: Api, batch_id: str) -> 
     assert len(pages) == math.ceil(30 / LABELS_PER_PAGE) == 2
     first_page = pages[0].extract_text()
     serial = parse_item_code(uris[0]).serial
-    for text in ("Frozen white shrimp", "(01) 09506000134352", "(10) L2026-001", f"(21) {serial}"):
+    for text in (
+        "Frozen white shrimp 冻南美白对虾",
+        "(01) 09506000134352",
+        "(10) L2026-001",
+        f"(21) {serial}",
+    ):
         assert text in first_page
     assert "EXP 2027-09-01" in first_page
 
@@ -253,21 +258,41 @@ def test_codes_and_labels_only_for_holder_importer_and_regulator(
     assert codes_api.as_org("haixian", "GET", url).status_code == 200
 
 
-def test_label_text_keeps_what_core_fonts_print() -> None:
-    assert latin1_text("冻南美白对虾 Frozen  shrimp（１ kg）") == "Frozen shrimp(1 kg)"
-    assert latin1_text("冻南美白对虾") == ""
-    assert latin1_text("Crevettes congelées, Ø 2 cm") == "Crevettes congelées, Ø 2 cm"
+def test_label_text_is_normalised_and_keeps_chinese() -> None:
+    assert label_text("冻南美白对虾 Frozen  shrimp（１ kg）") == "冻南美白对虾 Frozen shrimp(1 kg)"
+    assert label_text("Crevettes congelées,\tØ 2 cm") == "Crevettes congelées, Ø 2 cm"
 
 
-def test_label_sheet_prints_codes_of_products_named_only_in_chinese() -> None:
+def test_label_sheet_prints_chinese_only_and_mixed_product_names() -> None:
     uri = "https://example.org/01/09506000134352/10/L1/21/ABCDEFGHJKLMNPQR"
-    labels = [Label(uri, ["冻南美白对虾", "(01) 09506000134352"])] * (LABELS_PER_PAGE + 1)
+    chinese = Label(uri, ["冻南美白对虾", "(01) 09506000134352"])
+    mixed = Label(uri, ["冷冻鸡爪 Frozen chicken feet", "原产国 巴西 Brazil"])
+    labels = [chinese] * LABELS_PER_PAGE + [mixed]
 
     pdf = render_label_sheet(labels)
 
     pages = PdfReader(io.BytesIO(pdf)).pages
     assert len(pages) == 2
-    assert pages[1].extract_text().strip() == "(01) 09506000134352"
+    first, second = pages[0].extract_text(), pages[1].extract_text()
+    assert first.count("冻南美白对虾") == LABELS_PER_PAGE
+    assert "(01) 09506000134352" in first
+    assert "冷冻鸡爪 Frozen chicken feet" in second
+    assert "原产国 巴西 Brazil" in second
+
+
+def test_label_sheet_in_chinese_without_the_font_names_the_package(tmp_path: Path) -> None:
+    uri = "https://example.org/01/09506000134352/10/L1/21/ABCDEFGHJKLMNPQR"
+    missing = tmp_path / "wqy-microhei.ttc"
+
+    with pytest.raises(LabelFontMissing) as raised:
+        render_label_sheet([Label(uri, ["冻南美白对虾"])], cjk_font_file=missing)
+    latin = render_label_sheet([Label(uri, ["Frozen white shrimp"])], cjk_font_file=missing)
+
+    assert raised.value.detail == (
+        f"label text beyond Latin-1 needs the font {missing}: install Debian's fonts-wqy-microhei"
+        " (apt-get install fonts-wqy-microhei)"
+    )
+    assert "Frozen white shrimp" in PdfReader(io.BytesIO(latin)).pages[0].extract_text()
 
 
 def member(api: Api, handle: str) -> Member:

@@ -329,22 +329,65 @@ def test_recall_on_chain_alone_shows_banner(api: Api, network: Network, resolver
     assert 'id="recall-banner"' in resolver.get(item.path).text
 
 
-def test_counterfeit_signals_about_the_code_warn(api: Api, resolver: TestClient) -> None:
-    item = admit_item(api)
-    journey(item)
-    signal = {"reason": "scanned after sale", "code": item.code_id, "batch_id": item.batch_id,
-              "detail": "sold code scanned again 1,200 km away", "location": "Guangzhou"}  # fmt: skip
-    append(item, "counterfeit.signal", "samr", signal, code_id=item.code_id)
+def sell(item: Item, handle: str, location: str) -> Any:
+    """A sale through POST /v1/scans, as the till of ``handle`` sends it."""
+    return item.api.as_org(
+        handle, "POST", "/v1/scans", json={"action": "sell", "code": item.code_id, "location": location}
+    )
 
+
+def test_strangers_failed_sale_is_recorded_but_not_shown_to_consumers(api: Api, resolver: TestClient) -> None:
+    item = admit_item(api)  # held by haixian; pifa never had it
+    typed = "假货店 fake shop http://evil.example/buy"
+
+    attempt = sell(item, "pifa", typed)
     found = resolver.get(item.path, headers=JSON_ACCEPT).json()
     page = resolver.get(item.path).text
+    bundles = resolver.get(item.path, params={"linkType": "suyuan:proof"}).text
+    signals = api.as_org("samr", "GET", "/v1/signals", params={"code": item.code_id}).json()
+    to_issuer = api.as_org("haixian", "GET", "/v1/signals", params={"code": item.code_id}).json()
+    to_stranger = api.as_org("pifa", "GET", "/v1/signals", params={"code": item.code_id})
 
-    assert [(s["reason"], s["place"]) for s in found["counterfeit_signals"]] == [
-        ("scanned after sale", "Guangzhou")
-    ]
-    assert "counterfeit.signal" not in [h["kind"] for h in found["hops"]]
+    assert attempt.status_code == 409
+    assert [s["reason"] for s in signals] == ["off_custody_path"]
+    assert [(s["reason"], s["detail"]) for s in to_issuer] == [(s["reason"], s["detail"]) for s in signals]
+    assert to_stranger.status_code == 403
+    assert found["counterfeit_signals"] == []
+    assert "counterfeit.signal" not in [r["kind"] for r in found["verification"]["records"]]
+    assert 'id="counterfeit-warning"' not in page
+    for text in ("evil.example", "假货店", "off_custody_path", "pifa"):
+        assert text not in page
+        assert text not in bundles
+        assert text not in json.dumps(found, ensure_ascii=False)
+
+
+def test_second_sale_of_a_sold_code_warns_consumers_without_typed_text(
+    api: Api, resolver: TestClient
+) -> None:
+    item = admit_item(api)
+    first = sell(item, "haixian", "Xuhui store 徐汇门店")
+    typed = "广州白云区 13号摊 stall 13, Baiyun"
+
+    second = sell(item, "chaoshi", typed)
+    found = resolver.get(item.path, headers=JSON_ACCEPT).json()
+    page = resolver.get(item.path).text
+    bundles = resolver.get(item.path, params={"linkType": "suyuan:proof"}).text
+    signals = api.as_org("samr", "GET", "/v1/signals", params={"code": item.code_id}).json()
+
+    assert (first.status_code, second.status_code) == (201, 409)
+    assert [s["reason"] for s in signals] == ["sold_twice"]
+    assert [set(s) for s in found["counterfeit_signals"]] == [{"index", "record_id", "time", "reason"}]
+    assert found["counterfeit_signals"][0]["reason"] == "sold_twice"
     assert 'id="counterfeit-warning"' in page
-    assert "sold code scanned again 1,200 km away" in page
+    assert "可能有人复制了这个码" in page
+    assert "it may have been copied" in page
+    assert 'class="status status-warning"' in page
+    assert "counterfeit.signal" not in [r["kind"] for r in found["verification"]["records"]]
+    assert "sold_twice" not in page
+    for text in ("广州白云区", "Baiyun", "was sold before"):
+        assert text not in page
+        assert text not in bundles
+        assert text not in json.dumps(found, ensure_ascii=False)
 
 
 def test_unknown_serial_is_not_a_genuine_code(api: Api, resolver: TestClient) -> None:

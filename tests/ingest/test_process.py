@@ -492,7 +492,8 @@ def test_consumer_json_of_item_shows_cold_chain_and_no_alert_hops(cold_store: Co
         page = resolver.get(path).text
 
     assert 'class="coldchain-hop excursion"' in page
-    assert "still open 未解除" in page
+    assert "未解除 still open" in page
+    assert 'id="cold-chain-note"' in page
     (hop,) = found["cold_chain"]
     assert (hop["readings"], hop["excursions"], hop["open_alerts"]) == (3, 1, 1)
     assert {h["kind"] for h in found["hops"]} == {"batch.admitted", "codes.issued"}

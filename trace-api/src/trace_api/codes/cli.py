@@ -123,7 +123,7 @@ def labels(
         if not codes:
             fail(f"batch {batch_id} has no codes from offset {offset}")
         sheet = [code_label(config, batch, code) for code in codes]
-    with progress_bar(len(sheet), "labels") as advance:
+    with cli_errors(), progress_bar(len(sheet), "labels") as advance:
         pdf = render_label_sheet(
             sheet, title=f"Labels of {batch_id}", progress=lambda done, of: advance("labels", done, of)
         )

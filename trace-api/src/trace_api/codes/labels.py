@@ -1,9 +1,10 @@
 """QR symbols (ISO/IEC 18004, error correction M) of item codes, and printable A4 label sheets.
 
-Pure functions of their inputs: no database, no settings. Label sheets use the PDF core fonts
-(Helvetica), which need no font files but cover Latin-1 only; other characters (Chinese
-product names, for example) are dropped from the printed text — the QR symbol still carries the
-full Digital Link URI, and the consumer page shows the names in full.
+Pure functions of their inputs: no database, no settings. A sheet whose text is all Latin-1 is
+set in the PDF core font Helvetica (no font file needed); a sheet with Chinese (or any other
+text beyond Latin-1) is set in WenQuanYi Micro Hei, embedded as a subset, from Debian's
+``fonts-wqy-microhei`` package. Without that file such a sheet is refused with
+:class:`LabelFontMissing`: text is never silently dropped from a label.
 """
 
 from __future__ import annotations
@@ -14,15 +15,30 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import NamedTuple
 
 import segno
 from fpdf import FPDF
 
+from ..problems import ApiProblem
+
 #: Error correction M (15 %) as GS1 recommends for Digital Link QR codes; never boosted, so
 #: the level printed is the level promised.
 QR_ERROR = "m"
 QR_BORDER = 4  # the quiet zone ISO/IEC 18004 requires, in modules
+
+#: WenQuanYi Micro Hei (Apache-2.0, or GPLv3 with the font exception): Chinese, Latin and more.
+CJK_FONT_FILE = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+CJK_FONT_PACKAGE = "fonts-wqy-microhei"
+CJK_FONT = "wqy-microhei"
+CORE_FONT = "Helvetica"
+#: The font has no bold face: the first line is drawn filled and outlined, this wide (mm).
+FAUX_BOLD_STROKE = 0.12
+
+
+class LabelFontMissing(ApiProblem):
+    status, slug, title = 503, "label-font-missing", "The label font is not installed"
 
 
 class Label(NamedTuple):
@@ -93,12 +109,17 @@ def pages_needed(count: int, layout: SheetLayout = A4_3X8) -> int:
     return math.ceil(count / layout.per_page)
 
 
-def latin1_text(text: str) -> str:
-    """``text`` with what the core fonts cannot print removed (after NFKC, so that full-width
-    forms such as ``（１）`` become ``(1)``), and runs of white space collapsed."""
+def label_text(text: str) -> str:
+    """``text`` as printed: NFKC (full-width forms such as ``（１）`` become ``(1)``), without
+    control characters, runs of white space collapsed."""
     normal = unicodedata.normalize("NFKC", text)
-    kept = "".join(ch for ch in normal if ord(ch) < 256 and ch.isprintable())
+    kept = "".join(ch if ch.isprintable() else " " for ch in normal)
     return re.sub(r"\s+", " ", kept).strip()
+
+
+def needs_cjk_font(texts: Sequence[str]) -> bool:
+    """Whether any text goes beyond Latin-1, which is all the core fonts print."""
+    return any(ord(ch) > 0xFF for text in texts for ch in text)
 
 
 def render_label_sheet(
@@ -106,48 +127,73 @@ def render_label_sheet(
     layout: SheetLayout = A4_3X8,
     title: str = "",
     progress: Callable[[int, int], None] | None = None,
+    cjk_font_file: Path = CJK_FONT_FILE,
 ) -> bytes:
     """A PDF of ``labels`` in a grid, ``layout.per_page`` to a page; ``progress(done, total)`` is
-    called after each page. Requires at least one label."""
+    called after each page. Requires at least one label; :class:`LabelFontMissing` when the
+    text needs ``cjk_font_file`` and it is not there."""
     if not labels:
         raise ValueError("a label sheet needs at least one label")
     pdf = FPDF(orientation="P", unit="mm", format=(layout.page_width, layout.page_height))
     pdf.set_auto_page_break(False)
     pdf.set_margins(0, 0)
     pdf.set_creator("Suyuan")
+    texts = [label_text(line) for label in labels for line in label.lines]
+    font = CORE_FONT
+    if needs_cjk_font(texts):
+        font = _add_cjk_font(pdf, cjk_font_file)
     if title:
-        pdf.set_title(latin1_text(title))
+        pdf.set_title(label_text(title))
     for index, label in enumerate(labels):
         slot = index % layout.per_page
         if slot == 0:
             pdf.add_page()
-        _draw_label(pdf, layout, *layout.origin(slot), label)
+        _draw_label(pdf, layout, *layout.origin(slot), label, font)
         if progress is not None and (slot == layout.per_page - 1 or index == len(labels) - 1):
             progress(index + 1, len(labels))
     return bytes(pdf.output())
 
 
-def _draw_label(pdf: FPDF, layout: SheetLayout, x: float, y: float, label: Label) -> None:
+def _add_cjk_font(pdf: FPDF, path: Path) -> str:
+    if not path.is_file():
+        raise LabelFontMissing(
+            f"label text beyond Latin-1 needs the font {path}: install Debian's {CJK_FONT_PACKAGE}"
+            f" (apt-get install {CJK_FONT_PACKAGE})"
+        )
+    pdf.add_font(CJK_FONT, "", path, collection_font_number=0)
+    return CJK_FONT
+
+
+def _draw_label(pdf: FPDF, layout: SheetLayout, x: float, y: float, label: Label, font: str) -> None:
     if layout.outline:
         pdf.set_draw_color(200)
         pdf.set_line_width(0.1)
         pdf.rect(x, y, layout.label_width, layout.label_height)
     qr_top = y + (layout.label_height - layout.qr_size) / 2
     _draw_qr(pdf, label.uri, x + layout.padding, qr_top, layout.qr_size)
-    _draw_text(pdf, layout, x, y, label.lines)
+    _draw_text(pdf, layout, x, y, label.lines, font)
 
 
-def _draw_text(pdf: FPDF, layout: SheetLayout, x: float, y: float, lines: Sequence[str]) -> None:
-    """The printable lines right of the symbol, centred vertically; the first line (if printable) bold."""
+def _draw_text(pdf: FPDF, layout: SheetLayout, x: float, y: float, lines: Sequence[str], font: str) -> None:
+    """The non-empty lines right of the symbol, centred vertically; the first line bold."""
     left = x + layout.padding * 1.5 + layout.qr_size
     width = x + layout.label_width - layout.padding - left
-    styled = [("B" if number == 0 else "", latin1_text(line)) for number, line in enumerate(lines)]
-    printable = [(style, text) for style, text in styled if text]
+    styled = [(number == 0, label_text(line)) for number, line in enumerate(lines)]
+    printable = [(bold, text) for bold, text in styled if text]
     baseline = y + (layout.label_height - len(printable) * layout.line_height) / 2 + layout.line_height * 0.75
-    for row, (style, text) in enumerate(printable):
-        pdf.set_font("Helvetica", style, layout.font_size)
+    for row, (bold, text) in enumerate(printable):
+        at = baseline + row * layout.line_height
+        if font == CORE_FONT:
+            pdf.set_font(font, "B" if bold else "", layout.font_size)
+            pdf.text(left, at, _fit_text(pdf, text, width, layout.min_font_size))
+            continue
+        pdf.set_font(font, "", layout.font_size)
         fitted = _fit_text(pdf, text, width, layout.min_font_size)
-        pdf.text(left, baseline + row * layout.line_height, fitted)
+        if bold:
+            with pdf.local_context(text_mode="FILL_STROKE", line_width=FAUX_BOLD_STROKE, draw_color=0):
+                pdf.text(left, at, fitted)
+        else:
+            pdf.text(left, at, fitted)
 
 
 def _fit_text(pdf: FPDF, text: str, width: float, min_size: float) -> str:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
+
+from babel import Locale
 
 #: The network's consumers are in China: times are shown in China Standard Time.
 DISPLAY_TZ = dt.timezone(dt.timedelta(hours=8))
@@ -16,6 +19,7 @@ ACTIONS = {
     "sell": "售出 Sold",
     "destroy": "销毁 Destroyed",
     "split": "分装 Split / repacked",
+    "acknowledge": "确认召回 Recall acknowledged by a holder",
 }
 KINDS = {
     "batch.admitted": "入境准入 Admission",
@@ -27,7 +31,15 @@ KINDS = {
     "batch.split": "分装 Split",
     "recall.issued": "召回 Recall",
     "recall.lifted": "解除召回 Recall lifted",
-    "counterfeit.signal": "假冒信号 Counterfeit signal",
+    "recall.acknowledged": "确认召回 Recall acknowledged",
+    "counterfeit.signal": "假冒警告 Counterfeit warning",
+}
+#: What a consumer reads for a record whose kind has no label of its own.
+OTHER_RECORD = "其他记录 Other record"
+#: Confirmed counterfeit signals (see ``PUBLIC_SIGNAL_REASONS``), in a consumer's words.
+SIGNALS = {
+    "sold_twice": "这个码在首次售出之后又被扫码销售：可能有人复制了这个码。"
+    " This code was scanned for sale again after it had been sold: it may have been copied.",
 }
 CERTIFICATES = {
     "quarantine": "检疫证明 Quarantine",
@@ -37,6 +49,7 @@ CERTIFICATES = {
     "health": "卫生证书 Health certificate",
     "other": "其他 Other",
 }
+RECALL_CLASSES = {"I": "一级召回 Class I", "II": "二级召回 Class II", "III": "三级召回 Class III"}
 STORAGE = {"frozen": "冷冻 Frozen", "chilled": "冷藏 Chilled", "ambient": "常温 Ambient"}
 CODE_STATUS = {"issued": "在流通 In circulation", "sold": "已售出 Sold", "destroyed": "已销毁 Destroyed"}
 ORG_TYPES = {
@@ -47,10 +60,33 @@ ORG_TYPES = {
     "market": "市场 Market",
     "regulator": "监管部门 Regulator",
 }
+#: One record's check, as a small mark beside it: about the record, never the food.
 CHECKS = {
-    "verified": "✓ 已验证 Verified",
-    "pending": "… 待锚定 Pending",
-    "failed": "✗ 验证失败 Failed",
+    "verified": "记录真实 Genuine record",
+    "pending": "待核验 Not yet anchored",
+    "failed": "✗ 记录不符 Record does not match",
+}
+#: The page's one-line answer about all its records.
+VERIFICATION = {
+    "verified": "记录真实 Records are genuine",
+    "pending": "记录待核验 Records not yet anchored",
+    "failed": "记录核验失败 Records failed the check",
+}
+VERIFICATION_DETAIL = {
+    "verified": "{n} 条记录与公开日志一致，未被篡改；不代表食品安全。"
+    " {n} records match the public log: not altered. Not a safety mark.",
+    "pending": "部分记录尚未锚定上链，稍后再查；不代表食品安全。"
+    " Some records are not anchored yet; look again later. Not a safety mark.",
+    "failed": "有记录与公开日志不符：请勿相信本页，并拨打 12315 举报。"
+    " Some records do not match the public log: do not trust this page; report it to 12315.",
+}
+#: The item's status in one word, as the answer at the top of the page.
+ANSWER_STATUS = {
+    "recalled": "已召回 Recalled",
+    "warning": "警告 Warning",
+    "issued": "在流通 In circulation",
+    "sold": "已售出 Sold",
+    "destroyed": "已销毁 Destroyed",
 }
 
 
@@ -59,6 +95,25 @@ def label(table: dict[str, str], key: str | None) -> str:
     if key is None:
         return "—"
     return table.get(key, key)
+
+
+def record_label(kind: str) -> str:
+    return KINDS.get(kind, OTHER_RECORD)
+
+
+def action_label(action: str) -> str:
+    return ACTIONS.get(action, OTHER_RECORD)
+
+
+@cache
+def country_name(code: str) -> str:
+    """An ISO 3166-1 country as ``巴西 Brazil`` (CLDR names through Babel); unknown codes as given."""
+    upper = code.upper()
+    chinese = Locale("zh", "CN", script="Hans").territories.get(upper)
+    english = Locale("en").territories.get(upper)
+    if chinese is None or english is None:
+        return code
+    return f"{chinese} {english}"
 
 
 def display_time(value: str | dt.datetime | dt.date | None) -> str:

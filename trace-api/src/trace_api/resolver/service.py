@@ -1,8 +1,12 @@
 """The provenance of one item code, as the GS1 Digital Link resolver shows it to consumers.
 
 Gathers the item's batch and its split lineage, the certificates, every ledger record about the
-lineage and the code (in log order), the recall status and counterfeit signals, and verifies each
-shown record against the signed checkpoints and the chain (see :mod:`.proofs`).
+lineage and the code (in log order), the recall status and the confirmed counterfeit signals, and
+verifies each shown record against the signed checkpoints and the chain (see :mod:`.proofs`).
+
+Any member can raise a counterfeit signal about any code by scanning it, and types its place: the
+public sees only signals the network's own state confirms (:data:`PUBLIC_SIGNAL_REASONS`), never
+the text a member typed. Every signal stays in the ledger and in ``GET /v1/signals``.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from chain import ChainError
 from .. import gs1
 from ..batches.models import Batch, Certificate
 from ..batches.service import batch_chain_id
-from ..codes.models import ItemCode
+from ..codes.models import CodeStatus, ItemCode
 from ..coldchain.summary import cold_chain_of
 from ..context import Services
 from ..ledger import Ledger, Record, UnknownRecord
@@ -44,11 +48,15 @@ from .views import (
 MAX_LINEAGE = 16
 RECALL_KINDS = frozenset({"recall.issued", "recall.lifted"})
 COUNTERFEIT_KIND = "counterfeit.signal"
+#: Signals shown to consumers: a sale of a code whose first sale stands. (A code never issued has
+#: no page: it answers "not a genuine code".) Off-path scans, batch mismatches and sales of
+#: destroyed items are one member's claim about another's goods: recorded, not published.
+PUBLIC_SIGNAL_REASONS = frozenset({"sold_twice"})
 #: Shown in the cold-chain record, not as hops of the journey.
 ALERT_KINDS = frozenset({"alert.opened", "alert.closed"})
 ISSUANCE_KIND = "codes.issued"
 PROOF_LINK_TYPE = "suyuan:proof"
-_ACTIONS = {"batch.admitted": "admit", ISSUANCE_KIND: "commission"}
+_ACTIONS = {"batch.admitted": "admit", ISSUANCE_KIND: "commission", "recall.acknowledged": "acknowledge"}
 
 
 class UnknownCode(NotFound):
@@ -71,7 +79,7 @@ def provenance(services: Services, session: Session, gtin: str, lot: str, serial
     code = find_code(session, link)
     lineage = batch_lineage(session, code.batch_id)
     code_id = link.uri(services.settings.public_url)
-    entries = shown_records(services, lineage, code, code_id)
+    entries = [e for e in shown_records(services, lineage, code, code_id) if is_public(e.record, code)]
     parties = parties_of(session, entries)
     return Provenance(
         code=_code_info(code, code_id),
@@ -83,7 +91,10 @@ def provenance(services: Services, session: Session, gtin: str, lot: str, serial
         recall=recall_status(services, lineage, entries),
         counterfeit_signals=[_signal(e) for e in entries if e.record.kind == COUNTERFEIT_KIND],
         verification=check_records(
-            services, [(e.record.record_id, e.record.kind) for e in entries], lambda rid: proof_url(link, rid)
+            services,
+            # A signal's record holds the place its member typed: it is shown, not handed out.
+            [(e.record.record_id, e.record.kind) for e in entries if e.record.kind != COUNTERFEIT_KIND],
+            lambda rid: proof_url(link, rid),
         ),
     )
 
@@ -145,6 +156,13 @@ def shown_records(services: Services, lineage: list[Batch], code: ItemCode, code
                     found[stored.index] = record
         cutoff = about[0].index if about else cutoff
     return [Entry(index, found[index]) for index in sorted(found)]
+
+
+def is_public(record: Record, code: ItemCode) -> bool:
+    """Whether a consumer sees the record: all but the counterfeit signals the network has not confirmed."""
+    if record.kind != COUNTERFEIT_KIND:
+        return True
+    return record.payload.get("reason") in PUBLIC_SIGNAL_REASONS and code.status is CodeStatus.sold
 
 
 def _about_this_item(record: Record, code_id: str, issuance_id: str) -> bool:
@@ -249,14 +267,12 @@ def _hop(entry: Entry, parties: dict[str, Party]) -> Hop:
 
 
 def _signal(entry: Entry) -> CounterfeitSignal:
-    payload = entry.record.payload
+    """A confirmed signal: when and why, never the place or detail the scanning member typed."""
     return CounterfeitSignal(
         index=entry.index,
         record_id=entry.record.record_id,
         time=entry.record.time,
-        reason=_text(payload.get("reason")) or "unspecified",
-        detail=_text(payload.get("detail")),
-        place=_text(payload.get("location")),
+        reason=_text(entry.record.payload.get("reason")) or "unspecified",
     )
 
 

@@ -104,12 +104,12 @@ class RecallStatus(View):
 
 
 class CounterfeitSignal(View):
+    """A counterfeit signal the network confirmed (``sold_twice``): no text a member typed."""
+
     index: int
     record_id: str
     time: str
     reason: str
-    detail: str | None
-    place: str | None
 
 
 class RecordCheck(View):

@@ -1,4 +1,5 @@
-"""``POST /v1/scans``: scan in and out; ``GET /v1/signals``: counterfeit signals for regulators."""
+"""``POST /v1/scans``: scan in and out; ``GET /v1/signals``: counterfeit signals for regulators, and
+for the organisation that admitted or holds the goods a signal is about."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
-from ..auth import CurrentMember, Regulator
+from ..auth import CurrentMember
 from ..context import Services, WriteSession, get_services, get_session
 from ..problems import problem_response
-from .service import CounterfeitSuspected, ScanIn, apply_scan, signals_about
+from .service import CounterfeitSuspected, ScanIn, apply_scan, readable_signals
 
 router = APIRouter(tags=["scans"])
 
@@ -37,9 +38,12 @@ def record_scan(
 
 @router.get("/v1/signals")
 def list_signals(
-    _: Regulator,
+    member: CurrentMember,
     session: Annotated[Session, Depends(get_session)],
     code: str | None = None,
     batch_id: str | None = None,
 ) -> list[dict[str, Any]]:
-    return [s.model_dump(mode="json") for s in signals_about(session, code=code, batch_id=batch_id)]
+    """Counterfeit signals, in the order recorded: all for regulators; with ``code`` or ``batch_id``,
+    those about goods the caller's organisation admitted or holds. None of them is public."""
+    signals = readable_signals(session, member, code=code, batch_id=batch_id)
+    return [s.model_dump(mode="json") for s in signals]
