@@ -29,6 +29,8 @@ from trace_api.problems import PROBLEM_JSON
 
 EXAMPLES_PER_OPERATION = 12
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+#: Answers 503 by design while no anchorer runs (as here): its answers are checked against the document only.
+READINESS = "/readyz"
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -119,6 +121,7 @@ def _exercise(operation: Any, headers: dict[str, str], known: dict[str, Any]) ->
     """Runs the operation's examples; returns the statuses it answered."""
     valid_body = known["bodies"].get((operation.method.upper(), operation.path))
     statuses: list[int] = []
+    checks = [c for c in CHECKS if c is not not_a_server_error] if operation.path == READINESS else CHECKS
 
     @given(case=operation.as_strategy(), data=st.data())
     @settings(
@@ -137,7 +140,7 @@ def _exercise(operation: Any, headers: dict[str, str], known: dict[str, Any]) ->
                 overlay = case.body if isinstance(case.body, dict) else {}
                 kept = data.draw(st.sets(st.sampled_from(sorted(overlay)), max_size=2)) if overlay else set()
                 case.body = {**valid_body, **{k: overlay[k] for k in kept}}
-        statuses.append(case.call_and_validate(headers=headers, checks=CHECKS).status_code)
+        statuses.append(case.call_and_validate(headers=headers, checks=checks).status_code)
 
     run()
     return statuses

@@ -36,7 +36,9 @@ class ShareIn(BaseModel):
     organisation: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", description="handle of the organisation")
 
 
-@router.post("", status_code=201)
+@router.post(
+    "", status_code=201, responses={200: {"description": "The same bytes were uploaded before: their record"}}
+)
 async def upload_document(
     file: UploadFile,
     member: CurrentMember,
@@ -62,7 +64,11 @@ async def upload_document(
     return JSONResponse(body, status_code=200 if known else 201)
 
 
-@router.post("/{sha256}/shares", status_code=201)
+@router.post(
+    "/{sha256}/shares",
+    status_code=201,
+    responses={200: {"description": "Shared with that organisation before"}},
+)
 def share(
     sha256: str,
     data: ShareIn,

@@ -35,6 +35,17 @@ ID_FIELDS = ("epcList", "childEPCs", "inputEPCList", "outputEPCList")
 CLASS_LISTS = ("quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList")
 
 
+def json_ld_body(what: str) -> dict[str, Any]:
+    """The request body these routes read themselves (JSON or JSON-LD), for the OpenAPI document."""
+    schema = {"type": "object", "description": what}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": schema}, "application/ld+json": {"schema": schema}},
+        }
+    }
+
+
 async def _json_body(request: Request) -> Any:
     try:
         return json.loads(await request.body())
@@ -48,7 +59,7 @@ def _job_view(job: CaptureJob) -> dict[str, Any]:
     return data
 
 
-@router.post("/capture", status_code=202)
+@router.post("/capture", status_code=202, openapi_extra=json_ld_body("an EPCIS 2.0 document (EPCISDocument)"))
 async def capture(
     request: Request,
     member: CurrentMember,
@@ -76,7 +87,7 @@ def capture_job(
     return _job_view(job)
 
 
-@router.post("/events", status_code=201)
+@router.post("/events", status_code=201, openapi_extra=json_ld_body("one EPCIS 2.0 event, with its @context"))
 async def capture_event(
     request: Request,
     member: CurrentMember,

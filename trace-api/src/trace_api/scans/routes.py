@@ -17,7 +17,17 @@ from .service import CounterfeitSuspected, ScanIn, apply_scan, readable_signals
 router = APIRouter(tags=["scans"])
 
 
-@router.post("/v1/scans", status_code=201, response_model=None)
+@router.post(
+    "/v1/scans",
+    status_code=201,
+    response_model=None,
+    responses={
+        200: {
+            "description": "A resent scan (the same scan_id), or the same sale at the same till within "
+            "minutes: the first record, with `duplicate: true`"
+        }
+    },
+)
 def record_scan(
     scan: ScanIn,
     request: Request,
