@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
 from playwright.sync_api import Route, expect, sync_playwright
 
 from tests.api.conftest import Api
 from trace_api.app import create_app
+from trace_api.server import start_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -24,20 +21,9 @@ pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 @pytest.fixture
 def live_url(api: Api) -> Iterator[str]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(create_app(api.services), log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive(), "uvicorn stopped before it started"
-        assert time.monotonic() < deadline, "uvicorn did not start within 10 s"
-        time.sleep(0.01)  # polling the started flag, bounded by the deadline
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    url, stop = start_server(create_app(api.services), "127.0.0.1", 0)
+    yield url
+    stop()
 
 
 def test_docs_page_references_only_assets_the_api_serves(api: Api) -> None:

@@ -6,15 +6,11 @@ Chinese is drawn with Debian's fonts-wqy-microhei (``make fonts``), found throug
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
 from playwright.sync_api import Page, ViewportSize, expect, sync_playwright
 
 from tests.api.conftest import Api
@@ -22,6 +18,7 @@ from tests.api.test_resolver import PRODUCT, admit_item, anchor, append, journey
 from tests.conftest import Network
 from trace_api.app import create_app
 from trace_api.resolver import mount_resolver
+from trace_api.server import start_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 PHONE = ViewportSize(width=390, height=844)
@@ -44,20 +41,9 @@ def live_url(api: Api) -> Iterator[str]:
     """The API with the resolver, served by uvicorn on 127.0.0.1 in a background thread."""
     app = create_app(api.services)
     mount_resolver(app)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))  # bound here and handed over: no race for the port
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive(), "uvicorn stopped before it started"
-        assert time.monotonic() < deadline, "uvicorn did not start within 10 s"
-        time.sleep(0.01)  # polling the started flag, bounded by the deadline
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    url, stop = start_server(app, "127.0.0.1", 0)
+    yield url
+    stop()
 
 
 @pytest.fixture

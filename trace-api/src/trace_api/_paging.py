@@ -9,9 +9,11 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Sequence
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Query
+from sqlalchemy import ColumnElement, and_, or_
+from sqlmodel import Session, col
 
 from .problems import Unprocessable
 
@@ -40,6 +42,23 @@ def decode_cursor(cursor: str) -> str:
 
 def unknown_cursor() -> Unprocessable:
     return Unprocessable.field("cursor", "not a cursor this list handed out")
+
+
+def newest_after(
+    session: Session, model: type[Any], cursor: str | None, time_field: str
+) -> ColumnElement[bool] | None:
+    """Newest first: the rows after the cursor's row in (``time_field``, id) descending order.
+
+    The cursor holds the last row's id; the row itself gives the time to continue from.
+    """
+    if cursor is None:
+        return None
+    anchor = session.get(model, decode_cursor(cursor))
+    if anchor is None:
+        raise unknown_cursor()
+    when, ident = col(getattr(model, time_field)), col(model.id)
+    anchor_time = getattr(anchor, time_field)
+    return or_(when < anchor_time, and_(when == anchor_time, ident < anchor.id))
 
 
 def page_of(rows: Sequence[T], limit: int, key: Callable[[T], str]) -> tuple[list[T], str | None]:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import Session, col, select
 
-from .._paging import decode_cursor, page_of, unknown_cursor
+from .._paging import newest_after, page_of
 from ..gs1 import GS1Error, normalise_gtin
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
@@ -88,24 +88,11 @@ def _conditions(session: Session, member: Member, wanted: LotFilter) -> list[Col
     return conditions
 
 
-def _after(session: Session, cursor: str | None) -> ColumnElement[bool] | None:
-    """Newest first: the rows after the cursor's lot in (created_at, id) descending order."""
-    if cursor is None:
-        return None
-    anchor = session.get(Batch, decode_cursor(cursor))
-    if anchor is None:
-        raise unknown_cursor()
-    return or_(
-        col(Batch.created_at) < anchor.created_at,
-        and_(col(Batch.created_at) == anchor.created_at, col(Batch.id) < anchor.id),
-    )
-
-
 def list_lots(
     session: Session, member: Member, wanted: LotFilter, limit: int, cursor: str | None
 ) -> dict[str, Any]:
     conditions = _conditions(session, member, wanted)
-    after = _after(session, cursor)
+    after = newest_after(session, Batch, cursor, "created_at")
     if after is not None:
         conditions.append(after)
     query = (

@@ -7,10 +7,9 @@ from collections import defaultdict
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import Session, col, select
 
-from .._paging import decode_cursor, page_of, unknown_cursor
+from .._paging import newest_after, page_of
 from ..batches.models import Batch
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
@@ -21,19 +20,6 @@ from .service import describe_notice, recall_progress
 class RecallStatus(StrEnum):
     active = "active"  # the recalled lot is still under recall
     lifted = "lifted"  # the recall was lifted
-
-
-def _after(session: Session, cursor: str | None) -> ColumnElement[bool] | None:
-    """Newest first: the recalls after the cursor's in (issued_at, id) descending order."""
-    if cursor is None:
-        return None
-    anchor = session.get(Recall, decode_cursor(cursor))
-    if anchor is None:
-        raise unknown_cursor()
-    return or_(
-        col(Recall.issued_at) < anchor.issued_at,
-        and_(col(Recall.issued_at) == anchor.issued_at, col(Recall.id) < anchor.id),
-    )
 
 
 def list_recalls(
@@ -53,7 +39,7 @@ def list_recalls(
         query = query.where(col(Batch.recalled) == (status is RecallStatus.active))
     if batch_id is not None:
         query = query.where(col(Recall.batch_id) == batch_id)
-    after = _after(session, cursor)
+    after = newest_after(session, Recall, cursor, "issued_at")
     if after is not None:
         query = query.where(after)
     query = query.order_by(col(Recall.issued_at).desc(), col(Recall.id).desc()).limit(limit + 1)
