@@ -133,12 +133,20 @@ def _api_service(session: ChainSession, options: UpOptions) -> Callable[[], None
 
 
 def _start_deliveries(services: Services) -> Callable[[], None]:
-    """EPCIS subscription deliveries in a background thread (retries with backoff)."""
+    """EPCIS subscription deliveries and recall notices, each in a background thread (retries
+    with backoff)."""
     from .epcis.subscriptions import DeliveryWorker
+    from .recalls.notify import NoticeWorker
 
-    loop = DeliveryWorker(services).loop()
-    services.background.append(loop.health)
-    return loop.start()
+    loops = [DeliveryWorker(services).loop(), NoticeWorker(services).loop()]
+    services.background.extend(loop.health for loop in loops)
+    stops = [loop.start() for loop in loops]
+
+    def stop() -> None:
+        for stop_loop in stops:
+            stop_loop()
+
+    return stop
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from .documents.models import Document, DocumentHolder
 from .epcis.models import CaptureJob, Delivery, EpcisEvent, EpcisEventKey, NamedQuery, Subscription
 from .kitchen.models import Incident, Rectification
 from .orgs.models import ApiKey, Organisation
-from .recalls.models import Recall, RecallNotice
+from .recalls.models import NoticeDelivery, Recall, RecallNotice
 from .scans.models import CounterfeitSignal, Shipment
 from .webhooks.models import Webhook
 
@@ -31,6 +31,7 @@ __all__ = [
     "Incident",
     "ItemCode",
     "NamedQuery",
+    "NoticeDelivery",
     "Organisation",
     "Recall",
     "RecallNotice",

@@ -14,6 +14,7 @@ from ..batches.models import Batch
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
 from .models import Recall, RecallNotice
+from .notify import deliveries_of
 from .service import describe_notice, recall_progress
 
 
@@ -51,13 +52,19 @@ def list_recalls(
             select(Organisation.id, Organisation.handle).where(col(Organisation.id).in_(named))
         ).all()
     )
+    deliveries = deliveries_of(
+        session, [n.id for found in notices.values() for n in found if n.id is not None]
+    )
     recalls = [
         {
             **recall.model_dump(mode="json", exclude={"scope", "issued_by"}),
             "scope": json.loads(recall.scope),
             "issued_by": handles.get(recall.issued_by),
             "status": (RecallStatus.active if recalled else RecallStatus.lifted).value,
-            "notices": [describe_notice(n, handles.get(n.org_id)) for n in notices[recall.id]],
+            "notices": [
+                describe_notice(n, handles.get(n.org_id), deliveries.get(n.id or 0, []))
+                for n in notices[recall.id]
+            ],
             "progress": recall_progress(notices[recall.id]),
         }
         for recall, recalled in rows

@@ -47,3 +47,26 @@ class RecallNotice(SQLModel, table=True):
         default=None, max_length=256, description="the latest acknowledgement; each supersedes the last"
     )
     acknowledgements: int = Field(default=0, description="how many this holder sent; the latest counts")
+
+
+class NoticeChannel(StrEnum):
+    mqtt = "mqtt"
+    webhook = "webhook"
+
+
+class NoticeDelivery(SQLModel, table=True):
+    """One notice owed to one holder on one channel, recorded with the recall; a worker delivers it
+    after commit, retrying with backoff until it is accepted, and never again after that."""
+
+    __tablename__ = "recall_deliveries"
+    __table_args__ = (Index("ix_recall_deliveries_due", "delivered_at", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    notice_id: int = Field(foreign_key="recall_notices.id", index=True)
+    channel: NoticeChannel
+    webhook_id: int | None = Field(default=None, foreign_key="webhooks.id")
+    target: str = Field(max_length=500, description="the webhook URL or the MQTT topic")
+    attempts: int = 0
+    next_attempt_at: dt.datetime
+    delivered_at: dt.datetime | None = None
+    last_error: str | None = Field(default=None, max_length=500)

@@ -21,9 +21,8 @@ from ..orgs.service import Member
 from ..problems import Conflict, Forbidden, NotFound, Unprocessable
 from ..text import Text
 from ..tracing.service import descendants
-from ..webhooks.service import deliver, webhooks_of
-from .models import Recall, RecallClass, RecallNotice
-from .notify import notify_mqtt
+from .models import NoticeDelivery, Recall, RecallClass, RecallNotice
+from .notify import deliveries_of, delivery_status, describe_delivery, notified_via, owe_notices
 
 
 class RecallIn(BaseModel):
@@ -93,6 +92,7 @@ def issue_recall(services: Services, session: Session, member: Member, data: Rec
 
 
 def _notify_holders(services: Services, session: Session, recall: Recall, scope: list[Batch]) -> None:
+    """One notice per holder, and the deliveries it is owed: the worker delivers them after commit."""
     held: dict[str, list[Batch]] = defaultdict(list)
     for batch in scope:
         held[batch.holder_org_id].append(batch)
@@ -105,30 +105,21 @@ def _notify_holders(services: Services, session: Session, recall: Recall, scope:
             .select_from(ItemCode)
             .where(col(ItemCode.batch_id).in_(ids), ItemCode.status == CodeStatus.issued)
         ).one()
-        message = {
-            "recall_id": recall.id,
-            "batch_ids": ids,
-            "reason": recall.reason,
-            "recall_class": recall.recall_class.value,
-            "issued_at": recall.issued_at.isoformat(),
-        }
-        outcomes = [notify_mqtt(services.settings.mqtt_url, org.handle, message)]
-        outcomes += [
-            deliver(hook, "recall.issued", message, services.settings)
-            for hook in webhooks_of(session, org_id)
-        ]
-        via = "; ".join(outcomes)[:200]
-        session.add(
-            RecallNotice(
-                recall_id=recall.id,
-                org_id=org_id,
-                batch_ids=json.dumps(ids),
-                quantity=sum(b.quantity for b in batches),
-                item_codes=int(codes),
-                notified_via=via,
-                notified_at=dt.datetime.now(dt.UTC),
-            )
+        notice = RecallNotice(
+            recall_id=recall.id,
+            org_id=org_id,
+            batch_ids=json.dumps(ids),
+            quantity=sum(b.quantity for b in batches),
+            item_codes=int(codes),
+            notified_via="",
+            notified_at=recall.issued_at,
         )
+        session.add(notice)
+        session.flush()
+        notice.notified_via = notified_via(
+            owe_notices(session, notice, org, services.settings.mqtt_url, recall.issued_at)
+        )
+        session.add(notice)
 
 
 def get_recall(session: Session, recall_id: str) -> Recall:
@@ -153,21 +144,40 @@ def describe_recall(session: Session, recall: Recall, member: Member) -> dict[st
         if not notices:
             raise Forbidden(f"{member.org.handle} holds nothing under recall {recall.id}")
     handles = {o.id: o.handle for o in session.exec(select(Organisation))}
+    deliveries = deliveries_of(session, [n.id for n in notices if n.id is not None])
     return {
         **recall.model_dump(mode="json", exclude={"scope", "issued_by"}),
         "scope": json.loads(recall.scope),
         "issued_by": handles.get(recall.issued_by),
-        "notices": [describe_notice(n, handles.get(n.org_id)) for n in notices],
+        "notices": [
+            describe_notice(n, handles.get(n.org_id), deliveries.get(n.id or 0, [])) for n in notices
+        ],
         "progress": recall_progress(notices),
+        "delivery": delivery_summary([d for found in deliveries.values() for d in found]),
     }
 
 
-def describe_notice(notice: RecallNotice, org_handle: str | None) -> dict[str, Any]:
-    return {
+def describe_notice(
+    notice: RecallNotice, org_handle: str | None, deliveries: list[NoticeDelivery] | None = None
+) -> dict[str, Any]:
+    """The notice, with each channel's delivery when given: who has been reached, and how."""
+    described = {
         **notice.model_dump(mode="json", exclude={"id", "org_id", "batch_ids"}),
         "org": org_handle,
         "batch_ids": json.loads(notice.batch_ids),
     }
+    if deliveries is not None:
+        described["deliveries"] = [describe_delivery(d) for d in deliveries]
+        described["reached"] = any(d.delivered_at is not None for d in deliveries)
+    return described
+
+
+def delivery_summary(deliveries: list[NoticeDelivery]) -> dict[str, int]:
+    """How many of the recall's notices owed are delivered, pending (not tried yet) or failed (retried)."""
+    summary = {"delivered": 0, "pending": 0, "failed": 0}
+    for delivery in deliveries:
+        summary[delivery_status(delivery)] += 1
+    return summary
 
 
 def recall_progress(notices: list[RecallNotice]) -> dict[str, Any]:

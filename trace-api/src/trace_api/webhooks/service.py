@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -58,24 +59,33 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def deliver(hook: Webhook, event: str, message: dict[str, Any], settings: ServiceSettings) -> str:
-    """POSTs the message once; returns the outcome for the record (never raises).
+def post_signed(
+    hook: Webhook,
+    event: str,
+    message: dict[str, Any],
+    settings: ServiceSettings,
+    *,
+    headers: dict[str, str] | None = None,
+    post: Callable[..., httpx.Response] = httpx.post,
+) -> str | None:
+    """POSTs the message once, signed; returns why it was not accepted, or None (never raises).
 
     The target is checked again first: its host may resolve elsewhere than at registration."""
     try:
         check_target(hook.url, settings)
     except UnsafeTarget as exc:
-        return f"webhook {hook.url} refused: {exc}"
+        return f"refused: {exc}"
     body = json.dumps({"event": event, **message}, sort_keys=True).encode()
-    headers = {
+    sent = {
         "Content-Type": "application/json",
         SIGNATURE_HEADER: sign(hook.secret, body),
         "Suyuan-Event": event,
+        **(headers or {}),
     }
     try:
-        response = httpx.post(hook.url, content=body, headers=headers, timeout=TIMEOUT_S)
+        response = post(hook.url, content=body, headers=sent, timeout=TIMEOUT_S)
     except httpx.HTTPError as exc:
-        return f"webhook {hook.url} failed: {exc}"
+        return f"failed: {exc}"
     if response.status_code >= 300:
-        return f"webhook {hook.url} answered {response.status_code}"
-    return f"webhook {hook.url} delivered"
+        return f"answered {response.status_code}"
+    return None
