@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from tests._webhooks import Receiver
-from tests.api.conftest import Api
+from tests.api.conftest import Api, batch_payload
 from tests.api.test_epcis import SHIPPING_DOC, _capture, _load, _subscribe
 from tests.conftest import Network, make_record
 from trace_api._db import make_engine, write_transaction
@@ -21,6 +21,10 @@ from trace_api.context import Services
 from trace_api.epcis.models import Delivery
 from trace_api.epcis.subscriptions import DeliveryWorker
 from trace_api.ledger import Anchorer, Ledger
+from trace_api.recalls.models import NoticeDelivery
+from trace_api.recalls.notify import NoticeWorker
+
+BATCH = "09506000134352.L2026-001"
 
 EVERY_S = 0.3  # anchoring bound: max(3 * 0.3, 0.3 + 2) = 2.3 s
 
@@ -112,3 +116,39 @@ def test_delivery_worker_survives_a_locked_database_and_readyz_names_it(
     assert deliveries
     assert all(d.delivered_at is not None for d in deliveries)
     assert receiver.received  # at least once: receivers deduplicate by eventID
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_notice_worker_survives_a_locked_database_and_readyz_names_it(api: Api, impatient: Services) -> None:
+    services = dataclasses.replace(
+        impatient, settings=impatient.settings.model_copy(update={"anchor_every_seconds": 60.0})
+    )
+    api.add_org("haixian", "importer")
+    assert api.as_org("haixian", "POST", "/v1/batches", json=batch_payload(api, "haixian")).status_code == 201
+    receiver = Receiver(path="/recall")
+    loop = NoticeWorker(services).loop(tick_s=0.05)
+    loop.health.stall_after_s = 1.0
+    services.background.append(loop.health)
+    try:
+        assert api.as_org("haixian", "POST", "/v1/webhooks", json={"url": receiver.url}).status_code == 201
+        body = {"batch_id": BATCH, "reason": "Vibrio found", "recall_class": "I"}
+        assert api.as_org("samr", "POST", "/v1/recalls", json=body).status_code == 201
+        with TestClient(create_app(services)) as client:
+            with write_transaction(api.services.engine, api.services.ledger.lock_name):  # another writer
+                stop = loop.start()
+                stalled = _poll(_ready(client, 503))
+            recovered = _poll(_ready(client, 200))
+            stop()
+    finally:
+        receiver.close()
+
+    assert [f["part"] for f in stalled["failing"]] == ["recall notices"]
+    assert "database is locked" in stalled["parts"]["recall notices"]["last_error"]
+    assert recovered["parts"]["recall notices"]["consecutive_failures"] == 0
+    with Session(services.engine) as session:
+        deliveries = session.exec(select(NoticeDelivery)).all()
+    assert [(d.channel.value, d.delivered_at is not None) for d in deliveries] == [
+        ("mqtt", True),
+        ("webhook", True),
+    ]
+    assert receiver.received  # at least once: receivers deduplicate by the Suyuan-Delivery header

@@ -75,18 +75,25 @@ def test_subscription_to_private_target_is_refused_naming_dest(strict: Api) -> N
 
 
 def test_recall_webhook_is_checked_again_at_delivery(api: Api, receiver: Receiver) -> None:
+    from trace_api.recalls.notify import NoticeWorker
+
     api.add_org("haixian", "importer")
     assert api.as_org("haixian", "POST", "/v1/batches", json=batch_payload(api, "haixian")).status_code == 201
     assert api.as_org("haixian", "POST", "/v1/webhooks", json={"url": receiver.url}).status_code == 201
-    api.services.settings.webhook_allow_private = False  # as if the name now resolved to loopback
-
     recall = api.as_org(
         "samr", "POST", "/v1/recalls", json={"batch_id": BATCH, "reason": "Vibrio found", "recall_class": "I"}
     )
+    api.services.settings.webhook_allow_private = False  # as if the name now resolved to loopback
+
+    NoticeWorker(api.services).run_once()
 
     assert recall.status_code == 201, recall.text
-    notice = next(n for n in recall.json()["notices"] if n["org"] == "haixian")
+    after = api.as_org("samr", "GET", f"/v1/recalls/{recall.json()['id']}").json()
+    notice = next(n for n in after["notices"] if n["org"] == "haixian")
+    webhook = next(d for d in notice["deliveries"] if d["channel"] == "webhook")
     assert f"webhook {receiver.url} refused" in notice["notified_via"]
+    assert webhook["status"] == "failed"
+    assert webhook["last_error"].startswith("refused: ")
     assert receiver.received == []
 
 
