@@ -32,7 +32,7 @@ from .._db import write_transaction
 from ..context import Services
 from ..orgs.models import Organisation
 from ..webhooks.models import Webhook
-from ..webhooks.service import post_signed
+from ..webhooks.service import post_signed, webhooks_of
 from .models import NoticeChannel, NoticeDelivery, Recall, RecallNotice
 
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ def owe_notices(
             target=hook.url,
             next_attempt_at=now,
         )
-        for hook in session.exec(select(Webhook).where(Webhook.org_id == org.id).order_by(col(Webhook.id)))
+        for hook in webhooks_of(session, org.id)
     ]
     if mqtt_url is not None:
         owed.insert(
