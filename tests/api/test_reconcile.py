@@ -1,0 +1,134 @@
+"""Chain reconciliation: lost chain facts replayed from the ledger, unproven ones only reported."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eth_account import Account
+from web3 import Web3
+
+from chain import ChainClient, LocalNode, connect, deploy_contracts, id_hash
+from tests.api.conftest import Api, batch_payload, serve_api
+from trace_api.batches.service import batch_chain_id
+from trace_api.reconcile.service import DIFFERENCE_KIND, reconcile
+
+BATCH = "09506000134352.L2026-001"
+
+
+def _scan(api: Api, handle: str, **body: Any) -> Any:
+    return api.as_org(
+        handle, "POST", "/v1/scans", json={"location": "urn:epc:id:sgln:9506000.13435.0", **body}
+    )
+
+
+def _members(api: Api) -> dict[str, str]:
+    """An importer with one admitted lot, a wholesaler and a retailer; their chain addresses."""
+    addresses = {
+        handle: Web3.to_checksum_address(api.add_org(handle, kind)["chain_address"])
+        for handle, kind in (("haixian", "importer"), ("wholesale", "wholesaler"), ("shop", "retailer"))
+    }
+    response = api.as_org("haixian", "POST", "/v1/batches", json=batch_payload(api, "haixian"))
+    assert response.status_code == 201, response.text
+    return addresses
+
+
+def _holder(api: Api) -> str:
+    return api.services.chain.batch(batch_chain_id(BATCH)).holder
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def persisted(tmp_path: Path, database_url: str, mqtt_url: str) -> Iterator[tuple[Api, LocalNode]]:
+    """The API over its own node that persists its state but dumps it only when stopped cleanly."""
+    node = LocalNode(tmp_path / "node", chain_id=31337, port=_free_port(), state_interval_s=3600)
+    w3 = connect(node.start())
+    regulator = Account.create()
+    client = ChainClient(w3, deploy_contracts(w3, regulator, id_hash("org:regulator")))
+    try:
+        with serve_api(tmp_path, client, regulator, database_url, mqtt_url) as api:
+            yield api, node
+    finally:
+        node.stop()
+
+
+def test_reconcile_replays_an_acknowledged_ship_the_killed_node_lost(
+    persisted: tuple[Api, LocalNode],
+) -> None:
+    api, node = persisted
+    addresses = _members(api)
+    node.stop()  # a clean stop dumps the state: members and the admitted lot survive
+    node.start()
+    shipped = _scan(api, "haixian", action="ship", batch_id=BATCH, counterparty="wholesale")
+    assert shipped.status_code == 201, shipped.text
+    assert _holder(api) == addresses["wholesale"]
+    node.kill()  # before its next dump: the acknowledged transfer is gone from the chain
+    node.start()
+    assert _holder(api) == addresses["haixian"]
+
+    report = reconcile(api.services, repair=True)
+
+    assert [(r.kind, r.record_id) for r in report.repairs] == [("scan.ship", shipped.json()["record_id"])]
+    assert [d.kind for d in report.found] == ["holder"]
+    assert report.remaining == []
+    assert _holder(api) == addresses["wholesale"]
+    received = _scan(api, "wholesale", action="receive", batch_id=BATCH)
+    assert received.status_code == 201, received.text
+    onward = _scan(api, "wholesale", action="ship", batch_id=BATCH, counterparty="shop")
+    assert onward.status_code == 201, onward.text
+    assert _holder(api) == addresses["shop"]
+    again = reconcile(api.services, repair=True)
+    assert (again.checked, again.found, again.repairs, again.remaining) == (1, [], [], [])
+
+
+def test_reconcile_reports_a_transfer_never_committed_once_and_leaves_it(api: Api) -> None:
+    addresses = _members(api)
+    # What a crash between the mined transfer and the database commit leaves behind.
+    api.services.chain.transfer_custody(
+        api.services.account_of("haixian"), batch_chain_id(BATCH), addresses["wholesale"], b"\x07" * 32
+    )
+
+    first = reconcile(api.services, repair=True)
+    second = reconcile(api.services, repair=True)
+
+    assert first.repairs == [] and second.repairs == []
+    assert sorted(d.kind for d in first.remaining) == ["chain_only", "holder"]
+    assert _holder(api) == addresses["wholesale"]  # not undone: a regulator decides
+    assert len(first.recorded) == 2
+    assert second.recorded == []
+    assert [d.key for d in second.remaining] == [d.key for d in first.remaining]
+    listed = api.as_org("samr", "GET", "/v1/chain/differences")
+    assert listed.status_code == 200, listed.text
+    differences = listed.json()["differences"]
+    assert sorted(d["record_id"] for d in differences) == sorted(first.recorded)
+    assert {d["batch_id"] for d in differences} == {BATCH}
+    holder = next(d for d in differences if d["kind"] == "holder")
+    assert "haixian" in holder["detail"] and "wholesale" in holder["detail"]
+    assert all(api.services.ledger.get(r).kind == DIFFERENCE_KIND for r in first.recorded)
+    assert api.as_org("haixian", "GET", "/v1/chain/differences").status_code == 403
+
+
+def test_reconcile_without_repair_only_reports_what_the_chain_lost(
+    persisted: tuple[Api, LocalNode],
+) -> None:
+    api, node = persisted
+    addresses = _members(api)
+    node.stop()
+    node.start()
+    assert _scan(api, "haixian", action="ship", batch_id=BATCH, counterparty="wholesale").status_code == 201
+    node.kill()
+    node.start()
+
+    report = reconcile(api.services, repair=False)
+
+    assert report.repairs == []
+    assert [d.kind for d in report.remaining] == ["holder"]
+    assert _holder(api) == addresses["haixian"]
