@@ -123,12 +123,16 @@ def test_reconcile_without_repair_only_reports_what_the_chain_lost(
     addresses = _members(api)
     node.stop()
     node.start()
-    assert _scan(api, "haixian", action="ship", batch_id=BATCH, counterparty="wholesale").status_code == 201
+    shipped = _scan(api, "haixian", action="ship", batch_id=BATCH, counterparty="wholesale")
+    assert shipped.status_code == 201, shipped.text
     node.kill()
     node.start()
 
     report = reconcile(api.services, repair=False)
 
-    assert report.repairs == []
+    assert report.repairs == [] and report.recorded == []
+    assert [(f["kind"], f["record_id"]) for f in report.replayable] == [
+        ("scan.ship", shipped.json()["record_id"])
+    ]
     assert [d.kind for d in report.remaining] == ["holder"]
     assert _holder(api) == addresses["haixian"]

@@ -21,11 +21,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import Connection
+from sqlmodel import Session, col, func, select
 
 from chain import ChainEvent, ContractRevert, UnknownBatch
 
 from .._background import BackgroundLoop
+from .._db import write_transaction
 from ..batches.models import Batch
 from ..batches.service import batch_chain_id
 from ..context import Services
@@ -88,9 +90,12 @@ class Report:
     #: What differed before any repair.
     found: list[Difference] = field(default_factory=list)
     repairs: list[Repair] = field(default_factory=list)
-    #: What still differs after the repairs (each recorded once in the ledger).
+    #: The ledger's facts the chain lacks, in ledger order (what a repair replays).
+    replayable: list[dict[str, Any]] = field(default_factory=list)
+    #: What still differs (after the repairs, if any).
     remaining: list[Difference] = field(default_factory=list)
-    #: Record ids of ``chain.difference`` records this pass appended (first sightings).
+    #: Record ids of ``chain.difference`` records this repairing pass appended for what remains
+    #: (each difference is recorded once, the first time a repair leaves it).
     recorded: list[str] = field(default_factory=list)
 
     @property
@@ -102,6 +107,7 @@ class Report:
             "consistent": self.consistent,
             "lots_checked": self.checked,
             "found": [d.describe() for d in self.found],
+            "replayable": self.replayable,
             "repairs": [r.describe() for r in self.repairs],
             "remaining": [d.describe() for d in self.remaining],
             "recorded": self.recorded,
@@ -112,44 +118,45 @@ Progress = Callable[[int, int], None]
 
 
 def reconcile(services: Services, *, repair: bool, progress: Progress | None = None) -> Report:
-    """Compares every lot with the chain; with ``repair``, replays what the ledger proves."""
+    """Compares every lot with the chain; with ``repair``, replays what the ledger proves and
+    records each difference that remains as a ``chain.difference`` ledger record (once)."""
     report = Report()
+    suspects: list[str] = []
     with Session(services.engine) as session:
         orgs = _Orgs(session)
-        total = len(session.exec(select(Batch.id)).all())
-        differing: dict[str, Batch] = {}
+        total = session.exec(select(func.count()).select_from(Batch)).one()
         for page in _lot_pages(session):
-            for batch in page:
-                found = _compare(services, orgs, batch)
-                if found:
-                    differing[batch.id] = batch
-                    report.found += found
+            suspects += [batch.id for batch in page if _compare(services, orgs, batch)]
             report.checked += len(page)
             if progress is not None:
                 progress(report.checked, total)
+    if not suspects:
+        return report
+    # A write in flight may have its chain call mined but not yet committed: under the writer
+    # lock no write is in flight, so look at the suspects again there before judging them.
+    with write_transaction(services.engine, services.ledger.lock_name) as conn, Session(bind=conn) as session:
+        orgs = _Orgs(session)
+        differing: dict[str, Batch] = {}
+        for batch_id in suspects:
+            batch = session.get(Batch, batch_id)
+            found = _compare(services, orgs, batch) if batch is not None else []
+            if batch is not None and found:
+                differing[batch_id] = batch
+                report.found += found
         for difference in report.found:
             log.warning("chain difference: %s: %s", difference.batch_id, difference.detail)
-        failed: list[Difference] = []
-        if repair and differing:
-            services.chain.resync_nonces()
-            for stored, target in _missing_facts(services, differing.values()):
-                done = _replay(services, orgs, stored, target)
-                if isinstance(done, Repair):
-                    log.warning(
-                        "chain repair: replayed %s (%s) on chain: %s",
-                        stored.record_id,
-                        stored.kind,
-                        done.tx_hash,
-                    )
-                    report.repairs.append(done)
-                else:
-                    failed.append(done)
+        missing = _missing_facts(services, differing.values())
+        report.replayable = [_fact(stored, target) for stored, target in missing]
+        if not repair:
+            report.remaining = report.found + _chain_only(services, differing.values())
+            return report
+        failed = _replay_all(services, orgs, missing, report)
         if report.repairs:
             report.remaining = [d for b in differing.values() for d in _compare(services, orgs, b)]
         else:
             report.remaining = list(report.found)
         report.remaining += failed + _chain_only(services, differing.values())
-    report.recorded = _record_differences(services, report.remaining)
+        report.recorded = _record_differences(services, report.remaining, conn)
     return report
 
 
@@ -226,6 +233,32 @@ def _compare(services: Services, orgs: _Orgs, batch: Batch) -> list[Difference]:
             )
         )
     return found
+
+
+def _replay_all(
+    services: Services, orgs: _Orgs, missing: list[tuple[StoredRecord, str]], report: Report
+) -> list[Difference]:
+    """Replays the missing facts in ledger order; returns the replays that failed."""
+    failed = []
+    if missing:
+        services.chain.resync_nonces()  # the node may have lost transactions these senders sent
+    for stored, target in missing:
+        done = _replay(services, orgs, stored, target)
+        if isinstance(done, Difference):
+            failed.append(done)
+            continue
+        log.warning("chain repair: replayed %s (%s): %s", stored.record_id, stored.kind, done.tx_hash)
+        report.repairs.append(done)
+    return failed
+
+
+def _fact(stored: StoredRecord, target: str) -> dict[str, Any]:
+    return {
+        "batch_id": target,
+        "kind": stored.kind,
+        "record_id": stored.record_id,
+        "ledger_index": stored.index,
+    }
 
 
 def _target(stored: StoredRecord, batch: Batch) -> str | None:
@@ -320,12 +353,12 @@ def _chain_only(services: Services, lots: Any) -> list[Difference]:
     return found
 
 
-def _record_differences(services: Services, differences: list[Difference]) -> list[str]:
+def _record_differences(services: Services, differences: list[Difference], conn: Connection) -> list[str]:
     """One ``chain.difference`` ledger record per difference, the first time it is seen."""
     recorded = []
     for difference in differences:
         try:
-            services.ledger.get(difference.record_id)
+            services.ledger.get(difference.record_id, conn=conn)
             continue
         except UnknownRecord:
             pass
@@ -337,7 +370,7 @@ def _record_differences(services: Services, differences: list[Difference]) -> li
             subjects=[Subject(type="batch", id=difference.batch_id), DIFFERENCES_SUBJECT],
             payload=asdict(difference),
         )
-        services.ledger.append(record)
+        services.ledger.append(record, conn=conn)
         recorded.append(record.record_id)
     return recorded
 
