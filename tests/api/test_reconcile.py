@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,11 +11,18 @@ from typing import Any
 
 import pytest
 from eth_account import Account
+from sqlmodel import Session, select
 from web3 import Web3
 
 from chain import ChainClient, LocalNode, connect, deploy_contracts, id_hash
-from tests.api.conftest import Api, batch_payload, serve_api
+from tests.api.conftest import Api, batch_payload, make_uscc, serve_api
+from tests.api.test_cli import _run
+from trace_api._db import write_transaction
+from trace_api._settings import ServiceSettings
+from trace_api.batches.models import Batch, StorageClass
 from trace_api.batches.service import batch_chain_id
+from trace_api.ledger import Actor, Record, Subject, open_ledger, utc_now
+from trace_api.orgs.models import Organisation
 from trace_api.reconcile.service import DIFFERENCE_KIND, reconcile
 
 BATCH = "09506000134352.L2026-001"
@@ -99,7 +108,8 @@ def test_reconcile_reports_a_transfer_never_committed_once_and_leaves_it(api: Ap
     first = reconcile(api.services, repair=True)
     second = reconcile(api.services, repair=True)
 
-    assert first.repairs == [] and second.repairs == []
+    assert first.repairs == []
+    assert second.repairs == []
     assert sorted(d.kind for d in first.remaining) == ["chain_only", "holder"]
     assert _holder(api) == addresses["wholesale"]  # not undone: a regulator decides
     assert len(first.recorded) == 2
@@ -111,7 +121,8 @@ def test_reconcile_reports_a_transfer_never_committed_once_and_leaves_it(api: Ap
     assert sorted(d["record_id"] for d in differences) == sorted(first.recorded)
     assert {d["batch_id"] for d in differences} == {BATCH}
     holder = next(d for d in differences if d["kind"] == "holder")
-    assert "haixian" in holder["detail"] and "wholesale" in holder["detail"]
+    assert "haixian" in holder["detail"]
+    assert "wholesale" in holder["detail"]
     assert all(api.services.ledger.get(r).kind == DIFFERENCE_KIND for r in first.recorded)
     assert api.as_org("haixian", "GET", "/v1/chain/differences").status_code == 403
 
@@ -130,9 +141,95 @@ def test_reconcile_without_repair_only_reports_what_the_chain_lost(
 
     report = reconcile(api.services, repair=False)
 
-    assert report.repairs == [] and report.recorded == []
+    assert report.repairs == []
+    assert report.recorded == []
     assert [(f["kind"], f["record_id"]) for f in report.replayable] == [
         ("scan.ship", shipped.json()["record_id"])
     ]
     assert [d.kind for d in report.remaining] == ["holder"]
     assert _holder(api) == addresses["haixian"]
+
+
+def _admitted_off_chain(cli_env: dict[str, str]) -> str:
+    """A lot the CLI's database and ledger admitted whose registration the chain does not have."""
+    added = _run(
+        cli_env,
+        "org",
+        "add",
+        "--handle",
+        "haixian",
+        "--name",
+        "Haixian Import",
+        "--type",
+        "importer",
+        "--uscc",
+        make_uscc(),
+        "--jurisdiction",
+        "Shanghai",
+    )
+    assert added.returncode == 0, added.stderr
+    settings = ServiceSettings(data_dir=Path(cli_env["SUYUAN_DATA_DIR"]))
+    ledger = open_ledger(settings)
+    try:
+        with write_transaction(ledger.engine, ledger.lock_name) as conn, Session(bind=conn) as session:
+            org = session.exec(select(Organisation).where(Organisation.handle == "haixian")).one()
+            record = Record(
+                kind="batch.admitted",
+                record_id=f"batch:{BATCH}:admitted",
+                time=utc_now(),
+                actor=Actor(org=org.uscc, key_id="test"),
+                subjects=[Subject(type="batch", id=BATCH), Subject(type="org", id=org.uscc)],
+                payload={"batch_id": BATCH},
+            )
+            ledger.append(record, conn=conn)
+            session.add(
+                Batch(
+                    id=BATCH,
+                    gtin="09506000134352",
+                    lot="L2026-001",
+                    product_name="Frozen white shrimp",
+                    quantity=1200,
+                    unit="KGM",
+                    storage_class=StorageClass.frozen,
+                    origin_country="EC",
+                    producer="Camaronera del Pacifico S.A.",
+                    establishment_number="EC-1234",
+                    production_date=dt.date(2026, 9, 1),
+                    expiry_date=dt.date(2027, 9, 1),
+                    importer_org_id=org.id,
+                    holder_org_id=org.id,
+                    admission_record_id=record.record_id,
+                    created_at=dt.datetime.now(dt.UTC),
+                )
+            )
+            session.flush()
+    finally:
+        ledger.engine.dispose()
+    return f"batch:{BATCH}:admitted"
+
+
+def test_chain_reconcile_command_reports_repairs_and_exits_by_what_remains(cli_env: dict[str, str]) -> None:
+    clean = _run(cli_env, "chain", "reconcile")
+    assert clean.returncode == 0, clean.stderr
+    assert "0 lots checked, 0 differences found, 0 repaired, 0 remaining" in clean.stdout
+    record_id = _admitted_off_chain(cli_env)
+
+    reported = _run(cli_env, "chain", "reconcile")
+    as_json = _run(cli_env, "chain", "reconcile", "--json")
+    repaired = _run(cli_env, "chain", "reconcile", "--json", "--repair")
+    after = _run(cli_env, "chain", "reconcile")
+
+    assert reported.returncode == 1, reported.stderr
+    assert f"differs   {BATCH}: lot {BATCH} is not registered on chain" in reported.stdout
+    assert "1 lots checked, 1 differences found, 0 repaired, 1 remaining" in reported.stdout
+    assert as_json.returncode == 1
+    report = json.loads(as_json.stdout)
+    assert report["consistent"] is False
+    assert [d["kind"] for d in report["remaining"]] == ["unregistered"]
+    assert [(f["kind"], f["record_id"]) for f in report["replayable"]] == [("batch.admitted", record_id)]
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    fixed = json.loads(repaired.stdout)
+    assert (fixed["consistent"], fixed["remaining"]) == (True, [])
+    assert [(r["kind"], r["record_id"]) for r in fixed["repairs"]] == [("batch.admitted", record_id)]
+    assert after.returncode == 0, after.stderr
+    assert "1 lots checked, 0 differences found, 0 repaired, 0 remaining" in after.stdout
