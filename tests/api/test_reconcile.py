@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from trace_api.batches.models import Batch, StorageClass
 from trace_api.batches.service import batch_chain_id
 from trace_api.ledger import Actor, Record, Subject, open_ledger, utc_now
 from trace_api.orgs.models import Organisation
-from trace_api.reconcile.service import DIFFERENCE_KIND, reconcile
+from trace_api.reconcile.service import DIFFERENCE_KIND, reconcile, reconcile_loop
 
 BATCH = "09506000134352.L2026-001"
 
@@ -233,3 +234,46 @@ def test_chain_reconcile_command_reports_repairs_and_exits_by_what_remains(cli_e
     assert [(r["kind"], r["record_id"]) for r in fixed["repairs"]] == [("batch.admitted", record_id)]
     assert after.returncode == 0, after.stderr
     assert "1 lots checked, 0 differences found, 0 repaired, 0 remaining" in after.stdout
+
+
+def _ready_parts(api: Api) -> dict[str, Any]:
+    response = api.client.get("/readyz")
+    assert response.status_code in (200, 503), response.text
+    return dict(response.json()["parts"])
+
+
+def _until(check: Any, timeout_s: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.05)  # polling the service's own loop, bounded by the deadline
+    raise AssertionError(f"not within {timeout_s} s")
+
+
+def test_reconcile_loop_repairs_once_the_restarted_node_answers(persisted: tuple[Api, LocalNode]) -> None:
+    api, node = persisted
+    addresses = _members(api)
+    node.stop()
+    node.start()
+    loop = reconcile_loop(api.services, probe_s=0.1)
+    api.services.background.append(loop.health)
+    stop = loop.start()
+    try:
+        _until(lambda: "chain_differences" in _ready_parts(api))
+        shipped = _scan(api, "haixian", action="ship", batch_id=BATCH, counterparty="wholesale")
+        assert shipped.status_code == 201, shipped.text
+        node.kill()
+        _until(lambda: _ready_parts(api)["chain_reconcile"]["consecutive_failures"] > 0)
+        node.start()
+
+        parts = _until(
+            lambda: (p := _ready_parts(api))["chain_differences"]["repaired"] == 1 and p,
+        )
+
+        assert parts["chain_differences"]["remaining"] == 0
+        assert parts["chain_reconcile"]["consecutive_failures"] == 0
+        assert _holder(api) == addresses["wholesale"]
+    finally:
+        stop()

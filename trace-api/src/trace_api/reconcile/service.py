@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection
 from sqlmodel import Session, col, func, select
+from web3.exceptions import Web3Exception
 
-from chain import ChainEvent, ContractRevert, UnknownBatch
+from chain import ChainEvent, ContractRevert, NodeError, UnknownBatch
 
 from .._background import BackgroundLoop
 from .._db import write_transaction
@@ -386,22 +388,65 @@ def recorded_differences(services: Services) -> list[dict[str, Any]]:
     return found
 
 
-#: After a failed pass (the chain not answering), the next try comes within this many seconds.
-OUTAGE_RETRY_S = 5.0
+#: How often the reconciler asks the node for its block number: a node that stopped answering or
+#: answers with an older block (restarted from older state) gets a full pass as soon as it answers.
+PROBE_S = 5.0
 
 
-def reconcile_loop(services: Services) -> BackgroundLoop:
+class _Watch:
+    """The reconciler loop's step: a cheap probe every tick, a full repairing pass when due."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.last_block: int | None = None
+        self.last_pass: float | None = None
+        self.failed = False
+
+    def step(self) -> None:
+        try:
+            block = self.services.chain.w3.eth.block_number
+        except (OSError, Web3Exception) as exc:
+            self.failed = True
+            raise NodeError(f"the chain node does not answer: {exc}") from exc
+        every = self.services.settings.reconcile_every_seconds
+        why = self._due(block, every)
+        if why is None:
+            self.last_block = block
+            return
+        log.info("chain reconcile: %s", why)
+        self.failed = True  # until this pass completes
+        report = reconcile(self.services, repair=True)
+        self.services.reconcile_report = report
+        self.failed, self.last_pass = False, time.monotonic()
+        self.last_block = self.services.chain.w3.eth.block_number
+        log.info(
+            "chain reconcile: %d lots checked, %d differences found, %d repaired, %d remaining",
+            report.checked,
+            len(report.found),
+            len(report.repairs),
+            len(report.remaining),
+        )
+
+    def _due(self, block: int, every: float) -> str | None:
+        if self.last_pass is None:
+            return "first pass"
+        if self.failed:
+            return "the chain answers again"
+        if self.last_block is not None and block < self.last_block:
+            return f"the chain went back from block {self.last_block} to {block}"
+        if time.monotonic() - self.last_pass >= every:
+            return "periodic pass"
+        return None
+
+
+def reconcile_loop(services: Services, *, probe_s: float = PROBE_S) -> BackgroundLoop:
     """A repairing pass at start, every ``reconcile_every_seconds``, and as soon as the chain
-    answers again after failed passes (they back off to at most :data:`OUTAGE_RETRY_S`)."""
+    answers again after an outage or comes back with older state (probed every ``probe_s``)."""
     every = services.settings.reconcile_every_seconds
-
-    def step() -> None:
-        services.reconcile_report = reconcile(services, repair=True)
-
     return BackgroundLoop(
         "chain_reconcile",
-        step,
-        tick_s=every,
-        max_backoff_s=min(every, OUTAGE_RETRY_S),
+        _Watch(services).step,
+        tick_s=min(every, probe_s),
+        max_backoff_s=min(every, probe_s),
         stall_after_s=every * 2 + 60,
     )
