@@ -277,3 +277,30 @@ def test_reconcile_loop_repairs_once_the_restarted_node_answers(persisted: tuple
         assert _holder(api) == addresses["wholesale"]
     finally:
         stop()
+
+
+def test_reconcile_replays_a_lost_split_before_the_ship_of_its_child(
+    persisted: tuple[Api, LocalNode],
+) -> None:
+    api, node = persisted
+    addresses = _members(api)
+    child = f"{BATCH}A"
+    node.stop()
+    node.start()
+    split = _scan(
+        api, "haixian", action="split", batch_id=BATCH, children=[{"lot": "L2026-001A", "quantity": 100}]
+    )
+    assert split.status_code == 201, split.text
+    shipped = _scan(api, "haixian", action="ship", batch_id=child, counterparty="wholesale")
+    assert shipped.status_code == 201, shipped.text
+    node.kill()
+    node.start()
+
+    report = reconcile(api.services, repair=True)
+
+    assert [(r.kind, r.batch_id) for r in report.repairs] == [("batch.split", BATCH), ("scan.ship", child)]
+    assert report.remaining == []
+    on_chain = api.services.chain.batch(batch_chain_id(child))
+    assert on_chain.holder == addresses["wholesale"]
+    assert on_chain.parent == batch_chain_id(BATCH)
+    assert reconcile(api.services, repair=True).found == []
