@@ -26,7 +26,7 @@ from sqlalchemy import Connection
 from sqlmodel import Session, col, func, select
 from web3.exceptions import Web3Exception
 
-from chain import ChainEvent, ContractRevert, NodeError, UnknownBatch
+from chain import BatchRecord, ChainEvent, ContractRevert, NodeError, UnknownBatch
 
 from .._background import BackgroundLoop
 from .._db import write_transaction
@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 ON_CHAIN_KINDS = ("batch.admitted", "scan.ship", "batch.split", "recall.issued")
 #: Lots read from the database per page.
 PAGE = 500
+#: View calls sent to the node in one JSON-RPC batch request.
+CALLS_PER_REQUEST = 100
 DIFFERENCE_KIND = "chain.difference"
 #: The reconciler's records: the subject under which ``GET /v1/chain/differences`` finds them.
 DIFFERENCES_SUBJECT = Subject(type="chain", id="differences")
@@ -128,7 +130,11 @@ def reconcile(services: Services, *, repair: bool, progress: Progress | None = N
         orgs = _Orgs(session)
         total = session.exec(select(func.count()).select_from(Batch)).one()
         for page in _lot_pages(session):
-            suspects += [batch.id for batch in page if _compare(services, orgs, batch)]
+            on_chain: list[BatchRecord | None] = []
+            for start in range(0, len(page), CALLS_PER_REQUEST):
+                lots = page[start : start + CALLS_PER_REQUEST]
+                on_chain += services.chain.batches([batch_chain_id(b.id) for b in lots])
+            suspects += [b.id for b, c in zip(page, on_chain, strict=True) if _differences(orgs, b, c)]
             report.checked += len(page)
             if progress is not None:
                 progress(report.checked, total)
@@ -196,6 +202,12 @@ def _compare(services: Services, orgs: _Orgs, batch: Batch) -> list[Difference]:
     try:
         on_chain = services.chain.batch(batch_chain_id(batch.id))
     except UnknownBatch:
+        return _differences(orgs, batch, None)
+    return _differences(orgs, batch, on_chain)
+
+
+def _differences(orgs: _Orgs, batch: Batch, on_chain: BatchRecord | None) -> list[Difference]:
+    if on_chain is None:
         return [
             Difference(batch.id, "unregistered", f"lot {batch.id} is not registered on chain", "registered")
         ]
