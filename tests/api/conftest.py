@@ -5,15 +5,17 @@ from __future__ import annotations
 import hashlib
 import itertools
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from eth_account.signers.local import LocalAccount
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from chain import Keystore
+from chain import ChainClient, Keystore
 from tests.conftest import Network
 from trace_api._settings import ServiceSettings
 from trace_api.app import create_app
@@ -70,6 +72,15 @@ class Api:
 
 @pytest.fixture
 def api(tmp_path: Path, network: Network, database_url: str, mqtt_url: str) -> Iterator[Api]:
+    with serve_api(tmp_path, network.client, network.regulator, database_url, mqtt_url) as api:
+        yield api
+
+
+@contextmanager
+def serve_api(
+    tmp_path: Path, chain: ChainClient, regulator: LocalAccount, database_url: str, mqtt_url: str
+) -> Iterator[Api]:
+    """The trace API over ``chain`` (deployed by ``regulator``) with a regulator organisation ``samr``."""
     settings = ServiceSettings(
         data_dir=tmp_path / "data",
         database_url=database_url,
@@ -79,7 +90,7 @@ def api(tmp_path: Path, network: Network, database_url: str, mqtt_url: str) -> I
     )
     ledger = open_ledger(settings)
     keystore = Keystore(settings.keys_dir, "test", scrypt_n=2**10)
-    services = Services(settings, ledger.engine, ledger, network.client, keystore, network.regulator)
+    services = Services(settings, ledger.engine, ledger, chain, keystore, regulator)
     services.create_tables()
     with Session(services.engine) as session:
         regulator_in = OrganisationIn(
@@ -90,9 +101,11 @@ def api(tmp_path: Path, network: Network, database_url: str, mqtt_url: str) -> I
             jurisdiction="Shanghai",
         )
         _, key = create_organisation(services, session, regulator_in)
-    with TestClient(create_app(services)) as client:
-        yield Api(client, services, key, {"samr": key})
-    services.engine.dispose()  # PostgreSQL has a limited number of connections
+    try:
+        with TestClient(create_app(services)) as client:
+            yield Api(client, services, key, {"samr": key})
+    finally:
+        services.engine.dispose()  # PostgreSQL has a limited number of connections
 
 
 def batch_payload(

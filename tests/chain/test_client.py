@@ -165,3 +165,31 @@ def test_client_rejects_deployment_of_other_chain(network: Network, w3: Web3) ->
     with pytest.raises(DeploymentError, match="chain 1"):
         verify_deployment(w3, wrong)
     ChainClient(w3, network.client.deployment)  # the real record still opens
+
+
+def test_batches_reads_many_in_one_request_and_none_for_unregistered(network: Network) -> None:
+    client, importer = network.client, network.importer
+    ids = [id_hash(f"many-{i}") for i in range(3)]
+    for i, batch_id in enumerate(ids):
+        client.register_batch(importer, batch_id, bytes([i + 1]) * 32)
+
+    registered = client.batches(ids)
+    mixed = client.batches([ids[0], id_hash("never registered"), ids[2]])
+
+    assert [r.admission_hash if r else None for r in registered] == [bytes([i + 1]) * 32 for i in range(3)]
+    assert {r.holder for r in registered if r} == {importer.address}
+    assert [r.admission_hash if r else None for r in mixed] == [b"\x01" * 32, None, b"\x03" * 32]
+    assert client.batches([]) == []
+
+
+def test_events_about_finds_a_batch_as_first_or_second_indexed_argument(network: Network) -> None:
+    client, importer = network.client, network.importer
+    parent, child = id_hash("evt-parent"), id_hash("evt-child")
+    client.register_batch(importer, parent, b"\x01" * 32)
+    client.split_batch(importer, parent, [child], b"\x02" * 32)
+    client.transfer_custody(importer, child, network.trader_a.address, b"\x03" * 32)
+
+    about_child = client.events_about("BatchRegistry", child)
+
+    assert [e.name for e in about_child] == ["BatchSplit", "CustodyTransferred"]
+    assert [e.name for e in client.events_about("BatchRegistry", parent)] == ["BatchRegistered", "BatchSplit"]

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
+from web3.exceptions import ContractCustomError, ContractLogicError
 
 from ._client import ContractClient, TxResult
+from ._errors import UnknownBatch
 
 ZERO32 = b"\x00" * 32
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
@@ -108,16 +112,30 @@ class ChainClient(ContractClient):
         return self.transact(holder, fn)
 
     def batch(self, batch_id: bytes) -> BatchRecord:
-        holder, parent, depth, admission, recalled = self.call(
-            self.contracts["BatchRegistry"].functions.batchOf(batch_id)
-        )
-        return BatchRecord(
-            holder=Web3.to_checksum_address(holder),
-            parent=None if bytes(parent) == ZERO32 else bytes(parent),
-            depth=int(depth),
-            admission_hash=bytes(admission),
-            recalled=bool(recalled),
-        )
+        return _batch_record(self.call(self.contracts["BatchRegistry"].functions.batchOf(batch_id)))
+
+    def batches(self, batch_ids: Sequence[bytes]) -> list[BatchRecord | None]:
+        """Many batches in one JSON-RPC batch request; None for a batch not registered.
+
+        One unregistered batch fails the whole request: those are then asked for one by one.
+        """
+        if not batch_ids:
+            return []
+        registry = self.contracts["BatchRegistry"]
+        try:
+            with self.w3.batch_requests() as request:
+                for batch_id in batch_ids:
+                    request.add(registry.functions.batchOf(batch_id))
+                answers = request.execute()
+        except (ContractCustomError, ContractLogicError):
+            return [self._batch_or_none(batch_id) for batch_id in batch_ids]
+        return [_batch_record(answer) for answer in answers]
+
+    def _batch_or_none(self, batch_id: bytes) -> BatchRecord | None:
+        try:
+            return self.batch(batch_id)
+        except UnknownBatch:
+            return None
 
     # -- recalls -----------------------------------------------------------------------------
 
@@ -158,6 +176,17 @@ class ChainClient(ContractClient):
     def checkpoint_for_size(self, log_id: bytes, tree_size: int) -> AnchoredCheckpoint:
         fn = self.contracts["EvidenceAnchor"].functions.checkpointForSize(log_id, tree_size)
         return _checkpoint(self.call(fn))
+
+
+def _batch_record(values: Any) -> BatchRecord:
+    holder, parent, depth, admission, recalled = values
+    return BatchRecord(
+        holder=Web3.to_checksum_address(holder),
+        parent=None if bytes(parent) == ZERO32 else bytes(parent),
+        depth=int(depth),
+        admission_hash=bytes(admission),
+        recalled=bool(recalled),
+    )
 
 
 def _checkpoint(values: tuple[int, int, bytes, int, int]) -> AnchoredCheckpoint:

@@ -126,6 +126,16 @@ class _Nonces:
         """Requires the sender's lock. Forgets the local count after a rejected send."""
         self._next.pop(address, None)
 
+    def resync_all(self) -> None:
+        """Forgets every local count (the node may have lost transactions: a restart from older state)."""
+        with self._guard:
+            addresses = list(self._locks)
+        for address in addresses:
+            with self.lock(address):
+                self.resync(address)
+        with self._guard:
+            self._next.clear()
+
 
 class ContractClient:
     """Suyuan's contracts on one chain, reached through one Web3 connection: the transaction layer."""
@@ -240,6 +250,10 @@ class ContractClient:
                 return processed["event"], {k: _plain(v) for k, v in processed["args"].items()}
         return None
 
+    def resync_nonces(self) -> None:
+        """Asks the node for every sender's nonce again before the next send (after a node outage)."""
+        self._nonces.resync_all()
+
     def call(self, fn: ContractFunction) -> Any:
         """Calls a view function, decoding custom errors."""
         try:
@@ -253,3 +267,23 @@ class ContractClient:
             {"address": self.contracts[contract].address, "fromBlock": from_block, "toBlock": "latest"}
         )
         return self._decode_logs(list(logs))
+
+    def events_about(self, contract: str, topic: bytes, from_block: int = 0) -> list[ChainEvent]:
+        """Events of one contract whose first or second indexed argument is ``topic``, in chain order."""
+        address = self.contracts[contract].address
+        word = HexBytes(topic).to_0x_hex()
+        logs = [
+            *self.w3.eth.get_logs(
+                {"address": address, "fromBlock": from_block, "toBlock": "latest", "topics": [None, word]}
+            ),
+            *self.w3.eth.get_logs(
+                {
+                    "address": address,
+                    "fromBlock": from_block,
+                    "toBlock": "latest",
+                    "topics": [None, None, word],
+                }
+            ),
+        ]
+        logs.sort(key=lambda log: (log["blockNumber"], log["logIndex"]))
+        return self._decode_logs(logs)

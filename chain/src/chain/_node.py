@@ -46,6 +46,7 @@ class LocalNode:
         port: int = 0,
         anvil_binary: Path | None = None,
         persist: bool = True,
+        state_interval_s: int = STATE_INTERVAL_S,
     ) -> None:
         self.state_dir = state_dir
         self.chain_id = chain_id
@@ -53,6 +54,8 @@ class LocalNode:
         self.port = port
         self._binary = anvil_binary
         self.persist = persist  # False: a throwaway chain (tests), no state file written
+        #: Seconds between anvil's state dumps: what a SIGKILL may lose.
+        self.state_interval_s = state_interval_s
         self._process: subprocess.Popen[bytes] | None = None
         self.rpc_url: str | None = None
 
@@ -90,7 +93,7 @@ class LocalNode:
             "0",
         ]
         if self.persist:
-            command += ["--state", str(self.state_file), "--state-interval", str(STATE_INTERVAL_S)]
+            command += ["--state", str(self.state_file), "--state-interval", str(self.state_interval_s)]
         return command
 
     def start(self, timeout_s: float = 15.0) -> str:

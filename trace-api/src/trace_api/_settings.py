@@ -33,6 +33,12 @@ class ServiceSettings(Settings):
     anchor_every_seconds: float = Field(
         default=5.0, gt=0, description="...or this long after the last checkpoint"
     )
+    reconcile_every_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="How often the service compares on-chain custody with the database and replays "
+        "what the chain lost (also at start, and again once the chain answers after an outage)",
+    )
 
     api_host: str = Field(default="127.0.0.1", description="Address the trace API listens on")
     api_port: int = Field(default=8000, ge=0, le=65535)

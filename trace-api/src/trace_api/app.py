@@ -28,6 +28,7 @@ from .openapi import install_openapi
 from .orgs.routes import router as orgs_router
 from .problems import install_problem_handlers, problem_response
 from .recalls.routes import router as recalls_router
+from .reconcile.routes import router as reconcile_router
 from .resolver import mount_resolver
 from .scans.routes import router as scans_router
 from .tracing.routes import router as trace_router
@@ -62,6 +63,7 @@ def create_app(services: Services) -> FastAPI:
         devices_router,
         coldchain_router,
         kitchen_router,
+        reconcile_router,
     )
     for router in routers:
         app.include_router(router)

@@ -20,6 +20,7 @@ from chain import ChainClient, ChainError, ChainSession, ensure_deployed, open_c
 from chain.cli import (
     STATE,
     UpOptions,
+    chain_app,
     console,
     fail,
     failing_on,
@@ -49,6 +50,7 @@ from .ledger import (
     verify_record,
 )
 from .problems import ApiProblem
+from .reconcile.service import reconcile, reconcile_loop
 from .server import start_server
 
 ledger_app = typer.Typer(
@@ -64,6 +66,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
     app.add_typer(org_app, name="org")
     app.add_typer(codes_app, name="codes")
     app.add_typer(export_app, name="export")
+    chain_app.command("reconcile")(chain_reconcile)
     app.command("verify")(verify)
     app.command("audit")(audit)
     bench.command("ledger")(bench_ledger)
@@ -102,12 +105,20 @@ def _api_service(session: ChainSession, options: UpOptions) -> Callable[[], None
     url, stop_server = start_server(create_app(services), config.api_host, config.api_port)
     config.served_at(urlsplit(url).port or config.api_port)
     stop_deliveries = _start_deliveries(services)
+    reconciler = reconcile_loop(services)
+    services.background.append(reconciler.health)
+    stop_reconciler = reconciler.start()
 
     def stop() -> None:
+        stop_reconciler()
         stop_deliveries()
         stop_server()
 
     out.print(f"trace API: {url}  (OpenAPI at {url}/docs)")
+    out.print(
+        f"chain reconcile: now and every {config.reconcile_every_seconds:g} s "
+        "(differences: GET /v1/chain/differences, suyuan chain reconcile)"
+    )
     out.print(f"item codes and labels carry: {config.public_url}  (SUYUAN_PUBLIC_URL sets it)")
     if config.mqtt_url:
         out.print(
@@ -241,6 +252,34 @@ def ledger_append(
             "duplicate": receipt.duplicate,
         }
         print(json.dumps(line))
+
+
+def chain_reconcile(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
+    repair: Annotated[
+        bool, typer.Option("--repair", help="Replay on chain the committed facts the chain lacks")
+    ] = False,
+) -> None:
+    """Compare on-chain custody of every lot with the database; exit 1 while differences remain.
+
+    Differences the chain cannot prove are recorded once each as ``chain.difference`` ledger
+    records for a regulator to decide; --repair replays what the ledger proves, in ledger order.
+    """
+    with opened_services() as services, progress_bar(0, "lots") as advance:
+        report = reconcile(services, repair=repair, progress=lambda done, of: advance("lots", done, of))
+    if as_json:
+        out.print_json(json.dumps(report.describe()))
+    else:
+        for fixed in report.repairs:
+            out.print(f"repaired  {fixed.batch_id}: replayed {fixed.kind} {fixed.record_id}", highlight=False)
+        for difference in report.remaining:
+            out.print(f"differs   {difference.batch_id}: {difference.detail}", highlight=False)
+        out.print(
+            f"{report.checked} lots checked, {len(report.found)} differences found, "
+            f"{len(report.repairs)} repaired, {len(report.remaining)} remaining"
+        )
+    if report.remaining:
+        raise typer.Exit(1)
 
 
 @ledger_app.command("status")

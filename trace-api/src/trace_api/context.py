@@ -19,6 +19,7 @@ from ._settings import ServiceSettings
 from .ledger import Ledger
 
 if TYPE_CHECKING:
+    from .reconcile.service import Report
     from .resolver.views import Provenance
 
 
@@ -40,6 +41,8 @@ class Services:
 
     #: The background loops working for this service (anchorer, deliveries): ``/readyz`` reads them.
     background: list[LoopHealth] = field(default_factory=list)
+    #: The latest pass of the chain reconciler (``/readyz``, ``GET /v1/chain/differences``).
+    reconcile_report: Report | None = None
 
     def create_tables(self) -> None:
         """Brings the service's tables to the latest migration (the ledger keeps its own)."""

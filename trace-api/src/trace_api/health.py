@@ -23,6 +23,13 @@ def readiness(services: Services) -> tuple[list[dict[str, str]], dict[str, Any]]
         reason = health.stalled()
         if reason is not None:
             failing.append({"part": health.name, "reason": reason})
+    report = services.reconcile_report
+    if report is not None:
+        parts["chain_differences"] = {
+            "lots_checked": report.checked,
+            "remaining": len(report.remaining),
+            "repaired": len(report.repairs),
+        }
     bound = anchor_bound_s(services.settings.anchor_every_seconds)
     waiting = services.ledger.unanchored_since()
     age = 0.0 if waiting is None else (dt.datetime.now(dt.UTC) - waiting).total_seconds()

@@ -1,0 +1,1 @@
+"""Reconciling on-chain custody with the database and the ledger that proves it."""

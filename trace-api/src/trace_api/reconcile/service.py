@@ -1,0 +1,464 @@
+"""Chain reconciliation: on-chain custody compared with the database, repaired from the ledger.
+
+The chain and the database can disagree in two ways. A node that loses its newest state (a
+SIGKILL before its periodic dump) lacks facts the database committed and the client saw
+acknowledged: the ledger still proves them, so they are replayed on chain with the arguments
+the original call used (the member's key, the record's leaf hash), in ledger order. A crash
+between a mined transaction and the database commit leaves the chain with a fact no ledger
+record proves: that is never invented into the ledger, but reported (once, as a
+``chain.difference`` record) for a regulator to decide.
+
+For every lot the database knows: is it registered on chain, is the chain's holder the
+database's, is its parent the database's, is its recall flag the database's. Lots are read in
+pages; only the lots that differ are kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlmodel import Session, col, func, select
+from web3.exceptions import Web3Exception
+
+from chain import BatchRecord, ChainEvent, ContractRevert, NodeError, UnknownBatch
+
+from .._background import BackgroundLoop
+from .._db import write_transaction
+from ..batches.models import Batch
+from ..batches.service import batch_chain_id
+from ..context import Services
+from ..ledger import Actor, Record, StoredRecord, Subject, UnknownRecord, leaf_hash, utc_now
+from ..orgs.models import Organisation
+
+log = logging.getLogger(__name__)
+
+#: The ledger kinds whose facts also go on chain, with the batch each is a fact of.
+ON_CHAIN_KINDS = ("batch.admitted", "scan.ship", "batch.split", "recall.issued")
+#: Lots read from the database per page.
+PAGE = 500
+#: View calls sent to the node in one JSON-RPC batch request.
+CALLS_PER_REQUEST = 100
+DIFFERENCE_KIND = "chain.difference"
+#: The reconciler's records: the subject under which ``GET /v1/chain/differences`` finds them.
+DIFFERENCES_SUBJECT = Subject(type="chain", id="differences")
+ACTOR_KEY = "chain-reconciler"
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One way the chain and the database disagree about a lot."""
+
+    batch_id: str
+    #: unregistered, holder, parent, recall, chain_only or replay_failed
+    kind: str
+    detail: str
+    database: str | None = None
+    chain: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Stable across passes while the disagreement stays the same."""
+        return f"{self.batch_id}|{self.kind}|{self.database}|{self.chain}"
+
+    @property
+    def record_id(self) -> str:
+        return f"{DIFFERENCE_KIND}:{hashlib.sha256(self.key.encode()).hexdigest()[:32]}"
+
+    def describe(self) -> dict[str, Any]:
+        return asdict(self) | {"record_id": self.record_id}
+
+
+@dataclass(frozen=True)
+class Repair:
+    """A ledger fact the chain lacked, replayed on chain."""
+
+    batch_id: str
+    kind: str
+    record_id: str
+    ledger_index: int
+    tx_hash: str
+
+    def describe(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Report:
+    checked: int = 0
+    #: What differed before any repair.
+    found: list[Difference] = field(default_factory=list)
+    repairs: list[Repair] = field(default_factory=list)
+    #: The ledger's facts the chain lacks, in ledger order (what a repair replays).
+    replayable: list[dict[str, Any]] = field(default_factory=list)
+    #: What still differs (after the repairs, if any).
+    remaining: list[Difference] = field(default_factory=list)
+    #: Record ids of ``chain.difference`` records this repairing pass appended for what remains
+    #: (each difference is recorded once, the first time a repair leaves it).
+    recorded: list[str] = field(default_factory=list)
+
+    @property
+    def consistent(self) -> bool:
+        return not self.remaining
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "consistent": self.consistent,
+            "lots_checked": self.checked,
+            "found": [d.describe() for d in self.found],
+            "replayable": self.replayable,
+            "repairs": [r.describe() for r in self.repairs],
+            "remaining": [d.describe() for d in self.remaining],
+            "recorded": self.recorded,
+        }
+
+
+Progress = Callable[[int, int], None]
+
+
+def reconcile(services: Services, *, repair: bool, progress: Progress | None = None) -> Report:
+    """Compares every lot with the chain; with ``repair``, replays what the ledger proves and
+    records each difference that remains as a ``chain.difference`` ledger record (once)."""
+    report = Report()
+    suspects: list[str] = []
+    with Session(services.engine) as session:
+        orgs = _Orgs(session)
+        total = session.exec(select(func.count()).select_from(Batch)).one()
+        for page in _lot_pages(session):
+            on_chain: list[BatchRecord | None] = []
+            for start in range(0, len(page), CALLS_PER_REQUEST):
+                lots = page[start : start + CALLS_PER_REQUEST]
+                on_chain += services.chain.batches([batch_chain_id(b.id) for b in lots])
+            suspects += [b.id for b, c in zip(page, on_chain, strict=True) if _differences(orgs, b, c)]
+            report.checked += len(page)
+            if progress is not None:
+                progress(report.checked, total)
+    if not suspects:
+        return report
+    # A write in flight may have its chain call mined but not yet committed: under the writer
+    # lock no write is in flight, so look at the suspects again there before judging them.
+    with write_transaction(services.engine, services.ledger.lock_name) as conn, Session(bind=conn) as session:
+        orgs = _Orgs(session)
+        differing: dict[str, Batch] = {}
+        for batch_id in suspects:
+            batch = session.get(Batch, batch_id)
+            found = _compare(services, orgs, batch) if batch is not None else []
+            if batch is not None and found:
+                differing[batch_id] = batch
+                report.found += found
+        for difference in report.found:
+            log.warning("chain difference: %s: %s", difference.batch_id, difference.detail)
+        missing = _missing_facts(services, differing.values())
+        report.replayable = [_fact(stored, target) for stored, target in missing]
+        if not repair:
+            report.remaining = report.found + _chain_only(services, differing.values())
+            return report
+        failed = _replay_all(services, orgs, missing, report)
+        if report.repairs:
+            report.remaining = [d for b in differing.values() for d in _compare(services, orgs, b)]
+        else:
+            report.remaining = list(report.found)
+        report.remaining += failed + _chain_only(services, differing.values())
+        report.recorded = _record_differences(services, report.remaining, conn)
+    return report
+
+
+class _Orgs:
+    """Every organisation, by id, handle and USCC (there are few; lots are many)."""
+
+    def __init__(self, session: Session) -> None:
+        rows = list(session.exec(select(Organisation)))
+        self.by_id = {o.id: o for o in rows}
+        self.by_handle = {o.handle: o for o in rows}
+        self.by_uscc = {o.uscc: o for o in rows}
+        self.by_address = {o.chain_address.lower(): o for o in rows}
+
+    def name_of(self, address: str) -> str:
+        org = self.by_address.get(address.lower())
+        return f"{org.handle} ({address})" if org else address
+
+
+def _lot_pages(session: Session) -> Iterator[list[Batch]]:
+    after: str | None = None
+    while True:
+        query = select(Batch).order_by(col(Batch.id)).limit(PAGE)
+        if after is not None:
+            query = query.where(col(Batch.id) > after)
+        page = list(session.exec(query))
+        if not page:
+            return
+        yield page
+        for batch in page:
+            session.expunge(batch)  # memory stays bounded by one page (and the lots that differ)
+        after = page[-1].id
+
+
+def _compare(services: Services, orgs: _Orgs, batch: Batch) -> list[Difference]:
+    try:
+        on_chain = services.chain.batch(batch_chain_id(batch.id))
+    except UnknownBatch:
+        return _differences(orgs, batch, None)
+    return _differences(orgs, batch, on_chain)
+
+
+def _differences(orgs: _Orgs, batch: Batch, on_chain: BatchRecord | None) -> list[Difference]:
+    if on_chain is None:
+        return [
+            Difference(batch.id, "unregistered", f"lot {batch.id} is not registered on chain", "registered")
+        ]
+    found = []
+    holder = orgs.by_id[batch.holder_org_id]
+    if on_chain.holder.lower() != holder.chain_address.lower():
+        found.append(
+            Difference(
+                batch.id,
+                "holder",
+                f"lot {batch.id}: the database says {holder.handle} holds it, the chain says "
+                f"{orgs.name_of(on_chain.holder)}",
+                holder.chain_address,
+                on_chain.holder,
+            )
+        )
+    parent = batch_chain_id(batch.parent_id) if batch.parent_id else None
+    if on_chain.parent != parent:
+        found.append(
+            Difference(
+                batch.id,
+                "parent",
+                f"lot {batch.id}: split from {batch.parent_id} in the database, not on chain",
+                batch.parent_id,
+                on_chain.parent.hex() if on_chain.parent else None,
+            )
+        )
+    if on_chain.recalled != batch.recalled:
+        found.append(
+            Difference(
+                batch.id,
+                "recall",
+                f"lot {batch.id}: {'recalled' if batch.recalled else 'not recalled'} in the database, "
+                f"{'recalled' if on_chain.recalled else 'not recalled'} on chain",
+                str(batch.recalled).lower(),
+                str(on_chain.recalled).lower(),
+            )
+        )
+    return found
+
+
+def _replay_all(
+    services: Services, orgs: _Orgs, missing: list[tuple[StoredRecord, str]], report: Report
+) -> list[Difference]:
+    """Replays the missing facts in ledger order; returns the replays that failed."""
+    failed = []
+    if missing:
+        services.chain.resync_nonces()  # the node may have lost transactions these senders sent
+    for stored, target in missing:
+        done = _replay(services, orgs, stored, target)
+        if isinstance(done, Difference):
+            failed.append(done)
+            continue
+        log.warning("chain repair: replayed %s (%s): %s", stored.record_id, stored.kind, done.tx_hash)
+        report.repairs.append(done)
+    return failed
+
+
+def _fact(stored: StoredRecord, target: str) -> dict[str, Any]:
+    return {
+        "batch_id": target,
+        "kind": stored.kind,
+        "record_id": stored.record_id,
+        "ledger_index": stored.index,
+    }
+
+
+def _target(stored: StoredRecord, batch: Batch) -> str | None:
+    """The lot whose chain call the record made, if it is a chain fact relevant to ``batch``."""
+    if stored.kind not in ON_CHAIN_KINDS:
+        return None
+    if stored.kind == "batch.admitted":
+        return batch.id if stored.record_id == batch.admission_record_id else None
+    target = stored.record().payload.get("batch_id")
+    if stored.kind == "batch.split":
+        return str(target) if target == batch.id or batch.parent_id == target else None
+    return batch.id if target == batch.id else None
+
+
+def _missing_facts(services: Services, lots: Any) -> list[tuple[StoredRecord, str]]:
+    """The ledger's chain facts about the lots that the chain lacks, in ledger order."""
+    hashes: dict[str, set[bytes]] = {}
+    missing: dict[int, tuple[StoredRecord, str]] = {}
+    for batch in lots:
+        for stored in services.ledger.about("batch", batch.id):
+            target = _target(stored, batch)
+            if target is None or stored.index in missing:
+                continue
+            if target not in hashes:
+                hashes[target] = {_hash_of(e) for e in _events(services, target)}
+            if leaf_hash(stored.body) not in hashes[target]:
+                missing[stored.index] = (stored, target)
+    return [missing[i] for i in sorted(missing)]
+
+
+def _events(services: Services, batch_id: str) -> list[ChainEvent]:
+    return services.chain.events_about("BatchRegistry", batch_chain_id(batch_id))
+
+
+def _hash_of(event: ChainEvent) -> bytes:
+    for name in ("admissionHash", "shipmentHash", "splitHash", "reasonHash"):
+        if name in event.args:
+            return bytes(event.args[name])
+    return b""
+
+
+def _replay(services: Services, orgs: _Orgs, stored: StoredRecord, target: str) -> Repair | Difference:
+    """Sends the record's chain call again, as the member who made it, with its leaf hash."""
+    record = stored.record()
+    actor = orgs.by_uscc.get(record.actor.org)
+    chain, leaf, lot = services.chain, leaf_hash(stored.body), batch_chain_id(target)
+    try:
+        if actor is None:
+            raise LookupError(f"no organisation with USCC {record.actor.org}")
+        account = services.account_of(actor.handle)
+        if stored.kind == "batch.admitted":
+            result = chain.register_batch(account, lot, leaf)
+        elif stored.kind == "scan.ship":
+            receiver = orgs.by_handle[str(record.payload["counterparty"])]
+            result = chain.transfer_custody(account, lot, receiver.chain_address, leaf)
+        elif stored.kind == "batch.split":
+            children = [batch_chain_id(str(c)) for c in record.payload["children"]]
+            result = chain.split_batch(account, lot, children, leaf)
+        else:
+            result = chain.issue_recall(account, lot, leaf)
+    except (ContractRevert, LookupError, KeyError) as exc:
+        log.error("chain repair of %s (%s) failed: %s", stored.record_id, stored.kind, exc)
+        return Difference(
+            target,
+            "replay_failed",
+            f"lot {target}: replaying {stored.kind} {stored.record_id} on chain failed: {exc}",
+            stored.record_id,
+        )
+    return Repair(target, stored.kind, stored.record_id, stored.index, result.tx_hash)
+
+
+def _chain_only(services: Services, lots: Any) -> list[Difference]:
+    """Chain facts about the lots that no ledger record proves (a crash before the commit)."""
+    found = []
+    for batch in lots:
+        leaves = {leaf_hash(s.body) for s in services.ledger.about("batch", batch.id)}
+        lot = batch_chain_id(batch.id)
+        for event in _events(services, batch.id):
+            first = event.args.get("batchId", event.args.get("parentId"))
+            if first is None or bytes(first) != lot or _hash_of(event) in leaves:
+                continue
+            found.append(
+                Difference(
+                    batch.id,
+                    "chain_only",
+                    f"lot {batch.id}: {event.name} in block {event.block_number} is on chain, "
+                    "but no committed ledger record proves it",
+                    None,
+                    f"{event.name}:{event.block_number}:{event.log_index}:{_hash_of(event).hex()}",
+                )
+            )
+    return found
+
+
+def _record_differences(services: Services, differences: list[Difference], conn: Connection) -> list[str]:
+    """One ``chain.difference`` ledger record per difference, the first time it is seen."""
+    recorded = []
+    for difference in differences:
+        try:
+            services.ledger.get(difference.record_id, conn=conn)
+            continue
+        except UnknownRecord:
+            pass
+        record = Record(
+            kind=DIFFERENCE_KIND,
+            record_id=difference.record_id,
+            time=utc_now(),
+            actor=Actor(org=services.ledger.origin, key_id=ACTOR_KEY),
+            subjects=[Subject(type="batch", id=difference.batch_id), DIFFERENCES_SUBJECT],
+            payload=asdict(difference),
+        )
+        services.ledger.append(record, conn=conn)
+        recorded.append(record.record_id)
+    return recorded
+
+
+def recorded_differences(services: Services) -> list[dict[str, Any]]:
+    """Every ``chain.difference`` record, in ledger order."""
+    found = []
+    for stored in services.ledger.about(DIFFERENCES_SUBJECT.type, DIFFERENCES_SUBJECT.id):
+        record = stored.record()
+        found.append(
+            {"record_id": stored.record_id, "index": stored.index, "time": record.time} | record.payload
+        )
+    return found
+
+
+#: How often the reconciler asks the node for its block number: a node that stopped answering or
+#: answers with an older block (restarted from older state) gets a full pass as soon as it answers.
+PROBE_S = 5.0
+
+
+class _Watch:
+    """The reconciler loop's step: a cheap probe every tick, a full repairing pass when due."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.last_block: int | None = None
+        self.last_pass: float | None = None
+        self.failed = False
+
+    def step(self) -> None:
+        try:
+            block = self.services.chain.w3.eth.block_number
+        except (OSError, Web3Exception) as exc:
+            self.failed = True
+            raise NodeError(f"the chain node does not answer: {exc}") from exc
+        every = self.services.settings.reconcile_every_seconds
+        why = self._due(block, every)
+        if why is None:
+            self.last_block = block
+            return
+        log.info("chain reconcile: %s", why)
+        self.failed = True  # until this pass completes
+        report = reconcile(self.services, repair=True)
+        self.services.reconcile_report = report
+        self.failed, self.last_pass = False, time.monotonic()
+        self.last_block = self.services.chain.w3.eth.block_number
+        log.info(
+            "chain reconcile: %d lots checked, %d differences found, %d repaired, %d remaining",
+            report.checked,
+            len(report.found),
+            len(report.repairs),
+            len(report.remaining),
+        )
+
+    def _due(self, block: int, every: float) -> str | None:
+        if self.last_pass is None:
+            return "first pass"
+        if self.failed:
+            return "the chain answers again"
+        if self.last_block is not None and block < self.last_block:
+            return f"the chain went back from block {self.last_block} to {block}"
+        if time.monotonic() - self.last_pass >= every:
+            return "periodic pass"
+        return None
+
+
+def reconcile_loop(services: Services, *, probe_s: float = PROBE_S) -> BackgroundLoop:
+    """A repairing pass at start, every ``reconcile_every_seconds``, and as soon as the chain
+    answers again after an outage or comes back with older state (probed every ``probe_s``)."""
+    every = services.settings.reconcile_every_seconds
+    return BackgroundLoop(
+        "chain_reconcile",
+        _Watch(services).step,
+        tick_s=min(every, probe_s),
+        max_backoff_s=min(every, probe_s),
+        stall_after_s=every * 2 + 60,
+    )
