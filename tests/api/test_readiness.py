@@ -15,6 +15,7 @@ from tests._webhooks import Receiver
 from tests.api.conftest import Api, batch_payload
 from tests.api.test_epcis import SHIPPING_DOC, _capture, _load, _subscribe
 from tests.conftest import Network, make_record
+from trace_api._background import BackgroundLoop
 from trace_api._db import make_engine, write_transaction
 from trace_api.app import create_app
 from trace_api.context import Services
@@ -55,6 +56,17 @@ def _ready(client: TestClient, status: int) -> Callable[[], dict[str, Any] | Non
         return dict(response.json()) if response.status_code == status else None
 
     return check
+
+
+def _stalled_then_recovered(services: Services, loop: BackgroundLoop) -> tuple[Any, Any]:
+    """Starts the loop while another writer holds the lock: /readyz's 503, then its 200 once released."""
+    with TestClient(create_app(services)) as client:
+        with write_transaction(services.engine, services.ledger.lock_name):  # another writer
+            stop = loop.start()
+            stalled = _poll(_ready(client, 503))
+        recovered = _poll(_ready(client, 200))
+        stop()
+    return stalled, recovered
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -99,12 +111,7 @@ def test_delivery_worker_survives_a_locked_database_and_readyz_names_it(
     try:
         _subscribe(api, {}, receiver.url)
         assert _capture(api, "partner", _load(SHIPPING_DOC)).status_code == 202
-        with TestClient(create_app(services)) as client:
-            with write_transaction(api.services.engine, api.services.ledger.lock_name):  # another writer
-                stop = loop.start()
-                stalled = _poll(_ready(client, 503))
-            recovered = _poll(_ready(client, 200))
-            stop()
+        stalled, recovered = _stalled_then_recovered(services, loop)
     finally:
         receiver.close()
 
@@ -133,12 +140,7 @@ def test_notice_worker_survives_a_locked_database_and_readyz_names_it(api: Api, 
         assert api.as_org("haixian", "POST", "/v1/webhooks", json={"url": receiver.url}).status_code == 201
         body = {"batch_id": BATCH, "reason": "Vibrio found", "recall_class": "I"}
         assert api.as_org("samr", "POST", "/v1/recalls", json=body).status_code == 201
-        with TestClient(create_app(services)) as client:
-            with write_transaction(api.services.engine, api.services.ledger.lock_name):  # another writer
-                stop = loop.start()
-                stalled = _poll(_ready(client, 503))
-            recovered = _poll(_ready(client, 200))
-            stop()
+        stalled, recovered = _stalled_then_recovered(services, loop)
     finally:
         receiver.close()
 
