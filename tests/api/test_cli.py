@@ -149,16 +149,8 @@ def _free_port() -> int:
 def test_up_prints_the_address_codes_carry_and_it_answers(cli_env: dict[str, str]) -> None:
     port = _free_port()
     env = {**cli_env, "SUYUAN_API_PORT": str(port)}
-    up = subprocess.Popen(
-        [*SUYUAN, "up"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    lines: list[str] = []
+    up, lines = _start_up(env)
     try:
-        assert up.stdout is not None
-        while not any("Ctrl-C stops" in line for line in lines):
-            line = up.stdout.readline()
-            assert line, "suyuan up exited early:\n" + "".join(lines)
-            lines.append(line)
         carried = [line.split()[5] for line in lines if line.startswith("item codes and labels carry: ")]
         assert carried == [f"http://127.0.0.1:{port}"], "".join(lines)
         answer = httpx.get(f"{carried[0]}/livez", timeout=30)
