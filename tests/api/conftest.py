@@ -19,6 +19,7 @@ from chain import ChainClient, Keystore
 from tests.conftest import Network
 from trace_api._settings import ServiceSettings
 from trace_api.app import create_app
+from trace_api.chainops import ChainWorker
 from trace_api.context import Services
 from trace_api.ledger import open_ledger
 from trace_api.orgs._uscc import with_check_character
@@ -40,6 +41,12 @@ class Api:
     services: Services
     regulator_key: str
     keys: dict[str, str] = field(default_factory=dict)
+    chain_worker: ChainWorker | None = None
+
+    def mined(self) -> None:
+        """Waits until every chain call the committed facts owe has been sent and mined."""
+        assert self.chain_worker is not None
+        self.chain_worker.drain()
 
     def headers(self, handle: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.keys[handle]}"}
@@ -101,10 +108,13 @@ def serve_api(
             jurisdiction="Shanghai",
         )
         _, key = create_organisation(services, session, regulator_in)
+    worker = ChainWorker(services)
+    stop_worker = worker.start()  # as `suyuan up` runs it: chain calls go after commit
     try:
         with TestClient(create_app(services)) as client:
-            yield Api(client, services, key, {"samr": key})
+            yield Api(client, services, key, {"samr": key}, worker)
     finally:
+        stop_worker()
         services.engine.dispose()  # PostgreSQL has a limited number of connections
 
 

@@ -16,6 +16,8 @@ def test_importer_admits_batch_recorded_in_ledger_and_on_chain(api: Api) -> None
     assert batch["id"] == "09506000134352.L2026-001"
     assert len(batch["certificates"]) == 3
     record = api.services.ledger.get("batch:09506000134352.L2026-001:admitted")
+    assert batch["chain"]["status"] == "pending"  # the chain worker sends it after commit
+    api.mined()
     on_chain = api.services.chain.batch(id_hash("batch:09506000134352.L2026-001"))
     from trace_api.ledger import leaf_hash
 

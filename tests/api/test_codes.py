@@ -142,6 +142,7 @@ def test_issue_refused_when_caller_does_not_hold_batch(
 
     assert response.status_code == 403
     assert response.headers["content-type"] == "application/problem+json"
+    codes_api.mined()  # the chain worker is idle: this test writes behind the API's back
     with Session(codes_api.services.engine) as session:
         assert codes_of_batch(session, batch_id) == []
 

@@ -416,6 +416,7 @@ def test_captured_events_about_suyuan_lots_move_custody_like_scans(partner: Api)
     assert "does not hold batch" in stolen["errors"][0]["reason"]
     assert (shipped["status"], received["status"], sold["status"]) == ("succeeded", "succeeded", "succeeded")
     partner_address = api.as_org("partner", "GET", "/v1/organisations/me").json()["chain_address"]
+    api.mined()
     assert api.services.chain.batch(id_hash("batch:09506000134352.L2026-001")).holder == partner_address
     assert again["status"] == "failed"
     assert "sold before" in again["errors"][0]["reason"]
@@ -480,6 +481,7 @@ def test_captured_transformation_splits_a_suyuan_lot(partner: Api) -> None:
 
     assert job["status"] == "succeeded", job["errors"]
     assert [b["id"] for b in trace["batches"]] == ["09506000134352.L2026-001", "09506000134352.L2026-001X"]
+    api.mined()
     child = api.services.chain.batch(id_hash("batch:09506000134352.L2026-001X"))
     assert child.parent == id_hash("batch:09506000134352.L2026-001")
     moved = api.as_org("haixian", "GET", "/v1/batches/09506000134352.L2026-001X/codes").json()["codes"]

@@ -122,6 +122,7 @@ def test_recall_reaches_every_holder_on_chain_and_over_mqtt(network_of_holders: 
     assert [(d["channel"], d["target"], d["status"]) for d in shop["deliveries"]] == [
         ("mqtt", "suyuan/v1/shop/recalls", "delivered")
     ]
+    api.mined()
     assert api.services.chain.is_recalled(id_hash(f"batch:{CHILD_A}"))
     assert api.services.ledger.get(f"recall:{recall['id']}").kind == "recall.issued"
     frozen = api.as_org(

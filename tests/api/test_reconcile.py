@@ -21,7 +21,7 @@ from tests.api.test_cli import _run
 from trace_api._db import write_transaction
 from trace_api._settings import ServiceSettings
 from trace_api.batches.models import Batch, StorageClass
-from trace_api.batches.service import batch_chain_id
+from trace_api.chainops import batch_chain_id
 from trace_api.ledger import Actor, Record, Subject, open_ledger, utc_now
 from trace_api.orgs.models import Organisation
 from trace_api.reconcile.service import DIFFERENCE_KIND, reconcile, reconcile_loop
@@ -43,6 +43,7 @@ def _members(api: Api) -> dict[str, str]:
     }
     response = api.as_org("haixian", "POST", "/v1/batches", json=batch_payload(api, "haixian"))
     assert response.status_code == 201, response.text
+    api.mined()
     return addresses
 
 
@@ -79,6 +80,7 @@ def test_reconcile_replays_an_acknowledged_ship_the_killed_node_lost(
     node.start()
     shipped = _scan(api, "haixian", action="ship", batch_id=BATCH, counterparty="wholesale")
     assert shipped.status_code == 201, shipped.text
+    api.mined()
     assert _holder(api) == addresses["wholesale"]
     node.kill()  # before its next dump: the acknowledged transfer is gone from the chain
     node.start()
@@ -94,6 +96,7 @@ def test_reconcile_replays_an_acknowledged_ship_the_killed_node_lost(
     assert received.status_code == 201, received.text
     onward = _scan(api, "wholesale", action="ship", batch_id=BATCH, counterparty="shop")
     assert onward.status_code == 201, onward.text
+    api.mined()
     assert _holder(api) == addresses["shop"]
     again = reconcile(api.services, repair=True)
     assert (again.checked, again.found, again.repairs, again.remaining) == (1, [], [], [])
@@ -137,6 +140,7 @@ def test_reconcile_without_repair_only_reports_what_the_chain_lost(
     node.start()
     shipped = _scan(api, "haixian", action="ship", batch_id=BATCH, counterparty="wholesale")
     assert shipped.status_code == 201, shipped.text
+    api.mined()
     node.kill()
     node.start()
 
@@ -264,6 +268,7 @@ def test_reconcile_loop_repairs_once_the_restarted_node_answers(persisted: tuple
         _until(lambda: "chain_differences" in _ready_parts(api))
         shipped = _scan(api, "haixian", action="ship", batch_id=BATCH, counterparty="wholesale")
         assert shipped.status_code == 201, shipped.text
+        api.mined()
         node.kill()
         _until(lambda: _ready_parts(api)["chain_reconcile"]["consecutive_failures"] > 0)
         node.start()
@@ -293,6 +298,7 @@ def test_reconcile_replays_a_lost_split_before_the_ship_of_its_child(
     assert split.status_code == 201, split.text
     shipped = _scan(api, "haixian", action="ship", batch_id=child, counterparty="wholesale")
     assert shipped.status_code == 201, shipped.text
+    api.mined()
     node.kill()
     node.start()
 

@@ -23,7 +23,7 @@ from tests.conftest import Network
 from trace_api import gs1
 from trace_api.app import create_app
 from trace_api.batches.models import Batch
-from trace_api.batches.service import batch_chain_id
+from trace_api.chainops import batch_chain_id
 from trace_api.codes.models import CodeStatus, ItemCode
 from trace_api.events import object_event, party
 from trace_api.ledger import Actor, Anchorer, Record, Subject, utc_now, verify_bundle
@@ -71,6 +71,7 @@ def admit_item(api: Api, *, lot: str = "L2026-001") -> Item:
 
 def issue_code(item: Item, batch_id: str, serial: str, *, lot: str | None = None) -> None:
     """An item code row (the codes endpoint is not here yet) and its codes.issued record."""
+    item.api.mined()  # the chain worker is idle: this writes behind the API's back
     with Session(item.api.services.engine) as session:
         record_id = f"codes:test:{serial}"
         code = ItemCode(gtin=GTIN, lot=lot or item.lot, serial=serial, batch_id=batch_id,
@@ -137,6 +138,7 @@ def journey(item: Item) -> None:
 def recall(item: Item, reason: str, *, batch_id: str | None = None) -> None:
     """What a regulator's recall leaves behind: the batch flagged and a recall.issued record."""
     batch_id = batch_id or item.batch_id
+    item.api.mined()  # the chain worker is idle: this writes behind the API's back
     with Session(item.api.services.engine) as session:
         batch = session.get(Batch, batch_id)
         assert batch is not None
@@ -266,6 +268,7 @@ def test_page_shows_product_and_no_recall_banner(api: Api, resolver: TestClient)
 
 def test_page_escapes_what_organisations_typed(api: Api, resolver: TestClient) -> None:
     item = admit_item(api)
+    api.mined()  # the chain worker is idle: this writes behind the API's back
     with Session(api.services.engine) as session:
         batch = session.get(Batch, item.batch_id)
         assert batch is not None
@@ -321,6 +324,7 @@ def test_page_shows_recall_banner_with_reason(api: Api, resolver: TestClient) ->
 
 def test_recall_on_chain_alone_shows_banner(api: Api, network: Network, resolver: TestClient) -> None:
     item = admit_item(api)
+    api.mined()  # the admission is on chain
 
     network.client.issue_recall(network.regulator, batch_chain_id(item.batch_id), b"\x01" * 32)
     found = resolver.get(item.path, headers=JSON_ACCEPT).json()
@@ -521,6 +525,7 @@ def test_split_child_shows_parent_history_until_split_and_parent_recall(
 def split_child(item: Item) -> str:
     """A child lot split off the item's batch by the wholesaler, as a row and a batch.split record."""
     child_id = f"{GTIN}.{CHILD_LOT}"
+    item.api.mined()  # the chain worker is idle: this writes behind the API's back
     with Session(item.api.services.engine) as session:
         parent = session.get(Batch, item.batch_id)
         assert parent is not None

@@ -62,6 +62,8 @@ def test_ship_moves_custody_on_chain_and_receive_completes_it(chain_of_custody: 
     shipped = _scan(api, "haixian", action="ship", batch_id=BATCH, counterparty="wholesale")
     assert shipped.status_code == 201, shipped.text
     wholesaler_address = api.as_org("wholesale", "GET", "/v1/organisations/me").json()["chain_address"]
+    assert shipped.json()["chain"] == {"status": "pending"}
+    api.mined()
     assert api.services.chain.batch(id_hash(f"batch:{BATCH}")).holder == wholesaler_address
     assert shipped.json()["payload"]["epcis"]["bizStep"] == "shipping"
 
@@ -107,6 +109,7 @@ def test_split_creates_child_lots_with_lineage_on_chain(chain_of_custody: Api) -
     response = _scan(api, "haixian", action="split", batch_id=BATCH, children=children)
 
     assert response.status_code == 201, response.text
+    api.mined()
     child = api.services.chain.batch(id_hash("batch:09506000134352.L2026-001A"))
     assert child.parent == id_hash(f"batch:{BATCH}")
     too_much = _scan(

@@ -40,6 +40,8 @@ class ChainEvent:
     args: dict[str, Any]
     block_number: int
     log_index: int
+    #: The transaction that emitted it.
+    tx_hash: str = ""
 
 
 @dataclass(frozen=True)
@@ -239,7 +241,10 @@ class ContractClient:
                 continue
             decoded = self._decode_log(self.contracts[name], log)
             if decoded is not None:
-                events.append(ChainEvent(name, decoded[0], decoded[1], log["blockNumber"], log["logIndex"]))
+                tx_hash = HexBytes(log["transactionHash"]).to_0x_hex() if "transactionHash" in log else ""
+                events.append(
+                    ChainEvent(name, decoded[0], decoded[1], log["blockNumber"], log["logIndex"], tx_hash)
+                )
         return events
 
     @staticmethod

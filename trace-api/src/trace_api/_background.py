@@ -66,8 +66,11 @@ class BackgroundLoop:
         max_backoff_s: float,
         stall_after_s: float,
         on_failure: Callable[[Exception], None] | None = None,
+        wake: threading.Event | None = None,
     ) -> None:
+        """``wake``, when set by another thread, starts the next step at once instead of after the tick."""
         self.name = name
+        self._wake = wake
         self._step = step
         self.tick_s = tick_s
         self.max_backoff_s = max_backoff_s
@@ -81,9 +84,19 @@ class BackgroundLoop:
         try:
             while not stop.is_set():
                 delay = self._pass(delay)
-                stop.wait(delay)
+                self._sleep(stop, delay)
         finally:
             health.running = False
+
+    def _sleep(self, stop: threading.Event, delay: float) -> None:
+        if self._wake is None:
+            stop.wait(delay)
+            return
+        if self.health.consecutive_failures:  # backing off: a wake-up does not cut it short
+            stop.wait(delay)
+        else:
+            self._wake.wait(delay)
+        self._wake.clear()
 
     def _pass(self, delay: float) -> float:
         """One step; returns how long to wait before the next."""
@@ -117,6 +130,8 @@ class BackgroundLoop:
 
         def stop_loop() -> None:
             stop.set()
+            if self._wake is not None:
+                self._wake.set()
             thread.join()
 
         return stop_loop

@@ -40,6 +40,13 @@ class ServiceSettings(Settings):
         "what the chain lost (also at start, and again once the chain answers after an outage)",
     )
 
+    chain_lease_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="How long the chain worker's lease lasts without renewal: another replica (or a "
+        "restarted process) takes over sending chain calls once it expires",
+    )
     api_host: str = Field(default="127.0.0.1", description="Address the trace API listens on")
     api_port: int = Field(default=8000, ge=0, le=65535)
     public_url: str = Field(

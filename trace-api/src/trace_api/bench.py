@@ -31,6 +31,7 @@ from ._db import write_transaction
 from ._settings import ServiceSettings
 from .app import create_app
 from .batches.models import Batch, StorageClass
+from .chainops import ChainWorker
 from .codes.service import issue_codes
 from .context import Services
 from .ledger import Actor, Anchorer, Record, Subject, open_ledger
@@ -78,7 +79,14 @@ class _Bench:
                 org, key = create_organisation(self.services, session, data)
                 self.keys[handle] = key
                 self.members[handle] = Member(org=org, key_id=key.split("_")[1], kind="member")
-        self.url, self.stop = start_server(create_app(self.services), "127.0.0.1", 0)
+        self.url, stop_server = start_server(create_app(self.services), "127.0.0.1", 0)
+        stop_worker = ChainWorker(self.services).start()  # as `suyuan up` runs it
+
+        def stop() -> None:
+            stop_server()
+            stop_worker()
+
+        self.stop = stop
         self.http = httpx.Client(base_url=self.url, timeout=120)
 
     def call(self, handle: str, method: str, url: str, **kwargs: Any) -> Any:

@@ -34,6 +34,7 @@ from ._background import LoopHealth
 from ._db import write_transaction
 from ._settings import ServiceSettings
 from .app import build_services, create_app
+from .chainops import ChainWorker
 from .codes.cli import codes_app
 from .context import Services
 from .exports.cli import export_app
@@ -104,6 +105,7 @@ def _api_service(session: ChainSession, options: UpOptions) -> Callable[[], None
     services.background = _background_health
     url, stop_server = start_server(create_app(services), config.api_host, config.api_port)
     config.served_at(urlsplit(url).port or config.api_port)
+    stop_chain_worker = ChainWorker(services).start()
     stop_deliveries = _start_deliveries(services)
     reconciler = reconcile_loop(services)
     services.background.append(reconciler.health)
@@ -113,8 +115,10 @@ def _api_service(session: ChainSession, options: UpOptions) -> Callable[[], None
         stop_reconciler()
         stop_deliveries()
         stop_server()
+        stop_chain_worker()  # anything still owed stays in the outbox for the next start
 
     out.print(f"trace API: {url}  (OpenAPI at {url}/docs)")
+    out.print("chain worker: sends admissions, shipments, splits and recalls on chain after they commit")
     out.print(
         f"chain reconcile: now and every {config.reconcile_every_seconds:g} s "
         "(differences: GET /v1/chain/differences, suyuan chain reconcile)"

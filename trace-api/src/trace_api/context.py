@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated
@@ -41,6 +42,8 @@ class Services:
 
     #: The background loops working for this service (anchorer, deliveries): ``/readyz`` reads them.
     background: list[LoopHealth] = field(default_factory=list)
+    #: Set after every committed write: wakes the chain worker for the chain calls it may owe.
+    chain_wake: threading.Event = field(default_factory=threading.Event)
     #: The latest pass of the chain reconciler (``/readyz``, ``GET /v1/chain/differences``).
     reconcile_report: Report | None = None
 
@@ -78,6 +81,7 @@ def get_write_session(request: Request) -> Iterator[Session]:
     with write_transaction(services.engine, services.ledger.lock_name) as conn, Session(bind=conn) as session:
         yield session
         session.flush()  # the transaction itself commits as write_transaction closes
+    services.chain_wake.set()  # committed: chain calls it owes can go now
 
 
 #: The session of every handler that writes: the writer lock is taken before the first read,

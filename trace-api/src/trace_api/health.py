@@ -1,8 +1,9 @@
 """Readiness: whether the service's background work keeps up (``/readyz``).
 
 Not ready when a background loop (the anchorer, the delivery worker) has not completed a pass
-within its bound, or when a record has waited longer than the anchoring bound (derived from
-``SUYUAN_ANCHOR_EVERY_SECONDS``) for an anchored checkpoint.
+within its bound, when a record has waited longer than the anchoring bound (derived from
+``SUYUAN_ANCHOR_EVERY_SECONDS``) for an anchored checkpoint, or when a committed fact has waited
+longer than :data:`CHAIN_BOUND_S` for its chain call.
 """
 
 from __future__ import annotations
@@ -10,8 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlmodel import Session
+
+from .chainops import outbox_state
 from .context import Services
 from .ledger._anchorer import anchor_bound_s
+
+#: How long a committed fact may wait for its chain call before the service counts as not ready.
+CHAIN_BOUND_S = 120.0
 
 
 def readiness(services: Services) -> tuple[list[dict[str, str]], dict[str, Any]]:
@@ -30,6 +37,7 @@ def readiness(services: Services) -> tuple[list[dict[str, str]], dict[str, Any]]
             "remaining": len(report.remaining),
             "repaired": len(report.repairs),
         }
+    _chain_outbox(services, failing, parts)
     bound = anchor_bound_s(services.settings.anchor_every_seconds)
     waiting = services.ledger.unanchored_since()
     age = 0.0 if waiting is None else (dt.datetime.now(dt.UTC) - waiting).total_seconds()
@@ -42,3 +50,22 @@ def readiness(services: Services) -> tuple[list[dict[str, str]], dict[str, Any]]
             }
         )
     return failing, parts
+
+
+def _chain_outbox(services: Services, failing: list[dict[str, str]], parts: dict[str, Any]) -> None:
+    with Session(services.engine) as session:
+        waiting, oldest, refused = outbox_state(session)
+    age = 0.0 if oldest is None else (dt.datetime.now(dt.UTC) - oldest).total_seconds()
+    parts["chain_outbox"] = {
+        "pending": waiting,
+        "oldest_pending_age_s": round(age, 3),
+        "bound_s": CHAIN_BOUND_S,
+        "failed": refused,
+    }
+    if age > CHAIN_BOUND_S:
+        failing.append(
+            {
+                "part": "chain_outbox",
+                "reason": f"a fact has waited {age:.0f} s for its chain call (bound {CHAIN_BOUND_S:g} s)",
+            }
+        )

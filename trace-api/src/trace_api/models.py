@@ -1,6 +1,7 @@
 """Every table of the trace API, imported in one place so that metadata knows them all."""
 
 from .batches.models import Batch, Certificate
+from .chainops.models import ChainOp, ChainWorkerLease
 from .codes.models import ItemCode
 from .coldchain.models import Alert, AlertState, BatchStay, DeadLetter, SensorReading
 from .devices.models import Device
@@ -20,6 +21,8 @@ __all__ = [
     "BatchStay",
     "CaptureJob",
     "Certificate",
+    "ChainOp",
+    "ChainWorkerLease",
     "CounterfeitSignal",
     "DeadLetter",
     "Delivery",

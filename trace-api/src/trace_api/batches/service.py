@@ -8,8 +8,8 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlmodel import Session, select
 
-from chain import id_hash
-
+from ..chainops.calls import owe_chain
+from ..chainops.status import lot_chain_status
 from ..coldchain.stays import begin_stay
 from ..context import Services
 from ..documents.service import holds_document
@@ -109,10 +109,6 @@ class BatchIn(BaseModel):
         return self
 
 
-def batch_chain_id(batch_id: str) -> bytes:
-    return id_hash(f"batch:{batch_id}")
-
-
 def require_admissible(data: BatchIn, session: Session, org_id: str) -> None:
     """No certificate, no admission; every certificate's result a pass, its document uploaded by
     the importer or shared with it."""
@@ -157,10 +153,7 @@ def admit_batch(services: Services, session: Session, member: Member, data: Batc
         subjects=[Subject(type="batch", id=batch_id), Subject(type="org", id=member.org.uscc)],
         payload={"batch_id": batch_id, **payload},
     )
-    receipt = services.ledger.append(record, conn=session.connection())
-    result = services.chain.register_batch(
-        services.account_of(member.org.handle), batch_chain_id(batch_id), receipt.leaf_hash
-    )
+    services.ledger.append(record, conn=session.connection())
     payload.pop("certificates")
     payload.pop("location", None)  # the stay below keeps it
     batch = Batch(
@@ -168,11 +161,12 @@ def admit_batch(services: Services, session: Session, member: Member, data: Batc
         importer_org_id=member.org.id,
         holder_org_id=member.org.id,
         admission_record_id=record.record_id,
-        chain_tx=result.tx_hash,
         created_at=dt.datetime.now(dt.UTC),
         **{k: getattr(data, k) for k in payload},
     )
     session.add(batch)
+    session.flush()  # the lot exists before the rows that name it
+    owe_chain(session, record.kind, record.record_id, batch_id, [batch_id])
     for cert in data.certificates:
         session.add(Certificate(batch_id=batch_id, **cert.model_dump()))
     if data.location is not None:
@@ -212,6 +206,7 @@ def certificates_of(session: Session, batch_id: str) -> list[Certificate]:
 
 def describe_batch(session: Session, batch: Batch) -> dict[str, Any]:
     data = batch.model_dump(mode="json")
+    data["chain"] = lot_chain_status(session, batch.id, batch.parent_id)
     data["certificates"] = [
         c.model_dump(mode="json", exclude={"id", "batch_id"}) for c in certificates_of(session, batch.id)
     ]

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session
 
+from .._db import write_transaction
 from .._paging import DEFAULT_LIMIT, Cursor, Limit
 from ..auth import CurrentMember, MemberKey, Regulator
 from ..context import Services, WriteSession, get_services, get_session
@@ -14,11 +15,13 @@ from ..text import Line
 from .models import Organisation, OrgType
 from .service import (
     OrganisationIn,
+    admit_on_chain,
     create_organisation,
     find_organisations,
     issue_api_key,
     list_keys,
     public_key,
+    refuse_clash,
     revoke_api_key,
 )
 
@@ -34,11 +37,16 @@ def admit_organisation(
     data: OrganisationIn,
     _: Regulator,
     services: Annotated[Services, Depends(get_services)],
-    session: WriteSession,
+    session: Annotated[Session, Depends(get_session)],
 ) -> dict[str, Any]:
     """Admit an organisation (regulators only). The API key in the answer is shown once."""
-    org, api_key = create_organisation(services, session, data)
-    return {"organisation": public_org(org), "api_key": api_key}
+    refuse_clash(session, data)
+    session.close()
+    account = admit_on_chain(services, data)  # waits for its block holding no database lock
+    with write_transaction(services.engine, services.ledger.lock_name) as conn, Session(bind=conn) as written:
+        org, api_key = create_organisation(services, written, data, account)
+        answer = {"organisation": public_org(org), "api_key": api_key}
+    return answer
 
 
 @router.get("")

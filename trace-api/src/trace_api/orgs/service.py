@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from eth_account.signers.local import LocalAccount
 from pydantic import BaseModel, Field, field_validator
 from sqlmodel import Session, col, func, select
 
@@ -63,29 +64,48 @@ class Member:
     kind: str
 
 
+def uscc_chain_id(uscc: str) -> bytes:
+    return id_hash(f"uscc:{uscc}")
+
+
 def org_chain_id(org: Organisation) -> bytes:
-    return id_hash(f"uscc:{org.uscc}")
+    return uscc_chain_id(org.uscc)
 
 
-def create_organisation(
-    services: Services, session: Session, data: OrganisationIn
-) -> tuple[Organisation, str]:
-    """Creates the organisation, its chain key with its role, and a first member API key."""
+def refuse_clash(session: Session, data: OrganisationIn) -> None:
     clash = session.exec(
         select(Organisation).where((Organisation.handle == data.handle) | (Organisation.uscc == data.uscc))
     ).first()
     if clash is not None:
         raise Conflict(f"an organisation with handle {clash.handle!r} or code {clash.uscc} exists already")
+
+
+def admit_on_chain(services: Services, data: OrganisationIn) -> LocalAccount:
+    """The organisation's chain key, created if missing, holding its role on chain.
+
+    Idempotent, so it runs before the organisation's row is written and holding no database lock:
+    a crash in between leaves a member on chain that a second admission finds and keeps.
+    """
     account = services.keystore.load_or_create(data.handle)
+    role = data.org_type.chain_role
+    if role not in services.chain.roles_of(account.address):
+        services.chain.grant_member(services.regulator_key, account.address, role, uscc_chain_id(data.uscc))
+    return account
+
+
+def create_organisation(
+    services: Services, session: Session, data: OrganisationIn, account: LocalAccount | None = None
+) -> tuple[Organisation, str]:
+    """Creates the organisation, its chain key with its role (unless ``account`` was admitted on
+    chain already by :func:`admit_on_chain`), and a first member API key."""
+    refuse_clash(session, data)
+    account = account or admit_on_chain(services, data)
     org = Organisation(
         id=uuid.uuid4().hex,
         chain_address=account.address,
         created_at=dt.datetime.now(dt.UTC),
         **data.model_dump(),
     )
-    role = data.org_type.chain_role
-    if role not in services.chain.roles_of(account.address):
-        services.chain.grant_member(services.regulator_key, account.address, role, org_chain_id(org))
     session.add(org)
     session.commit()
     key = issue_api_key(session, org, "first member", "member")

@@ -12,7 +12,8 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session, col, func, select
 
 from ..batches.models import Batch
-from ..batches.service import batch_chain_id, get_batch
+from ..batches.service import get_batch
+from ..chainops import owe_chain, record_chain_status
 from ..codes.models import CodeStatus, ItemCode
 from ..context import Services
 from ..ledger import Actor, Record, Subject, utc_now
@@ -68,10 +69,7 @@ def issue_recall(services: Services, session: Session, member: Member, data: Rec
             "recall_class": data.recall_class.value,
         },
     )
-    receipt = services.ledger.append(record, conn=session.connection())
-    result = services.chain.issue_recall(
-        services.account_of(member.org.handle), batch_chain_id(batch.id), receipt.leaf_hash
-    )
+    services.ledger.append(record, conn=session.connection())
     batch.recalled = True
     session.add(batch)
     recall = Recall(
@@ -82,10 +80,11 @@ def issue_recall(services: Services, session: Session, member: Member, data: Rec
         issued_by=member.org.id,
         issued_at=dt.datetime.now(dt.UTC),
         record_id=record.record_id,
-        chain_tx=result.tx_hash,
         scope=json.dumps([b.id for b in scope]),
     )
     session.add(recall)
+    session.flush()
+    owe_chain(session, record.kind, record.record_id, batch.id, [batch.id])
     _notify_holders(services, session, recall, scope)
     session.flush()
     return recall
@@ -147,6 +146,7 @@ def describe_recall(session: Session, recall: Recall, member: Member) -> dict[st
     deliveries = deliveries_of(session, [n.id for n in notices if n.id is not None])
     return {
         **recall.model_dump(mode="json", exclude={"scope", "issued_by"}),
+        "chain": record_chain_status(session, recall.record_id),
         "scope": json.loads(recall.scope),
         "issued_by": handles.get(recall.issued_by),
         "notices": [

@@ -26,20 +26,30 @@ from sqlalchemy import Connection
 from sqlmodel import Session, col, func, select
 from web3.exceptions import Web3Exception
 
-from chain import BatchRecord, ChainEvent, ContractRevert, NodeError, UnknownBatch
+from chain import BatchRecord, ContractRevert, NodeError, UnknownBatch
 
 from .._background import BackgroundLoop
 from .._db import write_transaction
 from ..batches.models import Batch
-from ..batches.service import batch_chain_id
+from ..chainops import (
+    ON_CHAIN_KINDS,
+    ChainOp,
+    ChainStatus,
+    Orgs,
+    batch_chain_id,
+    events_of,
+    hash_of,
+    note_mined,
+    outbox_state,
+    send_fact,
+    unfinished_lots,
+)
 from ..context import Services
 from ..ledger import Actor, Record, StoredRecord, Subject, UnknownRecord, leaf_hash, utc_now
-from ..orgs.models import Organisation
+from ..orgs.service import org_chain_id
 
 log = logging.getLogger(__name__)
 
-#: The ledger kinds whose facts also go on chain, with the batch each is a fact of.
-ON_CHAIN_KINDS = ("batch.admitted", "scan.ship", "batch.split", "recall.issued")
 #: Lots read from the database per page.
 PAGE = 500
 #: View calls sent to the node in one JSON-RPC batch request.
@@ -127,7 +137,8 @@ def reconcile(services: Services, *, repair: bool, progress: Progress | None = N
     report = Report()
     suspects: list[str] = []
     with Session(services.engine) as session:
-        orgs = _Orgs(session)
+        orgs = Orgs(session)
+        _restore_members(services, orgs, report, repair=repair)
         total = session.exec(select(func.count()).select_from(Batch)).one()
         for page in _lot_pages(session):
             on_chain: list[BatchRecord | None] = []
@@ -139,13 +150,17 @@ def reconcile(services: Services, *, repair: bool, progress: Progress | None = N
             if progress is not None:
                 progress(report.checked, total)
     if not suspects:
+        report.remaining = list(report.found)
         return report
     # A write in flight may have its chain call mined but not yet committed: under the writer
     # lock no write is in flight, so look at the suspects again there before judging them.
     with write_transaction(services.engine, services.ledger.lock_name) as conn, Session(bind=conn) as session:
-        orgs = _Orgs(session)
+        orgs = Orgs(session)
+        in_flight = unfinished_lots(session)  # the chain worker has yet to send these: no difference yet
         differing: dict[str, Batch] = {}
         for batch_id in suspects:
+            if batch_id in in_flight:
+                continue
             batch = session.get(Batch, batch_id)
             found = _compare(services, orgs, batch) if batch is not None else []
             if batch is not None and found:
@@ -158,29 +173,47 @@ def reconcile(services: Services, *, repair: bool, progress: Progress | None = N
         if not repair:
             report.remaining = report.found + _chain_only(services, differing.values())
             return report
-        failed = _replay_all(services, orgs, missing, report)
+        members = [d for d in report.found if d.kind == "member"]
+        failed = _replay_all(services, orgs, missing, report, conn)
         if report.repairs:
             report.remaining = [d for b in differing.values() for d in _compare(services, orgs, b)]
         else:
-            report.remaining = list(report.found)
+            report.remaining = [d for d in report.found if d.kind != "member"]
+        report.remaining = members + report.remaining
         report.remaining += failed + _chain_only(services, differing.values())
         report.recorded = _record_differences(services, report.remaining, conn)
     return report
 
 
-class _Orgs:
-    """Every organisation, by id, handle and USCC (there are few; lots are many)."""
-
-    def __init__(self, session: Session) -> None:
-        rows = list(session.exec(select(Organisation)))
-        self.by_id = {o.id: o for o in rows}
-        self.by_handle = {o.handle: o for o in rows}
-        self.by_uscc = {o.uscc: o for o in rows}
-        self.by_address = {o.chain_address.lower(): o for o in rows}
-
-    def name_of(self, address: str) -> str:
-        org = self.by_address.get(address.lower())
-        return f"{org.handle} ({address})" if org else address
+def _restore_members(services: Services, orgs: Orgs, report: Report, *, repair: bool) -> None:
+    """Every organisation's role on chain; with ``repair``, granted again where the node lost it
+    (a grant is the regulator's act on the database's membership, so it is replayed, not judged)."""
+    for org in orgs.by_id.values():
+        role = org.org_type.chain_role
+        if role in services.chain.roles_of(org.chain_address):
+            continue
+        missing = Difference(
+            f"org:{org.handle}",
+            "member",
+            f"organisation {org.handle} ({org.chain_address}) lacks its {role.name.lower()} role on chain",
+            role.name.lower(),
+            None,
+        )
+        if not repair:
+            report.found.append(missing)
+            continue
+        try:
+            result = services.chain.grant_member(
+                services.regulator_key, org.chain_address, role, org_chain_id(org)
+            )
+        except ContractRevert as exc:
+            log.error("chain repair: granting %s its role failed: %s", org.handle, exc)
+            report.found.append(missing)
+            continue
+        log.warning("chain repair: granted %s its %s role again: %s", org.handle, role.name, result.tx_hash)
+        report.repairs.append(
+            Repair(f"org:{org.handle}", "member.granted", f"org:{org.handle}", -1, result.tx_hash)
+        )
 
 
 def _lot_pages(session: Session) -> Iterator[list[Batch]]:
@@ -198,7 +231,7 @@ def _lot_pages(session: Session) -> Iterator[list[Batch]]:
         after = page[-1].id
 
 
-def _compare(services: Services, orgs: _Orgs, batch: Batch) -> list[Difference]:
+def _compare(services: Services, orgs: Orgs, batch: Batch) -> list[Difference]:
     try:
         on_chain = services.chain.batch(batch_chain_id(batch.id))
     except UnknownBatch:
@@ -206,7 +239,7 @@ def _compare(services: Services, orgs: _Orgs, batch: Batch) -> list[Difference]:
     return _differences(orgs, batch, on_chain)
 
 
-def _differences(orgs: _Orgs, batch: Batch, on_chain: BatchRecord | None) -> list[Difference]:
+def _differences(orgs: Orgs, batch: Batch, on_chain: BatchRecord | None) -> list[Difference]:
     if on_chain is None:
         return [
             Difference(batch.id, "unregistered", f"lot {batch.id} is not registered on chain", "registered")
@@ -250,14 +283,14 @@ def _differences(orgs: _Orgs, batch: Batch, on_chain: BatchRecord | None) -> lis
 
 
 def _replay_all(
-    services: Services, orgs: _Orgs, missing: list[tuple[StoredRecord, str]], report: Report
+    services: Services, orgs: Orgs, missing: list[tuple[StoredRecord, str]], report: Report, conn: Connection
 ) -> list[Difference]:
     """Replays the missing facts in ledger order; returns the replays that failed."""
     failed = []
     if missing:
         services.chain.resync_nonces()  # the node may have lost transactions these senders sent
     for stored, target in missing:
-        done = _replay(services, orgs, stored, target)
+        done = _replay(services, orgs, stored, target, conn)
         if isinstance(done, Difference):
             failed.append(done)
             continue
@@ -297,42 +330,18 @@ def _missing_facts(services: Services, lots: Any) -> list[tuple[StoredRecord, st
             if target is None or stored.index in missing:
                 continue
             if target not in hashes:
-                hashes[target] = {_hash_of(e) for e in _events(services, target)}
+                hashes[target] = {hash_of(e) for e in events_of(services, target)}
             if leaf_hash(stored.body) not in hashes[target]:
                 missing[stored.index] = (stored, target)
     return [missing[i] for i in sorted(missing)]
 
 
-def _events(services: Services, batch_id: str) -> list[ChainEvent]:
-    return services.chain.events_about("BatchRegistry", batch_chain_id(batch_id))
-
-
-def _hash_of(event: ChainEvent) -> bytes:
-    for name in ("admissionHash", "shipmentHash", "splitHash", "reasonHash"):
-        if name in event.args:
-            return bytes(event.args[name])
-    return b""
-
-
-def _replay(services: Services, orgs: _Orgs, stored: StoredRecord, target: str) -> Repair | Difference:
+def _replay(
+    services: Services, orgs: Orgs, stored: StoredRecord, target: str, conn: Connection
+) -> Repair | Difference:
     """Sends the record's chain call again, as the member who made it, with its leaf hash."""
-    record = stored.record()
-    actor = orgs.by_uscc.get(record.actor.org)
-    chain, leaf, lot = services.chain, leaf_hash(stored.body), batch_chain_id(target)
     try:
-        if actor is None:
-            raise LookupError(f"no organisation with USCC {record.actor.org}")
-        account = services.account_of(actor.handle)
-        if stored.kind == "batch.admitted":
-            result = chain.register_batch(account, lot, leaf)
-        elif stored.kind == "scan.ship":
-            receiver = orgs.by_handle[str(record.payload["counterparty"])]
-            result = chain.transfer_custody(account, lot, receiver.chain_address, leaf)
-        elif stored.kind == "batch.split":
-            children = [batch_chain_id(str(c)) for c in record.payload["children"]]
-            result = chain.split_batch(account, lot, children, leaf)
-        else:
-            result = chain.issue_recall(account, lot, leaf)
+        result = send_fact(services, orgs, stored, target)
     except (ContractRevert, LookupError, KeyError) as exc:
         log.error("chain repair of %s (%s) failed: %s", stored.record_id, stored.kind, exc)
         return Difference(
@@ -341,6 +350,14 @@ def _replay(services: Services, orgs: _Orgs, stored: StoredRecord, target: str) 
             f"lot {target}: replaying {stored.kind} {stored.record_id} on chain failed: {exc}",
             stored.record_id,
         )
+    with Session(bind=conn) as session:  # the chain worker's record of the call, if it failed there
+        op = session.exec(select(ChainOp).where(ChainOp.record_id == stored.record_id)).first()
+        if op is not None and op.status is not ChainStatus.mined:
+            op.status, op.tx_hash, op.block_number = ChainStatus.mined, result.tx_hash, result.block_number
+            op.last_error = None
+            session.add(op)
+        note_mined(session, stored, result.tx_hash)
+        session.flush()
     return Repair(target, stored.kind, stored.record_id, stored.index, result.tx_hash)
 
 
@@ -350,9 +367,9 @@ def _chain_only(services: Services, lots: Any) -> list[Difference]:
     for batch in lots:
         leaves = {leaf_hash(s.body) for s in services.ledger.about("batch", batch.id)}
         lot = batch_chain_id(batch.id)
-        for event in _events(services, batch.id):
+        for event in events_of(services, batch.id):
             first = event.args.get("batchId", event.args.get("parentId"))
-            if first is None or bytes(first) != lot or _hash_of(event) in leaves:
+            if first is None or bytes(first) != lot or hash_of(event) in leaves:
                 continue
             found.append(
                 Difference(
@@ -361,7 +378,7 @@ def _chain_only(services: Services, lots: Any) -> list[Difference]:
                     f"lot {batch.id}: {event.name} in block {event.block_number} is on chain, "
                     "but no committed ledger record proves it",
                     None,
-                    f"{event.name}:{event.block_number}:{event.log_index}:{_hash_of(event).hex()}",
+                    f"{event.name}:{event.block_number}:{event.log_index}:{hash_of(event).hex()}",
                 )
             )
     return found
@@ -413,6 +430,8 @@ class _Watch:
         self.last_block: int | None = None
         self.last_pass: float | None = None
         self.failed = False
+        #: The chain worker's refused calls at the last pass: a new refusal asks for a pass.
+        self.refused = 0
 
     def step(self) -> None:
         try:
@@ -421,7 +440,9 @@ class _Watch:
             self.failed = True
             raise NodeError(f"the chain node does not answer: {exc}") from exc
         every = self.services.settings.reconcile_every_seconds
-        why = self._due(block, every)
+        with Session(self.services.engine) as session:
+            refused = outbox_state(session)[2]
+        why = self._due(block, every, refused)
         if why is None:
             self.last_block = block
             return
@@ -431,6 +452,8 @@ class _Watch:
         self.services.reconcile_report = report
         self.failed, self.last_pass = False, time.monotonic()
         self.last_block = self.services.chain.w3.eth.block_number
+        with Session(self.services.engine) as session:
+            self.refused = outbox_state(session)[2]
         log.info(
             "chain reconcile: %d lots checked, %d differences found, %d repaired, %d remaining",
             report.checked,
@@ -439,11 +462,13 @@ class _Watch:
             len(report.remaining),
         )
 
-    def _due(self, block: int, every: float) -> str | None:
+    def _due(self, block: int, every: float, refused: int) -> str | None:
         if self.last_pass is None:
             return "first pass"
         if self.failed:
             return "the chain answers again"
+        if refused > self.refused:
+            return "the chain refused a call the chain worker sent"
         if self.last_block is not None and block < self.last_block:
             return f"the chain went back from block {self.last_block} to {block}"
         if time.monotonic() - self.last_pass >= every:
@@ -452,8 +477,9 @@ class _Watch:
 
 
 def reconcile_loop(services: Services, *, probe_s: float = PROBE_S) -> BackgroundLoop:
-    """A repairing pass at start, every ``reconcile_every_seconds``, and as soon as the chain
-    answers again after an outage or comes back with older state (probed every ``probe_s``)."""
+    """A repairing pass at start, every ``reconcile_every_seconds``, as soon as the chain answers
+    again after an outage or comes back with older state, and when the chain worker sees a call
+    refused (probed every ``probe_s``)."""
     every = services.settings.reconcile_every_seconds
     return BackgroundLoop(
         "chain_reconcile",

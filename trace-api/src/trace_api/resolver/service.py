@@ -24,7 +24,7 @@ from chain import ChainError
 
 from .. import gs1
 from ..batches.models import Batch, Certificate
-from ..batches.service import batch_chain_id
+from ..chainops import batch_chain_id
 from ..codes.models import CodeStatus, ItemCode
 from ..coldchain.summary import cold_chain_of
 from ..context import Services

@@ -24,7 +24,8 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlmodel import Session, col, select
 
 from ..batches.models import Batch
-from ..batches.service import batch_chain_id, get_batch
+from ..batches.service import get_batch
+from ..chainops import owe_chain
 from ..codes.models import CodeStatus, ItemCode
 from ..codes.service import code_uri as uri_of
 from ..codes.service import serials_sha256
@@ -46,6 +47,10 @@ DOUBLE_SCAN_WINDOW = dt.timedelta(minutes=10)
 MAX_NAMED_ITEMS = 1000
 #: Items a split may hand on by count (all children together).
 MAX_COUNTED_ITEMS = 100_000
+
+
+#: What a scan that owes a chain call answers: the worker sends it after commit.
+PENDING = {"status": "pending"}
 
 
 class ChildLot(BaseModel):
@@ -361,12 +366,6 @@ def _ship(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str |
             "epcis": event,
         },
     )
-    result = ctx.services.chain.transfer_custody(
-        ctx.services.account_of(ctx.member.org.handle),
-        batch_chain_id(batch.id),
-        receiver.chain_address,
-        bytes.fromhex(summary["leaf_hash"]),
-    )
     ctx.session.add(
         Shipment(
             batch_id=batch.id,
@@ -374,9 +373,10 @@ def _ship(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str |
             to_org_id=receiver.id,
             ship_record_id=ctx.record_id,
             shipped_at=ctx.scan.time,
-            chain_tx=result.tx_hash,
         )
     )
+    owe_chain(ctx.session, "scan.ship", ctx.record_id, batch.id, [batch.id])
+    summary["chain"] = PENDING
     batch.holder_org_id = receiver.id
     ctx.session.add(batch)
     at = utc_datetime(ctx.scan.time)
@@ -482,12 +482,6 @@ def _split(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str 
         },
         also=ids,
     )
-    result = ctx.services.chain.split_batch(
-        ctx.services.account_of(ctx.member.org.handle),
-        batch_chain_id(batch.id),
-        [batch_chain_id(i) for i in ids],
-        bytes.fromhex(summary["leaf_hash"]),
-    )
     for child, child_id in zip(children, ids, strict=True):
         fields = batch.model_dump(
             exclude={"id", "lot", "quantity", "parent_id", "chain_tx", "created_at", "recalled"}
@@ -499,13 +493,14 @@ def _split(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str 
                 lot=child.lot,
                 quantity=child.quantity,
                 parent_id=batch.id,
-                chain_tx=result.tx_hash,
                 created_at=dt.datetime.now(dt.UTC),
             )
         )
     batch.quantity -= sum(c.quantity for c in children)
     ctx.session.add(batch)
     ctx.session.flush()  # the children exist before their stays and items name them
+    owe_chain(ctx.session, "batch.split", ctx.record_id, batch.id, [batch.id, *ids])
+    summary["chain"] = PENDING
     for child_id, moved in zip(ids, items, strict=True):
         for code in moved:
             code.batch_id = child_id

@@ -1,0 +1,180 @@
+"""Chain calls after commit: facts owe their chain call in their own transaction, the chain worker
+sends them in commit order, never twice, one worker at a time, and a refusal is reported and
+repaired, never lost."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlmodel import Session, col, select
+from web3 import Web3
+
+from chain import Role
+from tests.api.conftest import Api, batch_payload
+from tests.api.test_epcis import _capture, _doc, _lot_event
+from tests.api.test_scans import BATCH, _scan
+from trace_api.chainops import (
+    ChainOp,
+    ChainStatus,
+    ChainWorker,
+    ChainWorkerLease,
+    Orgs,
+    batch_chain_id,
+    send_fact,
+)
+from trace_api.reconcile.service import reconcile
+
+
+def _members(api: Api) -> dict[str, str]:
+    return {
+        handle: Web3.to_checksum_address(api.add_org(handle, kind)["chain_address"])
+        for handle, kind in (("haixian", "importer"), ("partner", "wholesaler"), ("rival", "retailer"))
+    }
+
+
+def _admit(api: Api) -> dict[str, Any]:
+    response = api.as_org("haixian", "POST", "/v1/batches", json=batch_payload(api, "haixian"))
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def _ops(api: Api) -> list[ChainOp]:
+    with Session(api.services.engine) as session:
+        return list(session.exec(select(ChainOp).order_by(col(ChainOp.id))))
+
+
+def test_a_rolled_back_capture_leaves_nothing_on_chain(api: Api) -> None:
+    addresses = _members(api)
+    _admit(api)
+    api.mined()
+    # The first shipment is applied before the second is refused: the document rolls back whole.
+    document = _doc(_lot_event(api, "shipping", to="partner"), _lot_event(api, "shipping", to="rival"))
+
+    job = _capture(api, "haixian", document, "rollback").json()
+    api.mined()
+
+    assert job["status"] == "failed", job
+    assert [op.operation.value for op in _ops(api)] == ["register"]
+    assert api.services.chain.batch(batch_chain_id(BATCH)).holder == addresses["haixian"]
+    assert [e.name for e in api.services.chain.events_about("BatchRegistry", batch_chain_id(BATCH))] == [
+        "BatchRegistered"
+    ]
+
+
+def test_facts_reach_the_chain_in_commit_order_with_their_transactions(api: Api) -> None:
+    addresses = _members(api)
+    _admit(api)
+    split = _scan(
+        api, "haixian", action="split", batch_id=BATCH, children=[{"lot": "L2026-001A", "quantity": 100}]
+    )
+    shipped = _scan(api, "haixian", action="ship", batch_id=f"{BATCH}A", counterparty="partner")
+    recall = api.as_org(
+        "samr", "POST", "/v1/recalls", json={"batch_id": BATCH, "reason": "Listeria", "recall_class": "I"}
+    )
+    assert (split.status_code, shipped.status_code, recall.status_code) == (201, 201, 201)
+    assert recall.json()["chain"]["status"] == "pending"
+
+    api.mined()
+
+    ops = _ops(api)
+    assert [op.operation.value for op in ops] == ["register", "split", "transfer", "recall"]
+    assert all(op.status is ChainStatus.mined and op.attempts == 1 for op in ops)
+    blocks = [op.block_number or 0 for op in ops]
+    assert blocks == sorted(blocks)
+    child = api.services.chain.batch(batch_chain_id(f"{BATCH}A"))
+    assert (child.holder, child.parent) == (addresses["partner"], batch_chain_id(BATCH))
+    assert api.services.chain.is_recalled(batch_chain_id(f"{BATCH}A"))
+    lot = api.as_org("haixian", "GET", f"/v1/batches/{BATCH}").json()
+    assert lot["chain_tx"] == ops[0].tx_hash
+    assert lot["chain"]["status"] == "confirmed"
+    issued = api.as_org("samr", "GET", f"/v1/recalls/{recall.json()['id']}").json()
+    assert issued["chain"] == {
+        "status": "confirmed",
+        "tx_hash": ops[3].tx_hash,
+        "block_number": ops[3].block_number,
+        "error": None,
+    }
+
+
+def test_a_worker_that_died_after_sending_finds_the_call_mined_and_never_sends_it_again(api: Api) -> None:
+    _members(api)
+    _admit(api)
+    api.mined()
+    assert api.chain_worker is not None
+    dead = ChainWorker(api.services)
+    with api.chain_worker._pass:  # the service's worker stays out while the other one lives and dies
+        _expire_lease(api)
+        assert dead._take_lease()
+        shipped = _scan(api, "haixian", action="ship", batch_id=BATCH, counterparty="partner")
+        assert shipped.status_code == 201, shipped.text
+        # It recorded `sending`, sent, and died before recording the outcome.
+        op = next(op for op in _ops(api) if op.record_id == shipped.json()["record_id"])
+        dead._mark_sending(op)
+        with Session(api.services.engine) as session:
+            sent = send_fact(api.services, Orgs(session), api.services.ledger.get(op.record_id), BATCH)
+        _expire_lease(api)
+
+    api.mined()
+
+    after = next(o for o in _ops(api) if o.id == op.id)
+    assert (after.status, after.attempts, after.tx_hash) == (ChainStatus.mined, 1, sent.tx_hash)
+    events = api.services.chain.events_about("BatchRegistry", batch_chain_id(BATCH))
+    assert [e.tx_hash for e in events if e.name != "BatchRegistered"] == [sent.tx_hash]
+
+
+def _expire_lease(api: Api) -> None:
+    with Session(api.services.engine) as session:
+        lease = session.get(ChainWorkerLease, "chain")
+        assert lease is not None
+        lease.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+        session.add(lease)
+        session.commit()
+
+
+def test_one_worker_sends_at_a_time_and_another_takes_over_when_its_lease_expires(api: Api) -> None:
+    _members(api)
+    _admit(api)
+    assert api.chain_worker is not None
+    api.mined()  # the service's own worker holds the lease now
+    other = ChainWorker(api.services)
+
+    with api.chain_worker._pass:  # the service's worker is alive (its lease is fresh) but between passes
+        _scan(api, "haixian", action="ship", batch_id=BATCH, counterparty="partner")
+        blocked = other.drain()
+        pending = [op.status for op in _ops(api)]
+        _expire_lease(api)
+        taken = other.drain()
+
+    assert blocked == 0
+    assert pending == [ChainStatus.mined, ChainStatus.pending]
+    assert taken == 1
+    assert [op.status for op in _ops(api)] == [ChainStatus.mined, ChainStatus.mined]
+    assert api.chain_worker.drain() == 0  # the lease is the other worker's now
+
+
+def test_a_call_the_chain_refuses_is_marked_failed_then_replayed_by_the_reconciler(api: Api) -> None:
+    addresses = _members(api)
+    assert api.chain_worker is not None
+    # The node lost the importer's grant (say, a restart from older state) before the admission went out.
+    api.services.chain.revoke_member(api.services.regulator_key, addresses["haixian"], Role.IMPORTER)
+    _admit(api)
+
+    api.mined()
+    failed = api.as_org("haixian", "GET", f"/v1/batches/{BATCH}").json()["chain"]
+    refused = _ops(api)
+    report = reconcile(api.services, repair=True)
+    repaired = api.as_org("haixian", "GET", f"/v1/batches/{BATCH}").json()
+
+    assert failed["status"] == "failed"
+    assert [(op.status, op.attempts) for op in refused] == [(ChainStatus.failed, 1)]
+    assert (refused[0].last_error or "").startswith("BatchRegistryMissingRole(")
+    assert [(op.status, op.last_error) for op in _ops(api)] == [(ChainStatus.mined, None)]
+    assert [(r.kind, r.batch_id) for r in report.repairs] == [
+        ("member.granted", "org:haixian"),
+        ("batch.admitted", BATCH),
+    ]
+    assert report.remaining == []
+    assert repaired["chain"]["status"] == "confirmed"
+    assert repaired["chain_tx"] == report.repairs[1].tx_hash
+    assert api.services.chain.batch(batch_chain_id(BATCH)).holder == addresses["haixian"]

@@ -1,0 +1,29 @@
+"""Chain calls after commit: the outbox of facts owed to the chain, the worker that sends them in
+commit order, and where each lot and fact stands on chain."""
+
+from .calls import ON_CHAIN_KINDS, Orgs, batch_chain_id, events_of, hash_of, mined_event, owe_chain, send_fact
+from .models import ChainOp, ChainOperation, ChainStatus, ChainWorkerLease
+from .status import lot_chain_status, ops_about, outbox_state, record_chain_status, unfinished_lots
+from .worker import ChainWorker, note_mined
+
+__all__ = [
+    "ON_CHAIN_KINDS",
+    "ChainOp",
+    "ChainOperation",
+    "ChainStatus",
+    "ChainWorker",
+    "ChainWorkerLease",
+    "Orgs",
+    "batch_chain_id",
+    "events_of",
+    "hash_of",
+    "lot_chain_status",
+    "mined_event",
+    "note_mined",
+    "ops_about",
+    "outbox_state",
+    "owe_chain",
+    "record_chain_status",
+    "send_fact",
+    "unfinished_lots",
+]

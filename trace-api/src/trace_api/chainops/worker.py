@@ -1,0 +1,242 @@
+"""The chain worker: sends the chain calls that committed facts owe, after commit, in commit order.
+
+A fact's transaction records its ledger record and a :class:`ChainOp` together; nothing waits on
+the chain while holding the writer lock. The worker takes the operations in ``id`` order, one at
+a time, and for each records ``sending`` (committed) before it sends, so a worker that restarts
+after a crash looks on chain for the fact's leaf hash before it sends again: nothing is mined
+twice. A refusal by the chain (a revert) marks the operation ``failed`` for the reconciler to
+replay or report; a node that does not answer stops the pass, and the loop retries with backoff.
+
+One worker sends at a time across replicas: each pass takes a lease in the database, renewed per
+operation and released at a clean stop; one whose holder died is taken over once it expires.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import socket
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+
+from sqlmodel import Session, col, select
+from web3 import Web3
+from web3.exceptions import Web3Exception
+
+from chain import ChainError, ContractRevert, NodeError, UnknownRevert
+
+from .._background import BackgroundLoop
+from .._db import write_transaction
+from ..batches.models import Batch
+from ..context import Services
+from ..ledger import StoredRecord, leaf_hash
+from ..recalls.models import Recall
+from ..scans.models import Shipment
+from .calls import Orgs, mined_event, send_fact
+from .models import UNFINISHED, ChainOp, ChainStatus, ChainWorkerLease
+
+log = logging.getLogger(__name__)
+
+LEASE_NAME = "chain"
+#: Operations read per query.
+BATCH = 50
+#: The loop's retry after a failed pass, at most, and its tick when nothing wakes it.
+MAX_BACKOFF_S = 30.0
+TICK_S = 1.0
+STALL_AFTER_S = 120.0
+
+
+class ChainBusy(ChainError):
+    """A transaction of the sender is still in flight: the operation is looked at again later."""
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class ChainWorker:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.holder = f"{socket.gethostname()}:{uuid.uuid4().hex[:12]}"
+        self._pass = threading.Lock()
+
+    # -- one pass ----------------------------------------------------------------------------
+
+    def drain(self) -> int:
+        """Sends every unfinished operation, in order; returns how many it finished.
+
+        Raises the first error that is not the chain's refusal (a node that does not answer):
+        what is left stays owed, in order, for the next pass.
+        """
+        with self._pass:
+            ops = self._unfinished()
+            if not ops or not self._take_lease():  # nothing owed: no write, no lock
+                return 0
+            finished = 0
+            while ops:
+                for op in ops:
+                    self._send(op)
+                    finished += 1
+                ops = self._unfinished()
+            return finished
+
+    def _unfinished(self) -> list[ChainOp]:
+        with Session(self.services.engine) as session:
+            query = (
+                select(ChainOp)
+                .where(col(ChainOp.status).in_(UNFINISHED))
+                .order_by(col(ChainOp.id))
+                .limit(BATCH)
+            )
+            return list(session.exec(query))
+
+    def _send(self, op: ChainOp) -> None:
+        services = self.services
+        stored = services.ledger.get(op.record_id)
+        with Session(services.engine) as session:
+            orgs = Orgs(session)
+        if op.status is ChainStatus.sending:  # sent before, outcome unknown: look before sending again
+            self._require_settled(orgs, stored)
+            event = mined_event(services, op.batch_id, leaf_hash(stored.body))
+            if event is not None:
+                self._finish(op, stored, ChainStatus.mined, tx_hash=event.tx_hash, block=event.block_number)
+                return
+        self._mark_sending(op)
+        try:
+            result = send_fact(services, orgs, stored, op.batch_id)
+        except (ContractRevert, UnknownRevert, LookupError, KeyError) as exc:
+            log.error("chain: %s %s (%s) refused: %s", op.operation, op.batch_id, op.record_id, exc)
+            self._finish(op, stored, ChainStatus.failed, error=str(exc))
+            return
+        self._finish(op, stored, ChainStatus.mined, tx_hash=result.tx_hash, block=result.block_number)
+
+    def _require_settled(self, orgs: Orgs, stored: StoredRecord) -> None:
+        """Raises :class:`ChainBusy` while the actor still has a transaction waiting to be mined."""
+        actor = orgs.by_uscc.get(stored.record().actor.org)
+        if actor is None:
+            return
+        eth, address = self.services.chain.w3.eth, Web3.to_checksum_address(actor.chain_address)
+        try:
+            waiting = eth.get_transaction_count(address, "pending") > eth.get_transaction_count(
+                address, "latest"
+            )
+        except (OSError, Web3Exception) as exc:
+            raise NodeError(f"the chain node does not answer: {exc}") from exc
+        if waiting:
+            raise ChainBusy(f"a transaction of {actor.handle} is still waiting to be mined")
+
+    # -- bookkeeping, each in a short write transaction --------------------------------------
+
+    def _mark_sending(self, op: ChainOp) -> None:
+        with self._write() as session:
+            row = session.get(ChainOp, op.id)
+            assert row is not None
+            row.status, row.attempts = ChainStatus.sending, row.attempts + 1
+            session.add(row)
+            self._renew(session)
+        op.status = ChainStatus.sending
+
+    def _finish(
+        self,
+        op: ChainOp,
+        stored: StoredRecord,
+        status: ChainStatus,
+        *,
+        tx_hash: str | None = None,
+        block: int | None = None,
+        error: str | None = None,
+    ) -> None:
+        with self._write() as session:
+            row = session.get(ChainOp, op.id)
+            assert row is not None
+            row.status, row.done_at = status, _now()
+            row.tx_hash, row.block_number = tx_hash or None, block
+            row.last_error = error[:500] if error else None
+            session.add(row)
+            if status is ChainStatus.mined and tx_hash:
+                note_mined(session, stored, tx_hash)
+
+    def _write(self) -> AbstractContextManager[Session]:
+        return _writing(self.services)
+
+    def _take_lease(self) -> bool:
+        with self._write() as session:
+            lease = session.get(ChainWorkerLease, LEASE_NAME)
+            if lease is not None and lease.holder != self.holder and _aware(lease.expires_at) > _now():
+                return False
+            self._renew(session, lease)
+            return True
+
+    def _renew(self, session: Session, lease: ChainWorkerLease | None = None) -> None:
+        until = _now() + dt.timedelta(seconds=self.services.settings.chain_lease_seconds)
+        lease = lease or session.get(ChainWorkerLease, LEASE_NAME)
+        if lease is None:
+            lease = ChainWorkerLease(name=LEASE_NAME, holder=self.holder, expires_at=until)
+        lease.holder, lease.expires_at = self.holder, until
+        session.add(lease)
+
+    def release(self) -> None:
+        """Gives the lease up (at a clean stop), so another worker takes over at once."""
+        with self._pass, self._write() as session:
+            lease = session.get(ChainWorkerLease, LEASE_NAME)
+            if lease is not None and lease.holder == self.holder:
+                session.delete(lease)
+
+    # -- running ----------------------------------------------------------------------------
+
+    def loop(self) -> BackgroundLoop:
+        return BackgroundLoop(
+            "chain_worker",
+            self.drain,
+            tick_s=TICK_S,
+            max_backoff_s=MAX_BACKOFF_S,
+            stall_after_s=STALL_AFTER_S,
+            wake=self.services.chain_wake,
+        )
+
+    def start(self) -> Callable[[], None]:
+        """Runs the worker in a background thread; returns a function that stops it."""
+        loop = self.loop()
+        self.services.background.append(loop.health)
+        stop_loop = loop.start()
+
+        def stop() -> None:
+            stop_loop()
+            try:
+                self.release()
+            except Exception as exc:  # the lease then expires by itself
+                log.warning("chain worker: could not release its lease: %s", exc)
+
+        return stop
+
+
+@contextmanager
+def _writing(services: Services) -> Iterator[Session]:
+    """A session in a write transaction (the writer lock), committed on a clean exit."""
+    with write_transaction(services.engine, services.ledger.lock_name) as conn, Session(bind=conn) as session:
+        yield session
+        session.flush()
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def note_mined(session: Session, stored: StoredRecord, tx_hash: str) -> None:
+    """Writes the transaction onto the rows of the fact it put on chain."""
+    payload = stored.record().payload
+    rows: list[Batch] | list[Shipment] | list[Recall]
+    if stored.kind == "batch.admitted":
+        rows = list(session.exec(select(Batch).where(Batch.admission_record_id == stored.record_id)))
+    elif stored.kind == "batch.split":
+        children = [str(c) for c in payload["children"]]
+        rows = list(session.exec(select(Batch).where(col(Batch.id).in_(children))))
+    elif stored.kind == "scan.ship":
+        rows = list(session.exec(select(Shipment).where(Shipment.ship_record_id == stored.record_id)))
+    else:
+        rows = list(session.exec(select(Recall).where(Recall.record_id == stored.record_id)))
+    for row in rows:
+        row.chain_tx = tx_hash
+        session.add(row)
