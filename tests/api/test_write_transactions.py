@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import http.client
 import json
 import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,6 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from tests._webhooks import Receiver
 from tests.api.conftest import Api, batch_payload
 from tests.api.test_scans import BATCH, _code
 from trace_api._db import make_engine, write_transaction
@@ -112,57 +115,139 @@ def test_write_failure_keeps_the_keep_alive_connection_usable(api: Api, served: 
     connection.close()
 
 
-def test_concurrent_writers_get_no_server_error_and_nothing_is_lost(holder: Api, served: str) -> None:
-    api = holder
-    codes = [_code(api) for _ in range(CLIENTS)]
-    answers: list[tuple[str, int, dict[str, Any]]] = []
-    lock = threading.Lock()
+Answer = tuple[str, int, dict[str, Any]]
 
-    def client_work(n: int) -> None:
-        scan_id = str(uuid.uuid4())
-        with httpx.Client(base_url=served, headers=api.headers("haixian"), timeout=60) as client:
-            calls = [
-                ("sell", lambda: client.post("/v1/scans", json=_sell(scan_id, codes[n]))),
-                ("resend", lambda: client.post("/v1/scans", json=_sell(scan_id, codes[n]))),
-                (
-                    "document",
-                    lambda: client.post("/v1/documents", files={"file": (f"{n}.pdf", f"doc {n}".encode())}),
-                ),
-                (
-                    "device",
-                    lambda: client.post(
-                        "/v1/devices",
-                        json={"name": f"probe-{n}", "kinds": ["temperature"], "location": LOCATION},
-                    ),
-                ),
-            ]
-            for what, call in calls:
-                response = call()
-                with lock:
-                    answers.append((what, response.status_code, response.json()))
 
-    threads = [threading.Thread(target=client_work, args=(n,)) for n in range(CLIENTS)]
+class Answers:
+    """What each concurrent client was answered: (call, status, body)."""
+
+    def __init__(self) -> None:
+        self.all: list[Answer] = []
+        self._lock = threading.Lock()
+
+    def note(self, what: str, response: httpx.Response) -> None:
+        with self._lock:
+            self.all.append((what, response.status_code, response.json()))
+
+
+def _write_as_client(api: Api, served: str, n: int, code: str, answers: Answers) -> None:
+    """Client ``n`` of haixian: sells ``code``, sends the same sale again, uploads, registers a device."""
+    scan_id = str(uuid.uuid4())
+    with httpx.Client(base_url=served, headers=api.headers("haixian"), timeout=60) as client:
+        answers.note("sell", client.post("/v1/scans", json=_sell(scan_id, code)))
+        answers.note("resend", client.post("/v1/scans", json=_sell(scan_id, code)))
+        files = {"file": (f"{n}.pdf", f"doc {n}".encode())}
+        answers.note("document", client.post("/v1/documents", files=files))
+        device = {"name": f"probe-{n}", "kinds": ["temperature"], "location": LOCATION}
+        answers.note("device", client.post("/v1/devices", json=device))
+
+
+def _run_at_once(work: list[Callable[[], None]]) -> None:
+    threads = [threading.Thread(target=w) for w in work]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
+    assert not [t for t in threads if t.is_alive()], "a client did not finish"
 
+
+def _assert_each_write_recorded_once(api: Api, answers: list[Answer], clients: range) -> None:
+    """Every client's sale in the ledger once (a resend answers the same record), each upload and
+    device there."""
+    assert len(answers) == 4 * len(clients)
     statuses = {(what, status) for what, status, _ in answers}
-    assert len(answers) == 4 * CLIENTS
     assert statuses == {("sell", 201), ("resend", 200), ("document", 201), ("device", 201)}, [
         a for a in answers if a[1] >= 300
     ]
     sold = {body["record_id"]: body["index"] for what, _, body in answers if what == "sell"}
     resent = {body["record_id"]: body["index"] for what, _, body in answers if what == "resend"}
-    in_ledger = {
-        s.record_id: s.index for s in api.services.ledger.about("batch", BATCH) if s.kind == "scan.sell"
-    }
-    assert sold == resent == in_ledger
-    assert len(sold) == CLIENTS
+    in_ledger = [
+        (s.record_id, s.index) for s in api.services.ledger.about("batch", BATCH) if s.kind == "scan.sell"
+    ]
+    assert sold == resent == dict(in_ledger)
+    assert len(in_ledger) == len(sold) == len(clients)
     devices = api.as_org("haixian", "GET", "/v1/devices").json()["devices"]
-    assert sorted(d["name"] for d in devices) == sorted(f"probe-{n}" for n in range(CLIENTS))
-    for n in range(CLIENTS):
+    assert sorted(d["name"] for d in devices) == sorted(f"probe-{n}" for n in clients)
+    for n in clients:
         assert api.as_org("haixian", "GET", f"/v1/documents/{_sha256(f'doc {n}')}").status_code == 200
+
+
+def test_concurrent_writers_get_no_server_error_and_nothing_is_lost(holder: Api, served: str) -> None:
+    api = holder
+    codes = [_code(api) for _ in range(CLIENTS)]
+    answers = Answers()
+
+    _run_at_once(
+        [functools.partial(_write_as_client, api, served, n, codes[n], answers) for n in range(CLIENTS)]
+    )
+
+    _assert_each_write_recorded_once(api, answers.all, range(CLIENTS))
+
+
+def test_concurrent_writers_and_a_recall_with_slow_receivers_lose_nothing(
+    holder: Api, served: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trace_api.recalls.notify import NoticeWorker
+    from trace_api.webhooks import service as webhooks
+
+    api = holder
+    recalled = batch_payload(api, "haixian", lot="L2026-002")  # a lot of its own: sales of BATCH go on
+    assert api.as_org("haixian", "POST", "/v1/batches", json=recalled).status_code == 201
+    body = {"batch_id": "09506000134352.L2026-002", "reason": "Vibrio found", "recall_class": "I"}
+    release = threading.Event()
+    receiver = Receiver(path="/slow", hold=release)
+    hooks = 8
+    for i in range(hooks):
+        hook = {"url": f"{receiver.url}/{i}"}
+        assert api.as_org("haixian", "POST", "/v1/webhooks", json=hook).status_code == 201
+    # Slow, not timed out: a receiver slower than the delivery timeout is retried (at least once).
+    monkeypatch.setattr(webhooks, "TIMEOUT_S", 60.0)
+    writers = range(1, CLIENTS)  # and client 0 issues the recall
+    codes = {n: _code(api) for n in writers}
+    answers, recall = Answers(), Answers()
+    held_when_answered: list[bool] = []
+
+    def issue_recall() -> None:
+        with httpx.Client(base_url=served, headers=api.headers("samr"), timeout=60) as client:
+            recall.note("recall", client.post("/v1/recalls", json=body))
+        held_when_answered.append(not release.is_set() and not receiver.received)
+
+    stop_notices = NoticeWorker(api.services).loop(tick_s=0.1).start()  # as `suyuan up` runs it
+    try:
+        work = [functools.partial(_write_as_client, api, served, n, codes[n], answers) for n in writers]
+        _run_at_once([issue_recall, *work])
+        entered = receiver.wait_entered(hooks)
+        [(_, status, issued)] = recall.all
+        assert status == 201, issued
+        url = f"/v1/recalls/{issued['id']}"
+        while_held = api.as_org("samr", "GET", url).json()
+        release.set()
+        after = _poll(lambda: api.as_org("samr", "GET", url).json(), lambda r: r["delivery"]["pending"] == 0)
+    finally:
+        release.set()
+        stop_notices()
+        receiver.close()
+
+    assert [a for a in answers.all + recall.all if a[1] >= 500] == []
+    _assert_each_write_recorded_once(api, answers.all, writers)
+    assert held_when_answered == [True]
+    assert entered, "the notice worker did not call every receiver"
+    assert while_held["delivery"] == {"delivered": 0, "pending": hooks + 1, "failed": 0}  # + MQTT
+    assert api.services.ledger.get(f"recall:{issued['id']}").kind == "recall.issued"
+    assert [r["id"] for r in api.as_org("samr", "GET", "/v1/recalls").json()["recalls"]] == [issued["id"]]
+    assert after["delivery"] == {"delivered": hooks + 1, "pending": 0, "failed": 0}
+    [notice] = after["notices"]
+    webhook_ids = sorted(str(d["id"]) for d in notice["deliveries"] if d["channel"] == "webhook")
+    assert [d["attempts"] for d in notice["deliveries"]] == [1] * (hooks + 1)
+    assert sorted(headers["Suyuan-Delivery"] for headers, _ in receiver.received) == webhook_ids
+
+
+def _poll(fetch: Callable[[], dict[str, Any]], done: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    """``fetch()`` until ``done`` says so, for 20 s at most; the last answer."""
+    deadline = time.monotonic() + 20
+    while not done(answer := fetch()) and time.monotonic() < deadline:
+        time.sleep(0.05)  # polling a condition, bounded by the deadline
+    return answer
 
 
 def _sha256(content: str) -> str:

@@ -13,7 +13,6 @@ import json
 import secrets
 import threading
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -24,7 +23,7 @@ from .._db import write_transaction
 from ..context import Services
 from ..orgs.models import Organisation, OrgType
 from ..webhooks.service import SIGNATURE_HEADER, sign
-from ..webhooks.targets import UnsafeTarget, check_target
+from ..webhooks.targets import UnsafeTarget, post_to_target
 from .models import Delivery, EpcisEvent, NamedQuery, Subscription
 from .query import conditions_of
 
@@ -82,9 +81,8 @@ def subscribe(session: Session, named: NamedQuery, dest: str, secret: str | None
 class DeliveryWorker:
     """Delivers what subscriptions are owed. ``run_once`` does one pass; ``run`` loops until stopped."""
 
-    def __init__(self, services: Services, post: Callable[..., httpx.Response] = httpx.post) -> None:
+    def __init__(self, services: Services) -> None:
         self.services = services
-        self._post = post
 
     def run_once(self, now: dt.datetime | None = None) -> int:
         """Attempts every due delivery once; returns how many were delivered."""
@@ -125,8 +123,10 @@ class DeliveryWorker:
         }
         delivery.attempts += 1
         try:
-            check_target(subscription.dest, self.services.settings)  # it may resolve elsewhere now
-            response = self._post(subscription.dest, content=body, headers=headers, timeout=10)
+            # checked again (it may resolve elsewhere now) and posted to the addresses checked
+            response = post_to_target(
+                subscription.dest, self.services.settings, content=body, headers=headers, timeout=10
+            )
             ok, error = response.status_code < 300, f"answered {response.status_code}"
         except (httpx.HTTPError, UnsafeTarget) as exc:
             ok, error = False, str(exc)[:500]

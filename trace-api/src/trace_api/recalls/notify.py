@@ -16,13 +16,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import httpx
 import paho.mqtt.publish as publish
 from paho.mqtt.client import MQTTv5
 from sqlmodel import Session, col, select
@@ -177,9 +176,8 @@ class _Due:
 class NoticeWorker:
     """Delivers the recall notices owed. ``run_once`` does one pass; ``loop`` runs it in the background."""
 
-    def __init__(self, services: Services, post: Callable[..., httpx.Response] = httpx.post) -> None:
+    def __init__(self, services: Services) -> None:
         self.services = services
-        self._post = post
 
     def run_once(self, now: dt.datetime | None = None) -> int:
         """Attempts every due delivery once; returns how many were delivered."""
@@ -214,9 +212,7 @@ class NoticeWorker:
         if due.hook is None:
             return "failed: the webhook no longer exists"
         headers = {DELIVERY_HEADER: str(delivery.id)}
-        return post_signed(
-            due.hook, EVENT, due.message, self.services.settings, headers=headers, post=self._post
-        )
+        return post_signed(due.hook, EVENT, due.message, self.services.settings, headers=headers)
 
     def _note(self, due: list[_Due], errors: list[str | None], now: dt.datetime) -> int:
         services = self.services

@@ -7,7 +7,6 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -19,7 +18,7 @@ from ..orgs.service import Member
 from ..problems import Unprocessable
 from ..text import Line
 from .models import Webhook
-from .targets import UnsafeTarget, check_target
+from .targets import UnsafeTarget, check_target, post_to_target
 
 SIGNATURE_HEADER = "Suyuan-Signature"
 TIMEOUT_S = 5.0
@@ -66,15 +65,11 @@ def post_signed(
     settings: ServiceSettings,
     *,
     headers: dict[str, str] | None = None,
-    post: Callable[..., httpx.Response] = httpx.post,
 ) -> str | None:
     """POSTs the message once, signed; returns why it was not accepted, or None (never raises).
 
-    The target is checked again first: its host may resolve elsewhere than at registration."""
-    try:
-        check_target(hook.url, settings)
-    except UnsafeTarget as exc:
-        return f"refused: {exc}"
+    The target is checked again first, its host may resolve elsewhere than at registration, and
+    the POST goes to the addresses checked (:func:`.targets.post_to_target`)."""
     body = json.dumps({"event": event, **message}, sort_keys=True).encode()
     sent = {
         "Content-Type": "application/json",
@@ -83,7 +78,9 @@ def post_signed(
         **(headers or {}),
     }
     try:
-        response = post(hook.url, content=body, headers=sent, timeout=TIMEOUT_S)
+        response = post_to_target(hook.url, settings, content=body, headers=sent, timeout=TIMEOUT_S)
+    except UnsafeTarget as exc:
+        return f"refused: {exc}"
     except httpx.HTTPError as exc:
         return f"failed: {exc}"
     if response.status_code >= 300:
