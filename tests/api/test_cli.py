@@ -88,10 +88,10 @@ def test_org_add_with_bad_code_fails_with_one_line(cli_env: dict[str, str]) -> N
     ]
 
 
-def _start_up(env: dict[str, str]) -> tuple[subprocess.Popen[str], list[str]]:
-    """`suyuan up`, with its output collected line by line, once it says it is running."""
+def _start_up(env: dict[str, str], *args: str) -> tuple[subprocess.Popen[str], list[str]]:
+    """`suyuan up [args]`, with its output collected line by line, once it says it is running."""
     up = subprocess.Popen(
-        [*SUYUAN, "up"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        [*SUYUAN, "up", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     lines: list[str] = []
     assert up.stdout is not None

@@ -142,7 +142,6 @@ def test_issue_refused_when_caller_does_not_hold_batch(
 
     assert response.status_code == 403
     assert response.headers["content-type"] == "application/problem+json"
-    codes_api.mined()  # the chain worker is idle: this test writes behind the API's back
     with Session(codes_api.services.engine) as session:
         assert codes_of_batch(session, batch_id) == []
 
@@ -173,6 +172,7 @@ def test_issue_for_unknown_batch_is_not_found(codes_api: Api) -> None:
 
 
 def test_issue_refused_for_recalled_batch(codes_api: Api, batch_id: str) -> None:
+    codes_api.mined()  # the chain worker is idle: this test writes behind the API's back
     with Session(codes_api.services.engine) as session:
         batch = session.get(Batch, batch_id)
         assert batch is not None
