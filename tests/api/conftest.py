@@ -123,8 +123,13 @@ def batch_payload(
 ) -> dict[str, Any]:
     """A frozen imported shrimp batch with every certificate cold-chain import needs."""
     kinds = certificates if certificates is not None else ["quarantine", "nucleic_acid_test", "disinfection"]
+    return admission_body(lot, {kind: api.upload(handle, f"{kind} {lot}".encode()) for kind in kinds})
+
+
+def admission_body(lot: str, documents: dict[str, str], gtin: str = "09506000134352") -> dict[str, Any]:
+    """An admission of frozen imported shrimp citing ``documents`` (certificate kind → document SHA-256)."""
     return {
-        "gtin": "09506000134352",
+        "gtin": gtin,
         "lot": lot,
         "product_name": "Frozen white shrimp 冻南美白对虾",
         "quantity": 1200,
@@ -144,8 +149,8 @@ def batch_payload(
                 "issuer": "GACC Shanghai",
                 "issued_on": "2026-10-20",
                 "result": "negative" if kind == "nucleic_acid_test" else "pass",
-                "document_sha256": api.upload(handle, f"{kind} {lot}".encode()),
+                "document_sha256": sha,
             }
-            for kind in kinds
+            for kind, sha in documents.items()
         ],
     }

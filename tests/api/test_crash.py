@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.api.conftest import admission_body
 from tests.api.test_cli import _exited, _node_pid, _run, _start_up
 from trace_api._settings import ServiceSettings
 from trace_api.ledger import UnknownRecord, open_ledger
@@ -86,48 +87,18 @@ class Load:
             assert self.cond.wait_for(lambda: self.count >= count, timeout_s), self.count
 
 
-def _steps(lot: str, documents: list[str]) -> list[Step]:
+def _steps(lot: str, documents: dict[str, str]) -> list[Step]:
     def scan(number: int, handle: str, **body: Any) -> Step:
         body = {"batch_id": f"{GTIN}.{lot}", "location": "Shanghai", "scan_id": str(uuid.uuid4()), **body}
         return Step(lot, number, handle, "POST", "/v1/scans", body)
 
-    admission = {
-        "gtin": GTIN,
-        "lot": lot,
-        "product_name": "Frozen white shrimp 冻南美白对虾",
-        "quantity": 100,
-        "unit": "KGM",
-        "storage_class": "frozen",
-        "imported": True,
-        "origin_country": "EC",
-        "producer": "Camaronera del Pacifico S.A.",
-        "establishment_number": "EC-1234",
-        "production_date": "2026-09-01",
-        "expiry_date": "2027-09-01",
-        "customs_declaration": "223320261000123456",
-        "certificates": [
-            {
-                "cert_type": kind,
-                "number": f"{kind[:3].upper()}-{lot}",
-                "issuer": "GACC Shanghai",
-                "issued_on": "2026-10-20",
-                "result": "pass",
-                "document_sha256": sha,
-            }
-            for kind, sha in zip(("quarantine", "nucleic_acid_test", "disinfection"), documents, strict=True)
-        ],
-    }
     return [
-        Step(lot, 0, "demo-haixian", "POST", "/v1/batches", admission),
+        Step(lot, 0, "demo-haixian", "POST", "/v1/batches", admission_body(lot, documents, GTIN)),
         scan(1, "demo-haixian", action="ship", counterparty="demo-wholesale"),
         scan(2, "demo-wholesale", action="receive"),
         scan(3, "demo-wholesale", action="ship", counterparty="demo-shop-a"),
         scan(4, "demo-shop-a", action="receive"),
     ]
-
-
-def _client_lots(load: Load, url: str, client: int, documents: list[str]) -> list[list[Step]]:
-    return [_steps(f"CRASH-{client}-{n}", documents) for n in range(LOTS_EACH)]
 
 
 def _run_client(load: Load, url: str, lots: list[list[Step]], done: dict[str, int]) -> None:
@@ -145,14 +116,14 @@ def _url(lines: list[str]) -> str:
     return line.split()[2]
 
 
-def _upload_certificates(url: str, key: str) -> list[str]:
+def _upload_certificates(url: str, key: str) -> dict[str, str]:
     with httpx.Client(base_url=url, timeout=30) as http:
-        shas = []
+        shas = {}
         for kind in ("quarantine", "nucleic_acid_test", "disinfection"):
             files = {"file": (f"{kind}.pdf", f"%PDF-1.4 {kind} {uuid.uuid4()}".encode(), "application/pdf")}
             response = http.post("/v1/documents", files=files, headers={"Authorization": f"Bearer {key}"})
             assert response.status_code == 201, response.text
-            shas.append(response.json()["sha256"])
+            shas[kind] = response.json()["sha256"]
         return shas
 
 
@@ -182,7 +153,7 @@ def test_killed_mid_run_nothing_acknowledged_is_lost_or_doubled_and_chain_and_le
     }
     load = Load(keys)
     documents = _upload_certificates(url, keys["demo-haixian"])
-    lots = [_client_lots(load, url, client, documents) for client in range(CLIENTS)]
+    lots = [[_steps(f"CRASH-{c}-{n}", documents) for n in range(LOTS_EACH)] for c in range(CLIENTS)]
     done: list[dict[str, int]] = [{} for _ in range(CLIENTS)]
     clients = [
         threading.Thread(target=_run_client, args=(load, url, lots[c], done[c]), daemon=True)
