@@ -22,6 +22,7 @@ from tests.api.conftest import Api, batch_payload
 from tests.conftest import Network
 from trace_api import gs1
 from trace_api.app import create_app
+from trace_api.batches.lineage import MAX_SPLIT_DEPTH
 from trace_api.batches.models import Batch
 from trace_api.batches.service import batch_chain_id
 from trace_api.codes.models import CodeStatus, ItemCode
@@ -562,6 +563,23 @@ def test_split_child_shows_parent_history_until_split_and_parent_recall(
     assert len(before["certificates"]) == 3
     assert before["recall"]["recalled"] is False
     assert (after["recall"]["recalled"], after["recall"]["reason"]) == (True, "parent lot contaminated")
+
+
+def test_item_split_to_the_deepest_lot_still_shows_its_admitted_lot(api: Api, resolver: TestClient) -> None:
+    item = admit_through_api(api)
+    lot_id = item.batch_id
+    for depth in range(1, MAX_SPLIT_DEPTH + 1):
+        child = {"lot": f"{item.lot}-{depth:02d}", "quantity": 1200, "codes": [item.code_id]}
+        move(item, "haixian", "split", "Yangshan port", batch_id=lot_id, children=[child])
+        lot_id = f"{GTIN}.{child['lot']}"
+
+    found = resolver.get(item.path, headers=JSON_ACCEPT).json()
+
+    assert len(found["lineage"]) == MAX_SPLIT_DEPTH + 1
+    assert (found["lineage"][0]["batch_id"], found["lineage"][-1]["batch_id"]) == (lot_id, item.batch_id)
+    certificates = [c["cert_type"] for c in found["certificates"]]
+    assert certificates == ["quarantine", "nucleic_acid_test", "disinfection"]
+    assert [h["action"] for h in found["hops"][:2]] == ["admit", "commission"]
 
 
 def split_child(item: Item) -> str:

@@ -24,6 +24,7 @@ from web3.exceptions import Web3Exception
 from chain import ChainError
 
 from .. import gs1
+from ..batches.lineage import with_ancestors
 from ..batches.models import Batch, Certificate
 from ..batches.service import batch_chain_id
 from ..codes.models import CodeStatus, ItemCode
@@ -45,8 +46,6 @@ from .views import (
     RecallStatus,
 )
 
-#: Split lineage is followed up to this many batches (the item's own included).
-MAX_LINEAGE = 16
 RECALL_KINDS = frozenset({"recall.issued", "recall.lifted"})
 COUNTERFEIT_KIND = "counterfeit.signal"
 #: Signals shown to consumers: a sale of a code whose first sale stands. (A code never issued has
@@ -124,18 +123,11 @@ def find_code(session: Session, link: gs1.ItemCode) -> ItemCode:
 
 
 def batch_lineage(session: Session, batch_id: str) -> list[Batch]:
-    """The item's batch, then its parent, and so on up to the admitted lot (at most MAX_LINEAGE)."""
-    lineage: list[Batch] = []
-    next_id: str | None = batch_id
-    while next_id is not None and len(lineage) < MAX_LINEAGE:
-        batch = session.get(Batch, next_id)
-        if batch is None or any(b.id == batch.id for b in lineage):
-            break
-        lineage.append(batch)
-        next_id = batch.parent_id
-    if not lineage:
+    """The item's batch, then its parent, and so on up to the admitted lot."""
+    batch = session.get(Batch, batch_id)
+    if batch is None:
         raise UnknownCode(f"not a genuine code (非正品码): its batch {batch_id} is unknown")
-    return lineage
+    return with_ancestors(session, batch)
 
 
 def shown_records(services: Services, lineage: list[Batch], code: ItemCode, code_id: str) -> list[Entry]:
