@@ -22,10 +22,11 @@ from tests.api.conftest import Api, batch_payload
 from tests.conftest import Network
 from trace_api import gs1
 from trace_api.app import create_app
+from trace_api.batches.lineage import MAX_SPLIT_DEPTH
 from trace_api.batches.models import Batch
 from trace_api.chainops import batch_chain_id
 from trace_api.codes.models import CodeStatus, ItemCode
-from trace_api.events import object_event, party
+from trace_api.events import object_event
 from trace_api.ledger import Actor, Anchorer, Record, Subject, utc_now, verify_bundle
 from trace_api.orgs.models import Organisation
 from trace_api.resolver import mount_resolver
@@ -67,6 +68,19 @@ def admit_item(api: Api, *, lot: str = "L2026-001") -> Item:
     item = Item(api, response.json()["id"], lot, gs1.new_serial(), usccs_by_handle(api))
     issue_code(item, item.batch_id, item.serial)
     return item
+
+
+def admit_through_api(api: Api) -> Item:
+    """Admits a batch and issues one item code in it, both through the API, as the importer."""
+    for handle, org_type in (("haixian", "importer"), ("pifa", "wholesaler"), ("chaoshi", "retailer")):
+        api.add_org(handle, org_type)
+    admitted = api.as_org("haixian", "POST", "/v1/batches", json=batch_payload(api, "haixian"))
+    assert admitted.status_code == 201, admitted.text
+    batch_id = admitted.json()["id"]
+    issued = api.as_org("haixian", "POST", f"/v1/batches/{batch_id}/codes", json={"count": 1})
+    assert issued.status_code == 201, issued.text
+    code = gs1.parse_item_code(issued.json()["codes"][0])
+    return Item(api, batch_id, code.lot, code.serial, usccs_by_handle(api))
 
 
 def issue_code(item: Item, batch_id: str, serial: str, *, lot: str | None = None) -> None:
@@ -111,28 +125,39 @@ def scan(
     handle: str,
     location: str,
     *,
-    counterparty: str | None = None,
     code_id: str | None = None,
     batch_id: str | None = None,
 ) -> str:
-    """A scan.<action> record with its EPCIS ObjectEvent, as events.py describes it."""
+    """A hand-made scan.<action> record with its EPCIS ObjectEvent: for what no custody rule allows.
+
+    Custody moves (ship, receive) go through :func:`move`, so that their records name the
+    counterparty exactly as the scans service does.
+    """
     batch_id = batch_id or item.batch_id
-    other = item.usccs[counterparty] if counterparty else None
-    epcis = object_event(action, time=utc_now(), location=location, epcs=[code_id] if code_id else None,
-                         destination=party(other) if other and action == "ship" else None)  # fmt: skip
+    epcis = object_event(action, time=utc_now(), location=location, epcs=[code_id] if code_id else None)
     payload: dict[str, Any] = {"action": action, "batch_id": batch_id, "location": location, "epcis": epcis}
-    payload |= {"counterparty": other} if other else {}
     payload |= {"code": code_id} if code_id else {}
     return append(item, f"scan.{action}", handle, payload, batch_id=batch_id, code_id=code_id)
 
 
+def move(item: Item, handle: str, action: str, location: str, **body: Any) -> str:
+    """A scan through POST /v1/scans, as ``handle``'s scanner sends it; returns its record id."""
+    body = {"action": action, "location": location, **body}
+    if "code" not in body:
+        body.setdefault("batch_id", item.batch_id)
+    response = item.api.as_org(handle, "POST", "/v1/scans", json=body)
+    assert response.status_code == 201, response.text
+    return str(response.json()["record_id"])
+
+
 def journey(item: Item) -> None:
-    """The importer ships the lot to a wholesaler, who ships on to a retailer, who sells the item."""
-    scan(item, "ship", "haixian", "Yangshan port cold store 洋山港冷库", counterparty="pifa")
-    scan(item, "receive", "pifa", "Jiangqiao wholesale market 江桥批发市场", counterparty="haixian")
-    scan(item, "ship", "pifa", "Jiangqiao wholesale market 江桥批发市场", counterparty="chaoshi")
-    scan(item, "receive", "chaoshi", "Xuhui store 徐汇门店", counterparty="pifa")
-    scan(item, "sell", "chaoshi", "Xuhui store 徐汇门店", code_id=item.code_id)
+    """Through the scans API: the importer ships the lot to a wholesaler, who ships on to a
+    retailer, who sells the item."""
+    move(item, "haixian", "ship", "Yangshan port cold store 洋山港冷库", counterparty="pifa")
+    move(item, "pifa", "receive", "Jiangqiao wholesale market 江桥批发市场")
+    move(item, "pifa", "ship", "Jiangqiao wholesale market 江桥批发市场", counterparty="chaoshi")
+    move(item, "chaoshi", "receive", "Xuhui store 徐汇门店")
+    move(item, "chaoshi", "sell", "Xuhui store 徐汇门店", code=item.code_id)
 
 
 def recall(item: Item, reason: str, *, batch_id: str | None = None) -> None:
@@ -220,6 +245,28 @@ def test_resolver_json_shows_product_certificates_and_hops_in_log_order(
     assert found["verification"]["records"][0]["step"] == "checkpoint"
     assert found["verification"]["verifier_key"] == api.services.ledger.signer.verifier_key()
     assert "bundle" not in found["verification"]["records"][0]
+
+
+def test_each_hop_names_who_the_goods_went_to_or_came_from(api: Api, resolver: TestClient) -> None:
+    item = admit_through_api(api)
+    journey(item)
+
+    found = resolver.get(item.path, headers=JSON_ACCEPT).json()
+    page = resolver.get(item.path).text
+
+    moves = [
+        (h["action"], h["actor"]["name"], (h["counterparty"] or {}).get("name"))
+        for h in found["hops"]
+        if h["action"] in ("ship", "receive")
+    ]
+    assert moves == [
+        ("ship", "haixian Co.", "pifa Co."),
+        ("receive", "pifa Co.", "haixian Co."),
+        ("ship", "pifa Co.", "chaoshi Co."),
+        ("receive", "chaoshi Co.", "pifa Co."),
+    ]
+    shown_with = re.findall(r"对方 With: ([^<]+?) <span", page)
+    assert shown_with == ["pifa Co.", "haixian Co.", "chaoshi Co.", "pifa Co."]
 
 
 def test_records_are_verified_once_anchored_and_new_ones_pending(
@@ -503,11 +550,11 @@ def test_split_child_shows_parent_history_until_split_and_parent_recall(
     api: Api, resolver: TestClient
 ) -> None:
     item = admit_item(api)
-    scan(item, "ship", "haixian", "Yangshan port", counterparty="pifa")
+    scan(item, "ship", "haixian", "Yangshan port")
     child_id = split_child(item)
     child_serial = gs1.new_serial()
     issue_code(item, child_id, child_serial, lot=CHILD_LOT)
-    after_split = scan(item, "ship", "pifa", "Jiangqiao", counterparty="chaoshi")  # the rest of the parent
+    after_split = scan(item, "ship", "pifa", "Jiangqiao")  # the rest of the parent
     child_path = gs1.ItemCode(GTIN, CHILD_LOT, child_serial).path()
 
     before = resolver.get(child_path, headers=JSON_ACCEPT).json()
@@ -520,6 +567,23 @@ def test_split_child_shows_parent_history_until_split_and_parent_recall(
     assert len(before["certificates"]) == 3
     assert before["recall"]["recalled"] is False
     assert (after["recall"]["recalled"], after["recall"]["reason"]) == (True, "parent lot contaminated")
+
+
+def test_item_split_to_the_deepest_lot_still_shows_its_admitted_lot(api: Api, resolver: TestClient) -> None:
+    item = admit_through_api(api)
+    lot_id = item.batch_id
+    for depth in range(1, MAX_SPLIT_DEPTH + 1):
+        child = {"lot": f"{item.lot}-{depth:02d}", "quantity": 1200, "codes": [item.code_id]}
+        move(item, "haixian", "split", "Yangshan port", batch_id=lot_id, children=[child])
+        lot_id = f"{GTIN}.{child['lot']}"
+
+    found = resolver.get(item.path, headers=JSON_ACCEPT).json()
+
+    assert len(found["lineage"]) == MAX_SPLIT_DEPTH + 1
+    assert (found["lineage"][0]["batch_id"], found["lineage"][-1]["batch_id"]) == (lot_id, item.batch_id)
+    certificates = [c["cert_type"] for c in found["certificates"]]
+    assert certificates == ["quarantine", "nucleic_acid_test", "disinfection"]
+    assert [h["action"] for h in found["hops"][:2]] == ["admit", "commission"]
 
 
 def split_child(item: Item) -> str:

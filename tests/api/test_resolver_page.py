@@ -101,8 +101,8 @@ def test_phone_sees_the_answer_first_in_chinese_and_the_rest_folded(
     api: Api, network: Network, live_url: str, phone: Page, tmp_path: Path
 ) -> None:
     item = admit_item(api)
+    stranger = sell(item, "pifa", "假货店 http://evil.example/buy")  # before pifa ever held the goods
     journey(item)
-    stranger = sell(item, "pifa", "假货店 http://evil.example/buy")
     recall(item, "Listeria monocytogenes found 检出单增李斯特菌")
     ack = {"recall_id": "R-2026-007", "quantity_quarantined": 40.0, "note": "isolated in cold room"}
     append(item, "recall.acknowledged", "chaoshi", ack)

@@ -12,6 +12,7 @@ data directory, as the embedded default does.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import multiprocessing as mp
@@ -25,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
@@ -33,7 +33,7 @@ from sqlmodel import Session
 
 from trace_api._migrate import upgrade
 from trace_api.batches.models import StorageClass
-from trace_api.devices import DeviceIn, ReadingKind, register_device
+from trace_api.devices import TOPIC_ROOT, DeviceIn, ReadingKind, register_device
 from trace_api.ledger import open_ledger
 from trace_api.orgs._uscc import with_check_character
 from trace_api.orgs.models import Organisation, OrgType
@@ -147,7 +147,7 @@ def _readings(passwords: dict[str, str], messages: int) -> dict[str, list[tuple[
         user = users[i % len(users)]
         seq = len(backlog[user])
         body = {"seq": seq, "time": rfc3339(start + dt.timedelta(seconds=i)), "celsius": 2.0 + (i % 20) / 10}
-        backlog[user].append((f"suyuan/v1/{user}/temperature", json.dumps(body).encode()))
+        backlog[user].append((f"{TOPIC_ROOT}/{user}/temperature", json.dumps(body).encode()))
     return backlog
 
 
@@ -156,9 +156,8 @@ def _publish(
 ) -> None:
     """Each device publishes its readings over its own connection, QoS 1, all acknowledged."""
     for user, readings in backlog.items():
-        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"bench-{user.replace('/', '-')}",
-                             protocol=mqtt.MQTTv5)  # fmt: skip
-        client.username_pw_set(user, passwords[user])
+        device = dataclasses.replace(address, username=user, password=passwords[user])
+        client = device.client(f"bench-{user.replace('/', '-')}")
         client.max_inflight_messages_set(1000)
         client.max_queued_messages_set(0)
         client.connect(address.host, address.port)
@@ -191,8 +190,7 @@ def _drain_raw(
         if received >= total:
             done.set()
 
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-raw", protocol=mqtt.MQTTv5)
-    address.apply(client)
+    client = address.client("bench-raw")
     client.on_message = on_message
     client.on_subscribe = lambda *_: subscribed.set()
     properties = _session_properties(BATCH_SIZE * 2)

@@ -23,7 +23,14 @@ from chain import ChainSession
 from chain.cli import STATE, UpOptions, fail, failing_on, out, up_services, wait_for_signal
 from trace_api._db import failure_text
 from trace_api._migrate import upgrade
-from trace_api.devices import DeviceIn, list_devices, public_device, register_device, retire_device
+from trace_api.devices import (
+    TOPIC_ROOT,
+    DeviceIn,
+    list_devices,
+    public_device,
+    register_device,
+    retire_device,
+)
 from trace_api.ledger import Ledger, LedgerError, open_ledger
 from trace_api.orgs.models import Organisation
 from trace_api.problems import ApiProblem
@@ -252,7 +259,7 @@ def device_add(
     with registry(write=True) as session, cli_errors():
         device, password = register_device(session, org_by_handle(session, org), data)
     out.print(
-        f"registered {device.username}: publishes {device.kinds} to suyuan/v1/{device.username}/<kind>",
+        f"registered {device.username}: publishes {device.kinds} to {TOPIC_ROOT}/{device.username}/<kind>",
         markup=False,
     )
     out.print(f"MQTT username: {device.username}")

@@ -16,15 +16,14 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 from sqlmodel import Session, select
 
 from trace_api.batches.models import StorageClass
-from trace_api.devices import Device, DeviceIn, ReadingKind, register_device
+from trace_api.devices import TOPIC_ROOT, Device, DeviceIn, ReadingKind, register_device
 from trace_api.orgs.models import Organisation
 
 from ._process import rfc3339, utcnow
@@ -152,12 +151,8 @@ def _save(path: Path, passwords: dict[str, str]) -> None:
 
 
 def _connect(address: BrokerAddress, device: SimulatedDevice) -> mqtt.Client:
-    client = mqtt.Client(
-        CallbackAPIVersion.VERSION2,
-        client_id=f"sim-{device.username.replace('/', '-')}",
-        protocol=mqtt.MQTTv5,
-    )
-    client.username_pw_set(device.username, device.password)
+    login = replace(address, username=device.username, password=device.password)
+    client = login.client(f"sim-{device.username.replace('/', '-')}")
     connected = threading.Event()
     client.on_connect = lambda *args: connected.set()
     client.connect_async(address.host, address.port, keepalive=30)
@@ -193,7 +188,7 @@ def _send(device: SimulatedDevice, step: int, excursion: tuple[int, int]) -> mqt
     assert device.client is not None
     celsius, door_open = device.reading(step, excursion)
     now = rfc3339(utcnow())
-    topic = f"suyuan/v1/{device.username}"
+    topic = f"{TOPIC_ROOT}/{device.username}"
     if step % 10 == 0 or (device.warms_up and step in excursion):
         device.client.publish(
             f"{topic}/door", json.dumps({"seq": device.next_seq(), "time": now, "open": door_open}), qos=1

@@ -14,7 +14,6 @@ different message.
 from __future__ import annotations
 
 import gc
-import json
 import logging
 import queue
 import threading
@@ -22,18 +21,17 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import unquote, urlsplit
+from typing import Any, Self
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
-from trace_api.devices import TOPIC_ROOT
+from trace_api.devices import TOPIC_ROOT, BrokerUrlError, publish_on
+from trace_api.devices import BrokerAddress as SharedBrokerAddress
 from trace_api.ledger import LedgerError
 
 from ._process import Ingestor, IngestResult, Message, Notice, Outcome
@@ -48,24 +46,15 @@ class IngestError(Exception):
 
 
 @dataclass(frozen=True)
-class BrokerAddress:
-    host: str
-    port: int
-    username: str | None
-    password: str | None
+class BrokerAddress(SharedBrokerAddress):
+    """The broker of ``SUYUAN_MQTT_URL`` (credentials percent-decoded); :class:`IngestError` if none."""
 
     @classmethod
-    def parse(cls, url: str) -> BrokerAddress:
-        parts = urlsplit(url)
-        if parts.scheme not in {"mqtt", "tcp"} or not parts.hostname:
-            raise IngestError(f"SUYUAN_MQTT_URL {url!r}: expected mqtt://[user:password@]host[:port]")
-        username = unquote(parts.username) if parts.username else None
-        password = unquote(parts.password) if parts.password else None
-        return cls(parts.hostname, parts.port or 1883, username, password)
-
-    def apply(self, client: mqtt.Client) -> None:
-        if self.username is not None:
-            client.username_pw_set(self.username, self.password)
+    def parse(cls, url: str) -> Self:
+        try:
+            return super().parse(url)
+        except BrokerUrlError as exc:
+            raise IngestError(str(exc)) from exc
 
 
 @dataclass(frozen=True)
@@ -130,13 +119,7 @@ class IngestWorker:
         self.client = self._client()
 
     def _client(self) -> mqtt.Client:
-        client = mqtt.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=self.options.client_id,
-            protocol=mqtt.MQTTv5,
-            manual_ack=True,
-        )
-        self.address.apply(client)
+        client = self.address.client(self.options.client_id, manual_ack=True)
         client.reconnect_delay_set(min_delay=1, max_delay=5)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
@@ -285,5 +268,5 @@ class IngestWorker:
 
     def _publish(self, notices: list[Notice]) -> None:
         for notice in notices:
-            self.client.publish(notice.topic, json.dumps(notice.body, ensure_ascii=False), qos=1)
+            publish_on(self.client, notice.topic, notice.body)
             self.stats.alerts_published += 1

@@ -10,7 +10,6 @@ frame, an unknown camera or a model that cannot judge the site's violations rais
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import threading
 import time
@@ -21,11 +20,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from trace_api.devices import Device, ReadingKind
+from trace_api.devices import Device, ReadingKind, publish_on
 from trace_api.ledger import Ledger
 from trace_api.orgs.models import Organisation
 
@@ -240,8 +238,7 @@ class MqttPublisher:
 
     def __init__(self, url: str, client_id: str) -> None:
         self.address = BrokerAddress.parse(url)
-        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
-        self.address.apply(self.client)
+        self.client = self.address.client(client_id)
         self.client.reconnect_delay_set(1, 30)
         self.client.on_connect = self._on_connect
         self.client.on_publish = self._on_publish
@@ -257,7 +254,7 @@ class MqttPublisher:
         return self.connected.wait(wait_s)
 
     def __call__(self, notice: Notice) -> None:
-        info = self.client.publish(notice.topic, json.dumps(notice.body, ensure_ascii=False), qos=1)
+        info = publish_on(self.client, notice.topic, notice.body)
         with self._changed:
             if info.mid in self._early:
                 self._early.discard(info.mid)

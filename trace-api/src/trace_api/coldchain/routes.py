@@ -8,11 +8,11 @@ from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session, col, select
 
 from ..auth import CurrentMember
+from ..batches.lineage import with_ancestors
 from ..batches.service import get_batch, require_batch_reader
 from ..context import get_session
 from ..devices.models import Device
 from ..orgs.models import OrgType
-from ..resolver.service import batch_lineage
 from .models import Alert, DeadLetter
 from .summary import cold_chain_of
 
@@ -51,8 +51,9 @@ def batch_cold_chain(
     batch_id: str, member: CurrentMember, session: Annotated[Session, Depends(get_session)]
 ) -> dict[str, Any]:
     """The batch's cold-chain record per hop (its ancestors' before it was split from them)."""
-    require_batch_reader(member, get_batch(session, batch_id))
-    lineage = [b.id for b in batch_lineage(session, batch_id)]
+    batch = get_batch(session, batch_id)
+    require_batch_reader(member, batch)
+    lineage = [b.id for b in with_ancestors(session, batch)]
     return {
         "batch_id": batch_id,
         "hops": [h.model_dump(mode="json") for h in cold_chain_of(session, lineage)],

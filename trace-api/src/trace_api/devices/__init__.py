@@ -1,6 +1,16 @@
-"""The device registry: devices, their places and their MQTT credentials."""
+"""The device registry: devices, their places and their MQTT credentials; publishing over MQTT."""
 
 from .models import Device, ReadingKind
+from .mqtt import (
+    QOS,
+    BrokerAddress,
+    BrokerUrlError,
+    MqttError,
+    PublishError,
+    json_payload,
+    publish_json,
+    publish_on,
+)
 from .passwords import password_hash, verify_password
 from .service import (
     TOPIC_ROOT,
@@ -17,17 +27,25 @@ from .service import (
 )
 
 __all__ = [
+    "QOS",
     "TOPIC_ROOT",
+    "BrokerAddress",
+    "BrokerUrlError",
     "Device",
     "DeviceIn",
+    "MqttError",
+    "PublishError",
     "ReadingKind",
     "alert_topic",
     "device_topic",
     "get_device",
+    "json_payload",
     "list_devices",
     "password_hash",
     "place_key",
     "public_device",
+    "publish_json",
+    "publish_on",
     "register_device",
     "retire_device",
     "vehicle_place",

@@ -14,14 +14,13 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import unquote, urlsplit
 
 from sqlmodel import Session, col, select
 
 from .._db import write_transaction
 from ..context import Services
+from ..devices import MqttError, alert_topic, publish_json
 from ..devices.models import Device
-from ..devices.service import alert_topic
 from ..documents.models import Document
 from ..documents.service import document_path, store_document
 from ..ledger import Actor, Record, Subject, utc_datetime, utc_now
@@ -247,20 +246,8 @@ def publish_notice(mqtt_url: str | None, topic: str, body: dict[str, Any]) -> st
     the request: the ledger has the record either way."""
     if mqtt_url is None:
         return "none: no MQTT broker configured (SUYUAN_MQTT_URL)"
-    import paho.mqtt.publish as publish
-    from paho.mqtt.client import MQTTv5
-
-    parts = urlsplit(mqtt_url)
-    auth: Any = None
-    if parts.username:
-        auth = {"username": unquote(parts.username)}
-        if parts.password is not None:
-            auth["password"] = unquote(parts.password)
     try:
-        publish.single(
-            topic, json.dumps(body, ensure_ascii=False), qos=1, hostname=parts.hostname or "127.0.0.1",
-            port=parts.port or 1883, protocol=MQTTv5, auth=auth,
-        )  # fmt: skip
-    except (OSError, ValueError) as exc:
+        publish_json(mqtt_url, topic, body)
+    except MqttError as exc:
         return f"mqtt failed: {exc}"
     return f"mqtt {topic}"

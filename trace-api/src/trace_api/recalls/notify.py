@@ -19,23 +19,18 @@ import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from typing import Any
 
-import paho.mqtt.publish as publish
-from paho.mqtt.client import MQTTv5
 from sqlmodel import Session, col, select
 
 from .._background import BackgroundLoop
 from .._db import write_transaction
 from ..context import Services
+from ..devices import TOPIC_ROOT, MqttError, publish_json
 from ..orgs.models import Organisation
 from ..webhooks.models import Webhook
 from ..webhooks.service import post_signed, webhooks_of
 from .models import NoticeChannel, NoticeDelivery, Recall, RecallNotice
-
-if TYPE_CHECKING:
-    from paho.mqtt.publish import AuthParameter
 
 EVENT = "recall.issued"
 DELIVERY_HEADER = "Suyuan-Delivery"
@@ -50,7 +45,7 @@ STALL_AFTER_S = 120.0
 
 
 def recall_topic(org_handle: str) -> str:
-    return f"suyuan/v1/{org_handle}/recalls"
+    return f"{TOPIC_ROOT}/{org_handle}/recalls"
 
 
 def backoff_s(attempts: int) -> int:
@@ -137,31 +132,13 @@ def deliveries_of(session: Session, notice_ids: list[int]) -> dict[int, list[Not
     return found
 
 
-def _auth(username: str | None, password: str | None) -> AuthParameter | None:
-    if username is None:
-        return None
-    auth: AuthParameter = {"username": username}
-    if password is not None:
-        auth["password"] = password
-    return auth
-
-
 def publish_mqtt(mqtt_url: str | None, topic: str, message: dict[str, Any]) -> str | None:
     """Publishes the notice; returns why it was not delivered, or None."""
     if mqtt_url is None:
         return "failed: no MQTT broker configured (SUYUAN_MQTT_URL)"
-    parts = urlsplit(mqtt_url)
     try:
-        publish.single(
-            topic,
-            json.dumps(message),
-            qos=1,
-            hostname=parts.hostname or "127.0.0.1",
-            port=parts.port or 1883,
-            protocol=MQTTv5,
-            auth=_auth(parts.username, parts.password),
-        )
-    except (OSError, ValueError) as exc:
+        publish_json(mqtt_url, topic, message)
+    except MqttError as exc:
         return f"failed: {exc}"[:500]
     return None
 

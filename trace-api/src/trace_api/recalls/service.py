@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, func, select
 
+from ..batches.lineage import descendants
 from ..batches.models import Batch
 from ..batches.service import get_batch
 from ..chainops import owe_chain, record_chain_status
@@ -21,7 +22,6 @@ from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
 from ..problems import Conflict, Forbidden, NotFound, Unprocessable
 from ..text import Text
-from ..tracing.service import descendants
 from .models import NoticeDelivery, Recall, RecallClass, RecallNotice
 from .notify import deliveries_of, delivery_status, describe_delivery, notified_via, owe_notices
 

@@ -17,12 +17,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 from web3.exceptions import Web3Exception
 
 from chain import ChainError
 
 from .. import gs1
+from ..batches.lineage import with_ancestors
 from ..batches.models import Batch, Certificate
 from ..chainops import batch_chain_id
 from ..codes.models import CodeStatus, ItemCode
@@ -44,8 +46,6 @@ from .views import (
     RecallStatus,
 )
 
-#: Split lineage is followed up to this many batches (the item's own included).
-MAX_LINEAGE = 16
 RECALL_KINDS = frozenset({"recall.issued", "recall.lifted"})
 COUNTERFEIT_KIND = "counterfeit.signal"
 #: Signals shown to consumers: a sale of a code whose first sale stands. (A code never issued has
@@ -123,18 +123,11 @@ def find_code(session: Session, link: gs1.ItemCode) -> ItemCode:
 
 
 def batch_lineage(session: Session, batch_id: str) -> list[Batch]:
-    """The item's batch, then its parent, and so on up to the admitted lot (at most MAX_LINEAGE)."""
-    lineage: list[Batch] = []
-    next_id: str | None = batch_id
-    while next_id is not None and len(lineage) < MAX_LINEAGE:
-        batch = session.get(Batch, next_id)
-        if batch is None or any(b.id == batch.id for b in lineage):
-            break
-        lineage.append(batch)
-        next_id = batch.parent_id
-    if not lineage:
+    """The item's batch, then its parent, and so on up to the admitted lot."""
+    batch = session.get(Batch, batch_id)
+    if batch is None:
         raise UnknownCode(f"not a genuine code (非正品码): its batch {batch_id} is unknown")
-    return lineage
+    return with_ancestors(session, batch)
 
 
 def shown_records(services: Services, lineage: list[Batch], code: ItemCode, code_id: str) -> list[Entry]:
@@ -180,15 +173,48 @@ def _issuance(ledger: Ledger, record_id: str) -> dict[int, Record]:
     return {stored.index: stored.record()}
 
 
-def parties_of(session: Session, entries: Iterable[Entry]) -> dict[str, Party]:
-    """Public names of the acting organisations and counterparties, by unified social credit code."""
-    codes: set[str] = set()
+@dataclass(frozen=True)
+class Parties:
+    """Public names of the organisations the shown records name, by USCC and by handle."""
+
+    by_uscc: dict[str, Party]
+    by_handle: dict[str, Party]
+
+    def actor(self, record: Record) -> Party | None:
+        return self.by_uscc.get(record.actor.org)
+
+    def counterparty(self, record: Record) -> Party | None:
+        """Who the goods went to or came from: scans name the counterparty by its handle, and a
+        shipment also by its USCC (``counterparty_uscc``), which is used when present."""
+        uscc, handle = _counterparty_keys(record)
+        if uscc is not None:
+            return self.by_uscc.get(uscc)
+        return None if handle is None else self.by_handle.get(handle)
+
+
+def parties_of(session: Session, entries: Iterable[Entry]) -> Parties:
+    """The acting organisations and the counterparties of the shown records."""
+    usccs: set[str] = set()
+    handles: set[str] = set()
     for entry in entries:
-        codes.add(entry.record.actor.org)
-        if isinstance(counterparty := entry.record.payload.get("counterparty"), str):
-            codes.add(counterparty)
-    orgs = session.exec(select(Organisation).where(col(Organisation.uscc).in_(codes)))
-    return {org.uscc: _party(org) for org in orgs}
+        usccs.add(entry.record.actor.org)
+        uscc, handle = _counterparty_keys(entry.record)
+        if uscc is not None:
+            usccs.add(uscc)
+        elif handle is not None:
+            handles.add(handle)
+    named = or_(col(Organisation.uscc).in_(usccs), col(Organisation.handle).in_(handles))
+    orgs = list(session.exec(select(Organisation).where(named)))
+    return Parties(
+        by_uscc={org.uscc: _party(org) for org in orgs if org.uscc in usccs},
+        by_handle={org.handle: _party(org) for org in orgs if org.handle in handles},
+    )
+
+
+def _counterparty_keys(record: Record) -> tuple[str | None, str | None]:
+    """The counterparty's USCC and handle as the record's payload gives them."""
+    uscc, handle = record.payload.get("counterparty_uscc"), record.payload.get("counterparty")
+    return (uscc if isinstance(uscc, str) else None, handle if isinstance(handle, str) else None)
 
 
 def certificates_of(session: Session, lineage: list[Batch]) -> list[CertificateInfo]:
@@ -249,9 +275,8 @@ def _lineage_step(batch: Batch) -> LineageStep:
     )
 
 
-def _hop(entry: Entry, parties: dict[str, Party]) -> Hop:
+def _hop(entry: Entry, parties: Parties) -> Hop:
     record, payload = entry.record, entry.record.payload
-    counterparty = payload.get("counterparty")
     return Hop(
         index=entry.index,
         record_id=record.record_id,
@@ -259,8 +284,8 @@ def _hop(entry: Entry, parties: dict[str, Party]) -> Hop:
         action=_action(record),
         time=record.time,
         place=_text(payload.get("location")),
-        actor=parties.get(record.actor.org),
-        counterparty=parties.get(counterparty) if isinstance(counterparty, str) else None,
+        actor=parties.actor(record),
+        counterparty=parties.counterparty(record),
         batch_id=_text(payload.get("batch_id")),
         item_level=any(s.type == "code" for s in record.subjects),
     )

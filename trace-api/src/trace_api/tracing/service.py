@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from sqlmodel import Session, col, select
 
+from ..batches.lineage import ancestors, descendants
 from ..batches.models import Batch
 from ..batches.service import get_batch
 from ..ledger import Ledger
@@ -15,34 +16,6 @@ from ..problems import Forbidden
 from ..scans.models import Shipment
 
 Direction = Literal["backward", "forward", "both"]
-MAX_DEPTH = 16
-
-
-def ancestors(session: Session, batch: Batch) -> list[Batch]:
-    found, current = [], batch
-    for _ in range(MAX_DEPTH):
-        if current.parent_id is None:
-            break
-        parent = session.get(Batch, current.parent_id)
-        if parent is None:
-            break
-        found.append(parent)
-        current = parent
-    return found
-
-
-def descendants(session: Session, batch: Batch) -> list[Batch]:
-    found: list[Batch] = []
-    frontier = [batch.id]
-    for _ in range(MAX_DEPTH):
-        if not frontier:
-            break
-        children = list(
-            session.exec(select(Batch).where(col(Batch.parent_id).in_(frontier)).order_by(col(Batch.id)))
-        )
-        found.extend(children)
-        frontier = [c.id for c in children]
-    return found
 
 
 def _participants(session: Session, batches: list[Batch]) -> set[str]:
