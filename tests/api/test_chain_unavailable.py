@@ -50,6 +50,7 @@ def test_scans_during_a_chain_outage_are_accepted_and_reach_the_chain_in_order_o
     received = _scan(api, "wholesale", action="receive", batch_id=BATCH)
     onward = _scan(api, "wholesale", action="ship", batch_id=BATCH, counterparty="shop")
     pending = api.as_org("haixian", "GET", f"/v1/batches/{BATCH}").json()["chain"]
+    traced = api.as_org("samr", "GET", f"/v1/trace/{BATCH}").json()
     private_node.start()
     api.mined()
 
@@ -57,6 +58,13 @@ def test_scans_during_a_chain_outage_are_accepted_and_reach_the_chain_in_order_o
     assert shipped.json()["chain"] == {"status": "pending"}
     assert pending["status"] == "pending"
     assert pending["pending"] == 2  # both shipments wait for the node
+    assert [s["chain"] for s in traced["shipments"]] == ["pending", "pending"]
+    assert [(e["kind"], e["chain"]) for e in traced["events"]] == [
+        ("batch.admitted", "confirmed"),
+        ("scan.ship", "pending"),
+        ("scan.receive", None),
+        ("scan.ship", "pending"),
+    ]
     assert api.services.chain.batch(batch_chain_id(BATCH)).holder == addresses["shop"]
     confirmed = api.as_org("samr", "GET", f"/v1/batches/{BATCH}").json()["chain"]
     assert (confirmed["status"], confirmed["pending"]) == ("confirmed", 0)

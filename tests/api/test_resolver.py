@@ -269,6 +269,33 @@ def test_each_hop_names_who_the_goods_went_to_or_came_from(api: Api, resolver: T
     assert shown_with == ["pifa Co.", "haixian Co.", "chaoshi Co.", "pifa Co."]
 
 
+def test_shipments_show_pending_on_chain_until_the_chain_worker_has_mined_them(
+    api: Api, resolver: TestClient
+) -> None:
+    item = admit_through_api(api)
+    assert api.chain_worker is not None
+    api.mined()
+    with api.chain_worker._pass:  # the chain worker is busy elsewhere: the shipments wait
+        journey(item)
+        waiting = resolver.get(item.path, headers=JSON_ACCEPT).json()["hops"]
+        page = resolver.get(item.path).text
+    api.mined()
+    mined = resolver.get(item.path, headers=JSON_ACCEPT).json()["hops"]
+
+    assert [(h["action"], h["on_chain"]) for h in waiting if h["on_chain"]] == [
+        ("admit", "confirmed"),
+        ("ship", "pending"),
+        ("ship", "pending"),
+    ]
+    assert page.count("上链确认中 Being confirmed on chain") == 2
+    assert [(h["action"], h["on_chain"]) for h in mined if h["on_chain"]] == [
+        ("admit", "confirmed"),
+        ("ship", "confirmed"),
+        ("ship", "confirmed"),
+    ]
+    assert "上链确认中" not in resolver.get(item.path).text
+
+
 def test_records_are_verified_once_anchored_and_new_ones_pending(
     api: Api, network: Network, resolver: TestClient
 ) -> None:

@@ -3,7 +3,14 @@ commit order, and where each lot and fact stands on chain."""
 
 from .calls import ON_CHAIN_KINDS, Orgs, batch_chain_id, events_of, hash_of, mined_event, owe_chain, send_fact
 from .models import ChainOp, ChainOperation, ChainStatus, ChainWorkerLease
-from .status import lot_chain_status, ops_about, outbox_state, record_chain_status, unfinished_lots
+from .status import (
+    chain_statuses,
+    lot_chain_status,
+    ops_about,
+    outbox_state,
+    record_chain_status,
+    unfinished_lots,
+)
 from .worker import ChainWorker, note_mined
 
 __all__ = [
@@ -15,6 +22,7 @@ __all__ = [
     "ChainWorkerLease",
     "Orgs",
     "batch_chain_id",
+    "chain_statuses",
     "events_of",
     "hash_of",
     "lot_chain_status",

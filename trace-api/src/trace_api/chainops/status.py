@@ -42,10 +42,12 @@ def record_chain_status(session: Session, record_id: str) -> dict[str, Any] | No
     op = session.exec(select(ChainOp).where(ChainOp.record_id == record_id)).first()
     if op is None:
         return None
-    status = "pending" if op.status in UNFINISHED else op.status.value
-    if status == "mined":
-        status = "confirmed"
-    return {"status": status, "tx_hash": op.tx_hash, "block_number": op.block_number, "error": op.last_error}
+    return {
+        "status": _public_status(op.status),
+        "tx_hash": op.tx_hash,
+        "block_number": op.block_number,
+        "error": op.last_error,
+    }
 
 
 def unfinished_lots(session: Session) -> set[str]:
@@ -64,3 +66,17 @@ def outbox_state(session: Session) -> tuple[int, dt.datetime | None, int]:
     if oldest is not None and oldest.tzinfo is None:
         oldest = oldest.replace(tzinfo=dt.UTC)
     return int(waiting), oldest, int(failed)
+
+
+def chain_statuses(session: Session, record_ids: list[str]) -> dict[str, str]:
+    """``pending``, ``confirmed`` or ``failed`` for each of the records that make a chain call."""
+    if not record_ids:
+        return {}
+    rows = session.exec(select(ChainOp).where(col(ChainOp.record_id).in_(record_ids)))
+    return {op.record_id: _public_status(op.status) for op in rows}
+
+
+def _public_status(status: ChainStatus) -> str:
+    if status in UNFINISHED:
+        return "pending"
+    return "confirmed" if status is ChainStatus.mined else "failed"

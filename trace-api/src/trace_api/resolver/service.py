@@ -26,7 +26,7 @@ from chain import ChainError
 from .. import gs1
 from ..batches.lineage import with_ancestors
 from ..batches.models import Batch, Certificate
-from ..chainops import batch_chain_id
+from ..chainops import batch_chain_id, chain_statuses
 from ..codes.models import CodeStatus, ItemCode
 from ..coldchain.summary import cold_chain_of
 from ..context import Services
@@ -86,7 +86,7 @@ def provenance(services: Services, session: Session, gtin: str, lot: str, serial
         product=_product(session, lineage[0]),
         lineage=[_lineage_step(b) for b in lineage],
         certificates=certificates_of(session, lineage),
-        hops=[_hop(e, parties) for e in entries if _is_hop(e.record)],
+        hops=_hops(session, [e for e in entries if _is_hop(e.record)], parties),
         cold_chain=cold_chain_of(session, [b.id for b in lineage]),
         recall=recall_status(services, lineage, entries),
         counterfeit_signals=[_signal(e) for e in entries if e.record.kind == COUNTERFEIT_KIND],
@@ -275,6 +275,14 @@ def _lineage_step(batch: Batch) -> LineageStep:
     )
 
 
+def _hops(session: Session, entries: list[Entry], parties: Parties) -> list[Hop]:
+    """The journey, each fact with where it stands on chain (the chain worker sends after commit)."""
+    on_chain = chain_statuses(session, [e.record.record_id for e in entries])
+    return [
+        _hop(e, parties).model_copy(update={"on_chain": on_chain.get(e.record.record_id)}) for e in entries
+    ]
+
+
 def _hop(entry: Entry, parties: Parties) -> Hop:
     record, payload = entry.record, entry.record.payload
     return Hop(
@@ -352,6 +360,8 @@ def remembered_provenance(
     if remembered is not None and remembered[0] == token and now - remembered[1] < REMEMBER_S:
         return remembered[2]
     found = provenance(services, session, gtin, lot, serial)
+    if any(h.on_chain == "pending" for h in found.hops):
+        return found  # mined without a ledger append: the token would not see it change
     if len(services.pages) >= MAX_REMEMBERED_PAGES:
         services.pages.clear()
     services.pages[key] = (token, now, found)

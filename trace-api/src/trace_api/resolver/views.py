@@ -88,6 +88,8 @@ class Hop(View):
     counterparty: Party | None
     batch_id: str | None
     item_level: bool
+    #: For facts that also go on chain: ``pending`` until mined, ``confirmed``, or ``failed``.
+    on_chain: str | None = None
 
 
 class RecallStatus(View):

@@ -23,6 +23,7 @@ from typing import Any, Literal, NoReturn
 from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlmodel import Session, col, select
 
+from ..batches.lineage import with_ancestors
 from ..batches.models import Batch
 from ..batches.service import get_batch
 from ..chainops import owe_chain
@@ -324,14 +325,8 @@ def _require_movable(ctx: ScanContext, batch: Batch, code: str | None = None) ->
 
 
 def _recalled(session: Session, batch: Batch) -> bool:
-    current: Batch | None = batch
-    for _ in range(17):
-        if current is None:
-            return False
-        if current.recalled:
-            return True
-        current = session.get(Batch, current.parent_id) if current.parent_id else None
-    return False
+    """A recall of a lot covers every lot split from it."""
+    return any(lot.recalled for lot in with_ancestors(session, batch))
 
 
 def _ship(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str | None) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 from ..batches.lineage import ancestors, descendants
 from ..batches.models import Batch
 from ..batches.service import get_batch
+from ..chainops import chain_statuses, lot_chain_status
 from ..ledger import Ledger
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
@@ -40,13 +41,17 @@ def trace_batch(
     shipments = session.exec(
         select(Shipment).where(col(Shipment.batch_id).in_(ids)).order_by(col(Shipment.id))
     )
+    events = _events(ledger, ids)
+    on_chain = chain_statuses(session, [e["record_id"] for e in events])
     return {
         "batch_id": batch_id,
         "direction": direction,
-        "batches": [_node(b, orgs) for b in batches],
+        "batches": [
+            _node(b, orgs) | {"chain": lot_chain_status(session, b.id, b.parent_id)} for b in batches
+        ],
         "splits": [{"parent": b.parent_id, "child": b.id} for b in batches if b.parent_id in ids],
-        "shipments": [_edge(s, orgs) for s in shipments],
-        "events": _events(ledger, ids),
+        "shipments": [_edge(s, orgs) | {"chain": on_chain.get(s.ship_record_id)} for s in shipments],
+        "events": [e | {"chain": on_chain.get(e["record_id"])} for e in events],
     }
 
 
