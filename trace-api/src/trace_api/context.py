@@ -21,7 +21,6 @@ from .ledger import Ledger
 
 if TYPE_CHECKING:
     from .reconcile.service import Report
-    from .resolver.views import Provenance
 
 
 @dataclass
@@ -35,10 +34,6 @@ class Services:
     #: (tree size, root) of checkpoints already seen anchored on chain, with their block: roots
     #: are write-once on chain, so a consumer page need not ask the chain again.
     anchored_roots: dict[tuple[int, bytes], int] = field(default_factory=dict)
-    #: Consumer pages by item code, with the ledger state they were built from (see resolver).
-    pages: dict[tuple[str, str, str], tuple[tuple[int, int | None], float, Provenance]] = field(
-        default_factory=dict
-    )
 
     #: The background loops working for this service (anchorer, deliveries): ``/readyz`` reads them.
     background: list[LoopHealth] = field(default_factory=list)

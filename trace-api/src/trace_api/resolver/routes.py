@@ -24,7 +24,7 @@ from .. import gs1
 from ..context import Services, get_services, get_session
 from ..problems import NotFound
 from . import labels
-from .service import PROOF_LINK_TYPE, UnknownCode, remembered_provenance
+from .service import PROOF_LINK_TYPE, RememberedPages, UnknownCode
 from .views import Provenance
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -92,7 +92,8 @@ def resolve_item_code(
     session: SessionDep,
 ) -> Response:
     """The item's provenance page, its JSON, or its proof bundles (GS1 Digital Link resolver)."""
-    return answer(request, asked, lambda: remembered_provenance(services, session, gtin, lot, serial))
+    pages = _pages(request)
+    return answer(request, asked, lambda: pages.provenance(services, session, gtin, lot, serial))
 
 
 @router.get("/01/{gtin}/{qualifiers:path}", response_model=None, include_in_schema=False)
@@ -102,7 +103,7 @@ def resolve_encoded_item_code(
     """Lots or serials holding an encoded '/' (``%2F``), and paths that are no item code at all."""
 
     def find() -> Provenance:
-        return remembered_provenance(services, session, *code_parts(request))
+        return _pages(request).provenance(services, session, *code_parts(request))
 
     return answer(request, asked, find)
 
@@ -113,6 +114,12 @@ def mount_resolver(app: FastAPI) -> None:
         return
     app.include_router(router)
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name=STATIC_NAME)
+    app.state.remembered_pages = RememberedPages()
+
+
+def _pages(request: Request) -> RememberedPages:
+    pages: RememberedPages = request.app.state.remembered_pages
+    return pages
 
 
 def answer(request: Request, asked: Ask, find: Callable[[], Provenance]) -> Response:

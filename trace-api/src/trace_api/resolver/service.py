@@ -344,25 +344,32 @@ REMEMBER_S = 5.0
 MAX_REMEMBERED_PAGES = 10_000
 
 
-def remembered_provenance(
-    services: Services, session: Session, gtin: str, lot: str, serial: str
-) -> Provenance:
-    """:func:`provenance`, served again while the ledger is unchanged.
+class RememberedPages:
+    """Consumer pages by item code, with the ledger state they were built from: served again
+    while the ledger is unchanged.
 
     Every change a page shows (a scan, a sale, a recall, a new checkpoint or anchor) appends to
     the ledger or anchors it, so the log's size and latest anchored size are a sound validity
-    token; ``REMEMBER_S`` bounds how stale a change made outside the API can be.
+    token; ``REMEMBER_S`` bounds how stale a change made outside the API can be. A page with a
+    fact still pending on chain is not remembered: its mining appends nothing.
     """
-    token = services.ledger.state()
-    key = (gtin, lot, serial)
-    now = time.monotonic()
-    remembered = services.pages.get(key)
-    if remembered is not None and remembered[0] == token and now - remembered[1] < REMEMBER_S:
-        return remembered[2]
-    found = provenance(services, session, gtin, lot, serial)
-    if any(h.on_chain == "pending" for h in found.hops):
-        return found  # mined without a ledger append: the token would not see it change
-    if len(services.pages) >= MAX_REMEMBERED_PAGES:
-        services.pages.clear()
-    services.pages[key] = (token, now, found)
-    return found
+
+    def __init__(self) -> None:
+        self._pages: dict[tuple[str, str, str], tuple[tuple[int, int | None], float, Provenance]] = {}
+
+    def provenance(
+        self, services: Services, session: Session, gtin: str, lot: str, serial: str
+    ) -> Provenance:
+        token = services.ledger.state()
+        key = (gtin, lot, serial)
+        now = time.monotonic()
+        remembered = self._pages.get(key)
+        if remembered is not None and remembered[0] == token and now - remembered[1] < REMEMBER_S:
+            return remembered[2]
+        found = provenance(services, session, gtin, lot, serial)
+        if any(h.on_chain == "pending" for h in found.hops):
+            return found
+        if len(self._pages) >= MAX_REMEMBERED_PAGES:
+            self._pages.clear()
+        self._pages[key] = (token, now, found)
+        return found
