@@ -117,7 +117,7 @@ def _capture_one(services: Services, member: Member, body: bytes, path: str) -> 
         )
     try:
         prepared = prepare(event, 0, document_context(event), member, dt.datetime.now(dt.UTC))
-    except (EventHashError, InvalidRecord) as exc:
+    except (EventHashError, InvalidRecord, KeyError, ValueError) as exc:  # as check_document reports them
         raise Unprocessable.field("event", str(exc)) from exc
     with writing(services) as session:
         if existing_ids(session, [prepared.event_id]):
