@@ -23,13 +23,12 @@ from sqlmodel import Session
 
 from chain import ChainClient, Keystore, LocalNode, connect, deploy_contracts, id_hash
 
-from .._db import write_transaction
 from .._settings import ServiceSettings
 from ..context import Services
 from ..ledger import open_ledger
 from ..orgs._uscc import with_check_character
 from ..orgs.service import Member, OrganisationIn, create_organisation
-from .capture import capture_document
+from .capture_jobs import capture_document
 from .documents import EPCIS_CONTEXT
 from .models import EpcisEvent, EpcisEventKey
 from .query import query_events
@@ -92,9 +91,7 @@ def _services(tmp: Path, node: LocalNode) -> tuple[Services, Member]:
 def _capture_rate(services: Services, member: Member, count: int) -> float:
     document = _document(count)
     started = time.perf_counter()
-    with write_transaction(services.engine, services.ledger.lock_name) as conn, Session(bind=conn) as session:
-        job = capture_document(services, session, member, document, "rollback")
-        session.flush()
+    job = capture_document(services, member, document, "rollback")
     elapsed = time.perf_counter() - started
     if job.status != "succeeded":
         raise RuntimeError(f"bench capture failed: {job.errors[:300]}")

@@ -1,8 +1,9 @@
-"""EPCIS 2.0 capture: validate, identify by GS1 Event Hash ID, record in the ledger, index for queries.
+"""EPCIS 2.0 capture of events: validate, identify by GS1 Event Hash ID, record in the ledger, index.
 
-``GS1-Capture-Error-Behaviour``: ``rollback`` (default) keeps nothing of a document with any
-invalid event; ``proceed`` keeps the valid events and reports the others. An event captured
-before (same hash id) is a duplicate, never a second record.
+An event captured before (same hash id) is a duplicate, never a second record. Everything about
+an event that needs no database (schema validation, its Event Hash ID, its ledger record and the
+record's canonical bytes) is done by :func:`check_document` and :func:`prepare`, before the
+writer lock is taken; :func:`store` and :func:`apply_custody` write, in a write transaction.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import uuid
 from collections.abc import Set
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -18,11 +18,9 @@ from typing import Any, Literal
 from sqlmodel import Session, col, select
 
 from ..context import Services
-from ..ledger import Actor, Record, Subject, utc_datetime
+from ..ledger import Actor, InvalidRecord, Record, Subject, utc_datetime
 from ..orgs.service import Member
-from ..problems import Unprocessable
 from .documents import (
-    EpcisError,
     IdentifierError,
     document_context,
     epc_lists,
@@ -33,7 +31,7 @@ from .documents import (
     with_context,
 )
 from .hashing import EventHashError, event_hash_id, ignored_fields, without_fields
-from .models import CaptureJob, EpcisEvent, EpcisEventKey
+from .models import EpcisEvent, EpcisEventKey
 from .subscriptions import enqueue
 from .validation import EpcisValidationError, validate_document
 
@@ -43,11 +41,24 @@ KEY_KINDS = ("epc", "anyEPC", "epcClass", "anyEPCClass")
 
 @dataclass
 class Prepared:
+    """One event ready to write: its query row and keys, its ledger record and the record's bytes."""
+
     event_id: str
     index: int
     event: dict[str, Any]
     row: EpcisEvent
+    record: Record
+    body: bytes
     keys: list[EpcisEventKey] = field(default_factory=list)
+
+
+@dataclass
+class Checked:
+    """A document after the checks that need no database: its events ready to write, and the rest."""
+
+    prepared: list[Prepared]
+    errors: list[dict[str, Any]]
+    document_level: bool  # the document itself is invalid: none of its events is kept
 
 
 def _id_of(value: Any) -> str | None:
@@ -73,6 +84,7 @@ def prepare(
     now: dt.datetime,
     ignored: Set[str] = frozenset(),
 ) -> Prepared:
+    """Everything about one event that needs no database; raises if it cannot be identified or recorded."""
     event_id = event_hash_id(without_fields(event, set(ignored)), context)
     standalone = with_context(event, context)
     row = EpcisEvent(
@@ -89,22 +101,51 @@ def prepare(
         record_id=event_id,
         body=json.dumps(standalone, ensure_ascii=False),
     )
-    return Prepared(event_id, index, standalone, row, _keys(event_id, event))
+    record = _record(event_id, row.event_type, standalone, member)
+    return Prepared(
+        event_id, index, standalone, row, record, record.canonical_bytes(), _keys(event_id, event)
+    )
 
 
-def _record(prepared: Prepared, member: Member) -> Record:
-    lists = epc_lists(prepared.event)
+def _record(event_id: str, kind: str, event: dict[str, Any], member: Member) -> Record:
+    lists = epc_lists(event)
     subjects = [Subject(type="epc", id=v[:512]) for v in lists.get("anyEPC", [])[:200]]
     subjects += [Subject(type="epc_class", id=v[:512]) for v in lists.get("anyEPCClass", [])[:200]]
     subjects.append(Subject(type="org", id=member.org.uscc))
     return Record(
-        kind=f"epcis.{prepared.row.event_type}",
-        record_id=prepared.event_id,
-        time=prepared.event["eventTime"],
+        kind=f"epcis.{kind}",
+        record_id=event_id,
+        time=event["eventTime"],
         actor=Actor(org=member.org.uscc, key_id=member.key_id),
         subjects=subjects,
-        payload={"event_id": prepared.event_id, "epcis": prepared.event},
+        payload={"event_id": event_id, "epcis": event},
     )
+
+
+def check_document(document: dict[str, Any], member: Member, now: dt.datetime) -> Checked:
+    """Validates the document and prepares each valid event (CPU work only: no database, no lock)."""
+    errors: list[dict[str, Any]] = []
+    try:
+        validate_document(document)
+    except EpcisValidationError as exc:
+        errors = [dict(e) for e in exc.errors]
+    if any(e.get("event") is None for e in errors):
+        return Checked([], errors, document_level=True)
+    context, ignored = document_context(document), ignored_fields(document)
+    bad = {e["event"] for e in errors}
+    prepared: list[Prepared] = []
+    for index, event in enumerate(events_of(document)):
+        if index in bad:
+            continue
+        try:
+            prepared.append(prepare(event, index, context, member, now, ignored))
+        except (EventHashError, InvalidRecord, KeyError, ValueError) as exc:
+            errors.append(_event_error(index, str(exc)))
+    return Checked(prepared, errors, document_level=False)
+
+
+def _event_error(index: int, reason: str) -> dict[str, Any]:
+    return {"event": index, "path": f"/epcisBody/eventList/{index}", "reason": reason}
 
 
 def existing_ids(session: Session, event_ids: list[str]) -> set[str]:
@@ -115,11 +156,16 @@ def existing_ids(session: Session, event_ids: list[str]) -> set[str]:
     return found
 
 
-def store(services: Services, session: Session, member: Member, prepared: list[Prepared]) -> None:
+def store(
+    services: Services, session: Session, prepared: list[Prepared], capture_id: str | None = None
+) -> None:
     """Ledger records and query rows of new events, in the session's write transaction."""
     if not prepared:
         return
-    services.ledger.append_many([_record(p, member) for p in prepared], conn=session.connection())
+    records, bodies = [p.record for p in prepared], [p.body for p in prepared]
+    services.ledger.append_many(records, conn=session.connection(), bodies=bodies)
+    for p in prepared:
+        p.row.capture_id = capture_id
     session.add_all([p.row for p in prepared])
     session.flush()
     session.add_all([k for p in prepared for k in p.keys])
@@ -127,61 +173,7 @@ def store(services: Services, session: Session, member: Member, prepared: list[P
     enqueue(session, [p.event_id for p in prepared])
 
 
-def capture_document(
-    services: Services, session: Session, member: Member, document: dict[str, Any], behaviour: Behaviour
-) -> CaptureJob:
-    started = dt.datetime.now(dt.UTC)
-    errors: list[dict[str, Any]] = []
-    try:
-        validate_document(document)
-    except EpcisValidationError as exc:
-        errors = [dict(e) for e in exc.errors]
-    try:
-        events = events_of(document)
-    except EpcisError as exc:
-        raise Unprocessable.field("epcisBody.eventList", str(exc)) from exc
-    context = document_context(document) if isinstance(document, dict) else []
-    document_level = [e for e in errors if e.get("event") is None]
-    bad = {e["event"] for e in errors if e.get("event") is not None}
-    prepared: list[Prepared] = []
-    ignored = ignored_fields(document) if isinstance(document, dict) else set()
-    if not document_level:
-        for index, event in enumerate(events):
-            if index in bad:
-                continue
-            try:
-                prepared.append(prepare(event, index, context, member, started, ignored))
-            except (EventHashError, KeyError, ValueError) as exc:
-                errors.append({"event": index, "path": f"/epcisBody/eventList/{index}", "reason": str(exc)})
-                bad.add(index)
-    keep = not document_level and (behaviour == "proceed" or not errors)
-    fresh, duplicates = _fresh(session, prepared) if keep else ([], 0)
-    fresh = _apply_custody(services, session, member, fresh, behaviour, errors)
-    keep = keep and (behaviour == "proceed" or not errors)
-    store(services, session, member, fresh if keep else [])
-    if not keep:
-        fresh = []
-    status = "succeeded" if not errors else ("partial" if keep and fresh else "failed")
-    job = CaptureJob(
-        id=uuid.uuid4().hex,
-        org_id=member.org.id,
-        behaviour=behaviour,
-        status=status,
-        events=len(events),
-        captured=len(fresh),
-        duplicates=duplicates,
-        errors=json.dumps(sorted(errors, key=lambda e: (e.get("event") is not None, e.get("event") or 0))),
-        created_at=started,
-        finished_at=dt.datetime.now(dt.UTC),
-    )
-    for p in fresh:
-        p.row.capture_id = job.id
-    session.add(job)
-    session.flush()
-    return job
-
-
-def _apply_custody(
+def apply_custody(
     services: Services,
     session: Session,
     member: Member,
@@ -209,10 +201,10 @@ def _apply_custody(
             kept.append(p)
         except CounterfeitSuspected as exc:
             inner.commit()  # the signal is evidence; the event is refused
-            errors.append({"event": p.index, "path": f"/epcisBody/eventList/{p.index}", "reason": exc.detail})
+            errors.append(_event_error(p.index, exc.detail))
         except ApiProblem as exc:
             inner.rollback()
-            errors.append({"event": p.index, "path": f"/epcisBody/eventList/{p.index}", "reason": exc.detail})
+            errors.append(_event_error(p.index, exc.detail))
     if behaviour == "rollback" and errors:
         outer.rollback()
         return []
@@ -220,7 +212,8 @@ def _apply_custody(
     return kept
 
 
-def _fresh(session: Session, prepared: list[Prepared]) -> tuple[list[Prepared], int]:
+def fresh_events(session: Session, prepared: list[Prepared]) -> tuple[list[Prepared], int]:
+    """The events neither captured before nor earlier in ``prepared``, and how many were."""
     seen = existing_ids(session, [p.event_id for p in prepared])
     fresh: list[Prepared] = []
     for p in prepared:

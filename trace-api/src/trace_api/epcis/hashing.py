@@ -178,7 +178,9 @@ def _load_bundled_context(url: str, options: dict[str, Any] | None = None) -> An
             "jsonld.LoadDocumentError",
             code="loading document failed",
         )
-    return copy.deepcopy(_bundled_context(url))
+    # Tagged static, pyld keeps the processed context in its shared cache; untagged, it copies and
+    # canonicalises the whole context again for every event, most of the time of a hash.
+    return {**copy.deepcopy(_bundled_context(url)), "tag": "static"}
 
 
 @cache

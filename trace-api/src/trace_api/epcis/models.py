@@ -42,18 +42,21 @@ class EpcisEventKey(SQLModel, table=True):
 
 
 class CaptureJob(SQLModel, table=True):
+    """One captured document: written when its capture starts, updated as its events are written."""
+
     __tablename__ = "epcis_capture_jobs"
 
     id: str = Field(primary_key=True, max_length=32)
     org_id: str = Field(foreign_key="organisations.id", index=True)
     behaviour: str = Field(max_length=8)
-    status: str = Field(max_length=16, description="succeeded, partial or failed")
+    status: str = Field(max_length=16, description="running, succeeded, partial, failed or interrupted")
     events: int
+    processed: int = Field(default=0, description="events of the document dealt with so far, in order")
     captured: int
     duplicates: int
     errors: str = Field(sa_column=Column(Text, nullable=False), description="JSON list of per-event errors")
     created_at: dt.datetime
-    finished_at: dt.datetime
+    finished_at: dt.datetime | None = None
 
 
 class NamedQuery(SQLModel, table=True):

@@ -12,16 +12,19 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session, select
+from starlette.concurrency import run_in_threadpool
 
 from ..auth import CurrentMember
 from ..context import Services, WriteSession, get_services, get_session
+from ..ledger import InvalidRecord
 from ..orgs.models import OrgType
 from ..orgs.service import Member
 from ..problems import Conflict, NotFound, Unprocessable, problem_response
 from ..scans.service import CounterfeitSuspected, apply_scan
 from ..text import Line
 from ..webhooks.service import SIGNATURE_HEADER, require_target
-from .capture import capture_document, existing_ids, prepare, store
+from .capture import Behaviour, existing_ids, prepare, store
+from .capture_jobs import capture_document, writing
 from .custody import custody_scan
 from .documents import IdentifierError, digital_link_to_urn, document_context, urn_to_digital_link
 from .hashing import EventHashError
@@ -46,11 +49,14 @@ def json_ld_body(what: str) -> dict[str, Any]:
     }
 
 
-async def _json_body(request: Request) -> Any:
+def _json_of(body: bytes, what: str) -> dict[str, Any]:
     try:
-        return json.loads(await request.body())
+        value = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise Unprocessable.field("body", f"not JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise Unprocessable.field("body", f"{what} is a JSON object")
+    return value
 
 
 def _job_view(job: CaptureJob) -> dict[str, Any]:
@@ -64,23 +70,26 @@ async def capture(
     request: Request,
     member: CurrentMember,
     services: Annotated[Services, Depends(get_services)],
-    session: WriteSession,
     behaviour: Annotated[str, Header(alias="GS1-Capture-Error-Behaviour")] = "rollback",
 ) -> JSONResponse:
     """Capture an EPCIS document; the job (202, Location header) reports each event's outcome."""
     if behaviour not in ("rollback", "proceed"):
         raise Unprocessable.field("GS1-Capture-Error-Behaviour", "must be rollback or proceed")
-    document = await _json_body(request)
-    if not isinstance(document, dict):
-        raise Unprocessable.field("body", "an EPCIS document is a JSON object")
-    job = capture_document(services, session, member, document, behaviour)  # type: ignore[arg-type]
+    mode: Behaviour = "proceed" if behaviour == "proceed" else "rollback"
+    body = await request.body()
+    job = await run_in_threadpool(_capture_body, services, member, body, mode)
     return JSONResponse(_job_view(job), status_code=202, headers={"Location": f"/epcis/capture/{job.id}"})
+
+
+def _capture_body(services: Services, member: Member, body: bytes, behaviour: Behaviour) -> CaptureJob:
+    return capture_document(services, member, _json_of(body, "an EPCIS document"), behaviour)
 
 
 @router.get("/capture/{capture_id}")
 def capture_job(
     capture_id: str, member: CurrentMember, session: Annotated[Session, Depends(get_session)]
 ) -> dict[str, Any]:
+    """A capture job: ``running`` with its progress (``processed`` of ``events``), then its outcome."""
     job = session.get(CaptureJob, capture_id)
     if job is None or (member.org.org_type is not OrgType.regulator and job.org_id != member.org.id):
         raise NotFound(f"no capture job {capture_id} of {member.org.handle}")
@@ -92,12 +101,14 @@ async def capture_event(
     request: Request,
     member: CurrentMember,
     services: Annotated[Services, Depends(get_services)],
-    session: WriteSession,
 ) -> JSONResponse:
     """Capture one event (with its @context): 201 and its Location, or 409 if captured before."""
-    event = await _json_body(request)
-    if not isinstance(event, dict):
-        raise Unprocessable.field("body", "an EPCIS event is a JSON object")
+    body = await request.body()
+    return await run_in_threadpool(_capture_one, services, member, body, request.url.path)
+
+
+def _capture_one(services: Services, member: Member, body: bytes, path: str) -> JSONResponse:
+    event = _json_of(body, "an EPCIS event")
     issues = validate_event(event, standalone=True)
     if issues:
         raise Unprocessable(
@@ -106,19 +117,18 @@ async def capture_event(
         )
     try:
         prepared = prepare(event, 0, document_context(event), member, dt.datetime.now(dt.UTC))
-    except EventHashError as exc:
+    except (EventHashError, InvalidRecord, KeyError, ValueError) as exc:  # as check_document reports them
         raise Unprocessable.field("event", str(exc)) from exc
-    if existing_ids(session, [prepared.event_id]):
-        raise Conflict(f"event {prepared.event_id} was captured before", event_id=prepared.event_id)
-    scan = custody_scan(session, prepared.event, prepared.event_id)
-    if scan is not None:
-        try:
-            apply_scan(services, session, member, scan)
-        except CounterfeitSuspected as exc:  # answered without raising: the signal stays recorded
-            return problem_response(
-                exc.status, exc.slug, exc.title, exc.detail, request.url.path, **exc.extra
-            )
-    store(services, session, member, [prepared])
+    with writing(services) as session:
+        if existing_ids(session, [prepared.event_id]):
+            raise Conflict(f"event {prepared.event_id} was captured before", event_id=prepared.event_id)
+        scan = custody_scan(session, prepared.event, prepared.event_id)
+        if scan is not None:
+            try:
+                apply_scan(services, session, member, scan)
+            except CounterfeitSuspected as exc:  # answered without raising: the signal stays recorded
+                return problem_response(exc.status, exc.slug, exc.title, exc.detail, path, **exc.extra)
+        store(services, session, [prepared])
     location = f"/epcis/events/{quote(prepared.event_id, safe='')}"
     return JSONResponse({"eventID": prepared.event_id}, status_code=201, headers={"Location": location})
 

@@ -1,0 +1,159 @@
+"""EPCIS 2.0 capture of documents, as capture jobs.
+
+``GS1-Capture-Error-Behaviour``: ``rollback`` (default) keeps nothing of a document with any
+invalid event; ``proceed`` keeps the valid events and reports the others.
+
+A capture is long work for a worker thread, never the event loop, in two phases: first
+everything that needs no database (:func:`~.capture.check_document`), without the writer lock;
+then the writes. ``rollback`` writes in one transaction; ``proceed`` writes :data:`CHUNK_EVENTS`
+events per transaction, so that other writers get the lock in between, and records the job's
+progress with each. An interrupted capture keeps what it wrote; sent again, those events are
+duplicates, so nothing is recorded twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from .._db import write_transaction
+from ..context import Services
+from ..orgs.service import Member
+from ..problems import Unprocessable
+from .capture import Behaviour, Checked, apply_custody, check_document, fresh_events, store
+from .documents import EpcisError, events_of
+from .models import CaptureJob
+
+log = logging.getLogger(__name__)
+
+#: Events a ``proceed`` capture writes per write transaction; the writer lock is free in between.
+CHUNK_EVENTS = 500
+#: The pause between a capture's write transactions on SQLite. A waiting SQLite writer (in this
+#: process or another) retries every 100 ms at most (SQLite's busy handler), so a longer pause
+#: lets it in. PostgreSQL grants a released advisory lock to the first waiter: no pause there.
+SQLITE_WRITER_GAP_S = 0.12
+
+
+@contextlib.contextmanager
+def writing(services: Services) -> Iterator[Session]:
+    """A session in one write transaction holding the ledger's writer lock; it commits on leaving."""
+    with write_transaction(services.engine, services.ledger.lock_name) as conn, Session(bind=conn) as session:
+        yield session
+        session.flush()
+
+
+def capture_document(
+    services: Services, member: Member, document: dict[str, Any], behaviour: Behaviour
+) -> CaptureJob:
+    """Captures a document: blocking, long work for a worker thread, never the event loop.
+
+    The job is written first (status ``running``); the answer is the finished job. If writing
+    fails part way, the job is left ``interrupted`` and the error raised.
+    """
+    try:
+        count = len(events_of(document))
+    except EpcisError as exc:
+        raise Unprocessable.field("epcisBody.eventList", str(exc)) from exc
+    job = _start_job(services, member, behaviour, count)
+    try:
+        checked = check_document(document, member, job.created_at)
+        if behaviour == "proceed":
+            _write_in_chunks(services, member, job, checked)
+        else:
+            _write_at_once(services, member, job, checked)
+    except BaseException:
+        _interrupt(services, job.id)
+        raise
+    return job
+
+
+def _start_job(services: Services, member: Member, behaviour: Behaviour, events: int) -> CaptureJob:
+    job = CaptureJob(
+        id=uuid.uuid4().hex,
+        org_id=member.org.id,
+        behaviour=behaviour,
+        status="running",
+        events=events,
+        captured=0,
+        duplicates=0,
+        errors="[]",
+        created_at=dt.datetime.now(dt.UTC),
+    )
+    with writing(services) as session:
+        session.add(job)
+    return job
+
+
+def _write_at_once(services: Services, member: Member, job: CaptureJob, checked: Checked) -> None:
+    """``rollback``: every event or none, in one write transaction."""
+    errors = checked.errors
+    with writing(services) as session:
+        if not errors:
+            fresh, job.duplicates = fresh_events(session, checked.prepared)
+            fresh = apply_custody(services, session, member, fresh, "rollback", errors)
+            if not errors:
+                store(services, session, fresh, job.id)
+                job.captured = len(fresh)
+        _finish(job, errors)
+        job.processed = job.events
+        session.merge(job)
+
+
+def _write_in_chunks(services: Services, member: Member, job: CaptureJob, checked: Checked) -> None:
+    """``proceed``: :data:`CHUNK_EVENTS` events per write transaction, the job's progress with each."""
+    errors, prepared = checked.errors, checked.prepared
+    chunks = [prepared[i : i + CHUNK_EVENTS] for i in range(0, len(prepared), CHUNK_EVENTS)] or [[]]
+    for number, chunk in enumerate(chunks):
+        if number:
+            _let_other_writers_in(services)
+        last = number == len(chunks) - 1
+        with writing(services) as session:
+            fresh, duplicates = fresh_events(session, chunk)
+            kept = apply_custody(services, session, member, fresh, "proceed", errors)
+            store(services, session, kept, job.id)
+            job.captured += len(kept)
+            job.duplicates += duplicates
+            job.processed = job.events if last else chunk[-1].index + 1
+            if last:
+                _finish(job, errors)
+            else:
+                job.errors = _errors_json(errors)
+            session.merge(job)
+
+
+def _let_other_writers_in(services: Services) -> None:
+    if services.engine.dialect.name == "sqlite":
+        time.sleep(SQLITE_WRITER_GAP_S)
+
+
+def _finish(job: CaptureJob, errors: list[dict[str, Any]]) -> None:
+    if not errors:
+        job.status = "succeeded"
+    else:
+        job.status = "partial" if job.captured else "failed"
+    job.errors = _errors_json(errors)
+    job.finished_at = dt.datetime.now(dt.UTC)
+
+
+def _errors_json(errors: list[dict[str, Any]]) -> str:
+    return json.dumps(sorted(errors, key=lambda e: (e.get("event") is not None, e.get("event") or 0)))
+
+
+def _interrupt(services: Services, job_id: str) -> None:
+    """Marks the job interrupted; what its finished write transactions wrote stays, counted."""
+    try:
+        with writing(services) as session:
+            job = session.get(CaptureJob, job_id)
+            if job is not None:
+                job.status, job.finished_at = "interrupted", dt.datetime.now(dt.UTC)
+    except SQLAlchemyError:
+        log.exception("capture job %s could not be marked interrupted", job_id)
