@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated
 
@@ -72,11 +73,18 @@ def get_write_session(request: Request) -> Iterator[Session]:
     as :data:`WriteSession`: its function scope commits before the answer is sent, so a
     failed commit is the answer (never a 2xx for rows that are not there).
     """
-    services = get_services(request)
+    with writing(get_services(request)) as session:
+        yield session
+
+
+@contextmanager
+def writing(services: Services) -> Iterator[Session]:
+    """A session in one write transaction holding the ledger's writer lock; it commits on leaving,
+    and then wakes the chain worker for the chain calls the transaction may owe."""
     with write_transaction(services.engine, services.ledger.lock_name) as conn, Session(bind=conn) as session:
         yield session
         session.flush()  # the transaction itself commits as write_transaction closes
-    services.chain_wake.set()  # committed: chain calls it owes can go now
+    services.chain_wake.set()
 
 
 #: The session of every handler that writes: the writer lock is taken before the first read,

@@ -18,8 +18,8 @@ import logging
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 from sqlmodel import Session, col, select
 from web3 import Web3
@@ -28,9 +28,8 @@ from web3.exceptions import Web3Exception
 from chain import ChainError, ContractRevert, NodeError, UnknownRevert
 
 from .._background import BackgroundLoop
-from .._db import write_transaction
 from ..batches.models import Batch
-from ..context import Services
+from ..context import Services, writing
 from ..ledger import StoredRecord, leaf_hash
 from ..recalls.models import Recall
 from ..scans.models import Shipment
@@ -159,7 +158,7 @@ class ChainWorker:
                 note_mined(session, stored, tx_hash)
 
     def _write(self) -> AbstractContextManager[Session]:
-        return _writing(self.services)
+        return writing(self.services)
 
     def _take_lease(self) -> bool:
         with self._write() as session:
@@ -210,14 +209,6 @@ class ChainWorker:
                 log.warning("chain worker: could not release its lease: %s", exc)
 
         return stop
-
-
-@contextmanager
-def _writing(services: Services) -> Iterator[Session]:
-    """A session in a write transaction (the writer lock), committed on a clean exit."""
-    with write_transaction(services.engine, services.ledger.lock_name) as conn, Session(bind=conn) as session:
-        yield session
-        session.flush()
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

@@ -13,20 +13,16 @@ duplicates, so nothing is recorded twice.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import logging
 import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session
 
-from .._db import write_transaction
-from ..context import Services
+from ..context import Services, writing
 from ..orgs.service import Member
 from ..problems import Unprocessable
 from .capture import Behaviour, Checked, apply_custody, check_document, fresh_events, store
@@ -41,14 +37,6 @@ CHUNK_EVENTS = 500
 #: process or another) retries every 100 ms at most (SQLite's busy handler), so a longer pause
 #: lets it in. PostgreSQL grants a released advisory lock to the first waiter: no pause there.
 SQLITE_WRITER_GAP_S = 0.12
-
-
-@contextlib.contextmanager
-def writing(services: Services) -> Iterator[Session]:
-    """A session in one write transaction holding the ledger's writer lock; it commits on leaving."""
-    with write_transaction(services.engine, services.ledger.lock_name) as conn, Session(bind=conn) as session:
-        yield session
-        session.flush()
 
 
 def capture_document(

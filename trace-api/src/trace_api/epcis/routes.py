@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
 from ..auth import CurrentMember
-from ..context import Services, WriteSession, get_services, get_session
+from ..context import Services, WriteSession, get_services, get_session, writing
 from ..ledger import InvalidRecord
 from ..orgs.models import OrgType
 from ..orgs.service import Member
@@ -24,7 +24,7 @@ from ..scans.service import CounterfeitSuspected, apply_scan
 from ..text import Line
 from ..webhooks.service import SIGNATURE_HEADER, require_target
 from .capture import Behaviour, existing_ids, prepare, store
-from .capture_jobs import capture_document, writing
+from .capture_jobs import capture_document
 from .custody import custody_scan
 from .documents import IdentifierError, digital_link_to_urn, document_context, urn_to_digital_link
 from .hashing import EventHashError

@@ -1,7 +1,7 @@
 """chain outbox: chain calls owed by committed facts, sent after commit by the chain worker
 
 Revision ID: b1a2c3d4e5f7
-Revises: b1a2c3d4e5f6
+Revises: d50ff8e8e95b
 Create Date: 2026-12-04 14:21:44.194228
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision = "b1a2c3d4e5f7"
-down_revision = "b1a2c3d4e5f6"
+down_revision = "d50ff8e8e95b"
 branch_labels = None
 depends_on = None
 
