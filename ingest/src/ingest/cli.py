@@ -31,9 +31,9 @@ from trace_api.devices import (
     register_device,
     retire_device,
 )
+from trace_api.errors import DomainError
 from trace_api.ledger import Ledger, LedgerError, open_ledger
 from trace_api.orgs.models import Organisation
-from trace_api.problems import ApiProblem
 
 from ._process import Ingestor
 from ._settings import IngestSettings
@@ -68,7 +68,7 @@ def settings() -> IngestSettings:
 
 def cli_errors() -> AbstractContextManager[None]:
     return failing_on(
-        ApiProblem, LedgerError, IngestError, RulesError, SQLAlchemyError, describe=failure_text
+        DomainError, LedgerError, IngestError, RulesError, SQLAlchemyError, describe=failure_text
     )
 
 
@@ -167,7 +167,7 @@ def _kitchen_demo_service(session: ChainSession, options: UpOptions) -> Callable
     services = build_services(settings(), session)
     try:
         prepared = prepare_kitchen_demo(services)
-    except (ApiProblem, LedgerError, SQLAlchemyError, OSError) as exc:
+    except (DomainError, LedgerError, SQLAlchemyError, OSError) as exc:
         out.print(f"kitchen feed failed: {exc}")
         return lambda: None
     if isinstance(prepared, dict):
@@ -179,7 +179,7 @@ def _kitchen_demo_service(session: ChainSession, options: UpOptions) -> Callable
         assert isinstance(prepared, str)
         try:
             run_kitchen_demo(services, prepared, report=out.print, stop=stop)
-        except (VisionError, ApiProblem, LedgerError, SQLAlchemyError, OSError) as exc:
+        except (VisionError, DomainError, LedgerError, SQLAlchemyError, OSError) as exc:
             out.print(f"kitchen feed failed: {exc}")
 
     thread = threading.Thread(target=feed, name="suyuan-kitchen-demo", daemon=True)

@@ -15,7 +15,7 @@ from fastapi import Query
 from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import Session, col
 
-from .problems import Unprocessable
+from .errors import Unprocessable
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200

@@ -9,9 +9,9 @@ from fastapi import Depends, Request
 from sqlmodel import Session
 
 from .context import get_session
+from .errors import Forbidden, Unauthorized
 from .orgs.models import OrgType
 from .orgs.service import Member, authenticate
-from .problems import Forbidden, Unauthorized
 
 
 def current_member(request: Request, session: Annotated[Session, Depends(get_session)]) -> Member:

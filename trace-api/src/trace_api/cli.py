@@ -37,6 +37,7 @@ from .app import build_services, create_app
 from .chainops import ChainWorker
 from .codes.cli import codes_app
 from .context import Services
+from .errors import DomainError
 from .exports.cli import export_app
 from .ledger import (
     LedgerError,
@@ -50,7 +51,6 @@ from .ledger import (
     verify_bundle,
     verify_record,
 )
-from .problems import ApiProblem
 from .reconcile.service import reconcile, reconcile_loop
 from .server import start_server
 
@@ -137,7 +137,7 @@ def _api_service(session: ChainSession, options: UpOptions) -> Callable[[], None
 
         try:
             demo = seed_demo(services, url)
-        except (RuntimeError, ApiProblem, ChainError, LedgerError, OSError) as exc:
+        except (RuntimeError, DomainError, ChainError, LedgerError, OSError) as exc:
             stop()
             fail(f"seeding the demo failed: {exc}")
         out.print(f"demo consumer page: {demo['consumer_url']}")
@@ -189,7 +189,6 @@ def org_add(
     from sqlmodel import Session
 
     from .orgs.service import OrganisationIn, create_organisation
-    from .problems import ApiProblem
 
     try:
         data = OrganisationIn.model_validate(
@@ -212,7 +211,7 @@ def org_add(
     ):
         try:
             org, key = create_organisation(services, db, data)
-        except ApiProblem as exc:
+        except DomainError as exc:
             fail(exc.detail)
     out.print(f"admitted {org.handle} ({org.org_type.value}), chain account {org.chain_address}")
     out.print(f"API key (shown once): {key}")

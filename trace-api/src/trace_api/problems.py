@@ -1,7 +1,7 @@
 """API errors as RFC 9457 problem details, mapped to HTTP statuses in this one place.
 
-Domain code raises :class:`ApiProblem` subclasses (never HTTPException); the handlers here turn
-them, request validation errors and ledger/chain/database errors into ``application/problem+json``.
+Domain code raises :mod:`trace_api.errors` (never HTTPException); the handlers here turn those,
+request validation errors and ledger/chain/database errors into ``application/problem+json``.
 Waiting too long for the database's writer lock, or a chain node that does not answer, is a 503
 with ``Retry-After``; anything unexpected is a 500 problem, and the connection stays usable.
 """
@@ -25,6 +25,16 @@ from chain import AccessDenied as ChainAccessDenied
 from chain import BatchRecalled, ChainError, ContractRevert, NotHolder
 
 from ._db import is_contention
+from .errors import (
+    Conflict,
+    Defect,
+    DomainError,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+    Unavailable,
+    Unprocessable,
+)
 from .ledger import InvalidRecord, RecordConflict
 
 log = logging.getLogger(__name__)
@@ -36,44 +46,34 @@ PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://suyuan.dev/problems/"
 
 
-class ApiProblem(Exception):
-    status = 400
-    slug = "bad-request"
-    title = "Bad request"
-
-    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None, **extra: Any) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.errors = errors or []
-        self.extra = extra
-
-
-class Unauthorized(ApiProblem):
-    status, slug, title = 401, "unauthorized", "Missing or invalid API key"
+#: Each kind of domain error's HTTP status: the first kind the error is an instance of.
+_STATUSES: tuple[tuple[type[DomainError], int], ...] = (
+    (Unauthorized, 401),
+    (Forbidden, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+    (Unprocessable, 422),
+    (Unavailable, 503),
+    (Defect, 500),
+)
 
 
-class Forbidden(ApiProblem):
-    status, slug, title = 403, "forbidden", "Not allowed for this organisation"
+def status_of(error: DomainError) -> int:
+    """The HTTP status that answers ``error``."""
+    return next((status for kind, status in _STATUSES if isinstance(error, kind)), 400)
 
 
-class NotFound(ApiProblem):
-    status, slug, title = 404, "not-found", "Not found"
-
-
-class Conflict(ApiProblem):
-    status, slug, title = 409, "conflict", "Conflicts with the current state"
-
-
-class Unprocessable(ApiProblem):
-    status, slug, title = 422, "unprocessable", "The request is invalid"
-
-    @classmethod
-    def field(cls, field: str, reason: str) -> Unprocessable:
-        return cls(f"{field}: {reason}", errors=[{"field": field, "reason": reason}])
-
-
-class ChainUnavailable(ApiProblem):
-    status, slug, title = 503, "chain-unavailable", "The chain could not be reached"
+def domain_problem(request: Request, error: DomainError) -> JSONResponse:
+    """The problem+json answer to a domain error."""
+    return problem_response(
+        status_of(error),
+        error.slug,
+        error.title,
+        error.detail,
+        request.url.path,
+        errors=error.errors,
+        **error.extra,
+    )
 
 
 def problem_body(
@@ -105,11 +105,9 @@ def chain_unavailable(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiProblem)
-    async def _api_problem(request: Request, exc: ApiProblem) -> JSONResponse:
-        return problem_response(
-            exc.status, exc.slug, exc.title, exc.detail, request.url.path, errors=exc.errors, **exc.extra
-        )
+    @app.exception_handler(DomainError)
+    async def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        return domain_problem(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

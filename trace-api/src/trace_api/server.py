@@ -8,10 +8,10 @@ from collections.abc import Callable
 import uvicorn
 from fastapi import FastAPI
 
-from .problems import ApiProblem
+from .errors import Defect
 
 
-class ServerError(ApiProblem):
+class ServerError(Defect):
     """The API server could not start."""
 
 

@@ -10,10 +10,10 @@ from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import Session, col, select
 
 from .._paging import newest_after, page_of
+from ..errors import Forbidden, Unprocessable
 from ..gs1 import GS1Error, normalise_gtin
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
-from ..problems import Forbidden, Unprocessable
 from ..scans.models import Shipment
 from .models import Batch
 

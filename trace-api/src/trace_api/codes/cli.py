@@ -23,11 +23,11 @@ from .._db import failure_text, make_engine, write_transaction
 from .._settings import ServiceSettings
 from ..batches.service import get_batch
 from ..context import Services
+from ..errors import DomainError
 from ..gs1 import ItemCode
 from ..ledger import LedgerError
 from ..orgs.models import Organisation
 from ..orgs.service import Member
-from ..problems import ApiProblem
 from .labels import render_label_sheet
 from .service import code_label, code_uri, codes_of_batch, count_codes, issue_codes
 
@@ -64,7 +64,7 @@ def read_session(config: ServiceSettings) -> Iterator[Session]:
 
 
 def cli_errors() -> AbstractContextManager[None]:
-    return failing_on(ApiProblem, LedgerError, ChainError, SQLAlchemyError, describe=failure_text)
+    return failing_on(DomainError, LedgerError, ChainError, SQLAlchemyError, describe=failure_text)
 
 
 def member_by_handle(session: Session, handle: str) -> Member:

@@ -21,7 +21,7 @@ from typing import NamedTuple
 import segno
 from fpdf import FPDF
 
-from ..problems import ApiProblem
+from ..errors import Unavailable
 
 #: Error correction M (15 %) as GS1 recommends for Digital Link QR codes; never boosted, so
 #: the level printed is the level promised.
@@ -37,8 +37,8 @@ CORE_FONT = "Helvetica"
 FAUX_BOLD_STROKE = 0.12
 
 
-class LabelFontMissing(ApiProblem):
-    status, slug, title = 503, "label-font-missing", "The label font is not installed"
+class LabelFontMissing(Unavailable):
+    slug, title = "label-font-missing", "The label font is not installed"
 
 
 class Label(NamedTuple):

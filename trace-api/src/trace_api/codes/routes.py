@@ -17,8 +17,8 @@ from sqlmodel import Session
 
 from ..auth import CurrentMember
 from ..context import Services, WriteSession, get_services, get_session
+from ..errors import NotFound
 from ..orgs.service import Member
-from ..problems import NotFound
 from .labels import LABELS_PER_PAGE, qr_png, qr_svg, render_label_sheet
 from .models import ItemCode
 from .service import (

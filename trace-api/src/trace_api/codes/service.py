@@ -21,10 +21,10 @@ from .._settings import ServiceSettings
 from ..batches.models import Batch
 from ..batches.service import get_batch
 from ..context import Services
+from ..errors import Conflict, Forbidden, NotFound, Unprocessable
 from ..ledger import Actor, Record, Subject, utc_now
 from ..orgs.models import OrgType
 from ..orgs.service import Member
-from ..problems import Conflict, Forbidden, NotFound, Unprocessable
 from .labels import Label
 from .models import CodeStatus, ItemCode
 

@@ -9,9 +9,9 @@ from sqlmodel import Session, select
 
 from ..auth import CurrentMember
 from ..context import WriteSession, get_session
+from ..errors import Forbidden
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
-from ..problems import Forbidden
 from .service import DeviceIn, get_device, list_devices, public_device, register_device, retire_device
 
 router = APIRouter(prefix="/v1/devices", tags=["devices"])

@@ -11,9 +11,9 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator
 from sqlmodel import Session, col, select
 
 from ..batches.models import StorageClass
+from ..errors import Conflict, NotFound
 from ..events import place_uri
 from ..orgs.models import Organisation
-from ..problems import Conflict, NotFound
 from ..text import Line
 from .models import Device, ReadingKind
 from .passwords import new_password, password_hash

@@ -13,9 +13,9 @@ from sqlmodel import Session, col, select
 from ..auth import CurrentMember
 from ..batches.models import Batch, Certificate
 from ..context import Services, WriteSession, get_services, get_session
+from ..errors import NotFound, Unprocessable
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
-from ..problems import NotFound, Unprocessable
 from ..text import check_line
 from .models import Document
 from .service import (

@@ -11,10 +11,10 @@ from pathlib import Path
 from sqlmodel import Session
 
 from ..context import Services
+from ..errors import Forbidden, NotFound
 from ..ledger import Actor, Record, Subject, utc_now
 from ..orgs.models import Organisation
 from ..orgs.service import Member
-from ..problems import Forbidden, NotFound
 from .models import Document, DocumentHolder, HeldAs
 
 #: Types served inline; anything else is an attachment of type application/octet-stream.

@@ -183,7 +183,7 @@ def apply_custody(
 ) -> list[Prepared]:
     """Applies each event's custody effect (as a scan would), each in a savepoint; returns the events
     whose effect held. Under ``rollback`` one refusal undoes every effect of the document."""
-    from ..problems import ApiProblem
+    from ..errors import DomainError
     from ..scans.service import CounterfeitSuspected, apply_scan
     from .custody import custody_scan
 
@@ -202,7 +202,7 @@ def apply_custody(
         except CounterfeitSuspected as exc:
             inner.commit()  # the signal is evidence; the event is refused
             errors.append(_event_error(p.index, exc.detail))
-        except ApiProblem as exc:
+        except DomainError as exc:
             inner.rollback()
             errors.append(_event_error(p.index, exc.detail))
     if behaviour == "rollback" and errors:

@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
+from ..errors import Unprocessable
 from ..ledger import parse_rfc3339
 from ..orgs.models import OrgType
 from ..orgs.service import Member
-from ..problems import Unprocessable
 from .documents import EPCIS_CONTEXT, IdentifierError, short_vocabulary, urn_to_digital_link
 from .models import EpcisEvent, EpcisEventKey
 

@@ -16,10 +16,11 @@ from starlette.concurrency import run_in_threadpool
 
 from ..auth import CurrentMember
 from ..context import Services, WriteSession, get_services, get_session, writing
+from ..errors import Conflict, NotFound, Unprocessable
 from ..ledger import InvalidRecord
 from ..orgs.models import OrgType
 from ..orgs.service import Member
-from ..problems import Conflict, NotFound, Unprocessable, problem_response
+from ..problems import problem_response, status_of
 from ..scans.service import CounterfeitSuspected, apply_scan
 from ..text import Line
 from ..webhooks.service import SIGNATURE_HEADER, require_target
@@ -127,7 +128,7 @@ def _capture_one(services: Services, member: Member, body: bytes, path: str) -> 
             try:
                 apply_scan(services, session, member, scan)
             except CounterfeitSuspected as exc:  # answered without raising: the signal stays recorded
-                return problem_response(exc.status, exc.slug, exc.title, exc.detail, path, **exc.extra)
+                return problem_response(status_of(exc), exc.slug, exc.title, exc.detail, path, **exc.extra)
         store(services, session, [prepared])
     location = f"/epcis/events/{quote(prepared.event_id, safe='')}"
     return JSONResponse({"eventID": prepared.event_id}, status_code=201, headers={"Location": location})

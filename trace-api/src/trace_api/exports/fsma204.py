@@ -29,11 +29,11 @@ from sqlmodel import Session, col, select
 
 from ..batches.models import Batch
 from ..context import Services
+from ..errors import Forbidden, NotFound, Unprocessable
 from ..events import party
 from ..ledger import Ledger, Record, StoredRecord, utc_datetime
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
-from ..problems import Forbidden, NotFound, Unprocessable
 from ..scans.models import Shipment
 from .service import lineage_batches, records_about
 

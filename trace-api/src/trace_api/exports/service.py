@@ -23,11 +23,11 @@ from ..epcis import (
     event_hash_id,
     validate_document,
 )
+from ..errors import Defect
 from ..events import lot_class, place_uri
 from ..ledger import Ledger, Record, StoredRecord, utc_now
 from ..orgs.models import Organisation
 from ..orgs.service import Member
-from ..problems import ApiProblem
 from ..tracing.service import trace_batch
 
 #: Suyuan's own ILMD terms (production date, producer, customs declaration) need a prefix.
@@ -38,10 +38,10 @@ DOCUMENT_CONTEXT: list[Any] = [EPCIS_CONTEXT, SUYUAN_CONTEXT]
 _CBV_BIZ_STEPS = {"repacking": "repackaging"}
 
 
-class ExportInvalid(ApiProblem):
+class ExportInvalid(Defect):
     """Our own export broke the EPCIS schema: a defect in Suyuan, never the caller's fault."""
 
-    status, slug, title = 500, "export-invalid", "The export failed its own EPCIS schema check"
+    slug, title = "export-invalid", "The export failed its own EPCIS schema check"
 
 
 def lineage_batches(services: Services, session: Session, member: Member, batch_id: str) -> list[Batch]:

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from ..auth import CurrentMember
 from ..context import Services, get_services, get_session
-from ..problems import Unprocessable
+from ..errors import Unprocessable
 from .service import (
     MAX_PHOTO_BYTES,
     IncidentStatus,

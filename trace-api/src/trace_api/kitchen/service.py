@@ -23,10 +23,10 @@ from ..devices import MqttError, alert_topic, publish_json
 from ..devices.models import Device
 from ..documents.models import Document
 from ..documents.service import document_path, store_document
+from ..errors import Conflict, Forbidden, NotFound, Unprocessable
 from ..ledger import Actor, Record, Subject, utc_datetime, utc_now
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
-from ..problems import Conflict, Forbidden, NotFound, Unprocessable
 from ..text import check_text
 from .models import Incident, Rectification
 

@@ -19,9 +19,9 @@ from chain import id_hash
 
 from .._paging import decode_cursor, page_of
 from ..context import Services
+from ..errors import Conflict, NotFound, Unauthorized, Unprocessable
 from ..gs1 import GS1Error, validate_gln
 from ..ledger import Actor, Record, Subject, utc_datetime, utc_now
-from ..problems import Conflict, NotFound, Unauthorized, Unprocessable
 from ..text import Line
 from ._uscc import validate_uscc
 from .models import ApiKey, Organisation, OrgType

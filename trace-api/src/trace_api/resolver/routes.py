@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from .. import gs1
 from ..context import Services, get_services, get_session
-from ..problems import NotFound
+from ..errors import NotFound
 from . import labels
 from .service import PROOF_LINK_TYPE, RememberedPages, UnknownCode
 from .views import Provenance

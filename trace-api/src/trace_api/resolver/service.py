@@ -30,9 +30,9 @@ from ..chainops import batch_chain_id, chain_statuses
 from ..codes.models import CodeStatus, ItemCode
 from ..coldchain.summary import cold_chain_of
 from ..context import Services
+from ..errors import NotFound
 from ..ledger import Ledger, Record, UnknownRecord
 from ..orgs.models import Organisation
-from ..problems import NotFound
 from .proofs import check_records
 from .views import (
     CertificateInfo,

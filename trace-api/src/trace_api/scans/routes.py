@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from ..auth import CurrentMember
 from ..context import Services, WriteSession, get_services, get_session
-from ..problems import problem_response
+from ..problems import domain_problem
 from .service import CounterfeitSuspected, ScanIn, apply_scan, readable_signals
 
 router = APIRouter(tags=["scans"])
@@ -40,7 +40,7 @@ def record_scan(
         summary, resent = apply_scan(services, session, member, scan)
     except CounterfeitSuspected as exc:
         # The signal is evidence: answer the problem without raising, so the transaction commits it.
-        return problem_response(exc.status, exc.slug, exc.title, exc.detail, request.url.path, **exc.extra)
+        return domain_problem(request, exc)
     if resent:
         return JSONResponse({**summary, "duplicate": True}, status_code=200)
     return summary

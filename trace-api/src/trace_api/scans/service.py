@@ -32,12 +32,12 @@ from ..codes.service import code_uri as uri_of
 from ..codes.service import serials_sha256
 from ..coldchain.stays import begin_stay, end_stay
 from ..context import Services
+from ..errors import Conflict, Forbidden, NotFound, Unprocessable
 from ..events import lot_class, object_event, party, transformation_event
 from ..gs1 import GS1Error, parse_item_code, suyuan_lot
 from ..ledger import Actor, Record, Subject, Timestamp, UnknownRecord, utc_datetime, utc_now
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
-from ..problems import ApiProblem, Conflict, Forbidden, NotFound, Unprocessable
 from .models import CounterfeitSignal, Shipment
 
 Action = Literal["ship", "receive", "split", "sell", "destroy"]
@@ -118,8 +118,8 @@ class ScanIn(BaseModel):
         return self
 
 
-class CounterfeitSuspected(ApiProblem):
-    status, slug, title = 409, "counterfeit-suspected", "Counterfeit signal recorded"
+class CounterfeitSuspected(Conflict):
+    slug, title = "counterfeit-suspected", "Counterfeit signal recorded"
 
 
 class ScanContext:

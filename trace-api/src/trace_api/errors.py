@@ -1,0 +1,76 @@
+"""The trace API's domain errors: what went wrong, in the domain's words, with no HTTP in them.
+
+Domain code raises these (never HTTPException); :mod:`trace_api.problems` maps each kind to its
+HTTP status and an RFC 9457 problem body at the edge, in one place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A request the domain refuses. ``slug`` names the problem type, ``title`` says it in short;
+    ``errors`` lists ``{"field", "reason"}`` pairs; ``extra`` goes into the answer as is."""
+
+    slug = "bad-request"
+    title = "Bad request"
+
+    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+        self.extra = extra
+
+
+class Unauthorized(DomainError):
+    slug, title = "unauthorized", "Missing or invalid API key"
+
+
+class Forbidden(DomainError):
+    slug, title = "forbidden", "Not allowed for this organisation"
+
+
+class NotFound(DomainError):
+    slug, title = "not-found", "Not found"
+
+
+class Conflict(DomainError):
+    slug, title = "conflict", "Conflicts with the current state"
+
+
+class Unprocessable(DomainError):
+    slug, title = "unprocessable", "The request is invalid"
+
+    @classmethod
+    def field(cls, field: str, reason: str) -> Unprocessable:
+        return cls(f"{field}: {reason}", errors=[{"field": field, "reason": reason}])
+
+
+class Unavailable(DomainError):
+    """Something the request needs is missing or not answering now; retrying later may work."""
+
+    slug, title = "unavailable", "Temporarily unavailable"
+
+
+class ChainUnavailable(Unavailable):
+    slug, title = "chain-unavailable", "The chain could not be reached"
+
+
+class Defect(DomainError):
+    """Suyuan itself went wrong (never the caller's fault)."""
+
+    slug, title = "internal", "Internal error"
+
+
+__all__ = [
+    "ChainUnavailable",
+    "Conflict",
+    "Defect",
+    "DomainError",
+    "Forbidden",
+    "NotFound",
+    "Unauthorized",
+    "Unavailable",
+    "Unprocessable",
+]
