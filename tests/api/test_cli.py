@@ -18,7 +18,7 @@ import pytest
 from tests.api.conftest import make_uscc
 from trace_api._settings import ServiceSettings
 
-SUYUAN = [sys.executable, "-m", "chain.cli"]
+SUYUAN = [sys.executable, "-m", "suyuan"]
 
 
 def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -13,7 +13,7 @@ import httpx
 
 def test_up_demo_seeds_a_network_and_serves_its_consumer_page(cli_env: dict[str, str]) -> None:
     up = subprocess.Popen(
-        [sys.executable, "-m", "chain.cli", "up", "--demo"],
+        [sys.executable, "-m", "suyuan", "up", "--demo"],
         env=cli_env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -541,7 +541,7 @@ def test_proof_bundle_from_page_verifies_offline_and_on_chain(
     on_chain = verify_bundle(bundle, key.group(1), network.client)
     (tmp_path / "proof.json").write_text(response.text)
     command = ["verify", "--bundle", str(tmp_path / "proof.json"), "--key", key.group(1), "--offline"]
-    cli = subprocess.run([sys.executable, "-m", "chain.cli", *command], env=cli_env, capture_output=True,
+    cli = subprocess.run([sys.executable, "-m", "suyuan", *command], env=cli_env, capture_output=True,
                          text=True, timeout=120)  # fmt: skip
 
     assert response.headers["content-disposition"] == 'attachment; filename="suyuan-proof-0.json"'

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-SUYUAN = [sys.executable, "-m", "chain.cli"]
+SUYUAN = [sys.executable, "-m", "suyuan"]
 
 
 def _run(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:

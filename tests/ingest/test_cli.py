@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from tests.api.conftest import Api
 from trace_api.devices import Device, verify_password
 
-SUYUAN = [sys.executable, "-m", "chain.cli"]
+SUYUAN = [sys.executable, "-m", "suyuan"]
 STORE = "urn:epc:id:sgln:9506000.00001.0"
 
 

@@ -183,7 +183,7 @@ def _worker_process(store: ColdStore, broker: ConfiguredBroker, log: Path) -> su
     )
     with log.open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "chain.cli", "ingest", "mqtt"],
+            [sys.executable, "-m", "suyuan", "ingest", "mqtt"],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -27,7 +27,7 @@ def embedded(tmp_path: Path, cli_env: dict[str, str]) -> Iterator[tuple[dict[str
     node = LocalNode(data_dir / "chain", chain_id=31337)
     node.start()
     subprocess.run(
-        [sys.executable, "-m", "chain.cli", "chain", "deploy"],
+        [sys.executable, "-m", "suyuan", "chain", "deploy"],
         env=cli_env,
         check=True,
         capture_output=True,

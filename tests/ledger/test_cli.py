@@ -10,7 +10,7 @@ from pathlib import Path
 
 from chain import LocalNode
 
-SUYUAN = [sys.executable, "-m", "chain.cli"]
+SUYUAN = [sys.executable, "-m", "suyuan"]
 
 
 def _run(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:

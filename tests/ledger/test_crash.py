@@ -87,7 +87,7 @@ def _acknowledged_until_killed(process: subprocess.Popen[str], at_least: int) ->
 def _start_anchorer(env: dict[str, str]) -> subprocess.Popen[bytes]:
     anchor_env = {**env, "SUYUAN_ANCHOR_EVERY_RECORDS": "7", "SUYUAN_ANCHOR_EVERY_SECONDS": "0.3"}
     return subprocess.Popen(
-        [sys.executable, "-m", "chain.cli", "ledger", "anchor"],
+        [sys.executable, "-m", "suyuan", "ledger", "anchor"],
         env=anchor_env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -71,7 +71,7 @@ def test_cli_train_prints_per_class_table(dataset: Path, tmp_path: Path) -> None
     run = tmp_path / "run"
     env = {**os.environ, "SUYUAN_DATA_DIR": str(tmp_path / "data")}
     args = ["vision", "train", str(dataset), "--epochs", "1", "--imgsz", "160", "--out", str(run)]
-    command = [sys.executable, "-m", "chain.cli", *args, "--weights", str(DEMO_MODEL_PT), "--batch", "8"]
+    command = [sys.executable, "-m", "suyuan", *args, "--weights", str(DEMO_MODEL_PT), "--batch", "8"]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=240)
     assert done.returncode == 0, done.stderr[-3000:]
     rows = {line.split("│")[1].strip(): line for line in done.stdout.splitlines() if line.count("│") >= 7}

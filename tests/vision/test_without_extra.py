@@ -19,7 +19,7 @@ find_spec = importlib.util.find_spec
 importlib.util.find_spec = lambda name, package=None: (
     None if name.split(".")[0] in BLOCKED else find_spec(name, package)
 )
-from chain.cli import main
+from suyuan.cli import main
 main()
 """
 

@@ -1,7 +1,8 @@
-"""The ``suyuan`` command line: the root app, the ``chain`` commands and ``bench chain``.
+"""The ``chain`` commands and ``bench chain``, and the helpers every component's commands share.
 
-Other components add their command groups through the ``suyuan.cli`` entry-point group: each
-entry point names a ``register(app, bench)`` function.
+The helpers: the global options' settings (:data:`STATE`), one-line errors (:func:`fail`,
+:func:`failing_on`), the ``out`` and ``console`` consoles, progress bars, waiting for a signal.
+The ``suyuan`` root (the ``suyuan`` package) adds the commands through :func:`register`.
 """
 
 from __future__ import annotations
@@ -11,9 +12,6 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
-from importlib.metadata import entry_points
-from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
@@ -31,19 +29,22 @@ from ._settings import Settings
 console = Console(stderr=True)
 out = Console(soft_wrap=True)
 
-app = typer.Typer(name="suyuan", help="Suyuan (溯源): verifiable food traceability.", no_args_is_help=True)
 chain_app = typer.Typer(
     help="The permissioned chain: contracts, node, deployment, members.", no_args_is_help=True
 )
-bench_app = typer.Typer(help="Benchmarks; each prints one JSON object.", no_args_is_help=True)
-app.add_typer(chain_app, name="chain")
-app.add_typer(bench_app, name="bench")
+
+
+def register(app: typer.Typer, bench: typer.Typer) -> None:
+    app.add_typer(chain_app, name="chain")
+    bench.command("chain")(bench_chain)
 
 
 S = TypeVar("S", bound=Settings)
 
 
 class CliState:
+    """The root's global options (``--data-dir``, ``--rpc-url``), over the environment's settings."""
+
     def __init__(self) -> None:
         self.overrides: dict[str, Any] = {}
 
@@ -93,25 +94,6 @@ def progress_bar(total: int, label: str) -> Iterator[Any]:
             bar.update(tasks[name], completed=done)
 
         yield advance
-
-
-@app.callback()
-def root(
-    data_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--data-dir", help="State directory (env SUYUAN_DATA_DIR; default ~/.local/share/suyuan)"
-        ),
-    ] = None,
-    rpc_url: Annotated[
-        str | None,
-        typer.Option("--rpc-url", help="External chain node (env SUYUAN_RPC_URL; default: embedded anvil)"),
-    ] = None,
-) -> None:
-    if data_dir is not None:
-        STATE.overrides["data_dir"] = data_dir
-    if rpc_url is not None:
-        STATE.overrides["rpc_url"] = rpc_url
 
 
 @chain_app.command("compile")
@@ -182,37 +164,6 @@ def chain_grant(
         )
 
 
-@dataclass(frozen=True)
-class UpOptions:
-    """What ``suyuan up`` was asked for, handed to every service it starts."""
-
-    demo: bool = False
-
-
-#: Services that ``suyuan up`` runs beside the chain, in order; components append to it when
-#: registering. Each is called with the open chain session and returns a callable that stops it.
-UpService = Callable[[ChainSession, UpOptions], Callable[[], None]]
-up_services: list[UpService] = []
-
-
-@app.command("up")
-def up(
-    demo: Annotated[bool, typer.Option("--demo", help="Also seed a small demo network (once)")] = False,
-) -> None:
-    """Run the embedded default: chain node, contracts deployed, and every registered service."""
-    with chain_errors(), open_chain(STATE.settings(Settings)) as session:
-        _, new = ensure_deployed(session)
-        stoppers = [start(session, UpOptions(demo=demo)) for start in up_services]
-        print_status(session, as_json=False)
-        out.print(("deployed contracts" if new else "contracts deployed earlier") + "; running, Ctrl-C stops")
-        try:
-            wait_for_signal()
-        finally:
-            for stop in reversed(stoppers):
-                stop()
-        out.print("stopped; state kept in " + str(session.settings.data_dir))
-
-
 def print_status(session: ChainSession, as_json: bool) -> None:
     info = describe(session)
     if as_json:
@@ -244,7 +195,6 @@ def wait_for_signal() -> None:
     stop.wait()
 
 
-@bench_app.command("chain")
 def bench_chain(
     as_json: Annotated[bool, typer.Option("--json", help="Print only the JSON result")] = False,
     transfers: Annotated[int, typer.Option(min=10, help="Custody transfers per measured path")] = 500,
@@ -255,20 +205,3 @@ def bench_chain(
     with chain_errors(), progress_bar(transfers, "bench chain") as advance:
         result = run_chain_bench(transfers, advance)
     print(json.dumps(result, indent=None if as_json else 2))
-
-
-def _load_plugins() -> None:
-    for entry in entry_points(group="suyuan.cli"):
-        entry.load()(app, bench_app)
-
-
-def main() -> None:
-    _load_plugins()
-    app(prog_name="suyuan")
-
-
-if __name__ == "__main__":
-    # Run the imported module, not this __main__ copy, so that plugins and commands share state.
-    from chain import cli
-
-    cli.main()

@@ -1,6 +1,6 @@
 """``suyuan ingest mqtt``, ``suyuan device …``, ``suyuan simulate coldchain`` and ``suyuan bench ingest``.
 
-Registered into the root command line through the ``suyuan.cli`` entry point. These commands act
+The ``suyuan`` root adds them through :func:`register`. These commands act
 with the operator's access to the data directory and the database; none needs the chain.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -19,8 +19,8 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
-from chain import ChainSession
-from chain.cli import STATE, UpOptions, fail, failing_on, out, up_services, wait_for_signal
+from chain.cli import STATE, fail, failing_on, out, wait_for_signal
+from trace_api._background import start_thread
 from trace_api._db import failure_text
 from trace_api._migrate import upgrade
 from trace_api.devices import (
@@ -58,8 +58,6 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
     bench.command("vision")(bench_vision)
     register_camera(ingest_app)
     register_vision(app)
-    up_services.append(_ingest_service)
-    up_services.append(_kitchen_demo_service)
 
 
 def settings() -> IngestSettings:
@@ -103,20 +101,17 @@ def ingest_mqtt(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     with cli_errors():
         worker = IngestWorker(open_ingestor(config), worker_options(config, config.mqtt_url))
-    stop = threading.Event()
-    thread = threading.Thread(target=worker.run, args=(stop,), name="suyuan-ingest", daemon=True)
-    thread.start()
+    stop_worker = start_thread("ingest", worker.run)
     out.print(
         f"ingest: {worker.options.subscription} on {worker.address.host}:{worker.address.port} "
         f"as {worker.options.client_id}; Ctrl-C stops"
     )
-    reporter = threading.Thread(target=_report, args=(worker, stop, report_every), daemon=True)
-    reporter.start()
+    stop_reporter = start_thread("ingest-report", lambda stop: _report(worker, stop, report_every))
     try:
         wait_for_signal()
     finally:
-        stop.set()
-        thread.join()
+        stop_reporter()
+        stop_worker()
         out.print(f"ingest stopped: {worker.stats.summary()}")
 
 
@@ -127,70 +122,6 @@ def _report(worker: IngestWorker, stop: threading.Event, every: float) -> None:
         if line != last:
             out.print(f"ingest: {line}")
             last = line
-
-
-def _ingest_service(session: ChainSession, options: UpOptions) -> Callable[[], None]:
-    """``suyuan up`` runs one ingest worker when a broker is configured, and says so when none is."""
-    config = settings()
-    if not config.mqtt_url:
-        out.print("cold-chain ingest: off; no MQTT broker configured (set SUYUAN_MQTT_URL=mqtt://host:1883)")
-        return lambda: None
-    with cli_errors():
-        worker = IngestWorker(open_ingestor(config), worker_options(config, config.mqtt_url))
-    stop = threading.Event()
-    thread = threading.Thread(target=worker.run, args=(stop,), name="suyuan-ingest", daemon=True)
-    thread.start()
-    out.print(f"cold-chain ingest: {worker.options.subscription} on {config.mqtt_url.rsplit('@', 1)[-1]}")
-
-    def stop_worker() -> None:
-        stop.set()
-        thread.join()
-
-    return stop_worker
-
-
-def _kitchen_demo_service(session: ChainSession, options: UpOptions) -> Callable[[], None]:
-    """With ``--demo``: the kitchen-camera feed, judged by the shipped model in the background."""
-    if not options.demo:
-        return lambda: None
-    from .vision.offline import VisionError, require_vision
-
-    try:
-        require_vision()
-    except VisionError as exc:
-        out.print(f"kitchen feed: off; {exc}")
-        return lambda: None
-    from trace_api.app import build_services
-
-    from .vision.demo import prepare_kitchen_demo, run_kitchen_demo
-
-    services = build_services(settings(), session)
-    try:
-        prepared = prepare_kitchen_demo(services)
-    except (DomainError, LedgerError, SQLAlchemyError, OSError) as exc:
-        out.print(f"kitchen feed failed: {exc}")
-        return lambda: None
-    if isinstance(prepared, dict):
-        out.print(f"kitchen feed: judged before; see {settings().data_dir / 'kitchen-demo.json'}")
-        return lambda: None
-    stop = threading.Event()
-
-    def feed() -> None:
-        assert isinstance(prepared, str)
-        try:
-            run_kitchen_demo(services, prepared, report=out.print, stop=stop)
-        except (VisionError, DomainError, LedgerError, SQLAlchemyError, OSError) as exc:
-            out.print(f"kitchen feed failed: {exc}")
-
-    thread = threading.Thread(target=feed, name="suyuan-kitchen-demo", daemon=True)
-    thread.start()
-    out.print("kitchen feed: judging the demo canteen's camera with the shipped model (offline)")
-
-    def stop_feed() -> None:
-        stop.set()
-        thread.join()
-
-    return stop_feed
 
 
 # -- suyuan device ---------------------------------------------------------------------------------

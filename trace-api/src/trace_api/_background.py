@@ -1,5 +1,8 @@
 """Background loops (the anchorer, the EPCIS delivery worker) that survive any error and say so.
 
+:func:`start_thread` is the one way a background thread is started: it runs ``run(stop)`` and
+hands back the function that stops it.
+
 A loop runs one step every tick. A step that raises is logged and retried after an exponential
 backoff (capped); the loop itself never ends until it is stopped. Its :class:`LoopHealth`
 (last success, last error, consecutive failures) is what ``/readyz`` reads.
@@ -121,17 +124,31 @@ class BackgroundLoop:
         health.last_success_at, health.consecutive_failures = time.time(), 0
         return self.tick_s
 
-    def start(self) -> Callable[[], None]:
-        """Runs the loop in a daemon thread; returns a function that stops it and waits."""
-        stop = threading.Event()
+    def start(self, health: list[LoopHealth] | None = None) -> Callable[[], None]:
+        """Runs the loop in a daemon thread; returns a function that stops it and waits.
+
+        The loop's health is added to ``health`` (what ``/readyz`` reads), when given.
+        """
+        if health is not None:
+            health.append(self.health)
         self.health.running = True  # from now: a thread that is yet to be scheduled is not stalled
-        thread = threading.Thread(target=self.run, args=(stop,), name=f"suyuan-{self.name}", daemon=True)
-        thread.start()
+        return start_thread(self.name, self.run, wake=self._wake)
 
-        def stop_loop() -> None:
-            stop.set()
-            if self._wake is not None:
-                self._wake.set()
-            thread.join()
 
-        return stop_loop
+def start_thread(
+    name: str, run: Callable[[threading.Event], object], *, wake: threading.Event | None = None
+) -> Callable[[], None]:
+    """Runs ``run(stop)`` in a daemon thread named ``suyuan-<name>``; returns a function that sets
+    ``stop`` (and ``wake``, so that a thread waiting on it notices at once) and waits for the thread.
+    """
+    stop = threading.Event()
+    thread = threading.Thread(target=run, args=(stop,), name=f"suyuan-{name}", daemon=True)
+    thread.start()
+
+    def stop_thread() -> None:
+        stop.set()
+        if wake is not None:
+            wake.set()
+        thread.join()
+
+    return stop_thread

@@ -1,6 +1,6 @@
 """``suyuan ledger``, ``suyuan verify``, ``suyuan audit`` and ``suyuan bench ledger``.
 
-Registered into the root command line through the ``suyuan.cli`` entry point.
+The ``suyuan`` root adds them through :func:`register`.
 """
 
 from __future__ import annotations
@@ -8,33 +8,19 @@ from __future__ import annotations
 import base64
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
-from urllib.parse import urlsplit
 
 import typer
 
-from chain import ChainClient, ChainError, ChainSession, ensure_deployed, open_chain
-from chain.cli import (
-    STATE,
-    UpOptions,
-    chain_app,
-    console,
-    fail,
-    failing_on,
-    out,
-    progress_bar,
-    up_services,
-    wait_for_signal,
-)
+from chain import ChainClient, ChainError, ensure_deployed, open_chain
+from chain.cli import STATE, chain_app, console, fail, failing_on, out, progress_bar, wait_for_signal
 
-from ._background import LoopHealth
 from ._db import write_transaction
 from ._settings import ServiceSettings
-from .app import build_services, create_app
-from .chainops import ChainWorker
+from .app import build_services
 from .codes.cli import codes_app
 from .context import Services
 from .errors import DomainError
@@ -47,12 +33,10 @@ from .ledger import (
     open_ledger,
     parse_record,
     proof_bundle,
-    start_anchorer,
     verify_bundle,
     verify_record,
 )
-from .reconcile.service import reconcile, reconcile_loop
-from .server import start_server
+from .reconcile.service import reconcile
 
 ledger_app = typer.Typer(
     help="The evidence ledger: append, checkpoints, anchoring, proofs.", no_args_is_help=True
@@ -73,8 +57,6 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
     bench.command("ledger")(bench_ledger)
     bench.command("api")(bench_api)
     bench.command("epcis")(bench_epcis)
-    up_services.append(_anchor_service)
-    up_services.append(_api_service)
 
 
 def settings() -> ServiceSettings:
@@ -83,85 +65,6 @@ def settings() -> ServiceSettings:
 
 def ledger_errors() -> AbstractContextManager[None]:
     return failing_on(LedgerError, ChainError)
-
-
-#: The health of the loops ``suyuan up`` runs (the anchorer, deliveries), read by ``/readyz``.
-_background_health: list[LoopHealth] = []
-
-
-def _anchor_service(session: ChainSession, options: UpOptions) -> Callable[[], None]:
-    config = settings()
-    anchorer = make_anchorer(config, session, open_ledger(config))
-    out.print(
-        f"anchorer: log {anchorer.ledger.origin!r}, every {config.anchor_every_records} records "
-        f"or {config.anchor_every_seconds:g} s"
-    )
-    return start_anchorer(anchorer, _background_health)
-
-
-def _api_service(session: ChainSession, options: UpOptions) -> Callable[[], None]:
-    config = settings()
-    services = build_services(config, session)
-    services.background = _background_health
-    url, stop_server = start_server(create_app(services), config.api_host, config.api_port)
-    config.served_at(urlsplit(url).port or config.api_port)
-    stop_chain_worker = ChainWorker(services).start()
-    stop_deliveries = _start_deliveries(services)
-    reconciler = reconcile_loop(services)
-    services.background.append(reconciler.health)
-    stop_reconciler = reconciler.start()
-
-    def stop() -> None:
-        stop_reconciler()
-        stop_deliveries()
-        stop_server()
-        stop_chain_worker()  # anything still owed stays in the outbox for the next start
-
-    out.print(f"trace API: {url}  (OpenAPI at {url}/docs)")
-    out.print("chain worker: sends admissions, shipments, splits and recalls on chain after they commit")
-    out.print(
-        f"chain reconcile: now and every {config.reconcile_every_seconds:g} s "
-        "(differences: GET /v1/chain/differences, suyuan chain reconcile)"
-    )
-    out.print(f"item codes and labels carry: {config.public_url}  (SUYUAN_PUBLIC_URL sets it)")
-    if config.mqtt_url:
-        out.print(
-            f"recall notices: MQTT broker {config.mqtt_url} (topics suyuan/v1/<org>/recalls) and webhooks"
-        )
-    else:
-        out.print(
-            "recall notices: webhooks only; no MQTT broker configured (set SUYUAN_MQTT_URL=mqtt://host:1883)"
-        )
-    if options.demo:
-        from .demo import DEMO_FILE, seed_demo
-
-        try:
-            demo = seed_demo(services, url)
-        except (RuntimeError, DomainError, ChainError, LedgerError, OSError) as exc:
-            stop()
-            fail(f"seeding the demo failed: {exc}")
-        out.print(f"demo consumer page: {demo['consumer_url']}")
-        out.print(f"demo organisations and API keys: {config.data_dir / DEMO_FILE}")
-        for org in demo["organisations"]:
-            out.print(f"  {org['handle']:<16} {org['type']:<11} {org['api_key']}")
-    return stop
-
-
-def _start_deliveries(services: Services) -> Callable[[], None]:
-    """EPCIS subscription deliveries and recall notices, each in a background thread (retries
-    with backoff)."""
-    from .epcis.subscriptions import DeliveryWorker
-    from .recalls.notify import NoticeWorker
-
-    loops = [DeliveryWorker(services).loop(), NoticeWorker(services).loop()]
-    services.background.extend(loop.health for loop in loops)
-    stops = [loop.start() for loop in loops]
-
-    def stop() -> None:
-        for stop_loop in stops:
-            stop_loop()
-
-    return stop
 
 
 @contextmanager
@@ -332,7 +235,7 @@ def ledger_anchor(
             count = anchorer.step()
             out.print(f"anchored {count} checkpoint(s)")
             return
-        stop = start_anchorer(anchorer)
+        stop = anchorer.loop().start()
         out.print(f"anchoring log {anchorer.ledger.origin!r}; Ctrl-C stops")
         try:
             wait_for_signal()

@@ -197,9 +197,7 @@ class ChainWorker:
 
     def start(self) -> Callable[[], None]:
         """Runs the worker in a background thread; returns a function that stops it."""
-        loop = self.loop()
-        self.services.background.append(loop.health)
-        stop_loop = loop.start()
+        stop_loop = self.loop().start(self.services.background)
 
         def stop() -> None:
             stop_loop()

@@ -56,7 +56,7 @@ from ._records import (
     utc_datetime,
     utc_now,
 )
-from ._service import make_anchorer, open_ledger, start_anchorer
+from ._service import make_anchorer, open_ledger
 from ._verify import VerifiedRecord, proof_bundle, verify_bundle, verify_record
 
 __all__ = [
@@ -107,7 +107,6 @@ __all__ = [
     "root_from_inclusion_proof",
     "root_from_leaf_hashes",
     "save_signing_key",
-    "start_anchorer",
     "subtree_root",
     "tree_root",
     "utc_datetime",

@@ -1,4 +1,4 @@
-"""Opening the configured ledger and running its anchorer beside the chain."""
+"""Opening the configured ledger and making its anchorer over the chain."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 from chain import ChainClient, ChainSession
 
-from .._background import LoopHealth
 from .._db import make_engine
 from .._settings import ServiceSettings
 from ._anchorer import Anchorer
@@ -36,14 +35,3 @@ def make_anchorer(settings: ServiceSettings, session: ChainSession, ledger: Ledg
         every_records=settings.anchor_every_records,
         every_seconds=settings.anchor_every_seconds,
     )
-
-
-def start_anchorer(anchorer: Anchorer, health: list[LoopHealth] | None = None) -> Callable[[], None]:
-    """Runs the anchorer in a background thread; returns a function that stops it and waits.
-
-    The loop's health is added to ``health`` (what ``/readyz`` reads), when given.
-    """
-    loop = anchorer.loop()
-    if health is not None:
-        health.append(loop.health)
-    return loop.start()

@@ -1,0 +1,5 @@
+"""``python -m suyuan``: the ``suyuan`` command."""
+
+from suyuan.cli import main
+
+main()

@@ -1,0 +1,59 @@
+"""The ``suyuan`` command line: the root, its global options, and every component's commands.
+
+Each component defines its own command groups and adds them through its ``register(app, bench)``;
+the root calls them here, in this order, and adds ``suyuan up``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+import chain.cli
+import ingest.cli
+import trace_api.cli
+from chain.cli import STATE
+
+from .up import run_up
+
+app = typer.Typer(name="suyuan", help="Suyuan (溯源): verifiable food traceability.", no_args_is_help=True)
+bench_app = typer.Typer(help="Benchmarks; each prints one JSON object.", no_args_is_help=True)
+
+
+@app.callback()
+def root(
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir", help="State directory (env SUYUAN_DATA_DIR; default ~/.local/share/suyuan)"
+        ),
+    ] = None,
+    rpc_url: Annotated[
+        str | None,
+        typer.Option("--rpc-url", help="External chain node (env SUYUAN_RPC_URL; default: embedded anvil)"),
+    ] = None,
+) -> None:
+    if data_dir is not None:
+        STATE.overrides["data_dir"] = data_dir
+    if rpc_url is not None:
+        STATE.overrides["rpc_url"] = rpc_url
+
+
+@app.command("up")
+def up(
+    demo: Annotated[bool, typer.Option("--demo", help="Also seed a small demo network (once)")] = False,
+) -> None:
+    """Run the embedded default: chain node, contracts deployed, the anchorer, the trace API, ingest."""
+    run_up(demo=demo)
+
+
+chain.cli.register(app, bench_app)
+trace_api.cli.register(app, bench_app)
+ingest.cli.register(app, bench_app)
+app.add_typer(bench_app, name="bench")
+
+
+def main() -> None:
+    app(prog_name="suyuan")

@@ -1,0 +1,182 @@
+"""``suyuan up``: the embedded default, its services started in one fixed order.
+
+1. the chain: the node (embedded anvil unless ``SUYUAN_RPC_URL`` names one), contracts deployed once;
+2. the anchorer: the evidence ledger's checkpoints committed on chain;
+3. the trace API and its workers: the chain worker, EPCIS deliveries and recall notices, chain
+   reconcile (and, with ``--demo``, the demo network seeded through it);
+4. cold-chain ingest, when a broker is configured;
+5. with ``--demo``, the kitchen-camera feed.
+
+Each service is a function that starts it and returns the function that stops it; ``suyuan up``
+stops them in the reverse order, the chain last.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from chain import ChainError, ChainSession, Settings, ensure_deployed, open_chain
+from chain.cli import STATE, chain_errors, fail, out, print_status, wait_for_signal
+from ingest import IngestSettings
+from ingest.cli import cli_errors, open_ingestor, worker_options
+from ingest.worker import IngestWorker
+from trace_api._background import LoopHealth, start_thread
+from trace_api._settings import ServiceSettings
+from trace_api.app import build_services, create_app
+from trace_api.chainops import ChainWorker
+from trace_api.errors import DomainError
+from trace_api.ledger import LedgerError, make_anchorer, open_ledger
+from trace_api.reconcile.service import reconcile_loop
+from trace_api.server import start_server
+
+Stop = Callable[[], None]
+
+
+@dataclass
+class Up:
+    """What the services of one ``suyuan up`` share."""
+
+    session: ChainSession
+    demo: bool
+    #: The health of every background loop (the anchorer, the trace API's workers), read by ``/readyz``.
+    health: list[LoopHealth] = field(default_factory=list)
+
+
+def start_anchorer(up: Up) -> Stop:
+    config = STATE.settings(ServiceSettings)
+    anchorer = make_anchorer(config, up.session, open_ledger(config))
+    out.print(
+        f"anchorer: log {anchorer.ledger.origin!r}, every {config.anchor_every_records} records "
+        f"or {config.anchor_every_seconds:g} s"
+    )
+    return anchorer.loop().start(up.health)
+
+
+def start_trace_api(up: Up) -> Stop:
+    """The API server, then its workers; on stop the server goes before the chain worker, and
+    anything still owed stays in the outbox for the next start."""
+    from trace_api.epcis.subscriptions import DeliveryWorker
+    from trace_api.recalls.notify import NoticeWorker
+
+    config = STATE.settings(ServiceSettings)
+    services = build_services(config, up.session)
+    services.background = up.health
+    url, stop_server = start_server(create_app(services), config.api_host, config.api_port)
+    config.served_at(urlsplit(url).port or config.api_port)
+    stop_chain_worker = ChainWorker(services).start()
+    loops = [DeliveryWorker(services).loop(), NoticeWorker(services).loop(), reconcile_loop(services)]
+    stop_loops = [loop.start(up.health) for loop in loops]
+
+    def stop() -> None:
+        for stop_loop in reversed(stop_loops):
+            stop_loop()
+        stop_server()
+        stop_chain_worker()
+
+    out.print(f"trace API: {url}  (OpenAPI at {url}/docs)")
+    out.print("chain worker: sends admissions, shipments, splits and recalls on chain after they commit")
+    out.print(
+        f"chain reconcile: now and every {config.reconcile_every_seconds:g} s "
+        "(differences: GET /v1/chain/differences, suyuan chain reconcile)"
+    )
+    out.print(f"item codes and labels carry: {config.public_url}  (SUYUAN_PUBLIC_URL sets it)")
+    if config.mqtt_url:
+        out.print(
+            f"recall notices: MQTT broker {config.mqtt_url} (topics suyuan/v1/<org>/recalls) and webhooks"
+        )
+    else:
+        out.print(
+            "recall notices: webhooks only; no MQTT broker configured (set SUYUAN_MQTT_URL=mqtt://host:1883)"
+        )
+    if up.demo:
+        from trace_api.demo import DEMO_FILE, seed_demo
+
+        try:
+            demo = seed_demo(services, url)
+        except (RuntimeError, DomainError, ChainError, LedgerError, OSError) as exc:
+            stop()
+            fail(f"seeding the demo failed: {exc}")
+        out.print(f"demo consumer page: {demo['consumer_url']}")
+        out.print(f"demo organisations and API keys: {config.data_dir / DEMO_FILE}")
+        for org in demo["organisations"]:
+            out.print(f"  {org['handle']:<16} {org['type']:<11} {org['api_key']}")
+    return stop
+
+
+def start_ingest(up: Up) -> Stop:
+    """One ingest worker when a broker is configured; says so when none is."""
+    config = STATE.settings(IngestSettings)
+    if not config.mqtt_url:
+        out.print("cold-chain ingest: off; no MQTT broker configured (set SUYUAN_MQTT_URL=mqtt://host:1883)")
+        return lambda: None
+    with cli_errors():
+        worker = IngestWorker(open_ingestor(config), worker_options(config, config.mqtt_url))
+    stop = start_thread("ingest", worker.run)
+    out.print(f"cold-chain ingest: {worker.options.subscription} on {config.mqtt_url.rsplit('@', 1)[-1]}")
+    return stop
+
+
+def start_kitchen_feed(up: Up) -> Stop:
+    """With ``--demo``: the kitchen-camera feed, judged by the shipped model in the background."""
+    if not up.demo:
+        return lambda: None
+    from ingest.vision.offline import VisionError, require_vision
+
+    try:
+        require_vision()
+    except VisionError as exc:
+        out.print(f"kitchen feed: off; {exc}")
+        return lambda: None
+    from ingest.vision.demo import prepare_kitchen_demo, run_kitchen_demo
+
+    config = STATE.settings(IngestSettings)
+    services = build_services(config, up.session)
+    try:
+        prepared = prepare_kitchen_demo(services)
+    except (DomainError, LedgerError, SQLAlchemyError, OSError) as exc:
+        out.print(f"kitchen feed failed: {exc}")
+        return lambda: None
+    if isinstance(prepared, dict):
+        out.print(f"kitchen feed: judged before; see {config.data_dir / 'kitchen-demo.json'}")
+        return lambda: None
+    api_key = prepared
+
+    def feed(stop: threading.Event) -> None:
+        try:
+            run_kitchen_demo(services, api_key, report=out.print, stop=stop)
+        except (VisionError, DomainError, LedgerError, SQLAlchemyError, OSError) as exc:
+            out.print(f"kitchen feed failed: {exc}")
+
+    stop = start_thread("kitchen-demo", feed)
+    out.print("kitchen feed: judging the demo canteen's camera with the shipped model (offline)")
+    return stop
+
+
+#: What ``suyuan up`` starts once the chain is up and the contracts deployed, in this order.
+SERVICES: tuple[Callable[[Up], Stop], ...] = (
+    start_anchorer,
+    start_trace_api,
+    start_ingest,
+    start_kitchen_feed,
+)
+
+
+def run_up(*, demo: bool) -> None:
+    """Starts the chain, then :data:`SERVICES` in order; runs until SIGINT or SIGTERM, then stops
+    them in the reverse order (a service that fails to start stops those started before it)."""
+    with chain_errors(), ExitStack() as running:
+        session = running.enter_context(open_chain(STATE.settings(Settings)))
+        _, new = ensure_deployed(session)
+        up = Up(session, demo)
+        for start in SERVICES:
+            running.callback(start(up))
+        print_status(session, as_json=False)
+        out.print(("deployed contracts" if new else "contracts deployed earlier") + "; running, Ctrl-C stops")
+        wait_for_signal()
+    out.print("stopped; state kept in " + str(session.settings.data_dir))
