@@ -29,18 +29,9 @@ from chain.cli import (
     up_services,
     wait_for_signal,
 )
-
-from ._background import LoopHealth
-from ._db import write_transaction
-from ._settings import ServiceSettings
-from .app import build_services, create_app
-from .chainops import ChainWorker
-from .codes.cli import codes_app
-from .context import Services
-from .errors import DomainError
-from .exports.cli import export_app
-from .ledger import (
+from evidence import (
     LedgerError,
+    LoopHealth,
     VerificationError,
     audit_log,
     make_anchorer,
@@ -50,7 +41,16 @@ from .ledger import (
     start_anchorer,
     verify_bundle,
     verify_record,
+    write_transaction,
 )
+
+from ._settings import ServiceSettings
+from .app import build_services, create_app
+from .chainops import ChainWorker
+from .codes.cli import codes_app
+from .context import Services
+from .errors import DomainError
+from .exports.cli import export_app
 from .reconcile.service import reconcile, reconcile_loop
 from .server import start_server
 
@@ -467,7 +467,7 @@ def bench_ledger(
     large: Annotated[int, typer.Option(min=2000, help="Size of the large log for proof times")] = 1_000_000,
 ) -> None:
     """Append rate against raw inserts, proof times at 1k and at --large records, gas per record."""
-    from .ledger._bench import run_ledger_bench
+    from evidence.bench import run_ledger_bench
 
     with ledger_errors(), progress_bar(records, "bench ledger") as advance:
         result = run_ledger_bench(records=records, large=large, progress=advance)
