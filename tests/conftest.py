@@ -18,7 +18,7 @@ from web3 import Web3
 from chain import ChainClient, LocalNode, Role, connect, deploy_contracts, id_hash
 
 if TYPE_CHECKING:
-    from trace_api.ledger import Ledger, Record
+    from evidence import Ledger, Record
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CORPUS = REPO_ROOT.parent / "shared" / "corpus"
@@ -114,8 +114,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def make_ledger(database_url: str) -> Iterator[Callable[..., Ledger]]:
     """Opens a ledger on the test's database; the same signer for every ledger of one test."""
-    from trace_api._db import make_engine
-    from trace_api.ledger import Ledger, NoteSigner, generate_signing_key
+    from evidence import Ledger, NoteSigner, generate_signing_key, make_engine
 
     signer = NoteSigner(generate_signing_key(), "test.suyuan.local/log")
     opened: list[Ledger] = []
@@ -132,7 +131,7 @@ def make_ledger(database_url: str) -> Iterator[Callable[..., Ledger]]:
 
 def make_record(i: int, *, tag: str = "r", payload: dict[str, object] | None = None) -> Record:
     """A valid record numbered ``i`` about batch ``b{i % 3}``."""
-    from trace_api.ledger import Record
+    from evidence import Record
 
     return Record.model_validate(
         {

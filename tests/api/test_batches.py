@@ -19,7 +19,7 @@ def test_importer_admits_batch_recorded_in_ledger_and_on_chain(api: Api) -> None
     assert batch["chain"]["status"] == "pending"  # the chain worker sends it after commit
     api.mined()
     on_chain = api.services.chain.batch(id_hash("batch:09506000134352.L2026-001"))
-    from trace_api.ledger import leaf_hash
+    from evidence import leaf_hash
 
     assert on_chain.admission_hash == leaf_hash(record.body)
 

@@ -23,8 +23,8 @@ from pypdf import PdfReader
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
+from evidence import write_transaction
 from tests.api.conftest import Api, batch_payload
-from trace_api._db import write_transaction
 from trace_api.app import create_app
 from trace_api.batches.models import Batch
 from trace_api.codes import cli as codes_cli

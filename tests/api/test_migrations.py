@@ -6,8 +6,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
+from evidence import make_engine
 from trace_api import models  # noqa: F401
-from trace_api._db import make_engine
 from trace_api._migrate import include_object, upgrade
 
 

@@ -11,17 +11,15 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from evidence import Anchorer, BackgroundLoop, Ledger, make_engine, write_transaction
 from tests._webhooks import Receiver
 from tests.api.conftest import Api, batch_payload
 from tests.api.test_epcis import SHIPPING_DOC, _capture, _load, _subscribe
 from tests.conftest import Network, make_record
-from trace_api._background import BackgroundLoop
-from trace_api._db import make_engine, write_transaction
 from trace_api.app import create_app
 from trace_api.context import Services
 from trace_api.epcis.models import Delivery
 from trace_api.epcis.subscriptions import DeliveryWorker
-from trace_api.ledger import Anchorer, Ledger
 from trace_api.recalls.models import NoticeDelivery
 from trace_api.recalls.notify import NoticeWorker
 

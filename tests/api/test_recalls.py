@@ -386,8 +386,8 @@ def test_recall_rolled_back_owes_no_notice_and_delivers_nothing(network_of_holde
 
 
 def test_recall_notice_owed_is_delivered_after_a_restart(network_of_holders: Api) -> None:
+    from evidence import open_ledger
     from trace_api.context import Services
-    from trace_api.ledger import open_ledger
 
     api = network_of_holders
     receiver = Receiver(path="/hooks/recall")

@@ -16,13 +16,12 @@ from sqlmodel import Session, select
 from web3 import Web3
 
 from chain import ChainClient, LocalNode, connect, deploy_contracts, id_hash
+from evidence import Actor, Record, Subject, open_ledger, utc_now, write_transaction
 from tests.api.conftest import Api, batch_payload, make_uscc, serve_api
 from tests.api.test_cli import _run
-from trace_api._db import write_transaction
 from trace_api._settings import ServiceSettings
 from trace_api.batches.models import Batch, StorageClass
 from trace_api.chainops import batch_chain_id
-from trace_api.ledger import Actor, Record, Subject, open_ledger, utc_now
 from trace_api.orgs.models import Organisation
 from trace_api.reconcile.service import DIFFERENCE_KIND, reconcile, reconcile_loop
 

@@ -18,6 +18,7 @@ import requests
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from evidence import Actor, Anchorer, Record, Subject, utc_now, verify_bundle
 from tests.api.conftest import Api, batch_payload
 from tests.conftest import Network
 from trace_api import gs1
@@ -27,7 +28,6 @@ from trace_api.batches.models import Batch
 from trace_api.chainops import batch_chain_id
 from trace_api.codes.models import CodeStatus, ItemCode
 from trace_api.events import object_event
-from trace_api.ledger import Actor, Anchorer, Record, Subject, utc_now, verify_bundle
 from trace_api.orgs.models import Organisation
 from trace_api.resolver import mount_resolver
 from trace_api.resolver.routes import wants_json

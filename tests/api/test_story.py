@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from evidence import Anchorer, verify_bundle
 from tests.api.conftest import Api, batch_payload
 from tests.conftest import Network
-from trace_api.ledger import Anchorer, verify_bundle
 
 JSON = {"Accept": "application/json"}
 LOT = "L2026-001"

@@ -19,12 +19,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from evidence import UnknownRecord, make_engine, write_transaction
 from tests._webhooks import Receiver
 from tests.api.conftest import Api, batch_payload
 from tests.api.test_scans import BATCH, _code
-from trace_api._db import make_engine, write_transaction
 from trace_api.app import create_app
-from trace_api.ledger import UnknownRecord
 from trace_api.server import start_server
 
 CLIENTS = 20

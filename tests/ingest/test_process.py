@@ -9,13 +9,13 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
+from evidence import Subject
 from ingest import IngestResult, Message, Notice, Outcome
 from ingest._process import rfc3339
 from trace_api.app import create_app
 from trace_api.coldchain import Alert, DeadLetter, SensorReading
 from trace_api.devices import Device
 from trace_api.epcis.validation import validate_event
-from trace_api.ledger import Subject
 from trace_api.resolver import mount_resolver
 
 from .conftest import MARKET, PLATE, STORE, ColdStore

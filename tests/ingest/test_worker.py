@@ -23,9 +23,9 @@ from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from evidence._tables import RECORDS
 from ingest import IngestWorker, WorkerOptions
 from trace_api.coldchain import Alert, DeadLetter, SensorReading
-from trace_api.ledger._tables import RECORDS
 
 from ._broker import BrokerClient, ConfiguredBroker
 from .conftest import ColdStore, Counted

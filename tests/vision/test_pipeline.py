@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 cv2 = pytest.importorskip("cv2")
 np = pytest.importorskip("numpy")
 
+from evidence import Ledger, open_ledger  # noqa: E402
 from ingest._process import Notice  # noqa: E402  (after the skip: needs the vision extra)
 from ingest.vision.classes import CLASSES  # noqa: E402
 from ingest.vision.detector import Detection  # noqa: E402
@@ -38,7 +39,6 @@ from trace_api._settings import ServiceSettings  # noqa: E402
 from trace_api.devices import DeviceIn, ReadingKind, register_device, retire_device  # noqa: E402
 from trace_api.documents import document_path  # noqa: E402
 from trace_api.kitchen import Incident  # noqa: E402
-from trace_api.ledger import Ledger, open_ledger  # noqa: E402
 from trace_api.orgs.models import Organisation, OrgType  # noqa: E402
 
 ORIGIN = dt.datetime(2026, 11, 27, 8, 0, tzinfo=dt.UTC)

@@ -23,15 +23,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from chain import ChainError, ChainSession, Settings, ensure_deployed, open_chain
 from chain.cli import STATE, chain_errors, fail, out, print_status, wait_for_signal
+from evidence import LedgerError, LoopHealth, make_anchorer, open_ledger, start_thread
 from ingest import IngestSettings
 from ingest.cli import cli_errors, open_ingestor, worker_options
 from ingest.worker import IngestWorker
-from trace_api._background import LoopHealth, start_thread
 from trace_api._settings import ServiceSettings
 from trace_api.app import build_services, create_app
 from trace_api.chainops import ChainWorker
 from trace_api.errors import DomainError
-from trace_api.ledger import LedgerError, make_anchorer, open_ledger
 from trace_api.reconcile.service import reconcile_loop
 from trace_api.server import start_server
 

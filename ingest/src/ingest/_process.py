@@ -20,11 +20,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Engine, Table, insert
 from sqlmodel import Session, col, select
 
-from trace_api._db import write_transaction
+from evidence import Actor, Ledger, Record, Subject, write_transaction
 from trace_api.coldchain import Alert, AlertState, DeadLetter, SensorReading, batches_at, held_at
 from trace_api.coldchain.models import BatchStay
 from trace_api.devices import Device, alert_topic
-from trace_api.ledger import Actor, Ledger, Record, Subject
 from trace_api.orgs.models import Organisation
 
 from .readings import Reading, ReadingError, Topic, measured_at, parse_reading, parse_topic, sensor_event

@@ -20,8 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
 from chain.cli import STATE, fail, failing_on, out, wait_for_signal
-from trace_api._background import start_thread
-from trace_api._db import failure_text
+from evidence import Ledger, LedgerError, failure_text, open_ledger, start_thread
 from trace_api._migrate import upgrade
 from trace_api.devices import (
     TOPIC_ROOT,
@@ -32,7 +31,6 @@ from trace_api.devices import (
     retire_device,
 )
 from trace_api.errors import DomainError
-from trace_api.ledger import Ledger, LedgerError, open_ledger
 from trace_api.orgs.models import Organisation
 
 from ._process import Ingestor
@@ -134,7 +132,7 @@ def registry(*, write: bool = False) -> Iterator[Session]:
     With ``write`` the session holds the writer lock from its first read to its commit, so that
     a write landing meanwhile cannot make its own fail.
     """
-    from trace_api._db import make_engine, write_transaction
+    from evidence import make_engine, write_transaction
 
     config = settings()
     engine = make_engine(config.resolved_database_url)

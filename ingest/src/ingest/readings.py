@@ -22,9 +22,9 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from evidence import Timestamp, utc_datetime
 from trace_api.devices import TOPIC_ROOT
 from trace_api.events import lot_class, offset_of
-from trace_api.ledger import Timestamp, utc_datetime
 
 #: How far ahead of the receiving clock a device's timestamp may be before it is impossible.
 MAX_CLOCK_AHEAD = dt.timedelta(minutes=5)

@@ -30,9 +30,9 @@ from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
+from evidence import LedgerError
 from trace_api.devices import TOPIC_ROOT, BrokerUrlError, publish_on
 from trace_api.devices import BrokerAddress as SharedBrokerAddress
-from trace_api.ledger import LedgerError
 
 from ._process import Ingestor, IngestResult, Message, Notice, Outcome
 

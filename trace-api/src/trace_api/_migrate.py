@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
-from .ledger._tables import LEDGER_TABLES
+from evidence import LEDGER_TABLES
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 LEDGER_TABLE_NAMES = {t.name for t in LEDGER_TABLES}

@@ -7,32 +7,12 @@ from typing import Self
 
 from pydantic import Field, PrivateAttr, model_validator
 
-from chain import Settings
-
-from ._db import sqlite_url
+from evidence import LedgerSettings
 
 
-class ServiceSettings(Settings):
-    """Database and evidence-ledger settings; everything else comes from :class:`chain.Settings`."""
+class ServiceSettings(LedgerSettings):
+    """The trace API's settings, on top of the evidence ledger's and the chain's."""
 
-    database_url: str | None = Field(
-        default=None,
-        description="SQLAlchemy URL; unset: SQLite at <data_dir>/suyuan.db (WAL, synchronous=FULL)",
-    )
-    ledger_origin: str = Field(
-        default="suyuan.local/evidence",
-        pattern=r"^[a-zA-Z0-9.\-]+(/[a-zA-Z0-9.\-_]+)*$",
-        description="The log's origin line (C2SP checkpoint); its keccak256 is the on-chain log id",
-    )
-    db_lock_timeout_seconds: float = Field(
-        default=10.0,
-        gt=0,
-        description="How long a write waits for the database's writer lock before the API answers 503",
-    )
-    anchor_every_records: int = Field(default=1000, ge=1, description="Anchor after this many new records")
-    anchor_every_seconds: float = Field(
-        default=5.0, gt=0, description="...or this long after the last checkpoint"
-    )
     reconcile_every_seconds: float = Field(
         default=300.0,
         gt=0,
@@ -107,14 +87,6 @@ class ServiceSettings(Settings):
     @property
     def documents_dir(self) -> Path:
         return self.data_dir / "documents"
-
-    @property
-    def resolved_database_url(self) -> str:
-        return self.database_url or sqlite_url(self.data_dir / "suyuan.db")
-
-    @property
-    def ledger_key_file(self) -> Path:
-        return self.data_dir / "ledger" / "checkpoint-signer.pem"
 
 
 def serving_url(host: str, port: int) -> str:

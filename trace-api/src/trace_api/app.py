@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 from chain import ChainSession
+from evidence import open_ledger
 
 from ._settings import ServiceSettings
 from .batches.routes import router as batches_router
@@ -23,7 +24,6 @@ from .epcis.routes import router as epcis_router
 from .exports.routes import router as exports_router
 from .health import readiness
 from .kitchen.routes import router as kitchen_router
-from .ledger import open_ledger
 from .openapi import install_openapi
 from .orgs.routes import router as orgs_router
 from .problems import install_problem_handlers, problem_response

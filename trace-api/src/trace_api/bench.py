@@ -26,15 +26,14 @@ from eth_account import Account
 from sqlmodel import Session
 
 from chain import ChainClient, Keystore, LocalNode, Role, connect, deploy_contracts, id_hash
+from evidence import Actor, Anchorer, Record, Subject, open_ledger, write_transaction
 
-from ._db import write_transaction
 from ._settings import ServiceSettings
 from .app import create_app
 from .batches.models import Batch, StorageClass
 from .chainops import ChainWorker
 from .codes.service import issue_codes
 from .context import Services
-from .ledger import Actor, Anchorer, Record, Subject, open_ledger
 from .orgs._uscc import with_check_character
 from .orgs.models import Organisation
 from .orgs.service import Member, OrganisationIn, create_organisation

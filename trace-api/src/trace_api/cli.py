@@ -17,15 +17,7 @@ import typer
 
 from chain import ChainClient, ChainError, ensure_deployed, open_chain
 from chain.cli import STATE, chain_app, console, fail, failing_on, out, progress_bar, wait_for_signal
-
-from ._db import write_transaction
-from ._settings import ServiceSettings
-from .app import build_services
-from .codes.cli import codes_app
-from .context import Services
-from .errors import DomainError
-from .exports.cli import export_app
-from .ledger import (
+from evidence import (
     LedgerError,
     VerificationError,
     audit_log,
@@ -35,7 +27,15 @@ from .ledger import (
     proof_bundle,
     verify_bundle,
     verify_record,
+    write_transaction,
 )
+
+from ._settings import ServiceSettings
+from .app import build_services
+from .codes.cli import codes_app
+from .context import Services
+from .errors import DomainError
+from .exports.cli import export_app
 from .reconcile.service import reconcile
 
 ledger_app = typer.Typer(
@@ -370,7 +370,7 @@ def bench_ledger(
     large: Annotated[int, typer.Option(min=2000, help="Size of the large log for proof times")] = 1_000_000,
 ) -> None:
     """Append rate against raw inserts, proof times at 1k and at --large records, gas per record."""
-    from .ledger._bench import run_ledger_bench
+    from evidence.bench import run_ledger_bench
 
     with ledger_errors(), progress_bar(records, "bench ledger") as advance:
         result = run_ledger_bench(records=records, large=large, progress=advance)

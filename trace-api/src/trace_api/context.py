@@ -14,11 +14,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from chain import ChainClient, Keystore
+from evidence import Ledger, LoopHealth, write_transaction
 
-from ._background import LoopHealth
-from ._db import write_transaction
 from ._settings import ServiceSettings
-from .ledger import Ledger
 
 if TYPE_CHECKING:
     from .reconcile.service import Report

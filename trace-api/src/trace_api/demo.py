@@ -16,7 +16,8 @@ from typing import Any
 import httpx
 from sqlmodel import Session, select
 
-from ._db import write_transaction
+from evidence import write_transaction
+
 from .context import Services
 from .orgs._uscc import with_check_character
 from .orgs.models import Organisation

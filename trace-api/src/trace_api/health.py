@@ -13,9 +13,10 @@ from typing import Any
 
 from sqlmodel import Session
 
+from evidence import anchor_bound_s
+
 from .chainops import outbox_state
 from .context import Services
-from .ledger._anchorer import anchor_bound_s
 
 #: How long a committed fact may wait for its chain call before the service counts as not ready.
 CHAIN_BOUND_S = 120.0

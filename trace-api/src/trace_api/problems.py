@@ -23,8 +23,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chain import AccessDenied as ChainAccessDenied
 from chain import BatchRecalled, ChainError, ContractRevert, NotHolder
+from evidence import InvalidRecord, RecordConflict, is_contention
 
-from ._db import is_contention
 from .errors import (
     Conflict,
     Defect,
@@ -35,7 +35,6 @@ from .errors import (
     Unavailable,
     Unprocessable,
 )
-from .ledger import InvalidRecord, RecordConflict
 
 log = logging.getLogger(__name__)
 

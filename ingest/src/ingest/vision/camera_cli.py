@@ -22,14 +22,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from chain.cli import STATE, fail, failing_on, out
-from trace_api._db import failure_text
-from trace_api.ledger import LedgerError
+from evidence import LedgerError, failure_text
 
 from .._settings import IngestSettings
 from .offline import VisionError
 
 if TYPE_CHECKING:
-    from trace_api.ledger import Ledger
+    from evidence import Ledger
 
     from .detector import Detector
     from .incidents import RecordedIncident
@@ -171,8 +170,8 @@ def _run(
 
 
 def _open_ledger(config: IngestSettings) -> Ledger:
+    from evidence import open_ledger
     from trace_api._migrate import upgrade
-    from trace_api.ledger import open_ledger
 
     ledger = open_ledger(config)
     upgrade(ledger.engine)

@@ -24,11 +24,10 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from trace_api._db import write_transaction
+from evidence import Actor, Ledger, Record, Subject, write_transaction
 from trace_api.devices import Device, alert_topic
 from trace_api.documents import store_document
 from trace_api.kitchen import Incident
-from trace_api.ledger import Actor, Ledger, Record, Subject
 from trace_api.orgs.models import Organisation
 
 from .._process import Notice, rfc3339

@@ -23,8 +23,8 @@ import paho.mqtt.client as mqtt
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from evidence import Ledger
 from trace_api.devices import Device, ReadingKind, publish_on
-from trace_api.ledger import Ledger
 from trace_api.orgs.models import Organisation
 
 from .._process import Notice

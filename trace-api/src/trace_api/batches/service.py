@@ -8,6 +8,8 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlmodel import Session, select
 
+from evidence import Actor, Record, Subject, utc_datetime, utc_now
+
 from ..chainops.calls import owe_chain
 from ..chainops.status import lot_chain_status
 from ..coldchain.stays import begin_stay
@@ -15,7 +17,6 @@ from ..context import Services
 from ..documents.service import holds_document
 from ..errors import Conflict, Forbidden, NotFound, Unprocessable
 from ..gs1 import GS1Error, normalise_gtin, suyuan_lot
-from ..ledger import Actor, Record, Subject, utc_datetime, utc_now
 from ..orgs.models import OrgType
 from ..orgs.service import Member
 from ..text import Line

@@ -10,9 +10,9 @@ import json
 from sqlmodel import Session, select
 
 from chain import ChainEvent, TxResult, id_hash
+from evidence import StoredRecord, leaf_hash
 
 from ..context import Services
-from ..ledger import StoredRecord, leaf_hash
 from ..orgs.models import Organisation
 from .models import ChainOp, ChainOperation
 

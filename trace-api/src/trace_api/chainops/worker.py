@@ -26,11 +26,10 @@ from web3 import Web3
 from web3.exceptions import Web3Exception
 
 from chain import ChainError, ContractRevert, NodeError, UnknownRevert
+from evidence import BackgroundLoop, StoredRecord, leaf_hash
 
-from .._background import BackgroundLoop
 from ..batches.models import Batch
 from ..context import Services, writing
-from ..ledger import StoredRecord, leaf_hash
 from ..recalls.models import Recall
 from ..scans.models import Shipment
 from .calls import Orgs, mined_event, send_fact

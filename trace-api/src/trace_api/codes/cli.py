@@ -18,14 +18,13 @@ from sqlmodel import Session, select
 
 from chain import ChainError, open_chain
 from chain.cli import STATE, fail, failing_on, out, progress_bar
+from evidence import LedgerError, failure_text, make_engine, write_transaction
 
-from .._db import failure_text, make_engine, write_transaction
 from .._settings import ServiceSettings
 from ..batches.service import get_batch
 from ..context import Services
 from ..errors import DomainError
 from ..gs1 import ItemCode
-from ..ledger import LedgerError
 from ..orgs.models import Organisation
 from ..orgs.service import Member
 from .labels import render_label_sheet

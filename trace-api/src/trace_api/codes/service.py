@@ -16,13 +16,14 @@ from sqlalchemy import Connection, func, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from evidence import Actor, Record, Subject, utc_now
+
 from .. import gs1
 from .._settings import ServiceSettings
 from ..batches.models import Batch
 from ..batches.service import get_batch
 from ..context import Services
 from ..errors import Conflict, Forbidden, NotFound, Unprocessable
-from ..ledger import Actor, Record, Subject, utc_now
 from ..orgs.models import OrgType
 from ..orgs.service import Member
 from .labels import Label

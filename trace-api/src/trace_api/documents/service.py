@@ -10,9 +10,10 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from evidence import Actor, Record, Subject, utc_now
+
 from ..context import Services
 from ..errors import Forbidden, NotFound
-from ..ledger import Actor, Record, Subject, utc_now
 from ..orgs.models import Organisation
 from ..orgs.service import Member
 from .models import Document, DocumentHolder, HeldAs

@@ -22,10 +22,10 @@ from eth_account import Account
 from sqlmodel import Session
 
 from chain import ChainClient, Keystore, LocalNode, connect, deploy_contracts, id_hash
+from evidence import open_ledger
 
 from .._settings import ServiceSettings
 from ..context import Services
-from ..ledger import open_ledger
 from ..orgs._uscc import with_check_character
 from ..orgs.service import Member, OrganisationIn, create_organisation
 from .capture_jobs import capture_document

@@ -17,8 +17,9 @@ from typing import Any, Literal
 
 from sqlmodel import Session, col, select
 
+from evidence import Actor, InvalidRecord, Record, Subject, utc_datetime
+
 from ..context import Services
-from ..ledger import Actor, InvalidRecord, Record, Subject, utc_datetime
 from ..orgs.service import Member
 from .documents import (
     IdentifierError,

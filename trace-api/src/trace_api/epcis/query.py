@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
+from evidence import parse_rfc3339
+
 from ..errors import Unprocessable
-from ..ledger import parse_rfc3339
 from ..orgs.models import OrgType
 from ..orgs.service import Member
 from .documents import EPCIS_CONTEXT, IdentifierError, short_vocabulary, urn_to_digital_link

@@ -14,10 +14,11 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
+from evidence import InvalidRecord
+
 from ..auth import CurrentMember
 from ..context import Services, WriteSession, get_services, get_session, writing
 from ..errors import Conflict, NotFound, Unprocessable
-from ..ledger import InvalidRecord
 from ..orgs.models import OrgType
 from ..orgs.service import Member
 from ..problems import problem_response, status_of

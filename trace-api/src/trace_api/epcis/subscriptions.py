@@ -18,8 +18,8 @@ from typing import Any
 import httpx
 from sqlmodel import Session, col, select
 
-from .._background import BackgroundLoop
-from .._db import write_transaction
+from evidence import BackgroundLoop, write_transaction
+
 from ..context import Services
 from ..orgs.models import Organisation, OrgType
 from ..webhooks.service import SIGNATURE_HEADER, sign

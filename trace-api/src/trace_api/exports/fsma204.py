@@ -27,11 +27,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
+from evidence import Ledger, Record, StoredRecord, utc_datetime
+
 from ..batches.models import Batch
 from ..context import Services
 from ..errors import Forbidden, NotFound, Unprocessable
 from ..events import party
-from ..ledger import Ledger, Record, StoredRecord, utc_datetime
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
 from ..scans.models import Shipment

@@ -12,6 +12,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from evidence import Ledger, Record, StoredRecord, utc_now
+
 from ..batches.models import Batch
 from ..batches.service import get_batch
 from ..context import Services
@@ -25,7 +27,6 @@ from ..epcis import (
 )
 from ..errors import Defect
 from ..events import lot_class, place_uri
-from ..ledger import Ledger, Record, StoredRecord, utc_now
 from ..orgs.models import Organisation
 from ..orgs.service import Member
 from ..tracing.service import trace_batch

@@ -17,14 +17,14 @@ from typing import Any, Literal
 
 from sqlmodel import Session, col, select
 
-from .._db import write_transaction
+from evidence import Actor, Record, Subject, utc_datetime, utc_now, write_transaction
+
 from ..context import Services
 from ..devices import MqttError, alert_topic, publish_json
 from ..devices.models import Device
 from ..documents.models import Document
 from ..documents.service import document_path, store_document
 from ..errors import Conflict, Forbidden, NotFound, Unprocessable
-from ..ledger import Actor, Record, Subject, utc_datetime, utc_now
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
 from ..text import check_text

@@ -7,7 +7,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session
 
-from .._db import write_transaction
+from evidence import write_transaction
+
 from .._paging import DEFAULT_LIMIT, Cursor, Limit
 from ..auth import CurrentMember, MemberKey, Regulator
 from ..context import Services, WriteSession, get_services, get_session

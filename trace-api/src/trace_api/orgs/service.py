@@ -16,12 +16,12 @@ from pydantic import BaseModel, Field, field_validator
 from sqlmodel import Session, col, func, select
 
 from chain import id_hash
+from evidence import Actor, Record, Subject, utc_datetime, utc_now
 
 from .._paging import decode_cursor, page_of
 from ..context import Services
 from ..errors import Conflict, NotFound, Unauthorized, Unprocessable
 from ..gs1 import GS1Error, validate_gln
-from ..ledger import Actor, Record, Subject, utc_datetime, utc_now
 from ..text import Line
 from ._uscc import validate_uscc
 from .models import ApiKey, Organisation, OrgType

@@ -23,8 +23,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from .._background import BackgroundLoop
-from .._db import write_transaction
+from evidence import BackgroundLoop, write_transaction
+
 from ..context import Services
 from ..devices import TOPIC_ROOT, MqttError, publish_json
 from ..orgs.models import Organisation

@@ -11,6 +11,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, func, select
 
+from evidence import Actor, Record, Subject, utc_now
+
 from ..batches.lineage import descendants
 from ..batches.models import Batch
 from ..batches.service import get_batch
@@ -18,7 +20,6 @@ from ..chainops import owe_chain, record_chain_status
 from ..codes.models import CodeStatus, ItemCode
 from ..context import Services
 from ..errors import Conflict, Forbidden, NotFound, Unprocessable
-from ..ledger import Actor, Record, Subject, utc_now
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
 from ..text import Text

@@ -27,9 +27,18 @@ from sqlmodel import Session, col, func, select
 from web3.exceptions import Web3Exception
 
 from chain import BatchRecord, ContractRevert, NodeError, UnknownBatch
+from evidence import (
+    Actor,
+    BackgroundLoop,
+    Record,
+    StoredRecord,
+    Subject,
+    UnknownRecord,
+    leaf_hash,
+    utc_now,
+    write_transaction,
+)
 
-from .._background import BackgroundLoop
-from .._db import write_transaction
 from ..batches.models import Batch
 from ..chainops import (
     ON_CHAIN_KINDS,
@@ -45,7 +54,6 @@ from ..chainops import (
     unfinished_lots,
 )
 from ..context import Services
-from ..ledger import Actor, Record, StoredRecord, Subject, UnknownRecord, leaf_hash, utc_now
 from ..orgs.service import org_chain_id
 
 log = logging.getLogger(__name__)

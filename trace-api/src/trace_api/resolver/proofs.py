@@ -14,9 +14,7 @@ from typing import Any
 from web3.exceptions import Web3Exception
 
 from chain import ChainError, ContractRevert
-
-from ..context import Services
-from ..ledger import (
+from evidence import (
     CheckpointError,
     VerificationError,
     VerifiedRecord,
@@ -24,6 +22,8 @@ from ..ledger import (
     proof_bundle,
     verify_bundle,
 )
+
+from ..context import Services
 from .views import CheckpointInfo, CheckStatus, RecordCheck, Verification
 
 VERIFY_COMMAND = "suyuan verify --bundle proof.json --key '{key}'"

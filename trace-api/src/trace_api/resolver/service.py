@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 from web3.exceptions import Web3Exception
 
 from chain import ChainError
+from evidence import Ledger, Record, UnknownRecord
 
 from .. import gs1
 from ..batches.lineage import with_ancestors
@@ -31,7 +32,6 @@ from ..codes.models import CodeStatus, ItemCode
 from ..coldchain.summary import cold_chain_of
 from ..context import Services
 from ..errors import NotFound
-from ..ledger import Ledger, Record, UnknownRecord
 from ..orgs.models import Organisation
 from .proofs import check_records
 from .views import (

@@ -23,6 +23,8 @@ from typing import Any, Literal, NoReturn
 from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlmodel import Session, col, select
 
+from evidence import Actor, Record, Subject, Timestamp, UnknownRecord, utc_datetime, utc_now
+
 from ..batches.lineage import with_ancestors
 from ..batches.models import Batch
 from ..batches.service import get_batch
@@ -35,7 +37,6 @@ from ..context import Services
 from ..errors import Conflict, Forbidden, NotFound, Unprocessable
 from ..events import lot_class, object_event, party, transformation_event
 from ..gs1 import GS1Error, parse_item_code, suyuan_lot
-from ..ledger import Actor, Record, Subject, Timestamp, UnknownRecord, utc_datetime, utc_now
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
 from .models import CounterfeitSignal, Shipment

@@ -6,12 +6,13 @@ from typing import Any, Literal
 
 from sqlmodel import Session, col, select
 
+from evidence import Ledger
+
 from ..batches.lineage import ancestors, descendants
 from ..batches.models import Batch
 from ..batches.service import get_batch
 from ..chainops import chain_statuses, lot_chain_status
 from ..errors import Forbidden
-from ..ledger import Ledger
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
 from ..scans.models import Shipment

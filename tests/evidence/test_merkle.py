@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from trace_api.ledger import (
+from evidence import (
     EMPTY_ROOT,
     Frontier,
     NodeKey,

@@ -1,11 +1,16 @@
 """The evidence ledger: an RFC 9162 Merkle log of RFC 8785 record bytes, with C2SP signed
 checkpoints anchored on chain, proofs, verification and audit.
 
-Other components write facts only through :meth:`Ledger.append` / :meth:`Ledger.append_many`.
+The pure part (Merkle trees and proofs, canonical record bytes, records, signed checkpoints,
+verification of a proof bundle) needs no database; the store (the log's tables, the writer
+lock, the anchorer, the audit) keeps the log in SQLite or PostgreSQL. Other components write
+facts only through :meth:`Ledger.append` / :meth:`Ledger.append_many`, inside their own write
+transaction (:func:`write_transaction`), and run background work as :class:`BackgroundLoop`.
 """
 
-from ._anchorer import Anchorer, log_id_of
+from ._anchorer import Anchorer, anchor_bound_s, log_id_of
 from ._audit import AuditReport, audit_log
+from ._background import BackgroundLoop, LoopHealth, start_thread
 from ._checkpoint import (
     Checkpoint,
     NoteSigner,
@@ -15,6 +20,7 @@ from ._checkpoint import (
     parse_checkpoint,
     save_signing_key,
 )
+from ._db import failure_text, is_contention, make_engine, read_transaction, sqlite_url, write_transaction
 from ._errors import (
     AnchorError,
     CheckpointError,
@@ -57,21 +63,27 @@ from ._records import (
     utc_now,
 )
 from ._service import make_anchorer, open_ledger
+from ._settings import LedgerSettings
+from ._tables import LEDGER_TABLES
 from ._verify import VerifiedRecord, proof_bundle, verify_bundle, verify_record
 
 __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
+    "LEDGER_TABLES",
     "Actor",
     "AnchorError",
     "Anchorer",
     "AuditReport",
+    "BackgroundLoop",
     "Checkpoint",
     "CheckpointError",
     "Frontier",
     "InvalidRecord",
     "Ledger",
     "LedgerError",
+    "LedgerSettings",
+    "LoopHealth",
     "NodeKey",
     "NodeReader",
     "NoteSigner",
@@ -88,14 +100,18 @@ __all__ = [
     "UnknownRecord",
     "VerificationError",
     "VerifiedRecord",
+    "anchor_bound_s",
     "audit_log",
     "consistency_proof",
+    "failure_text",
     "generate_signing_key",
     "inclusion_proof",
+    "is_contention",
     "leaf_hash",
     "load_signing_key",
     "log_id_of",
     "make_anchorer",
+    "make_engine",
     "node_hash",
     "open_ledger",
     "parse_checkpoint",
@@ -103,10 +119,13 @@ __all__ = [
     "parse_rfc3339",
     "perfect_nodes_for_range",
     "proof_bundle",
+    "read_transaction",
     "record_from_bytes",
     "root_from_inclusion_proof",
     "root_from_leaf_hashes",
     "save_signing_key",
+    "sqlite_url",
+    "start_thread",
     "subtree_root",
     "tree_root",
     "utc_datetime",
@@ -115,4 +134,5 @@ __all__ = [
     "verify_consistency",
     "verify_inclusion",
     "verify_record",
+    "write_transaction",
 ]

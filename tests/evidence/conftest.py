@@ -14,7 +14,7 @@ from chain import LocalNode
 from tests.conftest import make_record
 
 if TYPE_CHECKING:
-    from trace_api.ledger import Ledger
+    from evidence import Ledger
 
 SIZE = 40
 FIRST_CHECKPOINT = 16

@@ -1,6 +1,6 @@
 """The evidence ledger: one append-only RFC 9162 log of canonical record bytes, in SQL.
 
-Appends are serialised by a write transaction (see :mod:`trace_api._db`); each keeps the
+Appends are serialised by a write transaction (see :mod:`evidence._db`); each keeps the
 in-memory frontier in step with the stored tree, rebuilding it with one O(log n) read whenever
 another process appended meanwhile. Record ids are idempotency keys: the same id with the same
 bytes returns the first receipt, with other bytes it is a :class:`RecordConflict`.
@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select, update
 
-from .._db import read_transaction, write_transaction
 from ._checkpoint import Checkpoint, NoteSigner, NoteVerifier
+from ._db import read_transaction, write_transaction
 from ._errors import LedgerError, ProofError, RecordConflict, UnknownRecord
 from ._merkle import (
     EMPTY_ROOT,
@@ -107,7 +107,7 @@ class Ledger:
         """Appends records atomically, in order. A conflict rolls the whole call back.
 
         With ``conn`` the records join the caller's write transaction (opened with
-        :func:`trace_api._db.write_transaction` and :attr:`lock_name`): they commit or roll back
+        :func:`evidence.write_transaction` and :attr:`lock_name`): they commit or roll back
         with the caller's own writes. ``bodies``, when given, are the records' canonical bytes
         (:meth:`Record.canonical_bytes`), computed by the caller before taking the writer lock.
         """

@@ -161,7 +161,7 @@ def test_consistency_proof_between_two_checkpoints_verifies(
 ) -> None:
     import base64
 
-    from trace_api.ledger import verify_consistency
+    from evidence import verify_consistency
 
     env, _ = embedded
     _append(env, *(_record(i) for i in range(3)))

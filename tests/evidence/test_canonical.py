@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import rfc8785
 
-from trace_api.ledger._canonical import canonical_json
+from evidence._canonical import canonical_json
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 

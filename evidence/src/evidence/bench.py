@@ -20,9 +20,9 @@ from sqlalchemy import Column, Integer, LargeBinary, MetaData, Table
 
 from chain import ChainClient, LocalNode, Role, connect, deploy_contracts, id_hash
 
-from .._db import make_engine, sqlite_url, write_transaction
 from ._anchorer import Anchorer
 from ._checkpoint import NoteSigner, generate_signing_key
+from ._db import make_engine, sqlite_url, write_transaction
 from ._ledger import Ledger
 from ._records import Record
 

@@ -20,7 +20,7 @@ from web3 import Web3
 
 from chain import ChainClient, CheckpointConflict, ContractRevert, id_hash
 
-from .._background import BackgroundLoop
+from ._background import BackgroundLoop
 from ._errors import AnchorError
 from ._ledger import Ledger, StoredCheckpoint
 

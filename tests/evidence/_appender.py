@@ -1,6 +1,6 @@
 """A process that appends records in a loop and acknowledges each one on stdout once it returns.
 
-Run as ``python -m tests.ledger._appender DATABASE_URL ORIGIN KEY_FILE PREFIX COUNT``; crash tests
+Run as ``python -m tests.evidence._appender DATABASE_URL ORIGIN KEY_FILE PREFIX COUNT``; crash tests
 kill it at random points and then check that every acknowledged record is in the log.
 """
 
@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import sys
 
+from evidence import Ledger, NoteSigner, load_signing_key, make_engine
 from tests.conftest import make_record
-from trace_api._db import make_engine
-from trace_api.ledger import Ledger, NoteSigner, load_signing_key
 
 
 def main(url: str, origin: str, key_file: str, prefix: str, count: int) -> None:

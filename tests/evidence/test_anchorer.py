@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
+from evidence import Anchorer, AnchorError, Ledger, log_id_of
 from tests.conftest import Network, make_record
-from trace_api.ledger import Anchorer, AnchorError, Ledger, log_id_of
 
 
 def _anchorer(ledger: Ledger, network: Network, **kwargs: float) -> Anchorer:

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ec import SECP256R1, generate_pri
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
-from trace_api.ledger import (
+from evidence import (
     Checkpoint,
     CheckpointError,
     NoteSigner,

@@ -6,16 +6,16 @@ from collections.abc import Callable
 
 from chain import ChainClient, ChainSession
 
-from .._db import make_engine
-from .._settings import ServiceSettings
 from ._anchorer import Anchorer
 from ._checkpoint import NoteSigner, generate_signing_key, load_signing_key, save_signing_key
+from ._db import make_engine
 from ._ledger import Ledger
+from ._settings import LedgerSettings
 
 ANCHOR_KEY = "anchor"
 
 
-def open_ledger(settings: ServiceSettings) -> Ledger:
+def open_ledger(settings: LedgerSettings) -> Ledger:
     """The configured log; its checkpoint signing key is created on first use (mode 0600)."""
     key_file = settings.ledger_key_file
     if not key_file.exists():
@@ -26,7 +26,7 @@ def open_ledger(settings: ServiceSettings) -> Ledger:
     return Ledger(engine, settings.ledger_origin, signer)
 
 
-def make_anchorer(settings: ServiceSettings, session: ChainSession, ledger: Ledger) -> Anchorer:
+def make_anchorer(settings: LedgerSettings, session: ChainSession, ledger: Ledger) -> Anchorer:
     connect: Callable[[], ChainClient] = session.client
     return Anchorer(
         ledger,

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import rfc8785
 
+from evidence import InvalidRecord, Record, parse_record, parse_rfc3339, record_from_bytes, utc_now
 from tests.conftest import make_record
-from trace_api.ledger import InvalidRecord, Record, parse_record, parse_rfc3339, record_from_bytes, utc_now
 
 
 def envelope(**changes: Any) -> dict[str, Any]:

@@ -18,9 +18,9 @@ import pytest
 from eth_account import Account
 
 from chain import ChainClient, Deployment, LocalNode, Role, connect, deploy_contracts, id_hash
+from evidence import Anchorer, Ledger, audit_log, log_id_of, open_ledger
 from tests.conftest import REPO_ROOT, make_record, wait_for_state_dump
 from trace_api._settings import ServiceSettings
-from trace_api.ledger import Anchorer, Ledger, audit_log, log_id_of, open_ledger
 
 DEADLINE_S = 90
 
@@ -55,7 +55,7 @@ def _start_appender(
         [
             sys.executable,
             "-m",
-            "tests.ledger._appender",
+            "tests.evidence._appender",
             ledger_url,
             settings.ledger_origin,
             str(settings.ledger_key_file),

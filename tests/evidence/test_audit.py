@@ -13,9 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from chain import ChainClient
-from tests.conftest import Network, make_record
-from tests.ledger.conftest import FIRST_CHECKPOINT, SIZE
-from trace_api.ledger import (
+from evidence import (
     Anchorer,
     Checkpoint,
     Frontier,
@@ -27,6 +25,8 @@ from trace_api.ledger import (
     leaf_hash,
     log_id_of,
 )
+from tests.conftest import Network, make_record
+from tests.evidence.conftest import FIRST_CHECKPOINT, SIZE
 
 
 def execute(ledger: Ledger, *statements: tuple[str, dict[str, Any]]) -> None:

@@ -11,9 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event
 
-from tests.conftest import make_record
-from trace_api._db import make_engine
-from trace_api.ledger import (
+from evidence import (
     Ledger,
     LedgerError,
     NoteSigner,
@@ -24,10 +22,12 @@ from trace_api.ledger import (
     UnknownRecord,
     generate_signing_key,
     leaf_hash,
+    make_engine,
     root_from_leaf_hashes,
     verify_consistency,
     verify_inclusion,
 )
+from tests.conftest import make_record
 
 
 def test_append_assigns_consecutive_indexes(make_ledger: Callable[..., Ledger]) -> None:

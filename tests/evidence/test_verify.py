@@ -14,17 +14,7 @@ from typing import Any
 import pytest
 
 from chain import ChainClient
-from tests.conftest import Network, make_record
-from tests.ledger.conftest import FIRST_CHECKPOINT, SIZE
-from tests.ledger.test_audit import (
-    execute,
-    forged_body,
-    resign_checkpoints,
-    rewrite_tree,
-    set_body,
-    set_note,
-)
-from trace_api.ledger import (
+from evidence import (
     Anchorer,
     Checkpoint,
     Ledger,
@@ -36,6 +26,16 @@ from trace_api.ledger import (
     proof_bundle,
     verify_bundle,
     verify_record,
+)
+from tests.conftest import Network, make_record
+from tests.evidence.conftest import FIRST_CHECKPOINT, SIZE
+from tests.evidence.test_audit import (
+    execute,
+    forged_body,
+    resign_checkpoints,
+    rewrite_tree,
+    set_body,
+    set_note,
 )
 
 Bundle = dict[str, Any]
