@@ -18,12 +18,12 @@ from sqlmodel import Session
 from chain import ChainClient, Keystore
 from evidence import open_ledger
 from tests.conftest import Network
-from trace_api._settings import ServiceSettings
 from trace_api.app import create_app
 from trace_api.chainops import ChainWorker
-from trace_api.context import Services
-from trace_api.orgs._uscc import with_check_character
+from trace_api.orgs import with_check_character
 from trace_api.orgs.service import OrganisationIn, create_organisation
+from trace_api.services import Services
+from trace_api.settings import ServiceSettings
 
 _serial = itertools.count(1)
 

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from tests.api.conftest import make_uscc
-from trace_api._settings import ServiceSettings
+from trace_api.settings import ServiceSettings
 
 SUYUAN = [sys.executable, "-m", "suyuan"]
 

@@ -31,10 +31,10 @@ from trace_api.codes import cli as codes_cli
 from trace_api.codes.labels import LABELS_PER_PAGE, Label, LabelFontMissing, label_text, render_label_sheet
 from trace_api.codes.routes import router as codes_router
 from trace_api.codes.service import codes_of_batch, issue_codes
-from trace_api.context import Services
 from trace_api.gs1 import SERIAL_ALPHABET, SERIAL_LENGTH, parse_item_code
 from trace_api.orgs.models import Organisation
 from trace_api.orgs.service import Member
+from trace_api.services import Services
 
 BATCH = "09506000134352.L2026-001"
 CODES = f"/v1/batches/{BATCH}/codes"

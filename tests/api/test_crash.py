@@ -21,7 +21,7 @@ import pytest
 from evidence import UnknownRecord, open_ledger
 from tests.api.conftest import admission_body
 from tests.api.test_cli import _exited, _node_pid, _run, _start_up
-from trace_api._settings import ServiceSettings
+from trace_api.settings import ServiceSettings
 
 GTIN = "09506000134352"
 #: Threads sending requests at once, and the lots each takes through its five steps at most.

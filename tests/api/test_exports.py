@@ -20,11 +20,11 @@ from typer.testing import CliRunner
 
 from tests.api.conftest import Api, batch_payload
 from trace_api.app import create_app
-from trace_api.context import Services
 from trace_api.epcis import event_hash_id, validate_document
 from trace_api.exports import COLUMNS, to_csv, to_xlsx
 from trace_api.exports import cli as exports_cli
 from trace_api.exports.routes import router as exports_router
+from trace_api.services import Services
 
 BATCH = "09506000134352.L2026-001"
 CHILD_A, CHILD_B = "09506000134352.L2026-001A", "09506000134352.L2026-001B"

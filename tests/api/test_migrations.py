@@ -8,7 +8,7 @@ from sqlmodel import SQLModel
 
 from evidence import make_engine
 from trace_api import models  # noqa: F401
-from trace_api._migrate import include_object, upgrade
+from trace_api.migrate import include_object, upgrade
 
 
 def test_migrations_match_the_models(database_url: str) -> None:
@@ -21,4 +21,4 @@ def test_migrations_match_the_models(database_url: str) -> None:
         differences = compare_metadata(context, SQLModel.metadata)
 
     engine.dispose()
-    assert differences == [], "models changed without a migration: run trace_api._migrate.autogenerate"
+    assert differences == [], "models changed without a migration: run trace_api.migrate.autogenerate"

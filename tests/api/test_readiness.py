@@ -17,11 +17,11 @@ from tests.api.conftest import Api, batch_payload
 from tests.api.test_epcis import SHIPPING_DOC, _capture, _load, _subscribe
 from tests.conftest import Network, make_record
 from trace_api.app import create_app
-from trace_api.context import Services
 from trace_api.epcis.models import Delivery
 from trace_api.epcis.subscriptions import DeliveryWorker
 from trace_api.recalls.models import NoticeDelivery
 from trace_api.recalls.notify import NoticeWorker
+from trace_api.services import Services
 
 BATCH = "09506000134352.L2026-001"
 

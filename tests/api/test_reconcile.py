@@ -19,11 +19,11 @@ from chain import ChainClient, LocalNode, connect, deploy_contracts, id_hash
 from evidence import Actor, Record, Subject, open_ledger, utc_now, write_transaction
 from tests.api.conftest import Api, batch_payload, make_uscc, serve_api
 from tests.api.test_cli import _run
-from trace_api._settings import ServiceSettings
 from trace_api.batches.models import Batch, StorageClass
 from trace_api.chainops import batch_chain_id
 from trace_api.orgs.models import Organisation
 from trace_api.reconcile.service import DIFFERENCE_KIND, reconcile, reconcile_loop
+from trace_api.settings import ServiceSettings
 
 BATCH = "09506000134352.L2026-001"
 

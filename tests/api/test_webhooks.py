@@ -16,8 +16,8 @@ from sqlmodel import Session, select
 from tests._webhooks import Receiver, self_signed
 from tests.api.conftest import Api, batch_payload
 from tests.conftest import CORPUS
-from trace_api._settings import ServiceSettings
 from trace_api.epcis.models import Delivery
+from trace_api.settings import ServiceSettings
 from trace_api.webhooks import targets
 from trace_api.webhooks.targets import Address, UnsafeTarget, check_target
 

@@ -20,7 +20,7 @@ from eth_account import Account
 from chain import ChainClient, Deployment, LocalNode, Role, connect, deploy_contracts, id_hash
 from evidence import Anchorer, Ledger, audit_log, log_id_of, open_ledger
 from tests.conftest import REPO_ROOT, make_record, wait_for_state_dump
-from trace_api._settings import ServiceSettings
+from trace_api.settings import ServiceSettings
 
 DEADLINE_S = 90
 

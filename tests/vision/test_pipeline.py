@@ -34,12 +34,12 @@ from ingest.vision.pipeline import CameraStats, run_camera  # noqa: E402
 from ingest.vision.sources import Backoff, CameraError, SourceError, SourceEvent, frame_sha256  # noqa: E402
 from ingest.vision.synth import Cook, Scene, render_scene, write_video  # noqa: E402
 from tests.api.conftest import make_uscc  # noqa: E402
-from trace_api._migrate import upgrade  # noqa: E402
-from trace_api._settings import ServiceSettings  # noqa: E402
 from trace_api.devices import DeviceIn, ReadingKind, register_device, retire_device  # noqa: E402
 from trace_api.documents import document_path  # noqa: E402
 from trace_api.kitchen import Incident  # noqa: E402
+from trace_api.migrate import upgrade  # noqa: E402
 from trace_api.orgs.models import Organisation, OrgType  # noqa: E402
+from trace_api.settings import ServiceSettings  # noqa: E402
 
 ORIGIN = dt.datetime(2026, 11, 27, 8, 0, tzinfo=dt.UTC)
 RULES = SiteRules(persist_seconds=2, max_gap_seconds=1, cooldown_seconds=60)

@@ -27,12 +27,13 @@ from evidence import LedgerError, LoopHealth, make_anchorer, open_ledger, start_
 from ingest import IngestSettings
 from ingest.cli import cli_errors, open_ingestor, worker_options
 from ingest.worker import IngestWorker
-from trace_api._settings import ServiceSettings
-from trace_api.app import build_services, create_app
+from trace_api.app import create_app
 from trace_api.chainops import ChainWorker
 from trace_api.errors import DomainError
 from trace_api.reconcile.service import reconcile_loop
 from trace_api.server import start_server
+from trace_api.services import build_services
+from trace_api.settings import ServiceSettings
 
 Stop = Callable[[], None]
 

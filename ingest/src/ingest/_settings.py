@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from trace_api._settings import ServiceSettings
+from trace_api.settings import ServiceSettings
 
 
 class IngestSettings(ServiceSettings):

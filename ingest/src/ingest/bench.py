@@ -32,10 +32,10 @@ from paho.mqtt.subscribeoptions import SubscribeOptions
 from sqlmodel import Session
 
 from evidence import open_ledger
-from trace_api._migrate import upgrade
 from trace_api.batches.models import StorageClass
 from trace_api.devices import TOPIC_ROOT, DeviceIn, ReadingKind, register_device
-from trace_api.orgs._uscc import with_check_character
+from trace_api.migrate import upgrade
+from trace_api.orgs import with_check_character
 from trace_api.orgs.models import Organisation, OrgType
 
 from ._local_broker import LocalBroker

@@ -21,7 +21,6 @@ from sqlmodel import Session, select
 
 from chain.cli import STATE, fail, failing_on, out, wait_for_signal
 from evidence import Ledger, LedgerError, failure_text, open_ledger, start_thread
-from trace_api._migrate import upgrade
 from trace_api.devices import (
     TOPIC_ROOT,
     DeviceIn,
@@ -31,6 +30,7 @@ from trace_api.devices import (
     retire_device,
 )
 from trace_api.errors import DomainError
+from trace_api.migrate import upgrade
 from trace_api.orgs.models import Organisation
 
 from ._process import Ingestor

@@ -10,14 +10,9 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
-from chain import ChainSession
-from evidence import open_ledger
-
-from ._settings import ServiceSettings
 from .batches.routes import router as batches_router
 from .codes.routes import router as codes_router
 from .coldchain.routes import router as coldchain_router
-from .context import Services
 from .devices.routes import router as devices_router
 from .documents.routes import router as documents_router
 from .epcis.routes import router as epcis_router
@@ -31,10 +26,10 @@ from .recalls.routes import router as recalls_router
 from .reconcile.routes import router as reconcile_router
 from .resolver import mount_resolver
 from .scans.routes import router as scans_router
+from .services import Services
 from .tracing.routes import router as trace_router
 from .webhooks.routes import router as webhooks_router
 
-REGULATOR_KEY = "regulator"
 DOCS_ASSETS = "/docs/assets"
 
 
@@ -107,18 +102,3 @@ def mount_docs(app: FastAPI) -> None:
             swagger_css_url=f"{root}{DOCS_ASSETS}/swagger-ui.css",
             swagger_favicon_url=f"{root}{DOCS_ASSETS}/favicon-32x32.png",
         )
-
-
-def build_services(settings: ServiceSettings, session: ChainSession) -> Services:
-    """Services over the configured database and ledger and the open chain session."""
-    ledger = open_ledger(settings)
-    services = Services(
-        settings=settings,
-        engine=ledger.engine,
-        ledger=ledger,
-        chain=session.client(),
-        keystore=session.keystore,
-        regulator_key=session.account(REGULATOR_KEY),
-    )
-    services.create_tables()
-    return services

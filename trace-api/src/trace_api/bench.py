@@ -28,17 +28,17 @@ from sqlmodel import Session
 from chain import ChainClient, Keystore, LocalNode, Role, connect, deploy_contracts, id_hash
 from evidence import Actor, Anchorer, Record, Subject, open_ledger, write_transaction
 
-from ._settings import ServiceSettings
 from .app import create_app
 from .batches.models import Batch, StorageClass
 from .chainops import ChainWorker
 from .codes.service import issue_codes
-from .context import Services
 from .orgs._uscc import with_check_character
 from .orgs.models import Organisation
 from .orgs.service import Member, OrganisationIn, create_organisation
 from .scans.models import Shipment
 from .server import start_server
+from .services import Services
+from .settings import ServiceSettings
 
 Progress = Callable[[str, int, int], None]
 HOPS = ("bench-importer", "bench-hub", "bench-distributor", "bench-wholesale", "bench-retail")

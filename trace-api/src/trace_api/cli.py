@@ -30,13 +30,12 @@ from evidence import (
     write_transaction,
 )
 
-from ._settings import ServiceSettings
-from .app import build_services
 from .codes.cli import codes_app
-from .context import Services
 from .errors import DomainError
 from .exports.cli import export_app
 from .reconcile.service import reconcile
+from .services import Services, build_services
+from .settings import ServiceSettings
 
 ledger_app = typer.Typer(
     help="The evidence ledger: append, checkpoints, anchoring, proofs.", no_args_is_help=True

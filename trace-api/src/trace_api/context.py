@@ -1,55 +1,15 @@
-"""What every request handler needs, built once per app: settings, database, ledger, chain."""
+"""What every request handler needs: the services, a read session, or a write session that
+commits before the answer goes out (FastAPI dependencies)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
-from eth_account.signers.local import LocalAccount
 from fastapi import Depends, Request
-from sqlalchemy import Engine
 from sqlmodel import Session
 
-from chain import ChainClient, Keystore
-from evidence import Ledger, LoopHealth, write_transaction
-
-from ._settings import ServiceSettings
-
-if TYPE_CHECKING:
-    from .reconcile.service import Report
-
-
-@dataclass
-class Services:
-    settings: ServiceSettings
-    engine: Engine
-    ledger: Ledger
-    chain: ChainClient
-    keystore: Keystore
-    regulator_key: LocalAccount
-    #: (tree size, root) of checkpoints already seen anchored on chain, with their block: roots
-    #: are write-once on chain, so a consumer page need not ask the chain again.
-    anchored_roots: dict[tuple[int, bytes], int] = field(default_factory=dict)
-
-    #: The background loops working for this service (anchorer, deliveries): ``/readyz`` reads them.
-    background: list[LoopHealth] = field(default_factory=list)
-    #: Set after every committed write: wakes the chain worker for the chain calls it may owe.
-    chain_wake: threading.Event = field(default_factory=threading.Event)
-    #: The latest pass of the chain reconciler (``/readyz``, ``GET /v1/chain/differences``).
-    reconcile_report: Report | None = None
-
-    def create_tables(self) -> None:
-        """Brings the service's tables to the latest migration (the ledger keeps its own)."""
-        from ._migrate import upgrade
-
-        upgrade(self.engine)
-
-    def account_of(self, handle: str) -> LocalAccount:
-        """The organisation's chain signing key (held by the service for its members)."""
-        return self.keystore.load(handle)
+from .services import Services, writing
 
 
 def get_services(request: Request) -> Services:
@@ -73,16 +33,6 @@ def get_write_session(request: Request) -> Iterator[Session]:
     """
     with writing(get_services(request)) as session:
         yield session
-
-
-@contextmanager
-def writing(services: Services) -> Iterator[Session]:
-    """A session in one write transaction holding the ledger's writer lock; it commits on leaving,
-    and then wakes the chain worker for the chain calls the transaction may owe."""
-    with write_transaction(services.engine, services.ledger.lock_name) as conn, Session(bind=conn) as session:
-        yield session
-        session.flush()  # the transaction itself commits as write_transaction closes
-    services.chain_wake.set()
 
 
 #: The session of every handler that writes: the writer lock is taken before the first read,

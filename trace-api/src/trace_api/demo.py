@@ -18,10 +18,10 @@ from sqlmodel import Session, select
 
 from evidence import write_transaction
 
-from .context import Services
 from .orgs._uscc import with_check_character
 from .orgs.models import Organisation
 from .orgs.service import OrganisationIn, create_organisation, issue_api_key
+from .services import Services
 
 DEMO_FILE = "demo.json"
 GTIN = "06901234567892"

@@ -16,7 +16,7 @@ from sqlmodel import Session
 from evidence import anchor_bound_s
 
 from .chainops import outbox_state
-from .context import Services
+from .services import Services
 
 #: How long a committed fact may wait for its chain call before the service counts as not ready.
 CHAIN_BOUND_S = 120.0

@@ -23,8 +23,8 @@ from typing import Any
 from sqlmodel import Session
 
 from evidence import open_ledger
-from trace_api._migrate import upgrade
 from trace_api.devices import DeviceIn, ReadingKind, register_device
+from trace_api.migrate import upgrade
 from trace_api.orgs.models import OrgType
 
 from .._settings import IngestSettings

@@ -171,7 +171,7 @@ def _run(
 
 def _open_ledger(config: IngestSettings) -> Ledger:
     from evidence import open_ledger
-    from trace_api._migrate import upgrade
+    from trace_api.migrate import upgrade
 
     ledger = open_ledger(config)
     upgrade(ledger.engine)

@@ -17,11 +17,11 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from trace_api.context import Services
 from trace_api.devices import Device, DeviceIn, ReadingKind, register_device
-from trace_api.orgs._uscc import with_check_character
+from trace_api.orgs import with_check_character
 from trace_api.orgs.models import Organisation
 from trace_api.orgs.service import OrganisationIn, create_organisation, issue_api_key
+from trace_api.services import Services
 
 from .bench import bench_scenes
 from .demo_model import DEMO_MODEL_ONNX

@@ -13,12 +13,12 @@ from evidence import Actor, Record, Subject, utc_datetime, utc_now
 from ..chainops.calls import owe_chain
 from ..chainops.status import lot_chain_status
 from ..coldchain.stays import begin_stay
-from ..context import Services
 from ..documents.service import holds_document
 from ..errors import Conflict, Forbidden, NotFound, Unprocessable
 from ..gs1 import GS1Error, normalise_gtin, suyuan_lot
 from ..orgs.models import OrgType
 from ..orgs.service import Member
+from ..services import Services
 from ..text import Line
 from .models import REQUIRED_FOR_IMPORTED_COLD_CHAIN, Batch, Certificate, CertificateType, StorageClass
 

@@ -12,8 +12,8 @@ from sqlmodel import Session, select
 from chain import ChainEvent, TxResult, id_hash
 from evidence import StoredRecord, leaf_hash
 
-from ..context import Services
 from ..orgs.models import Organisation
+from ..services import Services
 from .models import ChainOp, ChainOperation
 
 #: The ledger kinds whose facts also go on chain, and the call each makes.

@@ -29,9 +29,9 @@ from chain import ChainError, ContractRevert, NodeError, UnknownRevert
 from evidence import BackgroundLoop, StoredRecord, leaf_hash
 
 from ..batches.models import Batch
-from ..context import Services, writing
 from ..recalls.models import Recall
 from ..scans.models import Shipment
+from ..services import Services, writing
 from .calls import Orgs, mined_event, send_fact
 from .models import UNFINISHED, ChainOp, ChainStatus, ChainWorkerLease
 

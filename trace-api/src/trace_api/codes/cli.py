@@ -20,13 +20,13 @@ from chain import ChainError, open_chain
 from chain.cli import STATE, fail, failing_on, out, progress_bar
 from evidence import LedgerError, failure_text, make_engine, write_transaction
 
-from .._settings import ServiceSettings
 from ..batches.service import get_batch
-from ..context import Services
 from ..errors import DomainError
 from ..gs1 import ItemCode
 from ..orgs.models import Organisation
 from ..orgs.service import Member
+from ..services import Services
+from ..settings import ServiceSettings
 from .labels import render_label_sheet
 from .service import code_label, code_uri, codes_of_batch, count_codes, issue_codes
 
@@ -45,7 +45,7 @@ def settings() -> ServiceSettings:
 @contextmanager
 def open_services(config: ServiceSettings) -> Iterator[Services]:
     """The trace API's services over the configured database, ledger and chain."""
-    from ..app import build_services
+    from ..services import build_services
 
     with open_chain(config) as chain_session:
         yield build_services(config, chain_session)

@@ -16,9 +16,10 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from ..auth import CurrentMember
-from ..context import Services, WriteSession, get_services, get_session
+from ..context import WriteSession, get_services, get_session
 from ..errors import NotFound
 from ..orgs.service import Member
+from ..services import Services
 from .labels import LABELS_PER_PAGE, qr_png, qr_svg, render_label_sheet
 from .models import ItemCode
 from .service import (

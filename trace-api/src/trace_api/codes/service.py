@@ -19,13 +19,13 @@ from sqlmodel import Session, col, select
 from evidence import Actor, Record, Subject, utc_now
 
 from .. import gs1
-from .._settings import ServiceSettings
 from ..batches.models import Batch
 from ..batches.service import get_batch
-from ..context import Services
 from ..errors import Conflict, Forbidden, NotFound, Unprocessable
 from ..orgs.models import OrgType
 from ..orgs.service import Member
+from ..services import Services
+from ..settings import ServiceSettings
 from .labels import Label
 from .models import CodeStatus, ItemCode
 

@@ -12,10 +12,11 @@ from sqlmodel import Session, col, select
 
 from ..auth import CurrentMember
 from ..batches.models import Batch, Certificate
-from ..context import Services, WriteSession, get_services, get_session
+from ..context import WriteSession, get_services, get_session
 from ..errors import NotFound, Unprocessable
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
+from ..services import Services
 from ..text import check_line
 from .models import Document
 from .service import (

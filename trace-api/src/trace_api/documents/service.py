@@ -12,10 +12,10 @@ from sqlmodel import Session
 
 from evidence import Actor, Record, Subject, utc_now
 
-from ..context import Services
 from ..errors import Forbidden, NotFound
 from ..orgs.models import Organisation
 from ..orgs.service import Member
+from ..services import Services
 from .models import Document, DocumentHolder, HeldAs
 
 #: Types served inline; anything else is an attachment of type application/octet-stream.

@@ -24,10 +24,10 @@ from sqlmodel import Session
 from chain import ChainClient, Keystore, LocalNode, connect, deploy_contracts, id_hash
 from evidence import open_ledger
 
-from .._settings import ServiceSettings
-from ..context import Services
 from ..orgs._uscc import with_check_character
 from ..orgs.service import Member, OrganisationIn, create_organisation
+from ..services import Services
+from ..settings import ServiceSettings
 from .capture_jobs import capture_document
 from .documents import EPCIS_CONTEXT
 from .models import EpcisEvent, EpcisEventKey

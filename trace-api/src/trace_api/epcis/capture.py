@@ -19,8 +19,8 @@ from sqlmodel import Session, col, select
 
 from evidence import Actor, InvalidRecord, Record, Subject, utc_datetime
 
-from ..context import Services
 from ..orgs.service import Member
+from ..services import Services
 from .documents import (
     IdentifierError,
     document_context,

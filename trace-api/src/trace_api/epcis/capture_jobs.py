@@ -22,9 +22,9 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..context import Services, writing
 from ..errors import Unprocessable
 from ..orgs.service import Member
+from ..services import Services, writing
 from .capture import Behaviour, Checked, apply_custody, check_document, fresh_events, store
 from .documents import EpcisError, events_of
 from .models import CaptureJob

@@ -17,12 +17,13 @@ from starlette.concurrency import run_in_threadpool
 from evidence import InvalidRecord
 
 from ..auth import CurrentMember
-from ..context import Services, WriteSession, get_services, get_session, writing
+from ..context import WriteSession, get_services, get_session
 from ..errors import Conflict, NotFound, Unprocessable
 from ..orgs.models import OrgType
 from ..orgs.service import Member
 from ..problems import problem_response, status_of
 from ..scans.service import CounterfeitSuspected, apply_scan
+from ..services import Services, writing
 from ..text import Line
 from ..webhooks.service import SIGNATURE_HEADER, require_target
 from .capture import Behaviour, existing_ids, prepare, store

@@ -20,8 +20,8 @@ from sqlmodel import Session, col, select
 
 from evidence import BackgroundLoop, write_transaction
 
-from ..context import Services
 from ..orgs.models import Organisation, OrgType
+from ..services import Services
 from ..webhooks.service import SIGNATURE_HEADER, sign
 from ..webhooks.targets import UnsafeTarget, post_to_target
 from .models import Delivery, EpcisEvent, NamedQuery, Subscription

@@ -30,12 +30,12 @@ from sqlmodel import Session, col, select
 from evidence import Ledger, Record, StoredRecord, utc_datetime
 
 from ..batches.models import Batch
-from ..context import Services
 from ..errors import Forbidden, NotFound, Unprocessable
 from ..events import party
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
 from ..scans.models import Shipment
+from ..services import Services
 from .service import lineage_batches, records_about
 
 Row = dict[str, str | float]

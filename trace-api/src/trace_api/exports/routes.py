@@ -10,7 +10,8 @@ from fastapi.responses import JSONResponse, Response
 from sqlmodel import Session
 
 from ..auth import CurrentMember
-from ..context import Services, get_services, get_session
+from ..context import get_services, get_session
+from ..services import Services
 from .fsma204 import SheetFormat, fsma204_rows, parse_bound, to_csv, to_xlsx
 from .service import epcis_trace_document
 

@@ -16,7 +16,6 @@ from evidence import Ledger, Record, StoredRecord, utc_now
 
 from ..batches.models import Batch
 from ..batches.service import get_batch
-from ..context import Services
 from ..epcis import (
     EPCIS_CONTEXT,
     GS1_RESOLVER,
@@ -29,6 +28,7 @@ from ..errors import Defect
 from ..events import lot_class, place_uri
 from ..orgs.models import Organisation
 from ..orgs.service import Member
+from ..services import Services
 from ..tracing.service import trace_batch
 
 #: Suyuan's own ILMD terms (production date, producer, customs declaration) need a prefix.

@@ -14,8 +14,9 @@ from fastapi.responses import FileResponse
 from sqlmodel import Session
 
 from ..auth import CurrentMember
-from ..context import Services, get_services, get_session
+from ..context import get_services, get_session
 from ..errors import Unprocessable
+from ..services import Services
 from .service import (
     MAX_PHOTO_BYTES,
     IncidentStatus,

@@ -19,7 +19,6 @@ from sqlmodel import Session, col, select
 
 from evidence import Actor, Record, Subject, utc_datetime, utc_now, write_transaction
 
-from ..context import Services
 from ..devices import MqttError, alert_topic, publish_json
 from ..devices.models import Device
 from ..documents.models import Document
@@ -27,6 +26,7 @@ from ..documents.service import document_path, store_document
 from ..errors import Conflict, Forbidden, NotFound, Unprocessable
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
+from ..services import Services
 from ..text import check_text
 from .models import Incident, Rectification
 

@@ -6,7 +6,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 from trace_api import models  # noqa: F401  (registers every table)
-from trace_api._migrate import include_object
+from trace_api.migrate import include_object
 
 connection = context.config.attributes["connection"]
 context.configure(

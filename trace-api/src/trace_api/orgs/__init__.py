@@ -1,0 +1,29 @@
+"""Organisations of the network, their members' API keys, and their chain membership."""
+
+from ._uscc import uscc_check_character, validate_uscc, with_check_character
+from .models import ApiKey, Organisation, OrgType
+from .service import (
+    Member,
+    OrganisationIn,
+    admit_on_chain,
+    authenticate,
+    create_organisation,
+    issue_api_key,
+    org_chain_id,
+)
+
+__all__ = [
+    "ApiKey",
+    "Member",
+    "OrgType",
+    "Organisation",
+    "OrganisationIn",
+    "admit_on_chain",
+    "authenticate",
+    "create_organisation",
+    "issue_api_key",
+    "org_chain_id",
+    "uscc_check_character",
+    "validate_uscc",
+    "with_check_character",
+]

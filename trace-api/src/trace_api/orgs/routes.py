@@ -11,7 +11,8 @@ from evidence import write_transaction
 
 from .._paging import DEFAULT_LIMIT, Cursor, Limit
 from ..auth import CurrentMember, MemberKey, Regulator
-from ..context import Services, WriteSession, get_services, get_session
+from ..context import WriteSession, get_services, get_session
+from ..services import Services
 from ..text import Line
 from .models import Organisation, OrgType
 from .service import (

@@ -19,9 +19,9 @@ from chain import id_hash
 from evidence import Actor, Record, Subject, utc_datetime, utc_now
 
 from .._paging import decode_cursor, page_of
-from ..context import Services
 from ..errors import Conflict, NotFound, Unauthorized, Unprocessable
 from ..gs1 import GS1Error, validate_gln
+from ..services import Services
 from ..text import Line
 from ._uscc import validate_uscc
 from .models import ApiKey, Organisation, OrgType

@@ -25,9 +25,9 @@ from sqlmodel import Session, col, select
 
 from evidence import BackgroundLoop, write_transaction
 
-from ..context import Services
 from ..devices import TOPIC_ROOT, MqttError, publish_json
 from ..orgs.models import Organisation
+from ..services import Services
 from ..webhooks.models import Webhook
 from ..webhooks.service import post_signed, webhooks_of
 from .models import NoticeChannel, NoticeDelivery, Recall, RecallNotice

@@ -9,7 +9,8 @@ from sqlmodel import Session
 
 from .._paging import DEFAULT_LIMIT, Cursor, Limit
 from ..auth import CurrentMember, Regulator
-from ..context import Services, WriteSession, get_services, get_session
+from ..context import WriteSession, get_services, get_session
+from ..services import Services
 from .listing import RecallStatus, list_recalls
 from .service import (
     AcknowledgementIn,

@@ -18,10 +18,10 @@ from ..batches.models import Batch
 from ..batches.service import get_batch
 from ..chainops import owe_chain, record_chain_status
 from ..codes.models import CodeStatus, ItemCode
-from ..context import Services
 from ..errors import Conflict, Forbidden, NotFound, Unprocessable
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
+from ..services import Services
 from ..text import Text
 from .models import NoticeDelivery, Recall, RecallClass, RecallNotice
 from .notify import deliveries_of, delivery_status, describe_delivery, notified_via, owe_notices

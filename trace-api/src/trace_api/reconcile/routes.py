@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from ..auth import Regulator
-from ..context import Services, get_services
+from ..context import get_services
+from ..services import Services
 from .service import recorded_differences
 
 router = APIRouter(prefix="/v1/chain", tags=["chain"])

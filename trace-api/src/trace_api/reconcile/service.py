@@ -53,8 +53,8 @@ from ..chainops import (
     send_fact,
     unfinished_lots,
 )
-from ..context import Services
 from ..orgs.service import org_chain_id
+from ..services import Services
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from evidence import (
     verify_bundle,
 )
 
-from ..context import Services
+from ..services import Services
 from .views import CheckpointInfo, CheckStatus, RecordCheck, Verification
 
 VERIFY_COMMAND = "suyuan verify --bundle proof.json --key '{key}'"

@@ -21,8 +21,9 @@ from fastapi.templating import Jinja2Templates
 from sqlmodel import Session
 
 from .. import gs1
-from ..context import Services, get_services, get_session
+from ..context import get_services, get_session
 from ..errors import NotFound
+from ..services import Services
 from . import labels
 from .service import PROOF_LINK_TYPE, RememberedPages, UnknownCode
 from .views import Provenance

@@ -30,9 +30,9 @@ from ..batches.models import Batch, Certificate
 from ..chainops import batch_chain_id, chain_statuses
 from ..codes.models import CodeStatus, ItemCode
 from ..coldchain.summary import cold_chain_of
-from ..context import Services
 from ..errors import NotFound
 from ..orgs.models import Organisation
+from ..services import Services
 from .proofs import check_records
 from .views import (
     CertificateInfo,

@@ -10,8 +10,9 @@ from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
 from ..auth import CurrentMember
-from ..context import Services, WriteSession, get_services, get_session
+from ..context import WriteSession, get_services, get_session
 from ..problems import domain_problem
+from ..services import Services
 from .service import CounterfeitSuspected, ScanIn, apply_scan, readable_signals
 
 router = APIRouter(tags=["scans"])

@@ -33,12 +33,12 @@ from ..codes.models import CodeStatus, ItemCode
 from ..codes.service import code_uri as uri_of
 from ..codes.service import serials_sha256
 from ..coldchain.stays import begin_stay, end_stay
-from ..context import Services
 from ..errors import Conflict, Forbidden, NotFound, Unprocessable
 from ..events import lot_class, object_event, party, transformation_event
 from ..gs1 import GS1Error, parse_item_code, suyuan_lot
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
+from ..services import Services
 from .models import CounterfeitSignal, Shipment
 
 Action = Literal["ship", "receive", "split", "sell", "destroy"]

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from ..auth import CurrentMember
-from ..context import Services, get_services, get_session
+from ..context import get_services, get_session
+from ..services import Services
 from .service import Direction, trace_batch
 
 router = APIRouter(tags=["trace"])

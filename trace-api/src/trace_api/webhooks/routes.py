@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends
 from sqlmodel import Session
 
 from ..auth import CurrentMember
-from ..context import Services, WriteSession, get_services, get_session
+from ..context import WriteSession, get_services, get_session
+from ..services import Services
 from .service import SIGNATURE_HEADER, WebhookIn, register_webhook, webhooks_of
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])

@@ -13,9 +13,9 @@ import httpx
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
-from .._settings import ServiceSettings
 from ..errors import Unprocessable
 from ..orgs.service import Member
+from ..settings import ServiceSettings
 from ..text import Line
 from .models import Webhook
 from .targets import UnsafeTarget, check_target, post_to_target

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .._settings import ServiceSettings
+from ..settings import ServiceSettings
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
