@@ -15,6 +15,7 @@ def admitted(api: Api, session: Session) -> Batch:
     api.add_org("haixian", "importer")
     response = api.as_org("haixian", "POST", "/v1/batches", json=batch_payload(api, "haixian"))
     assert response.status_code == 201, response.text
+    api.mined()  # the chain worker is idle: the tests write rows behind the API's back
     batch = session.get(Batch, response.json()["id"])
     assert batch is not None
     return batch
