@@ -9,8 +9,8 @@ import pytest
 from sqlmodel import Session, col, select
 
 from ingest import IngestSettings, IngestWorker
-from ingest.bench import run_ingest_bench
-from ingest.simulate import SimulationError, simulate
+from suyuan.bench.ingest import run_ingest_bench
+from suyuan.simulate import SimulationError, simulate
 from trace_api.coldchain import Alert, SensorReading
 from trace_api.devices import Device
 from trace_api.orgs.models import Organisation

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.vision.bench import run_vision_bench
+from suyuan.bench.vision import run_vision_bench
 
 
 def test_bench_vision_reports_onnx_and_pytorch_rates_and_camera_capacity() -> None:

@@ -1,4 +1,4 @@
-"""The ``chain`` commands and ``bench chain``, and the helpers every component's commands share.
+"""The ``chain`` commands, and the helpers every component's commands share.
 
 The helpers: the global options' settings (:data:`STATE`), one-line errors (:func:`fail`,
 :func:`failing_on`), the ``out`` and ``console`` consoles, progress bars, waiting for a signal.
@@ -34,9 +34,8 @@ chain_app = typer.Typer(
 )
 
 
-def register(app: typer.Typer, bench: typer.Typer) -> None:
+def register(app: typer.Typer) -> None:
     app.add_typer(chain_app, name="chain")
-    bench.command("chain")(bench_chain)
 
 
 S = TypeVar("S", bound=Settings)
@@ -193,15 +192,3 @@ def wait_for_signal() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     stop.wait()
-
-
-def bench_chain(
-    as_json: Annotated[bool, typer.Option("--json", help="Print only the JSON result")] = False,
-    transfers: Annotated[int, typer.Option(min=10, help="Custody transfers per measured path")] = 500,
-) -> None:
-    """Gas per operation and sustained transfer_custody throughput on a fresh anvil."""
-    from ._bench import run_chain_bench
-
-    with chain_errors(), progress_bar(transfers, "bench chain") as advance:
-        result = run_chain_bench(transfers, advance)
-    print(json.dumps(result, indent=None if as_json else 2))

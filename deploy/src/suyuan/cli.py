@@ -1,7 +1,8 @@
 """The ``suyuan`` command line: the root, its global options, and every component's commands.
 
-Each component defines its own command groups and adds them through its ``register(app, bench)``;
-the root calls them here, in this order, and adds ``suyuan up``.
+Each component defines its own command groups and adds them through its ``register(app)``; the
+root calls them here, in this order, and adds ``suyuan up``, ``suyuan simulate`` and
+``suyuan bench`` (the simulators and benchmarks live in this package, above every component).
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ import typer
 
 import chain.cli
 import ingest.cli
+import ingest.vision.cli
 import trace_api.cli
 from chain.cli import STATE
 
+from .bench import bench_app
+from .simulate import simulate_app
 from .up import run_up
 
 app = typer.Typer(name="suyuan", help="Suyuan (溯源): verifiable food traceability.", no_args_is_help=True)
-bench_app = typer.Typer(help="Benchmarks; each prints one JSON object.", no_args_is_help=True)
 
 
 @app.callback()
@@ -49,9 +52,11 @@ def up(
     run_up(demo=demo)
 
 
-chain.cli.register(app, bench_app)
-trace_api.cli.register(app, bench_app)
-ingest.cli.register(app, bench_app)
+chain.cli.register(app)
+trace_api.cli.register(app)
+ingest.cli.register(app)
+app.add_typer(simulate_app, name="simulate")
+ingest.vision.cli.register_vision(app)
 app.add_typer(bench_app, name="bench")
 
 

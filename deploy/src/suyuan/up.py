@@ -95,7 +95,7 @@ def start_trace_api(up: Up) -> Stop:
             "recall notices: webhooks only; no MQTT broker configured (set SUYUAN_MQTT_URL=mqtt://host:1883)"
         )
     if up.demo:
-        from trace_api.demo import DEMO_FILE, seed_demo
+        from .demo.network import DEMO_FILE, seed_demo
 
         try:
             demo = seed_demo(services, url)
@@ -133,7 +133,7 @@ def start_kitchen_feed(up: Up) -> Stop:
     except VisionError as exc:
         out.print(f"kitchen feed: off; {exc}")
         return lambda: None
-    from ingest.vision.demo import prepare_kitchen_demo, run_kitchen_demo
+    from .demo.kitchen import prepare_kitchen_demo, run_kitchen_demo
 
     config = STATE.settings(IngestSettings)
     services = build_services(config, up.session)

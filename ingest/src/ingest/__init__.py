@@ -1,5 +1,6 @@
 """Device data into the evidence ledger: the MQTT cold-chain ingest, its alert rules and tools."""
 
+from ._local_broker import LocalBroker
 from ._process import READING_KIND, Ingestor, IngestResult, Message, Notice, Outcome
 from ._settings import IngestSettings
 from .readings import SCHEMAS, Reading, ReadingError, parse_reading, parse_topic, sensor_event
@@ -16,6 +17,7 @@ __all__ = [
     "IngestSettings",
     "IngestWorker",
     "Ingestor",
+    "LocalBroker",
     "Message",
     "Notice",
     "Outcome",

@@ -1,4 +1,4 @@
-"""``suyuan ingest mqtt``, ``suyuan device …``, ``suyuan simulate coldchain`` and ``suyuan bench ingest``.
+"""``suyuan ingest mqtt``, ``suyuan ingest camera`` and ``suyuan device …``.
 
 The ``suyuan`` root adds them through :func:`register`. These commands act
 with the operator's access to the data directory and the database; none needs the chain.
@@ -38,24 +38,20 @@ from ._settings import IngestSettings
 from .mosquitto import passwd_file
 from .rules import RulesError, load_rules
 from .vision.camera_cli import register_camera
-from .vision.cli import register_vision
 from .worker import IngestError, IngestWorker, WorkerOptions
 
 ingest_app = typer.Typer(help="Take device data into the evidence ledger.", no_args_is_help=True)
 device_app = typer.Typer(
     help="The device registry: cold-chain sensors, scales, cameras.", no_args_is_help=True
 )
-simulate_app = typer.Typer(help="Simulated devices, for demos and benchmarks.", no_args_is_help=True)
 
 
-def register(app: typer.Typer, bench: typer.Typer) -> None:
+def register(app: typer.Typer) -> None:
+    """``suyuan ingest`` and ``suyuan device``; ``suyuan vision`` is added by
+    :func:`ingest.vision.cli.register_vision`."""
     app.add_typer(ingest_app, name="ingest")
     app.add_typer(device_app, name="device")
-    app.add_typer(simulate_app, name="simulate")
-    bench.command("ingest")(bench_ingest)
-    bench.command("vision")(bench_vision)
     register_camera(ingest_app)
-    register_vision(app)
 
 
 def settings() -> IngestSettings:
@@ -266,68 +262,3 @@ def _write_private(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-# -- suyuan simulate coldchain / suyuan bench ingest -----------------------------------------------
-
-
-@simulate_app.command("coldchain")
-def simulate_coldchain(
-    org: Annotated[str, typer.Option(help="Organisation whose simulated devices publish")],
-    devices: Annotated[int, typer.Option(min=1, max=10_000, help="How many devices")] = 5,
-    rate: Annotated[float, typer.Option(min=0.01, help="Readings per second, per device")] = 1.0,
-    count: Annotated[int | None, typer.Option(min=1, help="Stop after this many readings in all")] = None,
-    excursions: Annotated[bool, typer.Option(help="Let some places warm up past their limit")] = False,
-    location: Annotated[str, typer.Option(help="Place the simulated devices watch")] = "Cold store 1",
-    storage_class: Annotated[str, typer.Option(help="frozen, chilled or ambient")] = "frozen",
-) -> None:
-    """Publish realistic cold-store readings (registering sim-NN devices of ORG on first use)."""
-    from .simulate import SimulationError, simulate
-
-    config = settings()
-    if not config.mqtt_url:
-        fail("no MQTT broker configured: set SUYUAN_MQTT_URL=mqtt://[user:password@]host:1883")
-    with registry() as session:
-        owner = org_by_handle(session, org)
-        try:
-            summary = simulate(
-                session, config, owner, devices=devices, rate=rate, count=count, excursions=excursions,
-                location=location, storage_class=storage_class, report=out.print,
-            )  # fmt: skip
-        except SimulationError as exc:
-            fail(str(exc))
-    out.print(summary)
-
-
-def bench_ingest(
-    as_json: Annotated[bool, typer.Option("--json", help="Print only the JSON result")] = False,
-    messages: Annotated[int, typer.Option(min=100, help="Readings per measured path")] = 20_000,
-    devices: Annotated[int, typer.Option(min=1, help="Devices publishing them")] = 50,
-    workers: Annotated[int, typer.Option(min=1, max=16, help="Ingest worker processes sharing the load")] = 1,
-    mqtt_url: Annotated[
-        str | None, typer.Option(help="Broker to measure on; default: a private mosquitto")
-    ] = None,
-) -> None:
-    """End-to-end ingest (broker → worker → ledger commit) against a bare paho subscriber, same broker."""
-    from .bench import run_ingest_bench
-
-    with cli_errors():
-        result = run_ingest_bench(
-            messages=messages, devices=devices, workers=workers, mqtt_url=mqtt_url, report=out.print
-        )
-    print(json.dumps(result, indent=None if as_json else 2))
-
-
-def bench_vision(
-    as_json: Annotated[bool, typer.Option("--json", help="Print only the JSON result")] = False,
-    frames: Annotated[int, typer.Option(min=20, help="Frames through each detector path")] = 200,
-) -> None:
-    """Detector frames/s at imgsz 320 (ONNX and PyTorch) and cameras at 5 frames/s one machine sustains."""
-    from .vision.bench import run_vision_bench
-    from .vision.offline import VisionError
-
-    try:
-        result = run_vision_bench(frames=frames, report=out.print)
-    except VisionError as exc:
-        fail(str(exc))
-    print(json.dumps(result, indent=None if as_json else 2))

@@ -1,4 +1,5 @@
-"""``suyuan ledger``, ``suyuan verify``, ``suyuan audit`` and ``suyuan bench ledger``.
+"""``suyuan ledger``, ``suyuan org``, ``suyuan codes``, ``suyuan export``, ``suyuan verify``,
+``suyuan audit`` and ``suyuan chain reconcile``.
 
 The ``suyuan`` root adds them through :func:`register`.
 """
@@ -45,7 +46,7 @@ ledger_app = typer.Typer(
 org_app = typer.Typer(help="Organisations of the network and their API keys.", no_args_is_help=True)
 
 
-def register(app: typer.Typer, bench: typer.Typer) -> None:
+def register(app: typer.Typer) -> None:
     app.add_typer(ledger_app, name="ledger")
     app.add_typer(org_app, name="org")
     app.add_typer(codes_app, name="codes")
@@ -53,9 +54,6 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
     chain_app.command("reconcile")(chain_reconcile)
     app.command("verify")(verify)
     app.command("audit")(audit)
-    bench.command("ledger")(bench_ledger)
-    bench.command("api")(bench_api)
-    bench.command("epcis")(bench_epcis)
 
 
 def settings() -> ServiceSettings:
@@ -361,42 +359,3 @@ def _audit_failed(as_json: bool, message: str, **where: Any) -> NoReturn:
             json.dumps({"passed": False, **where, "span": list(span) if span else None, "message": message})
         )
     fail(message)
-
-
-def bench_ledger(
-    as_json: Annotated[bool, typer.Option("--json", help="Print only the JSON result")] = False,
-    records: Annotated[int, typer.Option(min=100, help="Records appended for the append rates")] = 20_000,
-    large: Annotated[int, typer.Option(min=2000, help="Size of the large log for proof times")] = 1_000_000,
-) -> None:
-    """Append rate against raw inserts, proof times at 1k and at --large records, gas per record."""
-    from evidence.bench import run_ledger_bench
-
-    with ledger_errors(), progress_bar(records, "bench ledger") as advance:
-        result = run_ledger_bench(records=records, large=large, progress=advance)
-    print(json.dumps(result, indent=None if as_json else 2))
-
-
-def bench_api(
-    as_json: Annotated[bool, typer.Option("--json", help="Print only the JSON result")] = False,
-    seconds: Annotated[float, typer.Option(min=1, help="Seconds of load per endpoint")] = 10.0,
-    large: Annotated[int, typer.Option(min=20_000, help="Events in the large network (trace)")] = 1_000_000,
-) -> None:
-    """Resolver throughput against a trivial endpoint, trace latency at 10k and 1M events, recall, codes."""
-    from .bench import run_api_bench
-
-    with ledger_errors(), progress_bar(large, "bench api") as advance:
-        result = run_api_bench(seconds=seconds, large=large, progress=advance)
-    print(json.dumps(result, indent=None if as_json else 2))
-
-
-def bench_epcis(
-    as_json: Annotated[bool, typer.Option("--json", help="Print only the JSON result")] = False,
-    events: Annotated[int, typer.Option(min=100, help="Events in the captured document")] = 10_000,
-    stored: Annotated[int, typer.Option(min=20_000, help="Events stored for the query figure")] = 1_000_000,
-) -> None:
-    """Capture rate of one EPCIS document, and filtered-query p99 over the stored events."""
-    from .epcis.bench import run_epcis_bench
-
-    with ledger_errors(), progress_bar(stored, "bench epcis") as advance:
-        result = run_epcis_bench(events=events, stored=stored, progress=advance)
-    print(json.dumps(result, indent=None if as_json else 2))

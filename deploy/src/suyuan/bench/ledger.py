@@ -19,12 +19,16 @@ from eth_typing import HexStr
 from sqlalchemy import Column, Integer, LargeBinary, MetaData, Table
 
 from chain import ChainClient, LocalNode, Role, connect, deploy_contracts, id_hash
-
-from ._anchorer import Anchorer
-from ._checkpoint import NoteSigner, generate_signing_key
-from ._db import make_engine, sqlite_url, write_transaction
-from ._ledger import Ledger
-from ._records import Record
+from evidence import (
+    Anchorer,
+    Ledger,
+    NoteSigner,
+    Record,
+    generate_signing_key,
+    make_engine,
+    sqlite_url,
+    write_transaction,
+)
 
 Progress = Callable[[str, int, int], None]
 BATCH = 500

@@ -10,6 +10,7 @@ so a restarted simulation never reuses one.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import random
@@ -18,17 +19,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Annotated
 
 import paho.mqtt.client as mqtt
+import typer
 from sqlmodel import Session, select
 
+from chain.cli import STATE, fail, out
+from ingest import BrokerAddress, IngestSettings
+from ingest.cli import org_by_handle, registry
 from trace_api.batches.models import StorageClass
 from trace_api.devices import TOPIC_ROOT, Device, DeviceIn, ReadingKind, register_device
-from trace_api.orgs.models import Organisation
-
-from ._process import rfc3339, utcnow
-from ._settings import IngestSettings
-from .worker import BrokerAddress
+from trace_api.orgs import Organisation
 
 #: Where each storage class is kept, and how far a warming place drifts above it.
 SET_POINTS = {StorageClass.frozen: -20.0, StorageClass.chilled: 2.5, StorageClass.ambient: 18.0}
@@ -187,7 +189,7 @@ def _publish_loop(fleet: list[SimulatedDevice], rate: float, count: int | None, 
 def _send(device: SimulatedDevice, step: int, excursion: tuple[int, int]) -> mqtt.MQTTMessageInfo:
     assert device.client is not None
     celsius, door_open = device.reading(step, excursion)
-    now = rfc3339(utcnow())
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     topic = f"{TOPIC_ROOT}/{device.username}"
     if step % 10 == 0 or (device.warms_up and step in excursion):
         device.client.publish(
@@ -197,3 +199,32 @@ def _send(device: SimulatedDevice, step: int, excursion: tuple[int, int]) -> mqt
     return device.client.publish(
         f"{topic}/temperature", json.dumps({"seq": device.next_seq(), "time": now, "celsius": celsius}), qos=1
     )
+
+
+simulate_app = typer.Typer(help="Simulated devices, for demos and benchmarks.", no_args_is_help=True)
+
+
+@simulate_app.command("coldchain")
+def simulate_coldchain(
+    org: Annotated[str, typer.Option(help="Organisation whose simulated devices publish")],
+    devices: Annotated[int, typer.Option(min=1, max=10_000, help="How many devices")] = 5,
+    rate: Annotated[float, typer.Option(min=0.01, help="Readings per second, per device")] = 1.0,
+    count: Annotated[int | None, typer.Option(min=1, help="Stop after this many readings in all")] = None,
+    excursions: Annotated[bool, typer.Option(help="Let some places warm up past their limit")] = False,
+    location: Annotated[str, typer.Option(help="Place the simulated devices watch")] = "Cold store 1",
+    storage_class: Annotated[str, typer.Option(help="frozen, chilled or ambient")] = "frozen",
+) -> None:
+    """Publish realistic cold-store readings (registering sim-NN devices of ORG on first use)."""
+    config = STATE.settings(IngestSettings)
+    if not config.mqtt_url:
+        fail("no MQTT broker configured: set SUYUAN_MQTT_URL=mqtt://[user:password@]host:1883")
+    with registry() as session:
+        owner = org_by_handle(session, org)
+        try:
+            summary = simulate(
+                session, config, owner, devices=devices, rate=rate, count=count, excursions=excursions,
+                location=location, storage_class=storage_class, report=out.print,
+            )  # fmt: skip
+        except SimulationError as exc:
+            fail(str(exc))
+    out.print(summary)

@@ -18,10 +18,7 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3.types import Nonce, TxParams, Wei
 
-from ._api import ChainClient, Role, id_hash
-from ._client import connect
-from ._deploy import deploy_contracts
-from ._node import LocalNode
+from chain import ChainClient, LocalNode, Role, connect, deploy_contracts, id_hash
 
 Progress = Callable[[str, int, int], None]
 

@@ -31,18 +31,25 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 from sqlmodel import Session
 
+from chain import LocalNode
 from evidence import open_ledger
+from ingest import (
+    AlertRules,
+    BrokerAddress,
+    Ingestor,
+    IngestResult,
+    IngestSettings,
+    IngestWorker,
+    LocalBroker,
+    WorkerOptions,
+)
+from ingest.worker import DEVICE_FILTER
 from trace_api.batches.models import StorageClass
 from trace_api.devices import TOPIC_ROOT, DeviceIn, ReadingKind, register_device
-from trace_api.migrate import upgrade
-from trace_api.orgs import with_check_character
-from trace_api.orgs.models import Organisation, OrgType
+from trace_api.orgs import Organisation, with_check_character
+from trace_api.services import Services
 
-from ._local_broker import LocalBroker
-from ._process import Ingestor, IngestResult, rfc3339
-from ._settings import IngestSettings
-from .rules import AlertRules
-from .worker import DEVICE_FILTER, BrokerAddress, IngestWorker, WorkerOptions
+from ._network import admit_organisation, fresh_services
 
 SERVICE_USER, SERVICE_PASSWORD = "suyuan", "bench-service-password"
 BATCH_SIZE = 500
@@ -59,9 +66,10 @@ def run_ingest_bench(
     with tempfile.TemporaryDirectory(prefix="suyuan-bench-ingest-") as tmp:
         root = Path(tmp)
         settings = IngestSettings(data_dir=root / "data", database_url=None, mqtt_url=mqtt_url)
-        ledger = open_ledger(settings)
-        upgrade(ledger.engine)
-        passwords = _register(ledger.engine, devices)
+        with LocalNode(root / "anvil", chain_id=31337) as node:  # for admitting the organisation only
+            services = fresh_services(node, settings)
+            passwords = _register(services, devices)
+        ledger = services.ledger
         broker = None
         if mqtt_url is None:
             broker = LocalBroker(
@@ -104,28 +112,19 @@ def broker_is_private(url: str) -> bool:
     return BrokerAddress.parse(url).username == SERVICE_USER
 
 
-def bench_organisation(session: Session, handle: str, name: str, org_type: OrgType) -> Organisation:
-    """An organisation row for a benchmark's own database: devices need an owner, not a chain account."""
-    org = Organisation(
-        id=handle.replace("-", ""),
-        handle=handle,
-        name=name,
-        org_type=org_type,
-        uscc=with_check_character("91310000MA0000001"),
-        jurisdiction="Bench",
-        chain_address="0x" + "00" * 20,
-        created_at=dt.datetime.now(dt.UTC),
+def bench_organisation(services: Services, handle: str, name: str, org_type: str) -> Organisation:
+    """The organisation that owns a benchmark's devices, admitted as ``suyuan org add`` admits one."""
+    member, _ = admit_organisation(
+        services, handle, name, org_type, with_check_character("91310000MA0000001")
     )
-    session.add(org)
-    session.commit()
-    return org
+    return member.org
 
 
-def _register(engine: Any, devices: int) -> dict[str, str]:
+def _register(services: Services, devices: int) -> dict[str, str]:
     """An organisation with ``devices`` chilled-store thermometers; their MQTT passwords by username."""
-    with Session(engine) as session:
-        org = bench_organisation(session, "bench-coldstore", "Bench cold store", OrgType.wholesaler)
-        passwords = {}
+    org = bench_organisation(services, "bench-coldstore", "Bench cold store", "wholesaler")
+    passwords = {}
+    with Session(services.engine) as session:
         for i in range(devices):
             data = DeviceIn(
                 name=f"t-{i:04d}",
@@ -146,9 +145,13 @@ def _readings(passwords: dict[str, str], messages: int) -> dict[str, list[tuple[
     for i in range(messages):
         user = users[i % len(users)]
         seq = len(backlog[user])
-        body = {"seq": seq, "time": rfc3339(start + dt.timedelta(seconds=i)), "celsius": 2.0 + (i % 20) / 10}
+        body = {"seq": seq, "time": _rfc3339(start + dt.timedelta(seconds=i)), "celsius": 2.0 + (i % 20) / 10}
         backlog[user].append((f"{TOPIC_ROOT}/{user}/temperature", json.dumps(body).encode()))
     return backlog
+
+
+def _rfc3339(at: dt.datetime) -> str:
+    return at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _publish(

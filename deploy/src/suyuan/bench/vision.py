@@ -22,17 +22,14 @@ from typing import Any
 
 from sqlmodel import Session
 
-from evidence import open_ledger
+from chain import LocalNode
+from ingest import IngestSettings
+from ingest.vision import CLASSES, DEMO_MODEL_ONNX, DEMO_MODEL_PT, Cook, Scene, configure_offline, write_video
 from trace_api.devices import DeviceIn, ReadingKind, register_device
-from trace_api.migrate import upgrade
-from trace_api.orgs.models import OrgType
+from trace_api.services import Services
 
-from .._settings import IngestSettings
-from ..bench import bench_organisation
-from .classes import CLASSES
-from .demo_model import DEMO_MODEL_ONNX, DEMO_MODEL_PT
-from .offline import configure_offline
-from .synth import Cook, Scene
+from ._network import fresh_services
+from .ingest import bench_organisation
 
 SAMPLE_FPS = 5.0
 IMGSZ = (192, 320)
@@ -58,8 +55,7 @@ def run_vision_bench(frames: int = 200, report: Callable[[str], None] = lambda _
         root = Path(tmp)
         settings = IngestSettings(data_dir=root / "data")
         configure_offline(settings.data_dir)
-        from .detector import Detector
-        from .synth import write_video
+        from ingest.vision.detector import Detector
 
         video = write_video(root / "kitchen.mp4", bench_scenes(), fps=10, seconds_per_scene=4.0)
         decoded = _decode(cv2, video, frames)
@@ -69,7 +65,7 @@ def run_vision_bench(frames: int = 200, report: Callable[[str], None] = lambda _
         fps_onnx, fps_pt = _detect_fps(onnx, decoded), _detect_fps(pt, decoded)
         report(f"detector alone: ONNX {fps_onnx:.1f} fps, PyTorch {fps_pt:.1f} fps")
         cameras = os.cpu_count() or 1
-        pipeline_fps, incidents = _pipeline_fps(settings, video, cameras)
+        pipeline_fps, incidents = _pipeline_fps(root, settings, video, cameras)
     return {
         "bench": "vision",
         "imgsz": list(IMGSZ),
@@ -111,14 +107,15 @@ def _detect_fps(detector: Any, frames: list[Any]) -> float:
     return len(frames) / (time.perf_counter() - started)
 
 
-def _pipeline_fps(settings: IngestSettings, video: Path, cameras: int) -> tuple[float, int]:
+def _pipeline_fps(root: Path, settings: IngestSettings, video: Path, cameras: int) -> tuple[float, int]:
     """Frames judged per second of wall time by ``cameras`` pipelines running side by side."""
-    from .detector import Detector
-    from .pipeline import run_camera
+    from ingest.vision.detector import Detector
+    from ingest.vision.pipeline import run_camera
 
-    ledger = open_ledger(settings)
-    upgrade(ledger.engine)
-    names = _register_cameras(ledger.engine, cameras)
+    with LocalNode(root / "anvil", chain_id=31337) as node:  # for admitting the canteen only
+        services = fresh_services(node, settings)
+        names = _register_cameras(services, cameras)
+    ledger = services.ledger
     detectors = [Detector(DEMO_MODEL_ONNX, data_dir=settings.data_dir, imgsz=IMGSZ, threads=1) for _ in names]
     results: list[Any] = [None] * cameras
 
@@ -139,9 +136,9 @@ def _pipeline_fps(settings: IngestSettings, video: Path, cameras: int) -> tuple[
     return sum(r.frames for r in results) / elapsed, sum(r.incidents for r in results)
 
 
-def _register_cameras(engine: Any, count: int) -> list[str]:
-    with Session(engine) as session:
-        org = bench_organisation(session, "bench-canteen", "Bench school canteen", OrgType.restaurant)
+def _register_cameras(services: Services, count: int) -> list[str]:
+    org = bench_organisation(services, "bench-canteen", "Bench school canteen", "restaurant")
+    with Session(services.engine) as session:
         names = []
         for i in range(count):
             data = DeviceIn(name=f"cam-{i:02d}", kinds=[ReadingKind.camera], location=f"Kitchen {i}")

@@ -1,15 +1,14 @@
 """``suyuan bench epcis``: capture rate for a 10,000-event document, query latency over 1M events.
 
 Capture runs through the real path (schema validation, Event Hash IDs, ledger records, query
-index). The 1,000,000 stored events for the query figure are written straight into the query
-tables in bulk: the query reads only those, and capturing a million events first would take
-longer than the benchmark is worth.
+index). The 1,000,000 stored events for the query figure are bulk-loaded into the query tables
+(:func:`trace_api.bulk.bulk_store_epcis_events`): the query reads only those, and capturing a
+million events first would take longer than the benchmark is worth.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
 import statistics
 import tempfile
@@ -18,20 +17,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from eth_account import Account
 from sqlmodel import Session
 
-from chain import ChainClient, Keystore, LocalNode, connect, deploy_contracts, id_hash
-from evidence import open_ledger
+from chain import LocalNode
+from trace_api.bulk import bulk_store_epcis_events
+from trace_api.epcis import EPCIS_CONTEXT
+from trace_api.epcis.capture_jobs import capture_document
+from trace_api.epcis.query import query_events
+from trace_api.orgs import Member, with_check_character
+from trace_api.services import Services
+from trace_api.settings import ServiceSettings
 
-from ..orgs._uscc import with_check_character
-from ..orgs.service import Member, OrganisationIn, create_organisation
-from ..services import Services
-from ..settings import ServiceSettings
-from .capture_jobs import capture_document
-from .documents import EPCIS_CONTEXT
-from .models import EpcisEvent, EpcisEventKey
-from .query import query_events
+from ._network import admit_organisation, fresh_services
 
 Progress = Callable[[str, int, int], None]
 BIZ_STEPS = ("shipping", "receiving", "storing", "retail_selling", "commissioning")
@@ -63,29 +60,10 @@ def _document(count: int, offset: int = 0) -> dict[str, Any]:
 
 
 def _services(tmp: Path, node: LocalNode) -> tuple[Services, Member]:
-    assert node.rpc_url is not None
-    w3 = connect(node.rpc_url)
-    regulator = Account.create()
-    chain = ChainClient(w3, deploy_contracts(w3, regulator, id_hash("bench")))
-    settings = ServiceSettings(data_dir=tmp / "data")
-    ledger = open_ledger(settings)
-    services = Services(
-        settings, ledger.engine, ledger, chain, Keystore(settings.keys_dir, "b", scrypt_n=2**10), regulator
-    )
-    services.create_tables()
-    body = "91310000MA1E00001"
-    data = OrganisationIn.model_validate(
-        {
-            "handle": "bench-partner",
-            "name": "partner",
-            "org_type": "wholesaler",
-            "uscc": with_check_character(body),
-            "jurisdiction": "bench",
-        }
-    )
-    with Session(services.engine) as session:
-        org, key = create_organisation(services, session, data)
-    return services, Member(org=org, key_id=key.split("_")[1], kind="member")
+    services = fresh_services(node, ServiceSettings(data_dir=tmp / "data"))
+    uscc = with_check_character("91310000MA1E00001")
+    member, _ = admit_organisation(services, "bench-partner", "partner", "wholesaler", uscc)
+    return services, member
 
 
 def _capture_rate(services: Services, member: Member, count: int) -> float:
@@ -99,40 +77,14 @@ def _capture_rate(services: Services, member: Member, count: int) -> float:
 
 
 def _bulk_events(services: Services, member: Member, total: int, progress: Progress) -> None:
-    now = dt.datetime.now(dt.UTC)
-    events_table = EpcisEvent.__table__  # type: ignore[attr-defined]
-    keys_table = EpcisEventKey.__table__  # type: ignore[attr-defined]
     chunk = 20_000
-    with services.engine.begin() as conn:
-        for start in range(0, total, chunk):
-            rows, keys = [], []
-            for n in range(start, min(total, start + chunk)):
-                event = _event(BULK_OFFSET + n)
-                event_id = f"ni:///sha-256;{n:064x}?ver=CBV2.0"
-                rows.append(
-                    {
-                        "event_id": event_id,
-                        "event_type": "ObjectEvent",
-                        "action": "OBSERVE",
-                        "event_time": dt.datetime.fromisoformat(event["eventTime"].replace("Z", "+00:00")),
-                        "record_time": now,
-                        "biz_step": event["bizStep"],
-                        "disposition": "in_progress",
-                        "read_point": event["readPoint"]["id"],
-                        "biz_location": None,
-                        "org_id": member.org.id,
-                        "capture_id": None,
-                        "record_id": event_id,
-                        "body": json.dumps(event),
-                    }
-                )
-                keys += [
-                    {"event_id": event_id, "kind": kind, "value": event["epcList"][0]}
-                    for kind in ("epc", "anyEPC")
-                ]
-            conn.execute(events_table.insert(), rows)
-            conn.execute(keys_table.insert(), keys)
-            progress("store events", min(total, start + chunk), total)
+    for start in range(0, total, chunk):
+        events = [
+            (f"ni:///sha-256;{n:064x}?ver=CBV2.0", _event(BULK_OFFSET + n))
+            for n in range(start, min(total, start + chunk))
+        ]
+        bulk_store_epcis_events(services, member.org, events)
+        progress("store events", min(total, start + chunk), total)
 
 
 def _query_p99_ms(services: Services, member: Member, bulk: int, samples: int = 300) -> float:

@@ -17,11 +17,14 @@ import httpx
 from sqlmodel import Session, select
 
 from evidence import write_transaction
-
-from .orgs._uscc import with_check_character
-from .orgs.models import Organisation
-from .orgs.service import OrganisationIn, create_organisation, issue_api_key
-from .services import Services
+from trace_api.orgs import (
+    Organisation,
+    OrganisationIn,
+    create_organisation,
+    issue_api_key,
+    with_check_character,
+)
+from trace_api.services import Services
 
 DEMO_FILE = "demo.json"
 GTIN = "06901234567892"

@@ -17,15 +17,18 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from ingest.vision import DEMO_MODEL_ONNX, configure_offline, write_video
 from trace_api.devices import Device, DeviceIn, ReadingKind, register_device
-from trace_api.orgs import with_check_character
-from trace_api.orgs.models import Organisation
-from trace_api.orgs.service import OrganisationIn, create_organisation, issue_api_key
+from trace_api.orgs import (
+    Organisation,
+    OrganisationIn,
+    create_organisation,
+    issue_api_key,
+    with_check_character,
+)
 from trace_api.services import Services
 
-from .bench import bench_scenes
-from .demo_model import DEMO_MODEL_ONNX
-from .offline import configure_offline
+from ..bench.vision import bench_scenes
 
 DEMO_FILE = "kitchen-demo.json"
 CANTEEN, CAMERA = "demo-canteen", "kitchen-cam-1"
@@ -65,9 +68,8 @@ def run_kitchen_demo(
 ) -> dict[str, Any]:
     """Generates the kitchen video and judges it with the shipped model (no chain use)."""
     configure_offline(services.settings.data_dir)
-    from .detector import Detector
-    from .pipeline import run_camera
-    from .synth import write_video
+    from ingest.vision.detector import Detector
+    from ingest.vision.pipeline import run_camera
 
     path = services.settings.data_dir / DEMO_FILE
     video = write_video(

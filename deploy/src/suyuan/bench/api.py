@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
+import random
 import statistics
 import tempfile
 import threading
@@ -23,22 +24,19 @@ from typing import Any
 
 import httpx
 from eth_account import Account
-from sqlmodel import Session
 
-from chain import ChainClient, Keystore, LocalNode, Role, connect, deploy_contracts, id_hash
-from evidence import Actor, Anchorer, Record, Subject, open_ledger, write_transaction
+from chain import LocalNode, Role, id_hash
+from evidence import Anchorer
+from trace_api.app import create_app
+from trace_api.bulk import LotHistory, bulk_load_lots
+from trace_api.chainops import ChainWorker
+from trace_api.codes.service import issue_codes
+from trace_api.orgs import Member, with_check_character
+from trace_api.server import start_server
+from trace_api.services import writing
+from trace_api.settings import ServiceSettings
 
-from .app import create_app
-from .batches.models import Batch, StorageClass
-from .chainops import ChainWorker
-from .codes.service import issue_codes
-from .orgs._uscc import with_check_character
-from .orgs.models import Organisation
-from .orgs.service import Member, OrganisationIn, create_organisation
-from .scans.models import Shipment
-from .server import start_server
-from .services import Services
-from .settings import ServiceSettings
+from ._network import admit_organisation, fresh_services
 
 Progress = Callable[[str, int, int], None]
 HOPS = ("bench-importer", "bench-hub", "bench-distributor", "bench-wholesale", "bench-retail")
@@ -52,32 +50,18 @@ def _uscc(n: int) -> str:
 
 class _Bench:
     def __init__(self, tmp: Path, node: LocalNode) -> None:
-        assert node.rpc_url is not None
-        w3 = connect(node.rpc_url)
-        regulator, self.anchor_account = Account.create(), Account.create()
-        chain = ChainClient(w3, deploy_contracts(w3, regulator, id_hash("bench")))
-        chain.grant_member(regulator, self.anchor_account.address, Role.ANCHOR, id_hash("bench"))
-        settings = ServiceSettings(data_dir=tmp / "data")
-        ledger = open_ledger(settings)
-        keystore = Keystore(settings.keys_dir, "bench", scrypt_n=2**10)
-        self.services = Services(settings, ledger.engine, ledger, chain, keystore, regulator)
-        self.services.create_tables()
+        self.services = fresh_services(node, ServiceSettings(data_dir=tmp / "data"))
+        self.anchor_account = Account.create()
+        chain = self.services.chain
+        chain.grant_member(
+            self.services.regulator_key, self.anchor_account.address, Role.ANCHOR, id_hash("bench")
+        )
         self.keys: dict[str, str] = {}
         self.members: dict[str, Member] = {}
         for n, (handle, kind) in enumerate((("bench-samr", "regulator"), *zip(HOPS, KINDS, strict=True))):
-            data = OrganisationIn.model_validate(
-                {
-                    "handle": handle,
-                    "name": handle,
-                    "org_type": kind,
-                    "uscc": _uscc(n),
-                    "jurisdiction": "bench",
-                }
+            self.members[handle], self.keys[handle] = admit_organisation(
+                self.services, handle, handle, kind, _uscc(n)
             )
-            with Session(self.services.engine) as session:
-                org, key = create_organisation(self.services, session, data)
-                self.keys[handle] = key
-                self.members[handle] = Member(org=org, key_id=key.split("_")[1], kind="member")
         self.url, stop_server = start_server(create_app(self.services), "127.0.0.1", 0)
         stop_worker = ChainWorker(self.services).start()  # as `suyuan up` runs it
 
@@ -178,10 +162,7 @@ def _resolver_rates(bench: _Bench, seconds: float) -> dict[str, Any]:
 
 def _codes_rate(bench: _Bench, count: int) -> float:
     lot = bench.admit("CODES-1")
-    with (
-        write_transaction(bench.services.engine, bench.services.ledger.lock_name) as conn,
-        Session(bind=conn) as session,
-    ):
+    with writing(bench.services) as session:
         started = time.perf_counter()
         issue_codes(bench.services, session, bench.members["bench-importer"], lot, count)
         session.flush()
@@ -211,84 +192,26 @@ def _recall_ms(bench: _Bench, items: int) -> float:
     return elapsed
 
 
-def _synthetic_network(services: Services, events: int, progress: Progress, tag: str) -> list[str]:
-    """Lots with five recorded events each, written straight to the ledger and tables in bulk."""
+def _synthetic_network(bench: _Bench, events: int, progress: Progress, tag: str) -> list[str]:
+    """Lots with five recorded events each (admitted, shipped, received, shipped, received),
+    bulk-loaded: a million events through the API would take hours."""
+    path = [bench.members[h].org for h in ("bench-importer", "bench-hub", "bench-retail")]
+    admitted_at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     lots = events // 5
-    orgs = [o for o in Session(services.engine).exec(__import__("sqlmodel").select(Organisation))]
-    org_of = {o.handle: o for o in orgs}
-    a, b, c = (org_of[h] for h in ("bench-importer", "bench-hub", "bench-retail"))
     ids = []
-    now = dt.datetime.now(dt.UTC)
     chunk = 2000
     for start in range(0, lots, chunk):
-        batches, shipments, records = [], [], []
-        for n in range(start, min(lots, start + chunk)):
-            batch_id = f"06901234567892.{tag}{n}"
-            ids.append(batch_id)
-            batches.append(
-                Batch(
-                    id=batch_id,
-                    gtin="06901234567892",
-                    lot=f"{tag}{n}",
-                    product_name="syn",
-                    quantity=1,
-                    unit="KGM",
-                    storage_class=StorageClass.frozen,
-                    origin_country="EC",
-                    producer="p",
-                    establishment_number="e",
-                    production_date=dt.date(2026, 1, 1),
-                    expiry_date=dt.date(2027, 1, 1),
-                    importer_org_id=a.id,
-                    holder_org_id=c.id,
-                    admission_record_id=f"{tag}:{n}:0",
-                    created_at=now,
-                )
-            )
-            shipments += [
-                Shipment(
-                    batch_id=batch_id,
-                    from_org_id=a.id,
-                    to_org_id=b.id,
-                    ship_record_id=f"{tag}:{n}:1",
-                    shipped_at="2026-01-01T00:00:00Z",
-                    received_at="2026-01-01T01:00:00Z",
-                ),
-                Shipment(
-                    batch_id=batch_id,
-                    from_org_id=b.id,
-                    to_org_id=c.id,
-                    ship_record_id=f"{tag}:{n}:3",
-                    shipped_at="2026-01-02T00:00:00Z",
-                    received_at="2026-01-02T01:00:00Z",
-                ),
-            ]
-            records += [
-                Record(
-                    kind=kind,
-                    record_id=f"{tag}:{n}:{k}",
-                    time="2026-01-01T00:00:00Z",
-                    actor=Actor(org=a.uscc, key_id="bench"),
-                    subjects=[Subject(type="batch", id=batch_id)],
-                    payload={"n": n, "k": k},
-                )
-                for k, kind in enumerate(
-                    ("batch.admitted", "scan.ship", "scan.receive", "scan.ship", "scan.receive")
-                )
-            ]
-        with Session(services.engine) as session:
-            session.add_all(batches)
-            session.commit()
-            session.add_all(shipments)
-            session.commit()
-        services.ledger.append_many(records)
+        histories = [
+            LotHistory("06901234567892", f"{tag}{n}", path, admitted_at)
+            for n in range(start, min(lots, start + chunk))
+        ]
+        bulk_load_lots(bench.services, histories)
+        ids += [h.batch_id for h in histories]
         progress(f"network of {events:,} events", min(lots, start + chunk) * 5, events)
     return ids
 
 
 def _trace_p99_ms(bench: _Bench, lots: list[str], samples: int = 300) -> float:
-    import random
-
     rng = random.Random(len(lots))
     timings = []
     for _ in range(samples):
@@ -313,9 +236,9 @@ def run_api_bench(seconds: float, large: int, progress: Progress) -> dict[str, A
             progress("resolver", 2, 5)
             result["recall_end_to_end_ms"] = round(_recall_ms(bench, 10_000), 1)
             progress("recall", 3, 5)
-            small = _synthetic_network(bench.services, 10_000, progress, "S")
+            small = _synthetic_network(bench, 10_000, progress, "S")
             result["trace_ms_p99_10k"] = _trace_p99_ms(bench, small)
-            large_lots = _synthetic_network(bench.services, large - 10_000, progress, "L")
+            large_lots = _synthetic_network(bench, large - 10_000, progress, "L")
             key = "trace_ms_p99_1m" if large == 1_000_000 else f"trace_ms_p99_{large}"
             result[key] = _trace_p99_ms(bench, large_lots + small)
             result["trace_ratio_large_to_10k"] = round(result[key] / result["trace_ms_p99_10k"], 2)

@@ -1,0 +1,2 @@
+"""What ``suyuan up --demo`` seeds, once per data directory: the demo network through the running
+API (:mod:`suyuan.demo.network`) and the kitchen-camera feed (:mod:`suyuan.demo.kitchen`)."""
