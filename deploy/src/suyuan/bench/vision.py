@@ -66,6 +66,7 @@ def run_vision_bench(frames: int = 200, report: Callable[[str], None] = lambda _
         report(f"detector alone: ONNX {fps_onnx:.1f} fps, PyTorch {fps_pt:.1f} fps")
         cameras = os.cpu_count() or 1
         pipeline_fps, incidents = _pipeline_fps(root, settings, video, cameras)
+    pipeline_fps = round(pipeline_fps, 1)  # capacity is judged on the rate as reported
     return {
         "bench": "vision",
         "imgsz": list(IMGSZ),
@@ -74,7 +75,7 @@ def run_vision_bench(frames: int = 200, report: Callable[[str], None] = lambda _
         "classes": list(CLASSES),
         "fps_per_camera": {"onnx": round(fps_onnx, 1), "pytorch": round(fps_pt, 1)},
         "target_fps_per_camera_onnx": 25,
-        "pipeline_frames_per_s": round(pipeline_fps, 1),
+        "pipeline_frames_per_s": pipeline_fps,
         "pipeline_cameras": cameras,
         "incidents_recorded": incidents,
         "cameras_at_5fps": int(pipeline_fps // SAMPLE_FPS),
