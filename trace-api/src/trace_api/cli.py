@@ -28,7 +28,6 @@ from evidence import (
     proof_bundle,
     verify_bundle,
     verify_record,
-    write_transaction,
 )
 
 from .codes.cli import codes_app
@@ -86,9 +85,8 @@ def org_add(
 ) -> None:
     """Admit an organisation: chain account with its role, and a first API key (shown once)."""
     from pydantic import ValidationError
-    from sqlmodel import Session
 
-    from .orgs.service import OrganisationIn, create_organisation
+    from .orgs.service import OrganisationIn, admit_organisation
 
     try:
         data = OrganisationIn.model_validate(
@@ -104,13 +102,9 @@ def org_add(
     except ValidationError as exc:
         first = exc.errors()[0]
         fail(f"invalid --{'.'.join(str(p) for p in first['loc']).replace('_', '-')}: {first['msg']}")
-    with (
-        opened_services() as services,
-        write_transaction(services.engine, services.ledger.lock_name) as conn,
-        Session(bind=conn) as db,
-    ):
+    with opened_services() as services:
         try:
-            org, key = create_organisation(services, db, data)
+            org, key = admit_organisation(services, data)
         except DomainError as exc:
             fail(exc.detail)
     out.print(f"admitted {org.handle} ({org.org_type.value}), chain account {org.chain_address}")

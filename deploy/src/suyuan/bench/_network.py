@@ -4,11 +4,11 @@ admitted through them as ``suyuan org add`` admits one."""
 from __future__ import annotations
 
 from eth_account import Account
-from sqlmodel import Session
 
 from chain import ChainClient, Keystore, LocalNode, connect, deploy_contracts, id_hash
 from evidence import open_ledger
-from trace_api.orgs import Member, OrganisationIn, create_organisation
+from trace_api.orgs import Member, OrganisationIn
+from trace_api.orgs import admit_organisation as admit
 from trace_api.services import Services
 from trace_api.settings import ServiceSettings
 
@@ -33,6 +33,5 @@ def admit_organisation(
     data = OrganisationIn.model_validate(
         {"handle": handle, "name": name, "org_type": org_type, "uscc": uscc, "jurisdiction": jurisdiction}
     )
-    with Session(services.engine) as session:
-        org, key = create_organisation(services, session, data)
+    org, key = admit(services, data)
     return Member(org=org, key_id=key.split("_")[1], kind="member"), key

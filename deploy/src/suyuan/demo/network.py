@@ -14,17 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlmodel import Session, select
+from sqlmodel import select
 
-from evidence import write_transaction
 from trace_api.orgs import (
     Organisation,
     OrganisationIn,
-    create_organisation,
+    admit_organisation,
     issue_api_key,
     with_check_character,
 )
-from trace_api.services import Services
+from trace_api.services import Services, writing
 
 DEMO_FILE = "demo.json"
 GTIN = "06901234567892"
@@ -68,20 +67,20 @@ def seed_demo(services: Services, api_url: str) -> dict[str, Any]:
 
 
 def _regulator_key(services: Services) -> str:
-    with write_transaction(services.engine, services.ledger.lock_name) as conn, Session(bind=conn) as session:
+    with writing(services) as session:
         existing = session.exec(select(Organisation).where(Organisation.handle == "demo-samr")).first()
         if existing is not None:
             return issue_api_key(session, existing, "demo", "member")
-        data = OrganisationIn.model_validate(
-            {
-                "handle": "demo-samr",
-                "name": "Shanghai Market Regulation 上海市场监管局",
-                "org_type": "regulator",
-                "uscc": _uscc(0),
-                "jurisdiction": "Shanghai",
-            }
-        )
-        return create_organisation(services, session, data)[1]
+    data = OrganisationIn.model_validate(
+        {
+            "handle": "demo-samr",
+            "name": "Shanghai Market Regulation 上海市场监管局",
+            "org_type": "regulator",
+            "uscc": _uscc(0),
+            "jurisdiction": "Shanghai",
+        }
+    )
+    return admit_organisation(services, data)[1]
 
 
 class _Demo:

@@ -7,8 +7,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session
 
-from evidence import write_transaction
-
 from .._paging import DEFAULT_LIMIT, Cursor, Limit
 from ..auth import CurrentMember, MemberKey, Regulator
 from ..context import WriteSession, get_services, get_session
@@ -17,14 +15,14 @@ from ..text import Line
 from .models import Organisation, OrgType
 from .service import (
     OrganisationIn,
-    admit_on_chain,
-    create_organisation,
     find_organisations,
     issue_api_key,
     list_keys,
     public_key,
-    refuse_clash,
     revoke_api_key,
+)
+from .service import (
+    admit_organisation as admit,
 )
 
 router = APIRouter(prefix="/v1/organisations", tags=["organisations"])
@@ -39,16 +37,10 @@ def admit_organisation(
     data: OrganisationIn,
     _: Regulator,
     services: Annotated[Services, Depends(get_services)],
-    session: Annotated[Session, Depends(get_session)],
 ) -> dict[str, Any]:
     """Admit an organisation (regulators only). The API key in the answer is shown once."""
-    refuse_clash(session, data)
-    session.close()
-    account = admit_on_chain(services, data)  # waits for its block holding no database lock
-    with write_transaction(services.engine, services.ledger.lock_name) as conn, Session(bind=conn) as written:
-        org, api_key = create_organisation(services, written, data, account)
-        answer = {"organisation": public_org(org), "api_key": api_key}
-    return answer
+    org, api_key = admit(services, data)  # the chain grant waits for its block holding no database lock
+    return {"organisation": public_org(org), "api_key": api_key}
 
 
 @router.get("")

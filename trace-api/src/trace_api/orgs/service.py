@@ -21,7 +21,7 @@ from evidence import Actor, Record, Subject, utc_datetime, utc_now
 from .._paging import decode_cursor, page_of
 from ..errors import Conflict, NotFound, Unauthorized, Unprocessable
 from ..gs1 import GS1Error, validate_gln
-from ..services import Services
+from ..services import Services, writing
 from ..text import Line
 from ._uscc import validate_uscc
 from .models import ApiKey, Organisation, OrgType
@@ -91,6 +91,18 @@ def admit_on_chain(services: Services, data: OrganisationIn) -> LocalAccount:
     if role not in services.chain.roles_of(account.address):
         services.chain.grant_member(services.regulator_key, account.address, role, uscc_chain_id(data.uscc))
     return account
+
+
+def admit_organisation(services: Services, data: OrganisationIn) -> tuple[Organisation, str]:
+    """Admits an organisation: its role is granted on chain first, holding no database lock, then
+    its row and first member key are written in one write transaction. Returns it and the key."""
+    with Session(services.engine) as session:
+        refuse_clash(session, data)
+    account = admit_on_chain(services, data)
+    with writing(services) as session:
+        org, key = create_organisation(services, session, data, account)
+        session.expunge(org)
+    return org, key
 
 
 def create_organisation(
