@@ -51,6 +51,8 @@ from ._merkle import (
     verify_consistency,
     verify_inclusion,
 )
+from ._migrate import VERSION_TABLE as LEDGER_VERSION_TABLE
+from ._migrate import ledger_revision, upgrade_ledger_tables
 from ._records import (
     Actor,
     Record,
@@ -71,6 +73,7 @@ __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
     "LEDGER_TABLES",
+    "LEDGER_VERSION_TABLE",
     "Actor",
     "AnchorError",
     "Anchorer",
@@ -108,6 +111,7 @@ __all__ = [
     "inclusion_proof",
     "is_contention",
     "leaf_hash",
+    "ledger_revision",
     "load_signing_key",
     "log_id_of",
     "make_anchorer",
@@ -128,6 +132,7 @@ __all__ = [
     "start_thread",
     "subtree_root",
     "tree_root",
+    "upgrade_ledger_tables",
     "utc_datetime",
     "utc_now",
     "verify_bundle",
