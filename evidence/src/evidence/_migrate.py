@@ -7,6 +7,7 @@ revision that costs one catalogue lookup and one row read; Alembic is loaded onl
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, MetaData, text
@@ -22,6 +23,8 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 LEDGER_TABLE_NAMES = frozenset(t.name for t in LEDGER_TABLES)
 # Taken by whoever migrates: ledgers of different origins hold different writer locks.
 _MIGRATION_LOCK = "suyuan-evidence:migrations"
+# Alembic's ``context`` and ``op`` are module-wide proxies: one migration at a time per process.
+_ALEMBIC = threading.Lock()
 
 
 def upgrade_ledger_tables(engine: Engine) -> None:
@@ -46,7 +49,8 @@ def upgrade_in(conn: Connection) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = conn
-    command.upgrade(config, "head")
+    with _ALEMBIC:
+        command.upgrade(config, "head")
 
 
 def ledger_revision(conn: Connection) -> str | None:
