@@ -129,7 +129,7 @@ def ledger_revision_of(engine: Engine) -> str | None:
 
 
 def open_at_once(url: str, key_file: Path, as_ledger: bool, start: Barrier) -> None:
-    """One process opening the database: as a ledger, or as `suyuan db upgrade` would."""
+    """One process opening the database: as a ledger, or only to bring its tables up to date."""
     engine = make_engine(url)
     start.wait(timeout=30)
     if as_ledger:

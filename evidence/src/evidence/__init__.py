@@ -2,10 +2,11 @@
 checkpoints anchored on chain, proofs, verification and audit.
 
 The pure part (Merkle trees and proofs, canonical record bytes, records, signed checkpoints,
-verification of a proof bundle) needs no database; the store (the log's tables, the writer
-lock, the anchorer, the audit) keeps the log in SQLite or PostgreSQL. Other components write
-facts only through :meth:`Ledger.append` / :meth:`Ledger.append_many`, inside their own write
-transaction (:func:`write_transaction`), and run background work as :class:`BackgroundLoop`.
+verification of a proof bundle) needs no database; the store (the log's tables under their own
+migrations, the writer lock, the anchorer, the audit) keeps the log in SQLite or PostgreSQL.
+Other components write facts only through :meth:`Ledger.append` / :meth:`Ledger.append_many`,
+inside their own write transaction (:func:`write_transaction`), and run background work as
+:class:`BackgroundLoop`.
 """
 
 from ._anchorer import Anchorer, anchor_bound_s, log_id_of
