@@ -2,10 +2,11 @@
 checkpoints anchored on chain, proofs, verification and audit.
 
 The pure part (Merkle trees and proofs, canonical record bytes, records, signed checkpoints,
-verification of a proof bundle) needs no database; the store (the log's tables, the writer
-lock, the anchorer, the audit) keeps the log in SQLite or PostgreSQL. Other components write
-facts only through :meth:`Ledger.append` / :meth:`Ledger.append_many`, inside their own write
-transaction (:func:`write_transaction`), and run background work as :class:`BackgroundLoop`.
+verification of a proof bundle) needs no database; the store (the log's tables under their own
+migrations, the writer lock, the anchorer, the audit) keeps the log in SQLite or PostgreSQL.
+Other components write facts only through :meth:`Ledger.append` / :meth:`Ledger.append_many`,
+inside their own write transaction (:func:`write_transaction`), and run background work as
+:class:`BackgroundLoop`.
 """
 
 from ._anchorer import Anchorer, anchor_bound_s, log_id_of
@@ -51,6 +52,8 @@ from ._merkle import (
     verify_consistency,
     verify_inclusion,
 )
+from ._migrate import VERSION_TABLE as LEDGER_VERSION_TABLE
+from ._migrate import ledger_revision, upgrade_ledger_tables
 from ._records import (
     Actor,
     Record,
@@ -71,6 +74,7 @@ __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
     "LEDGER_TABLES",
+    "LEDGER_VERSION_TABLE",
     "Actor",
     "AnchorError",
     "Anchorer",
@@ -108,6 +112,7 @@ __all__ = [
     "inclusion_proof",
     "is_contention",
     "leaf_hash",
+    "ledger_revision",
     "load_signing_key",
     "log_id_of",
     "make_anchorer",
@@ -128,6 +133,7 @@ __all__ = [
     "start_thread",
     "subtree_root",
     "tree_root",
+    "upgrade_ledger_tables",
     "utc_datetime",
     "utc_now",
     "verify_bundle",

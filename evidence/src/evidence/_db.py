@@ -121,9 +121,18 @@ def write_transaction(engine: Engine, lock_name: str) -> Iterator[Connection]:
         if engine.dialect.name == "postgresql":
             timeout_ms = int(connection.get_execution_options().get("suyuan_lock_timeout_ms", 0))
             connection.execute(text(f"SET LOCAL lock_timeout = {timeout_ms}"))
-            key = zlib.crc32(lock_name.encode())
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        hold_lock(connection, lock_name)
         yield connection
+
+
+def hold_lock(connection: Connection, lock_name: str) -> None:
+    """Takes the writer lock ``lock_name`` too, until the write transaction of ``connection`` ends.
+
+    On SQLite the write transaction holds the only writer lock there is already.
+    """
+    if connection.dialect.name == "postgresql":
+        key = zlib.crc32(lock_name.encode())
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 @contextmanager

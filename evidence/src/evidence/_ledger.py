@@ -28,8 +28,9 @@ from ._merkle import (
     leaf_hash,
     tree_root,
 )
+from ._migrate import upgrade_in
 from ._records import Record, record_from_bytes
-from ._tables import CHECKPOINTS, LEDGER_TABLES, META, NODES, RECORDS, SUBJECTS
+from ._tables import CHECKPOINTS, META, NODES, RECORDS, SUBJECTS
 
 
 @dataclass(frozen=True)
@@ -79,10 +80,7 @@ class Ledger:
     def _initialise(self) -> None:
         # Under the writer lock: processes opening a fresh database at once must not race to create it.
         with write_transaction(self.engine, self._lock_name) as conn:
-            for (
-                table
-            ) in LEDGER_TABLES:  # table by table: the shared metadata also holds other components' types
-                table.create(conn, checkfirst=True)
+            upgrade_in(conn)
             stored: dict[str, str] = {k: v for k, v in conn.execute(select(META.c.key, META.c.value))}
             expected = {"origin": self.origin, "verifier_key": self.signer.verifier_key()}
             for key, value in expected.items():

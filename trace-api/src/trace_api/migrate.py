@@ -8,14 +8,14 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
-from evidence import LEDGER_TABLES
+from evidence import LEDGER_TABLES, LEDGER_VERSION_TABLE
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-LEDGER_TABLE_NAMES = {t.name for t in LEDGER_TABLES}
+LEDGER_TABLE_NAMES = {t.name for t in LEDGER_TABLES} | {LEDGER_VERSION_TABLE}
 
 
 def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-    """Migrations leave the ledger's tables to the ledger, which versions them itself."""
+    """Migrations leave the ledger's tables and their version table to the ledger's own migrations."""
     return not (type_ == "table" and name in LEDGER_TABLE_NAMES)
 
 
