@@ -1,4 +1,4 @@
-"""Bringing the trace API's tables to the latest Alembic revision (``suyuan db upgrade``, and at start)."""
+"""Bringing the trace API's tables to the latest Alembic revision (when the service or a command starts)."""
 
 from __future__ import annotations
 
