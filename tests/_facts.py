@@ -2,19 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import os
-
 from evidence import Ledger, record_from_bytes
 from trace_api.facts import fact_of
-
-
-def _shape(value: object) -> object:
-    if isinstance(value, dict):
-        return {k: _shape(v) for k, v in sorted(value.items())}
-    if isinstance(value, list):
-        return [_shape(v) for v in value[:1]]
-    return type(value).__name__
 
 
 def assert_facts_round_trip(ledger: Ledger) -> set[str]:
@@ -28,7 +17,4 @@ def assert_facts_round_trip(ledger: Ledger) -> set[str]:
         assert rewritten.canonical_bytes() == body, record.kind
         assert type(fact).of(record) == fact
         kinds.add(record.kind)
-        if dump := os.environ.get("FACTS_SHAPES"):
-            with open(dump, "a", encoding="utf-8") as out:
-                out.write(json.dumps([record.kind, _shape(record.payload)], sort_keys=True) + "\n")
     return kinds

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from tests._facts import assert_facts_round_trip
-from trace_api.facts import AlertClosed, AlertOpened, SensorReading, WrongKind
+from trace_api.facts import AlertClosed, AlertOpened, ReadingRecorded, WrongKind
 
 from .conftest import ColdStore
 from .test_process import open_excursion, temperature
@@ -20,7 +20,7 @@ def test_readings_and_alerts_round_trip_through_their_models(cold_store: ColdSto
 
     kinds = assert_facts_round_trip(cold_store.api.services.ledger)
 
-    assert {SensorReading.KIND, AlertOpened.KIND, AlertClosed.KIND} <= kinds
+    assert {ReadingRecorded.KIND, AlertOpened.KIND, AlertClosed.KIND} <= kinds
     ledger = cold_store.api.services.ledger
     assert AlertClosed.of(ledger.get(closed.body["record_id"])).worst_value == -10.0
     assert AlertOpened.of(ledger.get(opened.body["record_id"])).alert_id == closed.body["alert_id"]

@@ -184,7 +184,7 @@ class BatchSplit(Scan):
     items: list[SplitItems] | None = None  # recorded since items follow the goods
 
 
-class CounterfeitSignal(Fact):
+class CounterfeitSignalled(Fact):
     """A scan that a genuine item could not have made (假冒警告)."""
 
     KIND: ClassVar[str] = "counterfeit.signal"
@@ -258,7 +258,7 @@ class ChainDifference(Fact):
 # -- cold chain and kitchens ------------------------------------------------------------------
 
 
-class SensorReading(Fact):
+class ReadingRecorded(Fact):
     KIND: ClassVar[str] = "sensor.reading"
 
     device: str
@@ -367,14 +367,14 @@ FACTS: dict[str, type[Fact]] = {
         SellScanned,
         DestroyScanned,
         BatchSplit,
-        CounterfeitSignal,
+        CounterfeitSignalled,
         RecallIssued,
         RecallAcknowledged,
         RecallLifted,
         DocumentShared,
         ApiKeyRevoked,
         ChainDifference,
-        SensorReading,
+        ReadingRecorded,
         AlertOpened,
         AlertClosed,
         IncidentDetected,

@@ -53,6 +53,7 @@ from ..chainops import (
     send_fact,
     unfinished_lots,
 )
+from ..facts import ChainDifference
 from ..orgs.service import org_chain_id
 from ..services import Services
 
@@ -62,7 +63,7 @@ log = logging.getLogger(__name__)
 PAGE = 500
 #: View calls sent to the node in one JSON-RPC batch request.
 CALLS_PER_REQUEST = 100
-DIFFERENCE_KIND = "chain.difference"
+DIFFERENCE_KIND = ChainDifference.KIND
 #: The reconciler's records: the subject under which ``GET /v1/chain/differences`` finds them.
 DIFFERENCES_SUBJECT = Subject(type="chain", id="differences")
 ACTOR_KEY = "chain-reconciler"
@@ -407,7 +408,7 @@ def _record_differences(services: Services, differences: list[Difference], conn:
             time=utc_now(),
             actor=Actor(org=services.ledger.origin, key_id=ACTOR_KEY),
             subjects=[Subject(type="batch", id=difference.batch_id), DIFFERENCES_SUBJECT],
-            payload=asdict(difference),
+            payload=ChainDifference(**asdict(difference)).payload(),
         )
         services.ledger.append(record, conn=conn)
         recorded.append(record.record_id)
