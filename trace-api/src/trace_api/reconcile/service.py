@@ -53,7 +53,7 @@ from ..chainops import (
     send_fact,
     unfinished_lots,
 )
-from ..facts import ChainDifference
+from ..facts import BatchAdmitted, BatchSplit, ChainDifference
 from ..orgs.service import org_chain_id
 from ..services import Services
 
@@ -321,10 +321,10 @@ def _target(stored: StoredRecord, batch: Batch) -> str | None:
     """The lot whose chain call the record made, if it is a chain fact relevant to ``batch``."""
     if stored.kind not in ON_CHAIN_KINDS:
         return None
-    if stored.kind == "batch.admitted":
+    if stored.kind == BatchAdmitted.KIND:
         return batch.id if stored.record_id == batch.admission_record_id else None
     target = stored.record().payload.get("batch_id")
-    if stored.kind == "batch.split":
+    if stored.kind == BatchSplit.KIND:
         return str(target) if target == batch.id or batch.parent_id == target else None
     return batch.id if target == batch.id else None
 

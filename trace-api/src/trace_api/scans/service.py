@@ -270,7 +270,7 @@ def _double_beep(ctx: ScanContext, code_uri: str) -> dict[str, Any] | None:
     apart = abs(utc_datetime(ctx.scan.time) - utc_datetime(record.time))
     if (
         record.actor.org != ctx.member.org.uscc
-        or record.payload.get("location") != ctx.scan.location
+        or SellScanned.of(record).location != ctx.scan.location
         or apart > DOUBLE_SCAN_WINDOW
     ):
         return None
