@@ -24,12 +24,13 @@ from evidence import Actor, Ledger, Record, Subject, write_transaction
 from trace_api.coldchain import Alert, AlertState, DeadLetter, SensorReading, batches_at, held_at
 from trace_api.coldchain.models import BatchStay
 from trace_api.devices import Device, alert_topic
+from trace_api.facts import AlertClosed, AlertOpened, ReadingRecorded
 from trace_api.orgs.models import Organisation
 
 from .readings import Reading, ReadingError, Topic, measured_at, parse_reading, parse_topic, sensor_event
 from .rules import AlertRules, RuleState, Transition, due, observe
 
-READING_KIND = "sensor.reading"
+READING_KIND = ReadingRecorded.KIND
 READINGS: Table = SensorReading.__table__  # type: ignore[attr-defined]
 #: A dead letter keeps at most this much of its payload.
 MAX_STORED_PAYLOAD = 64 * 1024
@@ -275,7 +276,9 @@ class _Run:
             time=reading.time,
             actor=Actor(org=item.org.uscc, key_id=f"device:{device.username}"),
             subjects=subjects,
-            payload={"device": device.username, "seq": reading.seq, "batches": batch_ids, "epcis": event},
+            payload=ReadingRecorded(
+                device=device.username, seq=reading.seq, batches=batch_ids, epcis=event
+            ).payload(),
         )
 
     # -- alert rules ---------------------------------------------------------------------------
@@ -390,18 +393,18 @@ class _Run:
         stays = batches_at(self.session, [(device.org_id, device.place)], at, at)
         batch_ids = held_at(stays.get((device.org_id, device.place), []), at)
         record_id = f"alert:{alert_id}:opened"
-        payload = {
-            "alert_id": alert_id,
-            "rule": rule,
-            "device": device.username,
-            "place": device.place,
-            "storage_class": device.storage_class.value,
-            "detail": detail,
-            "started_at": rfc3339(change.started),
-            "worst_value": change.worst,
-            "batches": batch_ids,
-        }
-        self._append_alert("alert.opened", record_id, device, org, at, payload, batch_ids)
+        opened = AlertOpened(
+            alert_id=alert_id,
+            rule=rule,
+            device=device.username,
+            place=device.place,
+            storage_class=device.storage_class.value,
+            detail=detail,
+            started_at=rfc3339(change.started),
+            worst_value=change.worst,
+            batches=batch_ids,
+        )
+        self._append_alert(opened, record_id, device, org, at, batch_ids)
         self.session.add(
             Alert(
                 id=alert_id, org_id=org.id, device_id=device.id, rule=rule, place=device.place,
@@ -418,38 +421,38 @@ class _Run:
         assert alert is not None
         record_id = f"alert:{alert_id}:closed"
         batch_ids = [b for b in alert.batch_ids.split(",") if b]
-        payload = {
-            "alert_id": alert_id,
-            "rule": alert.rule,
-            "device": device.username,
-            "place": device.place,
-            "detail": alert.detail,
-            "started_at": rfc3339(alert.started_at),
-            "closed_at": rfc3339(at),
-            "worst_value": worst,
-            "batches": batch_ids,
-        }
-        self._append_alert("alert.closed", record_id, device, org, at, payload, batch_ids)
+        closed = AlertClosed(
+            alert_id=alert_id,
+            rule=alert.rule,
+            device=device.username,
+            place=device.place,
+            detail=alert.detail,
+            started_at=rfc3339(alert.started_at),
+            closed_at=rfc3339(at),
+            worst_value=worst,
+            batches=batch_ids,
+        )
+        self._append_alert(closed, record_id, device, org, at, batch_ids)
         alert.closed_at, alert.close_record_id, alert.worst_value = at, record_id, worst
         self.session.add(alert)
 
     def _append_alert(
         self,
-        kind: str,
+        fact: AlertOpened | AlertClosed,
         record_id: str,
         device: Device,
         org: Organisation,
         at: dt.datetime,
-        payload: dict[str, Any],
         batch_ids: list[str],
     ) -> None:
+        kind, payload = fact.KIND, fact.payload()
         subjects = [Subject(type="device", id=device.username), Subject(type="org", id=org.uscc)]
         subjects += [Subject(type="batch", id=b) for b in batch_ids]
         record = Record(
             kind=kind,
             record_id=record_id,
             time=rfc3339(at),
-            actor=Actor(org=org.uscc, key_id=f"rule:{payload['rule']}"),
+            actor=Actor(org=org.uscc, key_id=f"rule:{fact.rule}"),
             subjects=subjects,
             payload=payload,
         )

@@ -27,6 +27,7 @@ from sqlmodel import Session
 from evidence import Actor, Ledger, Record, Subject, write_transaction
 from trace_api.devices import Device, alert_topic
 from trace_api.documents import store_document
+from trace_api.facts import IncidentDetected
 from trace_api.kitchen import Incident
 from trace_api.orgs.models import Organisation
 
@@ -35,7 +36,7 @@ from .detector import Detection
 from .judge import IncidentCandidate
 from .sources import CameraError, Frame, Image
 
-INCIDENT_KIND = "incident.detected"
+INCIDENT_KIND = IncidentDetected.KIND
 JPEG_QUALITY = 90
 _SUBJECT_BGR, _EVIDENCE_BGR = (0, 0, 255), (0, 165, 255)
 
@@ -134,28 +135,29 @@ class IncidentRecorder:
         snapshot_sha256 = hashlib.sha256(snapshot).hexdigest()
         frame_document_sha256 = hashlib.sha256(original).hexdigest()
         height, width = frame.image.shape[:2]
-        payload = {
-            "incident_id": incident_id,
-            "camera": device.username,
-            "organisation": org.handle,
-            "place": device.place,
-            "location": device.location,
-            "violation": candidate.violation,
-            "started_at": rfc3339(started),
-            "ended_at": rfc3339(ended),
-            "confidence": round(candidate.confidence, 4),
-            "frames_seen": candidate.frames_seen,
-            "boxes": boxes,
-            "snapshot_sha256": snapshot_sha256,
-            "snapshot_type": "image/jpeg",
-            "frame_sha256": frame.sha256,
-            "frame_document_sha256": frame_document_sha256,
-            "frame_at": rfc3339(best),
-            "frame_position": frame.position,
-            "frame_size": [int(width), int(height)],
-            "model_sha256": self.model.sha256,
-            "model_version": self.model.version,
-        }
+        detected = IncidentDetected(
+            incident_id=incident_id,
+            camera=device.username,
+            organisation=org.handle,
+            place=device.place,
+            location=device.location,
+            violation=candidate.violation,
+            started_at=rfc3339(started),
+            ended_at=rfc3339(ended),
+            confidence=round(candidate.confidence, 4),
+            frames_seen=candidate.frames_seen,
+            boxes=boxes,
+            snapshot_sha256=snapshot_sha256,
+            snapshot_type="image/jpeg",
+            frame_sha256=frame.sha256,
+            frame_document_sha256=frame_document_sha256,
+            frame_at=rfc3339(best),
+            frame_position=frame.position,
+            frame_size=[int(width), int(height)],
+            model_sha256=self.model.sha256,
+            model_version=self.model.version,
+        )
+        payload = detected.payload()
         record = Record(
             kind=INCIDENT_KIND,
             record_id=f"incident:{incident_id}",

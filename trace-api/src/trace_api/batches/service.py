@@ -15,6 +15,7 @@ from ..chainops.status import lot_chain_status
 from ..coldchain.stays import begin_stay
 from ..documents.service import holds_document
 from ..errors import Conflict, Forbidden, NotFound, Unprocessable
+from ..facts import BatchAdmitted
 from ..gs1 import GS1Error, normalise_gtin, suyuan_lot
 from ..orgs.models import OrgType
 from ..orgs.service import Member
@@ -143,20 +144,18 @@ def admit_batch(services: Services, session: Session, member: Member, data: Batc
     if session.get(Batch, batch_id) is not None:
         raise Conflict(f"batch {batch_id} (GTIN {data.gtin}, lot {data.lot}) is admitted already")
     require_admissible(data, session, member.org.id)
+    admitted = BatchAdmitted(batch_id=batch_id, **data.model_dump(mode="json"))
     payload = data.model_dump(mode="json", exclude={"location"})
-    if data.location is not None:
-        payload["location"] = data.location
     record = Record(
-        kind="batch.admitted",
+        kind=BatchAdmitted.KIND,
         record_id=f"batch:{batch_id}:admitted",
         time=utc_now(),
         actor=Actor(org=member.org.uscc, key_id=member.key_id),
         subjects=[Subject(type="batch", id=batch_id), Subject(type="org", id=member.org.uscc)],
-        payload={"batch_id": batch_id, **payload},
+        payload=admitted.payload(),
     )
     services.ledger.append(record, conn=session.connection())
-    payload.pop("certificates")
-    payload.pop("location", None)  # the stay below keeps it
+    payload.pop("certificates")  # the location's stay is begun below
     batch = Batch(
         id=batch_id,
         importer_org_id=member.org.id,

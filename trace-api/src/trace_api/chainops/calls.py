@@ -12,16 +12,17 @@ from sqlmodel import Session, select
 from chain import ChainEvent, TxResult, id_hash
 from evidence import StoredRecord, leaf_hash
 
+from ..facts import BatchAdmitted, BatchSplit, RecallIssued, ShipScanned
 from ..orgs.models import Organisation
 from ..services import Services
 from .models import ChainOp, ChainOperation
 
 #: The ledger kinds whose facts also go on chain, and the call each makes.
 ON_CHAIN_KINDS = {
-    "batch.admitted": ChainOperation.register,
-    "scan.ship": ChainOperation.transfer,
-    "batch.split": ChainOperation.split,
-    "recall.issued": ChainOperation.recall,
+    BatchAdmitted.KIND: ChainOperation.register,
+    ShipScanned.KIND: ChainOperation.transfer,
+    BatchSplit.KIND: ChainOperation.split,
+    RecallIssued.KIND: ChainOperation.recall,
 }
 #: The event argument that carries the leaf hash of the fact, per call.
 _HASH_ARGS = ("admissionHash", "shipmentHash", "splitHash", "reasonHash")
@@ -73,17 +74,18 @@ def send_fact(services: Services, orgs: Orgs, stored: StoredRecord, target: str)
         raise LookupError(f"no organisation with USCC {record.actor.org}")
     chain, leaf, lot = services.chain, leaf_hash(stored.body), batch_chain_id(target)
     account = services.account_of(actor.handle)
-    if stored.kind == "batch.admitted":
+    if stored.kind == BatchAdmitted.KIND:
         return chain.register_batch(account, lot, leaf)
-    if stored.kind == "scan.ship":
-        receiver = orgs.by_handle.get(str(record.payload["counterparty"]))
+    if stored.kind == ShipScanned.KIND:
+        shipment = ShipScanned.of(record)
+        receiver = orgs.by_handle.get(shipment.counterparty)
         if receiver is None:
-            raise LookupError(f"no organisation with handle {record.payload['counterparty']}")
+            raise LookupError(f"no organisation with handle {shipment.counterparty}")
         return chain.transfer_custody(account, lot, receiver.chain_address, leaf)
-    if stored.kind == "batch.split":
-        children = [batch_chain_id(str(c)) for c in record.payload["children"]]
+    if stored.kind == BatchSplit.KIND:
+        children = [batch_chain_id(c) for c in BatchSplit.of(record).children]
         return chain.split_batch(account, lot, children, leaf)
-    if stored.kind == "recall.issued":
+    if stored.kind == RecallIssued.KIND:
         return chain.issue_recall(account, lot, leaf)
     raise LookupError(f"{stored.kind} records make no chain call")
 

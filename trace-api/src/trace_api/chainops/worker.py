@@ -29,6 +29,7 @@ from chain import ChainError, ContractRevert, NodeError, UnknownRevert
 from evidence import BackgroundLoop, StoredRecord, leaf_hash
 
 from ..batches.models import Batch
+from ..facts import BatchAdmitted, BatchSplit, ShipScanned
 from ..recalls.models import Recall
 from ..scans.models import Shipment
 from ..services import Services, writing
@@ -214,14 +215,13 @@ def _aware(value: dt.datetime) -> dt.datetime:
 
 def note_mined(session: Session, stored: StoredRecord, tx_hash: str) -> None:
     """Writes the transaction onto the rows of the fact it put on chain."""
-    payload = stored.record().payload
     rows: list[Batch] | list[Shipment] | list[Recall]
-    if stored.kind == "batch.admitted":
+    if stored.kind == BatchAdmitted.KIND:
         rows = list(session.exec(select(Batch).where(Batch.admission_record_id == stored.record_id)))
-    elif stored.kind == "batch.split":
-        children = [str(c) for c in payload["children"]]
+    elif stored.kind == BatchSplit.KIND:
+        children = BatchSplit.of(stored).children
         rows = list(session.exec(select(Batch).where(col(Batch.id).in_(children))))
-    elif stored.kind == "scan.ship":
+    elif stored.kind == ShipScanned.KIND:
         rows = list(session.exec(select(Shipment).where(Shipment.ship_record_id == stored.record_id)))
     else:
         rows = list(session.exec(select(Recall).where(Recall.record_id == stored.record_id)))

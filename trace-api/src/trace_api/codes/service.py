@@ -22,6 +22,7 @@ from .. import gs1
 from ..batches.models import Batch
 from ..batches.service import get_batch
 from ..errors import Conflict, Forbidden, NotFound, Unprocessable
+from ..facts import CodesIssued
 from ..orgs.models import OrgType
 from ..orgs.service import Member
 from ..services import Services
@@ -115,18 +116,18 @@ def draw_serials(count: int, new_serial: Callable[[], str], exclude: Set[str] = 
 
 def _issuance_record(member: Member, batch_id: str, serials: Sequence[str]) -> Record:
     return Record(
-        kind="codes.issued",
+        kind=CodesIssued.KIND,
         record_id=issuance_record_id(batch_id, serials[0]),
         time=utc_now(),
         actor=Actor(org=member.org.uscc, key_id=member.key_id),
         subjects=[Subject(type="batch", id=batch_id), Subject(type="org", id=member.org.uscc)],
-        payload={
-            "batch_id": batch_id,
-            "count": len(serials),
-            "first_serial": serials[0],
-            "last_serial": serials[-1],
-            "serials_sha256": serials_sha256(serials),
-        },
+        payload=CodesIssued(
+            batch_id=batch_id,
+            count=len(serials),
+            first_serial=serials[0],
+            last_serial=serials[-1],
+            serials_sha256=serials_sha256(serials),
+        ).payload(),
     )
 
 

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from evidence import Actor, Record, Subject, utc_now
 
 from ..errors import Forbidden, NotFound
+from ..facts import DocumentShared
 from ..orgs.models import Organisation
 from ..orgs.service import Member
 from ..services import Services
@@ -91,7 +92,7 @@ def share_document(
     if existing is not None:
         return existing, False
     record = Record(
-        kind="document.shared",
+        kind=DocumentShared.KIND,
         record_id=f"document:{sha256}:shared:{to.uscc}",
         time=utc_now(),
         actor=Actor(org=member.org.uscc, key_id=member.key_id),
@@ -100,7 +101,7 @@ def share_document(
             Subject(type="org", id=member.org.uscc),
             Subject(type="org", id=to.uscc),
         ],
-        payload={"sha256": sha256, "from": member.org.uscc, "to": to.uscc},
+        payload=DocumentShared(sha256=sha256, sender=member.org.uscc, to=to.uscc).payload(),
     )
     services.ledger.append(record, conn=session.connection())
     holder = DocumentHolder(

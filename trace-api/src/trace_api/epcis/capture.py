@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from evidence import Actor, InvalidRecord, Record, Subject, utc_datetime
 
+from ..facts import EpcisCaptured
 from ..orgs.service import Member
 from ..services import Services
 from .documents import (
@@ -114,12 +115,12 @@ def _record(event_id: str, kind: str, event: dict[str, Any], member: Member) -> 
     subjects += [Subject(type="epc_class", id=v[:512]) for v in lists.get("anyEPCClass", [])[:200]]
     subjects.append(Subject(type="org", id=member.org.uscc))
     return Record(
-        kind=f"epcis.{kind}",
+        kind=EpcisCaptured.kind_for(kind),
         record_id=event_id,
         time=event["eventTime"],
         actor=Actor(org=member.org.uscc, key_id=member.key_id),
         subjects=subjects,
-        payload={"event_id": event_id, "epcis": event},
+        payload=EpcisCaptured(event_id=event_id, epcis=event).payload(),
     )
 
 

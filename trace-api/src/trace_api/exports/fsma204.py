@@ -32,6 +32,7 @@ from evidence import Ledger, Record, StoredRecord, utc_datetime
 from ..batches.models import Batch
 from ..errors import Forbidden, NotFound, Unprocessable
 from ..events import party
+from ..facts import BatchAdmitted, BatchSplit, ReceiveScanned, ShipScanned
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
 from ..scans.models import Shipment
@@ -187,11 +188,11 @@ class _Sheet:
         self._splits: dict[str, dict[str, str]] = {}
 
     def rows_of(self, stored: StoredRecord, record: Record) -> list[Row]:
-        if stored.kind == "batch.admitted":
+        if stored.kind == BatchAdmitted.KIND:
             return self._admission(stored.record_id, record)
-        if stored.kind in ("scan.ship", "scan.receive"):
+        if stored.kind in (ShipScanned.KIND, ReceiveScanned.KIND):
             return self._movement(stored.record_id, record)
-        if stored.kind == "batch.split":
+        if stored.kind == BatchSplit.KIND:
             return self._transformation(stored.record_id, record)
         return []
 
@@ -235,19 +236,19 @@ class _Sheet:
         kdes: Row = {QUANTITY: quantity, UNIT: unit, SHIP_FROM: self.org_by_uscc(sender)}
         kdes |= {SHIP_TO: self.org_by_uscc(receiver), LOCATION: record.payload.get("location", "")}
         kdes |= {CTE: "Shipping", DOC_TYPE: "Suyuan shipment record", DOC_NUMBER: record_id}
-        if record.kind == "scan.receive":  # the reference document is the shipment's record
+        if record.kind == ReceiveScanned.KIND:  # the reference document is the shipment's record
             kdes |= {CTE: "Receiving", RECEIVING: self.org_by_uscc(receiver)}
             kdes[DOC_NUMBER] = self.shipped_by.get(record_id, record_id)
         return [self._row(batch, record, record_id, kdes)]
 
     def _transformation(self, record_id: str, record: Record) -> list[Row]:
         """A split: one row per new lot the caller may see, the input lot as the row's lot."""
-        payload = record.payload
-        parent = self.batches.get(payload.get("batch_id", ""))
+        split = BatchSplit.of(record)
+        parent = self.batches.get(split.batch_id)
         if parent is None:
             return []
-        children: list[str] = payload.get("children", [])
-        quantities: list[float | None] = payload.get("quantities") or [None] * len(children)
+        children = split.children
+        quantities: list[float | None] = list(split.quantities) or [None] * len(children)
         maker = self.org_by_uscc(record.actor.org)
         rows = []
         for child_id, quantity in zip(children, quantities, strict=False):
@@ -259,7 +260,7 @@ class _Sheet:
                 QUANTITY: _number(quantity or child.quantity),
                 UNIT: child.unit,
             }
-            kdes |= {LOCATION: payload.get("location", ""), NEW_TLC: child.lot, NEW_TLC_SOURCE: maker}
+            kdes |= {LOCATION: split.location, NEW_TLC: child.lot, NEW_TLC_SOURCE: maker}
             kdes |= {DOC_TYPE: "Suyuan transformation record", DOC_NUMBER: record_id}
             rows.append(self._row(parent, record, record_id, kdes))
         return rows
@@ -323,9 +324,9 @@ def _splitters(ledger: Ledger, parent_id: str) -> dict[str, str]:
     """The USCC of the organisation that split each child lot out of ``parent_id``."""
     found: dict[str, str] = {}
     for stored in ledger.about("batch", parent_id):
-        if stored.kind == "batch.split":
+        if stored.kind == BatchSplit.KIND:
             record = stored.record()
-            found.update(dict.fromkeys(record.payload.get("children", []), record.actor.org))
+            found.update(dict.fromkeys(BatchSplit.of(record).children, record.actor.org))
     return found
 
 

@@ -26,6 +26,7 @@ from ..epcis import (
 )
 from ..errors import Defect
 from ..events import lot_class, place_uri
+from ..facts import BatchAdmitted
 from ..orgs.models import Organisation
 from ..orgs.service import Member
 from ..services import Services
@@ -84,7 +85,7 @@ def epcis_trace_document(
 
 def _event_of(services: Services, session: Session, stored: StoredRecord) -> dict[str, Any] | None:
     record = stored.record()
-    if stored.kind == "batch.admitted":
+    if stored.kind == BatchAdmitted.KIND:
         return commissioning_event(services.settings.public_url, record, _org_by_uscc(session, record))
     event = record.payload.get("epcis")
     return conformed(event) if isinstance(event, dict) else None

@@ -24,6 +24,7 @@ from ..devices.models import Device
 from ..documents.models import Document
 from ..documents.service import document_path, store_document
 from ..errors import Conflict, Forbidden, NotFound, Unprocessable
+from ..facts import IncidentRectified
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
 from ..services import Services
@@ -192,7 +193,7 @@ def rectify(
         )
         rectification_id = uuid.uuid4().hex
         record = Record(
-            kind="incident.rectified",
+            kind=IncidentRectified.KIND,
             record_id=f"incident:{incident.id}:rectified",
             time=utc_now(),
             actor=Actor(org=member.org.uscc, key_id=member.key_id),
@@ -201,17 +202,17 @@ def rectify(
                 Subject(type="device", id=view.camera),
                 Subject(type="org", id=member.org.uscc),
             ],
-            payload={
-                "rectification_id": rectification_id,
-                "incident_id": incident.id,
-                "incident_record_id": incident.record_id,
-                "incident_ledger_index": incident.ledger_index,
-                "camera": view.camera,
-                "organisation": view.organisation,
-                "violation": incident.violation,
-                "note": note,
-                "photo_sha256": document.sha256,
-            },
+            payload=IncidentRectified(
+                rectification_id=rectification_id,
+                incident_id=incident.id,
+                incident_record_id=incident.record_id,
+                incident_ledger_index=incident.ledger_index,
+                camera=view.camera,
+                organisation=view.organisation,
+                violation=incident.violation,
+                note=note,
+                photo_sha256=document.sha256,
+            ).payload(),
         )
         receipt = services.ledger.append(record, conn=session.connection())
         now = utc_datetime(record.time)

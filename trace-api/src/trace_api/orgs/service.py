@@ -20,6 +20,7 @@ from evidence import Actor, Record, Subject, utc_datetime, utc_now
 
 from .._paging import decode_cursor, page_of
 from ..errors import Conflict, NotFound, Unauthorized, Unprocessable
+from ..facts import ApiKeyRevoked
 from ..gs1 import GS1Error, validate_gln
 from ..services import Services, writing
 from ..text import Line
@@ -198,12 +199,12 @@ def revoke_api_key(services: Services, session: Session, member: Member, key_id:
         if len(members) <= 1:
             raise Conflict(f"{key_id} is the last member key of {member.org.handle}; issue another first")
     record = Record(
-        kind="api_key.revoked",
+        kind=ApiKeyRevoked.KIND,
         record_id=f"api_key:{key.id}:revoked",
         time=utc_now(),
         actor=Actor(org=member.org.uscc, key_id=member.key_id),
         subjects=[Subject(type="org", id=member.org.uscc), Subject(type="api_key", id=key.id)],
-        payload={"key_id": key.id, "kind": key.kind, "label": key.label},
+        payload=ApiKeyRevoked(key_id=key.id, kind=key.kind, label=key.label).payload(),
     )
     services.ledger.append(record, conn=session.connection())
     key.revoked_at = utc_datetime(record.time)

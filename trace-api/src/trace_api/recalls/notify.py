@@ -26,13 +26,14 @@ from sqlmodel import Session, col, select
 from evidence import BackgroundLoop, write_transaction
 
 from ..devices import TOPIC_ROOT, MqttError, publish_json
+from ..facts import RecallIssued
 from ..orgs.models import Organisation
 from ..services import Services
 from ..webhooks.models import Webhook
 from ..webhooks.service import post_signed, webhooks_of
 from .models import NoticeChannel, NoticeDelivery, Recall, RecallNotice
 
-EVENT = "recall.issued"
+EVENT = RecallIssued.KIND
 DELIVERY_HEADER = "Suyuan-Delivery"
 MAX_BACKOFF_S = 300
 BATCH = 100

@@ -19,6 +19,7 @@ from ..batches.service import get_batch
 from ..chainops import owe_chain, record_chain_status
 from ..codes.models import CodeStatus, ItemCode
 from ..errors import Conflict, Forbidden, NotFound, Unprocessable
+from ..facts import RecallAcknowledged, RecallIssued
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
 from ..services import Services
@@ -57,18 +58,18 @@ def issue_recall(services: Services, session: Session, member: Member, data: Rec
     scope = [batch, *descendants(session, batch)]
     recall_id = uuid.uuid4().hex
     record = Record(
-        kind="recall.issued",
+        kind=RecallIssued.KIND,
         record_id=f"recall:{recall_id}",
         time=utc_now(),
         actor=_actor(member),
         subjects=[*(Subject(type="batch", id=b.id) for b in scope), Subject(type="org", id=member.org.uscc)],
-        payload={
-            "recall_id": recall_id,
-            "batch_id": batch.id,
-            "scope": [b.id for b in scope],
-            "reason": data.reason,
-            "recall_class": data.recall_class.value,
-        },
+        payload=RecallIssued(
+            recall_id=recall_id,
+            batch_id=batch.id,
+            scope=[b.id for b in scope],
+            reason=data.reason,
+            recall_class=data.recall_class.value,
+        ).payload(),
     )
     services.ledger.append(record, conn=session.connection())
     batch.recalled = True
@@ -208,7 +209,7 @@ def acknowledge(
     _require_held(session, notice, member, data.quantity_quarantined)
     base = f"recall:{recall_id}:ack:{member.org.uscc}"
     record = Record(
-        kind="recall.acknowledged",
+        kind=RecallAcknowledged.KIND,
         record_id=base if notice.acknowledgements == 0 else f"{base}:{notice.acknowledgements + 1}",
         time=utc_now(),
         actor=_actor(member),
@@ -216,13 +217,13 @@ def acknowledge(
             *(Subject(type="batch", id=b) for b in json.loads(notice.batch_ids)),
             Subject(type="org", id=member.org.uscc),
         ],
-        payload={
-            "recall_id": recall_id,
-            "batch_ids": json.loads(notice.batch_ids),
-            "quantity_quarantined": data.quantity_quarantined,
-            "note": data.note,
-            **({"supersedes": data.supersedes} if data.supersedes is not None else {}),
-        },
+        payload=RecallAcknowledged(
+            recall_id=recall_id,
+            batch_ids=json.loads(notice.batch_ids),
+            quantity_quarantined=data.quantity_quarantined,
+            note=data.note,
+            supersedes=data.supersedes,
+        ).payload(),
     )
     services.ledger.append(record, conn=session.connection())
     notice.acknowledged_at = dt.datetime.now(dt.UTC)

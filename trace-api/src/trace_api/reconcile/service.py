@@ -53,6 +53,7 @@ from ..chainops import (
     send_fact,
     unfinished_lots,
 )
+from ..facts import BatchAdmitted, BatchSplit, ChainDifference
 from ..orgs.service import org_chain_id
 from ..services import Services
 
@@ -62,7 +63,7 @@ log = logging.getLogger(__name__)
 PAGE = 500
 #: View calls sent to the node in one JSON-RPC batch request.
 CALLS_PER_REQUEST = 100
-DIFFERENCE_KIND = "chain.difference"
+DIFFERENCE_KIND = ChainDifference.KIND
 #: The reconciler's records: the subject under which ``GET /v1/chain/differences`` finds them.
 DIFFERENCES_SUBJECT = Subject(type="chain", id="differences")
 ACTOR_KEY = "chain-reconciler"
@@ -320,10 +321,10 @@ def _target(stored: StoredRecord, batch: Batch) -> str | None:
     """The lot whose chain call the record made, if it is a chain fact relevant to ``batch``."""
     if stored.kind not in ON_CHAIN_KINDS:
         return None
-    if stored.kind == "batch.admitted":
+    if stored.kind == BatchAdmitted.KIND:
         return batch.id if stored.record_id == batch.admission_record_id else None
     target = stored.record().payload.get("batch_id")
-    if stored.kind == "batch.split":
+    if stored.kind == BatchSplit.KIND:
         return str(target) if target == batch.id or batch.parent_id == target else None
     return batch.id if target == batch.id else None
 
@@ -407,7 +408,7 @@ def _record_differences(services: Services, differences: list[Difference], conn:
             time=utc_now(),
             actor=Actor(org=services.ledger.origin, key_id=ACTOR_KEY),
             subjects=[Subject(type="batch", id=difference.batch_id), DIFFERENCES_SUBJECT],
-            payload=asdict(difference),
+            payload=ChainDifference(**asdict(difference)).payload(),
         )
         services.ledger.append(record, conn=conn)
         recorded.append(record.record_id)

@@ -7,6 +7,20 @@ from functools import cache
 
 from babel import Locale
 
+from ..facts import (
+    BatchAdmitted,
+    BatchSplit,
+    CodesIssued,
+    CounterfeitSignalled,
+    DestroyScanned,
+    RecallAcknowledged,
+    RecallIssued,
+    RecallLifted,
+    ReceiveScanned,
+    SellScanned,
+    ShipScanned,
+)
+
 #: The network's consumers are in China: times are shown in China Standard Time.
 DISPLAY_TZ = dt.timezone(dt.timedelta(hours=8))
 DISPLAY_TZ_LABEL = "北京时间 UTC+8"
@@ -22,17 +36,17 @@ ACTIONS = {
     "acknowledge": "确认召回 Recall acknowledged by a holder",
 }
 KINDS = {
-    "batch.admitted": "入境准入 Admission",
-    "codes.issued": "赋码 Code issue",
-    "scan.ship": "发货 Shipment",
-    "scan.receive": "收货 Receipt",
-    "scan.sell": "售出 Sale",
-    "scan.destroy": "销毁 Destruction",
-    "batch.split": "分装 Split",
-    "recall.issued": "召回 Recall",
-    "recall.lifted": "解除召回 Recall lifted",
-    "recall.acknowledged": "确认召回 Recall acknowledged",
-    "counterfeit.signal": "假冒警告 Counterfeit warning",
+    BatchAdmitted.KIND: "入境准入 Admission",
+    CodesIssued.KIND: "赋码 Code issue",
+    ShipScanned.KIND: "发货 Shipment",
+    ReceiveScanned.KIND: "收货 Receipt",
+    SellScanned.KIND: "售出 Sale",
+    DestroyScanned.KIND: "销毁 Destruction",
+    BatchSplit.KIND: "分装 Split",
+    RecallIssued.KIND: "召回 Recall",
+    RecallLifted.KIND: "解除召回 Recall lifted",
+    RecallAcknowledged.KIND: "确认召回 Recall acknowledged",
+    CounterfeitSignalled.KIND: "假冒警告 Counterfeit warning",
 }
 #: What a consumer reads for a record whose kind has no label of its own.
 OTHER_RECORD = "其他记录 Other record"

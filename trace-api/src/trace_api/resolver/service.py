@@ -31,6 +31,16 @@ from ..chainops import batch_chain_id, chain_statuses
 from ..codes.models import CodeStatus, ItemCode
 from ..coldchain.summary import cold_chain_of
 from ..errors import NotFound
+from ..facts import (
+    AlertClosed,
+    AlertOpened,
+    BatchAdmitted,
+    CodesIssued,
+    CounterfeitSignalled,
+    RecallAcknowledged,
+    RecallIssued,
+    RecallLifted,
+)
 from ..orgs.models import Organisation
 from ..services import Services
 from .proofs import check_records
@@ -46,17 +56,17 @@ from .views import (
     RecallStatus,
 )
 
-RECALL_KINDS = frozenset({"recall.issued", "recall.lifted"})
-COUNTERFEIT_KIND = "counterfeit.signal"
+RECALL_KINDS = frozenset({RecallIssued.KIND, RecallLifted.KIND})
+COUNTERFEIT_KIND = CounterfeitSignalled.KIND
 #: Signals shown to consumers: a sale of a code whose first sale stands. (A code never issued has
 #: no page: it answers "not a genuine code".) Off-path scans, batch mismatches and sales of
 #: destroyed items are one member's claim about another's goods: recorded, not published.
 PUBLIC_SIGNAL_REASONS = frozenset({"sold_twice"})
 #: Shown in the cold-chain record, not as hops of the journey.
-ALERT_KINDS = frozenset({"alert.opened", "alert.closed"})
-ISSUANCE_KIND = "codes.issued"
+ALERT_KINDS = frozenset({AlertOpened.KIND, AlertClosed.KIND})
+ISSUANCE_KIND = CodesIssued.KIND
 PROOF_LINK_TYPE = "suyuan:proof"
-_ACTIONS = {"batch.admitted": "admit", ISSUANCE_KIND: "commission", "recall.acknowledged": "acknowledge"}
+_ACTIONS = {BatchAdmitted.KIND: "admit", ISSUANCE_KIND: "commission", RecallAcknowledged.KIND: "acknowledge"}
 
 
 class UnknownCode(NotFound):
@@ -155,7 +165,7 @@ def is_public(record: Record, code: ItemCode) -> bool:
     """Whether a consumer sees the record: all but the counterfeit signals the network has not confirmed."""
     if record.kind != COUNTERFEIT_KIND:
         return True
-    return record.payload.get("reason") in PUBLIC_SIGNAL_REASONS and code.status is CodeStatus.sold
+    return CounterfeitSignalled.of(record).reason in PUBLIC_SIGNAL_REASONS and code.status is CodeStatus.sold
 
 
 def _about_this_item(record: Record, code_id: str, issuance_id: str) -> bool:
@@ -226,18 +236,19 @@ def certificates_of(session: Session, lineage: list[Batch]) -> list[CertificateI
 def recall_status(services: Services, lineage: list[Batch], entries: list[Entry]) -> RecallStatus:
     """Recalled if a lineage batch is flagged, the latest recall record issues one, or the chain says so."""
     recalls = [e.record for e in entries if e.record.kind in RECALL_KINDS]
-    in_force = bool(recalls) and recalls[-1].kind == "recall.issued"
+    in_force = bool(recalls) and recalls[-1].kind == RecallIssued.KIND
     on_chain = recalled_on_chain(services, lineage[0].id)
     recalled = in_force or on_chain is True or any(b.recalled for b in lineage)
-    notice = next((r for r in reversed(recalls) if r.kind == "recall.issued"), None)
+    notice = next((r for r in reversed(recalls) if r.kind == RecallIssued.KIND), None)
     if not recalled or notice is None:
         return RecallStatus(recalled=recalled, on_chain=on_chain)
+    issued = RecallIssued.of(notice)
     return RecallStatus(
         recalled=True,
-        reason=_text(notice.payload.get("reason")),
-        recall_id=_text(notice.payload.get("recall_id")),
-        recall_class=_text(notice.payload.get("recall_class")),
-        batch_id=_text(notice.payload.get("batch_id")),
+        reason=issued.reason,
+        recall_id=issued.recall_id,
+        recall_class=issued.recall_class,
+        batch_id=issued.batch_id,
         issued_at=notice.time,
         record_id=notice.record_id,
         on_chain=on_chain,
@@ -305,7 +316,7 @@ def _signal(entry: Entry) -> CounterfeitSignal:
         index=entry.index,
         record_id=entry.record.record_id,
         time=entry.record.time,
-        reason=_text(entry.record.payload.get("reason")) or "unspecified",
+        reason=CounterfeitSignalled.of(entry.record).reason or "unspecified",
     )
 
 

@@ -35,6 +35,16 @@ from ..codes.service import serials_sha256
 from ..coldchain.stays import begin_stay, end_stay
 from ..errors import Conflict, Forbidden, NotFound, Unprocessable
 from ..events import lot_class, object_event, party, transformation_event
+from ..facts import (
+    BatchSplit,
+    CounterfeitSignalled,
+    DestroyScanned,
+    ReceiveScanned,
+    Scan,
+    SellScanned,
+    ShipScanned,
+    SplitItems,
+)
 from ..gs1 import GS1Error, parse_item_code, suyuan_lot
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
@@ -136,9 +146,8 @@ class ScanContext:
 
     def append(
         self,
-        kind: str,
+        fact: Scan,
         batch: Batch,
-        payload: dict[str, Any],
         code: str | None = None,
         also: Sequence[str] = (),
     ) -> dict[str, Any]:
@@ -147,6 +156,7 @@ class ScanContext:
         subjects += [Subject(type="batch", id=other) for other in also]
         if code is not None:
             subjects.append(Subject(type="code", id=code))
+        kind, payload = fact.KIND, fact.payload()
         record = Record(
             kind=kind,
             record_id=self.record_id,
@@ -172,16 +182,16 @@ class ScanContext:
         subjects = [Subject(type="org", id=self.member.org.uscc)]
         subjects += [Subject(type="code", id=code)] if code else []
         subjects += [Subject(type="batch", id=batch_id)] if batch_id else []
-        payload = {
-            "reason": reason,
-            "code": code,
-            "batch_id": batch_id,
-            "detail": detail,
-            "location": self.scan.location,
-            "action": self.scan.action,
-        }
+        payload = CounterfeitSignalled(
+            reason=reason,
+            code=code,
+            batch_id=batch_id,
+            detail=detail,
+            location=self.scan.location,
+            action=self.scan.action,
+        ).payload()
         record = Record(
-            kind="counterfeit.signal",
+            kind=CounterfeitSignalled.KIND,
             record_id=record_id,
             time=utc_now(),
             actor=Actor(org=self.member.org.uscc, key_id=self.member.key_id),
@@ -252,7 +262,7 @@ def _earlier(ctx: ScanContext) -> dict[str, Any] | None:
 
 def _double_beep(ctx: ScanContext, code_uri: str) -> dict[str, Any] | None:
     """The item's sale, if this caller made it at the same place within :data:`DOUBLE_SCAN_WINDOW`."""
-    sales = [s for s in ctx.services.ledger.about("code", code_uri) if s.kind == "scan.sell"]
+    sales = [s for s in ctx.services.ledger.about("code", code_uri) if s.kind == SellScanned.KIND]
     if not sales:
         return None
     stored = sales[0]
@@ -260,7 +270,7 @@ def _double_beep(ctx: ScanContext, code_uri: str) -> dict[str, Any] | None:
     apart = abs(utc_datetime(ctx.scan.time) - utc_datetime(record.time))
     if (
         record.actor.org != ctx.member.org.uscc
-        or record.payload.get("location") != ctx.scan.location
+        or SellScanned.of(record).location != ctx.scan.location
         or apart > DOUBLE_SCAN_WINDOW
     ):
         return None
@@ -349,18 +359,17 @@ def _ship(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str |
         destination=party(receiver.uscc),
     )
     summary = ctx.append(
-        "scan.ship",
+        ShipScanned(
+            action="ship",
+            batch_id=batch.id,
+            counterparty=receiver.handle,
+            counterparty_uscc=receiver.uscc,
+            location=ctx.scan.location,
+            quantity=batch.quantity,
+            unit=batch.unit,
+            epcis=event,
+        ),
         batch,
-        {
-            "action": "ship",
-            "batch_id": batch.id,
-            "counterparty": receiver.handle,
-            "counterparty_uscc": receiver.uscc,
-            "location": ctx.scan.location,
-            "quantity": batch.quantity,
-            "unit": batch.unit,
-            "epcis": event,
-        },
     )
     ctx.session.add(
         Shipment(
@@ -371,7 +380,7 @@ def _ship(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str |
             shipped_at=ctx.scan.time,
         )
     )
-    owe_chain(ctx.session, "scan.ship", ctx.record_id, batch.id, [batch.id])
+    owe_chain(ctx.session, ShipScanned.KIND, ctx.record_id, batch.id, [batch.id])
     summary["chain"] = PENDING
     batch.holder_org_id = receiver.id
     ctx.session.add(batch)
@@ -401,15 +410,14 @@ def _receive(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: st
         destination=party(ctx.member.org.uscc),
     )
     summary = ctx.append(
-        "scan.receive",
+        ReceiveScanned(
+            action="receive",
+            batch_id=batch.id,
+            counterparty=sender.handle,
+            location=ctx.scan.location,
+            epcis=event,
+        ),
         batch,
-        {
-            "action": "receive",
-            "batch_id": batch.id,
-            "counterparty": sender.handle,
-            "location": ctx.scan.location,
-            "epcis": event,
-        },
     )
     shipment.received_at, shipment.receive_record_id = ctx.scan.time, ctx.record_id
     ctx.session.add(shipment)
@@ -465,17 +473,16 @@ def _split(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str 
         epcs=named,
     )
     summary = ctx.append(
-        "batch.split",
+        BatchSplit(
+            action="split",
+            batch_id=batch.id,
+            children=ids,
+            quantities=[c.quantity for c in children],
+            items=[_moved_items(child, moved) for child, moved in zip(children, items, strict=True)],
+            location=ctx.scan.location,
+            epcis=event,
+        ),
         batch,
-        {
-            "action": "split",
-            "batch_id": batch.id,
-            "children": ids,
-            "quantities": [c.quantity for c in children],
-            "items": [_moved_items(child, moved) for child, moved in zip(children, items, strict=True)],
-            "location": ctx.scan.location,
-            "epcis": event,
-        },
         also=ids,
     )
     for child, child_id in zip(children, ids, strict=True):
@@ -495,7 +502,7 @@ def _split(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str 
     batch.quantity -= sum(c.quantity for c in children)
     ctx.session.add(batch)
     ctx.session.flush()  # the children exist before their stays and items name them
-    owe_chain(ctx.session, "batch.split", ctx.record_id, batch.id, [batch.id, *ids])
+    owe_chain(ctx.session, BatchSplit.KIND, ctx.record_id, batch.id, [batch.id, *ids])
     summary["chain"] = PENDING
     for child_id, moved in zip(ids, items, strict=True):
         for code in moved:
@@ -567,7 +574,7 @@ def _named_item(ctx: ScanContext, batch: Batch, value: str, where: str) -> ItemC
     return code
 
 
-def _moved_items(child: ChildLot, moved: list[ItemCode]) -> dict[str, Any]:
+def _moved_items(child: ChildLot, moved: list[ItemCode]) -> SplitItems:
     """Which items went into one child lot, in issue order: named ones listed by serial; counted
     ones, like ``codes.issued``, by first and last serial and the SHA-256 of them all."""
     serials = [code.serial for code in moved]
@@ -576,7 +583,7 @@ def _moved_items(child: ChildLot, moved: list[ItemCode]) -> dict[str, Any]:
         found["serials"] = serials
     elif serials:
         found |= {"first_serial": serials[0], "last_serial": serials[-1]}
-    return found
+    return SplitItems.model_validate(found)
 
 
 def _sell(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str | None) -> dict[str, Any]:
@@ -593,15 +600,8 @@ def _sell(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str |
     _require_movable(ctx, batch, code_uri)
     event = object_event("sell", time=ctx.scan.time, location=ctx.scan.location, epcs=[code_uri])
     summary = ctx.append(
-        "scan.sell",
+        SellScanned(action="sell", batch_id=batch.id, code=code_uri, location=ctx.scan.location, epcis=event),
         batch,
-        {
-            "action": "sell",
-            "batch_id": batch.id,
-            "code": code_uri,
-            "location": ctx.scan.location,
-            "epcis": event,
-        },
         code=code_uri,
     )
     code.status, code.sold_at = CodeStatus.sold, dt.datetime.now(dt.UTC)
@@ -621,15 +621,10 @@ def _destroy(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: st
         epc_class=None if epcs else lot_class(ctx.resolver, batch.gtin, batch.lot),
     )
     summary = ctx.append(
-        "scan.destroy",
+        DestroyScanned(
+            action="destroy", batch_id=batch.id, code=code_uri, location=ctx.scan.location, epcis=event
+        ),
         batch,
-        {
-            "action": "destroy",
-            "batch_id": batch.id,
-            "code": code_uri,
-            "location": ctx.scan.location,
-            "epcis": event,
-        },
         code=code_uri,
     )
     if code is not None:

@@ -1,0 +1,392 @@
+"""The facts written to the evidence ledger: for each record kind, the model of its payload.
+
+This is the catalogue of record kinds. Each model names its kind (``KIND``); writers build a
+payload with ``Model(...).payload()`` and the record's kind from ``Model.KIND``, readers parse a
+record with ``Model.of(record)``. The envelope (:class:`evidence.Record`) stays generic.
+
+Parsing is lenient so that every record already in a ledger still parses: keys a model does not
+name are kept, and fields a kind gained after it was first written are optional. ``payload()``
+gives back exactly the keys that were given, so a payload round-trips through its model to the
+same RFC 8785 bytes; numbers keep their type (``int | float``) for the same reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from evidence import Record, StoredRecord
+
+#: A JSON number as it was written: an int stays an int and a float a float.
+Number = int | float
+
+
+class FactError(ValueError):
+    """A record that is not the fact its reader expected."""
+
+
+class WrongKind(FactError):
+    """The record is of another kind than the model reads."""
+
+
+class MalformedFact(FactError):
+    """The record is of the model's kind, but its payload does not fit the model."""
+
+
+class Fact(BaseModel):
+    """The payload of one kind of ledger record."""
+
+    model_config = ConfigDict(extra="allow", frozen=True, populate_by_name=True)
+
+    KIND: ClassVar[str]
+    #: Keys the writer leaves out of the payload when their value is None.
+    OMIT_IF_NONE: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def reads(cls, kind: str) -> bool:
+        """Whether a record of ``kind`` holds this fact."""
+        return kind == cls.KIND
+
+    def payload(self) -> dict[str, Any]:
+        """The record's payload: the keys given, by their names in the ledger."""
+        data = self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        return {k: v for k, v in data.items() if v is not None or k not in self.OMIT_IF_NONE}
+
+    @classmethod
+    def of(cls, record: Record | StoredRecord) -> Self:
+        """The fact ``record`` holds; raises :class:`WrongKind` or :class:`MalformedFact`."""
+        if isinstance(record, StoredRecord):
+            record = record.record()
+        if not cls.reads(record.kind):
+            raise WrongKind(f"record {record.record_id} is a {record.kind} record, not {cls.__name__}")
+        try:
+            return cls.model_validate(record.payload)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "payload"
+            raise MalformedFact(
+                f"record {record.record_id} ({record.kind}): payload.{where}: {first['msg']}"
+            ) from exc
+
+
+# -- lots and codes ---------------------------------------------------------------------------
+
+
+class _Part(BaseModel):
+    """A part of a payload, read as leniently as the payload."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class AdmissionCertificate(_Part):
+    cert_type: str
+    number: str
+    issuer: str
+    issued_on: dt.date
+    result: str
+    document_sha256: str
+
+
+class BatchAdmitted(Fact):
+    """A lot admitted at the source (源头准入) with its certificates."""
+
+    KIND: ClassVar[str] = "batch.admitted"
+    OMIT_IF_NONE: ClassVar[frozenset[str]] = frozenset({"location"})
+
+    batch_id: str
+    gtin: str
+    lot: str
+    product_name: str
+    quantity: Number
+    unit: str
+    storage_class: str
+    imported: bool
+    origin_country: str
+    producer: str
+    establishment_number: str
+    production_date: dt.date
+    expiry_date: dt.date
+    customs_declaration: str | None
+    certificates: list[AdmissionCertificate]
+    location: str | None = None
+
+
+class CodesIssued(Fact):
+    """Item codes (serials) issued for a lot, named by their first and last and the hash of all."""
+
+    KIND: ClassVar[str] = "codes.issued"
+
+    batch_id: str
+    count: int
+    first_serial: str
+    last_serial: str
+    serials_sha256: str
+
+
+# -- scans ------------------------------------------------------------------------------------
+
+
+class Scan(Fact):
+    """What every scan records: its action, the lot, the place and its EPCIS 2.0 event."""
+
+    action: str
+    batch_id: str
+    location: str
+    epcis: dict[str, Any]
+
+
+class ShipScanned(Scan):
+    KIND: ClassVar[str] = "scan.ship"
+
+    counterparty: str  # the receiver's handle
+    counterparty_uscc: str
+    quantity: Number
+    unit: str
+
+
+class ReceiveScanned(Scan):
+    KIND: ClassVar[str] = "scan.receive"
+
+    counterparty: str  # the sender's handle
+
+
+class SellScanned(Scan):
+    KIND: ClassVar[str] = "scan.sell"
+
+    code: str
+
+
+class DestroyScanned(Scan):
+    KIND: ClassVar[str] = "scan.destroy"
+
+    code: str | None  # None: the whole lot was destroyed
+
+
+class SplitItems(_Part):
+    """The items one child lot took: named ones by serial, counted ones like ``codes.issued``."""
+
+    count: int
+    serials_sha256: str
+    serials: list[str] | None = None
+    first_serial: str | None = None
+    last_serial: str | None = None
+
+
+class BatchSplit(Scan):
+    """A lot split (分装) into child lots."""
+
+    KIND: ClassVar[str] = "batch.split"
+
+    children: list[str]
+    quantities: list[Number]
+    items: list[SplitItems] | None = None  # recorded since items follow the goods
+
+
+class CounterfeitSignalled(Fact):
+    """A scan that a genuine item could not have made (假冒警告)."""
+
+    KIND: ClassVar[str] = "counterfeit.signal"
+
+    reason: str
+    code: str | None
+    batch_id: str | None
+    detail: str
+    location: str
+    action: str
+
+
+# -- recalls and documents --------------------------------------------------------------------
+
+
+class RecallIssued(Fact):
+    KIND: ClassVar[str] = "recall.issued"
+
+    recall_id: str
+    batch_id: str
+    scope: list[str]  # the lot and every lot split from it
+    reason: str
+    recall_class: str
+
+
+class RecallAcknowledged(Fact):
+    KIND: ClassVar[str] = "recall.acknowledged"
+    OMIT_IF_NONE: ClassVar[frozenset[str]] = frozenset({"supersedes"})
+
+    recall_id: str
+    batch_ids: list[str]
+    quantity_quarantined: Number
+    note: str | None
+    supersedes: str | None = None  # the acknowledgement record this one corrects
+
+
+class RecallLifted(Fact):
+    """The end of a recall. Read by the resolver; no endpoint writes it yet."""
+
+    KIND: ClassVar[str] = "recall.lifted"
+
+
+class DocumentShared(Fact):
+    KIND: ClassVar[str] = "document.shared"
+
+    sha256: str
+    sender: str = Field(alias="from")  # USCC
+    to: str  # USCC
+
+
+class ApiKeyRevoked(Fact):
+    KIND: ClassVar[str] = "api_key.revoked"
+
+    key_id: str
+    kind: str  # member or device
+    label: str
+
+
+class ChainDifference(Fact):
+    """A disagreement between the chain and the database about a lot, found by the reconciler."""
+
+    KIND: ClassVar[str] = "chain.difference"
+
+    batch_id: str
+    kind: str
+    detail: str
+    database: str | None
+    chain: str | None
+
+
+# -- cold chain and kitchens ------------------------------------------------------------------
+
+
+class ReadingRecorded(Fact):
+    KIND: ClassVar[str] = "sensor.reading"
+
+    device: str
+    seq: int
+    batches: list[str]  # the lots held where the device was
+    epcis: dict[str, Any]
+
+
+class AlertOpened(Fact):
+    KIND: ClassVar[str] = "alert.opened"
+
+    alert_id: str
+    rule: str
+    device: str
+    place: str
+    storage_class: str
+    detail: str
+    started_at: str
+    worst_value: Number | None
+    batches: list[str]
+
+
+class AlertClosed(Fact):
+    KIND: ClassVar[str] = "alert.closed"
+
+    alert_id: str
+    rule: str
+    device: str
+    place: str
+    detail: str
+    started_at: str
+    closed_at: str
+    worst_value: Number | None
+    batches: list[str]
+
+
+class IncidentDetected(Fact):
+    """A kitchen camera's finding (明厨亮灶), with its snapshot, frame and model."""
+
+    KIND: ClassVar[str] = "incident.detected"
+
+    incident_id: str
+    camera: str
+    organisation: str
+    place: str
+    location: str | None
+    violation: str
+    started_at: str
+    ended_at: str
+    confidence: Number
+    frames_seen: int
+    boxes: list[dict[str, Any]]
+    snapshot_sha256: str
+    snapshot_type: str
+    frame_sha256: str
+    frame_document_sha256: str
+    frame_at: str
+    frame_position: str  # e.g. "frame 60" or a time into the recording
+    frame_size: list[int]
+    model_sha256: str
+    model_version: str
+
+
+class IncidentRectified(Fact):
+    KIND: ClassVar[str] = "incident.rectified"
+
+    rectification_id: str
+    incident_id: str
+    incident_record_id: str
+    incident_ledger_index: int
+    camera: str
+    organisation: str
+    violation: str
+    note: str
+    photo_sha256: str
+
+
+# -- EPCIS ------------------------------------------------------------------------------------
+
+
+class EpcisCaptured(Fact):
+    """An EPCIS 2.0 event captured through ``/epcis/capture``; its kind is ``epcis.<event type>``."""
+
+    KIND: ClassVar[str] = "epcis"  # the prefix: epcis.ObjectEvent, epcis.TransformationEvent, …
+
+    event_id: str
+    epcis: dict[str, Any]
+
+    @classmethod
+    def kind_for(cls, event_type: str) -> str:
+        return f"{cls.KIND}.{event_type}"
+
+    @classmethod
+    def reads(cls, kind: str) -> bool:
+        return kind.startswith(f"{cls.KIND}.")
+
+
+#: Every fact model, by kind (EPCIS events by their prefix).
+FACTS: dict[str, type[Fact]] = {
+    model.KIND: model
+    for model in (
+        BatchAdmitted,
+        CodesIssued,
+        ShipScanned,
+        ReceiveScanned,
+        SellScanned,
+        DestroyScanned,
+        BatchSplit,
+        CounterfeitSignalled,
+        RecallIssued,
+        RecallAcknowledged,
+        RecallLifted,
+        DocumentShared,
+        ApiKeyRevoked,
+        ChainDifference,
+        ReadingRecorded,
+        AlertOpened,
+        AlertClosed,
+        IncidentDetected,
+        IncidentRectified,
+        EpcisCaptured,
+    )
+}
+
+
+def fact_of(record: Record | StoredRecord) -> Fact:
+    """The fact any record holds, by its kind; raises :class:`WrongKind` for an unknown kind."""
+    model = FACTS.get(record.kind) or FACTS.get(record.kind.split(".")[0])
+    if model is None or not model.reads(record.kind):
+        raise WrongKind(f"record {record.record_id} is of kind {record.kind}, which no fact model reads")
+    return model.of(record)
