@@ -22,12 +22,15 @@ from .batches.models import Batch, StorageClass
 from .epcis.capture import _keys as epcis_keys
 from .epcis.documents import EPCIS_CONTEXT, event_type, short_vocabulary, with_context
 from .epcis.models import EpcisEvent, EpcisEventKey
+from .events import lot_class, object_event, party
+from .facts import BatchAdmitted, Fact, ReceiveScanned, ShipScanned
 from .orgs.models import Organisation
 from .scans.models import Shipment
 from .services import Services, writing
 
-#: The key id bulk-loaded records name as their actor's.
+#: The key id bulk-loaded records name as their actor's, and the place their scans name.
 BULK_KEY_ID = "bulk"
+BULK_LOCATION = "bulk-loaded"
 
 
 @dataclass(frozen=True)
@@ -52,14 +55,17 @@ def bulk_load_lots(services: Services, lots: Sequence[LotHistory]) -> None:
     batches: list[Batch] = []
     shipments: list[Shipment] = []
     records: list[Record] = []
+    resolver = services.settings.public_url
     for history in lots:
-        batches.append(_batch(history))
-        records.append(_record(history, 0, "batch.admitted", history.path[0], history.admitted_at, {}))
+        batch = _batch(history)
+        batches.append(batch)
+        records.append(_record(history, 0, history.path[0], history.admitted_at, _admitted(batch)))
         for hop, (giver, taker) in enumerate(pairwise(history.path), start=1):
             shipped = history.admitted_at + dt.timedelta(days=hop)
             received = shipped + dt.timedelta(hours=1)
-            ship = _record(history, 2 * hop - 1, "scan.ship", giver, shipped, {"to": taker.uscc})
-            receive = _record(history, 2 * hop, "scan.receive", taker, received, {"from": giver.uscc})
+            moved = _Move(resolver, batch, giver, taker)
+            ship = _record(history, 2 * hop - 1, giver, shipped, moved.shipped(_rfc3339(shipped)))
+            receive = _record(history, 2 * hop, taker, received, moved.received(_rfc3339(received)))
             records += [ship, receive]
             shipments.append(
                 Shipment(
@@ -105,17 +111,82 @@ def _record_id(history: LotHistory, step: int) -> str:
     return f"bulk:{history.batch_id}:{step}"
 
 
-def _record(
-    history: LotHistory, step: int, kind: str, actor: Organisation, at: dt.datetime, payload: dict[str, Any]
-) -> Record:
+def _rfc3339(at: dt.datetime) -> str:
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _record(history: LotHistory, step: int, actor: Organisation, at: dt.datetime, fact: Fact) -> Record:
     return Record(
-        kind=kind,
+        kind=fact.KIND,
         record_id=_record_id(history, step),
-        time=at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        time=_rfc3339(at),
         actor=Actor(org=actor.uscc, key_id=BULK_KEY_ID),
         subjects=[Subject(type="batch", id=history.batch_id)],
-        payload=payload,
+        payload=fact.payload(),
     )
+
+
+def _admitted(batch: Batch) -> BatchAdmitted:
+    return BatchAdmitted(
+        batch_id=batch.id,
+        gtin=batch.gtin,
+        lot=batch.lot,
+        product_name=batch.product_name,
+        quantity=batch.quantity,
+        unit=batch.unit,
+        storage_class=batch.storage_class.value,
+        imported=batch.imported,
+        origin_country=batch.origin_country,
+        producer=batch.producer,
+        establishment_number=batch.establishment_number,
+        production_date=batch.production_date,
+        expiry_date=batch.expiry_date,
+        customs_declaration=None,
+        certificates=[],
+    )
+
+
+@dataclass(frozen=True)
+class _Move:
+    """One hop of a bulk-loaded lot: the shipment and the receipt, as the scans record them."""
+
+    resolver: str
+    batch: Batch
+    giver: Organisation
+    taker: Organisation
+
+    def _event(self, action: str, time: str) -> dict[str, Any]:
+        return object_event(
+            action,
+            time=time,
+            location=BULK_LOCATION,
+            epc_class=lot_class(self.resolver, self.batch.gtin, self.batch.lot),
+            quantity=self.batch.quantity,
+            unit=self.batch.unit,
+            source=party(self.giver.uscc),
+            destination=party(self.taker.uscc),
+        )
+
+    def shipped(self, time: str) -> ShipScanned:
+        return ShipScanned(
+            action="ship",
+            batch_id=self.batch.id,
+            counterparty=self.taker.handle,
+            counterparty_uscc=self.taker.uscc,
+            location=BULK_LOCATION,
+            quantity=self.batch.quantity,
+            unit=self.batch.unit,
+            epcis=self._event("ship", time),
+        )
+
+    def received(self, time: str) -> ReceiveScanned:
+        return ReceiveScanned(
+            action="receive",
+            batch_id=self.batch.id,
+            counterparty=self.giver.handle,
+            location=BULK_LOCATION,
+            epcis=self._event("receive", time),
+        )
 
 
 def bulk_store_epcis_events(
