@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._exports import lazy_exports
 
 if TYPE_CHECKING:
     from .lineage import MAX_SPLIT_DEPTH, ancestors, descendants, with_ancestors
@@ -11,8 +12,7 @@ if TYPE_CHECKING:
     from .models import REQUIRED_FOR_IMPORTED_COLD_CHAIN, Batch, Certificate, CertificateType, StorageClass
     from .service import BatchIn, CertificateIn, admit_batch, describe_batch, get_batch, require_batch_reader
 
-#: Each public name and the module that defines it, imported on first use: domain packages use
-#: each other's services, and importing them all eagerly here would make those imports circular.
+#: Each public name and the module that defines it, imported on first use (see ``_exports``).
 _EXPORTS = {
     "admit_batch": ".service",
     "ancestors": ".lineage",
@@ -55,9 +55,4 @@ __all__ = [
     "with_ancestors",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(module, __name__), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

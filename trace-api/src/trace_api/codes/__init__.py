@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._exports import lazy_exports
 
 if TYPE_CHECKING:
     from .labels import Label, LabelFontMissing, render_label_sheet
     from .models import CodeStatus, ItemCode
     from .service import code_uri, find_code, issue_codes, serials_sha256
 
-#: Each public name and the module that defines it, imported on first use: domain packages use
-#: each other's services, and importing them all eagerly here would make those imports circular.
+#: Each public name and the module that defines it, imported on first use (see ``_exports``).
 _EXPORTS = {
     "code_uri": ".service",
     "CodeStatus": ".models",
@@ -36,9 +36,4 @@ __all__ = [
     "serials_sha256",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(module, __name__), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

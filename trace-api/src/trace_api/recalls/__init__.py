@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._exports import lazy_exports
 
 if TYPE_CHECKING:
     from .models import NoticeDelivery, Recall, RecallClass, RecallNotice
     from .notify import NoticeWorker, recall_topic
     from .service import AcknowledgementIn, RecallIn, acknowledge, describe_recall, get_recall, issue_recall
 
-#: Each public name and the module that defines it, imported on first use: domain packages use
-#: each other's services, and importing them all eagerly here would make those imports circular.
+#: Each public name and the module that defines it, imported on first use (see ``_exports``).
 _EXPORTS = {
     "acknowledge": ".service",
     "AcknowledgementIn": ".service",
@@ -42,9 +42,4 @@ __all__ = [
     "recall_topic",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(module, __name__), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

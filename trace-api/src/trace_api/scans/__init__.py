@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._exports import lazy_exports
 
 if TYPE_CHECKING:
     from .models import CounterfeitSignal, Shipment
     from .service import ChildLot, CounterfeitSuspected, ScanIn, apply_scan, readable_signals
 
-#: Each public name and the module that defines it, imported on first use: domain packages use
-#: each other's services, and importing them all eagerly here would make those imports circular.
+#: Each public name and the module that defines it, imported on first use (see ``_exports``).
 _EXPORTS = {
     "apply_scan": ".service",
     "ChildLot": ".service",
@@ -31,9 +31,4 @@ __all__ = [
     "readable_signals",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(module, __name__), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)
