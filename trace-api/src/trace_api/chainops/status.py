@@ -63,8 +63,6 @@ def outbox_state(session: Session) -> tuple[int, dt.datetime | None, int]:
     failed = session.exec(
         select(func.count()).select_from(ChainOp).where(ChainOp.status == ChainStatus.failed)
     ).one()
-    if oldest is not None and oldest.tzinfo is None:
-        oldest = oldest.replace(tzinfo=dt.UTC)
     return int(waiting), oldest, int(failed)
 
 

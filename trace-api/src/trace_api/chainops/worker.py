@@ -19,7 +19,6 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 
 from sqlmodel import Session, col, select
 from web3 import Web3
@@ -75,8 +74,10 @@ class ChainWorker:
                 return 0
             finished = 0
             while ops:
+                with Session(self.services.engine) as session:
+                    orgs = Orgs(session)  # once per batch: every op in it names committed members
                 for op in ops:
-                    self._send(op)
+                    self._send(op, orgs)
                     finished += 1
                 ops = self._unfinished()
             return finished
@@ -91,11 +92,9 @@ class ChainWorker:
             )
             return list(session.exec(query))
 
-    def _send(self, op: ChainOp) -> None:
+    def _send(self, op: ChainOp, orgs: Orgs) -> None:
         services = self.services
         stored = services.ledger.get(op.record_id)
-        with Session(services.engine) as session:
-            orgs = Orgs(session)
         if op.status is ChainStatus.sending:  # sent before, outcome unknown: look before sending again
             self._require_settled(orgs, stored)
             event = mined_event(services, op.batch_id, leaf_hash(stored.body))
@@ -129,7 +128,7 @@ class ChainWorker:
     # -- bookkeeping, each in a short write transaction --------------------------------------
 
     def _mark_sending(self, op: ChainOp) -> None:
-        with self._write() as session:
+        with writing(self.services) as session:
             row = session.get(ChainOp, op.id)
             assert row is not None
             row.status, row.attempts = ChainStatus.sending, row.attempts + 1
@@ -147,7 +146,7 @@ class ChainWorker:
         block: int | None = None,
         error: str | None = None,
     ) -> None:
-        with self._write() as session:
+        with writing(self.services) as session:
             row = session.get(ChainOp, op.id)
             assert row is not None
             row.status, row.done_at = status, _now()
@@ -157,13 +156,10 @@ class ChainWorker:
             if status is ChainStatus.mined and tx_hash:
                 note_mined(session, stored, tx_hash)
 
-    def _write(self) -> AbstractContextManager[Session]:
-        return writing(self.services)
-
     def _take_lease(self) -> bool:
-        with self._write() as session:
+        with writing(self.services) as session:
             lease = session.get(ChainWorkerLease, LEASE_NAME)
-            if lease is not None and lease.holder != self.holder and _aware(lease.expires_at) > _now():
+            if lease is not None and lease.holder != self.holder and lease.expires_at > _now():
                 return False
             self._renew(session, lease)
             return True
@@ -178,7 +174,7 @@ class ChainWorker:
 
     def release(self) -> None:
         """Gives the lease up (at a clean stop), so another worker takes over at once."""
-        with self._pass, self._write() as session:
+        with self._pass, writing(self.services) as session:
             lease = session.get(ChainWorkerLease, LEASE_NAME)
             if lease is not None and lease.holder == self.holder:
                 session.delete(lease)
@@ -207,10 +203,6 @@ class ChainWorker:
                 log.warning("chain worker: could not release its lease: %s", exc)
 
         return stop
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 def note_mined(session: Session, stored: StoredRecord, tx_hash: str) -> None:

@@ -381,7 +381,7 @@ def _ship(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str |
         )
     )
     owe_chain(ctx.session, ShipScanned.KIND, ctx.record_id, batch.id, [batch.id])
-    summary["chain"] = PENDING
+    summary["chain"] = dict(PENDING)
     batch.holder_org_id = receiver.id
     ctx.session.add(batch)
     at = utc_datetime(ctx.scan.time)
@@ -503,7 +503,7 @@ def _split(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str 
     ctx.session.add(batch)
     ctx.session.flush()  # the children exist before their stays and items name them
     owe_chain(ctx.session, BatchSplit.KIND, ctx.record_id, batch.id, [batch.id, *ids])
-    summary["chain"] = PENDING
+    summary["chain"] = dict(PENDING)
     for child_id, moved in zip(ids, items, strict=True):
         for code in moved:
             code.batch_id = child_id
