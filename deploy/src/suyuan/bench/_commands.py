@@ -68,12 +68,16 @@ def bench_epcis(
     as_json: AsJson = False,
     events: Annotated[int, typer.Option(min=100, help="Events in the captured document")] = 10_000,
     stored: Annotated[int, typer.Option(min=20_000, help="Events stored for the query figure")] = 1_000_000,
+    probed: Annotated[
+        int, typer.Option(min=100, help="Events in the document captured over HTTP while /livez is probed")
+    ] = 1500,
 ) -> None:
-    """Capture rate of one EPCIS document, and filtered-query p99 over the stored events."""
+    """Capture rate of one EPCIS document, /livez latency while one is captured, and filtered-query
+    p99 over the stored events."""
     from .epcis import run_epcis_bench
 
     with failing_on(LedgerError, ChainError), progress_bar(stored, "bench epcis") as advance:
-        result = run_epcis_bench(events=events, stored=stored, progress=advance)
+        result = run_epcis_bench(events=events, stored=stored, progress=advance, probed=probed)
     _print(result, as_json)
 
 

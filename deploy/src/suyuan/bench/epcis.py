@@ -1,4 +1,5 @@
-"""``suyuan bench epcis``: capture rate for a 10,000-event document, query latency over 1M events.
+"""``suyuan bench epcis``: capture rate for a 10,000-event document, query latency over 1M events,
+and how long ``/livez`` takes to answer while a capture runs behind the same uvicorn server.
 
 Capture runs through the real path (schema validation, Event Hash IDs, ledger records, query
 index). The 1,000,000 stored events for the query figure are bulk-loaded into the query tables
@@ -12,19 +13,23 @@ import datetime as dt
 import random
 import statistics
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 from sqlmodel import Session
 
 from chain import LocalNode
+from trace_api.app import create_app
 from trace_api.bulk import bulk_store_epcis_events
 from trace_api.epcis import EPCIS_CONTEXT
 from trace_api.epcis.capture_jobs import capture_document
 from trace_api.epcis.query import query_events
 from trace_api.orgs import Member, with_check_character
+from trace_api.server import start_server
 from trace_api.services import Services
 from trace_api.settings import ServiceSettings
 
@@ -59,11 +64,11 @@ def _document(count: int, offset: int = 0) -> dict[str, Any]:
     }
 
 
-def _services(tmp: Path, node: LocalNode) -> tuple[Services, Member]:
+def _services(tmp: Path, node: LocalNode) -> tuple[Services, Member, str]:
     services = fresh_services(node, ServiceSettings(data_dir=tmp / "data"))
     uscc = with_check_character("91310000MA1E00001")
-    member, _ = admit_organisation(services, "bench-partner", "partner", "wholesaler", uscc)
-    return services, member
+    member, key = admit_organisation(services, "bench-partner", "partner", "wholesaler", uscc)
+    return services, member, key
 
 
 def _capture_rate(services: Services, member: Member, count: int) -> float:
@@ -74,6 +79,52 @@ def _capture_rate(services: Services, member: Member, count: int) -> float:
     if job.status != "succeeded":
         raise RuntimeError(f"bench capture failed: {job.errors[:300]}")
     return count / elapsed
+
+
+def _livez_during_capture(services: Services, key: str, count: int) -> dict[str, float]:
+    """``/livez`` latencies (ms) probed every 50 ms while a ``count``-event document is captured
+    over HTTP by the same server, against the same probe with no capture running."""
+    url, stop = start_server(create_app(services), "127.0.0.1", 0)
+    try:
+        headers = {"Authorization": f"Bearer {key}", "GS1-Capture-Error-Behaviour": "rollback"}
+        answered = threading.Event()
+        failure: list[str] = []
+
+        def capture() -> None:
+            try:
+                with httpx.Client(base_url=url, timeout=600) as client:
+                    document = _document(count, offset=count)
+                    response = client.post("/epcis/capture", json=document, headers=headers)
+                    if response.status_code >= 400 or response.json().get("status") != "succeeded":
+                        failure.append(response.text[:300])
+            finally:
+                answered.set()
+
+        with httpx.Client(base_url=url, timeout=600) as client:
+            idle = [_probe(client) for _ in range(40)]
+            thread = threading.Thread(target=capture, name="bench-capture", daemon=True)
+            thread.start()
+            busy = []
+            while not answered.is_set():
+                busy.append(_probe(client))
+                answered.wait(0.05)
+            thread.join()
+        if failure:
+            raise RuntimeError(f"bench capture over HTTP failed: {failure[0]}")
+        return {
+            "livez_ms_p50_idle": round(statistics.median(idle), 2),
+            "livez_ms_p50_during_capture": round(statistics.median(busy), 2),
+            "livez_ms_max_during_capture": round(max(busy), 2),
+            "livez_probes_during_capture": len(busy),
+        }
+    finally:
+        stop()
+
+
+def _probe(client: httpx.Client) -> float:
+    started = time.perf_counter()
+    client.get("/livez").raise_for_status()
+    return (time.perf_counter() - started) * 1000
 
 
 def _bulk_events(services: Services, member: Member, total: int, progress: Progress) -> None:
@@ -107,15 +158,17 @@ def _query_p99_ms(services: Services, member: Member, bulk: int, samples: int = 
     return round(statistics.quantiles(timings, n=100)[98], 2)
 
 
-def run_epcis_bench(events: int, stored: int, progress: Progress) -> dict[str, Any]:
+def run_epcis_bench(events: int, stored: int, progress: Progress, probed: int = 1500) -> dict[str, Any]:
     with (
         tempfile.TemporaryDirectory(prefix="suyuan-bench-epcis-") as name,
         LocalNode(Path(name) / "anvil", chain_id=31337) as node,
     ):
-        services, member = _services(Path(name), node)
+        services, member, key = _services(Path(name), node)
         result: dict[str, Any] = {"bench": "epcis", "database": "sqlite", "document_events": events}
         result["capture_events_per_s"] = round(_capture_rate(services, member, events), 1)
         progress("capture", events, events)
+        result["probed_capture_events"] = probed
+        result.update(_livez_during_capture(services, key, probed))
         _bulk_events(services, member, stored - events, progress)
         result["stored_events"] = stored
         key = "query_ms_p99" if stored == 1_000_000 else f"query_ms_p99_{stored}"
