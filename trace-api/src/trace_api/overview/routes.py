@@ -10,7 +10,8 @@ from sqlmodel import Session
 from ..auth import Regulator
 from ..context import get_services, get_session
 from ..services import Services
-from .service import Overview, regulator_overview
+from .service import regulator_overview
+from .views import Overview
 
 router = APIRouter(prefix="/v1/overview", tags=["overview"])
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, case, col, func, select
 
@@ -20,14 +19,25 @@ from ..batches.models import Batch
 from ..coldchain.models import ALERT_RULES, Alert
 from ..facts import BatchAdmitted, BatchSplit, DestroyScanned, ReceiveScanned, SellScanned, ShipScanned
 from ..kitchen.models import Incident
-from ..recalls.models import NoticeDelivery, Recall, RecallClass, RecallNotice
+from ..recalls.models import NoticeDelivery, Recall, RecallNotice
 from ..scans.models import SIGNAL_REASONS, CounterfeitSignal
 from ..services import Services
+from .views import (
+    MAX_RECALLS_SHOWN,
+    ActiveRecall,
+    AlertCounts,
+    AnchorState,
+    CheckpointState,
+    LedgerState,
+    Overview,
+    RecallCounts,
+    RecallProgress,
+    SignalCounts,
+    TodayCounts,
+)
 
 #: Where the regulators' day begins and ends.
 OVERVIEW_TIMEZONE = "Asia/Shanghai"
-#: Active recalls listed with their progress (the most recent first); ``active_total`` counts all.
-MAX_RECALLS_SHOWN = 20
 #: The open kitchen-camera incidents' kind among the alerts (beside the cold-chain rules).
 KITCHEN_INCIDENT = "kitchen_incident"
 #: Each scan action and the ledger record kind one such scan appends.
@@ -38,89 +48,6 @@ SCAN_KINDS = {
     "sell": SellScanned.KIND,
     "destroy": DestroyScanned.KIND,
 }
-
-
-class AlertCounts(BaseModel):
-    open_by_kind: dict[str, int] = Field(
-        description="open alerts by kind: the cold-chain rules (temperature excursion, door_open, "
-        "silent device) until a reading closes them, and kitchen_incident until rectified"
-    )
-    open_total: int
-
-
-class RecallProgress(BaseModel):
-    holders: int = Field(description="organisations holding recalled goods: each was sent a notice")
-    holders_reached: int = Field(description="holders a notice channel (MQTT, webhook) has delivered to")
-    holders_acknowledged: int
-    quantity: float = Field(description="the recalled quantity the holders hold, in the lots' units")
-    quantity_quarantined: float = Field(description="as the holders' latest acknowledgements say")
-    quantity_outstanding: float
-    percent_quarantined: float
-
-
-class ActiveRecall(BaseModel):
-    id: str
-    batch_id: str
-    lot: str
-    product_name: str
-    reason: str
-    recall_class: RecallClass = Field(description="the recall's level: I (most serious), II or III")
-    issued_at: dt.datetime
-    progress: RecallProgress
-
-
-class RecallCounts(BaseModel):
-    active_total: int
-    active: list[ActiveRecall] = Field(description=f"the {MAX_RECALLS_SHOWN} most recent, newest first")
-
-
-class TodayCounts(BaseModel):
-    day: dt.date
-    timezone: str
-    since: dt.datetime = Field(description="00:00 of ``day`` in ``timezone``, in UTC")
-    admissions: int = Field(description="lots admitted at the source (split lots are not admissions)")
-    scans_by_action: dict[str, int]
-    scans_total: int
-    sales: int = Field(description="items sold (one sale scan each)")
-
-
-class SignalCounts(BaseModel):
-    by_kind: dict[str, int] = Field(description="counterfeit signals ever recorded, by reason")
-    total: int
-    today_by_kind: dict[str, int]
-    today: int
-
-
-class CheckpointState(BaseModel):
-    size: int = Field(description="records the signed checkpoint covers")
-    created_at: dt.datetime
-
-
-class AnchorState(BaseModel):
-    size: int = Field(description="records the checkpoint whose root is on chain covers")
-    anchored_at: dt.datetime
-    age_s: float = Field(description="seconds since it was anchored")
-    block: int | None
-    tx: str | None
-
-
-class LedgerState(BaseModel):
-    size: int
-    latest_checkpoint: CheckpointState | None
-    latest_anchor: AnchorState | None
-    unanchored_records: int = Field(description="records no on-chain root covers yet")
-    last_audit: None = Field(
-        default=None, description="always null: audit results (`suyuan audit`) are not recorded"
-    )
-
-
-class Overview(BaseModel):
-    generated_at: dt.datetime
-    alerts: AlertCounts
-    recalls: RecallCounts
-    today: TodayCounts
-    signals: SignalCounts
-    ledger: LedgerState
 
 
 def regulator_overview(services: Services, session: Session, now: dt.datetime | None = None) -> Overview:
