@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -539,3 +540,31 @@ def test_get_and_at_of_unknown_record_raise_unknown_record(make_ledger: Callable
         ledger.get("r-1")
     with pytest.raises(UnknownRecord, match="index 1"):
         ledger.at(1)
+
+
+def test_count_kinds_counts_records_appended_since_a_time(make_ledger: Callable[..., Ledger]) -> None:
+    ledger = make_ledger()
+    before = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    ledger.append_many([make_record(i) for i in range(3)])
+    ledger.append(Record.model_validate({**make_record(3).model_dump(), "kind": "scan.sell"}))
+
+    counted = ledger.count_kinds(["scan.receive", "scan.sell", "scan.ship"], before)
+    later = ledger.count_kinds(["scan.receive"], dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1))
+
+    assert counted == {"scan.receive": 3, "scan.sell": 1, "scan.ship": 0}
+    assert later == {"scan.receive": 0}
+
+
+def test_count_kinds_reads_the_kind_and_time_index(make_ledger: Callable[..., Ledger]) -> None:
+    ledger = make_ledger()
+    ledger.append(make_record(0))
+    if ledger.engine.dialect.name != "sqlite":
+        pytest.skip("the query plan checked is SQLite's")
+    with _statements(ledger.engine) as statements:
+        ledger.count_kinds(["scan.receive"], dt.datetime.now(dt.UTC))
+    (query,) = [s for s in statements if "count(" in s.lower()]
+
+    with ledger.engine.connect() as conn:
+        plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {query}", ("scan.receive", "2026-01-01")).all()
+
+    assert "COVERING INDEX ix_ledger_records_kind_appended_at" in " ".join(str(row[-1]) for row in plan)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Column, Integer, LargeBinary, Text
+from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
 # INTEGER on SQLite so that the leaf index is the rowid (one b-tree, not two); BIGINT elsewhere.
@@ -25,6 +25,8 @@ class LedgerMeta(SQLModel, table=True):
 
 class LedgerRecordRow(SQLModel, table=True):
     __tablename__ = "ledger_records"
+    # Counts of one kind of record appended since a time (today's scans) read this index alone.
+    __table_args__ = (Index("ix_ledger_records_kind_appended_at", "kind", "appended_at"),)
 
     idx: int = Field(sa_column=Column(LeafIndex, primary_key=True, autoincrement=False))
     record_id: str = Field(max_length=256, unique=True)

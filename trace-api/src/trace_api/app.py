@@ -21,6 +21,7 @@ from .health import readiness
 from .kitchen.routes import router as kitchen_router
 from .openapi import install_openapi
 from .orgs.routes import router as orgs_router
+from .overview.routes import router as overview_router
 from .problems import install_problem_handlers, problem_response
 from .recalls.routes import router as recalls_router
 from .reconcile.routes import router as reconcile_router
@@ -59,6 +60,7 @@ def create_app(services: Services) -> FastAPI:
         coldchain_router,
         kitchen_router,
         reconcile_router,
+        overview_router,
     )
     for router in routers:
         app.include_router(router)

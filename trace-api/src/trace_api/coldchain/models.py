@@ -51,6 +51,11 @@ class SensorReading(SQLModel, table=True):
     received_at: dt.datetime
 
 
+#: The rules ingest opens alerts by (``Alert.rule``): a cold-chain excursion, a door left open,
+#: a device gone silent (see ``ingest.rules``).
+ALERT_RULES = ("temperature", "door_open", "silent")
+
+
 class Alert(SQLModel, table=True):
     """An excursion, a door left open or a silent device; open until readings return to normal."""
 

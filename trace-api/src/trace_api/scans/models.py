@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
+
+#: Why a scan was taken for a sign of counterfeit goods (``CounterfeitSignal.reason``).
+SIGNAL_REASONS = (
+    "code_never_issued",  # no such code was ever issued: a made-up code
+    "sold_twice",  # an item sold before: a copied (cloned) code
+    "destroyed_item",  # an item recorded as destroyed, offered for sale
+    "off_custody_path",  # a code scanned by an organisation its lot never reached
+    "code_batch_mismatch",  # a code scanned as part of another lot than its own
+)
 
 
 class Shipment(SQLModel, table=True):
@@ -23,6 +33,8 @@ class Shipment(SQLModel, table=True):
 
 class CounterfeitSignal(SQLModel, table=True):
     __tablename__ = "counterfeit_signals"
+    # Counts by reason, all and since a time (the regulators' overview), read this index alone.
+    __table_args__ = (Index("ix_counterfeit_signals_created_at_reason", "created_at", "reason"),)
 
     id: int | None = Field(default=None, primary_key=True)
     reason: str = Field(max_length=64)

@@ -1,0 +1,41 @@
+"""``/v1/overview``: the figures of a regulator's dashboard, in one answer."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from sqlmodel import Session
+
+from ..auth import Regulator
+from ..context import get_services, get_session
+from ..services import Services
+from .service import regulator_overview
+from .views import Overview
+
+router = APIRouter(prefix="/v1/overview", tags=["overview"])
+
+
+@router.get("")
+def overview(
+    _: Regulator,
+    services: Annotated[Services, Depends(get_services)],
+    session: Annotated[Session, Depends(get_session)],
+) -> Overview:
+    """The regulators' dashboard (regulators only): open alerts by kind, active recalls with their
+    progress, today's admissions, scans and sales, counterfeit signals, and the ledger's state.
+
+    - `alerts`: open cold-chain alerts by rule (`temperature`, `door_open`, `silent`: open until
+      a reading closes them) and open kitchen incidents (`kitchen_incident`: until rectified).
+    - `recalls`: how many recalls are active (their lot still under recall) and the 20 most
+      recent, each with its holders told, reached, acknowledged and the quantity quarantined.
+    - `today`: facts recorded since 00:00 Asia/Shanghai (`since`, in UTC), by scan action.
+    - `signals`: counterfeit signals by reason, ever and today.
+    - `ledger`: records in the log, the latest signed checkpoint, the latest anchored on chain
+      (`age_s`: seconds since), records no anchor covers; `last_audit` is null (audits are not
+      recorded).
+
+    Every figure is a count or a sum over an index: the answer stays quick on a large ledger.
+    Times are UTC (ISO 8601).
+    """
+    return regulator_overview(services, session)
