@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -47,12 +48,25 @@ def test_up_demo_seeds_a_network_and_serves_its_consumer_page(cli_env: dict[str,
             ).json()["handle"]
             for org in demo["organisations"]
         }
+        console_line = next(line for line in lines if line.startswith("demo regulator console: "))
+        console_url, console_key = console_line.split()[3], console_line.split()[-1]
+        with httpx.Client(timeout=30) as browser:
+            form = browser.get(console_url + "signin")
+            token = re.search(r'name="csrf" value="([^"]+)"', form.text)
+            assert token is not None, form.text
+            overview = browser.post(
+                console_url + "signin",
+                data={"api_key": console_key, "csrf": token.group(1), "next": "/console/"},
+                follow_redirects=True,
+            )
     finally:
         up.send_signal(signal.SIGINT)
         up.wait(timeout=60)
 
     assert any("demo consumer page: " + demo["consumer_url"] in line for line in lines)
     assert page.status_code == 200
+    assert (console_url, overview.status_code) == (demo["api_url"] + "/console/", 200)
+    assert "总览" in overview.text
     assert page.json()["product"]["product_name"].startswith("Frozen white shrimp")
     assert sold.json()["code"]["status"] == "sold"
     assert [step["lot"] for step in sold.json()["lineage"]] == ["SH2026-11A", "SH2026-11"]

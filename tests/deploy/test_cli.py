@@ -27,6 +27,7 @@ def test_help_lists_every_components_commands(cli_env: dict[str, str]) -> None:
     assert set(_commands(cli_env)) == {
         "up", "chain", "ledger", "org", "codes", "export", "verify", "audit",  # chain, trace API
         "ingest", "device", "simulate", "vision", "bench",  # ingest
+        "console",  # the regulator console
     }  # fmt: skip
     assert set(_commands(cli_env, "bench")) == {"chain", "ledger", "api", "epcis", "ingest", "vision"}
     assert "reconcile" in _commands(cli_env, "chain")
@@ -48,3 +49,19 @@ def test_up_starts_its_services_in_the_documented_order(cli_env: dict[str, str])
     assert all(firsts), "".join(lines)
     assert firsts == sorted(firsts), "".join(lines)
     assert "running, Ctrl-C stops" in lines[-2], "".join(lines)
+
+
+def test_console_secret_makes_a_session_key_and_up_refuses_a_bad_one(cli_env: dict[str, str]) -> None:
+    from cryptography.fernet import Fernet
+
+    made = subprocess.run(
+        [*SUYUAN, "console", "secret"], env=cli_env, capture_output=True, text=True, timeout=60
+    )
+    Fernet(made.stdout.strip().encode())  # a usable key
+    bad = subprocess.run(
+        [*SUYUAN, "up"], env={**cli_env, "SUYUAN_CONSOLE_SECRET": "not-a-key"},
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    said = (bad.stdout + bad.stderr).strip().splitlines()
+    assert bad.returncode == 1
+    assert any(line.startswith("error: invalid setting SUYUAN_CONSOLE_SECRET") for line in said), said

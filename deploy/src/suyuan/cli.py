@@ -15,6 +15,7 @@ import typer
 import chain.cli
 import ingest.cli
 import ingest.vision.cli
+import regulator_console.cli
 import trace_api.cli
 from chain.cli import STATE
 
@@ -48,13 +49,16 @@ def root(
 def up(
     demo: Annotated[bool, typer.Option("--demo", help="Also seed a small demo network (once)")] = False,
 ) -> None:
-    """Run the embedded default: chain node, contracts deployed, the anchorer, the trace API, ingest."""
+    """Run the embedded default: chain node, contracts deployed, the anchorer, the trace API with the
+    regulator console, ingest."""
     run_up(demo=demo)
 
 
 chain.cli.register(app)
 trace_api.cli.register(app)
 ingest.cli.register(app)
+regulator_console.cli.register(app)
+regulator_console.cli.register(app)
 app.add_typer(simulate_app, name="simulate")
 ingest.vision.cli.register_vision(app)
 app.add_typer(bench_app, name="bench")

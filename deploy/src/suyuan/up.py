@@ -2,8 +2,9 @@
 
 1. the chain: the node (embedded anvil unless ``SUYUAN_RPC_URL`` names one), contracts deployed once;
 2. the anchorer: the evidence ledger's checkpoints committed on chain;
-3. the trace API and its workers: the chain worker, EPCIS deliveries and recall notices, chain
-   reconcile (and, with ``--demo``, the demo network seeded through it);
+3. the trace API, the regulator console at ``/console``, and the API's workers: the chain worker,
+   EPCIS deliveries and recall notices, chain reconcile (and, with ``--demo``, the demo network
+   seeded through it);
 4. cold-chain ingest, when a broker is configured;
 5. with ``--demo``, the kitchen-camera feed.
 
@@ -17,8 +18,10 @@ import threading
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
+from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from chain import ChainError, ChainSession, Settings, ensure_deployed, open_chain
@@ -27,6 +30,7 @@ from evidence import LedgerError, LoopHealth, make_anchorer, open_ledger, start_
 from ingest import IngestSettings
 from ingest.cli import cli_errors, open_ingestor, worker_options
 from ingest.worker import IngestWorker
+from regulator_console import ConsoleSettings, mount_console
 from trace_api.app import create_app
 from trace_api.chainops import ChainWorker
 from trace_api.errors import DomainError
@@ -67,7 +71,9 @@ def start_trace_api(up: Up) -> Stop:
     config = STATE.settings(ServiceSettings)
     services = build_services(config, up.session)
     services.background = up.health
-    url, stop_server = start_server(create_app(services), config.api_host, config.api_port)
+    app = create_app(services)
+    mount_console(app, *_console_settings(config))
+    url, stop_server = start_server(app, config.api_host, config.api_port)
     config.served_at(urlsplit(url).port or config.api_port)
     stop_chain_worker = ChainWorker(services).start()
     loops = [DeliveryWorker(services).loop(), NoticeWorker(services).loop(), reconcile_loop(services)]
@@ -80,6 +86,7 @@ def start_trace_api(up: Up) -> Stop:
         stop_chain_worker()
 
     out.print(f"trace API: {url}  (OpenAPI at {url}/docs)")
+    out.print(f"regulator console: {url}/console/  (sign in with a regulator's API key)")
     out.print("chain worker: sends admissions, shipments, splits and recalls on chain after they commit")
     out.print(
         f"chain reconcile: now and every {config.reconcile_every_seconds:g} s "
@@ -103,10 +110,24 @@ def start_trace_api(up: Up) -> Stop:
             stop()
             fail(f"seeding the demo failed: {exc}")
         out.print(f"demo consumer page: {demo['consumer_url']}")
+        regulator = next(org for org in demo["organisations"] if org["type"] == "regulator")
+        out.print(f"demo regulator console: {url}/console/  sign in with {regulator['api_key']}")
         out.print(f"demo organisations and API keys: {config.data_dir / DEMO_FILE}")
         for org in demo["organisations"]:
             out.print(f"  {org['handle']:<16} {org['type']:<11} {org['api_key']}")
     return stop
+
+
+def _console_settings(config: ServiceSettings) -> tuple[bytes, int, Path | None]:
+    """The console's session secret, session length and assets; a bad setting exits with one line."""
+    try:
+        console = ConsoleSettings()
+        return console.session_secret(config.data_dir), console.session_minutes, console.vendor_dir()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        fail(f"invalid setting SUYUAN_CONSOLE_{str(first['loc'][0]).upper()}: {first['msg']}")
+    except ValueError as exc:  # a secret that is not a Fernet key
+        fail(f"invalid setting SUYUAN_CONSOLE_SECRET: {exc} (make one: suyuan console secret)")
 
 
 def start_ingest(up: Up) -> Stop:

@@ -1,3 +1,13 @@
-"""regulator_console component of Suyuan."""
+"""The regulators' web console, served by the trace API's application at ``/console``.
 
-__all__: list[str] = []
+Server-rendered pages (Jinja2, htmx for partial updates), Chinese first with an English switch;
+every page calls the trace API in process with the signed-in regulator's key, so the console
+holds no rule of its own. :func:`mount_console` adds it to an application; ``suyuan up`` does.
+"""
+
+from __future__ import annotations
+
+from .settings import ConsoleSettings
+from .web import MOUNT, create_console, mount_console
+
+__all__ = ["MOUNT", "ConsoleSettings", "create_console", "mount_console"]

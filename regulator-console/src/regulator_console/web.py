@@ -1,0 +1,399 @@
+"""The console's web layer: the sub-application mounted at ``/console``, its sign-in, its language
+switch, its assets, and what every page shares (who is signed in, CSRF, rendering, errors).
+
+A page is one router in :mod:`regulator_console.pages` plus its templates and its catalogue; it
+names itself in the navigation with :class:`NavItem`. Each page handler takes a
+:class:`Regulator` (``Depends(signed_in)``): the session cookie is opened and the key it holds is
+checked with the trace API (``GET /v1/me``) on every request, so a revoked key or an organisation
+that is not a regulator gets the sign-in page or a 403 page, never data. Each write takes
+``Depends(checked_csrf)`` as well.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote, urlsplit
+
+from fastapi import Depends, FastAPI, Form, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from . import i18n
+from .api import ApiProblem, TraceApi
+from .sessions import COOKIE_PATH, SESSION_COOKIE, SIGNIN_COOKIE, ConsoleSession, SessionSeal
+
+PACKAGE_DIR = Path(__file__).parent
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+STATIC_DIR = PACKAGE_DIR / "static"
+MOUNT = "/console"
+#: The organisation types the console serves (inspectors' keys come later).
+CONSOLE_ROLES = frozenset({"regulator"})
+#: Scripts the console serves from npm packages: URL name → path under node_modules.
+VENDOR = {
+    "htmx.min.js": "htmx.org/dist/htmx.min.js",
+    "cytoscape.min.js": "cytoscape/dist/cytoscape.min.js",
+}
+#: Only the app itself: no CDN, no outside fonts, no inline script.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A page's place in the navigation: its path under ``/console``, its label (a message id)."""
+
+    path: str
+    label: str
+    order: int
+
+
+@dataclass(frozen=True)
+class Regulator:
+    """Who is signed in: their session and their organisation as ``GET /v1/me`` answers it."""
+
+    session: ConsoleSession
+    org: dict[str, Any]
+
+    @property
+    def key(self) -> str:
+        return self.session.key
+
+
+class SignInRequired(Exception):
+    """No session, an expired one, or a key the API no longer knows."""
+
+
+class NotForThisRole(Exception):
+    """Signed in, but the organisation is not one the console serves."""
+
+    def __init__(self, org: dict[str, Any]) -> None:
+        super().__init__(org.get("org_type"))
+        self.org = org
+
+
+class BadCsrf(Exception):
+    """A write without this session's CSRF token."""
+
+
+@dataclass
+class ConsoleState:
+    api: TraceApi
+    seal: SessionSeal
+    templates: Jinja2Templates
+    nav: list[NavItem]
+    node_modules: Path | None
+
+
+def _state(request: Request) -> ConsoleState:
+    state: ConsoleState = request.app.state.console
+    return state
+
+
+def local_path(target: str | None) -> str:
+    """``target`` if it is a path inside the console, else the dashboard (no open redirect)."""
+    if not target:
+        return MOUNT + "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith(MOUNT) or target.startswith("//"):
+        return MOUNT + "/"
+    return target
+
+
+async def signed_in(request: Request) -> Regulator:
+    """The signed-in regulator, checked against the API now; raises for the handlers below."""
+    state = _state(request)
+    session = state.seal.read(request.cookies.get(SESSION_COOKIE))
+    if session is None:
+        raise SignInRequired
+    try:
+        org = await state.api.get(session.key, "/v1/organisations/me")
+    except ApiProblem as problem:
+        if problem.status in (401, 403):
+            raise SignInRequired from problem
+        raise
+    if org.get("org_type") not in CONSOLE_ROLES:
+        raise NotForThisRole(org)
+    return Regulator(session=session, org=org)
+
+
+SignedIn = Annotated[Regulator, Depends(signed_in)]
+
+
+async def checked_csrf(request: Request, regulator: SignedIn) -> Regulator:
+    """The signed-in regulator, when the write carries the session's CSRF token (form field
+    ``csrf`` or header ``X-CSRF-Token``, which htmx sends)."""
+    sent = request.headers.get("x-csrf-token")
+    if sent is None and request.method == "POST":
+        form = await request.form()
+        value = form.get("csrf")
+        sent = value if isinstance(value, str) else None
+    if not regulator.session.csrf_matches(sent):
+        raise BadCsrf
+    return regulator
+
+
+Writer = Annotated[Regulator, Depends(checked_csrf)]
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    regulator: Regulator | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """A page (or an htmx fragment) in the request's language."""
+    state = _state(request)
+    values: dict[str, Any] = {
+        "request": request,
+        "regulator": regulator,
+        "csrf": regulator.session.csrf if regulator else "",
+        "nav": state.nav,
+        "mount": MOUNT,
+        "lang": i18n.language(),
+        "here": request.url.path,
+        "here_full": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+    }
+    values.update(context or {})
+    return state.templates.TemplateResponse(request, template, values, status_code=status_code)
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters.update(local_time=i18n.local_time, number=i18n.number, duration=i18n.duration)
+    env.globals.update(quote=quote)
+    return env
+
+
+class LanguageAndHeaders:
+    """Sets the request's language from its cookie, and adds the console's security headers."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cookie = Request(scope).cookies.get(i18n.LANG_COOKIE)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                for name, value in (
+                    (b"content-security-policy", CSP.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"same-origin"),
+                    (b"x-frame-options", b"DENY"),
+                ):
+                    headers.append((name, value))
+                if b"cache-control" not in names:
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        with i18n.speaking(i18n.pick_language(cookie)):
+            await self.app(scope, receive, send_with_headers)
+
+
+def _cookie_flags(request: Request) -> dict[str, Any]:
+    return {
+        "path": COOKIE_PATH,
+        "httponly": True,
+        "samesite": "strict",
+        "secure": request.url.scheme == "https",
+    }
+
+
+def _to_sign_in(request: Request) -> Response:
+    target = (
+        MOUNT
+        + "/signin?next="
+        + quote(local_path(request.url.path + (f"?{request.url.query}" if request.url.query else "")))
+    )
+    if request.headers.get("hx-request"):
+        response: Response = Response(status_code=401, headers={"HX-Redirect": target})
+    else:
+        response = RedirectResponse(target, status_code=303)
+    response.delete_cookie(SESSION_COOKIE, **_cookie_flags(request))
+    return response
+
+
+def create_console(
+    api_app: ASGIApp, secret: bytes, session_minutes: int = 480, node_modules: Path | None = None
+) -> FastAPI:
+    """The console application over the trace API application ``api_app``; htmx and cytoscape.js
+    come from ``node_modules`` (default: the nearest one holding them, see :class:`ConsoleSettings`)."""
+    from .pages import PAGES
+    from .settings import ConsoleSettings
+
+    if node_modules is None:
+        node_modules = ConsoleSettings(node_modules=None).vendor_dir()
+
+    console = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, title="Suyuan regulator console")
+    templates = Jinja2Templates(env=_environment())
+    nav = sorted((page.NAV for page in PAGES if page.NAV is not None), key=lambda item: item.order)
+    console.state.console = ConsoleState(
+        api=TraceApi(api_app),
+        seal=SessionSeal(secret, session_minutes * 60),
+        templates=templates,
+        nav=nav,
+        node_modules=node_modules,
+    )
+    console.add_middleware(LanguageAndHeaders)
+    console.mount("/assets", StaticFiles(directory=STATIC_DIR), name="console-assets")
+    _core_routes(console)
+    for page in PAGES:
+        console.include_router(page.router)
+    _error_pages(console)
+    return console
+
+
+def mount_console(
+    api_app: FastAPI, secret: bytes, session_minutes: int = 480, node_modules: Path | None = None
+) -> None:
+    """Serves the console at ``/console`` of the trace API application."""
+    console = create_console(api_app, secret, session_minutes, node_modules)
+    api_app.mount(MOUNT, console, name="console")
+
+    @api_app.get(MOUNT, include_in_schema=False)
+    def console_root() -> RedirectResponse:
+        return RedirectResponse(MOUNT + "/", status_code=308)
+
+
+def _core_routes(console: FastAPI) -> None:
+    @console.get("/signin", response_class=HTMLResponse)
+    async def sign_in_form(request: Request, next: str | None = None) -> Response:
+        token = secrets.token_urlsafe(24)
+        response = render(
+            request, "signin.html", {"form_csrf": token, "next": local_path(next), "error": None}
+        )
+        response.set_cookie(SIGNIN_COOKIE, token, max_age=3600, **_cookie_flags(request))
+        return response
+
+    @console.post("/signin", response_class=HTMLResponse)
+    async def sign_in(
+        request: Request,
+        api_key: Annotated[str, Form()] = "",
+        csrf: Annotated[str, Form()] = "",
+        next: Annotated[str, Form()] = "",
+    ) -> Response:
+        state = _state(request)
+        expected = request.cookies.get(SIGNIN_COOKIE) or ""
+        target = local_path(next)
+
+        def again(error: str, status: int) -> Response:
+            token = secrets.token_urlsafe(24)
+            context = {"form_csrf": token, "next": target, "error": error}
+            response = render(request, "signin.html", context, status_code=status)
+            response.set_cookie(SIGNIN_COOKIE, token, max_age=3600, **_cookie_flags(request))
+            return response
+
+        if not expected or not secrets.compare_digest(expected.encode(), csrf.encode()):
+            return again(i18n._("The form expired. Please sign in again."), 403)
+        key = api_key.strip()
+        if not key:
+            return again(i18n._("Enter your organisation's API key."), 422)
+        try:
+            org = await state.api.get(key, "/v1/organisations/me")
+        except ApiProblem as problem:
+            if problem.status == 401:
+                return again(i18n._("This API key is not known, or it was revoked."), 401)
+            raise
+        if org.get("org_type") not in CONSOLE_ROLES:
+            return again(
+                i18n._(
+                    "This key belongs to %(name)s, which is not a market regulator: "
+                    "the console is for regulators.",
+                    name=org.get("name", ""),
+                ),
+                403,
+            )
+        _, sealed = state.seal.open_session(key)
+        response = RedirectResponse(target, status_code=303)
+        response.set_cookie(SESSION_COOKIE, sealed, max_age=state.seal.lifetime_s, **_cookie_flags(request))
+        response.delete_cookie(SIGNIN_COOKIE, **_cookie_flags(request))
+        return response
+
+    @console.post("/signout")
+    async def sign_out(request: Request, regulator: Writer) -> Response:
+        response = RedirectResponse(MOUNT + "/signin", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, **_cookie_flags(request))
+        return response
+
+    @console.get("/lang/{code}")
+    async def switch_language(request: Request, code: str, next: str | None = None) -> Response:
+        response = RedirectResponse(local_path(next), status_code=303)
+        chosen = i18n.pick_language(code)
+        response.set_cookie(
+            i18n.LANG_COOKIE, chosen, max_age=365 * 86400, path=COOKIE_PATH, samesite="strict"
+        )
+        return response
+
+    @console.get("/vendor/{name}")
+    async def vendor(request: Request, name: str) -> Response:
+        state = _state(request)
+        relative = VENDOR.get(name)
+        if relative is None or state.node_modules is None or not (state.node_modules / relative).is_file():
+            return Response(status_code=404)
+        return FileResponse(
+            state.node_modules / relative,
+            media_type="text/javascript",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
+
+def _error_pages(console: FastAPI) -> None:
+    @console.exception_handler(SignInRequired)
+    async def sign_in_required(request: Request, exc: SignInRequired) -> Response:
+        return _to_sign_in(request)
+
+    @console.exception_handler(NotForThisRole)
+    async def not_for_this_role(request: Request, exc: NotForThisRole) -> Response:
+        message = i18n._(
+            "%(name)s is not a market regulator: the console is for regulators.", name=exc.org.get("name", "")
+        )
+        return render(
+            request, "error.html", {"title": i18n._("Not allowed"), "message": message}, status_code=403
+        )
+
+    @console.exception_handler(BadCsrf)
+    async def bad_csrf(request: Request, exc: BadCsrf) -> Response:
+        message = i18n._(
+            "The form was not sent from this console, or it expired. Reload the page and try again."
+        )
+        return render(
+            request, "error.html", {"title": i18n._("Not allowed"), "message": message}, status_code=403
+        )
+
+    @console.exception_handler(ApiProblem)
+    async def api_problem(request: Request, exc: ApiProblem) -> Response:
+        if exc.status == 401:
+            return _to_sign_in(request)
+        titles: dict[int, Callable[[], str]] = {
+            403: lambda: i18n._("Not allowed"),
+            404: lambda: i18n._("Not found"),
+            409: lambda: i18n._("Conflict"),
+            422: lambda: i18n._("Invalid input"),
+            503: lambda: i18n._("Temporarily unavailable"),
+        }
+        title = titles.get(exc.status, lambda: i18n._("Something went wrong"))()
+        return render(request, "error.html", {"title": title, "message": exc.detail}, status_code=exc.status)

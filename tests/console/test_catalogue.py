@@ -1,0 +1,37 @@
+"""Every message the console can show has its Chinese, with the same placeholders."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+
+import regulator_console
+from regulator_console.i18n import catalogue
+
+PACKAGE = Path(regulator_console.__file__).parent
+METHODS = [("**.py", "python"), ("templates/**.html", "jinja2")]
+KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2), "NavItem": (2,)}
+
+
+def _messages() -> set[str]:
+    found: set[str] = set()
+    options = {"templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+    for _, _, message, _, _ in extract_from_dir(PACKAGE, METHODS, options_map=options, keywords=KEYWORDS):
+        found.add(message[0] if isinstance(message, tuple) else message)
+    return found
+
+
+def test_every_message_has_its_chinese() -> None:
+    messages = _messages()
+    zh = catalogue("zh")
+    assert len(messages) > 20  # the extraction found the templates and the code
+    missing = sorted(messages - zh.keys())
+    assert not missing, f"messages without Chinese in locale/zh/LC_MESSAGES/*.po: {missing}"
+
+
+def test_translations_keep_their_placeholders() -> None:
+    for message, translation in catalogue("zh").items():
+        for text in translation if isinstance(translation, tuple) else (translation,):
+            assert set(re.findall(r"%\(\w+\)s", text)) == set(re.findall(r"%\(\w+\)s", message)), message

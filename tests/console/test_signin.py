@@ -1,0 +1,114 @@
+"""Sign-in, sessions and CSRF: who gets the console's pages, in a real Chromium and over plain HTTP."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from regulator_console.sessions import SESSION_COOKIE, SessionSeal
+from tests.console.conftest import Browser, Console
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+def _sealed(console: Console, key: str, *, started: float | None = None) -> str:
+    _, cookie = SessionSeal(console.secret, 3600).open_session(key, now=started)
+    return cookie
+
+
+def test_regulator_signs_in_switches_language_and_signs_out(browser: Browser) -> None:
+    page = browser.open("/")
+    expect(page).to_have_url(re.compile(r"/console/signin\?next=/console/"))
+    expect(page.get_by_role("heading", name="登录")).to_be_visible()
+    browser.check_page("signin")
+
+    browser.sign_in()
+    expect(page.get_by_role("heading", name="总览")).to_be_visible()
+    expect(page.get_by_text("Market Regulator")).to_be_visible()
+    cookie = next(c for c in page.context.cookies() if c["name"] == SESSION_COOKIE)
+    assert (cookie["httpOnly"], cookie["sameSite"], cookie["path"]) == (True, "Strict", "/console")
+    assert browser.console.regulator_key not in cookie["value"]  # sealed, not readable
+    browser.check_page("dashboard")
+
+    page.get_by_role("link", name="English").click()
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    browser.check_page("dashboard-en")
+    page.get_by_role("link", name="中文").click()
+    expect(page.get_by_role("heading", name="总览")).to_be_visible()
+
+    page.get_by_role("button", name="退出登录").click()
+    expect(page.get_by_role("heading", name="登录")).to_be_visible()
+    assert not [c for c in page.context.cookies() if c["name"] == SESSION_COOKIE]
+    page.goto(browser.console.at("/"))
+    expect(page).to_have_url(re.compile(r"/console/signin"))
+
+
+def test_unknown_and_member_keys_are_refused_at_sign_in(browser: Browser) -> None:
+    api = browser.console.api
+    api.add_org("haixian", "importer")
+    page = browser.open("/signin")
+    page.get_by_label("API 密钥").fill("sk_nothing_like_a_key")
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("alert")).to_have_text("该 API 密钥不存在或已被吊销。")
+
+    page.get_by_label("API 密钥").fill(api.keys["haixian"])
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("alert")).to_contain_text("不是市场监管部门")
+    assert not [c for c in page.context.cookies() if c["name"] == SESSION_COOKIE]
+
+
+def test_a_member_keys_session_an_expired_one_and_a_forged_one_get_no_data(console: Console) -> None:
+    console.api.add_org("haixian", "importer")
+    with httpx.Client(base_url=console.url) as client:
+        client.cookies.set(SESSION_COOKIE, _sealed(console, console.api.keys["haixian"]), path="/console")
+        member = client.get("/console/")
+        client.cookies.set(
+            SESSION_COOKIE, _sealed(console, console.regulator_key, started=time.time() - 7200)
+        )
+        expired = client.get("/console/")
+        client.cookies.set(SESSION_COOKIE, _sealed(console, console.regulator_key)[:-4] + "AAAA")
+        forged = client.get("/console/")
+        client.cookies.clear()
+        htmx = client.get("/console/", headers={"HX-Request": "true"})
+
+    assert member.status_code == 403
+    assert "不是市场监管部门" in member.text
+    assert "ledger" not in member.text.lower()
+    for refused in (expired, forged):
+        assert refused.status_code == 303
+        assert refused.headers["location"] == "/console/signin?next=/console/"
+    assert (htmx.status_code, htmx.headers["hx-redirect"]) == (401, "/console/signin?next=/console/")
+
+
+def test_writes_without_the_sessions_csrf_token_are_refused(console: Console) -> None:
+    with httpx.Client(base_url=console.url) as client:
+        client.cookies.set(SESSION_COOKIE, _sealed(console, console.regulator_key), path="/console")
+        missing = client.post("/console/signout", data={})
+        wrong = client.post("/console/signout", data={"csrf": "not-the-token"})
+        assert client.get("/console/").status_code == 200  # still signed in
+        signin_without_token = client.post("/console/signin", data={"api_key": console.regulator_key})
+
+    assert (missing.status_code, wrong.status_code) == (403, 403)
+    assert "表单不是从本平台提交的" in missing.text
+    assert signin_without_token.status_code == 403
+    assert SESSION_COOKIE not in signin_without_token.cookies
+
+
+def test_every_answer_forbids_outside_content_and_caching(console: Console) -> None:
+    with httpx.Client(base_url=console.url) as client:
+        page = client.get("/console/signin")
+        script = client.get("/console/vendor/htmx.min.js")
+        unknown = client.get("/console/vendor/..%2Fpackage.json")
+        bounce = client.get("/console/lang/en", params={"next": "https://example.com/"})
+
+    csp = page.headers["content-security-policy"]
+    assert "default-src 'self'" in csp
+    assert "script-src 'self'" in csp
+    assert page.headers["cache-control"] == "no-store"
+    assert (script.status_code, script.headers["content-type"].split(";")[0]) == (200, "text/javascript")
+    assert unknown.status_code == 404
+    assert bounce.headers["location"] == "/console/"  # never an open redirect
