@@ -112,3 +112,19 @@ def test_every_answer_forbids_outside_content_and_caching(console: Console) -> N
     assert (script.status_code, script.headers["content-type"].split(";")[0]) == (200, "text/javascript")
     assert unknown.status_code == 404
     assert bounce.headers["location"] == "/console/"  # never an open redirect
+
+
+def test_keyboard_alone_signs_in_and_reaches_the_navigation(browser: Browser) -> None:
+    page = browser.open("/signin")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="跳到正文")).to_be_focused()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("API 密钥")).to_be_focused()
+    page.keyboard.type(browser.console.regulator_key)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="总览")).to_be_visible()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # the skip link
+    expect(page.locator("main")).to_be_focused()
