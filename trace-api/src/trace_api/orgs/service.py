@@ -29,8 +29,9 @@ from ._uscc import UsccError, validate_uscc
 from .models import ApiKey, Organisation, OrgStatus, OrgType
 
 KEY_PREFIX = "sy"
-#: Handles that ``/v1/organisations/{handle}`` could not reach: paths of their own.
-RESERVED_HANDLES = frozenset({"me", "uscc-check"})
+#: Handles that ``/v1/organisations/{handle}`` (and the console's ``/members/{handle}``) could not
+#: reach: paths of their own.
+RESERVED_HANDLES = frozenset({"me", "uscc-check", "new"})
 
 
 class OrganisationIn(BaseModel):
