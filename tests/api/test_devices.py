@@ -261,6 +261,18 @@ def test_alerts_shown_to_the_owner_and_the_regulator_only(orgs: Api, excursion: 
     assert alerts(orgs, "shichang", "all") == []
 
 
+def test_alerts_of_one_member_for_the_regulator_and_only_its_own_for_a_member(
+    orgs: Api, excursion: Feed
+) -> None:
+    def listed(handle: str, org: str) -> Any:
+        return orgs.as_org(handle, "GET", "/v1/alerts", params={"org": org})
+
+    assert [a["device"] for a in listed("samr", "haixian").json()["alerts"]] == ["haixian/cs-01"]
+    assert listed("samr", "shichang").json()["alerts"] == []
+    assert listed("haixian", "haixian").json()["alerts"] == alerts(orgs, "haixian")
+    assert listed("shichang", "haixian").status_code == 403
+
+
 def test_alerts_closed_only_after_a_reading_back_in_range(orgs: Api, excursion: Feed) -> None:
     closed_before = alerts(orgs, "haixian", "closed")
     excursion.celsius(-20.0, seconds_ago=40)

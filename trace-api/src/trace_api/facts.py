@@ -255,6 +255,28 @@ class ChainDifference(Fact):
     chain: str | None
 
 
+class OrgSuspended(Fact):
+    """A regulator suspended a member: its keys are refused and its chain role revoked until restored."""
+
+    KIND: ClassVar[str] = "org.suspended"
+
+    handle: str
+    reason: str
+    role: str  # the chain role revoked (Role.value, e.g. IMPORTER_ROLE)
+    account: str  # the member's chain account
+
+
+class OrgRestored(Fact):
+    """A regulator restored a suspended member: its keys work again and its chain role is granted."""
+
+    KIND: ClassVar[str] = "org.restored"
+
+    handle: str
+    reason: str
+    role: str  # the chain role granted again
+    account: str
+
+
 # -- cold chain and kitchens ------------------------------------------------------------------
 
 
@@ -374,6 +396,8 @@ FACTS: dict[str, type[Fact]] = {
         DocumentShared,
         ApiKeyRevoked,
         ChainDifference,
+        OrgSuspended,
+        OrgRestored,
         ReadingRecorded,
         AlertOpened,
         AlertClosed,

@@ -12,7 +12,8 @@ from ..batches.lineage import with_ancestors
 from ..batches.service import get_batch, require_batch_reader
 from ..context import get_session
 from ..devices.models import Device
-from ..orgs.models import OrgType
+from ..errors import Forbidden
+from ..orgs.models import Organisation, OrgType
 from .models import Alert, DeadLetter
 from .summary import cold_chain_of
 
@@ -24,12 +25,20 @@ def alerts(
     member: CurrentMember,
     session: Annotated[Session, Depends(get_session)],
     status: Literal["open", "closed", "all"] = "open",
+    org: Annotated[str | None, Query(max_length=64, description="regulators: this member's alerts")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
-    """Alerts, newest first: the caller's organisation's, or every organisation's for a regulator."""
+    """Alerts, newest first: the caller's organisation's, or every organisation's (or ``org``'s) for
+    a regulator."""
     query = select(Alert, Device.username).join(Device, col(Device.id) == Alert.device_id)
     if member.org.org_type is not OrgType.regulator:
+        if org is not None and org != member.org.handle:
+            raise Forbidden(f"{member.org.handle} may list its own alerts only")
         query = query.where(Alert.org_id == member.org.id)
+    elif org is not None:
+        query = query.join(Organisation, col(Organisation.id) == Alert.org_id).where(
+            Organisation.handle == org
+        )
     if status == "open":
         query = query.where(col(Alert.closed_at).is_(None))
     elif status == "closed":

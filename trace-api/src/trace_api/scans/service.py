@@ -46,7 +46,7 @@ from ..facts import (
     SplitItems,
 )
 from ..gs1 import GS1Error, parse_item_code, suyuan_lot
-from ..orgs.models import Organisation, OrgType
+from ..orgs.models import Organisation, OrgStatus, OrgType
 from ..orgs.service import Member
 from ..services import Services
 from .models import CounterfeitSignal, Shipment
@@ -347,6 +347,10 @@ def _ship(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str |
     if receiver.id == ctx.member.org.id or receiver.org_type is OrgType.regulator:
         raise Unprocessable.field(
             "counterparty", "ship to another importer, wholesaler, retailer, restaurant or market"
+        )
+    if receiver.status is OrgStatus.suspended:
+        raise Unprocessable.field(
+            "counterparty", f"{receiver.handle} is suspended: it may not receive goods until restored"
         )
     event = object_event(
         "ship",
