@@ -128,3 +128,14 @@ def test_keyboard_alone_signs_in_and_reaches_the_navigation(browser: Browser) ->
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")  # the skip link
     expect(page.locator("main")).to_be_focused()
+
+
+def test_a_suspended_regulator_cannot_sign_in(browser: Browser) -> None:
+    api = browser.console.api
+    api.add_org("samr-pudong", "regulator")
+    suspended = api.as_org("samr", "POST", "/v1/organisations/samr-pudong/suspend", json={"reason": "Merged"})
+    assert suspended.status_code == 200, suspended.text
+    page = browser.open("/signin")
+    page.get_by_label("API 密钥").fill(api.keys["samr-pudong"])
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("alert")).to_have_text("该单位已被暂停：其密钥无法登录。")
