@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, TypeVar
 
@@ -59,6 +60,17 @@ def newest_after(
     when, ident = col(getattr(model, time_field)), col(model.id)
     anchor_time = getattr(anchor, time_field)
     return or_(when < anchor_time, and_(when == anchor_time, ident < anchor.id))
+
+
+def since_bound(moment: dt.datetime | None) -> dt.datetime | None:
+    """A list's ``since`` (aware) in UTC, as rows store their times; a 422 naming ``since`` when
+    it falls outside the years a datetime holds once in UTC."""
+    if moment is None:
+        return None
+    try:
+        return moment.astimezone(dt.UTC)
+    except OverflowError as exc:
+        raise Unprocessable.field("since", "is out of range") from exc
 
 
 def page_of(rows: Sequence[T], limit: int, key: Callable[[T], str]) -> tuple[list[T], str | None]:

@@ -1,19 +1,23 @@
-"""``POST /v1/scans``: scan in and out; ``GET /v1/signals``: counterfeit signals for regulators, and
-for the organisation that admitted or holds the goods a signal is about."""
+"""``POST /v1/scans``: scan in and out; ``GET /v1/scans``: the scans recorded (a regulator's all, a
+member's own); ``GET /v1/signals``: counterfeit signals for regulators, and for the organisation
+that admitted or holds the goods a signal is about."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime
 from sqlmodel import Session
 
+from .._paging import DEFAULT_LIMIT, Cursor, Limit
 from ..auth import CurrentMember
 from ..context import WriteSession, get_services, get_session
 from ..problems import domain_problem
 from ..services import Services
-from .service import CounterfeitSuspected, ScanIn, apply_scan, readable_signals
+from .listing import ScanFilter, list_scans
+from .service import Action, CounterfeitSuspected, ScanIn, apply_scan, readable_signals
 
 router = APIRouter(tags=["scans"])
 
@@ -45,6 +49,32 @@ def record_scan(
     if resent:
         return JSONResponse({**summary, "duplicate": True}, status_code=200)
     return summary
+
+
+@router.get("/v1/scans")
+def scans(
+    member: CurrentMember,
+    services: Annotated[Services, Depends(get_services)],
+    session: Annotated[Session, Depends(get_session)],
+    action: Action | None = None,
+    since: Annotated[
+        AwareDatetime | None,
+        Query(description="scans recorded at or after this RFC 3339 time, e.g. 2026-12-04T00:00:00+08:00"),
+    ] = None,
+    batch_id: Annotated[
+        str | None, Query(max_length=64, description="scans of this lot (and the split that made it)")
+    ] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """Scans, newest recorded first (with a lot, in log order, newest first): every organisation's
+    for a regulator, the caller's own otherwise.
+
+    Each scan says who it moved the goods `from` and `to` (handles: a shipment goes from the
+    scanner to its counterparty, a receipt from the counterparty to the scanner), its scan `time`,
+    when it was `recorded_at`, and its ledger record."""
+    wanted = ScanFilter(action=action, since=since, batch_id=batch_id)
+    return list_scans(services, session, member, wanted, limit, cursor)
 
 
 @router.get("/v1/signals")
