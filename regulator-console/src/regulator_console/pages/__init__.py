@@ -6,6 +6,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import dashboard
+from . import alerts, dashboard, signals
 
-PAGES: tuple[ModuleType, ...] = (dashboard,)
+PAGES: tuple[ModuleType, ...] = (dashboard, alerts, signals)
