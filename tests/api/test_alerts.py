@@ -12,6 +12,7 @@ import pytest
 
 from ingest import Ingestor, Message
 from ingest._process import rfc3339
+from tests._facts import assert_facts_round_trip
 from tests.api.conftest import Api
 from tests.api.test_devices import COLD_STORE, STORE, add_device, assert_problem
 from tests.ingest.conftest import Clock, make_ingestor
@@ -104,6 +105,7 @@ def test_alert_acknowledged_by_a_regulator_shows_who_and_when_and_stays_open(
         "haixian",
         "Called the store: compressor fixed",
     )
+    assert AlertAcknowledged.KIND in assert_facts_round_trip(network.services.ledger)
     (still_open,) = listed(network, "haixian", status="open")
     assert still_open["acknowledgement"] == ack
     assert network.as_org("samr", "GET", f"/v1/alerts/{excursion['id']}").json() == still_open

@@ -83,6 +83,11 @@ def test_regulator_filters_alerts_by_kind_and_acknowledges_one_with_a_note(brows
     overview = browser.console.api.as_org("samr", "GET", "/v1/overview").json()
     assert overview["alerts"]["open_by_kind"]["temperature"] == 1  # acknowledged is still open
 
+    page.get_by_role("link", name="English").click()
+    expect(page.get_by_role("heading", name="Alerts", exact=True)).to_be_visible()
+    expect(rows.filter(has_text="haixian/cs-02")).to_contain_text("Open, not acknowledged")
+    browser.check_page("alerts-en")
+
 
 def _session(console: Console) -> tuple[dict[str, str], str]:
     session, cookie = SessionSeal(console.secret, 3600).open_session(console.regulator_key)
@@ -207,3 +212,30 @@ def test_counterfeit_signals_listed_and_filtered_by_reason_with_links_to_the_lot
 
     page.goto(browser.console.at("/signals"))
     expect(rows).to_have_count(3)  # the header and both signals
+
+
+def test_long_lists_page_by_cursor(browser: Browser) -> None:
+    api = browser.console.api
+    api.add_org("shop", "retailer")
+    base = api.services.settings.public_url
+    for n in range(51):  # the API's page is 50 long
+        fake = Code("09506000134352", "L2026-001", f"FAKE{n:012d}").uri(base)
+        assert (
+            api.as_org(
+                "shop", "POST", "/v1/scans", json={"action": "sell", "code": fake, "location": "Stall 4"}
+            ).status_code
+            == 409
+        )
+    browser.sign_in()
+
+    page = browser.open("/signals?reason=code_never_issued")
+    rows = page.get_by_role("row")
+    expect(rows.filter(has_text="FAKE000000000050")).to_have_count(1)  # newest first
+    expect(rows).to_have_count(51)
+    page.get_by_role("link", name="下一页").click()
+    expect(rows).to_have_count(2)
+    expect(rows.filter(has_text="FAKE000000000000")).to_have_count(1)
+    expect(page).to_have_url(re.compile(r"reason=code_never_issued"))
+    expect(page.get_by_role("link", name="下一页")).to_have_count(0)
+    page.get_by_role("link", name="第一页").click()
+    expect(rows).to_have_count(51)
