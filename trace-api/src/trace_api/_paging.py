@@ -46,15 +46,24 @@ def unknown_cursor() -> Unprocessable:
 
 
 def newest_after(
-    session: Session, model: type[Any], cursor: str | None, time_field: str
+    session: Session,
+    model: type[Any],
+    cursor: str | None,
+    time_field: str,
+    key_type: Callable[[str], Any] = str,
 ) -> ColumnElement[bool] | None:
     """Newest first: the rows after the cursor's row in (``time_field``, id) descending order.
 
-    The cursor holds the last row's id; the row itself gives the time to continue from.
+    The cursor holds the last row's id (``key_type`` turns it back into one: ``int`` for integer
+    ids); the row itself gives the time to continue from.
     """
     if cursor is None:
         return None
-    anchor = session.get(model, decode_cursor(cursor))
+    try:
+        key = key_type(decode_cursor(cursor))
+    except ValueError as exc:
+        raise unknown_cursor() from exc
+    anchor = session.get(model, key)
     if anchor is None:
         raise unknown_cursor()
     when, ident = col(getattr(model, time_field)), col(model.id)

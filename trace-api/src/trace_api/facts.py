@@ -358,6 +358,19 @@ class IncidentRectified(Fact):
     photo_sha256: str
 
 
+class AlertAcknowledged(Fact):
+    """The alert's organisation or a regulator saw a cold-chain alert; it stays open until closed."""
+
+    KIND: ClassVar[str] = "alert.acknowledged"
+
+    alert_id: str
+    alert_record_id: str  # the alert.opened record
+    rule: str
+    device: str
+    organisation: str  # handle of the organisation whose device raised the alert
+    note: str
+
+
 # -- EPCIS ------------------------------------------------------------------------------------
 
 
@@ -403,6 +416,7 @@ FACTS: dict[str, type[Fact]] = {
         AlertClosed,
         IncidentDetected,
         IncidentRectified,
+        AlertAcknowledged,
         EpcisCaptured,
     )
 }

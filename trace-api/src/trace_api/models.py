@@ -3,7 +3,7 @@
 from .batches.models import Batch, Certificate
 from .chainops.models import ChainOp, ChainWorkerLease
 from .codes.models import ItemCode
-from .coldchain.models import Alert, AlertState, BatchStay, DeadLetter, SensorReading
+from .coldchain.models import Alert, AlertAcknowledgement, AlertState, BatchStay, DeadLetter, SensorReading
 from .devices.models import Device
 from .documents.models import Document, DocumentHolder
 from .epcis.models import CaptureJob, Delivery, EpcisEvent, EpcisEventKey, NamedQuery, Subscription
@@ -15,6 +15,7 @@ from .webhooks.models import Webhook
 
 __all__ = [
     "Alert",
+    "AlertAcknowledgement",
     "AlertState",
     "ApiKey",
     "Batch",

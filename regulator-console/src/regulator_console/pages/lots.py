@@ -310,13 +310,17 @@ def lineage_tree(trace: dict[str, Any], batch_id: str) -> list[dict[str, Any]]:
     return [node(root, 0) for root in roots]
 
 
+#: Signals about a lot shown on its page, newest first (the rest: the signals list for the lot).
+SIGNALS_SHOWN = 50
+
+
 @router.get("/lots/{batch_id}", response_class=HTMLResponse)
 async def lot_page(request: Request, regulator: SignedIn, batch_id: str) -> HTMLResponse:
     batch, trace, cold, signals = await asyncio.gather(
         _get(request, regulator, _api_path(batch_id)),
         _get(request, regulator, f"/v1/trace/{quote(batch_id, safe='')}"),
         _get(request, regulator, _api_path(batch_id, "/coldchain")),
-        _get(request, regulator, "/v1/signals", batch_id=batch_id),
+        _get(request, regulator, "/v1/signals", batch_id=batch_id, limit=SIGNALS_SHOWN),
     )
     by_id = {lot["id"]: lot for lot in trace["batches"]}
     lineage = [by_id[batch_id]]
@@ -335,8 +339,8 @@ async def lot_page(request: Request, regulator: SignedIn, batch_id: str) -> HTML
         "tree": lineage_tree(trace, batch_id),
         "lineage_count": len(trace["batches"]),
         "hops": cold["hops"],
-        "signals": signals[-50:][::-1],
-        "signal_count": len(signals),
+        "signals": signals["signals"],
+        "more_signals": signals["next_cursor"] is not None,
         "recall": await _covering_recall(request, regulator, lineage),
         "under_recall": any(lot["recalled"] for lot in lineage),
         "in_transit": any(s["received_at"] is None for s in trace["shipments"] if s["batch_id"] == batch_id),

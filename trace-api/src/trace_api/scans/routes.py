@@ -17,7 +17,9 @@ from ..context import WriteSession, get_services, get_session
 from ..problems import domain_problem
 from ..services import Services
 from .listing import ScanFilter, list_scans
-from .service import Action, CounterfeitSuspected, ScanIn, apply_scan, readable_signals
+from .models import SignalReason
+from .service import Action, CounterfeitSuspected, ScanIn, apply_scan
+from .signals import describe_signals, readable_signals
 
 router = APIRouter(tags=["scans"])
 
@@ -81,10 +83,15 @@ def scans(
 def list_signals(
     member: CurrentMember,
     session: Annotated[Session, Depends(get_session)],
-    code: str | None = None,
-    batch_id: str | None = None,
-) -> list[dict[str, Any]]:
-    """Counterfeit signals, in the order recorded: all for regulators; with ``code`` or ``batch_id``,
-    those about goods the caller's organisation admitted or holds. None of them is public."""
-    signals = readable_signals(session, member, code=code, batch_id=batch_id)
-    return [s.model_dump(mode="json") for s in signals]
+    code: Annotated[str | None, Query(max_length=512, description="GS1 Digital Link URI of an item")] = None,
+    batch_id: Annotated[str | None, Query(max_length=64)] = None,
+    reason: Annotated[SignalReason | None, Query(description="why the scan was taken for a sign")] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """Counterfeit signals, newest first, a page at a time: all for regulators; with ``code`` or
+    ``batch_id``, those about goods the caller's organisation admitted or holds. None is public."""
+    signals, next_cursor = readable_signals(
+        session, member, code=code, batch_id=batch_id, reason=reason, limit=limit, cursor=cursor
+    )
+    return {"signals": describe_signals(session, signals), "next_cursor": next_cursor}
