@@ -7,7 +7,7 @@ from .coldchain.models import Alert, AlertState, BatchStay, DeadLetter, SensorRe
 from .devices.models import Device
 from .documents.models import Document, DocumentHolder
 from .epcis.models import CaptureJob, Delivery, EpcisEvent, EpcisEventKey, NamedQuery, Subscription
-from .kitchen.models import Incident, Rectification
+from .kitchen.models import Incident, Rectification, RectificationReview
 from .orgs.models import ApiKey, Organisation
 from .recalls.models import NoticeDelivery, Recall, RecallNotice
 from .scans.models import CounterfeitSignal, Shipment
@@ -39,6 +39,7 @@ __all__ = [
     "Recall",
     "RecallNotice",
     "Rectification",
+    "RectificationReview",
     "SensorReading",
     "Shipment",
     "Subscription",
