@@ -6,6 +6,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import dashboard, members
+from . import dashboard, kitchen, members
 
-PAGES: tuple[ModuleType, ...] = (dashboard, members)
+PAGES: tuple[ModuleType, ...] = (dashboard, members, kitchen)
