@@ -25,7 +25,7 @@ from ..orgs.service import Member
 from ..services import Services
 from ..text import Text
 from .models import Incident, Rectification, RectificationReview, ReviewDecision
-from .service import get_incident, incident_status
+from .service import IncidentView, get_incident, incident_status
 
 
 class ReviewIn(BaseModel):
@@ -67,29 +67,7 @@ def review_rectification(
             raise NotFound(f"incident {incident_id} has no rectification {rectification_id}")
         _check_unreviewed(session, incident, rectification)
         review_id = uuid.uuid4().hex
-        record = Record(
-            kind=IncidentReviewed.KIND,
-            record_id=f"{rectification.record_id}:reviewed",
-            time=utc_now(),
-            actor=Actor(org=member.org.uscc, key_id=member.key_id),
-            subjects=[
-                Subject(type="incident", id=incident.id),
-                Subject(type="device", id=view.camera),
-                Subject(type="org", id=member.org.uscc),
-            ],
-            payload=IncidentReviewed(
-                review_id=review_id,
-                incident_id=incident.id,
-                rectification_id=rectification.id,
-                rectification_record_id=rectification.record_id,
-                rectification_ledger_index=rectification.ledger_index,
-                camera=view.camera,
-                organisation=view.organisation,
-                violation=incident.violation,
-                decision=data.decision.value,
-                note=note,
-            ).payload(),
-        )
+        record = _review_record(member, view, rectification, review_id, data.decision, note)
         receipt = services.ledger.append(record, conn=session.connection())
         now = utc_datetime(record.time)
         review = RectificationReview(
@@ -115,6 +93,41 @@ def review_rectification(
         **record.payload,
     }
     return Reviewed(review, incident, member.org.handle, alert_topic(view.organisation), body)
+
+
+def _review_record(
+    member: Member,
+    view: IncidentView,
+    rectification: Rectification,
+    review_id: str,
+    decision: ReviewDecision,
+    note: str,
+) -> Record:
+    """The ``incident.reviewed`` record, named after the rectification's record (one review each)."""
+    incident = view.incident
+    return Record(
+        kind=IncidentReviewed.KIND,
+        record_id=f"{rectification.record_id}:reviewed",
+        time=utc_now(),
+        actor=Actor(org=member.org.uscc, key_id=member.key_id),
+        subjects=[
+            Subject(type="incident", id=incident.id),
+            Subject(type="device", id=view.camera),
+            Subject(type="org", id=member.org.uscc),
+        ],
+        payload=IncidentReviewed(
+            review_id=review_id,
+            incident_id=incident.id,
+            rectification_id=rectification.id,
+            rectification_record_id=rectification.record_id,
+            rectification_ledger_index=rectification.ledger_index,
+            camera=view.camera,
+            organisation=view.organisation,
+            violation=incident.violation,
+            decision=decision.value,
+            note=note,
+        ).payload(),
+    )
 
 
 def _check_unreviewed(session: Session, incident: Incident, rectification: Rectification) -> None:
