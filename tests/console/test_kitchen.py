@@ -152,7 +152,7 @@ def test_incident_list_pages_by_keyset(browser: Browser, canteen: Canteen) -> No
     expect(page.locator("tbody tr")).to_have_count(20)
 
     page.get_by_label("违规类型").select_option("no_chef_hat")
-    page.get_by_label("单位（代号）").fill("canteen")
+    page.get_by_label("餐饮单位（代号）").fill("canteen")
     page.get_by_role("button", name="筛选").click()
     expect(page).to_have_url(re.compile(r"violation=no_chef_hat"))
     expect(page.locator("tbody tr")).to_have_count(1)
