@@ -2,7 +2,7 @@
 incident may have several rectifications; incidents gain closed_at and a time index for paging
 
 Revision ID: 776095fa4f73
-Revises: 9508d6a0d821
+Revises: 3c7e1a9d5b20
 Create Date: 2026-12-04 17:23:24.185279
 """
 
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision = "776095fa4f73"
-down_revision = "9508d6a0d821"
+down_revision = "3c7e1a9d5b20"
 branch_labels = None
 depends_on = None
 
