@@ -356,6 +356,26 @@ class IncidentRectified(Fact):
     violation: str
     note: str
     photo_sha256: str
+    #: The rejected rectification this one follows, from the second rectification on.
+    previous_rectification_id: str | None = None
+
+
+class IncidentReviewed(Fact):
+    """A regulator's decision on a rectification: ``accepted`` closes the incident, ``rejected``
+    reopens it until the restaurant rectifies again."""
+
+    KIND: ClassVar[str] = "incident.reviewed"
+
+    review_id: str
+    incident_id: str
+    rectification_id: str
+    rectification_record_id: str
+    rectification_ledger_index: int
+    camera: str
+    organisation: str
+    violation: str
+    decision: str
+    note: str
 
 
 class AlertAcknowledged(Fact):
@@ -417,6 +437,7 @@ FACTS: dict[str, type[Fact]] = {
         IncidentDetected,
         IncidentRectified,
         AlertAcknowledged,
+        IncidentReviewed,
         EpcisCaptured,
     )
 }

@@ -7,7 +7,7 @@ from .coldchain.models import Alert, AlertAcknowledgement, AlertState, BatchStay
 from .devices.models import Device
 from .documents.models import Document, DocumentHolder
 from .epcis.models import CaptureJob, Delivery, EpcisEvent, EpcisEventKey, NamedQuery, Subscription
-from .kitchen.models import Incident, Rectification
+from .kitchen.models import Incident, Rectification, RectificationReview
 from .orgs.models import ApiKey, Organisation
 from .recalls.models import NoticeDelivery, Recall, RecallNotice
 from .scans.models import CounterfeitSignal, Shipment
@@ -40,6 +40,7 @@ __all__ = [
     "Recall",
     "RecallNotice",
     "Rectification",
+    "RectificationReview",
     "SensorReading",
     "Shipment",
     "Subscription",
