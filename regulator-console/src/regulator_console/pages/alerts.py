@@ -34,7 +34,7 @@ READING_KINDS = {
     "temperature": N_("Temperature"),
     "humidity": N_("Humidity"),
     "door": N_("Door"),
-    "location": N_("Location"),
+    "location": N_("GPS position"),
     "weight": N_("Weight"),
     "camera": N_("Kitchen camera"),
 }
