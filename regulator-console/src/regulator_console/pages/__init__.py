@@ -6,6 +6,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import dashboard, lots, members, scans
+from . import dashboard, lots, members, recalls, scans
 
-PAGES: tuple[ModuleType, ...] = (dashboard, lots, scans, members)
+PAGES: tuple[ModuleType, ...] = (dashboard, lots, scans, recalls, members)
