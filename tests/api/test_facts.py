@@ -27,6 +27,7 @@ WRITTEN_HERE = {
     "counterfeit.signal",
     "recall.issued",
     "recall.acknowledged",
+    "recall.lifted",
     "document.shared",
     "api_key.revoked",
     "chain.difference",
@@ -72,6 +73,12 @@ def _story(api: Api) -> None:
     first = _ok(api.as_org("shop", "POST", acks, json={"quantity_quarantined": 150}))
     correction = {"quantity_quarantined": 199.5, "supersedes": first["ack_record_id"]}
     _ok(api.as_org("shop", "POST", acks, json=correction))
+    _ok(
+        api.as_org(
+            "samr", "POST", acks.replace("acknowledgements", "lift"), json={"reason": "Retest negative"}
+        ),
+        200,
+    )
     document = api.upload("haixian", b"a shared certificate")
     _ok(api.as_org("haixian", "POST", f"/v1/documents/{document}/shares", json={"organisation": "wholesale"}))
     keys = "/v1/organisations/me/keys"

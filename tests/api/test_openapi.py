@@ -79,6 +79,7 @@ def seeded(api: Api) -> tuple[Api, dict[str, Any]]:
         },
         ("POST", "/v1/recalls"): {"batch_id": batch["id"], "reason": "schemathesis", "recall_class": "II"},
         ("POST", "/v1/recalls/{recall_id}/acknowledgements"): {"quantity_quarantined": 10},
+        ("POST", "/v1/recalls/{recall_id}/lift"): {"reason": "schemathesis"},
     }
     known["bodies"] = bodies
     return api, known

@@ -11,7 +11,8 @@ one, and the acting organisation):
                       items: [{count, serials_sha256, serials | first_serial, last_serial}, ...]
                       (the parent's items each child took), location, epcis}
 - ``counterfeit.signal`` payload: {reason, code?, batch_id?, detail, location?}
-- ``recall.issued`` / ``recall.lifted`` payload: {recall_id, batch_id, scope: [...], reason, recall_class}
+- ``recall.issued``   payload: {recall_id, batch_id, scope: [...], reason, recall_class}
+- ``recall.lifted``   payload: {recall_id, batch_id, scope: [...], reason (why it is lifted)}
 
 ``epcis`` is an EPCIS 2.0 JSON-LD event (ObjectEvent or TransformationEvent) with CBV 2.0
 bizStep and disposition.

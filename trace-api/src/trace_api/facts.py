@@ -222,9 +222,15 @@ class RecallAcknowledged(Fact):
 
 
 class RecallLifted(Fact):
-    """The end of a recall. Read by the resolver; no endpoint writes it yet."""
+    """The end of a recall (``POST /v1/recalls/{id}/lift``): the lot and its descendants may move
+    again, unless another recall in force covers them."""
 
     KIND: ClassVar[str] = "recall.lifted"
+
+    recall_id: str
+    batch_id: str
+    scope: list[str]  # the lots the lifted recall covered
+    reason: str  # why it is lifted
 
 
 class DocumentShared(Fact):

@@ -13,7 +13,15 @@ from sqlmodel import Session, select
 from chain import ChainEvent, Role, TxResult, id_hash
 from evidence import Record, StoredRecord, leaf_hash
 
-from ..facts import BatchAdmitted, BatchSplit, OrgRestored, OrgSuspended, RecallIssued, ShipScanned
+from ..facts import (
+    BatchAdmitted,
+    BatchSplit,
+    OrgRestored,
+    OrgSuspended,
+    RecallIssued,
+    RecallLifted,
+    ShipScanned,
+)
 from ..orgs.models import Organisation
 from ..orgs.service import org_chain_id
 from ..services import Services
@@ -25,6 +33,7 @@ ON_CHAIN_KINDS = {
     ShipScanned.KIND: ChainOperation.transfer,
     BatchSplit.KIND: ChainOperation.split,
     RecallIssued.KIND: ChainOperation.recall,
+    RecallLifted.KIND: ChainOperation.lift,
     OrgSuspended.KIND: ChainOperation.revoke,
     OrgRestored.KIND: ChainOperation.grant,
 }
@@ -141,6 +150,8 @@ def send_fact(services: Services, orgs: Orgs, stored: StoredRecord, target: str)
         return chain.split_batch(account, lot, children, leaf)
     if stored.kind == RecallIssued.KIND:
         return chain.issue_recall(account, lot, leaf)
+    if stored.kind == RecallLifted.KIND:
+        return chain.lift_recall(account, lot, leaf)
     if stored.kind in (OrgSuspended.KIND, OrgRestored.KIND):
         change = role_change(orgs, record)
         if change.grant:

@@ -33,6 +33,7 @@ class ChainOperation(Enum):
     transfer = "transfer"
     split = "split"
     recall = "recall"
+    lift = "lift"
     revoke = "revoke"
     grant = "grant"
 

@@ -236,7 +236,7 @@ def note_mined(session: Session, stored: StoredRecord, tx_hash: str) -> None:
     elif stored.kind == RecallIssued.KIND:
         rows = list(session.exec(select(Recall).where(Recall.record_id == stored.record_id)))
     else:
-        return  # a role change: the ledger record and the operation hold its transaction
+        return  # a lift or a role change: its chain operation holds its transaction
     for row in rows:
         row.chain_tx = tx_hash
         session.add(row)

@@ -87,15 +87,14 @@ def open_alerts(session: Session) -> AlertCounts:
 
 def active_recalls(session: Session, limit: int = MAX_RECALLS_SHOWN) -> RecallCounts:
     """Recalls whose lot is still under recall (``/v1/recalls?status=active``), newest first."""
-    # Driven by the recalls (few: each is a regulator's act), never by a scan of every lot.
-    under_recall = (
-        select(Batch.id).where(col(Batch.id) == Recall.batch_id, col(Batch.recalled).is_(True)).exists()
-    )
-    total = session.exec(select(func.count()).select_from(Recall).where(under_recall)).one()
+    # Driven by the recalls (few: each is a regulator's act), never by a scan of every lot. A lot
+    # whose recall was lifted may be recalled again: the recall's own state counts, not the lot's.
+    in_force = col(Recall.lifted_at).is_(None)
+    total = session.exec(select(func.count()).select_from(Recall).where(in_force)).one()
     rows = session.exec(
         select(Recall, Batch.lot, Batch.product_name)
         .join(Batch, col(Batch.id) == Recall.batch_id)
-        .where(col(Batch.recalled).is_(True))
+        .where(in_force)
         .order_by(col(Recall.issued_at).desc(), col(Recall.id).desc())
         .limit(limit)
     ).all()

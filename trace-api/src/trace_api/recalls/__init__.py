@@ -1,4 +1,5 @@
-"""Recalls: issued on chain and in the ledger, every holder told (MQTT, webhooks), acknowledged."""
+"""Recalls: previewed, issued on chain and in the ledger, every holder told (MQTT, webhooks),
+acknowledged, and lifted."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from typing import TYPE_CHECKING
 from .._exports import lazy_exports
 
 if TYPE_CHECKING:
-    from .models import NoticeDelivery, Recall, RecallClass, RecallNotice
+    from .holdings import preview_recall
+    from .lifting import LiftIn, lift_recall
+    from .models import NoticeDelivery, Recall, RecallClass, RecallNotice, RecallStatus
     from .notify import NoticeWorker, recall_topic
     from .service import AcknowledgementIn, RecallIn, acknowledge, describe_recall, get_recall, issue_recall
 
@@ -18,6 +21,9 @@ _EXPORTS = {
     "describe_recall": ".service",
     "get_recall": ".service",
     "issue_recall": ".service",
+    "lift_recall": ".lifting",
+    "LiftIn": ".lifting",
+    "preview_recall": ".holdings",
     "NoticeDelivery": ".models",
     "NoticeWorker": ".notify",
     "Recall": ".models",
@@ -25,20 +31,25 @@ _EXPORTS = {
     "RecallClass": ".models",
     "RecallIn": ".service",
     "RecallNotice": ".models",
+    "RecallStatus": ".models",
 }
 
 __all__ = [
     "AcknowledgementIn",
+    "LiftIn",
     "NoticeDelivery",
     "NoticeWorker",
     "Recall",
     "RecallClass",
     "RecallIn",
     "RecallNotice",
+    "RecallStatus",
     "acknowledge",
     "describe_recall",
     "get_recall",
     "issue_recall",
+    "lift_recall",
+    "preview_recall",
     "recall_topic",
 ]
 

@@ -15,6 +15,11 @@ class RecallClass(StrEnum):
     III = "III"
 
 
+class RecallStatus(StrEnum):
+    active = "active"  # in force
+    lifted = "lifted"  # a regulator lifted it
+
+
 class Recall(SQLModel, table=True):
     __tablename__ = "recalls"
     __table_args__ = (Index("ix_recalls_issued_at_id", "issued_at", "id"),)
@@ -28,6 +33,11 @@ class Recall(SQLModel, table=True):
     record_id: str = Field(max_length=256)
     chain_tx: str | None = Field(default=None, max_length=66)
     scope: str = Field(description="JSON list of the batch ids the recall covers")
+    #: Set once, when a regulator lifts the recall (``recall.lifted`` in the ledger); never cleared.
+    lifted_at: dt.datetime | None = None
+    lifted_by: str | None = Field(default=None, foreign_key="organisations.id")
+    lift_reason: str | None = Field(default=None, max_length=500)
+    lift_record_id: str | None = Field(default=None, max_length=256)
 
 
 class RecallNotice(SQLModel, table=True):

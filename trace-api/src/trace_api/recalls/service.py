@@ -5,26 +5,25 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections import defaultdict
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
-from evidence import Actor, Record, Subject, utc_now
+from evidence import Actor, Ledger, Record, Subject, parse_rfc3339, utc_now
 
-from ..batches.lineage import descendants
 from ..batches.models import Batch
 from ..batches.service import get_batch
 from ..chainops import owe_chain, record_chain_status
-from ..codes.models import CodeStatus, ItemCode
 from ..errors import Conflict, Forbidden, NotFound, Unprocessable
 from ..facts import RecallAcknowledged, RecallIssued
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
 from ..services import Services
 from ..text import Text
-from .models import NoticeDelivery, Recall, RecallClass, RecallNotice
+from .drill import reached_at, recall_drill
+from .holdings import holdings_of, recall_scope
+from .models import NoticeDelivery, Recall, RecallClass, RecallNotice, RecallStatus
 from .notify import deliveries_of, delivery_status, describe_delivery, notified_via, owe_notices
 
 
@@ -55,7 +54,7 @@ def issue_recall(services: Services, session: Session, member: Member, data: Rec
     batch = get_batch(session, data.batch_id)
     if batch.recalled:
         raise Conflict(f"batch {batch.id} is under recall already")
-    scope = [batch, *descendants(session, batch)]
+    scope = recall_scope(session, batch)
     recall_id = uuid.uuid4().hex
     record = Record(
         kind=RecallIssued.KIND,
@@ -94,31 +93,20 @@ def issue_recall(services: Services, session: Session, member: Member, data: Rec
 
 def _notify_holders(services: Services, session: Session, recall: Recall, scope: list[Batch]) -> None:
     """One notice per holder, and the deliveries it is owed: the worker delivers them after commit."""
-    held: dict[str, list[Batch]] = defaultdict(list)
-    for batch in scope:
-        held[batch.holder_org_id].append(batch)
-    for org_id, batches in held.items():
-        org = session.get(Organisation, org_id)
-        assert org is not None
-        ids = [b.id for b in batches]
-        codes = session.exec(
-            select(func.count())
-            .select_from(ItemCode)
-            .where(col(ItemCode.batch_id).in_(ids), ItemCode.status == CodeStatus.issued)
-        ).one()
+    for holding in holdings_of(session, scope):
         notice = RecallNotice(
             recall_id=recall.id,
-            org_id=org_id,
-            batch_ids=json.dumps(ids),
-            quantity=sum(b.quantity for b in batches),
-            item_codes=int(codes),
+            org_id=holding.org.id,
+            batch_ids=json.dumps(holding.batch_ids),
+            quantity=holding.quantity,
+            item_codes=holding.item_codes,
             notified_via="",
             notified_at=recall.issued_at,
         )
         session.add(notice)
         session.flush()
         notice.notified_via = notified_via(
-            owe_notices(session, notice, org, services.settings.mqtt_url, recall.issued_at)
+            owe_notices(session, notice, holding.org, services.settings.mqtt_url, recall.issued_at)
         )
         session.add(notice)
 
@@ -138,39 +126,73 @@ def notices_of(session: Session, recall_id: str) -> list[RecallNotice]:
     )
 
 
-def describe_recall(session: Session, recall: Recall, member: Member) -> dict[str, Any]:
+#: The lift's columns, answered together as ``lifted``.
+LIFT_FIELDS = frozenset({"lifted_at", "lifted_by", "lift_reason", "lift_record_id"})
+
+
+def recall_status(recall: Recall) -> RecallStatus:
+    return RecallStatus.active if recall.lifted_at is None else RecallStatus.lifted
+
+
+def describe_lot(batch: Batch | None) -> dict[str, Any]:
+    """The recalled lot as a recall's answer names it."""
+    if batch is None:
+        return {"lot": None, "product_name": None, "unit": None}
+    return {"lot": batch.lot, "product_name": batch.product_name, "unit": batch.unit}
+
+
+def describe_lift(session: Session, recall: Recall, handles: dict[str, str]) -> dict[str, Any] | None:
+    """Who lifted the recall, when and why, and where its ``liftRecall`` stands on chain (None: in force)."""
+    if recall.lifted_at is None or recall.lift_record_id is None:
+        return None
+    return {
+        "at": recall.lifted_at.isoformat(),
+        "by": handles.get(recall.lifted_by or ""),
+        "reason": recall.lift_reason,
+        "record_id": recall.lift_record_id,
+        "chain": record_chain_status(session, recall.lift_record_id),
+    }
+
+
+def describe_recall(session: Session, ledger: Ledger, recall: Recall, member: Member) -> dict[str, Any]:
     notices = notices_of(session, recall.id)
     if member.org.org_type is not OrgType.regulator:
         notices = [n for n in notices if n.org_id == member.org.id]
         if not notices:
             raise Forbidden(f"{member.org.handle} holds nothing under recall {recall.id}")
-    handles = {o.id: o.handle for o in session.exec(select(Organisation))}
+    orgs = {o.id: o for o in session.exec(select(Organisation))}
+    handles = {org_id: org.handle for org_id, org in orgs.items()}
     deliveries = deliveries_of(session, [n.id for n in notices if n.id is not None])
     return {
-        **recall.model_dump(mode="json", exclude={"scope", "issued_by"}),
+        **recall.model_dump(mode="json", exclude={"scope", "issued_by", *LIFT_FIELDS}),
+        **describe_lot(session.get(Batch, recall.batch_id)),
+        "status": recall_status(recall).value,
+        "lifted": describe_lift(session, recall, handles),
         "chain": record_chain_status(session, recall.record_id),
         "scope": json.loads(recall.scope),
         "issued_by": handles.get(recall.issued_by),
-        "notices": [
-            describe_notice(n, handles.get(n.org_id), deliveries.get(n.id or 0, [])) for n in notices
-        ],
+        "notices": [describe_notice(n, orgs.get(n.org_id), deliveries.get(n.id or 0, [])) for n in notices],
         "progress": recall_progress(notices),
         "delivery": delivery_summary([d for found in deliveries.values() for d in found]),
+        "drill": recall_drill(ledger, recall, notices, deliveries, orgs),
     }
 
 
 def describe_notice(
-    notice: RecallNotice, org_handle: str | None, deliveries: list[NoticeDelivery] | None = None
+    notice: RecallNotice, org: Organisation | None, deliveries: list[NoticeDelivery] | None = None
 ) -> dict[str, Any]:
-    """The notice, with each channel's delivery when given: who has been reached, and how."""
+    """The notice, with each channel's delivery when given: who has been reached, how and when."""
     described = {
         **notice.model_dump(mode="json", exclude={"id", "org_id", "batch_ids"}),
-        "org": org_handle,
+        "org": None if org is None else org.handle,
+        "org_name": None if org is None else org.name,
         "batch_ids": json.loads(notice.batch_ids),
     }
     if deliveries is not None:
+        first = reached_at(deliveries)
         described["deliveries"] = [describe_delivery(d) for d in deliveries]
-        described["reached"] = any(d.delivered_at is not None for d in deliveries)
+        described["reached"] = first is not None
+        described["reached_at"] = None if first is None else first.isoformat()
     return described
 
 
@@ -200,6 +222,8 @@ def acknowledge(
 ) -> RecallNotice:
     """The holder's acknowledgement, or a correction of its latest one (``supersedes``)."""
     recall = get_recall(session, recall_id)
+    if recall.lifted_at is not None:
+        raise Conflict(f"recall {recall_id} was lifted: there is nothing to acknowledge")
     notice = session.exec(
         select(RecallNotice).where(RecallNotice.recall_id == recall.id, RecallNotice.org_id == member.org.id)
     ).first()
@@ -226,7 +250,7 @@ def acknowledge(
         ).payload(),
     )
     services.ledger.append(record, conn=session.connection())
-    notice.acknowledged_at = dt.datetime.now(dt.UTC)
+    notice.acknowledged_at = parse_rfc3339(record.time)  # the ledger's time, to the millisecond
     notice.quantity_quarantined = data.quantity_quarantined
     notice.ack_record_id = record.record_id
     notice.acknowledgements += 1
