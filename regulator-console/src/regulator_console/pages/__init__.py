@@ -6,6 +6,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import dashboard
+from . import dashboard, evidence
 
-PAGES: tuple[ModuleType, ...] = (dashboard,)
+PAGES: tuple[ModuleType, ...] = (dashboard, evidence)
