@@ -58,6 +58,8 @@ class BundleCheck:
     index: int
     body: bytes
     leaf_hash: bytes
+    #: The signed note the bundle holds, as given.
+    note: str | None = None
     #: The checkpoint the bundle names, as read (whether or not its signature verified).
     checkpoint: Checkpoint | None = None
     #: The on-chain checkpoint that proved the root: of the same size, or a later consistent one.
@@ -96,7 +98,7 @@ def check_bundle(
     :class:`MalformedBundle` when the bundle cannot be read at all.
     """
     parsed = _parse(bundle)
-    check = BundleCheck(parsed.record_id, parsed.index, parsed.body, leaf_hash(parsed.body))
+    check = BundleCheck(parsed.record_id, parsed.index, parsed.body, leaf_hash(parsed.body), parsed.note)
     check.steps.append(_bytes_step(parsed))
     checkpoint, unreadable = _read_checkpoint(parsed.note)
     check.checkpoint = checkpoint
