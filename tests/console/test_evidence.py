@@ -14,7 +14,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from evidence import insert_audit, write_transaction
+from evidence import AuditOutcome, close_audit, insert_audit, note_audit_progress, write_transaction
 from regulator_console.sessions import SESSION_COOKIE, SessionSeal
 from tests.api.conftest import batch_payload
 from tests.api.test_resolver import anchor
@@ -25,6 +25,8 @@ pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 LOT_ID = "09506000134352.L2026-001"
 ADMITTED = f"batch:{LOT_ID}:admitted"
+#: How long a page that polls (every 2 s) may take to show what changed: a few polls.
+POLLED = 15_000
 
 
 @pytest.fixture
@@ -134,7 +136,7 @@ def test_audit_is_followed_live_to_its_result_report_and_overview(
     page.get_by_role("button", name="开始审计").click()
 
     expect(page).to_have_url(re.compile(r"/console/evidence/audits/[0-9a-f]{32}$"))
-    expect(page.get_by_text("结果：通过")).to_be_visible()
+    expect(page.get_by_text("结果：通过")).to_be_visible(timeout=POLLED)
     expect(page.get_by_label("已核对记录")).to_have_attribute("value", "100.0")
     browser.check_page("evidence-audit")
     report = json.loads(downloaded(page, "下载审计报告（JSON）").read_text())
@@ -147,7 +149,7 @@ def test_audit_is_followed_live_to_its_result_report_and_overview(
     expect(page.get_by_role("row", name=re.compile("最近一次审计"))).not_to_contain_text("暂无审计记录")
 
 
-def test_start_while_another_replica_audits_shows_that_audit_running(
+def test_start_while_another_replica_audits_shows_that_audit_live_to_its_end(
     browser: Browser, anchored: Console
 ) -> None:
     api = anchored.api
@@ -164,6 +166,15 @@ def test_start_while_another_replica_audits_shows_that_audit_running(
     expect(page.locator("#audit-progress")).to_contain_text("进行中")
     expect(page.locator("#audit-progress")).to_contain_text("已核对 0 / 3 条记录")
     browser.check_page("evidence-audit-running")
+
+    note_audit_progress(api.services.engine, "b" * 32, 2, 3)  # the other replica's progress
+    expect(page.locator("#audit-progress")).to_contain_text("已核对 2 / 3 条记录", timeout=POLLED)
+    outcome = AuditOutcome("passed", 3, {"result": "passed", "root": "00" * 32, "checkpoints_checked": 1,
+                                         "anchors_checked": 1, "failure": None, "detail": None})  # fmt: skip
+    with write_transaction(api.services.engine, api.services.ledger.lock_name) as conn:
+        close_audit(conn, "b" * 32, outcome, dt.datetime.now(dt.UTC))
+    expect(page.get_by_text("结果：通过")).to_be_visible(timeout=POLLED)
+    expect(page.get_by_role("link", name="下载审计报告（JSON）")).to_be_visible()
 
 
 def test_lot_exports_download_through_the_console(browser: Browser, anchored: Console) -> None:
