@@ -45,7 +45,7 @@ STEPS = {
         N_("The chain holds this root, or a later root that a consistency proof shows extends it."),
     ),
 }
-STEP_STATUSES = {"passed": N_("Passed"), "failed": N_("Failed"), "pending": N_("Pending")}
+STEP_STATUSES = {"passed": N_("Passed"), "failed": N_("Failed"), "pending": N_("Undecided")}
 VERDICTS = {
     "verified": N_("Verified: every step passed"),
     "failed": N_("Verification failed"),
