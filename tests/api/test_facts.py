@@ -32,6 +32,8 @@ WRITTEN_HERE = {
     "api_key.revoked",
     "chain.difference",
     "epcis.ObjectEvent",
+    "audit.started",
+    "audit.finished",
 }
 
 
@@ -86,6 +88,9 @@ def _story(api: Api) -> None:
     _ok(api.as_org("haixian", "DELETE", f"{keys}/{device['api_key'].split('_')[1]}"), 200)
     headers = {**api.headers("haixian"), "GS1-Capture-Error-Behaviour": "proceed"}
     assert _ok(api.client.post("/epcis/capture", json=_load(SHIPPING_DOC), headers=headers), 202)["captured"]
+    audit = _ok(api.as_org("samr", "POST", "/v1/audits"), 202)
+    job = api.services.jobs.get(audit["id"])
+    assert job is None or job.done.wait(120)
 
 
 def test_every_fact_written_round_trips_through_its_model(api: Api) -> None:

@@ -1,4 +1,4 @@
-"""The ledger's SQL tables (SQLModel): records, perfect-subtree nodes, subjects, checkpoints.
+"""The ledger's SQL tables (SQLModel): records, perfect-subtree nodes, subjects, checkpoints, audits.
 
 ``ledger_nodes`` holds every perfect subtree hash, leaves (level 0) included, written once at
 append time; proofs read O(log n) of them and appends write O(1) on average. The leaf hashes
@@ -68,9 +68,34 @@ class LedgerCheckpointRow(SQLModel, table=True):
     anchored_at: dt.datetime | None = None
 
 
+class LedgerAuditRow(SQLModel, table=True):
+    """One audit of the whole log: who started it, its progress while it runs, its report after."""
+
+    __tablename__ = "ledger_audits"
+    __table_args__ = (
+        Index("ix_ledger_audits_started_at", "started_at", "id"),
+        Index("ix_ledger_audits_finished_at", "finished_at"),
+        Index("ix_ledger_audits_status", "status"),
+    )
+
+    id: str = Field(primary_key=True, max_length=32)
+    #: running, then passed, failed, error (it could not finish) or interrupted.
+    status: str = Field(max_length=16)
+    started_by: str = Field(max_length=128)
+    started_at: dt.datetime
+    #: Written while it runs, by whichever process runs it: a running audit without a recent
+    #: heartbeat was left behind by a process that stopped.
+    heartbeat_at: dt.datetime
+    finished_at: dt.datetime | None = None
+    records_checked: int = Field(sa_column=Column(BigInteger, nullable=False))
+    records_total: int = Field(sa_column=Column(BigInteger, nullable=False))
+    report: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
 RECORDS = LedgerRecordRow.__table__  # type: ignore[attr-defined]
 NODES = LedgerNodeRow.__table__  # type: ignore[attr-defined]
 SUBJECTS = LedgerSubjectRow.__table__  # type: ignore[attr-defined]
 CHECKPOINTS = LedgerCheckpointRow.__table__  # type: ignore[attr-defined]
 META = LedgerMeta.__table__  # type: ignore[attr-defined]
-LEDGER_TABLES = [META, RECORDS, NODES, SUBJECTS, CHECKPOINTS]
+AUDITS = LedgerAuditRow.__table__  # type: ignore[attr-defined]
+LEDGER_TABLES = [META, RECORDS, NODES, SUBJECTS, CHECKPOINTS, AUDITS]

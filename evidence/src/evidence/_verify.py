@@ -90,7 +90,7 @@ def verify_bundle(bundle: dict[str, Any], verifier_key: str, client: ChainClient
             raise TypeError(f"checkpoint is a {type(note).__name__}, not a signed note")
     except (KeyError, TypeError, ValueError) as exc:
         raise VerificationError("bundle", f"malformed proof bundle: {exc}") from exc
-    steps = [_check_bytes(body, claimed_leaf, bundle.get("record_id"))]
+    steps = [check_bytes(body, claimed_leaf, bundle.get("record_id"))]
     if note is None:
         raise VerificationError("checkpoint", "no checkpoint covers this record yet; try again shortly")
     try:
@@ -115,7 +115,9 @@ def verify_bundle(bundle: dict[str, Any], verifier_key: str, client: ChainClient
     return verified
 
 
-def _check_bytes(body: bytes, claimed_leaf: bytes | None, record_id: object) -> str:
+def check_bytes(body: bytes, claimed_leaf: bytes | None, record_id: object) -> str:
+    """Raises :class:`VerificationError` (step ``bytes``) unless the bytes are RFC 8785 canonical
+    JSON, hash to ``claimed_leaf`` (when given) and name ``record_id`` (when given)."""
     try:
         parsed = json.loads(body)
         canonical = bytes(rfc8785.dumps(parsed))
@@ -124,7 +126,11 @@ def _check_bytes(body: bytes, claimed_leaf: bytes | None, record_id: object) -> 
     if canonical != body:
         raise VerificationError("bytes", "record bytes are not RFC 8785 canonical JSON")
     if claimed_leaf is not None and claimed_leaf != leaf_hash(body):
-        raise VerificationError("bytes", "leaf hash does not match the record bytes")
+        raise VerificationError(
+            "bytes",
+            f"leaf hash does not match the record bytes: they hash to {leaf_hash(body).hex()}, "
+            f"not {claimed_leaf.hex()}",
+        )
     actual_id = parsed.get("record_id") if isinstance(parsed, dict) else None
     if record_id is not None and record_id != actual_id:
         raise VerificationError("bytes", f"bundle names record {record_id!r}, the bytes {actual_id!r}")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -10,6 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
+from .audits.routes import router as audits_router
 from .batches.routes import router as batches_router
 from .codes.routes import router as codes_router
 from .coldchain.routes import router as coldchain_router
@@ -29,13 +33,20 @@ from .resolver import mount_resolver
 from .scans.routes import router as scans_router
 from .services import Services
 from .tracing.routes import router as trace_router
+from .verification.routes import router as verification_router
 from .webhooks.routes import router as webhooks_router
 
 DOCS_ASSETS = "/docs/assets"
 
 
 def create_app(services: Services) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await asyncio.to_thread(services.stop_jobs)  # an audit left running is ended "interrupted"
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Suyuan trace API",
         version="0.1.0",
         description="Source admission, item codes, scans, provenance, trace, recalls. Errors: RFC 9457.",
@@ -61,6 +72,8 @@ def create_app(services: Services) -> FastAPI:
         kitchen_router,
         reconcile_router,
         overview_router,
+        verification_router,
+        audits_router,
     )
     for router in routers:
         app.include_router(router)

@@ -283,6 +283,34 @@ class OrgRestored(Fact):
     account: str
 
 
+class AuditStarted(Fact):
+    """A regulator started an audit of the whole log (``POST /v1/audits``)."""
+
+    KIND: ClassVar[str] = "audit.started"
+
+    audit_id: str
+    records_total: int  # the log's size when it started
+
+
+class AuditFinished(Fact):
+    """How an audit of the whole log ended: passed, failed (naming the step and leaf), error (it
+    could not finish) or interrupted (its process stopped); its report, as ``GET
+    /v1/audits/{id}/report`` serves it, less what the envelope says already."""
+
+    KIND: ClassVar[str] = "audit.finished"
+
+    audit_id: str
+    result: str
+    started_by: str  # the regulator's handle
+    started_at: str
+    records_checked: int
+    root: str | None  # hex, of the log the audit recomputed (passed only)
+    checkpoints_checked: int | None
+    anchors_checked: int | None
+    failure: dict[str, Any] | None  # step, detail, index, span
+    detail: str | None
+
+
 # -- cold chain and kitchens ------------------------------------------------------------------
 
 
@@ -437,6 +465,8 @@ FACTS: dict[str, type[Fact]] = {
         ChainDifference,
         OrgSuspended,
         OrgRestored,
+        AuditStarted,
+        AuditFinished,
         ReadingRecorded,
         AlertOpened,
         AlertClosed,

@@ -110,10 +110,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"field": ".".join(str(p) for p in e["loc"] if p != "body"), "reason": e["msg"]}
-            for e in exc.errors()
-        ]
+        errors = [{"field": _field_of(e["loc"]), "reason": e["msg"]} for e in exc.errors()]
         detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
         return problem_response(
             422, "unprocessable", "The request is invalid", detail, request.url.path, errors=errors
@@ -216,3 +213,10 @@ class AnswerUnexpectedErrors:
                 }
             )
             await send({"type": "http.response.body", "body": json.dumps(body).encode()})
+
+
+def _field_of(loc: tuple[Any, ...] | list[Any]) -> str:
+    """A validation error's field as clients name it: without FastAPI's leading ``body``, so that a
+    body's own field called ``body`` (a proof bundle's) keeps its name."""
+    parts = list(loc[1:] if loc and loc[0] == "body" else loc)
+    return ".".join(str(p) for p in parts)

@@ -7,7 +7,7 @@ Domain code takes a :class:`Services`; the web layer (``context``) hands it to r
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -29,6 +29,16 @@ REGULATOR_KEY = "regulator"
 
 
 @dataclass
+class Job:
+    """Work a request started in a background thread of this process (an audit)."""
+
+    #: Asks the thread to stop, and waits until it has.
+    stop: Callable[[], None]
+    #: Set when the thread has ended.
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass
 class Services:
     settings: ServiceSettings
     engine: Engine
@@ -46,12 +56,20 @@ class Services:
     chain_wake: threading.Event = field(default_factory=threading.Event)
     #: The latest pass of the chain reconciler (``/readyz``, ``GET /v1/chain/differences``).
     reconcile_report: Report | None = None
+    #: Background work requests started and that is still running, by id (audits): the app stops
+    #: it when it stops; tests wait on ``done``.
+    jobs: dict[str, Job] = field(default_factory=dict)
 
     def create_tables(self) -> None:
         """Brings the service's tables to the latest migration (the ledger keeps its own)."""
         from .migrate import upgrade
 
         upgrade(self.engine)
+
+    def stop_jobs(self) -> None:
+        """Stops the background work requests started, and waits for it."""
+        for job in list(self.jobs.values()):
+            job.stop()
 
     def account_of(self, handle: str) -> LocalAccount:
         """The organisation's chain signing key (held by the service for its members)."""

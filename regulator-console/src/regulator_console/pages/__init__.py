@@ -6,6 +6,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import alerts, dashboard, kitchen, lots, members, recalls, scans, signals
+from . import alerts, dashboard, evidence, kitchen, lots, members, recalls, scans, signals
 
-PAGES: tuple[ModuleType, ...] = (dashboard, lots, scans, recalls, members, alerts, signals, kitchen)
+PAGES: tuple[ModuleType, ...] = (dashboard, lots, scans, recalls, members, alerts, signals, kitchen, evidence)

@@ -41,6 +41,15 @@ SIGNAL_KINDS = {
 }
 
 
+#: How an audit ended (the evidence page's words).
+AUDIT_RESULTS = {
+    "passed": N_("Passed"),
+    "failed": N_("Failed"),
+    "error": N_("Could not finish"),
+    "interrupted": N_("Interrupted"),
+}
+
+
 async def _overview(request: Request, regulator: SignedIn) -> dict[str, Any]:
     overview: dict[str, Any] = await _state(request).api.get(regulator.key, "/v1/overview")
     return overview
@@ -53,6 +62,7 @@ async def dashboard(request: Request, regulator: SignedIn) -> HTMLResponse:
         "alert_kinds": ALERT_KINDS,
         "scan_actions": SCAN_ACTIONS,
         "signal_kinds": SIGNAL_KINDS,
+        "audit_results": AUDIT_RESULTS,
     }
     return render(request, "dashboard/page.html", context, regulator=regulator)
 

@@ -41,7 +41,7 @@ CLASSES = {
     "cigarette": N_("Cigarette"),
     "rodent": N_("Rodent"),
 }
-ROLES = {"subject": N_("Subject"), "evidence": N_("Evidence")}
+ROLES = {"subject": N_("Subject"), "evidence": N_("Supporting evidence")}
 STATUSES = {
     "all": N_("All"),
     "open": N_("Awaiting rectification"),

@@ -32,8 +32,8 @@ def overview(
     - `today`: facts recorded since 00:00 Asia/Shanghai (`since`, in UTC), by scan action.
     - `signals`: counterfeit signals by reason, ever and today.
     - `ledger`: records in the log, the latest signed checkpoint, the latest anchored on chain
-      (`age_s`: seconds since), records no anchor covers; `last_audit` is null (audits are not
-      recorded).
+      (`age_s`: seconds since), records no anchor covers; `last_audit`: the audit that finished
+      last (`{"id", "result", "at"}`; null before any).
 
     Every figure is a count or a sum over an index: the answer stays quick on a large ledger.
     Times are UTC (ISO 8601).

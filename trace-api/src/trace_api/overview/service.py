@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, case, col, func, select
 
+from ..audits.service import last_audit
+from ..audits.views import LastAudit
 from ..batches.models import Batch
 from ..coldchain.models import ALERT_RULES, Alert
 from ..facts import BatchAdmitted, BatchSplit, DestroyScanned, ReceiveScanned, SellScanned, ShipScanned
@@ -199,7 +201,8 @@ def signal_counts(session: Session, since: dt.datetime) -> SignalCounts:
 
 
 def ledger_state(services: Services, now: dt.datetime) -> LedgerState:
-    """The log's size, its latest signed checkpoint, and the latest one anchored on chain."""
+    """The log's size, its latest signed checkpoint, the latest one anchored on chain, and the audit
+    that finished last."""
     ledger = services.ledger
     size = ledger.size()
     latest = ledger.latest_checkpoint()
@@ -223,4 +226,10 @@ def ledger_state(services: Services, now: dt.datetime) -> LedgerState:
         else CheckpointState(size=latest.tree_size, created_at=latest.created_at),
         latest_anchor=anchor,
         unanchored_records=size - (anchored_size or 0),
+        last_audit=_last_audit(services),
     )
+
+
+def _last_audit(services: Services) -> LastAudit | None:
+    audit = last_audit(services)
+    return None if audit is None else LastAudit.of(audit)

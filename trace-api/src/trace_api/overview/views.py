@@ -6,6 +6,7 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
+from ..audits.views import LastAudit
 from ..recalls.models import RecallClass
 
 #: Active recalls listed with their progress (the most recent first); ``active_total`` counts all.
@@ -81,8 +82,8 @@ class LedgerState(BaseModel):
     latest_checkpoint: CheckpointState | None
     latest_anchor: AnchorState | None
     unanchored_records: int = Field(description="records no on-chain root covers yet")
-    last_audit: None = Field(
-        default=None, description="always null: audit results (`suyuan audit`) are not recorded"
+    last_audit: LastAudit | None = Field(
+        default=None, description="the audit that finished last (`POST /v1/audits`), null before any"
     )
 
 
