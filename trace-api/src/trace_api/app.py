@@ -28,6 +28,7 @@ from .reconcile.routes import router as reconcile_router
 from .resolver import mount_resolver
 from .scans.routes import router as scans_router
 from .services import Services
+from .sites.routes import router as sites_router
 from .tracing.routes import router as trace_router
 from .webhooks.routes import router as webhooks_router
 
@@ -61,6 +62,7 @@ def create_app(services: Services) -> FastAPI:
         kitchen_router,
         reconcile_router,
         overview_router,
+        sites_router,
     )
     for router in routers:
         app.include_router(router)

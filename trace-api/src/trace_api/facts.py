@@ -255,6 +255,18 @@ class ChainDifference(Fact):
     chain: str | None
 
 
+class OrganisationPositioned(Fact):
+    """Where an organisation is (WGS-84 degrees), as it or a regulator said; the latest one holds."""
+
+    KIND: ClassVar[str] = "organisation.positioned"
+    OMIT_IF_NONE: ClassVar[frozenset[str]] = frozenset({"address"})
+
+    organisation: str  # handle
+    latitude: Number
+    longitude: Number
+    address: str | None = None
+
+
 # -- cold chain and kitchens ------------------------------------------------------------------
 
 
@@ -336,6 +348,19 @@ class IncidentRectified(Fact):
     photo_sha256: str
 
 
+class DevicePositioned(Fact):
+    """Where a device's place is (WGS-84 degrees), as its organisation said; the latest one holds."""
+
+    KIND: ClassVar[str] = "device.positioned"
+    OMIT_IF_NONE: ClassVar[frozenset[str]] = frozenset({"address"})
+
+    device: str  # username: {org_handle}/{name}
+    organisation: str  # handle
+    latitude: Number
+    longitude: Number
+    address: str | None = None
+
+
 # -- EPCIS ------------------------------------------------------------------------------------
 
 
@@ -374,11 +399,13 @@ FACTS: dict[str, type[Fact]] = {
         DocumentShared,
         ApiKeyRevoked,
         ChainDifference,
+        OrganisationPositioned,
         ReadingRecorded,
         AlertOpened,
         AlertClosed,
         IncidentDetected,
         IncidentRectified,
+        DevicePositioned,
         EpcisCaptured,
     )
 }

@@ -39,6 +39,10 @@ class Organisation(SQLModel, table=True):
     jurisdiction: str = Field(max_length=100)
     chain_address: str = Field(max_length=42)
     created_at: dt.datetime
+    #: Where it is (WGS-84 degrees), for the regulators' map; all three unset until positioned.
+    latitude: float | None = None
+    longitude: float | None = None
+    address: str | None = Field(default=None, max_length=200)
 
 
 class ApiKey(SQLModel, table=True):
