@@ -6,6 +6,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import dashboard
+from . import dashboard, map
 
-PAGES: tuple[ModuleType, ...] = (dashboard,)
+PAGES: tuple[ModuleType, ...] = (dashboard, map)
