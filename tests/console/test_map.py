@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -13,7 +14,7 @@ from playwright.sync_api import expect
 from regulator_console.sessions import SESSION_COOKIE, SessionSeal
 from tests.api.conftest import Api, make_uscc
 from tests.api.test_devices import COLD_STORE, Feed, add_device
-from tests.console.conftest import PHONE, Browser, Console
+from tests.console.conftest import ARTIFACTS, PHONE, Browser, Console
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -156,6 +157,14 @@ def test_map_filters_alerting_sites_and_serves_phones_through_its_list(
     expect(page.get_by_role("table")).to_be_visible()
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0
+    wrap = page.locator(".table-wrap")
+    assert wrap.evaluate("w => w.scrollWidth - w.clientWidth") <= 0  # nothing to scroll sideways
+    cells = page.locator('tr[data-site="org:haixian"] td')
+    name, kind = cells.nth(0).bounding_box(), cells.nth(2).bounding_box()
+    assert name is not None
+    assert kind is not None
+    assert (kind["x"], kind["y"] > name["y"]) == (name["x"], True)  # each site a block: kind below
+    page.screenshot(path=str(ARTIFACTS / "map-phone.png"), full_page=True)
     page.get_by_role("link", name="English").click()
     expect(page.get_by_role("heading", name="Map", exact=True)).to_be_visible()
     expect(page.locator('a.marker[data-site="org:haixian"]')).to_have_attribute(
@@ -173,8 +182,9 @@ def test_map_without_positioned_sites_says_how_to_add_one(console: Console, brow
     expect(page.locator("svg.site-map")).to_have_count(0)
     expect(page.get_by_text("PUT /v1/organisations/{handle}/position")).to_be_visible()
     browser.check_page("map-empty")
-    page = browser.open("/map?site=org:nowhere")
-    expect(page.get_by_role("heading", name="未找到站点")).to_be_visible()
+    for missing in ("org:nowhere", "../v1/organisations", "device:a/b"):
+        page = browser.open("/map?site=" + quote(missing))
+        expect(page.get_by_role("heading", name="未找到站点")).to_be_visible()
 
 
 def test_map_is_for_regulators_only(placed: Console) -> None:

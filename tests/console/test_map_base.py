@@ -12,8 +12,10 @@ from regulator_console.pages.map_base import (
     MIN_SPAN_M,
     fit_frame,
     graticule,
+    place_labels,
     scale_bar,
     spread,
+    text_width,
 )
 
 SHANGHAI = [(30.6267, 122.0647), (31.2304, 121.4737), (31.2497, 121.3235), (31.1942, 121.4372)]
@@ -84,4 +86,31 @@ def test_crowded_markers_are_set_apart_and_lonely_ones_stay() -> None:
     crowd = placed[:3]
     assert min(math.dist(a, b) for i, a in enumerate(crowd) for b in crowd[i + 1 :]) >= CROWDED
     centre = (sum(x for x, _ in crowd) / 3, sum(y for _, y in crowd) / 3)
-    assert centre == pytest.approx((304 / 3, 301 / 3), abs=1e-6)  # the ring is centred on the crowd
+    assert centre == pytest.approx((304 / 3, 301 / 3), abs=1e-6)  # the crowd keeps its centre
+
+
+def _label_box(x: float, y: float, anchor: str, width: float) -> tuple[float, float, float, float]:
+    left = {"start": x, "end": x - width, "middle": x - width / 2}[anchor]
+    return left, y - 16, left + width, y + 4
+
+
+def test_labels_go_where_they_fit_and_never_overlap_markers_or_each_other() -> None:
+    points = [(500.0, 300.0), (530.0, 300.0), (990.0, 100.0), (500.0, 330.0), (515.0, 315.0)]
+    names = ["海鲜进口 Haixian", "Jiangqiao Wholesale", "Fresh Mart 浦东", "徐汇一小食堂", "x" * 80]
+    widths = [text_width(n, 16) for n in names]
+
+    labels = place_labels(points, widths, order=range(len(points)), bounds=(4, 4, 996, 608))
+
+    by_point = {label.index: label for label in labels}
+    assert by_point[0].anchor == "end"  # its right is the next marker's
+    assert by_point[2].anchor == "end"  # at the frame's right edge
+    assert 4 not in by_point  # no room anywhere for eighty letters among its neighbours
+    boxes = [_label_box(lb.x, lb.y, lb.anchor, widths[lb.index]) for lb in labels]
+    for i, a in enumerate(boxes):
+        assert (a[0] >= 4, a[2] <= 996) == (True, True)
+        for b in boxes[i + 1 :]:
+            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+        for x, y in points:
+            assert a[2] <= x - 13 or x + 13 <= a[0] or a[3] <= y - 13 or y + 13 <= a[1]
+    assert text_width("海鲜", 16) == 32
+    assert text_width("ab", 10) == 12

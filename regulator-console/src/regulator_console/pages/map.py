@@ -10,9 +10,10 @@ loaded from anywhere else. A marker is a link: it opens the site's details (``GE
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -20,7 +21,17 @@ from fastapi.responses import HTMLResponse
 from ..api import ApiProblem
 from ..i18n import N_, _, number
 from ..web import MOUNT, NavItem, SignedIn, _state, render
-from .map_base import Frame, ScaleBar, fit_frame, graticule, scale_bar, spread
+from .map_base import (
+    Frame,
+    Label,
+    ScaleBar,
+    fit_frame,
+    graticule,
+    place_labels,
+    scale_bar,
+    spread,
+    text_width,
+)
 
 NAV = NavItem("/map", N_("Map"), 60)
 router = APIRouter()
@@ -29,8 +40,11 @@ router = APIRouter()
 PAGE_SIZE = 500
 #: From this many open alerts a site counts as having many (red); one or more: some (amber).
 MANY_ALERTS = 3
-#: Names are written beside the markers while a page has at most this many sites.
-MOST_LABELS = 40
+#: Names are written beside the markers (where they fit) while a page has at most this many sites.
+MOST_LABELS = 200
+#: The longest name written on the map (longer ones end in an ellipsis); the list has them whole.
+LABEL_CHARACTERS = 24
+LABEL_SIZE = 16.0
 #: The frame's size in SVG units (it scales to the page's width), and the room kept around the
 #: sites for crowded markers set apart, and the graticule's labels.
 WIDTH, HEIGHT = 1000.0, 640.0
@@ -71,6 +85,9 @@ VIOLATIONS = {
 
 Level = Literal["none", "some", "many"]
 
+#: A site's id as ``GET /v1/sites`` gives it: ``org:{handle}`` or ``device:{handle}:{name}``.
+SITE_ID = re.compile(r"(org:[a-z0-9-]{2,64}|device:[a-z0-9-]{2,64}:[a-z0-9-]{2,63})")
+
 
 def alert_level(open_alerts: int) -> Level:
     if open_alerts >= MANY_ALERTS:
@@ -99,16 +116,16 @@ class Marker:
         return "" if n == 0 else ("99+" if n > 99 else str(n))
 
     @property
-    def label_end(self) -> bool:
-        """Whether the name goes to the left of the marker (near the frame's right edge)."""
-        return self.x > WIDTH - 220
+    def label(self) -> str:
+        name = str(self.site["name"])
+        return name if len(name) <= LABEL_CHARACTERS else name[: LABEL_CHARACTERS - 1] + "…"
 
 
 @dataclass(frozen=True)
 class Drawing:
     frame: Frame
     markers: list[Marker]
-    labels: bool
+    labels: list[tuple[Label, str]]
 
     @property
     def graticule(self) -> Any:
@@ -178,7 +195,23 @@ def draw(
     ]
     # The selected marker last, so that it is drawn above its neighbours.
     markers.sort(key=lambda m: m.selected)
-    return Drawing(frame=frame, markers=markers, labels=len(markers) <= MOST_LABELS)
+    return Drawing(frame=frame, markers=markers, labels=_labels(markers))
+
+
+def _labels(markers: list[Marker]) -> list[tuple[Label, str]]:
+    """The names that fit beside their markers: the selected site's first, then the most alerting."""
+    if len(markers) > MOST_LABELS:
+        return []
+    rank = {"many": 0, "some": 1, "none": 2}
+    order = sorted(range(len(markers)), key=lambda i: (not markers[i].selected, rank[markers[i].level]))
+    placed = place_labels(
+        [(m.x, m.y) for m in markers],
+        [text_width(m.label, LABEL_SIZE) for m in markers],
+        order,
+        bounds=(4.0, 4.0, WIDTH - 4.0, HEIGHT - 32.0),
+        size=LABEL_SIZE,
+    )
+    return [(label, markers[label.index].label) for label in placed]
 
 
 def _inside(point: tuple[float, float]) -> tuple[float, float]:
@@ -189,10 +222,10 @@ def _inside(point: tuple[float, float]) -> tuple[float, float]:
 
 async def _site(request: Request, regulator: SignedIn, site_id: str) -> dict[str, Any] | None:
     """The site's details, or None when the API knows no such positioned site."""
+    if SITE_ID.fullmatch(site_id) is None:
+        return None
     try:
-        found: dict[str, Any] = await _state(request).api.get(
-            regulator.key, "/v1/sites/" + quote(site_id, safe=":")
-        )
+        found: dict[str, Any] = await _state(request).api.get(regulator.key, "/v1/sites/" + site_id)
     except ApiProblem as problem:
         if problem.status == 404:
             return None

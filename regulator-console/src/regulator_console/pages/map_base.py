@@ -9,8 +9,10 @@ cent; the scale bar is measured on a sphere of the IUGG mean Earth radius.
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 #: The IUGG mean Earth radius (metres), and the length of one degree of latitude on that sphere.
 EARTH_RADIUS_M = 6_371_008.8
@@ -21,7 +23,7 @@ MIN_SPAN_M = 2_000.0
 #: Graticule spacings to choose from (degrees): each a 1, 2 or 5 times a power of ten.
 GRATICULE_STEPS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 30)
 #: Markers closer than this (frame units) are set apart on a small ring around their centre.
-CROWDED = 22.0
+CROWDED = 28.0
 
 
 @dataclass(frozen=True)
@@ -136,41 +138,110 @@ def scale_bar(frame: Frame, longest: float | None = None) -> ScaleBar:
     return ScaleBar(metres=metres, length=metres / frame.metres_per_unit)
 
 
-def spread(points: Sequence[tuple[float, float]], crowded: float = CROWDED) -> list[tuple[float, float]]:
-    """``points`` with each crowd (points closer than ``crowded`` to one another, transitively)
-    set out on a ring around its centre, in the order given, so every marker stays visible."""
-    placed = list(points)
-    for group in _crowds(points, crowded):
-        cx = sum(points[j][0] for j in group) / len(group)
-        cy = sum(points[j][1] for j in group) / len(group)
-        radius = max(crowded * 1.2, crowded * len(group) / math.pi)
-        for k, j in enumerate(group):
-            angle = 2 * math.pi * k / len(group) - math.pi / 2
-            placed[j] = (cx + radius * math.cos(angle), cy + radius * math.sin(angle))
-    return placed
+def spread(
+    points: Sequence[tuple[float, float]], crowded: float = CROWDED, rounds: int = 40
+) -> list[tuple[float, float]]:
+    """``points`` with markers closer than ``crowded`` pushed apart, each pair equally along the
+    line between them (coincident ones along a fixed bearing), over at most ``rounds`` rounds:
+    every marker stays visible, as near its place as its neighbours let it, and each crowd keeps
+    its centre."""
+    placed = [list(p) for p in points]
+    for _ in range(rounds):
+        pairs = _close_pairs(placed, crowded)
+        if not pairs:
+            break
+        for i, j in pairs:
+            dx, dy = placed[j][0] - placed[i][0], placed[j][1] - placed[i][1]
+            distance = math.hypot(dx, dy)
+            if distance < 1e-6:
+                bearing = 2 * math.pi * ((i * 0.618034 + j * 0.381966) % 1)
+                dx, dy, distance = math.cos(bearing), math.sin(bearing), 1.0
+            push = (crowded - distance) / 2 + 0.05
+            ux, uy = dx / distance, dy / distance
+            placed[i][0] -= push * ux
+            placed[i][1] -= push * uy
+            placed[j][0] += push * ux
+            placed[j][1] += push * uy
+    return [(x, y) for x, y in placed]
 
 
-def _crowds(points: Sequence[tuple[float, float]], crowded: float) -> list[list[int]]:
-    """The groups of two or more points linked by distances under ``crowded`` (a grid of
-    ``crowded``-sized cells finds each point's neighbours; union-find joins them)."""
-    parent = list(range(len(points)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+def _close_pairs(points: Sequence[Sequence[float]], crowded: float) -> list[tuple[int, int]]:
+    """Every pair of points closer than ``crowded`` (found through a grid of ``crowded`` cells)."""
     cells: dict[tuple[int, int], list[int]] = {}
+    pairs = []
     for i, (x, y) in enumerate(points):
         cx, cy = math.floor(x / crowded), math.floor(y / crowded)
         for dx in (-1, 0, 1):
             for dy in (-1, 0, 1):
-                for j in cells.get((cx + dx, cy + dy), ()):
-                    if math.dist((x, y), points[j]) < crowded:
-                        parent[root(i)] = root(j)
+                pairs += [
+                    (j, i)
+                    for j in cells.get((cx + dx, cy + dy), ())
+                    if math.dist((x, y), points[j]) < crowded
+                ]
         cells.setdefault((cx, cy), []).append(i)
-    groups: dict[int, list[int]] = {}
-    for i in range(len(points)):
-        groups.setdefault(root(i), []).append(i)
-    return [g for g in groups.values() if len(g) > 1]
+    return pairs
+
+
+Box = tuple[float, float, float, float]  # left, top, right, bottom
+
+
+@dataclass(frozen=True)
+class Label:
+    """A name written beside point ``index``: at (``x``, ``y``), its baseline, anchored ``anchor``."""
+
+    index: int
+    x: float
+    y: float
+    anchor: Literal["start", "end", "middle"]
+
+
+def text_width(text: str, size: float) -> float:
+    """About how wide ``text`` is at font size ``size``: wide (CJK) characters a full em, others
+    six tenths of one (a little more than a sans-serif's average, so estimates err wide)."""
+    return sum(size if unicodedata.east_asian_width(c) in "WF" else 0.6 * size for c in text)
+
+
+def place_labels(
+    points: Sequence[tuple[float, float]],
+    widths: Sequence[float],
+    order: Sequence[int],
+    bounds: Box,
+    radius: float = 13.0,
+    size: float = 16.0,
+) -> list[Label]:
+    """Labels of the points taken in ``order``, each right, left, above or below its point,
+    whichever first fits inside ``bounds`` over no marker and no label placed before; a label
+    that fits nowhere is left out (its point keeps its marker)."""
+    taken: list[Box] = [(x - radius, y - radius, x + radius, y + radius) for x, y in points]
+    placed = []
+    for i in order:
+        for box, label in _label_places(i, points[i], widths[i], radius, size):
+            clear = not any(_overlap(box, t) for k, t in enumerate(taken) if k != i)
+            if clear and _inside(box, bounds):
+                taken.append(box)
+                placed.append(label)
+                break
+    return placed
+
+
+def _label_places(
+    i: int, point: tuple[float, float], w: float, radius: float, size: float
+) -> list[tuple[Box, Label]]:
+    """Where point ``i``'s label may go, in order of preference: right, left, above, below."""
+    x, y = point
+    gap, half, base = radius + 5, size * 0.7, size * 0.35
+    above, below = y - gap - half, y + gap + half
+    return [
+        ((x + gap, y - half, x + gap + w, y + half), Label(i, x + gap, y + base, "start")),
+        ((x - gap - w, y - half, x - gap, y + half), Label(i, x - gap, y + base, "end")),
+        ((x - w / 2, above - half, x + w / 2, above + half), Label(i, x, above + base, "middle")),
+        ((x - w / 2, below - half, x + w / 2, below + half), Label(i, x, below + base, "middle")),
+    ]
+
+
+def _inside(box: Box, bounds: Box) -> bool:
+    return box[0] >= bounds[0] and box[1] >= bounds[1] and box[2] <= bounds[2] and box[3] <= bounds[3]
+
+
+def _overlap(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
