@@ -125,7 +125,7 @@ def test_clicking_a_marker_opens_its_details_with_its_open_alerts(placed: Consol
     expect(details.get_by_role("link", name="haixian Co. 的告警")).to_have_attribute(
         "href", "/console/alerts?org=haixian"
     )
-    expect(details.get_by_role("link", name="单位详情")).to_have_attribute("href", "/console/members/haixian")
+    expect(details.get_by_role("link", name="主体详情")).to_have_attribute("href", "/console/members/haixian")
     expect(page.locator('a.marker[data-site="org:haixian"]')).to_have_attribute("aria-current", "true")
     browser.check_page("map-details")
 
@@ -144,7 +144,7 @@ def test_map_filters_alerting_sites_and_serves_phones_through_its_list(
     page = browser.open("/map")
 
     page.get_by_label("只看有未处理告警的站点").check()
-    page.get_by_role("button", name="显示").click()
+    page.get_by_role("button", name="查看").click()
 
     expect(page).to_have_url(re.compile(r"alerting=1"))
     expect(page.locator("svg.site-map a.marker")).to_have_count(3)
