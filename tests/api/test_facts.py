@@ -30,7 +30,7 @@ WRITTEN_HERE = {
     "document.shared",
     "api_key.revoked",
     "chain.difference",
-    "organisation.positioned",
+    "org.positioned",
     "device.positioned",
     "epcis.ObjectEvent",
 }

@@ -9,7 +9,7 @@ import pytest
 
 from tests.api.conftest import Api, make_uscc
 from tests.api.test_devices import COLD_STORE, Feed, add_device, assert_problem
-from trace_api.facts import DevicePositioned, OrganisationPositioned
+from trace_api.facts import DevicePositioned, OrgPositioned
 
 #: Yangshan deep-water port, Jiangqiao (Jiading) and Xuhui, Shanghai.
 YANGSHAN = {"latitude": 30.6253, "longitude": 122.0653, "address": "洋山深水港 Yangshan port"}
@@ -57,8 +57,8 @@ def test_admission_with_a_position_places_the_organisation_and_records_who_said_
 
     assert me["position"] == YANGSHAN
     (record,) = [r.record() for r in placed.services.ledger.about("org", me["uscc"])]
-    assert record.kind == OrganisationPositioned.KIND
-    assert record.payload == {"organisation": "haixian", **YANGSHAN}
+    assert record.kind == OrgPositioned.KIND
+    assert record.payload == {"handle": "haixian", **YANGSHAN}
     regulator = placed.as_org("samr", "GET", "/v1/organisations/me").json()
     assert record.actor.org == regulator["uscc"]
     shop = placed.as_org("shop", "GET", "/v1/organisations/me").json()
@@ -120,7 +120,7 @@ def test_an_organisation_positions_itself_and_a_regulator_any_but_no_one_else(pl
     assert placed.as_org("haixian", "GET", "/v1/organisations/me").json()["position"] == YANGSHAN
     shop = placed.as_org("shop", "GET", "/v1/organisations/me").json()
     assert [r.record().payload for r in placed.services.ledger.about("org", shop["uscc"])] == [
-        {"organisation": "shop", **XUHUI}
+        {"handle": "shop", **XUHUI}
     ]
 
 

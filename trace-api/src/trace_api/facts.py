@@ -255,13 +255,13 @@ class ChainDifference(Fact):
     chain: str | None
 
 
-class OrganisationPositioned(Fact):
+class OrgPositioned(Fact):
     """Where an organisation is (WGS-84 degrees), as it or a regulator said; the latest one holds."""
 
-    KIND: ClassVar[str] = "organisation.positioned"
+    KIND: ClassVar[str] = "org.positioned"
     OMIT_IF_NONE: ClassVar[frozenset[str]] = frozenset({"address"})
 
-    organisation: str  # handle
+    handle: str
     latitude: Number
     longitude: Number
     address: str | None = None
@@ -399,7 +399,7 @@ FACTS: dict[str, type[Fact]] = {
         DocumentShared,
         ApiKeyRevoked,
         ChainDifference,
-        OrganisationPositioned,
+        OrgPositioned,
         ReadingRecorded,
         AlertOpened,
         AlertClosed,

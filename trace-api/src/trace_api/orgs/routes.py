@@ -47,7 +47,7 @@ def admit_organisation(
     """Admit an organisation (regulators only). The API key in the answer is shown once.
 
     A ``position`` (WGS-84 latitude and longitude, an address) places it on the regulators' map,
-    recorded as ``organisation.positioned``."""
+    recorded as ``org.positioned``."""
     # The chain grant waits for its block holding no database lock.
     org, api_key = admit(services, data, regulator)
     return {"organisation": public_org(org), "api_key": api_key}
@@ -85,7 +85,7 @@ def set_position(
 ) -> dict[str, Any]:
     """Set where an organisation is (WGS-84 latitude and longitude in degrees, an address line):
     a regulator for any organisation, a member key for its own. Recorded as
-    ``organisation.positioned``; the regulators' map (``GET /v1/sites``) shows it there."""
+    ``org.positioned``; the regulators' map (``GET /v1/sites``) shows it there."""
     return public_org(position_organisation(services, session, member, handle, position))
 
 

@@ -20,7 +20,7 @@ from evidence import Actor, Record, Subject, utc_datetime, utc_now
 
 from .._paging import decode_cursor, page_of
 from ..errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
-from ..facts import ApiKeyRevoked, OrganisationPositioned
+from ..facts import ApiKeyRevoked, OrgPositioned
 from ..geo import Position
 from ..gs1 import GS1Error, validate_gln
 from ..services import Services, writing
@@ -105,7 +105,7 @@ def admit_organisation(
     its row and first member key are written in one write transaction. Returns it and the key.
 
     ``admitted_by`` is the regulator whose key admitted it (None: the service's operator), the
-    actor of the ``organisation.positioned`` record when the admission gives a position."""
+    actor of the ``org.positioned`` record when the admission gives a position."""
     with Session(services.engine) as session:
         refuse_clash(session, data)
     account = admit_on_chain(services, data)
@@ -124,7 +124,7 @@ def create_organisation(
 ) -> tuple[Organisation, str]:
     """Creates the organisation, its chain key with its role (unless ``account`` was admitted on
     chain already by :func:`admit_on_chain`), and a first member API key. A position given is
-    recorded as ``organisation.positioned``: ``session`` must then hold the writer lock."""
+    recorded as ``org.positioned``: ``session`` must then hold the writer lock."""
     refuse_clash(session, data)
     account = account or admit_on_chain(services, data)
     org = Organisation(
@@ -267,7 +267,7 @@ def position_of(org: Organisation) -> Position | None:
 def position_organisation(
     services: Services, session: Session, member: Member, handle: str, position: Position
 ) -> Organisation:
-    """Sets where the organisation ``handle`` is, recorded as ``organisation.positioned``.
+    """Sets where the organisation ``handle`` is, recorded as ``org.positioned``.
 
     A regulator positions any organisation; a member key positions its own organisation only.
     """
@@ -291,14 +291,14 @@ def _actor(services: Services, member: Member | None) -> Actor:
 
 def _place(services: Services, session: Session, org: Organisation, position: Position, actor: Actor) -> None:
     position = position.rounded()
-    fact = OrganisationPositioned(
-        organisation=org.handle,
+    fact = OrgPositioned(
+        handle=org.handle,
         latitude=position.latitude,
         longitude=position.longitude,
         address=position.address,
     )
     record = Record(
-        kind=OrganisationPositioned.KIND,
+        kind=OrgPositioned.KIND,
         record_id=f"org:{org.uscc}:positioned:{uuid.uuid4().hex}",
         time=utc_now(),
         actor=actor,
