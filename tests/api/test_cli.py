@@ -84,7 +84,7 @@ def test_org_add_with_bad_code_fails_with_one_line(cli_env: dict[str, str]) -> N
 
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        "error: invalid --uscc: Value error, check character should be '3', not '4'"
+        "error: invalid --uscc: check character should be '3', not '4'"
     ]
 
 

@@ -108,7 +108,7 @@ def test_device_registration_rejected_when_a_field_is_invalid(
     problem = assert_problem(response, 422)
     assert [e["field"] for e in problem["errors"]] == [field]
     assert reason in problem["errors"][0]["reason"]
-    assert orgs.as_org("haixian", "GET", "/v1/devices").json() == {"devices": []}
+    assert orgs.as_org("haixian", "GET", "/v1/devices").json()["devices"] == []
 
 
 @pytest.mark.parametrize(
@@ -122,7 +122,7 @@ def test_device_registration_rejected_unless_exactly_one_place_is_given(
     problem = assert_problem(response, 422)
     (error,) = problem["errors"]
     assert "give either location or vehicle" in error["reason"]
-    assert orgs.as_org("haixian", "GET", "/v1/devices").json() == {"devices": []}
+    assert orgs.as_org("haixian", "GET", "/v1/devices").json()["devices"] == []
 
 
 def test_device_registration_conflicts_when_the_name_is_taken_in_the_organisation(orgs: Api) -> None:
@@ -182,7 +182,7 @@ def test_device_of_another_organisation_cannot_be_read_retired_or_listed(orgs: A
     assert_problem(read, 404)
     assert_problem(retired, 404)
     assert_problem(listed, 403)
-    assert orgs.as_org("shichang", "GET", "/v1/devices").json() == {"devices": []}
+    assert orgs.as_org("shichang", "GET", "/v1/devices").json()["devices"] == []
     assert orgs.as_org("haixian", "GET", "/v1/devices/cs-01").json()["retired_at"] is None
 
 
@@ -260,6 +260,18 @@ def test_alerts_shown_to_the_owner_and_the_regulator_only(orgs: Api, excursion: 
     assert regulator == owner
     assert other == []
     assert alerts(orgs, "shichang", "all") == []
+
+
+def test_alerts_of_one_member_for_the_regulator_and_only_its_own_for_a_member(
+    orgs: Api, excursion: Feed
+) -> None:
+    def listed(handle: str, org: str) -> Any:
+        return orgs.as_org(handle, "GET", "/v1/alerts", params={"org": org})
+
+    assert [a["device"] for a in listed("samr", "haixian").json()["alerts"]] == ["haixian/cs-01"]
+    assert listed("samr", "shichang").json()["alerts"] == []
+    assert listed("haixian", "haixian").json()["alerts"] == alerts(orgs, "haixian")
+    assert listed("shichang", "haixian").status_code == 403
 
 
 def test_alerts_closed_only_after_a_reading_back_in_range(orgs: Api, excursion: Feed) -> None:

@@ -420,7 +420,7 @@ def test_captured_events_about_suyuan_lots_move_custody_like_scans(partner: Api)
     assert api.services.chain.batch(id_hash("batch:09506000134352.L2026-001")).holder == partner_address
     assert again["status"] == "failed"
     assert "sold before" in again["errors"][0]["reason"]
-    signals = api.as_org("samr", "GET", "/v1/signals", params={"code": codes[0]}).json()
+    signals = api.as_org("samr", "GET", "/v1/signals", params={"code": codes[0]}).json()["signals"]
     assert [s["reason"] for s in signals] == ["sold_twice"]
     page = api.client.get(
         "/01/" + codes[0].split("/01/", 1)[1], headers={"Accept": "application/json"}

@@ -422,8 +422,8 @@ def test_strangers_failed_sale_is_recorded_but_not_shown_to_consumers(api: Api, 
     found = resolver.get(item.path, headers=JSON_ACCEPT).json()
     page = resolver.get(item.path).text
     bundles = resolver.get(item.path, params={"linkType": "suyuan:proof"}).text
-    signals = api.as_org("samr", "GET", "/v1/signals", params={"code": item.code_id}).json()
-    to_issuer = api.as_org("haixian", "GET", "/v1/signals", params={"code": item.code_id}).json()
+    signals = api.as_org("samr", "GET", "/v1/signals", params={"code": item.code_id}).json()["signals"]
+    to_issuer = api.as_org("haixian", "GET", "/v1/signals", params={"code": item.code_id}).json()["signals"]
     to_stranger = api.as_org("pifa", "GET", "/v1/signals", params={"code": item.code_id})
 
     assert attempt.status_code == 409
@@ -450,7 +450,7 @@ def test_second_sale_of_a_sold_code_warns_consumers_without_typed_text(
     found = resolver.get(item.path, headers=JSON_ACCEPT).json()
     page = resolver.get(item.path).text
     bundles = resolver.get(item.path, params={"linkType": "suyuan:proof"}).text
-    signals = api.as_org("samr", "GET", "/v1/signals", params={"code": item.code_id}).json()
+    signals = api.as_org("samr", "GET", "/v1/signals", params={"code": item.code_id}).json()["signals"]
 
     assert (first.status_code, second.status_code) == (201, 409)
     assert [s["reason"] for s in signals] == ["sold_twice"]

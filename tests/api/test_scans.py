@@ -236,7 +236,7 @@ def test_sell_then_sell_again_records_a_counterfeit_signal(chain_of_custody: Api
     assert sold.status_code == 201, sold.text
     assert again.status_code == 409
     assert again.json()["reason"] == "sold_twice"
-    signals = api.as_org("samr", "GET", "/v1/signals", params={"code": code}).json()
+    signals = api.as_org("samr", "GET", "/v1/signals", params={"code": code}).json()["signals"]
     assert [s["reason"] for s in signals] == ["sold_twice"]
     assert api.services.ledger.get(again.json()["signal_record_id"]).kind == "counterfeit.signal"
 
@@ -258,7 +258,7 @@ def test_sell_double_beep_at_the_till_is_the_first_sale(chain_of_custody: Api) -
         sold.json()["record_id"],
         sold.json()["index"],
     )
-    assert api.as_org("samr", "GET", "/v1/signals", params={"code": code}).json() == []
+    assert api.as_org("samr", "GET", "/v1/signals", params={"code": code}).json()["signals"] == []
     assert page.json()["counterfeit_signals"] == []
     assert [s.kind for s in api.services.ledger.about("code", code)] == ["scan.sell"]
 
@@ -331,3 +331,34 @@ def test_scan_problems_name_the_field(chain_of_custody: Api) -> None:
 
     assert response.status_code == 422
     assert "a shipment needs a counterparty" in response.json()["detail"]
+
+
+def test_signals_filter_by_reason_and_page_newest_first(chain_of_custody: Api) -> None:
+    api = chain_of_custody
+    fakes = [
+        Code("09506000134352", "L2026-001", f"FAKE{n:012d}").uri(api.services.settings.public_url)
+        for n in range(3)
+    ]
+    for fake in fakes:
+        assert _scan(api, "shop", action="sell", code=fake).status_code == 409
+    assert _scan(api, "shop2", action="sell", code=_code(api)).json()["reason"] == "off_custody_path"
+
+    def page(**params: Any) -> dict[str, Any]:
+        response = api.as_org("samr", "GET", "/v1/signals", params=params)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    first = page(reason="code_never_issued", limit=2)
+    second = page(reason="code_never_issued", limit=2, cursor=first["next_cursor"])
+    off_path = page(reason="off_custody_path")["signals"]
+    unknown = api.as_org("samr", "GET", "/v1/signals", params={"reason": "looks_odd"})
+
+    assert [s["code"] for s in first["signals"] + second["signals"]] == list(reversed(fakes))
+    assert second["next_cursor"] is None
+    assert {s["organisation"] for s in first["signals"]} == {"shop"}
+    assert [(s["reason"], s["batch_id"], s["organisation"]) for s in off_path] == [
+        ("off_custody_path", BATCH, "shop2")
+    ]
+    assert len(page()["signals"]) == 4
+    assert unknown.status_code == 422
+    assert [e["field"] for e in unknown.json()["errors"]] == ["query.reason"]

@@ -1,8 +1,8 @@
 """The console served by a real uvicorn over the trace API (real anvil, SQLite, ledger), and a real
 headless Chromium (Debian's, through Playwright) to use it.
 
-Screenshots go to ``build/test-artifacts/console/`` (git-ignored): one per page at desktop and at
-tablet width, taken by :func:`Browser.check_page`, which also fails on horizontal overflow, on
+Screenshots go to ``build/test-artifacts/console/`` (git-ignored): one per page at desktop, tablet
+and phone width, taken by :func:`Browser.check_page`, which also fails on horizontal overflow, on
 English left in a Chinese page, and on serious axe-core violations.
 """
 
@@ -100,12 +100,12 @@ class Browser:
         return page
 
     def check_page(self, name: str) -> None:
-        """Screenshots at desktop and tablet width; no horizontal overflow at either; no English
+        """Screenshots at desktop, tablet and phone width; no horizontal overflow at any; no English
         message left in a Chinese page; no serious or critical axe-core violation."""
         page = self.page
         original = page.viewport_size
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        for label, size in (("desktop", DESKTOP), ("tablet", TABLET)):
+        for label, size in (("desktop", DESKTOP), ("tablet", TABLET), ("phone", PHONE)):
             page.set_viewport_size(size)
             overflow = page.evaluate(
                 "document.documentElement.scrollWidth - document.documentElement.clientWidth"

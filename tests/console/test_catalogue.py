@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
 
 import regulator_console
 from regulator_console.i18n import catalogue
@@ -35,3 +36,17 @@ def test_translations_keep_their_placeholders() -> None:
     for message, translation in catalogue("zh").items():
         for text in translation if isinstance(translation, tuple) else (translation,):
             assert set(re.findall(r"%\(\w+\)s", text)) == set(re.findall(r"%\(\w+\)s", message)), message
+
+
+def test_no_message_has_two_chinese_translations() -> None:
+    """Pages' catalogues are merged: a message id means one thing everywhere (a page that needs
+    another sense uses another id)."""
+    seen: dict[str, dict[str, str]] = {}
+    for path in sorted((PACKAGE / "locale" / "zh" / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as handle:
+            for message in read_po(handle):
+                if message.id and message.string:
+                    key = str(message.id[0] if isinstance(message.id, tuple) else message.id)
+                    seen.setdefault(key, {})[path.name] = str(message.string)
+    clashes = {k: v for k, v in seen.items() if len(set(v.values())) > 1}
+    assert not clashes, clashes

@@ -112,3 +112,30 @@ def test_every_answer_forbids_outside_content_and_caching(console: Console) -> N
     assert (script.status_code, script.headers["content-type"].split(";")[0]) == (200, "text/javascript")
     assert unknown.status_code == 404
     assert bounce.headers["location"] == "/console/"  # never an open redirect
+
+
+def test_keyboard_alone_signs_in_and_reaches_the_navigation(browser: Browser) -> None:
+    page = browser.open("/signin")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="跳到正文")).to_be_focused()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("API 密钥")).to_be_focused()
+    page.keyboard.type(browser.console.regulator_key)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="总览")).to_be_visible()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # the skip link
+    expect(page.locator("main")).to_be_focused()
+
+
+def test_a_suspended_regulator_cannot_sign_in(browser: Browser) -> None:
+    api = browser.console.api
+    api.add_org("samr-pudong", "regulator")
+    suspended = api.as_org("samr", "POST", "/v1/organisations/samr-pudong/suspend", json={"reason": "Merged"})
+    assert suspended.status_code == 200, suspended.text
+    page = browser.open("/signin")
+    page.get_by_label("API 密钥").fill(api.keys["samr-pudong"])
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("alert")).to_have_text("该单位已被暂停：其密钥无法登录。")

@@ -568,3 +568,63 @@ def test_count_kinds_reads_the_kind_and_time_index(make_ledger: Callable[..., Le
         plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {query}", ("scan.receive", "2026-01-01")).all()
 
     assert "COVERING INDEX ix_ledger_records_kind_appended_at" in " ".join(str(row[-1]) for row in plan)
+
+
+def _kind(i: int, kind: str, org: str = "org-1") -> Record:
+    data = make_record(i).model_dump()
+    return Record.model_validate({**data, "kind": kind, "actor": {"org": org, "key_id": "key-1"}})
+
+
+def test_latest_gives_records_of_kinds_newest_first_page_by_page(make_ledger: Callable[..., Ledger]) -> None:
+    ledger = make_ledger()
+    before = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    ledger.append_many(
+        [_kind(i, ("scan.ship", "scan.sell", "other")[i % 3], f"org-{i % 2}") for i in range(9)]
+    )
+    ledger.append(_kind(9, "scan.ship"))  # appended later than the rest
+
+    def indexes(**options: Any) -> list[int]:
+        return [r.index for r in ledger.latest(["scan.ship", "scan.sell"], **options)]
+
+    assert indexes(limit=10) == [9, 7, 6, 4, 3, 1, 0]
+    assert indexes(limit=3) == [9, 7, 6]
+    assert indexes(limit=3, after=6) == [4, 3, 1]
+    assert indexes(limit=3, after=1) == [0]
+    assert indexes(limit=10, org="org-1") == [9, 7, 3, 1]
+    assert indexes(limit=10, subject=("batch", "b1")) == [7, 4, 1]
+    assert indexes(limit=2, subject=("batch", "b1"), after=7) == [4, 1]
+    assert indexes(limit=10, since=before) == [9, 7, 6, 4, 3, 1, 0]
+    assert indexes(limit=10, since=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)) == []
+    latest = ledger.latest(["scan.ship"], limit=1)[0]
+    assert (latest.record_id, latest.kind, latest.body) == (
+        "r-9",
+        "scan.ship",
+        _kind(9, "scan.ship").canonical_bytes(),
+    )
+    assert latest.appended_at is not None
+    assert latest.appended_at >= before
+
+
+def test_latest_reads_the_kind_and_time_index_from_its_end(make_ledger: Callable[..., Ledger]) -> None:
+    ledger = make_ledger()
+    ledger.append_many([make_record(i) for i in range(3)])
+    if ledger.engine.dialect.name != "sqlite":
+        pytest.skip("the query plan checked is SQLite's")
+    with _statements(ledger.engine) as statements:
+        ledger.latest(["scan.receive"], limit=2, since=dt.datetime.now(dt.UTC), after=2)
+        ledger.latest(["scan.receive"], limit=2, subject=("batch", "b1"))
+    by_time, by_subject = [s for s in statements if "ORDER BY" in s]
+
+    with ledger.engine.connect() as conn:
+        # Bound values: the kind, then a time or the subject, then indexes and the limit.
+        time_args = ("scan.receive", "2026", *[2] * (by_time.count("?") - 2))
+        time_plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {by_time}", time_args).all()
+        subject_args = ("scan.receive", "batch", "b1", *[0] * (by_subject.count("?") - 3))
+        subject_plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {by_subject}", subject_args).all()
+
+    time_steps = " ".join(str(row[-1]) for row in time_plan)
+    subject_steps = " ".join(str(row[-1]) for row in subject_plan)
+    assert "INDEX ix_ledger_records_kind_appended_at" in time_steps
+    assert "TEMP B-TREE" not in time_steps  # no sort: the index's order is the page's
+    assert "SEARCH ledger_subjects USING PRIMARY KEY" in subject_steps
+    assert "TEMP B-TREE" not in subject_steps

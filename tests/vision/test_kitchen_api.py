@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
 import httpx
 import pytest
-from sqlmodel import Session
 
 cv2 = pytest.importorskip("cv2")
 np = pytest.importorskip("numpy")
 
-from ingest.vision.detector import Detection  # noqa: E402  (after the skip: needs the vision extra)
-from ingest.vision.incidents import Camera, IncidentRecorder, ModelInfo, RecordedIncident  # noqa: E402
-from ingest.vision.judge import IncidentCandidate  # noqa: E402
-from ingest.vision.pipeline import find_camera  # noqa: E402
-from ingest.vision.sources import Frame, frame_sha256  # noqa: E402
+from ingest.vision.incidents import RecordedIncident  # noqa: E402  (after the skip: needs the vision extra)
+from ingest.vision.sources import frame_sha256  # noqa: E402
+from tests._kitchen import add_camera, camera_frame, photo_png, record_incident, rectify  # noqa: E402
 from trace_api.kitchen.routes import router as kitchen_router  # noqa: E402
 
 from .conftest import Api  # noqa: E402
-
-ORIGIN = dt.datetime(2026, 11, 27, 8, 0, tzinfo=dt.UTC)
-MODEL = ModelInfo("ab" * 32, "kitchen-test.onnx sha256:abababababab ultralytics 8.4")
 
 
 @dataclass
@@ -31,25 +24,6 @@ class Kitchens:
     api: Api
     canteen_incident: RecordedIncident
     noodles_incident: RecordedIncident
-
-
-def camera_frame(shade: int) -> Frame:
-    image = np.full((360, 640, 3), shade, np.uint8)
-    cv2.rectangle(image, (100, 60), (180, 280), (200, 200, 200), -1)
-    return Frame(12.0, image, frame_sha256(image), "frame 60")
-
-
-def record_incident(api: Api, camera: Camera, violation: str, shade: int) -> RecordedIncident:
-    services = api.services
-    cook = Detection("cook", 0.91, (100.0, 60.0, 180.0, 280.0))
-    candidate = IncidentCandidate(
-        violation=violation, started_at=10.0, ended_at=13.0, confidence=0.91, track_id=1, best_at=12.0,
-        frame=camera_frame(shade), subject=cook, evidence=(), frames_seen=15,
-    )  # fmt: skip
-    recorder = IncidentRecorder(
-        services.engine, services.ledger, services.settings.documents_dir, camera, MODEL
-    )
-    return recorder.record(candidate, lambda t: ORIGIN + dt.timedelta(seconds=t))
 
 
 @pytest.fixture
@@ -60,28 +34,8 @@ def kitchens(api: Api) -> Kitchens:
     recorded = {}
     for handle, violation, shade in (("canteen", "no_chef_hat", 60), ("noodles", "rodent", 90)):
         api.add_org(handle, "restaurant")
-        body = {"name": "cam-1", "kinds": ["camera"], "location": f"{handle} kitchen"}
-        response = api.as_org(handle, "POST", "/v1/devices", json=body)
-        assert response.status_code == 201, response.text
-        with Session(api.services.engine) as session:
-            camera = find_camera(session, handle, "cam-1")
-        recorded[handle] = record_incident(api, camera, violation, shade)
+        recorded[handle] = record_incident(api, add_camera(api, handle), violation, shade)
     return Kitchens(api, recorded["canteen"], recorded["noodles"])
-
-
-def photo_png() -> bytes:
-    image = np.full((120, 160, 3), 230, np.uint8)
-    cv2.putText(image, "hat on", (10, 60), cv2.FONT_HERSHEY_SIMPLEX, 1, (0, 0, 0), 2)
-    return bytes(cv2.imencode(".png", image)[1].tobytes())
-
-
-def rectify(
-    api: Api, handle: str, incident_id: str, photo: bytes, note: str = "Hats issued; cook retrained."
-) -> httpx.Response:
-    files = {"photo": ("fixed.png", photo, "image/png")}
-    url = f"/v1/incidents/{incident_id}/rectifications"
-    response: httpx.Response = api.as_org(handle, "POST", url, files=files, data={"note": note})
-    return response
 
 
 def ids(response: httpx.Response) -> list[str]:

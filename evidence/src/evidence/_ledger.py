@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy import Connection, Engine, and_, func, or_, select, update
 
 from ._checkpoint import Checkpoint, NoteSigner, NoteVerifier
 from ._db import read_transaction, write_transaction
@@ -49,6 +49,8 @@ class StoredRecord:
     record_id: str
     kind: str
     body: bytes
+    #: When the log took the record (set by :meth:`Ledger.latest`, which orders by it).
+    appended_at: dt.datetime | None = None
 
     def record(self) -> Record:
         return record_from_bytes(self.body)
@@ -256,6 +258,69 @@ class Ledger:
                 rows = own.execute(query).all()
         counted = {str(kind): int(n) for kind, n in rows}
         return {kind: counted.get(kind, 0) for kind in kinds}
+
+    def latest(
+        self,
+        kinds: Sequence[str],
+        *,
+        limit: int,
+        since: dt.datetime | None = None,
+        org: str | None = None,
+        subject: tuple[str, str] | None = None,
+        after: int | None = None,
+        conn: Connection | None = None,
+    ) -> list[StoredRecord]:
+        """The records of ``kinds`` appended last, newest first: at most ``limit``, appended at or
+        after ``since`` (aware), by the actor ``org``, about ``subject`` (type, id), continuing after
+        the record at index ``after`` (the previous page's last).
+
+        Newest first is by time appended, then index, read from the (kind, appended_at) index's
+        newest end, one query per kind, merged: a page costs about ``limit`` rows per kind however
+        long the log. About a subject, it is by index (log order), read from the subject's rows:
+        a page costs what the subject's records do, never a walk through other subjects' records.
+        """
+        found: list[StoredRecord] = []
+        for kind in dict.fromkeys(kinds):
+            query = self._latest_query(kind, limit, since, org, subject, after)
+            if conn is not None:
+                rows = conn.execute(query).all()
+            else:
+                with read_transaction(self.engine) as own:
+                    rows = own.execute(query).all()
+            found.extend(StoredRecord(int(i), rid, k, _blob(body), at) for i, rid, k, body, at in rows)
+        if subject is not None:
+            found.sort(key=lambda r: r.index, reverse=True)
+        else:
+            found.sort(key=lambda r: (r.appended_at, r.index), reverse=True)
+        return found[:limit]
+
+    @staticmethod
+    def _latest_query(
+        kind: str,
+        limit: int,
+        since: dt.datetime | None,
+        org: str | None,
+        subject: tuple[str, str] | None,
+        after: int | None,
+    ) -> Any:
+        columns = (RECORDS.c.idx, RECORDS.c.record_id, RECORDS.c.kind, RECORDS.c.body, RECORDS.c.appended_at)
+        query = select(*columns).where(RECORDS.c.kind == kind)
+        if since is not None:
+            query = query.where(RECORDS.c.appended_at >= since)
+        if org is not None:
+            query = query.where(RECORDS.c.org == org)
+        if subject is not None:
+            about = SUBJECTS.c.subject_type == subject[0], SUBJECTS.c.subject_id == subject[1]
+            query = query.join(SUBJECTS, SUBJECTS.c.idx == RECORDS.c.idx).where(*about)
+            if after is not None:
+                query = query.where(SUBJECTS.c.idx < after)
+            return query.order_by(SUBJECTS.c.idx.desc()).limit(limit)
+        if after is not None:
+            # Before the record at ``after`` in (appended_at, idx) order; none if there is no such record.
+            anchor = select(RECORDS.c.appended_at).where(RECORDS.c.idx == after).scalar_subquery()
+            earlier = or_(RECORDS.c.appended_at < anchor, RECORDS.c.idx < after)
+            query = query.where(and_(RECORDS.c.appended_at <= anchor, earlier))
+        return query.order_by(RECORDS.c.appended_at.desc(), RECORDS.c.idx.desc()).limit(limit)
 
     def iter_records(self, batch: int = 5000) -> Iterator[tuple[int, bytes]]:
         """(index, body) of every stored record in index order, read in batches."""

@@ -21,11 +21,11 @@ from sqlmodel import Session, select
 
 from chain.cli import STATE, fail, failing_on, out, wait_for_signal
 from evidence import Ledger, LedgerError, failure_text, open_ledger, start_thread
+from trace_api.coldchain import listed_devices
 from trace_api.devices import (
     TOPIC_ROOT,
     DeviceIn,
     list_devices,
-    public_device,
     register_device,
     retire_device,
 )
@@ -199,12 +199,12 @@ def device_list(
     """List registered devices."""
     with registry() as session:
         scope = None if org is None else [org_by_handle(session, org).id]
-        devices = [public_device(d) for d in list_devices(session, scope)]
+        devices = listed_devices(session, list_devices(session, scope))
     if as_json:
         print(json.dumps(devices, ensure_ascii=False, indent=2))
         return
     for d in devices:
-        state = "retired" if d["retired_at"] else ", ".join(map(str, d["kinds"]))  # type: ignore[call-overload]
+        state = "retired" if d["retired_at"] else ", ".join(map(str, d["kinds"]))
         line = f"{d['username']:<32} {d['storage_class']:<8} {d['location'] or d['vehicle']}  ({state})"
         out.print(line, markup=False, highlight=False)
 

@@ -64,3 +64,21 @@ class SessionSeal:
         except (InvalidToken, ValueError, KeyError, TypeError):
             return None
         return None if session.expired(now) else session
+
+    def seal_note(self, purpose: str, value: dict[str, str], lifetime_s: int) -> str:
+        """A short-lived sealed cookie value carrying ``value`` for one ``purpose`` (a secret the
+        next page shows once, say); never readable as a session, nor as a note of another purpose."""
+        payload = {"p": purpose, "v": value, "e": time.time() + lifetime_s}
+        return self._fernet.encrypt(json.dumps(payload).encode()).decode()
+
+    def open_note(self, purpose: str, cookie: str | None) -> dict[str, str] | None:
+        """The note's value; ``None`` when absent, altered, expired or sealed for another purpose."""
+        if not cookie:
+            return None
+        try:
+            payload = json.loads(self._fernet.decrypt(cookie.encode()))
+            if payload["p"] != purpose or float(payload["e"]) <= time.time():
+                return None
+            return {str(k): str(v) for k, v in dict(payload["v"]).items()}
+        except (InvalidToken, ValueError, KeyError, TypeError):
+            return None

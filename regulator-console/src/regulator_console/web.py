@@ -317,6 +317,8 @@ def _core_routes(console: FastAPI) -> None:
         except ApiProblem as problem:
             if problem.status == 401:
                 return again(i18n._("This API key is not known, or it was revoked."), 401)
+            if str(problem.problem.get("type", "")).endswith("organisation-suspended"):
+                return again(i18n._("This organisation is suspended: its keys cannot sign in."), 403)
             raise
         if org.get("org_type") not in CONSOLE_ROLES:
             return again(

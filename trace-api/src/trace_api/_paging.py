@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, TypeVar
 
@@ -45,20 +46,40 @@ def unknown_cursor() -> Unprocessable:
 
 
 def newest_after(
-    session: Session, model: type[Any], cursor: str | None, time_field: str
+    session: Session,
+    model: type[Any],
+    cursor: str | None,
+    time_field: str,
+    key_type: Callable[[str], Any] = str,
 ) -> ColumnElement[bool] | None:
     """Newest first: the rows after the cursor's row in (``time_field``, id) descending order.
 
-    The cursor holds the last row's id; the row itself gives the time to continue from.
+    The cursor holds the last row's id (``key_type`` turns it back into one: ``int`` for integer
+    ids); the row itself gives the time to continue from.
     """
     if cursor is None:
         return None
-    anchor = session.get(model, decode_cursor(cursor))
+    try:
+        key = key_type(decode_cursor(cursor))
+    except ValueError as exc:
+        raise unknown_cursor() from exc
+    anchor = session.get(model, key)
     if anchor is None:
         raise unknown_cursor()
     when, ident = col(getattr(model, time_field)), col(model.id)
     anchor_time = getattr(anchor, time_field)
     return or_(when < anchor_time, and_(when == anchor_time, ident < anchor.id))
+
+
+def since_bound(moment: dt.datetime | None) -> dt.datetime | None:
+    """A list's ``since`` (aware) in UTC, as rows store their times; a 422 naming ``since`` when
+    it falls outside the years a datetime holds once in UTC."""
+    if moment is None:
+        return None
+    try:
+        return moment.astimezone(dt.UTC)
+    except OverflowError as exc:
+        raise Unprocessable.field("since", "is out of range") from exc
 
 
 def page_of(rows: Sequence[T], limit: int, key: Callable[[T], str]) -> tuple[list[T], str | None]:

@@ -31,6 +31,12 @@ class Forbidden(DomainError):
     slug, title = "forbidden", "Not allowed for this organisation"
 
 
+class Suspended(Forbidden):
+    """The caller's organisation is suspended: its keys are refused until a regulator restores it."""
+
+    slug, title = "organisation-suspended", "Organisation suspended"
+
+
 class NotFound(DomainError):
     slug, title = "not-found", "Not found"
 
@@ -70,6 +76,7 @@ __all__ = [
     "DomainError",
     "Forbidden",
     "NotFound",
+    "Suspended",
     "Unauthorized",
     "Unavailable",
     "Unprocessable",

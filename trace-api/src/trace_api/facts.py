@@ -255,6 +255,28 @@ class ChainDifference(Fact):
     chain: str | None
 
 
+class OrgSuspended(Fact):
+    """A regulator suspended a member: its keys are refused and its chain role revoked until restored."""
+
+    KIND: ClassVar[str] = "org.suspended"
+
+    handle: str
+    reason: str
+    role: str  # the chain role revoked (Role.value, e.g. IMPORTER_ROLE)
+    account: str  # the member's chain account
+
+
+class OrgRestored(Fact):
+    """A regulator restored a suspended member: its keys work again and its chain role is granted."""
+
+    KIND: ClassVar[str] = "org.restored"
+
+    handle: str
+    reason: str
+    role: str  # the chain role granted again
+    account: str
+
+
 class OrgPositioned(Fact):
     """Where an organisation is (WGS-84 degrees), as it or a regulator said; the latest one holds."""
 
@@ -346,6 +368,39 @@ class IncidentRectified(Fact):
     violation: str
     note: str
     photo_sha256: str
+    #: The rejected rectification this one follows, from the second rectification on.
+    previous_rectification_id: str | None = None
+
+
+class IncidentReviewed(Fact):
+    """A regulator's decision on a rectification: ``accepted`` closes the incident, ``rejected``
+    reopens it until the restaurant rectifies again."""
+
+    KIND: ClassVar[str] = "incident.reviewed"
+
+    review_id: str
+    incident_id: str
+    rectification_id: str
+    rectification_record_id: str
+    rectification_ledger_index: int
+    camera: str
+    organisation: str
+    violation: str
+    decision: str
+    note: str
+
+
+class AlertAcknowledged(Fact):
+    """The alert's organisation or a regulator saw a cold-chain alert; it stays open until closed."""
+
+    KIND: ClassVar[str] = "alert.acknowledged"
+
+    alert_id: str
+    alert_record_id: str  # the alert.opened record
+    rule: str
+    device: str
+    organisation: str  # handle of the organisation whose device raised the alert
+    note: str
 
 
 class DevicePositioned(Fact):
@@ -399,12 +454,16 @@ FACTS: dict[str, type[Fact]] = {
         DocumentShared,
         ApiKeyRevoked,
         ChainDifference,
+        OrgSuspended,
+        OrgRestored,
         OrgPositioned,
         ReadingRecorded,
         AlertOpened,
         AlertClosed,
         IncidentDetected,
         IncidentRectified,
+        AlertAcknowledged,
+        IncidentReviewed,
         DevicePositioned,
         EpcisCaptured,
     )

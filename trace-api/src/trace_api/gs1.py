@@ -1,7 +1,8 @@
 """GS1 identifiers: GTIN check digits, GLNs, and GS1 Digital Link URIs for item codes.
 
 A Suyuan item code is ``https://<resolver>/01/<GTIN-14>/10/<lot>/21/<serial>`` (GS1 Digital
-Link 1.2, qualifier order 22 → 10 → 21; Suyuan uses lot and serial).
+Link 1.2, qualifier order 22 → 10 → 21; Suyuan uses lot and serial). :func:`parse_digital_link`
+reads any Digital Link URI naming a GTIN, whoever's resolver it points to.
 """
 
 from __future__ import annotations
@@ -94,3 +95,59 @@ def parse_item_code(value: str) -> ItemCode:
     if len(parts) != 6 or parts[0] != "01" or parts[2] != "10" or parts[4] != "21":
         raise GS1Error("expected a Digital Link path /01/{gtin}/10/{lot}/21/{serial}")
     return ItemCode(normalise_gtin(parts[1]), validate_lot(parts[3]), validate_lot(parts[5]))
+
+
+#: The key qualifiers of AI (01) a Digital Link path may carry, in the order it must give them.
+_QUALIFIERS = ("22", "10", "21")
+
+
+@dataclass(frozen=True)
+class DigitalLink:
+    """What a GS1 Digital Link URI identifies: a GTIN, and maybe a lot and a serial of it."""
+
+    gtin: str
+    lot: str | None = None
+    serial: str | None = None
+
+
+def parse_digital_link(value: str) -> DigitalLink:
+    """The GTIN, lot and serial of a GS1 Digital Link URI (uncompressed, any host, any path before
+    ``/01/``; the query and fragment are ignored), each validated; :class:`GS1Error` says why not.
+
+    Qualifiers follow GS1 Digital Link 1.2 section 4: ``/01/{gtin}[/22/{cpv}][/10/{lot}][/21/{serial}]``.
+    """
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError as exc:  # e.g. a malformed IPv6 host
+        raise GS1Error(f"not a URI: {exc}") from exc
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise GS1Error("a GS1 Digital Link is an http:// or https:// URI")
+    segments = [unquote(s) for s in parts.path.strip("/").split("/")]
+    # The key starts at the first "01" followed by digits and pairs of AI and value to the end;
+    # a path before it (a resolver's own prefix) may hold anything.
+    starts = [
+        i
+        for i, segment in enumerate(segments[:-1])
+        if segment == "01" and is_digits(segments[i + 1]) and (len(segments) - i) % 2 == 0
+    ]
+    if not starts:
+        raise GS1Error(
+            "a GS1 Digital Link path is /01/{gtin}, then /10/{lot} and /21/{serial} (pairs of AI and value)"
+        )
+    rest = segments[starts[0] :]
+    gtin = normalise_gtin(rest[1])
+    found: dict[str, str] = {}
+    order = -1
+    for ai, qualifier in zip(rest[2::2], rest[3::2], strict=True):
+        if ai not in _QUALIFIERS:
+            raise GS1Error(f"AI ({ai}) is not a qualifier of a GTIN: expected (22), (10) or (21)")
+        if _QUALIFIERS.index(ai) <= order:
+            raise GS1Error("qualifiers come once each, in the order 22, 10, 21")
+        order = _QUALIFIERS.index(ai)
+        found[ai] = qualifier
+    lot, serial = found.get("10"), found.get("21")
+    return DigitalLink(
+        gtin,
+        validate_lot(lot) if lot is not None else None,
+        validate_lot(serial) if serial is not None else None,
+    )

@@ -3,11 +3,11 @@
 from .batches.models import Batch, Certificate
 from .chainops.models import ChainOp, ChainWorkerLease
 from .codes.models import ItemCode
-from .coldchain.models import Alert, AlertState, BatchStay, DeadLetter, SensorReading
+from .coldchain.models import Alert, AlertAcknowledgement, AlertState, BatchStay, DeadLetter, SensorReading
 from .devices.models import Device
 from .documents.models import Document, DocumentHolder
 from .epcis.models import CaptureJob, Delivery, EpcisEvent, EpcisEventKey, NamedQuery, Subscription
-from .kitchen.models import Incident, Rectification
+from .kitchen.models import Incident, Rectification, RectificationReview
 from .orgs.models import ApiKey, Organisation
 from .recalls.models import NoticeDelivery, Recall, RecallNotice
 from .scans.models import CounterfeitSignal, Shipment
@@ -15,6 +15,7 @@ from .webhooks.models import Webhook
 
 __all__ = [
     "Alert",
+    "AlertAcknowledgement",
     "AlertState",
     "ApiKey",
     "Batch",
@@ -39,6 +40,7 @@ __all__ = [
     "Recall",
     "RecallNotice",
     "Rectification",
+    "RectificationReview",
     "SensorReading",
     "Shipment",
     "Subscription",

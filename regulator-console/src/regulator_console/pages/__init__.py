@@ -6,6 +6,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import dashboard, map
+from . import alerts, dashboard, kitchen, lots, map, members, scans, signals
 
-PAGES: tuple[ModuleType, ...] = (dashboard, map)
+PAGES: tuple[ModuleType, ...] = (dashboard, lots, scans, members, alerts, signals, kitchen, map)

@@ -23,7 +23,7 @@ ALERT_KINDS = {
     "temperature": N_("Temperature excursions"),
     "door_open": N_("Doors left open"),
     "silent": N_("Silent devices"),
-    "kitchen_incident": N_("Kitchen incidents"),
+    "kitchen_incident": N_("Kitchen violations"),
 }
 SCAN_ACTIONS = {
     "receive": N_("Received"),

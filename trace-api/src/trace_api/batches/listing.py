@@ -1,20 +1,28 @@
-"""``GET /v1/batches``: the lots a member holds, has coming or admitted; any lot for a regulator."""
+"""``GET /v1/batches``: the lots a member holds, has coming or admitted; any lot for a regulator.
+
+Besides its standing, a lot is found by GTIN and lot number, by the time it was admitted (or split
+off), or by a GS1 Digital Link of it or of one of its items: an item's code finds the lot the item
+is in now (a split hands items on to the child lot, their printed code unchanged).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, and_, false, or_
 from sqlmodel import Session, col, select
 
-from .._paging import newest_after, page_of
+from .._paging import newest_after, page_of, since_bound
+from ..codes.service import find_code
 from ..errors import Forbidden, Unprocessable
-from ..gs1 import GS1Error, normalise_gtin
+from ..gs1 import GS1Error, normalise_gtin, parse_digital_link
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
 from ..scans.models import Shipment
+from .lineage import ancestors
 from .models import Batch
 
 
@@ -33,6 +41,9 @@ class LotFilter:
     lot: str | None = None
     org: str | None = None
     recalled: bool | None = None
+    since: dt.datetime | None = None  # aware: admitted (or split off) at or after
+    split: bool | None = None  # True: lots split from another; False: lots admitted at the source
+    code: str | None = None  # a GS1 Digital Link of the lot (/01/…/10/…) or of one of its items
 
 
 def _in_transit(to_org: str | None = None) -> ColumnElement[bool]:
@@ -85,7 +96,39 @@ def _conditions(session: Session, member: Member, wanted: LotFilter) -> list[Col
         conditions.append(col(Batch.lot) == wanted.lot)
     if wanted.recalled is not None:
         conditions.append(col(Batch.recalled) == wanted.recalled)
+    since = since_bound(wanted.since)
+    if since is not None:
+        conditions.append(col(Batch.created_at) >= since)
+    if wanted.split is not None:
+        parent = col(Batch.parent_id)
+        conditions.append(parent.is_not(None) if wanted.split else parent.is_(None))
+    if wanted.code is not None:
+        conditions.append(_coded(session, wanted.code))
     return conditions
+
+
+def _coded(session: Session, code: str) -> ColumnElement[bool]:
+    """The lots a Digital Link names: an item's current lot, a lot, or every lot of a GTIN."""
+    try:
+        link = parse_digital_link(code)
+    except GS1Error as exc:
+        raise Unprocessable.field("code", f"not a GS1 Digital Link: {exc}") from exc
+    if link.lot is not None and link.serial is not None:
+        item = find_code(session, link.gtin, link.lot, link.serial)
+        # A code never issued names no lot (the resolver calls it "not a genuine code").
+        return col(Batch.id) == item.batch_id if item is not None else false()
+    if link.serial is not None:
+        raise Unprocessable.field("code", "names a serial without its lot (AI 10): Suyuan codes carry both")
+    same_gtin = col(Batch.gtin) == link.gtin
+    return and_(same_gtin, col(Batch.lot) == link.lot) if link.lot is not None else same_gtin
+
+
+def under_recall(session: Session, batch: Batch) -> bool:
+    """Whether the lot is recalled, itself or through a lot it was split from (a recall covers
+    every lot split from the recalled one)."""
+    return batch.recalled or (
+        batch.parent_id is not None and any(b.recalled for b in ancestors(session, batch))
+    )
 
 
 def list_lots(
@@ -111,6 +154,7 @@ def list_lots(
             "holder": handles.get(batch.holder_org_id),
             "importer": handles.get(batch.importer_org_id),
             "in_transit": bool(moving),
+            "under_recall": under_recall(session, batch),
         }
         for batch, moving in rows
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
+from pydantic import AwareDatetime
 from sqlmodel import Session
 
 from .._paging import DEFAULT_LIMIT, Cursor, Limit
@@ -42,11 +43,35 @@ def list_batches(
     lot: Annotated[str | None, Query(max_length=20)] = None,
     org: Annotated[str | None, Query(max_length=64, description="regulators: this member's lots")] = None,
     recalled: bool | None = None,
+    since: Annotated[
+        AwareDatetime | None,
+        Query(
+            description="lots admitted (or split off) at or after this RFC 3339 time, "
+            "e.g. 2026-12-04T00:00:00+08:00"
+        ),
+    ] = None,
+    split: Annotated[
+        bool | None,
+        Query(description="true: lots split from another lot; false: lots admitted at the source"),
+    ] = None,
+    code: Annotated[
+        str | None,
+        Query(
+            max_length=512,
+            description="a GS1 Digital Link: of an item (/01/{gtin}/10/{lot}/21/{serial}: the lot "
+            "the item is in now), of a lot (/01/{gtin}/10/{lot}) or of a GTIN (/01/{gtin}: its lots)",
+        ),
+    ] = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> dict[str, Any]:
-    """Lots, newest first: the caller's own (held, incoming, admitted); every lot for a regulator."""
-    wanted = LotFilter(role=role, gtin=gtin, lot=lot, org=org, recalled=recalled)
+    """Lots, newest first: the caller's own (held, incoming, admitted); every lot for a regulator.
+
+    Each lot says whether it is `in_transit` and `under_recall` (recalled itself, or split from a
+    recalled lot)."""
+    wanted = LotFilter(
+        role=role, gtin=gtin, lot=lot, org=org, recalled=recalled, since=since, split=split, code=code
+    )
     return list_lots(session, member, wanted, limit, cursor)
 
 

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from chain import ChainEvent, TxResult, id_hash
-from evidence import StoredRecord, leaf_hash
+from chain import ChainEvent, Role, TxResult, id_hash
+from evidence import Record, StoredRecord, leaf_hash
 
-from ..facts import BatchAdmitted, BatchSplit, RecallIssued, ShipScanned
+from ..facts import BatchAdmitted, BatchSplit, OrgRestored, OrgSuspended, RecallIssued, ShipScanned
 from ..orgs.models import Organisation
+from ..orgs.service import org_chain_id
 from ..services import Services
 from .models import ChainOp, ChainOperation
 
@@ -23,6 +25,8 @@ ON_CHAIN_KINDS = {
     ShipScanned.KIND: ChainOperation.transfer,
     BatchSplit.KIND: ChainOperation.split,
     RecallIssued.KIND: ChainOperation.recall,
+    OrgSuspended.KIND: ChainOperation.revoke,
+    OrgRestored.KIND: ChainOperation.grant,
 }
 #: The event argument that carries the leaf hash of the fact, per call.
 _HASH_ARGS = ("admissionHash", "shipmentHash", "splitHash", "reasonHash")
@@ -62,6 +66,56 @@ def owe_chain(session: Session, kind: str, record_id: str, batch_id: str, lots: 
     return op
 
 
+def org_target(org: Organisation) -> str:
+    """What a membership operation names in place of a lot."""
+    return f"org:{org.id}"
+
+
+def owe_membership(session: Session, kind: str, record_id: str, org: Organisation) -> ChainOp:
+    """Records, in the fact's own transaction, that the member's role change is owed to the chain:
+    sent after commit in commit order, so every fact the member made before is mined first."""
+    return owe_chain(session, kind, record_id, org_target(org), [])
+
+
+@dataclass(frozen=True)
+class RoleChange:
+    """What a membership fact does on chain: ``member`` gains (``grant``) or loses ``role``."""
+
+    member: Organisation
+    role: Role
+    grant: bool
+
+
+def role_change(orgs: Orgs, record: Record) -> RoleChange:
+    """The role change an ``org.suspended`` or ``org.restored`` record makes; ``LookupError`` for a
+    member the database does not know."""
+    fact = OrgRestored.of(record) if OrgRestored.reads(record.kind) else OrgSuspended.of(record)
+    member = orgs.by_handle.get(fact.handle)
+    if member is None:
+        raise LookupError(f"no organisation with handle {fact.handle}")
+    return RoleChange(member, Role(fact.role), isinstance(fact, OrgRestored))
+
+
+def role_settled(
+    services: Services, orgs: Orgs, stored: StoredRecord
+) -> tuple[str | None, int | None] | None:
+    """``(tx_hash, block)`` of the membership event that left the member as the record wants it (or
+    ``(None, None)`` when the chain shows that state with no such event), if the chain stands so
+    already; None when the call is still to be made. Calls are sent in commit order, so the state the
+    chain shows when this one's turn comes is the one its predecessors left."""
+    change = role_change(orgs, stored.record())
+    if services.chain.has_role(change.member.chain_address, change.role) != change.grant:
+        return None
+    topic = bytes(12) + bytes.fromhex(change.member.chain_address.removeprefix("0x"))  # an indexed address
+    name = "MemberGranted" if change.grant else "MemberRevoked"
+    events = [
+        e
+        for e in services.chain.events_about("Membership", topic)
+        if e.name == name and bytes(e.args["role"]) == change.role.id
+    ]
+    return (events[-1].tx_hash, events[-1].block_number) if events else (None, None)
+
+
 def send_fact(services: Services, orgs: Orgs, stored: StoredRecord, target: str) -> TxResult:
     """Sends the record's chain call as the member who made it, carrying its leaf hash.
 
@@ -87,6 +141,13 @@ def send_fact(services: Services, orgs: Orgs, stored: StoredRecord, target: str)
         return chain.split_batch(account, lot, children, leaf)
     if stored.kind == RecallIssued.KIND:
         return chain.issue_recall(account, lot, leaf)
+    if stored.kind in (OrgSuspended.KIND, OrgRestored.KIND):
+        change = role_change(orgs, record)
+        if change.grant:
+            return chain.grant_member(
+                account, change.member.chain_address, change.role, org_chain_id(change.member)
+            )
+        return chain.revoke_member(account, change.member.chain_address, change.role)
     raise LookupError(f"{stored.kind} records make no chain call")
 
 
@@ -119,6 +180,10 @@ __all__ = [
     "events_of",
     "hash_of",
     "mined_event",
+    "org_target",
     "owe_chain",
+    "owe_membership",
+    "role_change",
+    "role_settled",
     "send_fact",
 ]

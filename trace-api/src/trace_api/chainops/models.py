@@ -26,12 +26,19 @@ UNFINISHED = (ChainStatus.pending, ChainStatus.sending)
 
 
 class ChainOperation(Enum):
-    """The BatchRegistry call a fact makes (a plain enum: ``split`` is no ``str.split``)."""
+    """The contract call a fact makes (a plain enum: ``split`` is no ``str.split``): BatchRegistry's
+    for lots, Membership's for a member's role."""
 
     register = "register"
     transfer = "transfer"
     split = "split"
     recall = "recall"
+    revoke = "revoke"
+    grant = "grant"
+
+
+#: The operations that change a member's role rather than a lot.
+MEMBERSHIP_OPERATIONS = (ChainOperation.revoke, ChainOperation.grant)
 
 
 class ChainOp(SQLModel, table=True):
@@ -44,9 +51,9 @@ class ChainOp(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     record_id: str = Field(max_length=256, unique=True)
     operation: ChainOperation
-    #: The lot whose chain call it is (a split's parent).
+    #: The lot whose chain call it is (a split's parent); ``org:<id>`` for a member's role.
     batch_id: str = Field(max_length=64, index=True)
-    #: JSON list of every lot the operation touches (a split's parent and children).
+    #: JSON list of every lot the operation touches (a split's parent and children; none for a role).
     lots: str
     status: ChainStatus = Field(default=ChainStatus.pending)
     attempts: int = 0

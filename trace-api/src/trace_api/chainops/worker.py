@@ -28,12 +28,12 @@ from chain import ChainError, ContractRevert, NodeError, UnknownRevert
 from evidence import BackgroundLoop, StoredRecord, leaf_hash
 
 from ..batches.models import Batch
-from ..facts import BatchAdmitted, BatchSplit, ShipScanned
+from ..facts import BatchAdmitted, BatchSplit, RecallIssued, ShipScanned
 from ..recalls.models import Recall
 from ..scans.models import Shipment
 from ..services import Services, writing
-from .calls import Orgs, mined_event, send_fact
-from .models import UNFINISHED, ChainOp, ChainStatus, ChainWorkerLease
+from .calls import Orgs, mined_event, role_settled, send_fact
+from .models import MEMBERSHIP_OPERATIONS, UNFINISHED, ChainOp, ChainStatus, ChainWorkerLease
 
 log = logging.getLogger(__name__)
 
@@ -97,9 +97,11 @@ class ChainWorker:
         stored = services.ledger.get(op.record_id)
         if op.status is ChainStatus.sending:  # sent before, outcome unknown: look before sending again
             self._require_settled(orgs, stored)
-            event = mined_event(services, op.batch_id, leaf_hash(stored.body))
-            if event is not None:
-                self._finish(op, stored, ChainStatus.mined, tx_hash=event.tx_hash, block=event.block_number)
+        if op.status is ChainStatus.sending or op.operation in MEMBERSHIP_OPERATIONS:
+            found = self._found_on_chain(op, orgs, stored)
+            if found is not None:
+                tx_hash, block = found
+                self._finish(op, stored, ChainStatus.mined, tx_hash=tx_hash, block=block)
                 return
         self._mark_sending(op)
         try:
@@ -109,6 +111,22 @@ class ChainWorker:
             self._finish(op, stored, ChainStatus.failed, error=str(exc))
             return
         self._finish(op, stored, ChainStatus.mined, tx_hash=result.tx_hash, block=result.block_number)
+
+    def _found_on_chain(
+        self, op: ChainOp, orgs: Orgs, stored: StoredRecord
+    ) -> tuple[str | None, int | None] | None:
+        """The transaction (and block) that already did what the operation does, if the chain shows it.
+
+        A lot's fact is found by the event carrying its leaf hash. A role change is found by the
+        member's role as the chain holds it now (a role granted or revoked by the reconciler, or a
+        change sent before a crash, is not sent again: the contract would refuse it)."""
+        if op.operation not in MEMBERSHIP_OPERATIONS:
+            event = mined_event(self.services, op.batch_id, leaf_hash(stored.body))
+            return None if event is None else (event.tx_hash, event.block_number)
+        try:
+            return role_settled(self.services, orgs, stored)
+        except LookupError:
+            return None  # sending it fails with the same error, and marks it failed
 
     def _require_settled(self, orgs: Orgs, stored: StoredRecord) -> None:
         """Raises :class:`ChainBusy` while the actor still has a transaction waiting to be mined."""
@@ -215,8 +233,10 @@ def note_mined(session: Session, stored: StoredRecord, tx_hash: str) -> None:
         rows = list(session.exec(select(Batch).where(col(Batch.id).in_(children))))
     elif stored.kind == ShipScanned.KIND:
         rows = list(session.exec(select(Shipment).where(Shipment.ship_record_id == stored.record_id)))
-    else:
+    elif stored.kind == RecallIssued.KIND:
         rows = list(session.exec(select(Recall).where(Recall.record_id == stored.record_id)))
+    else:
+        return  # a role change: the ledger record and the operation hold its transaction
     for row in rows:
         row.chain_tx = tx_hash
         session.add(row)

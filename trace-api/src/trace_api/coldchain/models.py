@@ -7,6 +7,7 @@ makes every redelivery of a message recognisable.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal, get_args
 
 from sqlalchemy import BigInteger, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -53,7 +54,8 @@ class SensorReading(SQLModel, table=True):
 
 #: The rules ingest opens alerts by (``Alert.rule``): a cold-chain excursion, a door left open,
 #: a device gone silent (see ``ingest.rules``).
-ALERT_RULES = ("temperature", "door_open", "silent")
+AlertRule = Literal["temperature", "door_open", "silent"]
+ALERT_RULES: tuple[str, ...] = get_args(AlertRule)
 
 
 class Alert(SQLModel, table=True):
@@ -68,13 +70,29 @@ class Alert(SQLModel, table=True):
     place: str = Field(max_length=400)
     detail: str = Field(max_length=500)
     started_at: dt.datetime
-    opened_at: dt.datetime
+    #: The alert lists page newest first by (opened_at, id).
+    opened_at: dt.datetime = Field(index=True)
     closed_at: dt.datetime | None = Field(default=None, index=True)
     #: Extreme value seen while the alert was open (the highest for "too warm", lowest for "too cold").
     worst_value: float | None = None
     batch_ids: str = Field(default="", max_length=4000, description="comma-separated batches at the place")
     open_record_id: str = Field(max_length=256)
     close_record_id: str | None = Field(default=None, max_length=256)
+
+
+class AlertAcknowledgement(SQLModel, table=True):
+    """Someone saw the alert and said what is being done: the alert's own organisation or a
+    regulator, once per alert. It does not close the alert (readings back in range do)."""
+
+    __tablename__ = "alert_acknowledgements"
+
+    alert_id: str = Field(foreign_key="alerts.id", primary_key=True, max_length=40)
+    org_id: str = Field(foreign_key="organisations.id")
+    key_id: str = Field(max_length=32, description="the member API key that acknowledged")
+    note: str = Field(max_length=500)
+    acknowledged_at: dt.datetime
+    record_id: str = Field(max_length=256)
+    ledger_index: int = Field(sa_type=BigInteger)
 
 
 class AlertState(SQLModel, table=True):

@@ -1,49 +1,65 @@
-"""Cold-chain views: alerts (regulators see every organisation's), a batch's record, dead letters."""
+"""Cold-chain views: alerts (regulators see every organisation's) and their acknowledgements, a
+batch's record, dead letters."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
+from .._paging import DEFAULT_LIMIT, Cursor, Limit
 from ..auth import CurrentMember
 from ..batches.lineage import with_ancestors
 from ..batches.service import get_batch, require_batch_reader
-from ..context import get_session
-from ..devices.models import Device
-from ..orgs.models import OrgType
-from .models import Alert, DeadLetter
+from ..context import WriteSession, get_services, get_session
+from ..services import Services
+from .alerts import AcknowledgementIn, AlertFilter, AlertStatus, acknowledge_alert, list_alerts, read_alert
+from .dead_letters import list_dead_letters
+from .models import AlertRule
 from .summary import cold_chain_of
 
 router = APIRouter(tags=["cold chain"])
+
+OrgHandle = Annotated[str | None, Query(max_length=64, description="an organisation's handle (regulators)")]
 
 
 @router.get("/v1/alerts")
 def alerts(
     member: CurrentMember,
     session: Annotated[Session, Depends(get_session)],
-    status: Literal["open", "closed", "all"] = "open",
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    status: AlertStatus = AlertStatus.open,
+    rule: Annotated[AlertRule | None, Query(description="the rule that opened the alert")] = None,
+    org: OrgHandle = None,
+    device: Annotated[str | None, Query(max_length=128, description="a device's username, org/name")] = None,
+    acknowledged: Annotated[bool | None, Query(description="acknowledged (true) or not yet (false)")] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
 ) -> dict[str, Any]:
-    """Alerts, newest first: the caller's organisation's, or every organisation's for a regulator."""
-    query = select(Alert, Device.username).join(Device, col(Device.id) == Alert.device_id)
-    if member.org.org_type is not OrgType.regulator:
-        query = query.where(Alert.org_id == member.org.id)
-    if status == "open":
-        query = query.where(col(Alert.closed_at).is_(None))
-    elif status == "closed":
-        query = query.where(col(Alert.closed_at).is_not(None))
-    rows = session.exec(query.order_by(col(Alert.opened_at).desc()).limit(limit)).all()
-    return {"alerts": [_alert(alert, username) for alert, username in rows]}
+    """Alerts, newest first: the caller's organisation's, or every organisation's for a regulator.
+    ``open`` means not closed yet, acknowledged or not."""
+    criteria = AlertFilter(status=status, rule=rule, org=org, device=device, acknowledged=acknowledged)
+    return list_alerts(session, member, criteria, limit, cursor)
 
 
-def _alert(alert: Alert, username: str) -> dict[str, Any]:
-    data = alert.model_dump(mode="json", exclude={"batch_ids", "org_id", "device_id"})
-    data["device"] = username
-    data["batch_ids"] = [b for b in alert.batch_ids.split(",") if b]
-    data["status"] = "open" if alert.closed_at is None else "closed"
-    return data
+@router.get("/v1/alerts/{alert_id}")
+def alert(
+    alert_id: str, member: CurrentMember, session: Annotated[Session, Depends(get_session)]
+) -> dict[str, Any]:
+    return read_alert(session, member, alert_id)
+
+
+@router.post("/v1/alerts/{alert_id}/acknowledgements", status_code=201)
+def acknowledge(
+    alert_id: str,
+    data: AcknowledgementIn,
+    member: CurrentMember,
+    services: Annotated[Services, Depends(get_services)],
+    session: WriteSession,
+) -> dict[str, Any]:
+    """Say that the alert was seen, with a note: once per alert, by the organisation whose device
+    raised it or by a regulator. The alert stays open until its readings return to normal."""
+    return acknowledge_alert(services, session, member, alert_id, data)
 
 
 @router.get("/v1/batches/{batch_id}/coldchain")
@@ -64,18 +80,11 @@ def batch_cold_chain(
 def dead_letters(
     member: CurrentMember,
     session: Annotated[Session, Depends(get_session)],
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    reason: Annotated[str | None, Query(max_length=64, description="why ingest refused the message")] = None,
+    org: OrgHandle = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
 ) -> dict[str, Any]:
-    """Messages the ingest could not take, with the reason: the caller's devices', or all for a regulator."""
-    scope = [] if member.org.org_type is OrgType.regulator else [DeadLetter.org_handle == member.org.handle]
-    rows = session.exec(select(DeadLetter).where(*scope).order_by(col(DeadLetter.id).desc()).limit(limit))
-    by_reason: dict[str, int] = {}
-    for reason, repeats in session.exec(select(DeadLetter.reason, DeadLetter.repeats).where(*scope)):
-        by_reason[reason] = by_reason.get(reason, 0) + repeats
-    return {"counts": by_reason, "dead_letters": [_dead_letter(d) for d in rows]}
-
-
-def _dead_letter(letter: DeadLetter) -> dict[str, Any]:
-    data = letter.model_dump(mode="json", exclude={"payload"})
-    data["payload"] = letter.payload.decode("utf-8", errors="replace")[:2000]
-    return data
+    """Messages the ingest could not take, newest first, with the reason: the caller's devices', or
+    all for a regulator. ``counts`` sums each reason's messages (repeats included) over the scope."""
+    return list_dead_letters(session, member, reason=reason, org=org, limit=limit, cursor=cursor)

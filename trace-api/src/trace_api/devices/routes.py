@@ -4,22 +4,26 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session, select
 
 from evidence import Actor
 
+from .._paging import DEFAULT_LIMIT, Cursor, Limit
 from ..auth import CurrentMember
+from ..coldchain.activity import listed_devices
 from ..context import WriteSession, get_services, get_session
 from ..errors import Forbidden
 from ..geo import Position
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
 from ..services import Services
+from .models import ReadingKind
 from .service import (
     DeviceIn,
+    DeviceStatus,
+    find_devices,
     get_device,
-    list_devices,
     position_device,
     public_device,
     register_device,
@@ -62,9 +66,16 @@ def add_device(
 
 @router.get("")
 def devices(
-    member: CurrentMember, session: Annotated[Session, Depends(get_session)], org: str | None = None
+    member: CurrentMember,
+    session: Annotated[Session, Depends(get_session)],
+    org: Annotated[str | None, Query(max_length=64, description="an organisation's handle")] = None,
+    kind: Annotated[ReadingKind | None, Query(description="devices that publish this")] = None,
+    status: DeviceStatus | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
 ) -> dict[str, Any]:
-    """The caller's devices; a regulator sees every organisation's (or one's, with ``org``)."""
+    """The caller's devices by username, a page at a time, each with its newest reading's time and
+    its open alerts; a regulator sees every organisation's (or one's, with ``org``)."""
     if member.org.org_type is OrgType.regulator:
         scope = (
             None
@@ -75,7 +86,8 @@ def devices(
         raise Forbidden(f"{member.org.handle} may list its own devices only")
     else:
         scope = [member.org.id]
-    return {"devices": [public_device(d) for d in list_devices(session, scope)]}
+    found, next_cursor = find_devices(session, scope, kind=kind, status=status, limit=limit, cursor=cursor)
+    return {"devices": listed_devices(session, found), "next_cursor": next_cursor}
 
 
 @router.get("/{name}")

@@ -6,13 +6,16 @@ import datetime as dt
 import secrets
 import uuid
 from collections.abc import Sequence
+from enum import StrEnum
 from urllib.parse import quote
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from sqlalchemy import literal
 from sqlmodel import Session, col, select
 
 from evidence import Actor, Record, Subject, utc_now
 
+from .._paging import decode_cursor, page_of
 from ..batches.models import StorageClass
 from ..errors import Conflict, NotFound
 from ..events import place_uri
@@ -180,6 +183,38 @@ def list_devices(session: Session, org_ids: Sequence[str] | None) -> list[Device
     if org_ids is not None:
         query = query.where(col(Device.org_id).in_(org_ids))
     return list(session.exec(query))
+
+
+class DeviceStatus(StrEnum):
+    active = "active"  # its readings are taken
+    retired = "retired"
+
+
+def find_devices(
+    session: Session,
+    org_ids: Sequence[str] | None,
+    *,
+    kind: ReadingKind | None,
+    status: DeviceStatus | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Device], str | None]:
+    """A page of the devices of the given organisations (all for ``None``), by username: those that
+    publish ``kind``, in ``status``."""
+    query = select(Device)
+    if org_ids is not None:
+        query = query.where(col(Device.org_id).in_(org_ids))
+    if kind is not None:
+        # ``kinds`` is comma-separated: match whole names only
+        query = query.where((literal(",") + col(Device.kinds) + literal(",")).contains(f",{kind.value},"))
+    if status is DeviceStatus.active:
+        query = query.where(col(Device.retired_at).is_(None))
+    elif status is DeviceStatus.retired:
+        query = query.where(col(Device.retired_at).is_not(None))
+    if cursor is not None:
+        query = query.where(col(Device.username) > decode_cursor(cursor))
+    rows = session.exec(query.order_by(col(Device.username)).limit(limit + 1)).all()
+    return page_of(rows, limit, lambda device: device.username)
 
 
 def public_device(device: Device) -> dict[str, object]:

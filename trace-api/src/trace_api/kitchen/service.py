@@ -3,36 +3,46 @@
 Pictures (snapshots, the cameras' frames, rectification photos) are stored as documents,
 content-addressed under the documents folder and owned by the restaurant, so
 ``/v1/documents/{sha256}`` serves them with the documents' access rules as well.
-A restaurant answers each incident once: a second rectification is a conflict (409), because
-the first is already evidence in the ledger; a correction is a new incident's business.
+A restaurant answers an open incident with a rectification; while a regulator has not reviewed
+it, or once one accepted it, another is a conflict (409): the first is already evidence in the
+ledger. A rejected rectification reopens the incident and the restaurant rectifies again; the
+regulators' reviews are :mod:`.reviews`.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlmodel import Session, col, select
+from PIL import Image, UnidentifiedImageError
+from sqlmodel import Session, col, func, select
 
 from evidence import Actor, Record, Subject, utc_datetime, utc_now, write_transaction
 
+from .._paging import newest_after, page_of
 from ..devices import MqttError, alert_topic, publish_json
 from ..devices.models import Device
 from ..documents.models import Document
 from ..documents.service import document_path, store_document
 from ..errors import Conflict, Forbidden, NotFound, Unprocessable
-from ..facts import IncidentRectified
+from ..facts import IncidentDetected, IncidentRectified
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
 from ..services import Services
 from ..text import check_text
-from .models import Incident, Rectification
+from .models import Incident, Rectification, RectificationReview
 
 MAX_PHOTO_BYTES = 20 * 1024 * 1024
-IncidentStatus = Literal["open", "rectified", "all"]
+#: ``open``: the restaurant must rectify; ``rectified``: a rectification awaits a regulator's
+#: review; ``closed``: a regulator accepted one.
+IncidentStatus = Literal["open", "rectified", "closed", "all"]
+SnapshotSize = Literal["full", "thumb"]
+#: The longer side of a snapshot's thumbnail, in pixels.
+THUMBNAIL_PIXELS = 320
 _IMAGE_MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
 
 
@@ -50,11 +60,31 @@ def image_type(data: bytes) -> str | None:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """A rectification and the regulator's review of it (None while it awaits one)."""
+
+    rectification: Rectification
+    review: RectificationReview | None = None
+    reviewer: str | None = None  # the reviewing regulator's handle
+
+
+@dataclass(frozen=True)
 class IncidentView:
     incident: Incident
     camera: str
     organisation: str
-    rectification: Rectification | None = None
+    #: Oldest first; the last is the one that counts.
+    answers: tuple[Answer, ...] = ()
+
+    @property
+    def rectification(self) -> Rectification | None:
+        return self.answers[-1].rectification if self.answers else None
+
+
+def incident_status(incident: Incident) -> str:
+    if incident.closed_at is not None:
+        return "closed"
+    return "open" if incident.rectified_at is None else "rectified"
 
 
 def _visible(member: Member, incident: Incident) -> bool:
@@ -67,9 +97,11 @@ def list_incidents(
     status: IncidentStatus = "all",
     org: str | None = None,
     violation: str | None = None,
-    limit: int = 100,
-) -> list[IncidentView]:
-    """Newest first: the caller's organisation's incidents, or any organisation's for a regulator."""
+    limit: int = 50,
+    cursor: str | None = None,
+) -> tuple[list[IncidentView], str | None]:
+    """Newest first, a page at a time (keyset): the caller's organisation's incidents, or any
+    organisation's for a regulator; and the next page's cursor (None on the last page)."""
     query = (
         select(Incident, Device.username, Organisation.handle)
         .join(Device, col(Device.id) == Incident.device_id)
@@ -84,19 +116,40 @@ def list_incidents(
     if status == "open":
         query = query.where(col(Incident.rectified_at).is_(None))
     elif status == "rectified":
-        query = query.where(col(Incident.rectified_at).is_not(None))
+        query = query.where(col(Incident.rectified_at).is_not(None), col(Incident.closed_at).is_(None))
+    elif status == "closed":
+        query = query.where(col(Incident.closed_at).is_not(None))
     if violation is not None:
         query = query.where(Incident.violation == violation)
-    rows = session.exec(query.order_by(col(Incident.detected_at).desc(), col(Incident.id)).limit(limit)).all()
-    answered = _rectifications(session, [i.id for i, _, _ in rows if i.rectified_at is not None])
-    return [IncidentView(i, camera, handle, answered.get(i.id)) for i, camera, handle in rows]
+    after = newest_after(session, Incident, cursor, "detected_at")
+    if after is not None:
+        query = query.where(after)
+    query = query.order_by(col(Incident.detected_at).desc(), col(Incident.id).desc()).limit(limit + 1)
+    rows, next_cursor = page_of(session.exec(query).all(), limit, lambda row: row[0].id)
+    answers = _answers(session, [i.id for i, _, _ in rows])
+    views = [IncidentView(i, camera, handle, answers.get(i.id, ())) for i, camera, handle in rows]
+    return views, next_cursor
 
 
-def _rectifications(session: Session, incident_ids: list[str]) -> dict[str, Rectification]:
+def _answers(session: Session, incident_ids: list[str]) -> dict[str, tuple[Answer, ...]]:
+    """Each incident's rectifications with their reviews, oldest first."""
     if not incident_ids:
         return {}
-    query = select(Rectification).where(col(Rectification.incident_id).in_(incident_ids))
-    return {r.incident_id: r for r in session.exec(query)}
+    query = (
+        select(Rectification, RectificationReview, Organisation.handle)
+        .join(
+            RectificationReview,
+            col(RectificationReview.rectification_id) == Rectification.id,
+            isouter=True,
+        )
+        .join(Organisation, col(Organisation.id) == RectificationReview.org_id, isouter=True)
+        .where(col(Rectification.incident_id).in_(incident_ids))
+        .order_by(col(Rectification.created_at), col(Rectification.ledger_index))
+    )
+    found: dict[str, list[Answer]] = {}
+    for rectification, review, reviewer in session.exec(query):
+        found.setdefault(rectification.incident_id, []).append(Answer(rectification, review, reviewer))
+    return {incident_id: tuple(answers) for incident_id, answers in found.items()}
 
 
 def get_incident(session: Session, member: Member, incident_id: str) -> IncidentView:
@@ -109,7 +162,7 @@ def get_incident(session: Session, member: Member, incident_id: str) -> Incident
     assert device is not None  # foreign keys
     assert org is not None
     return IncidentView(
-        incident, device.username, org.handle, _rectifications(session, [incident_id]).get(incident_id)
+        incident, device.username, org.handle, _answers(session, [incident_id]).get(incident_id, ())
     )
 
 
@@ -123,23 +176,67 @@ def snapshot_of(session: Session, services: Services, member: Member, incident_i
     return path, document.content_type
 
 
+def thumbnail(path: Path, pixels: int = THUMBNAIL_PIXELS) -> bytes:
+    """The picture at ``path`` scaled down to at most ``pixels`` on its longer side, as JPEG."""
+    try:
+        with Image.open(path) as image:
+            image.draft("RGB", (pixels, pixels))  # a JPEG decodes at a fraction of its size
+            small = image.convert("RGB")
+    except (OSError, UnidentifiedImageError) as exc:
+        raise NotFound(f"the picture {path.name} cannot be read: {exc}") from exc
+    small.thumbnail((pixels, pixels))
+    out = io.BytesIO()
+    small.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
 def describe_incident(view: IncidentView) -> dict[str, Any]:
+    """The incident with its latest rectification (as in lists)."""
     incident = view.incident
     data = incident.model_dump(mode="json", exclude={"org_id", "device_id", "boxes"})
+    latest = view.answers[-1] if view.answers else None
     data.update(
         organisation=view.organisation,
         camera=view.camera,
         boxes=json.loads(incident.boxes),
-        status="open" if incident.rectified_at is None else "rectified",
+        status=incident_status(incident),
         snapshot_url=f"/v1/incidents/{incident.id}/snapshot",
-        rectification=None if view.rectification is None else describe_rectification(view.rectification),
+        thumbnail_url=f"/v1/incidents/{incident.id}/snapshot?size=thumb",
+        rectification=None if latest is None else describe_answer(latest),
     )
+    return data
+
+
+def describe_incident_in_full(services: Services, session: Session, view: IncidentView) -> dict[str, Any]:
+    """The incident with every rectification and review, and what its ledger record says of the
+    frame (its size, for drawing the boxes over it; the lossless frame's URL)."""
+    data = describe_incident(view)
+    detected = IncidentDetected.of(services.ledger.get(view.incident.record_id, conn=session.connection()))
+    data.update(
+        frame_size=detected.frame_size,
+        frame_at=detected.frame_at,
+        frames_seen=detected.frames_seen,
+        frame_url=f"/v1/documents/{view.incident.frame_document_sha256}",
+        rectifications=[describe_answer(answer) for answer in view.answers],
+    )
+    return data
+
+
+def describe_answer(answer: Answer) -> dict[str, Any]:
+    data = describe_rectification(answer.rectification)
+    data["review"] = None if answer.review is None else describe_review(answer.review, answer.reviewer)
     return data
 
 
 def describe_rectification(rectification: Rectification) -> dict[str, Any]:
     data = rectification.model_dump(mode="json", exclude={"org_id"})
     data["photo_url"] = f"/v1/documents/{rectification.photo_sha256}"
+    return data
+
+
+def describe_review(review: RectificationReview, reviewer: str | None) -> dict[str, Any]:
+    data = review.model_dump(mode="json", exclude={"org_id"})
+    data["reviewed_by"] = reviewer
     return data
 
 
@@ -180,10 +277,17 @@ def rectify(
         incident = view.incident
         if incident.org_id != member.org.id:
             raise Forbidden(f"only {view.organisation} may rectify its incident {incident_id}")
+        if incident.closed_at is not None:
+            raise Conflict(f"incident {incident_id} was closed at {incident.closed_at.isoformat()}")
         if incident.rectified_at is not None:
             raise Conflict(
-                f"incident {incident_id} was rectified already, at {incident.rectified_at.isoformat()}"
+                f"incident {incident_id} was rectified already, at {incident.rectified_at.isoformat()}; "
+                "the rectification awaits a regulator's review"
             )
+        earlier = session.exec(
+            select(func.count()).select_from(Rectification).where(Rectification.incident_id == incident.id)
+        ).one()
+        previous = {} if view.rectification is None else {"previous_rectification_id": view.rectification.id}
         document = store_document(
             session,
             services.settings.documents_dir,
@@ -194,7 +298,7 @@ def rectify(
         rectification_id = uuid.uuid4().hex
         record = Record(
             kind=IncidentRectified.KIND,
-            record_id=f"incident:{incident.id}:rectified",
+            record_id=rectification_record_id(incident.id, earlier + 1),
             time=utc_now(),
             actor=Actor(org=member.org.uscc, key_id=member.key_id),
             subjects=[
@@ -212,6 +316,7 @@ def rectify(
                 violation=incident.violation,
                 note=note,
                 photo_sha256=document.sha256,
+                **previous,
             ).payload(),
         )
         receipt = services.ledger.append(record, conn=session.connection())
@@ -229,6 +334,12 @@ def rectify(
         session.expunge(rectification)
     body = {"event": record.kind, "record_id": record.record_id, "index": receipt.index, **record.payload}
     return Rectified(rectification, alert_topic(view.organisation), body)
+
+
+def rectification_record_id(incident_id: str, number: int) -> str:
+    """The ledger record id of an incident's ``number``-th rectification (from 1)."""
+    first = f"incident:{incident_id}:rectified"
+    return first if number == 1 else f"{first}:{number}"
 
 
 def _check_photo(photo: bytes) -> str:

@@ -27,6 +27,13 @@ class OrgType(StrEnum):
         return Role.TRADER
 
 
+class OrgStatus(StrEnum):
+    """Whether an organisation may act: a suspended one's keys are refused and its chain role revoked."""
+
+    active = "active"
+    suspended = "suspended"
+
+
 class Organisation(SQLModel, table=True):
     __tablename__ = "organisations"
 
@@ -39,6 +46,10 @@ class Organisation(SQLModel, table=True):
     jurisdiction: str = Field(max_length=100)
     chain_address: str = Field(max_length=42)
     created_at: dt.datetime
+    status: OrgStatus = Field(default=OrgStatus.active, sa_column_kwargs={"server_default": "active"})
+    #: Since when and why it is suspended (None while active); the ledger holds every change.
+    suspended_at: dt.datetime | None = None
+    suspension_reason: str | None = Field(default=None, max_length=500)
     #: Where it is (WGS-84 degrees), for the regulators' map; all three unset until positioned.
     latitude: float | None = None
     longitude: float | None = None

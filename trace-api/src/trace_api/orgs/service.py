@@ -13,24 +13,28 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from pydantic import BaseModel, Field, field_validator
+from pydantic_core import PydanticCustomError
 from sqlmodel import Session, col, func, select
 
 from chain import id_hash
 from evidence import Actor, Record, Subject, utc_datetime, utc_now
 
 from .._paging import decode_cursor, page_of
-from ..errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
+from ..errors import Conflict, Forbidden, NotFound, Suspended, Unauthorized, Unprocessable
 from ..facts import ApiKeyRevoked, OrgPositioned
 from ..geo import Position
 from ..gs1 import GS1Error, validate_gln
 from ..services import Services, writing
 from ..text import Line
-from ._uscc import validate_uscc
-from .models import ApiKey, Organisation, OrgType
+from ._uscc import UsccError, validate_uscc
+from .models import ApiKey, Organisation, OrgStatus, OrgType
 
 KEY_PREFIX = "sy"
 #: The key id of records written by whoever runs the service (the CLI, the demo), not through a key.
 OPERATOR_KEY = "operator"
+#: Handles that ``/v1/organisations/{handle}`` (and the console's ``/members/{handle}``) could not
+#: reach: paths of their own.
+RESERVED_HANDLES = frozenset({"me", "uscc-check", "new"})
 
 
 class OrganisationIn(BaseModel):
@@ -44,10 +48,20 @@ class OrganisationIn(BaseModel):
     jurisdiction: Line = Field(min_length=1, max_length=100)
     position: Position | None = Field(default=None, description="where it is, for the regulators' map")
 
+    @field_validator("handle")
+    @classmethod
+    def _handle(cls, value: str) -> str:
+        if value in RESERVED_HANDLES:
+            raise PydanticCustomError("handle_reserved", f"{value!r} names a path of the API; choose another")
+        return value
+
     @field_validator("uscc")
     @classmethod
     def _uscc(cls, value: str) -> str:
-        return validate_uscc(value)
+        try:
+            return validate_uscc(value)
+        except UsccError as exc:  # its own words as the reason, and what is wrong as the error's type
+            raise PydanticCustomError(f"uscc_{exc.problem}", str(exc)) from exc
 
     @field_validator("gln")
     @classmethod
@@ -176,6 +190,14 @@ def authenticate(session: Session, token: str) -> Member:
         raise Unauthorized("unknown or revoked API key")
     org = session.get(Organisation, key.org_id)
     assert org is not None
+    if org.status is OrgStatus.suspended:
+        since = org.suspended_at.isoformat() if org.suspended_at else None
+        raise Suspended(
+            f"{org.handle} is suspended (since {since}: {org.suspension_reason}); its API keys are "
+            "refused until a market regulator restores it",
+            handle=org.handle,
+            suspended_at=since,
+        )
     return Member(org=org, key_id=key.id, kind=key.kind)
 
 
@@ -228,21 +250,41 @@ def revoke_api_key(services: Services, session: Session, member: Member, key_id:
     return key
 
 
+@dataclass(frozen=True)
+class OrgFilter:
+    """Which members a list shows: ``name`` and ``jurisdiction`` match anywhere, any case; ``text``
+    matches anywhere in the name or the handle."""
+
+    name: str | None = None
+    org_type: OrgType | None = None
+    uscc: str | None = None
+    jurisdiction: str | None = None
+    status: OrgStatus | None = None
+    text: str | None = None
+
+
+def _containing(column: Any, part: str) -> Any:
+    return func.lower(col(column)).contains(part.lower(), autoescape=True)
+
+
 def find_organisations(
-    session: Session,
-    *,
-    name: str | None,
-    org_type: OrgType | None,
-    uscc: str | None,
-    limit: int,
-    cursor: str | None,
+    session: Session, wanted: OrgFilter, *, limit: int, cursor: str | None
 ) -> tuple[list[Organisation], str | None]:
-    """Members of the network by handle; ``name`` matches anywhere in the name, any case."""
+    """Members of the network by handle, a page at a time (keyset on the handle)."""
     query = select(Organisation)
-    if name is not None:
-        query = query.where(func.lower(col(Organisation.name)).contains(name.lower(), autoescape=True))
-    if org_type is not None:
-        query = query.where(Organisation.org_type == org_type)
+    if wanted.name is not None:
+        query = query.where(_containing(Organisation.name, wanted.name))
+    if wanted.text is not None:
+        query = query.where(
+            _containing(Organisation.name, wanted.text) | _containing(Organisation.handle, wanted.text)
+        )
+    if wanted.jurisdiction is not None:
+        query = query.where(_containing(Organisation.jurisdiction, wanted.jurisdiction))
+    if wanted.org_type is not None:
+        query = query.where(Organisation.org_type == wanted.org_type)
+    if wanted.status is not None:
+        query = query.where(Organisation.status == wanted.status)
+    uscc = wanted.uscc
     if uscc is not None:
         try:
             query = query.where(Organisation.uscc == validate_uscc(uscc))

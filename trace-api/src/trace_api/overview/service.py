@@ -72,7 +72,9 @@ def day_start(now: dt.datetime, timezone: str = OVERVIEW_TIMEZONE) -> dt.datetim
 
 
 def open_alerts(session: Session) -> AlertCounts:
-    """Cold-chain alerts open until closed (``/v1/alerts?status=open``), incidents until rectified."""
+    """Cold-chain alerts open until closed (``/v1/alerts?status=open``); kitchen incidents while
+    the restaurant owes a rectification (``/v1/incidents?status=open``: none sent yet, or the last
+    one rejected by a regulator)."""
     rules = session.exec(
         select(Alert.rule, func.count()).where(col(Alert.closed_at).is_(None)).group_by(col(Alert.rule))
     ).all()

@@ -41,6 +41,7 @@ from evidence import (
 
 from ..batches.models import Batch
 from ..chainops import (
+    MEMBERSHIP_OPERATIONS,
     ON_CHAIN_KINDS,
     ChainOp,
     ChainStatus,
@@ -49,11 +50,14 @@ from ..chainops import (
     events_of,
     hash_of,
     note_mined,
+    org_target,
     outbox_state,
     send_fact,
     unfinished_lots,
 )
+from ..chainops.models import UNFINISHED
 from ..facts import BatchAdmitted, BatchSplit, ChainDifference
+from ..orgs.models import OrgStatus
 from ..orgs.service import org_chain_id
 from ..services import Services
 
@@ -147,7 +151,7 @@ def reconcile(services: Services, *, repair: bool, progress: Progress | None = N
     suspects: list[str] = []
     with Session(services.engine) as session:
         orgs = Orgs(session)
-        _restore_members(services, orgs, report, repair=repair)
+        _restore_members(services, session, orgs, report, repair=repair)
         total = session.exec(select(func.count()).select_from(Batch)).one()
         for page in _lot_pages(session):
             on_chain: list[BatchRecord | None] = []
@@ -194,34 +198,52 @@ def reconcile(services: Services, *, repair: bool, progress: Progress | None = N
     return report
 
 
-def _restore_members(services: Services, orgs: Orgs, report: Report, *, repair: bool) -> None:
-    """Every organisation's role on chain; with ``repair``, granted again where the node lost it
-    (a grant is the regulator's act on the database's membership, so it is replayed, not judged)."""
+def _restore_members(
+    services: Services, session: Session, orgs: Orgs, report: Report, *, repair: bool
+) -> None:
+    """Every organisation's role on chain: held while it is active, not while it is suspended. With
+    ``repair``, granted or revoked again where the node lost the change (a role change is the
+    regulator's act on the database's membership, so it is replayed, not judged). Organisations with
+    a role change still owed to the chain are left to the chain worker."""
+    owed = set(
+        session.exec(
+            select(ChainOp.batch_id).where(
+                col(ChainOp.operation).in_(MEMBERSHIP_OPERATIONS), col(ChainOp.status).in_(UNFINISHED)
+            )
+        )
+    )
     for org in orgs.by_id.values():
-        role = org.org_type.chain_role
-        if role in services.chain.roles_of(org.chain_address):
+        role, active = org.org_type.chain_role, org.status is OrgStatus.active
+        if org_target(org) in owed or (role in services.chain.roles_of(org.chain_address)) == active:
             continue
-        missing = Difference(
+        state = "lacks its" if active else "is suspended but still holds its"
+        difference = Difference(
             f"org:{org.handle}",
             "member",
-            f"organisation {org.handle} ({org.chain_address}) lacks its {role.name.lower()} role on chain",
-            role.name.lower(),
-            None,
+            f"organisation {org.handle} ({org.chain_address}) {state} {role.name.lower()} role on chain",
+            role.name.lower() if active else None,
+            None if active else role.name.lower(),
         )
         if not repair:
-            report.found.append(missing)
+            report.found.append(difference)
             continue
         try:
-            result = services.chain.grant_member(
-                services.regulator_key, org.chain_address, role, org_chain_id(org)
-            )
+            if active:
+                result = services.chain.grant_member(
+                    services.regulator_key, org.chain_address, role, org_chain_id(org)
+                )
+            else:
+                result = services.chain.revoke_member(services.regulator_key, org.chain_address, role)
         except ContractRevert as exc:
-            log.error("chain repair: granting %s its role failed: %s", org.handle, exc)
-            report.found.append(missing)
+            log.error("chain repair: changing %s's role failed: %s", org.handle, exc)
+            report.found.append(difference)
             continue
-        log.warning("chain repair: granted %s its %s role again: %s", org.handle, role.name, result.tx_hash)
+        change = "granted" if active else "revoked"
+        log.warning(
+            "chain repair: %s %s its %s role again: %s", change, org.handle, role.name, result.tx_hash
+        )
         report.repairs.append(
-            Repair(f"org:{org.handle}", "member.granted", f"org:{org.handle}", -1, result.tx_hash)
+            Repair(f"org:{org.handle}", f"member.{change}", f"org:{org.handle}", -1, result.tx_hash)
         )
 
 

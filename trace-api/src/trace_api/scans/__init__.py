@@ -8,7 +8,8 @@ from .._exports import lazy_exports
 
 if TYPE_CHECKING:
     from .models import CounterfeitSignal, Shipment
-    from .service import ChildLot, CounterfeitSuspected, ScanIn, apply_scan, readable_signals
+    from .service import ChildLot, CounterfeitSuspected, ScanIn, apply_scan
+    from .signals import describe_signals, readable_signals
 
 #: Each public name and the module that defines it, imported on first use (see ``_exports``).
 _EXPORTS = {
@@ -16,7 +17,8 @@ _EXPORTS = {
     "ChildLot": ".service",
     "CounterfeitSignal": ".models",
     "CounterfeitSuspected": ".service",
-    "readable_signals": ".service",
+    "describe_signals": ".signals",
+    "readable_signals": ".signals",
     "ScanIn": ".service",
     "Shipment": ".models",
 }
@@ -28,6 +30,7 @@ __all__ = [
     "ScanIn",
     "Shipment",
     "apply_scan",
+    "describe_signals",
     "readable_signals",
 ]
 

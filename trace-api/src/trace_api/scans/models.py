@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal, get_args
 
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 #: Why a scan was taken for a sign of counterfeit goods (``CounterfeitSignal.reason``).
-SIGNAL_REASONS = (
+SignalReason = Literal[
     "code_never_issued",  # no such code was ever issued: a made-up code
     "sold_twice",  # an item sold before: a copied (cloned) code
     "destroyed_item",  # an item recorded as destroyed, offered for sale
     "off_custody_path",  # a code scanned by an organisation its lot never reached
     "code_batch_mismatch",  # a code scanned as part of another lot than its own
-)
+]
+SIGNAL_REASONS: tuple[str, ...] = get_args(SignalReason)
 
 
 class Shipment(SQLModel, table=True):

@@ -46,7 +46,7 @@ from ..facts import (
     SplitItems,
 )
 from ..gs1 import GS1Error, parse_item_code, suyuan_lot
-from ..orgs.models import Organisation, OrgType
+from ..orgs.models import Organisation, OrgStatus, OrgType
 from ..orgs.service import Member
 from ..services import Services
 from .models import CounterfeitSignal, Shipment
@@ -348,6 +348,10 @@ def _ship(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str |
         raise Unprocessable.field(
             "counterparty", "ship to another importer, wholesaler, retailer, restaurant or market"
         )
+    if receiver.status is OrgStatus.suspended:
+        raise Unprocessable.field(
+            "counterparty", f"{receiver.handle} is suspended: it may not receive goods until restored"
+        )
     event = object_event(
         "ship",
         time=ctx.scan.time,
@@ -633,53 +637,6 @@ def _destroy(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: st
     else:
         end_stay(ctx.session, batch.id, utc_datetime(ctx.scan.time))
     return summary
-
-
-def readable_signals(
-    session: Session, member: Member, *, code: str | None = None, batch_id: str | None = None
-) -> list[CounterfeitSignal]:
-    """Every signal for a regulator; for another organisation, those about a batch (or a code of a
-    batch) it admitted or holds: the issuer and the owner hear what others claim about their goods."""
-    if member.org.org_type is not OrgType.regulator:
-        if code is None and batch_id is None:
-            raise Forbidden("only regulators list every signal: give the code or batch_id of your goods")
-        if batch_id is not None:
-            _require_own_batch(session, member, batch_id)
-        if code is not None:
-            _require_own_batch(session, member, _code_batch(session, code))
-    return signals_about(session, code=code, batch_id=batch_id)
-
-
-def _code_batch(session: Session, code: str) -> str:
-    try:
-        parsed = parse_item_code(code)
-    except GS1Error as exc:
-        raise Unprocessable.field("code", str(exc)) from exc
-    row = session.exec(
-        select(ItemCode).where(
-            ItemCode.gtin == parsed.gtin, ItemCode.lot == parsed.lot, ItemCode.serial == parsed.serial
-        )
-    ).first()
-    if row is None:
-        raise Forbidden(f"code {code} was never issued: only regulators see its signals")
-    return row.batch_id
-
-
-def _require_own_batch(session: Session, member: Member, batch_id: str) -> None:
-    batch = get_batch(session, batch_id)
-    if member.org.id not in (batch.importer_org_id, batch.holder_org_id):
-        raise Forbidden(f"{member.org.handle} neither admitted nor holds batch {batch_id}")
-
-
-def signals_about(
-    session: Session, *, code: str | None = None, batch_id: str | None = None
-) -> list[CounterfeitSignal]:
-    query = select(CounterfeitSignal)
-    if code is not None:
-        query = query.where(CounterfeitSignal.code == code)
-    if batch_id is not None:
-        query = query.where(CounterfeitSignal.batch_id == batch_id)
-    return list(session.exec(query.order_by(col(CounterfeitSignal.id))))
 
 
 def find_org(session: Session, org_id: str) -> Organisation:

@@ -1,4 +1,10 @@
-"""Trace a lot backward (to its source) and forward (to every split and holder): the lineage graph."""
+"""Trace a lot backward (to its source) and forward (to every split and holder): the lineage graph,
+and the custody path that brought the lot's goods to where they are.
+
+The custody path follows the goods: the admission of the lot at the source, each shipment, each
+split on the way down to the traced lot. An ancestor's shipments count up to the split that made
+its child (the first ledger record about the child); later ones carried other goods.
+"""
 
 from __future__ import annotations
 
@@ -39,11 +45,12 @@ def trace_batch(
         raise Forbidden(f"{member.org.handle} took no part in the custody of batch {batch_id}")
     orgs = _org_names(session, batches)
     ids = [b.id for b in batches]
-    shipments = session.exec(
-        select(Shipment).where(col(Shipment.batch_id).in_(ids)).order_by(col(Shipment.id))
+    shipments = list(
+        session.exec(select(Shipment).where(col(Shipment.batch_id).in_(ids)).order_by(col(Shipment.id)))
     )
-    events = _events(ledger, ids)
+    events, first = _events(ledger, ids)
     on_chain = chain_statuses(session, [e["record_id"] for e in events])
+    path = custody_path(session, [*reversed(before), root], shipments, events, first, orgs)
     return {
         "batch_id": batch_id,
         "direction": direction,
@@ -53,7 +60,74 @@ def trace_batch(
         "splits": [{"parent": b.parent_id, "child": b.id} for b in batches if b.parent_id in ids],
         "shipments": [_edge(s, orgs) | {"chain": on_chain.get(s.ship_record_id)} for s in shipments],
         "events": [e | {"chain": on_chain.get(e["record_id"])} for e in events],
+        "custody": [step | {"chain": on_chain.get(step["record_id"])} for step in path],
     }
+
+
+def custody_path(
+    session: Session,
+    path: list[Batch],
+    shipments: list[Shipment],
+    events: list[dict[str, Any]],
+    first: dict[str, dict[str, Any]],
+    orgs: dict[str, str],
+) -> list[dict[str, Any]]:
+    """The steps of ``path`` (the source lot first, the traced lot last): admission or split, then
+    each shipment, an ancestor's up to the split that made the next lot of the path."""
+    index_of = {e["record_id"]: e["index"] for e in events}
+    actors = _handles_by_uscc(session, {e["org"] for e in first.values()})
+    steps: list[dict[str, Any]] = []
+    for at, batch in enumerate(path):
+        made = first.get(batch.id)
+        if made is not None:
+            kind = "split" if batch.parent_id is not None else "admitted"
+            steps.append(_step(kind, batch, made, actors.get(made["org"])))
+        after = first.get(path[at + 1].id) if at + 1 < len(path) else None
+        cutoff = after["index"] if after is not None else None
+        for shipment in shipments:
+            index = index_of.get(shipment.ship_record_id)
+            if shipment.batch_id == batch.id and (cutoff is None or (index is not None and index < cutoff)):
+                steps.append(_shipped(batch, shipment, orgs))
+    return steps
+
+
+def _step(kind: str, batch: Batch, record: dict[str, Any], org: str | None) -> dict[str, Any]:
+    return {
+        "step": kind,
+        "batch_id": batch.id,
+        "lot": batch.lot,
+        "parent": batch.parent_id,
+        "from": None,
+        "to": org,
+        "time": record["time"],
+        "received_at": None,
+        "record_id": record["record_id"],
+        "receive_record_id": None,
+    }
+
+
+def _shipped(batch: Batch, shipment: Shipment, orgs: dict[str, str]) -> dict[str, Any]:
+    return {
+        "step": "shipped",
+        "batch_id": batch.id,
+        "lot": batch.lot,
+        "parent": batch.parent_id,
+        "from": orgs.get(shipment.from_org_id),
+        "to": orgs.get(shipment.to_org_id),
+        "time": shipment.shipped_at,
+        "received_at": shipment.received_at,
+        "record_id": shipment.ship_record_id,
+        "receive_record_id": shipment.receive_record_id,
+    }
+
+
+def _handles_by_uscc(session: Session, usccs: set[str]) -> dict[str, str]:
+    if not usccs:
+        return {}
+    rows = session.exec(
+        select(Organisation.uscc, Organisation.handle).where(col(Organisation.uscc).in_(usccs))
+    )
+    return dict(rows.all())
 
 
 def _org_names(session: Session, batches: list[Batch]) -> dict[str, str]:
@@ -94,8 +168,10 @@ def _edge(shipment: Shipment, orgs: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _events(ledger: Ledger, batch_ids: list[str]) -> list[dict[str, Any]]:
+def _events(ledger: Ledger, batch_ids: list[str]) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """Every record about the lots, in log order; and each lot's first (its admission or split)."""
     seen: dict[int, dict[str, Any]] = {}
+    first: dict[str, dict[str, Any]] = {}
     for batch_id in batch_ids:
         for stored in ledger.about("batch", batch_id):
             record = stored.record()
@@ -106,4 +182,5 @@ def _events(ledger: Ledger, batch_ids: list[str]) -> list[dict[str, Any]]:
                 "time": record.time,
                 "org": record.actor.org,
             }
-    return [seen[i] for i in sorted(seen)]
+            first.setdefault(batch_id, seen[stored.index])
+    return [seen[i] for i in sorted(seen)], first

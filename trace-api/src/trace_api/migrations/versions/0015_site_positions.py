@@ -1,7 +1,7 @@
 """site positions: organisations and devices may carry WGS-84 coordinates and an address (the map)
 
 Revision ID: 5e1f0c2a7b34
-Revises: 9508d6a0d821
+Revises: 776095fa4f73
 Create Date: 2026-12-05 10:00:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision = "5e1f0c2a7b34"
-down_revision = "9508d6a0d821"
+down_revision = "776095fa4f73"
 branch_labels = None
 depends_on = None
 
