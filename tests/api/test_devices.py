@@ -68,6 +68,7 @@ def test_device_registration_answers_credentials_that_match_only_the_stored_hash
         "storage_class": "frozen",
         "created_at": answer["device"]["created_at"],
         "retired_at": None,
+        "position": None,
     }
     stored = stored_device(orgs, "haixian/cs-01")
     assert stored.password_hash.startswith("$7$")

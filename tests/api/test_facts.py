@@ -31,6 +31,8 @@ WRITTEN_HERE = {
     "document.shared",
     "api_key.revoked",
     "chain.difference",
+    "org.positioned",
+    "device.positioned",
     "epcis.ObjectEvent",
     "audit.started",
     "audit.finished",
@@ -86,6 +88,12 @@ def _story(api: Api) -> None:
     keys = "/v1/organisations/me/keys"
     device = _ok(api.as_org("haixian", "POST", keys, params={"kind": "device", "label": "a scanner"}))
     _ok(api.as_org("haixian", "DELETE", f"{keys}/{device['api_key'].split('_')[1]}"), 200)
+    position = {"latitude": 30.6253, "longitude": 122.0653, "address": "洋山深水港"}
+    _ok(api.as_org("samr", "PUT", "/v1/organisations/haixian/position", json=position), 200)
+    store = {"name": "cs-01", "kinds": ["temperature"], "location": "Cold room 1", "position": position}
+    _ok(api.as_org("haixian", "POST", "/v1/devices", json=store))
+    moved = {"latitude": 30.6, "longitude": 122}
+    _ok(api.as_org("haixian", "PUT", "/v1/devices/cs-01/position", json=moved), 200)
     headers = {**api.headers("haixian"), "GS1-Capture-Error-Behaviour": "proceed"}
     assert _ok(api.client.post("/epcis/capture", json=_load(SHIPPING_DOC), headers=headers), 202)["captured"]
     audit = _ok(api.as_org("samr", "POST", "/v1/audits"), 202)

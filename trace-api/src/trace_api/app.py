@@ -32,6 +32,7 @@ from .reconcile.routes import router as reconcile_router
 from .resolver import mount_resolver
 from .scans.routes import router as scans_router
 from .services import Services
+from .sites.routes import router as sites_router
 from .tracing.routes import router as trace_router
 from .verification.routes import router as verification_router
 from .webhooks.routes import router as webhooks_router
@@ -74,6 +75,7 @@ def create_app(services: Services) -> FastAPI:
         overview_router,
         verification_router,
         audits_router,
+        sites_router,
     )
     for router in routers:
         app.include_router(router)

@@ -311,6 +311,18 @@ class AuditFinished(Fact):
     detail: str | None
 
 
+class OrgPositioned(Fact):
+    """Where an organisation is (WGS-84 degrees), as it or a regulator said; the latest one holds."""
+
+    KIND: ClassVar[str] = "org.positioned"
+    OMIT_IF_NONE: ClassVar[frozenset[str]] = frozenset({"address"})
+
+    handle: str
+    latitude: Number
+    longitude: Number
+    address: str | None = None
+
+
 # -- cold chain and kitchens ------------------------------------------------------------------
 
 
@@ -425,6 +437,19 @@ class AlertAcknowledged(Fact):
     note: str
 
 
+class DevicePositioned(Fact):
+    """Where a device's place is (WGS-84 degrees), as its organisation said; the latest one holds."""
+
+    KIND: ClassVar[str] = "device.positioned"
+    OMIT_IF_NONE: ClassVar[frozenset[str]] = frozenset({"address"})
+
+    device: str  # username: {org_handle}/{name}
+    organisation: str  # handle
+    latitude: Number
+    longitude: Number
+    address: str | None = None
+
+
 # -- EPCIS ------------------------------------------------------------------------------------
 
 
@@ -467,6 +492,7 @@ FACTS: dict[str, type[Fact]] = {
         OrgRestored,
         AuditStarted,
         AuditFinished,
+        OrgPositioned,
         ReadingRecorded,
         AlertOpened,
         AlertClosed,
@@ -474,6 +500,7 @@ FACTS: dict[str, type[Fact]] = {
         IncidentRectified,
         AlertAcknowledged,
         IncidentReviewed,
+        DevicePositioned,
         EpcisCaptured,
     )
 }

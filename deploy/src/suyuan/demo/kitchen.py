@@ -107,6 +107,7 @@ def _canteen(services: Services) -> str:
                 "org_type": "restaurant",
                 "uscc": with_check_character(f"12310000MB{secrets.randbelow(10**7):07d}"),
                 "jurisdiction": "Shanghai",
+                "position": {"latitude": 31.2012, "longitude": 121.4466, "address": "徐汇区 Xuhui District"},
             }
         )
         first_key = admit_organisation(services, data)[1]

@@ -1,7 +1,8 @@
 """``suyuan up --demo``: a small demo network, seeded once through the running API.
 
-An importer of frozen shrimp with its certificates, a wholesaler, two retailers and a regulator;
-codes issued, the lot shipped and received; the wholesaler splits off a child lot with half the
+An importer of frozen shrimp with its certificates, a wholesaler, two retailers and a regulator,
+each positioned in Shanghai for the regulators' map (WGS-84, approximate district locations); codes
+issued, the lot shipped and received; the wholesaler splits off a child lot with half the
 items, ships it to a retailer, who sells some of them. The organisations,
 their roles and API keys go to ``demo.json`` in the data directory so that scripts can drive it.
 """
@@ -34,6 +35,14 @@ ORGS = [
     ("demo-shop-a", "Fresh Mart Xuhui 徐汇鲜超", "retailer"),
     ("demo-shop-b", "Fresh Mart Pudong 浦东鲜超", "retailer"),
 ]
+#: Where each demo organisation is: plausible points in its district, not real premises.
+POSITIONS = {
+    "demo-samr": {"latitude": 31.2304, "longitude": 121.4737, "address": "黄浦区 Huangpu District"},
+    "demo-haixian": {"latitude": 30.6267, "longitude": 122.0647, "address": "洋山深水港 Yangshan Port"},
+    "demo-wholesale": {"latitude": 31.2497, "longitude": 121.3235, "address": "嘉定区江桥镇 Jiangqiao"},
+    "demo-shop-a": {"latitude": 31.1942, "longitude": 121.4372, "address": "徐汇区 Xuhui District"},
+    "demo-shop-b": {"latitude": 31.2253, "longitude": 121.5442, "address": "浦东新区 Pudong"},
+}
 
 
 def _uscc(n: int) -> str:
@@ -78,6 +87,7 @@ def _regulator_key(services: Services) -> str:
             "org_type": "regulator",
             "uscc": _uscc(0),
             "jurisdiction": "Shanghai",
+            "position": POSITIONS["demo-samr"],
         }
     )
     return admit_organisation(services, data)[1]
@@ -102,6 +112,7 @@ class _Demo:
             "org_type": kind,
             "uscc": _uscc(n),
             "jurisdiction": "Shanghai",
+            "position": POSITIONS[handle],
         }
         answer = self.call("demo-samr", "POST", "/v1/organisations", json=body)
         self.keys[handle] = answer["api_key"]

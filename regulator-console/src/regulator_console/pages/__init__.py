@@ -6,6 +6,17 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import alerts, dashboard, evidence, kitchen, lots, members, recalls, scans, signals
+from . import alerts, dashboard, evidence, kitchen, lots, map, members, recalls, scans, signals
 
-PAGES: tuple[ModuleType, ...] = (dashboard, lots, scans, recalls, members, alerts, signals, kitchen, evidence)
+PAGES: tuple[ModuleType, ...] = (
+    dashboard,
+    lots,
+    scans,
+    recalls,
+    members,
+    alerts,
+    signals,
+    kitchen,
+    map,
+    evidence,
+)

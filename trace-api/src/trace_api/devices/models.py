@@ -46,6 +46,10 @@ class Device(SQLModel, table=True):
     password_hash: str = Field(max_length=256)
     created_at: dt.datetime
     retired_at: dt.datetime | None = None
+    #: Where its place is (WGS-84 degrees), for the regulators' map; a vehicle's device has none.
+    latitude: float | None = None
+    longitude: float | None = None
+    address: str | None = Field(default=None, max_length=200)
 
     @property
     def kind_set(self) -> frozenset[str]:

@@ -7,19 +7,24 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session, select
 
+from evidence import Actor
+
 from .._paging import DEFAULT_LIMIT, Cursor, Limit
 from ..auth import CurrentMember
 from ..coldchain.activity import listed_devices
-from ..context import WriteSession, get_session
+from ..context import WriteSession, get_services, get_session
 from ..errors import Forbidden
+from ..geo import Position
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
+from ..services import Services
 from .models import ReadingKind
 from .service import (
     DeviceIn,
     DeviceStatus,
     find_devices,
     get_device,
+    position_device,
     public_device,
     register_device,
     retire_device,
@@ -34,10 +39,25 @@ def _member_key(member: Member) -> Member:
     return member
 
 
+def _actor(member: Member) -> Actor:
+    return Actor(org=member.org.uscc, key_id=member.key_id)
+
+
 @router.post("", status_code=201)
-def add_device(data: DeviceIn, member: CurrentMember, session: WriteSession) -> dict[str, Any]:
-    """Register a device of the caller's organisation. The MQTT password in the answer is shown once."""
-    device, password = register_device(session, _member_key(member).org, data)
+def add_device(
+    data: DeviceIn,
+    member: CurrentMember,
+    services: Annotated[Services, Depends(get_services)],
+    session: WriteSession,
+) -> dict[str, Any]:
+    """Register a device of the caller's organisation. The MQTT password in the answer is shown once.
+
+    A ``position`` (a device at a location only) places it on the regulators' map, recorded as
+    ``device.positioned``."""
+    org = _member_key(member).org
+    device, password = register_device(session, org, data)
+    if data.position is not None:
+        position_device(services, session, org, device, data.position, _actor(member))
     return {
         "device": public_device(device),
         "mqtt": {"username": device.username, "password": password},
@@ -75,6 +95,21 @@ def device(
     name: str, member: CurrentMember, session: Annotated[Session, Depends(get_session)]
 ) -> dict[str, Any]:
     return public_device(get_device(session, member.org, name))
+
+
+@router.put("/{name}/position")
+def set_position(
+    name: str,
+    position: Position,
+    member: CurrentMember,
+    services: Annotated[Services, Depends(get_services)],
+    session: WriteSession,
+) -> dict[str, Any]:
+    """Set where the caller's device's location is (WGS-84 latitude and longitude in degrees, an
+    address line), recorded as ``device.positioned``; 409 for a device on a vehicle."""
+    org = _member_key(member).org
+    device = position_device(services, session, org, get_device(session, org, name), position, _actor(member))
+    return public_device(device)
 
 
 @router.post("/{name}/retire")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import uuid
 from collections.abc import Sequence
 from enum import StrEnum
 from urllib.parse import quote
@@ -12,11 +13,16 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator
 from sqlalchemy import literal
 from sqlmodel import Session, col, select
 
+from evidence import Actor, Record, Subject, utc_now
+
 from .._paging import decode_cursor, page_of
 from ..batches.models import StorageClass
 from ..errors import Conflict, NotFound
 from ..events import place_uri
+from ..facts import DevicePositioned
+from ..geo import Position
 from ..orgs.models import Organisation
+from ..services import Services
 from ..text import Line
 from .models import Device, ReadingKind
 from .passwords import new_password, password_hash
@@ -44,6 +50,9 @@ class DeviceIn(BaseModel):
     storage_class: StorageClass = Field(
         default=StorageClass.chilled, description="what the place keeps: its temperature rule"
     )
+    position: Position | None = Field(
+        default=None, description="where its location is, for the regulators' map (not for a vehicle)"
+    )
 
     @field_validator("name")
     @classmethod
@@ -57,6 +66,13 @@ class DeviceIn(BaseModel):
     def _one_place(cls, value: str | None, info: ValidationInfo) -> str | None:
         if (info.data.get("location") is None) == (value is None):
             raise ValueError("give either location or vehicle")
+        return value
+
+    @field_validator("position")
+    @classmethod
+    def _fixed_place(cls, value: Position | None, info: ValidationInfo) -> Position | None:
+        if value is not None and info.data.get("vehicle") is not None:
+            raise ValueError("a device on a vehicle moves: only a device at a location has a position")
         return value
 
 
@@ -81,7 +97,9 @@ def alert_topic(org_handle: str) -> str:
 
 
 def register_device(session: Session, org: Organisation, data: DeviceIn) -> tuple[Device, str]:
-    """Registers the device; returns it with its MQTT password (shown once, only its hash is kept)."""
+    """Registers the device; returns it with its MQTT password (shown once, only its hash is kept).
+
+    Its ``position`` is not set here: :func:`position_device` sets and records it."""
     username = f"{org.handle}/{data.name}"
     if session.exec(select(Device).where(Device.username == username)).first() is not None:
         raise Conflict(f"{org.handle} has a device named {data.name!r} already")
@@ -114,6 +132,42 @@ def retire_device(session: Session, org: Organisation, name: str) -> Device:
         session.commit()
         session.refresh(device)
     return device
+
+
+def position_device(
+    services: Services, session: Session, org: Organisation, device: Device, position: Position, actor: Actor
+) -> Device:
+    """Sets where ``org``'s device's location is, recorded as ``device.positioned`` (``session``
+    holds the writer lock). A device on a vehicle has no fixed position."""
+    if device.vehicle is not None:
+        raise Conflict(f"{device.username} rides in vehicle {device.vehicle}: it has no fixed position")
+    position = position.rounded()
+    fact = DevicePositioned(
+        device=device.username,
+        organisation=org.handle,
+        latitude=position.latitude,
+        longitude=position.longitude,
+        address=position.address,
+    )
+    record = Record(
+        kind=DevicePositioned.KIND,
+        record_id=f"device:{device.username}:positioned:{uuid.uuid4().hex}",
+        time=utc_now(),
+        actor=actor,
+        subjects=[Subject(type="device", id=device.username), Subject(type="org", id=org.uscc)],
+        payload=fact.payload(),
+    )
+    services.ledger.append(record, conn=session.connection())
+    device.latitude, device.longitude = position.latitude, position.longitude
+    device.address = position.address
+    session.add(device)
+    return device
+
+
+def position_of_device(device: Device) -> Position | None:
+    if device.latitude is None or device.longitude is None:
+        return None
+    return Position(latitude=device.latitude, longitude=device.longitude, address=device.address)
 
 
 def get_device(session: Session, org: Organisation, name: str) -> Device:
@@ -177,4 +231,5 @@ def public_device(device: Device) -> dict[str, object]:
         "storage_class": device.storage_class.value,
         "created_at": device.created_at.isoformat(),
         "retired_at": device.retired_at.isoformat() if device.retired_at else None,
+        "position": None if (position := position_of_device(device)) is None else position.model_dump(),
     }

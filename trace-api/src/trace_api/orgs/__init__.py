@@ -11,6 +11,8 @@ from .service import (
     create_organisation,
     issue_api_key,
     org_chain_id,
+    position_of,
+    position_organisation,
 )
 
 __all__ = [
@@ -25,6 +27,8 @@ __all__ = [
     "create_organisation",
     "issue_api_key",
     "org_chain_id",
+    "position_of",
+    "position_organisation",
     "uscc_check_character",
     "validate_uscc",
     "with_check_character",

@@ -50,6 +50,10 @@ class Organisation(SQLModel, table=True):
     #: Since when and why it is suspended (None while active); the ledger holds every change.
     suspended_at: dt.datetime | None = None
     suspension_reason: str | None = Field(default=None, max_length=500)
+    #: Where it is (WGS-84 degrees), for the regulators' map; all three unset until positioned.
+    latitude: float | None = None
+    longitude: float | None = None
+    address: str | None = Field(default=None, max_length=200)
 
 
 class ApiKey(SQLModel, table=True):

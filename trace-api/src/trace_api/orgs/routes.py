@@ -10,6 +10,7 @@ from sqlmodel import Session
 from .._paging import DEFAULT_LIMIT, Cursor, Limit
 from ..auth import CurrentMember, MemberKey, Regulator
 from ..context import WriteSession, get_services, get_session
+from ..geo import Position
 from ..services import Services
 from ..text import Line
 from .membership import (
@@ -30,6 +31,8 @@ from .service import (
     find_organisations,
     issue_api_key,
     list_keys,
+    position_of,
+    position_organisation,
     public_key,
     revoke_api_key,
 )
@@ -41,21 +44,28 @@ router = APIRouter(prefix="/v1/organisations", tags=["organisations"])
 
 
 def public_org(org: Organisation, viewer: Member | None = None) -> dict[str, Any]:
-    """The organisation as members see it; why it is suspended only its regulators and itself see."""
-    data = org.model_dump(mode="json")
+    """The organisation as members see it; why it is suspended only its regulators and itself see.
+    Its position (WGS-84, for the regulators' map) is one object, or null."""
+    data = org.model_dump(mode="json", exclude={"latitude", "longitude", "address"})
     if viewer is not None and viewer.org.org_type is not OrgType.regulator and viewer.org.id != org.id:
         data.pop("suspension_reason", None)
+    position = position_of(org)
+    data["position"] = None if position is None else position.model_dump(mode="json")
     return data
 
 
 @router.post("", status_code=201)
 def admit_organisation(
     data: OrganisationIn,
-    _: Regulator,
+    regulator: Regulator,
     services: Annotated[Services, Depends(get_services)],
 ) -> dict[str, Any]:
-    """Admit an organisation (regulators only). The API key in the answer is shown once."""
-    org, api_key = admit(services, data)  # the chain grant waits for its block holding no database lock
+    """Admit an organisation (regulators only). The API key in the answer is shown once.
+
+    A ``position`` (WGS-84 latitude and longitude, an address) places it on the regulators' map,
+    recorded as ``org.positioned``."""
+    # The chain grant waits for its block holding no database lock.
+    org, api_key = admit(services, data, regulator)
     return {"organisation": public_org(org), "api_key": api_key}
 
 
@@ -101,6 +111,20 @@ def uscc_check(
 @router.get("/me")
 def my_organisation(member: CurrentMember) -> dict[str, Any]:
     return public_org(member.org, member)
+
+
+@router.put("/{handle}/position")
+def set_position(
+    handle: str,
+    position: Position,
+    member: CurrentMember,
+    services: Annotated[Services, Depends(get_services)],
+    session: WriteSession,
+) -> dict[str, Any]:
+    """Set where an organisation is (WGS-84 latitude and longitude in degrees, an address line):
+    a regulator for any organisation, a member key for its own. Recorded as
+    ``org.positioned``; the regulators' map (``GET /v1/sites``) shows it there."""
+    return public_org(position_organisation(services, session, member, handle, position))
 
 
 @router.post("/me/keys", status_code=201)

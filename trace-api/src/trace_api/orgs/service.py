@@ -20,8 +20,9 @@ from chain import id_hash
 from evidence import Actor, Record, Subject, utc_datetime, utc_now
 
 from .._paging import decode_cursor, page_of
-from ..errors import Conflict, NotFound, Suspended, Unauthorized, Unprocessable
-from ..facts import ApiKeyRevoked
+from ..errors import Conflict, Forbidden, NotFound, Suspended, Unauthorized, Unprocessable
+from ..facts import ApiKeyRevoked, OrgPositioned
+from ..geo import Position
 from ..gs1 import GS1Error, validate_gln
 from ..services import Services, writing
 from ..text import Line
@@ -29,6 +30,8 @@ from ._uscc import UsccError, validate_uscc
 from .models import ApiKey, Organisation, OrgStatus, OrgType
 
 KEY_PREFIX = "sy"
+#: The key id of records written by whoever runs the service (the CLI, the demo), not through a key.
+OPERATOR_KEY = "operator"
 #: Handles that ``/v1/organisations/{handle}`` (and the console's ``/members/{handle}``) could not
 #: reach: paths of their own.
 RESERVED_HANDLES = frozenset({"me", "uscc-check", "new"})
@@ -43,6 +46,7 @@ class OrganisationIn(BaseModel):
     uscc: str = Field(description="unified social credit code (统一社会信用代码), check character verified")
     gln: str | None = None
     jurisdiction: Line = Field(min_length=1, max_length=100)
+    position: Position | None = Field(default=None, description="where it is, for the regulators' map")
 
     @field_validator("handle")
     @classmethod
@@ -108,32 +112,44 @@ def admit_on_chain(services: Services, data: OrganisationIn) -> LocalAccount:
     return account
 
 
-def admit_organisation(services: Services, data: OrganisationIn) -> tuple[Organisation, str]:
+def admit_organisation(
+    services: Services, data: OrganisationIn, admitted_by: Member | None = None
+) -> tuple[Organisation, str]:
     """Admits an organisation: its role is granted on chain first, holding no database lock, then
-    its row and first member key are written in one write transaction. Returns it and the key."""
+    its row and first member key are written in one write transaction. Returns it and the key.
+
+    ``admitted_by`` is the regulator whose key admitted it (None: the service's operator), the
+    actor of the ``org.positioned`` record when the admission gives a position."""
     with Session(services.engine) as session:
         refuse_clash(session, data)
     account = admit_on_chain(services, data)
     with writing(services) as session:
-        org, key = create_organisation(services, session, data, account)
+        org, key = create_organisation(services, session, data, account, admitted_by)
         session.expunge(org)
     return org, key
 
 
 def create_organisation(
-    services: Services, session: Session, data: OrganisationIn, account: LocalAccount | None = None
+    services: Services,
+    session: Session,
+    data: OrganisationIn,
+    account: LocalAccount | None = None,
+    admitted_by: Member | None = None,
 ) -> tuple[Organisation, str]:
     """Creates the organisation, its chain key with its role (unless ``account`` was admitted on
-    chain already by :func:`admit_on_chain`), and a first member API key."""
+    chain already by :func:`admit_on_chain`), and a first member API key. A position given is
+    recorded as ``org.positioned``: ``session`` must then hold the writer lock."""
     refuse_clash(session, data)
     account = account or admit_on_chain(services, data)
     org = Organisation(
         id=uuid.uuid4().hex,
         chain_address=account.address,
         created_at=dt.datetime.now(dt.UTC),
-        **data.model_dump(),
+        **data.model_dump(exclude={"position"}),
     )
     session.add(org)
+    if data.position is not None:
+        _place(services, session, org, data.position, _actor(services, admitted_by))
     session.commit()
     key = issue_api_key(session, org, "first member", "member")
     session.refresh(org)  # the key's commit expired it
@@ -278,3 +294,59 @@ def find_organisations(
         query = query.where(col(Organisation.handle) > decode_cursor(cursor))
     rows = session.exec(query.order_by(col(Organisation.handle)).limit(limit + 1)).all()
     return page_of(rows, limit, lambda org: org.handle)
+
+
+# -- positions ------------------------------------------------------------------------------------
+
+
+def position_of(org: Organisation) -> Position | None:
+    """Where the organisation is, or None while it has no position."""
+    if org.latitude is None or org.longitude is None:
+        return None
+    return Position(latitude=org.latitude, longitude=org.longitude, address=org.address)
+
+
+def position_organisation(
+    services: Services, session: Session, member: Member, handle: str, position: Position
+) -> Organisation:
+    """Sets where the organisation ``handle`` is, recorded as ``org.positioned``.
+
+    A regulator positions any organisation; a member key positions its own organisation only.
+    """
+    org = session.exec(select(Organisation).where(Organisation.handle == handle)).first()
+    if member.org.org_type is not OrgType.regulator:
+        if member.kind != "member":
+            raise Forbidden("a device key may not do this; use a member's API key")
+        if org is None or org.id != member.org.id:
+            raise Forbidden(f"{member.org.handle} may position its own organisation only")
+    if org is None:
+        raise NotFound(f"no organisation {handle!r}")
+    _place(services, session, org, position, Actor(org=member.org.uscc, key_id=member.key_id))
+    return org
+
+
+def _actor(services: Services, member: Member | None) -> Actor:
+    if member is None:
+        return Actor(org=services.ledger.origin, key_id=OPERATOR_KEY)
+    return Actor(org=member.org.uscc, key_id=member.key_id)
+
+
+def _place(services: Services, session: Session, org: Organisation, position: Position, actor: Actor) -> None:
+    position = position.rounded()
+    fact = OrgPositioned(
+        handle=org.handle,
+        latitude=position.latitude,
+        longitude=position.longitude,
+        address=position.address,
+    )
+    record = Record(
+        kind=OrgPositioned.KIND,
+        record_id=f"org:{org.uscc}:positioned:{uuid.uuid4().hex}",
+        time=utc_now(),
+        actor=actor,
+        subjects=[Subject(type="org", id=org.uscc)],
+        payload=fact.payload(),
+    )
+    services.ledger.append(record, conn=session.connection())
+    org.latitude, org.longitude, org.address = position.latitude, position.longitude, position.address
+    session.add(org)

@@ -1,0 +1,42 @@
+"""``/v1/sites``: the regulators' map of the network: every positioned site and its open alerts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from sqlmodel import Session
+
+from .._paging import Cursor
+from ..auth import Regulator
+from ..context import get_session
+from .service import get_site, list_sites
+from .views import SiteDetail, SitePage
+
+router = APIRouter(prefix="/v1/sites", tags=["sites"])
+
+#: A map shows a whole page at once: pages are larger than the lists' (``_paging.MAX_LIMIT``).
+MAX_SITES_PER_PAGE = 1000
+
+
+@router.get("")
+def sites(
+    _: Regulator,
+    session: Annotated[Session, Depends(get_session)],
+    alerting: Annotated[bool, Query(description="only sites with an open alert")] = False,
+    limit: Annotated[int, Query(ge=1, le=MAX_SITES_PER_PAGE)] = 500,
+    cursor: Cursor = None,
+) -> SitePage:
+    """Every positioned site (regulators only): organisations with a position, by handle, then
+    devices in service with a position, by organisation and name. Each with its kind, owner,
+    WGS-84 coordinates, address and open alerts (cold-chain alerts until closed, kitchen incidents
+    until rectified; an organisation's count covers all its devices)."""
+    found, next_cursor = list_sites(session, alerting=alerting, limit=limit, cursor=cursor)
+    return SitePage(sites=found, next_cursor=next_cursor)
+
+
+@router.get("/{site_id}")
+def site(_: Regulator, session: Annotated[Session, Depends(get_session)], site_id: str) -> SiteDetail:
+    """One site (``org:{handle}`` or ``device:{org handle}:{device name}``) with its newest open
+    alerts (regulators only)."""
+    return get_site(session, site_id)
