@@ -29,7 +29,15 @@ def test_help_lists_every_components_commands(cli_env: dict[str, str]) -> None:
         "ingest", "device", "simulate", "vision", "bench",  # ingest
         "console",  # the regulator console
     }  # fmt: skip
-    assert set(_commands(cli_env, "bench")) == {"chain", "ledger", "api", "epcis", "ingest", "vision"}
+    assert set(_commands(cli_env, "bench")) == {
+        "chain",
+        "ledger",
+        "api",
+        "console",
+        "epcis",
+        "ingest",
+        "vision",
+    }
     assert "reconcile" in _commands(cli_env, "chain")
 
 

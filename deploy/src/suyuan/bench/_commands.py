@@ -63,6 +63,20 @@ def bench_api(
     _print(result, as_json)
 
 
+@bench_app.command("console")
+def bench_console(
+    as_json: AsJson = False,
+    events: Annotated[int, typer.Option(min=20_000, help="Events recorded in the network")] = 1_000_000,
+    samples: Annotated[int, typer.Option(min=20, help="Requests timed per page")] = 300,
+) -> None:
+    """Dashboard and lot-page p95 of the regulator console against /livez of the same app."""
+    from .console import run_console_bench
+
+    with failing_on(LedgerError, ChainError), progress_bar(events, "bench console") as advance:
+        result = run_console_bench(events=events, samples=samples, progress=advance)
+    _print(result, as_json)
+
+
 @bench_app.command("epcis")
 def bench_epcis(
     as_json: AsJson = False,

@@ -23,10 +23,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from cryptography.fernet import Fernet
 from eth_account import Account
 
 from chain import LocalNode, Role, id_hash
 from evidence import Anchorer
+from regulator_console import mount_console
 from trace_api.app import create_app
 from trace_api.bulk import LotHistory, bulk_load_lots
 from trace_api.chainops import ChainWorker
@@ -49,7 +51,7 @@ def _uscc(n: int) -> str:
 
 
 class _Bench:
-    def __init__(self, tmp: Path, node: LocalNode) -> None:
+    def __init__(self, tmp: Path, node: LocalNode, console: bool = False) -> None:
         self.services = fresh_services(node, ServiceSettings(data_dir=tmp / "data"))
         self.anchor_account = Account.create()
         chain = self.services.chain
@@ -62,7 +64,10 @@ class _Bench:
             self.members[handle], self.keys[handle] = admit_organisation(
                 self.services, handle, handle, kind, _uscc(n)
             )
-        self.url, stop_server = start_server(create_app(self.services), "127.0.0.1", 0)
+        app = create_app(self.services)
+        if console:
+            mount_console(app, Fernet.generate_key())
+        self.url, stop_server = start_server(app, "127.0.0.1", 0)
         stop_worker = ChainWorker(self.services).start()  # as `suyuan up` runs it
 
         def stop() -> None:
