@@ -222,18 +222,39 @@ class UnreadablePhoto(Exception):
     """No code could be read in the photo; the message says why, for the regulator."""
 
 
+#: How the pictures a phone or a scanner saves begin (JPEG, PNG, GIF, BMP, TIFF; WebP is checked
+#: at its own offset below).
+PICTURE_SIGNATURES = (
+    b"\xff\xd8\xff",
+    b"\x89PNG\r\n\x1a\n",
+    b"GIF87a",
+    b"GIF89a",
+    b"BM",
+    b"II*\x00",
+    b"MM\x00*",
+)
+
+
+def _looks_like_a_picture(data: bytes) -> bool:
+    return data.startswith(PICTURE_SIGNATURES) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+
+
 def read_code(data: bytes) -> str:
     """The text of the code in the photo (the first of several, a link preferred)."""
     if not data:
         raise UnreadablePhoto(_("Choose a photo of the item's QR code."))
     if len(data) > MAX_PHOTO_BYTES:
         raise UnreadablePhoto(_("The photo is larger than %(n)s MB.", n=MAX_PHOTO_BYTES // (1024 * 1024)))
+    if not _looks_like_a_picture(data):
+        raise UnreadablePhoto(_("This file is not a picture (JPEG, PNG, WebP …)."))
     try:
         with Image.open(io.BytesIO(data)) as photo:
             if photo.width * photo.height > MAX_PHOTO_PIXELS:
                 raise UnreadablePhoto(_("The photo has too many pixels: take a smaller one."))
             upright = ImageOps.exif_transpose(photo).convert("L")
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+    # ImportError: a process that also runs the kitchen cameras has Ultralytics' replacement of
+    # Image.open, which answers a file Pillow cannot read by importing an optional HEIF plugin.
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError, ImportError) as exc:
         raise UnreadablePhoto(_("This file is not a picture (JPEG, PNG, WebP …).")) from exc
     texts = [code.text for code in zxingcpp.read_barcodes(upright) if code.text]
     if not texts:
