@@ -259,6 +259,27 @@ def test_ingest_reading_of_retired_device_dead_lettered_and_earlier_readings_kep
     assert [(r.seq, r.value) for r in readings(cold_store)] == [(0, -20.0)]
 
 
+def test_a_suspended_members_devices_are_not_heard_until_it_is_restored(cold_store: ColdStore) -> None:
+    api = cold_store.api
+    suspend = api.as_org(
+        "samr", "POST", "/v1/organisations/haixian/suspend", json={"reason": "Licence expired"}
+    )
+    assert suspend.status_code == 200, suspend.text
+
+    refused = cold_store.ingestor.ingest([cold_store.message("cs-01", "temperature", celsius=-20.0)])
+    restore = api.as_org(
+        "samr", "POST", "/v1/organisations/haixian/restore", json={"reason": "Licence renewed"}
+    )
+    assert restore.status_code == 200, restore.text
+    heard = cold_store.ingestor.ingest([cold_store.message("cs-01", "temperature", celsius=-19.0)])
+
+    assert (refused.outcomes, refused.dead_reasons) == ([Outcome.dead_letter], ["organisation_suspended"])
+    (letter,) = dead_letters(cold_store)
+    assert "haixian is suspended" in letter.detail
+    assert heard.outcomes == [Outcome.recorded]
+    assert [r.value for r in readings(cold_store)] == [-19.0]
+
+
 def test_ingest_mixed_batch_records_good_messages_and_dead_letters_bad_ones_in_order(
     cold_store: ColdStore,
 ) -> None:

@@ -25,7 +25,7 @@ from trace_api.coldchain import Alert, AlertState, DeadLetter, SensorReading, ba
 from trace_api.coldchain.models import BatchStay
 from trace_api.devices import Device, alert_topic
 from trace_api.facts import AlertClosed, AlertOpened, ReadingRecorded
-from trace_api.orgs.models import Organisation
+from trace_api.orgs.models import Organisation, OrgStatus
 
 from .readings import Reading, ReadingError, Topic, measured_at, parse_reading, parse_topic, sensor_event
 from .rules import AlertRules, RuleState, Transition, due, observe
@@ -191,6 +191,11 @@ class _Run:
         device, org = found
         if device.retired_at is not None:
             raise ReadingError("retired_device", f"device {topic.username} was retired")
+        if org.status is OrgStatus.suspended:
+            raise ReadingError(
+                "organisation_suspended",
+                f"{org.handle} is suspended: its device {topic.username} is not heard",
+            )
         if topic.kind not in device.kind_set:
             raise ReadingError(
                 "kind_not_allowed", f"{topic.username} is not registered to publish {topic.kind}"
@@ -337,8 +342,8 @@ class _Run:
             if row.device_id not in devices:
                 continue
             device, org = devices[row.device_id]
-            if device.retired_at is not None:
-                continue
+            if device.retired_at is not None or org.status is OrgStatus.suspended:
+                continue  # not heard: its silence is no alert
             state = RuleState(row.last_time, row.pending_since, row.worst_value, row.alert_id)
             if row.rule == SILENT:
                 state.pending_since = row.last_time

@@ -50,6 +50,7 @@ DEAD_LETTER_REASONS = {
     "sequence_reused": N_("Sequence number reused"),
     "unknown_device": N_("Device not registered"),
     "retired_device": N_("Device retired"),
+    "organisation_suspended": N_("Organisation suspended"),
     "kind_not_allowed": N_("Device not registered for this reading"),
     "refused": N_("Refused by the ledger or database"),
 }
