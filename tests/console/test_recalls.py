@@ -100,18 +100,18 @@ def test_regulator_previews_issues_watches_and_lifts_a_recall(
 
     _acknowledge(api, "shop", recall_id, 600)
     expect(live.locator("#acknowledged-count")).to_have_text("1 / 2", timeout=NEXT_POLL_MS)
-    expect(live.locator("#quarantined-count")).to_have_text("600.0 / 1,200.0 KGM")
+    expect(live.locator("#quarantined-count")).to_have_text("600.0 / 1,200.0 千克")
     expect(live.locator("#not-acknowledged")).to_contain_text("wholesale Co.")
     expect(live.locator("#not-acknowledged")).not_to_contain_text("shop Co.")
     expect(_holder_row(page, "wholesale")).to_have_class(re.compile(r"\bunacknowledged\b"))
     expect(_holder_row(page, "wholesale")).to_contain_text("未确认")
-    expect(_holder_row(page, "shop")).to_contain_text("已控制 600.0 KGM")
+    expect(_holder_row(page, "shop")).to_contain_text("已控制 600.0 千克")
     expect(live).to_contain_text("已确认 1 / 2")
     browser.check_page("recall-progress")
 
     _acknowledge(api, "wholesale", recall_id, 600)
     expect(live.locator("#acknowledged-count")).to_have_text("2 / 2", timeout=NEXT_POLL_MS)
-    expect(live.locator("#quarantined-count")).to_have_text("1,200.0 / 1,200.0 KGM")
+    expect(live.locator("#quarantined-count")).to_have_text("1,200.0 / 1,200.0 千克")
     expect(live.locator("#not-acknowledged")).to_have_text("所有持有方均已确认。")
     expect(live).to_contain_text("已确认 2 / 2")
     assert page.evaluate("window.stillTheSamePage") is True

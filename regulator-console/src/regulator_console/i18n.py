@@ -100,6 +100,32 @@ def N_(message: str) -> str:  # noqa: N802 (gettext's name for it)
     return message
 
 
+#: Units of measure (UN/ECE Recommendation 20 codes, as admissions carry them) in words a market
+#: regulator reads; a code not listed is shown as it is.
+UNITS = {
+    "KGM": N_("kg"),
+    "GRM": N_("g"),
+    "TNE": N_("t"),
+    "LTR": N_("L"),
+    "MLT": N_("mL"),
+    "H87": N_("pieces"),
+    "C62": N_("pieces"),
+    "CT": N_("cartons"),
+    "BX": N_("boxes"),
+    "CS": N_("cases"),
+    "PK": N_("packs"),
+    "BG": N_("bags"),
+}
+
+
+def unit(code: str | None) -> str:
+    """``KGM`` → ``千克`` (``kg`` in English)."""
+    if not code:
+        return ""
+    found = UNITS.get(code.upper())
+    return _(found) if found else code
+
+
 def local_time(value: str | dt.datetime | None, with_seconds: bool = False) -> str:
     """An instant in Asia/Shanghai: ``2026-12-04 17:05`` (the same shape in both languages: the
     ISO order is what a Chinese form uses and it does not wrap on a phone)."""

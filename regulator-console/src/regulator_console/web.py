@@ -177,7 +177,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.filters.update(local_time=i18n.local_time, number=i18n.number, duration=i18n.duration)
+    env.filters.update(local_time=i18n.local_time, number=i18n.number, duration=i18n.duration, unit=i18n.unit)
     env.globals.update(quote=quote)
     return env
 

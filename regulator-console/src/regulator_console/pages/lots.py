@@ -24,7 +24,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..api import ApiProblem
-from ..i18n import N_, TIMEZONE, _
+from ..i18n import N_, TIMEZONE, _, unit
 from ..web import MOUNT, NavItem, Regulator, SignedIn, Writer, _state, render
 from .dashboard import SIGNAL_KINDS
 
@@ -385,7 +385,7 @@ async def lineage_graph(request: Request, regulator: SignedIn, batch_id: str) ->
             "lot": lot["lot"],
             "product_name": lot["product_name"],
             "quantity": lot["quantity"],
-            "unit": lot["unit"],
+            "unit": unit(lot["unit"]),
             "holder": lot["holder"],
             "recalled": lot["recalled"],
             "current": lot["id"] == batch_id,
