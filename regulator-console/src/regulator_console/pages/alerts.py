@@ -17,17 +17,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ..api import ApiProblem
 from ..i18n import N_, _
+from ..vocabulary import ALERT_RULES, STORAGE_CLASSES
 from ..web import MOUNT, NavItem, Regulator, SignedIn, Writer, _state, render
 
 NAV = NavItem("/alerts", N_("Devices and alerts"), 40)
 router = APIRouter()
 
 #: The rules an alert is opened by (the API's ``rule``; the console's ``kind``), with labels.
-ALERT_KINDS = {
-    "temperature": N_("Temperature excursion"),
-    "door_open": N_("Door left open"),
-    "silent": N_("Device silent"),
-}
+ALERT_KINDS = ALERT_RULES
 ALERT_STATUSES = {"open": N_("Still open"), "closed": N_("Cleared"), "all": N_("All alerts")}
 ACKNOWLEDGED = {"no": N_("Not acknowledged"), "yes": N_("Acknowledged")}
 READING_KINDS = {
@@ -39,7 +36,6 @@ READING_KINDS = {
     "camera": N_("Kitchen camera"),
 }
 DEVICE_STATUSES = {"active": N_("In service"), "retired": N_("Retired")}
-STORAGE_CLASSES = {"frozen": N_("Frozen"), "chilled": N_("Chilled"), "ambient": N_("Ambient")}
 #: Why ingest refuses a message (``DeadLetter.reason``, written by ``ingest``); others show as sent.
 DEAD_LETTER_REASONS = {
     "bad_topic": N_("Topic not in the device scheme"),

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from ..i18n import N_
+from ..vocabulary import AUDIT_RESULTS
 from ..web import NavItem, SignedIn, _state, render
 
 NAV = NavItem("/", "Overview", 0)
@@ -38,15 +39,6 @@ SIGNAL_KINDS = {
     "destroyed_item": N_("Destroyed item scanned"),
     "off_custody_path": N_("Off the custody path"),
     "code_batch_mismatch": N_("Code and lot do not match"),
-}
-
-
-#: How an audit ended (the evidence page's words).
-AUDIT_RESULTS = {
-    "passed": N_("Passed"),
-    "failed": N_("Failed"),
-    "error": N_("Could not finish"),
-    "interrupted": N_("Interrupted"),
 }
 
 

@@ -21,6 +21,7 @@ from starlette.datastructures import UploadFile
 from .. import i18n
 from ..api import ApiProblem
 from ..i18n import N_
+from ..vocabulary import AUDIT_RESULTS
 from ..web import MOUNT, NavItem, Regulator, SignedIn, Writer, _state, render
 
 NAV = NavItem("/evidence", N_("Evidence"), 70)
@@ -50,12 +51,6 @@ VERDICTS = {
     "verified": N_("Verified: every step passed"),
     "failed": N_("Verification failed"),
     "pending": N_("Not verifiable yet"),
-}
-AUDIT_RESULTS = {
-    "passed": N_("Passed"),
-    "failed": N_("Failed"),
-    "error": N_("Could not finish"),
-    "interrupted": N_("Interrupted"),
 }
 #: What an audit checks, by the name its failure gives the step.
 AUDIT_STEPS = {

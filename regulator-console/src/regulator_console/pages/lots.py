@@ -25,6 +25,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..api import ApiProblem
 from ..i18n import N_, TIMEZONE, _, unit
+from ..vocabulary import STORAGE_CLASSES
 from ..web import MOUNT, NavItem, Regulator, SignedIn, Writer, _state, render
 from .dashboard import SIGNAL_KINDS
 
@@ -50,7 +51,6 @@ CERTIFICATE_TYPES = {
     "health": N_("Health certificate"),
     "other": N_("Other certificate"),
 }
-STORAGE_CLASSES = {"frozen": N_("Frozen"), "chilled": N_("Chilled"), "ambient": N_("Ambient")}
 CHAIN_STATES = {"confirmed": N_("On chain"), "pending": N_("Going on chain"), "failed": N_("Chain refused")}
 SEARCH_FIELDS = ("lot", "gtin", "org", "since", "split")
 

@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from .. import i18n
 from ..api import ApiProblem
 from ..i18n import N_, _
+from ..vocabulary import ALERT_RULES
 from ..web import MOUNT, NavItem, Regulator, SignedIn, Writer, _state, render
 
 NAV = NavItem("/members", N_("Members"), 30)
@@ -43,11 +44,6 @@ CHAIN_ROLES = {
     "anchor": N_("Anchoring role"),
 }
 CHANGES = {"org.suspended": N_("Suspended"), "org.restored": N_("Restored")}
-ALERT_RULES = {
-    "temperature": N_("Temperature excursion"),
-    "door_open": N_("Door left open"),
-    "silent": N_("Device silent"),
-}
 #: Rows per page of the list, and of each short list on a member's page.
 PAGE_SIZE = 25
 SHORT = 5
