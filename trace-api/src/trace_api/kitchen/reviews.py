@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
-from evidence import Actor, Record, Subject, utc_datetime, utc_now, write_transaction
+from evidence import Record, utc_datetime, write_transaction
 
 from ..devices import alert_topic
 from ..errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -25,7 +25,7 @@ from ..orgs.service import Member
 from ..services import Services
 from ..text import Text
 from .models import Incident, Rectification, RectificationReview, ReviewDecision
-from .service import IncidentView, get_incident, incident_status
+from .service import IncidentView, get_incident, incident_record, incident_status
 
 
 class ReviewIn(BaseModel):
@@ -105,17 +105,11 @@ def _review_record(
 ) -> Record:
     """The ``incident.reviewed`` record, named after the rectification's record (one review each)."""
     incident = view.incident
-    return Record(
-        kind=IncidentReviewed.KIND,
-        record_id=f"{rectification.record_id}:reviewed",
-        time=utc_now(),
-        actor=Actor(org=member.org.uscc, key_id=member.key_id),
-        subjects=[
-            Subject(type="incident", id=incident.id),
-            Subject(type="device", id=view.camera),
-            Subject(type="org", id=member.org.uscc),
-        ],
-        payload=IncidentReviewed(
+    return incident_record(
+        member,
+        view,
+        f"{rectification.record_id}:reviewed",
+        IncidentReviewed(
             review_id=review_id,
             incident_id=incident.id,
             rectification_id=rectification.id,
@@ -126,7 +120,7 @@ def _review_record(
             violation=incident.violation,
             decision=decision.value,
             note=note,
-        ).payload(),
+        ),
     )
 
 

@@ -29,7 +29,7 @@ from ..devices.models import Device
 from ..documents.models import Document
 from ..documents.service import document_path, store_document
 from ..errors import Conflict, Forbidden, NotFound, Unprocessable
-from ..facts import IncidentDetected, IncidentRectified
+from ..facts import Fact, IncidentDetected, IncidentRectified
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
 from ..services import Services
@@ -296,17 +296,11 @@ def rectify(
             member.org.id,
         )
         rectification_id = uuid.uuid4().hex
-        record = Record(
-            kind=IncidentRectified.KIND,
-            record_id=rectification_record_id(incident.id, earlier + 1),
-            time=utc_now(),
-            actor=Actor(org=member.org.uscc, key_id=member.key_id),
-            subjects=[
-                Subject(type="incident", id=incident.id),
-                Subject(type="device", id=view.camera),
-                Subject(type="org", id=member.org.uscc),
-            ],
-            payload=IncidentRectified(
+        record = incident_record(
+            member,
+            view,
+            rectification_record_id(incident.id, earlier + 1),
+            IncidentRectified(
                 rectification_id=rectification_id,
                 incident_id=incident.id,
                 incident_record_id=incident.record_id,
@@ -317,7 +311,7 @@ def rectify(
                 note=note,
                 photo_sha256=document.sha256,
                 **previous,
-            ).payload(),
+            ),
         )
         receipt = services.ledger.append(record, conn=session.connection())
         now = utc_datetime(record.time)
@@ -334,6 +328,23 @@ def rectify(
         session.expunge(rectification)
     body = {"event": record.kind, "record_id": record.record_id, "index": receipt.index, **record.payload}
     return Rectified(rectification, alert_topic(view.organisation), body)
+
+
+def incident_record(member: Member, view: IncidentView, record_id: str, fact: Fact) -> Record:
+    """A member's record about an incident (a rectification, a review): about the incident, its
+    camera and the member's organisation, now."""
+    return Record(
+        kind=fact.KIND,
+        record_id=record_id,
+        time=utc_now(),
+        actor=Actor(org=member.org.uscc, key_id=member.key_id),
+        subjects=[
+            Subject(type="incident", id=view.incident.id),
+            Subject(type="device", id=view.camera),
+            Subject(type="org", id=member.org.uscc),
+        ],
+        payload=fact.payload(),
+    )
 
 
 def rectification_record_id(incident_id: str, number: int) -> str:
