@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import Depends, FastAPI, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -96,6 +96,12 @@ class ConsoleState:
 def _state(request: Request) -> ConsoleState:
     state: ConsoleState = request.app.state.console
     return state
+
+
+def console_url(path: str, **params: str | None) -> str:
+    """``/console{path}``, with a query of the parameters that have a value."""
+    query = urlencode({name: value for name, value in params.items() if value})
+    return f"{MOUNT}{path}" + (f"?{query}" if query else "")
 
 
 def local_path(target: str | None) -> str:

@@ -10,7 +10,6 @@ dashboard links here with ``?status=open&kind=<rule>``.
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -18,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ..api import ApiProblem
 from ..i18n import N_, _
 from ..vocabulary import ALERT_RULES, STORAGE_CLASSES
-from ..web import MOUNT, NavItem, Regulator, SignedIn, Writer, _state, render
+from ..web import MOUNT, NavItem, Regulator, SignedIn, Writer, _state, console_url, render
 
 NAV = NavItem("/alerts", N_("Devices and alerts"), 40)
 router = APIRouter()
@@ -57,18 +56,13 @@ def _pick(value: str | None, allowed: dict[str, str]) -> str | None:
     return value if value in allowed else None
 
 
-def filter_link(path: str, **params: str | None) -> str:
-    query = urlencode({k: v for k, v in params.items() if v})
-    return f"{MOUNT}{path}" + (f"?{query}" if query else "")
-
-
 #: What every template of these pages uses.
 LABELS: dict[str, Any] = {
     "alert_kinds": ALERT_KINDS,
     "reading_kinds": READING_KINDS,
     "storage_classes": STORAGE_CLASSES,
     "dead_letter_reasons": DEAD_LETTER_REASONS,
-    "link": filter_link,
+    "link": console_url,
 }
 
 

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Any, Literal
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ..api import ApiProblem
 from ..i18n import N_, _
-from ..web import MOUNT, NavItem, Regulator, SignedIn, Writer, _state, render
+from ..web import MOUNT, NavItem, Regulator, SignedIn, Writer, _state, console_url, render
 
 NAV = NavItem("/incidents", N_("Kitchen incidents"), 50)
 router = APIRouter()
@@ -67,11 +66,6 @@ def _filters(status: str, org: str, violation: str) -> dict[str, str]:
     }
 
 
-def _list_url(filters: dict[str, str], cursor: str | None = None) -> str:
-    query = {k: v for k, v in {**filters, "cursor": cursor or ""}.items() if v}
-    return f"{MOUNT}/incidents" + (f"?{urlencode(query)}" if query else "")
-
-
 @router.get("/incidents", response_class=HTMLResponse)
 async def incidents(
     request: Request,
@@ -88,8 +82,10 @@ async def incidents(
     context = {
         "incidents": found["incidents"],
         "filters": filters,
-        "next_url": _list_url(filters, found["next_cursor"]) if found.get("next_cursor") else None,
-        "first_url": _list_url(filters) if cursor else None,
+        "next_url": console_url("/incidents", **filters, cursor=found["next_cursor"])
+        if found.get("next_cursor")
+        else None,
+        "first_url": console_url("/incidents", **filters) if cursor else None,
         "statuses": STATUSES,
         "violations": VIOLATIONS,
         "violation_label": violation_label,

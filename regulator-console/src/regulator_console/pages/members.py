@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -23,7 +23,7 @@ from .. import i18n
 from ..api import ApiProblem
 from ..i18n import N_, _
 from ..vocabulary import ALERT_RULES
-from ..web import MOUNT, NavItem, Regulator, SignedIn, Writer, _state, render
+from ..web import MOUNT, NavItem, Regulator, SignedIn, Writer, _state, console_url, render
 
 NAV = NavItem("/members", N_("Members"), 30)
 router = APIRouter()
@@ -85,16 +85,14 @@ async def members(
         "orgs": page["organisations"],
         "filters": filters,
         "filtered": bool(kept),
-        "next_url": _list_url({**kept, "after": page["next_cursor"]}) if page["next_cursor"] else None,
-        "first_url": _list_url(kept) if after else None,
+        "next_url": console_url("/members", **kept, after=page["next_cursor"])
+        if page["next_cursor"]
+        else None,
+        "first_url": console_url("/members", **kept) if after else None,
         "org_types": ORG_TYPES,
         "statuses": STATUSES,
     }
     return render(request, "members/list.html", context, regulator=regulator)
-
-
-def _list_url(params: dict[str, str]) -> str:
-    return f"{MOUNT}/members" + (f"?{urlencode(params)}" if params else "")
 
 
 # -- admitting ----------------------------------------------------------------------------------

@@ -10,8 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from ..web import SignedIn, _state, render
-from .alerts import filter_link
+from ..web import SignedIn, _state, console_url, render
 from .dashboard import SIGNAL_KINDS
 
 NAV = None
@@ -28,5 +27,5 @@ async def signals(
 ) -> HTMLResponse:
     chosen = {"reason": reason if reason in SIGNAL_KINDS else None, "batch_id": batch_id or None}
     page = await _state(request).api.get(regulator.key, "/v1/signals", **chosen, cursor=cursor)
-    context = {"page": page, "chosen": chosen, "cursor": cursor, "reasons": SIGNAL_KINDS, "link": filter_link}
+    context = {"page": page, "chosen": chosen, "cursor": cursor, "reasons": SIGNAL_KINDS, "link": console_url}
     return render(request, "signals/page.html", context, regulator=regulator)
