@@ -229,6 +229,15 @@ def _cookie_flags(request: Request) -> dict[str, Any]:
     }
 
 
+def _sign_in_page(request: Request, target: str, error: str | None = None, status: int = 200) -> Response:
+    """The sign-in form (with ``error``), and a fresh token for it in its own cookie."""
+    token = secrets.token_urlsafe(24)
+    context = {"form_csrf": token, "next": target, "error": error}
+    response = render(request, "signin.html", context, status_code=status)
+    response.set_cookie(SIGNIN_COOKIE, token, max_age=3600, **_cookie_flags(request))
+    return response
+
+
 def _to_sign_in(request: Request) -> Response:
     target = (
         MOUNT
@@ -288,12 +297,7 @@ def mount_console(
 def _core_routes(console: FastAPI) -> None:
     @console.get("/signin", response_class=HTMLResponse)
     async def sign_in_form(request: Request, next: str | None = None) -> Response:
-        token = secrets.token_urlsafe(24)
-        response = render(
-            request, "signin.html", {"form_csrf": token, "next": local_path(next), "error": None}
-        )
-        response.set_cookie(SIGNIN_COOKIE, token, max_age=3600, **_cookie_flags(request))
-        return response
+        return _sign_in_page(request, local_path(next))
 
     @console.post("/signin", response_class=HTMLResponse)
     async def sign_in(
@@ -307,11 +311,7 @@ def _core_routes(console: FastAPI) -> None:
         target = local_path(next)
 
         def again(error: str, status: int) -> Response:
-            token = secrets.token_urlsafe(24)
-            context = {"form_csrf": token, "next": target, "error": error}
-            response = render(request, "signin.html", context, status_code=status)
-            response.set_cookie(SIGNIN_COOKIE, token, max_age=3600, **_cookie_flags(request))
-            return response
+            return _sign_in_page(request, target, error, status)
 
         if not expected or not secrets.compare_digest(expected.encode(), csrf.encode()):
             return again(i18n._("The form expired. Please sign in again."), 403)
