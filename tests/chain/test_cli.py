@@ -7,6 +7,9 @@ import subprocess
 import sys
 
 import pytest
+import typer
+
+from chain.cli import fail
 
 SUYUAN = [sys.executable, "-m", "suyuan"]
 
@@ -47,6 +50,14 @@ def test_grant_with_unknown_role_fails_with_one_line(cli_env: dict[str, str]) ->
     assert result.stderr.strip().splitlines() == [
         "error: invalid --role 'wizard': choose one of regulator, importer, trader, anchor"
     ]
+
+
+def test_an_error_prints_what_it_names_as_given(capsys: pytest.CaptureFixture[str]) -> None:
+    # A lot or a place may hold ':x:' or '[b]': shown as typed, not as an emoji or markup.
+    with pytest.raises(typer.Exit):
+        fail("no lot 'A:x:' at [b]dock[/b]")
+
+    assert capsys.readouterr().err.strip() == "error: no lot 'A:x:' at [b]dock[/b]"
 
 
 def test_status_before_deploy_says_so(cli_env: dict[str, str]) -> None:

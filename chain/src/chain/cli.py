@@ -62,7 +62,7 @@ STATE = CliState()
 
 def fail(message: str, code: int = 1) -> NoReturn:
     """Prints a one-line error and exits non-zero."""
-    console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True, emoji=False)
     raise typer.Exit(code)
 
 
