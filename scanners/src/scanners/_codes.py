@@ -25,6 +25,9 @@ GS1_RESOLVER = "https://id.gs1.org"
 _CSET82 = re.compile(r"[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}")
 #: A symbology identifier (ISO/IEC 15424) some scanners send before the data.
 _SYMBOLOGY = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
+#: Those that say the data are GS1 element strings: GS1 DataMatrix, GS1 QR Code, GS1-128,
+#: GS1 DataBar, GS1 DotCode.
+_GS1_SYMBOLOGIES = ("]d2", "]Q3", "]C1", "]e0", "]J1")
 #: The qualifiers of AI (01) a Digital Link path may carry, in the order it must give them.
 _QUALIFIERS = ("22", "10", "21")
 
@@ -51,7 +54,7 @@ def read_scanned(text: str) -> ScannedCode:
         raise NotACode("empty code")
     if re.match(r"(?i)https?://", data):
         gtin, fields, base = _read_link(data)
-    elif looks_like_element_string(data):
+    elif raw.strip().startswith(_GS1_SYMBOLOGIES) or looks_like_element_string(data):
         fields = parse_element_string(data)
         gtin, base = fields.pop("01", ""), GS1_RESOLVER
         if not gtin:
