@@ -91,7 +91,8 @@ def scan_time(at: dt.datetime | None = None) -> str:
 
 
 def new_scan(action: str, location: str, *, at: dt.datetime | None = None, **fields: Any) -> dict[str, Any]:
-    """A scan's body as ``POST /v1/scans:batch`` takes it: a fresh scan_id, the time, the fields given."""
+    """A scan's body as ``POST /v1/scans:batch`` takes it: a fresh scan_id, the time it happened
+    (now unless given), and the fields given."""
     body = {"scan_id": str(uuid.uuid4()), "action": action, "time": scan_time(at), "location": location}
     return body | {name: value for name, value in fields.items() if value not in (None, [], "")}
 

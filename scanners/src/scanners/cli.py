@@ -13,12 +13,12 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.markup import escape
 
-from chain.cli import STATE, console, fail, out, progress_bar
+from chain.cli import STATE, console, out, progress_bar
 
 from ._codes import ScannedCode, read_scanned
 from ._errors import ApiUnreachable, NotACode, ScannerError, UnreadableImage
@@ -49,6 +49,22 @@ Location = Annotated[str | None, typer.Option("--location", help="Where the scan
 NoSync = Annotated[
     bool, typer.Option("--no-sync", help="Only queue the scans; `suyuan scan sync` sends them")
 ]
+
+
+def _say(text: str) -> None:
+    """A line of output (codes and places may hold ':x:', which is no emoji here)."""
+    out.print(text, emoji=False, highlight=False)
+
+
+def _note(text: str) -> None:
+    """A line on standard error, with markup."""
+    console.print(text, emoji=False, highlight=False, soft_wrap=True)
+
+
+def _fail(message: str) -> NoReturn:
+    """A one-line error, exit code 1."""
+    _note(f"[bold red]error:[/] {escape(message)}")
+    raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:
@@ -85,7 +101,7 @@ def _handheld() -> Iterator[tuple[ScannerSettings, ScanQueue]]:
         with ScanQueue(settings.queue_path) as queue:
             yield settings, queue
     except ScannerError as exc:
-        fail(str(exc))
+        _fail(str(exc))
 
 
 @scan_app.command("login")
@@ -101,19 +117,19 @@ def login(
         stored = load_login(settings, queue)
         api_url = (api or stored.api_url or "").rstrip("/")
         if not api_url.startswith(("http://", "https://")):
-            fail("give --api URL: the trace API's address, e.g. https://trace.example.cn")
+            _fail("give --api URL: the trace API's address, e.g. https://trace.example.cn")
         secret = key or stored.key or typer.prompt("API key", hide_input=True)
         with ScanApi.from_settings(settings, api_url, secret) as client:
             try:
                 member = client.member()
             except ApiUnreachable as exc:
                 member = None
-                console.print(f"[yellow]not checked:[/] {escape(str(exc))}")
+                _note(f"[yellow]not checked:[/] {escape(str(exc))}")
         save_login(queue, api_url, secret, location)
         place = location or stored.location or "none (give --location to each scan)"
         who = f" as {member['handle']} ({member['name']})" if member else ""
-        out.print(f"logged in to {escape(api_url)}{escape(who)}; location: {escape(place)}")
-        out.print(f"queue  {queue.path}")
+        _say(f"logged in to {escape(api_url)}{escape(who)}; location: {escape(place)}")
+        _say(f"queue  {queue.path}")
 
 
 @scan_app.command("receive")
@@ -178,13 +194,13 @@ def split(
     """Split (repack) a lot you hold into new lots, as one scan."""
     children = [_child_lot(text) for text in child]
     if (code is None) == (batch is None):
-        fail("name the parent lot: give one code of it, or --batch ID")
+        _fail("name the parent lot: give one code of it, or --batch ID")
     with _handheld() as (settings, queue):
         place = load_login(settings, queue).place(location)
         subject = _subject("split", code) if code else ScannedCode(batch or "", batch_id=batch)
         body = new_scan("split", place, code=subject.code, batch_id=subject.batch_id, children=children)
         scans = queue.record([body])
-        out.print(f"1  split  {escape(subject.subject)} into {', '.join(c['lot'] for c in children)}")
+        _say(f"1  split  {escape(subject.subject)} into {', '.join(c['lot'] for c in children)}")
         _finish(settings, queue, scans, no_sync)
 
 
@@ -194,16 +210,14 @@ def sync() -> None:
     with _handheld() as (settings, queue):
         pending = queue.counts()["pending"]
         if not pending:
-            out.print("nothing to sync: no scan is pending")
+            _say("nothing to sync: no scan is pending")
             return
         try:
             _sync(settings, queue)
         except ScannerError as exc:
-            fail(f"{exc}; {queue.counts()['pending']} scans stay pending")
+            _fail(f"{exc}; {queue.counts()['pending']} scans stay pending")
         counts = queue.counts()
-        out.print(
-            f"synced: {counts['synced']} recorded, {counts['refused']} refused, {counts['pending']} pending"
-        )
+        _say(f"synced: {counts['synced']} recorded, {counts['refused']} refused, {counts['pending']} pending")
 
 
 @scan_app.command("status")
@@ -224,17 +238,17 @@ def status(
                 **counts,
                 "refused_scans": [_refusal(scan) for scan in refused],
             }
-            out.print_json(json.dumps(answer, ensure_ascii=False))
+            out.print_json(json.dumps(answer, ensure_ascii=False), highlight=False)
             return
-        out.print(f"queue     {queue.path}")
-        out.print(f"trace API {escape(known.api_url or 'not configured')}")
-        out.print(f"location  {escape(known.location or 'not configured')}")
+        _say(f"queue     {queue.path}")
+        _say(f"trace API {escape(known.api_url or 'not configured')}")
+        _say(f"location  {escape(known.location or 'not configured')}")
         for state in STATES:
-            out.print(f"{state:<9} {counts[state]}")
+            _say(f"{state:<9} {counts[state]}")
         for scan in refused:
-            out.print(_refusal_line(scan))
+            _say(_refusal_line(scan))
         if counts["refused"] > len(refused):
-            out.print(f"… and {counts['refused'] - len(refused)} more (--refused N, or --json for all)")
+            _say(f"… and {counts['refused'] - len(refused)} more (--refused N, or --json for all)")
 
 
 def _record_scans(
@@ -261,10 +275,10 @@ def _record_scans(
             new_scan(action, place, code=s.code, batch_id=s.batch_id, **fields) for s in subjects
         )
         for n, scan in enumerate(scans, 1):
-            out.print(f"{n}  {action}  {escape(scan.subject)}")
+            _say(f"{n}  {action}  {escape(scan.subject)}")
         _finish(settings, queue, scans, no_sync, login)
         if unreadable:
-            fail(f"{len(unreadable)} of the pictures gave no scan: {', '.join(unreadable)}")
+            _fail(f"{len(unreadable)} of the pictures gave no scan: {', '.join(unreadable)}")
 
 
 def _subject(action: str, text: str) -> ScannedCode:
@@ -272,7 +286,7 @@ def _subject(action: str, text: str) -> ScannedCode:
     try:
         return _checked(action, read_scanned(text))
     except NotACode as exc:
-        fail(f"{text.strip()}: {exc}")
+        _fail(f"{text.strip()}: {exc}")
 
 
 def _checked(action: str, scanned: ScannedCode) -> ScannedCode:
@@ -286,7 +300,7 @@ def _pictures(action: str, images: Path) -> tuple[list[ScannedCode], list[str]]:
     try:
         files = picture_files(images)
     except UnreadableImage as exc:
-        fail(str(exc))
+        _fail(str(exc))
     found: list[ScannedCode] = []
     unreadable: list[str] = []
     for path in files:
@@ -294,12 +308,12 @@ def _pictures(action: str, images: Path) -> tuple[list[ScannedCode], list[str]]:
             scanned = [_checked(action, read_scanned(text)) for text in read_codes(path)]
         except (UnreadableImage, NotACode) as exc:
             message = str(exc) if isinstance(exc, UnreadableImage) else f"{path.name}: {exc}"
-            console.print(f"[yellow]skipped:[/] {escape(message)}", highlight=False)
+            _note(f"[yellow]skipped:[/] {escape(message)}")
             unreadable.append(path.name)
             continue
         found += scanned
     if not files:
-        fail(f"{images}: no pictures in this folder (JPEG, PNG, WebP …)")
+        _fail(f"{images}: no pictures in this folder (JPEG, PNG, WebP …)")
     return found, unreadable
 
 
@@ -314,7 +328,7 @@ def _wedge(
 ) -> None:
     """One code per line of standard input, each recorded as it arrives (a keyboard-wedge scanner)."""
     if sys.stdin.isatty():
-        console.print("scan codes, one per line; Ctrl-D to finish")
+        _note("scan codes, one per line; Ctrl-D to finish")
     connection = None if no_sync else _connection_or_note(login)
     session = WedgeSession(queue, settings, connection, _print_settled, _print_sync_problem)
     with session:
@@ -325,12 +339,12 @@ def _wedge(
                 scanned = _checked(action, read_scanned(line))
             except NotACode as exc:
                 session.bad_lines += 1
-                console.print(f"[red]not recorded:[/] {escape(str(exc))}", highlight=False)
+                _note(f"[red]not recorded:[/] {escape(str(exc))}")
                 continue
             scan = session.record(
                 new_scan(action, place, code=scanned.code, batch_id=scanned.batch_id, **fields)
             )
-            out.print(f"{session.count}  {action}  {escape(scan.subject)}")
+            _say(f"{session.count}  {action}  {escape(scan.subject)}")
             sys.stdout.flush()
             session.sync_soon()
     _summarise(queue, session.scans, session.failure, bad=session.bad_lines)
@@ -341,7 +355,7 @@ def _connection_or_note(login: Login) -> tuple[str, str] | None:
     try:
         return login.connection()
     except ScannerError as exc:
-        console.print(f"[yellow]queued only:[/] {escape(str(exc))}", highlight=False)
+        _note(f"[yellow]queued only:[/] {escape(str(exc))}")
         return None
 
 
@@ -393,40 +407,37 @@ def _summarise(
     refused scans, or lines were not codes. Unreachable is no error: the scans wait in the queue."""
     scans = queue.by_id(scan_ids)
     states = {state: sum(1 for s in scans if s.state == state) for state in STATES}
-    out.print(
+    _say(
         f"{len(scans)} scans: {states['synced']} recorded, {states['refused']} refused, "
         f"{states['pending']} pending"
     )
     if isinstance(failure, ApiUnreachable):
-        console.print(
-            f"[yellow]offline:[/] {escape(str(failure))}; `suyuan scan sync` sends the pending scans",
-            highlight=False,
-        )
+        _note(f"[yellow]offline:[/] {escape(str(failure))}; `suyuan scan sync` sends the pending scans")
     elif failure is not None:
-        fail(f"{failure}; the scans stay pending")
+        _fail(f"{failure}; the scans stay pending")
     problems = [f"{states['refused']} refused"] if states["refused"] else []
     problems += [f"{bad} lines were not codes"] if bad else []
     if problems:
-        fail(" and ".join(problems) + " (see above)")
+        _fail(" and ".join(problems) + " (see above)")
 
 
 def _print_sync_problem(problem: ScannerError) -> None:
     kind = "offline" if isinstance(problem, ApiUnreachable) else "not synced"
-    console.print(f"[yellow]{kind}:[/] {escape(str(problem))}; the scans wait in the queue", highlight=False)
+    _note(f"[yellow]{kind}:[/] {escape(str(problem))}; the scans wait in the queue")
 
 
 def _print_refused(scans: Sequence[QueuedScan]) -> None:
     for scan in scans:
         if scan.state == "refused":
-            out.print(_refusal_line(scan))
+            _say(_refusal_line(scan))
 
 
 def _print_settled(scans: Sequence[QueuedScan]) -> None:
     for scan in scans:
         if scan.state == "refused":
-            out.print(_refusal_line(scan))
+            _say(_refusal_line(scan))
         elif scan.state == "synced":
-            out.print(f"recorded  {scan.action}  {escape(scan.subject)}  {scan.record_id}")
+            _say(f"recorded  {scan.action}  {escape(scan.subject)}  {scan.record_id}")
     sys.stdout.flush()
 
 
@@ -459,7 +470,7 @@ def _child_lot(text: str) -> dict[str, Any]:
         lot, _, quantity = text.rpartition(":")
         items = None
     if not lot or not _is_number(quantity) or float(quantity) <= 0 or items == 0:
-        fail(f"--child {text}: give LOT:QUANTITY or LOT:QUANTITY:ITEMS, e.g. L2026-001A:600:120")
+        _fail(f"--child {text}: give LOT:QUANTITY or LOT:QUANTITY:ITEMS, e.g. L2026-001A:600:120")
     child: dict[str, Any] = {"lot": lot, "quantity": float(quantity)}
     return child | ({"item_count": items} if items is not None else {})
 
