@@ -29,3 +29,7 @@ class ApiUnreachable(ScannerError):
 
 class BatchRefused(ScannerError):
     """The trace API refused a whole batch (not one scan in it): the client and server disagree."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status

@@ -129,12 +129,14 @@ class ScanApi:
         )
 
     def _batch_refused(self, response: httpx.Response) -> BatchRefused:
-        if response.status_code in (404, 405):
+        status = response.status_code
+        if status in (404, 405):
             return BatchRefused(
-                f"the trace API at {self.base_url} has no {BATCH_PATH} ({response.status_code}): "
-                "is it older than this scanner?"
+                f"the trace API at {self.base_url} has no {BATCH_PATH} ({status}): "
+                "is it older than this scanner?",
+                status,
             )
-        return BatchRefused(f"the trace API refused the batch ({_status(response)})")
+        return BatchRefused(f"the trace API refused the batch ({_status(response)})", status)
 
 
 def sync_queue(
@@ -148,15 +150,22 @@ def sync_queue(
     """Sends the queue's pending scans, oldest first, in batches; settles each answered scan.
 
     Each pending scan is sent once per call (a scan the server leaves unanswered stays pending
-    for the next sync). ``progress(sent, total)`` follows the batches; ``settled`` gets each batch's
-    scans the server answered, as settled. Raises :class:`KeyRefused`, :class:`ApiUnreachable` or
+    for the next sync); a batch too large for the server (413) is sent again in halves.
+    ``progress(sent, total)`` follows the batches; ``settled`` gets each batch's scans the server
+    answered, as settled. Raises :class:`KeyRefused`, :class:`ApiUnreachable` or
     :class:`BatchRefused` with the scans not yet answered left pending.
     """
     total = queue.counts()["pending"]
     sent = recorded = refused = duplicates = unanswered = 0
     after = 0
     while batch := queue.pending(batch_size, after):
-        results = api.send(batch)
+        try:
+            results = api.send(batch)
+        except BatchRefused as exc:
+            if exc.status != 413 or batch_size == 1:
+                raise
+            batch_size = max(1, batch_size // 2)  # a server that takes smaller batches
+            continue
         outcome = queue.settle(results)
         answered = {str(r.get("scan_id")) for r in results if r.get("status") in ("recorded", "refused")}
         unanswered += sum(1 for scan in batch if scan.scan_id not in answered)

@@ -68,12 +68,14 @@ class WedgeSession:
             self._thread.start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
         if self.connection is None:
             return
         self._stop.set()
         self._wake.set()
         self._thread.join()
+        if exc_type is not None:  # interrupted: the scans are on disk, `suyuan scan sync` sends them
+            return
         if self.failure is not None and not isinstance(self.failure, ApiUnreachable):
             return
         self.failure = None
