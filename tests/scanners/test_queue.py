@@ -62,7 +62,7 @@ def test_a_settled_scan_keeps_its_first_answer(tmp_path: Path) -> None:
     )
 
 
-def test_refusal_without_a_reason_names_the_field(tmp_path: Path) -> None:
+def test_refusal_without_a_reason_names_the_field_of_the_scan(tmp_path: Path) -> None:
     problem = {
         "status": 422,
         "title": "Unprocessable",
@@ -73,7 +73,7 @@ def test_refusal_without_a_reason_names_the_field(tmp_path: Path) -> None:
         queue.settle([{"scan_id": scan.scan_id, "status": "refused", "problem": problem}])
         (refused,) = queue.refused()
 
-    assert (refused.reason, refused.detail) == ("scans[0].code", "scans[0].code: bad")
+    assert (refused.reason, refused.detail) == ("code", "code: bad")
 
 
 def test_login_is_stored_with_the_key_readable_by_its_owner_only(tmp_path: Path) -> None:

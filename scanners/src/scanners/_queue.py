@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -71,7 +72,7 @@ class QueuedScan:
     def detail(self) -> str:
         """Why the server refused the scan, in its words."""
         problem = self.problem or {}
-        errors = [f"{e.get('field')}: {e.get('reason')}" for e in problem.get("errors") or []]
+        errors = [f"{_field(e.get('field'))}: {e.get('reason')}" for e in problem.get("errors") or []]
         return str(problem.get("detail") or "; ".join(errors) or problem.get("title") or "")
 
 
@@ -255,7 +256,14 @@ def _queued(row: Sequence[Any]) -> QueuedScan:
 
 
 def _reason(problem: dict[str, Any]) -> str:
-    """A refusal's reason in a word: the problem's ``reason``, else the first field named, else its title."""
+    """A refusal's reason in a word: the problem's ``reason`` (``sold_twice``), else the first field
+    it names (``code``), else the last part of its type (``conflict``, ``not-found``)."""
     errors = problem.get("errors") or []
-    first_field = errors[0].get("field") if errors and isinstance(errors[0], dict) else None
-    return str(problem.get("reason") or first_field or problem.get("title") or problem.get("status") or "")
+    first_field = _field(errors[0].get("field")) if errors and isinstance(errors[0], dict) else None
+    kind = str(problem.get("type") or "").rstrip("/").rsplit("/", 1)[-1]
+    return str(problem.get("reason") or first_field or kind or problem.get("title") or problem.get("status"))
+
+
+def _field(name: object) -> str:
+    """A field as the scan has it: ``scans[3].code`` (its place in the batch it went in) is ``code``."""
+    return re.sub(r"^scans\[\d+\]\.?", "", str(name or "")) or "scan"

@@ -442,9 +442,10 @@ def _print_settled(scans: Sequence[QueuedScan]) -> None:
 
 
 def _refusal_line(scan: QueuedScan) -> str:
-    return (
-        f"refused  {scan.action}  {escape(scan.subject)}  {escape(scan.reason or '')}: {escape(scan.detail)}"
-    )
+    """``refused  sell  <code>  sold_twice: <the server's words>`` (the reason once, if its words name it)."""
+    reason, detail = scan.reason or "", scan.detail
+    why = detail if detail.startswith(reason) else f"{reason}: {detail}"
+    return f"refused  {scan.action}  {escape(scan.subject)}  {escape(why)}"
 
 
 def _refusal(scan: QueuedScan) -> dict[str, Any]:
