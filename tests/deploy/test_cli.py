@@ -28,6 +28,7 @@ def test_help_lists_every_components_commands(cli_env: dict[str, str]) -> None:
         "up", "chain", "ledger", "org", "codes", "export", "verify", "audit",  # chain, trace API
         "ingest", "device", "simulate", "vision", "bench",  # ingest
         "console",  # the regulator console
+        "scan",  # the handheld scanner
     }  # fmt: skip
     assert set(_commands(cli_env, "bench")) == {
         "chain",

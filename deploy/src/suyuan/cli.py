@@ -16,6 +16,7 @@ import chain.cli
 import ingest.cli
 import ingest.vision.cli
 import regulator_console.cli
+import scanners.cli
 import trace_api.cli
 from chain.cli import STATE
 
@@ -60,6 +61,7 @@ ingest.cli.register(app)
 regulator_console.cli.register(app)
 app.add_typer(simulate_app, name="simulate")
 ingest.vision.cli.register_vision(app)
+scanners.cli.register(app)
 app.add_typer(bench_app, name="bench")
 
 
