@@ -1,7 +1,7 @@
 """The phone scanner's words: Chinese first, English on request, one catalogue for the server's pages
 and the app's scripts.
 
-Messages are written in English (``t("…")`` in the scripts and the templates); the catalogue
+Messages are written in English and passed to ``t`` (in the scripts and the templates); the catalogue
 ``locale/zh/LC_MESSAGES/scanner.po`` gives the Chinese. The server renders the sign-in page and the
 app shell with it, and serves it as JSON (``/scan/i18n/zh.json``) so that the scripts translate the
 same way when the app runs offline. The chosen language is the ``suyuan_lang`` cookie of ``/scan``,
