@@ -120,8 +120,8 @@ class Phone:
     def choose(self, action: str, place: str = "Till 1", partner: str | None = None) -> None:
         page = self.page
         page.get_by_role("radio", name=action).check()
-        page.get_by_label("地点").fill(place)
-        page.get_by_label("地点").dispatch_event("change")
+        page.get_by_label("地点", exact=True).fill(place)
+        page.get_by_label("地点", exact=True).dispatch_event("change")
         if partner is not None:
             page.get_by_label("发往（对方单位标识）").fill(partner)
             page.get_by_label("发往（对方单位标识）").dispatch_event("change")
@@ -150,18 +150,21 @@ class Phone:
         page = self.page
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{name}-phone.png"), full_page=True)
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
         assert overflow <= 0, f"{name} scrolls sideways by {overflow} px at phone width"
         page.evaluate(AXE.read_text())
-        result = page.evaluate(
-            "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
-        )
+        result = page.evaluate(AXE_RUN)
         serious = [v for v in result["violations"] if v["impact"] in FAILING_IMPACTS]
         assert not serious, f"{name}: axe-core: " + json.dumps(
             [{"id": v["id"], "nodes": [n["target"] for n in v["nodes"][:3]]} for v in serious],
             ensure_ascii=False,
         )
 
+
+#: axe-core's WCAG 2.1 A and AA rules, as the console's page checks run them.
+AXE_RUN = "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
 
 STORAGE_DUMP = """async () => {
   const databases = {};
@@ -224,7 +227,7 @@ def write_y4m(path: Path, luma: list[list[int]], frames: int = 3) -> None:
     """A YUV4MPEG2 (4:2:0) video of ``frames`` identical grey frames, each row of ``luma`` a row of
     pixels (0 black to 255 white), for Chromium's fake camera."""
     height, width = len(luma), len(luma[0])
-    assert width % 2 == 0 and height % 2 == 0, "4:2:0 needs even sides"
+    assert (width % 2, height % 2) == (0, 0), "4:2:0 needs even sides"
     header = f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode()
     y_plane = bytes(value for row in luma for value in row)
     chroma = bytes([128]) * (width // 2 * height // 2)

@@ -67,7 +67,7 @@ def test_a_lot_code_names_the_lot_and_other_barcodes_are_not_traceability_codes(
     lot, *others = _read(
         phone,
         f"(01){GTIN}(10)L2026-001",
-        f"(01)09506000134353(10)L2026-001(21)ABC123",  # a wrong check digit
+        "(01)09506000134353(10)L2026-001(21)ABC123",  # a wrong check digit
         "wxp://f2f0dd7WyNZpFSbTIlg2SGS",  # a payment code
         "https://example.com/menu",
         "6901234567892",  # a bare EAN-13 names no lot
