@@ -70,6 +70,11 @@ def test_regulators_unknown_keys_and_suspended_members_do_not_get_the_scanner(ph
     expect(page.get_by_role("alert")).to_have_text("该单位已被暂停：其密钥无法登录。")
     assert not [c for c in phone.context.cookies() if c["name"] == SESSION_COOKIE]
 
+    page.get_by_role("link", name="English").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(page.get_by_role("link", name="中文")).to_be_visible()
+    phone.check_page("signin-en")
+
 
 def test_writes_need_the_sessions_csrf_token_and_a_session(scanner: Scanner) -> None:
     scanner.api.add_org("shop", "retailer")
@@ -126,3 +131,15 @@ def test_every_answer_forbids_outside_content_and_the_reader_is_served_locally(s
     assert manifest.json()["name"] == "溯源扫码"
     assert {icon["sizes"] for icon in manifest.json()["icons"]} >= {"192x192", "512x512"}
     assert (root.status_code, root.headers["location"]) == (308, "/scan/")
+
+
+def test_partners_to_ship_to_are_other_members_that_take_goods(scanner: Scanner) -> None:
+    for handle, kind in (("shop", "retailer"), ("shop2", "retailer"), ("shop-office", "regulator")):
+        scanner.api.add_org(handle, kind)
+    with httpx.Client(base_url=scanner.url) as client:
+        client.cookies.set(SESSION_COOKIE, _sealed(scanner, scanner.api.keys["shop"]), path="/scan")
+        found = client.get("/scan/api/partners", params={"q": "shop"})
+        empty = client.get("/scan/api/partners", params={"q": ""})
+
+    assert found.json() == {"partners": [{"handle": "shop2", "name": "shop2 Co.", "org_type": "retailer"}]}
+    assert empty.status_code == 422

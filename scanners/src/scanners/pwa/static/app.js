@@ -8,15 +8,12 @@ import { readCode } from "./codes.js";
 import { N_, language, loadCatalogue, setLanguage, t, translatePage } from "./i18n.js";
 import { allScans, enqueue, forgetOldRecorded, forgetProfile, loadProfile, saveProfile } from "./queue.js";
 import { ACTIONS, describe, scanItem } from "./queueview.js";
+import { findPartners, rememberPartner, restoreSetup, saveSetup, setup, setupProblem } from "./setup.js";
 import { syncQueue } from "./sync.js";
 
-// localStorage keeps the choices of the last session (none of them secret).
-const SETUP_KEY = "suyuan-scan-setup";
-const PARTNERS_KEY = "suyuan-scan-partners";
 // The same code seen again this soon is the same scan (a label held in front of the camera).
 const SAME_CODE_MS = 2000;
 const SHOWN_IN_LIST = 100;
-const RECENT_PARTNERS = 8;
 
 const $ = (id) => document.getElementById(id);
 let profile = null;
@@ -46,7 +43,10 @@ async function whoAmI() {
     await saveProfile(profile);
   } else {
     profile = await loadProfile();
-    if (!profile) say(N_("You are offline and no one is signed in on this phone: sign in when the network is back."));
+    if (!profile) {
+      say(N_("You are offline and no one is signed in on this phone: sign in when the network is back."));
+      $("signin-again").hidden = false;
+    }
   }
   $("who").textContent = profile?.name || "";
   if (profile?.address && !$("place").value) $("place").value = profile.address;
@@ -66,79 +66,6 @@ async function signOut() {
   camera?.stop();
   await forgetProfile();
   location.assign("/scan/signin");
-}
-
-// ---- the action, the partner and the place ----
-
-function setup() {
-  return {
-    action: document.querySelector("input[name=action]:checked")?.value || "receive",
-    partner: $("partner").value.trim(),
-    vehicle: $("vehicle").value.trim(),
-    place: $("place").value.trim(),
-    splitLot: $("split-lot").value.trim(),
-    splitQuantity: Number($("split-quantity").value),
-  };
-}
-
-function saveSetup() {
-  const { action, partner, vehicle, place } = setup();
-  localStorage.setItem(SETUP_KEY, JSON.stringify({ action, partner, vehicle, place }));
-  for (const field of document.querySelectorAll("[data-action]")) field.hidden = field.dataset.action !== action;
-  $("split-draft").hidden = action !== "split";
-  $("setup-problem").textContent = "";
-}
-
-function restoreSetup() {
-  const saved = JSON.parse(localStorage.getItem(SETUP_KEY) || "{}");
-  const radio = document.querySelector(`input[name=action][value="${saved.action}"]`);
-  if (radio) radio.checked = true;
-  $("partner").value = saved.partner || "";
-  $("vehicle").value = saved.vehicle || "";
-  $("place").value = saved.place || "";
-  saveSetup();
-  showPartners(recentPartners());
-}
-
-function setupProblem(chosen) {
-  if (!profile) return t("Sign in first.");
-  if (!chosen.place) return t("Say where you are scanning (the place).");
-  if (chosen.action === "ship" && !chosen.partner) return t("Name the partner the goods go to.");
-  if (chosen.action === "split" && (!chosen.splitLot || !(chosen.splitQuantity > 0)))
-    return t("Give the new lot's number and quantity.");
-  return null;
-}
-
-function recentPartners() {
-  return JSON.parse(localStorage.getItem(PARTNERS_KEY) || "[]");
-}
-
-function rememberPartner(handle) {
-  const kept = recentPartners().filter((p) => p.handle !== handle);
-  localStorage.setItem(PARTNERS_KEY, JSON.stringify([{ handle }, ...kept].slice(0, RECENT_PARTNERS)));
-}
-
-function showPartners(partners) {
-  const list = $("partner-list");
-  list.replaceChildren(
-    ...partners.map((p) => {
-      const option = document.createElement("option");
-      option.value = p.handle;
-      if (p.name) option.label = p.name;
-      return option;
-    }),
-  );
-}
-
-async function findPartners() {
-  const text = $("partner").value.trim();
-  if (!text || !navigator.onLine) return;
-  try {
-    const answer = await fetch(`/scan/api/partners?q=${encodeURIComponent(text)}`, { cache: "no-store" });
-    if (answer.ok) showPartners((await answer.json()).partners);
-  } catch {
-    // offline: the recent partners stay offered
-  }
 }
 
 // ---- scanning ----
@@ -189,7 +116,7 @@ function onCode(text) {
 
 async function accept(text) {
   const chosen = setup();
-  const problem = setupProblem(chosen);
+  const problem = setupProblem(chosen, profile);
   if (problem) {
     $("setup-problem").textContent = problem;
     return refuse(problem);
@@ -237,7 +164,7 @@ function addToSplit(read) {
 
 async function recordSplit() {
   const chosen = setup();
-  const problem = setupProblem(chosen);
+  const problem = setupProblem(chosen, profile);
   if (problem) return refuse(problem);
   if (!splitItems.length) return refuse(t("Scan the items that go into the new lot."));
   const codes = splitItems.map((item) => item.code);
@@ -330,6 +257,7 @@ function requestSync() {
       } else {
         say(OUTCOMES[result.outcome]);
       }
+      $("signin-again").hidden = result.outcome !== "signed-out";
       await render();
     } while (syncAgain);
   })().finally(() => {
