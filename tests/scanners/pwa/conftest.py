@@ -21,6 +21,7 @@ from playwright.sync_api import Browser as PwBrowser
 from playwright.sync_api import BrowserContext, Page, expect
 
 from scanners.pwa import mount_scanner
+from scanners.pwa.i18n import messages
 from tests.api.conftest import Api, batch_payload
 from tests.api.conftest import api as api  # the trace API under the scanner (a fixture)
 from tests.console.conftest import AXE, FAILING_IMPACTS, PHONE, ROOT
@@ -145,8 +146,8 @@ class Phone:
         return found
 
     def check_page(self, name: str) -> None:
-        """A screenshot at phone width; no horizontal overflow; no serious or critical axe-core
-        violation."""
+        """A screenshot at phone width; no horizontal overflow; no message of the catalogue left in
+        English on a Chinese page; no serious or critical axe-core violation."""
         page = self.page
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{name}-phone.png"), full_page=True)
@@ -154,6 +155,10 @@ class Phone:
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, f"{name} scrolls sideways by {overflow} px at phone width"
+        if page.evaluate("document.documentElement.lang") == "zh-CN":
+            text = page.inner_text("body")
+            left = [m for m in _english_messages() if m in text]
+            assert not left, f"{name}: untranslated in the Chinese page: {left[:5]}"
         page.evaluate(AXE.read_text())
         result = page.evaluate(AXE_RUN)
         serious = [v for v in result["violations"] if v["impact"] in FAILING_IMPACTS]
@@ -161,6 +166,12 @@ class Phone:
             [{"id": v["id"], "nodes": [n["target"] for n in v["nodes"][:3]]} for v in serious],
             ensure_ascii=False,
         )
+
+
+def _english_messages() -> list[str]:
+    """The catalogue's English messages of two words or more, without their placeholders."""
+    ids = [m for m in messages("zh") if re.search(r"[A-Za-z]{3,}\s+[A-Za-z]{2,}", m)]
+    return [part.strip() for m in ids for part in re.split(r"%\(\w+\)s", m) if len(part.strip()) > 6]
 
 
 #: axe-core's WCAG 2.1 A and AA rules, as the console's page checks run them.
