@@ -14,7 +14,9 @@ self.addEventListener("install", (event) => {
   event.waitUntil(
     caches
       .open(CACHE)
-      .then((cache) => cache.addAll(ASSETS.map((url) => new Request(url, { cache: "reload" }))))
+      // A redirect (the shell sends a member without a session to sign in) fails the install: the
+      // sign-in page must never be kept as the app. The worker installs on a signed-in visit.
+      .then((cache) => cache.addAll(ASSETS.map((url) => new Request(url, { cache: "reload", redirect: "error" }))))
       .then(() => self.skipWaiting()),
   );
 });
