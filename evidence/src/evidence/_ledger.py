@@ -225,18 +225,21 @@ class Ledger:
             raise UnknownRecord(missing)
         return StoredRecord(int(row[0]), row[1], row[2], _blob(row[3]))
 
-    def about(self, subject_type: str, subject_id: str) -> list[StoredRecord]:
-        """Every record naming the subject, in log order."""
+    def about(self, subject_type: str, subject_id: str, conn: Connection | None = None) -> list[StoredRecord]:
+        """Every record naming the subject, in log order; with ``conn``, read in the caller's (write)
+        transaction, which then sees its own uncommitted appends (see :meth:`get`)."""
         query = (
             select(RECORDS.c.idx, RECORDS.c.record_id, RECORDS.c.kind, RECORDS.c.body)
             .join(SUBJECTS, SUBJECTS.c.idx == RECORDS.c.idx)
             .where(SUBJECTS.c.subject_type == subject_type, SUBJECTS.c.subject_id == subject_id)
             .order_by(RECORDS.c.idx)
         )
-        with read_transaction(self.engine) as conn:
-            return [
-                StoredRecord(int(i), rid, kind, _blob(body)) for i, rid, kind, body in conn.execute(query)
-            ]
+        if conn is not None:
+            rows = conn.execute(query).all()
+        else:
+            with read_transaction(self.engine) as own:
+                rows = own.execute(query).all()
+        return [StoredRecord(int(i), rid, kind, _blob(body)) for i, rid, kind, body in rows]
 
     def count_kinds(
         self, kinds: Sequence[str], since: dt.datetime, conn: Connection | None = None

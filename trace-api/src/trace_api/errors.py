@@ -53,6 +53,16 @@ class Unprocessable(DomainError):
         return cls(f"{field}: {reason}", errors=[{"field": field, "reason": reason}])
 
 
+class TooLarge(DomainError):
+    """A request carrying more than the endpoint takes at once: the caller splits it."""
+
+    slug, title = "too-large", "The request is too large"
+
+    @classmethod
+    def field(cls, field: str, reason: str) -> TooLarge:
+        return cls(f"{field}: {reason}", errors=[{"field": field, "reason": reason}])
+
+
 class Unavailable(DomainError):
     """Something the request needs is missing or not answering now; retrying later may work."""
 
@@ -77,6 +87,7 @@ __all__ = [
     "Forbidden",
     "NotFound",
     "Suspended",
+    "TooLarge",
     "Unauthorized",
     "Unavailable",
     "Unprocessable",

@@ -10,7 +10,7 @@ from .epcis.models import CaptureJob, Delivery, EpcisEvent, EpcisEventKey, Named
 from .kitchen.models import Incident, Rectification, RectificationReview
 from .orgs.models import ApiKey, Organisation
 from .recalls.models import NoticeDelivery, Recall, RecallNotice
-from .scans.models import CounterfeitSignal, Shipment
+from .scans.models import CounterfeitSignal, ScanOutcome, Shipment
 from .webhooks.models import Webhook
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "RecallNotice",
     "Rectification",
     "RectificationReview",
+    "ScanOutcome",
     "SensorReading",
     "Shipment",
     "Subscription",

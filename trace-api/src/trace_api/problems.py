@@ -31,6 +31,7 @@ from .errors import (
     DomainError,
     Forbidden,
     NotFound,
+    TooLarge,
     Unauthorized,
     Unavailable,
     Unprocessable,
@@ -51,6 +52,7 @@ _STATUSES: tuple[tuple[type[DomainError], int], ...] = (
     (Forbidden, 403),
     (NotFound, 404),
     (Conflict, 409),
+    (TooLarge, 413),
     (Unprocessable, 422),
     (Unavailable, 503),
     (Defect, 500),
@@ -73,6 +75,16 @@ def domain_problem(request: Request, error: DomainError) -> JSONResponse:
         errors=error.errors,
         **error.extra,
     )
+
+
+def problem_members(error: DomainError) -> dict[str, Any]:
+    """The problem+json members answering a domain error, all but ``instance`` (the request's path):
+    what a batch's result carries for one refused part, and what is kept to answer it again."""
+    body = problem_body(
+        status_of(error), error.slug, error.title, error.detail, "", errors=error.errors, **error.extra
+    )
+    del body["instance"]
+    return body
 
 
 def problem_body(

@@ -1,11 +1,12 @@
-"""Lot-level custody in motion (shipments) and counterfeit signals raised by scans."""
+"""Lot-level custody in motion (shipments), counterfeit signals raised by scans, and the outcome
+of each scan a client sent with its scan_id (exactly-once sync)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Literal, get_args
 
-from sqlalchemy import Index
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 #: Why a scan was taken for a sign of counterfeit goods (``CounterfeitSignal.reason``).
@@ -17,6 +18,8 @@ SignalReason = Literal[
     "code_batch_mismatch",  # a code scanned as part of another lot than its own
 ]
 SIGNAL_REASONS: tuple[str, ...] = get_args(SignalReason)
+#: What became of a scan a client sent: recorded in the ledger, or refused with a problem.
+ScanStatus = Literal["recorded", "refused"]
 
 
 class Shipment(SQLModel, table=True):
@@ -46,3 +49,23 @@ class CounterfeitSignal(SQLModel, table=True):
     detail: str = Field(max_length=500)
     record_id: str = Field(max_length=256)
     created_at: dt.datetime
+
+
+class ScanOutcome(SQLModel, table=True):
+    """The first answer to a scan a client sent with its ``scan_id``, kept in the transaction of
+    the scan's effects: a resent scan is answered this again and changes nothing."""
+
+    __tablename__ = "scan_outcomes"
+
+    scan_id: str = Field(primary_key=True, max_length=36)
+    org_id: str = Field(foreign_key="organisations.id")
+    #: SHA-256 of the scan's content and its organisation: the same scan_id with other content is reuse.
+    content_sha256: str = Field(max_length=64)
+    status: str = Field(max_length=16)
+    #: The ledger record that answers a recorded scan (its own, or the first sale of a double beep).
+    record_id: str | None = Field(default=None, max_length=256)
+    record_index: int | None = None
+    #: The problem (RFC 9457 members, JSON) that refused the scan, without ``instance``.
+    problem: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    #: When the server first received the scan (its scan time is in the record).
+    received_at: dt.datetime

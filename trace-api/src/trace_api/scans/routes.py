@@ -1,9 +1,11 @@
-"""``POST /v1/scans``: scan in and out; ``GET /v1/scans``: the scans recorded (a regulator's all, a
-member's own); ``GET /v1/signals``: counterfeit signals for regulators, and for the organisation
-that admitted or holds the goods a signal is about."""
+"""``POST /v1/scans``: scan in and out; ``POST /v1/scans:batch``: a scanner's queue synced, each scan
+exactly once; ``GET /v1/scans``: the scans recorded (a regulator's all, a member's own);
+``GET /v1/signals``: counterfeit signals for regulators, and for the organisation that admitted or
+holds the goods a signal is about."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -12,16 +14,33 @@ from pydantic import AwareDatetime
 from sqlmodel import Session
 
 from .._paging import DEFAULT_LIMIT, Cursor, Limit
-from ..auth import CurrentMember
+from ..auth import CurrentMember, MemberKey
 from ..context import WriteSession, get_services, get_session
-from ..problems import domain_problem
+from ..errors import Forbidden
+from ..openapi import PROBLEM_REF
+from ..orgs.models import OrgType
+from ..orgs.service import Member
+from ..problems import PROBLEM_JSON, domain_problem
 from ..services import Services
+from .batch import MAX_SCAN_BATCH, CheckedBatch, checked_batch, rfc3339, sync_batch
 from .listing import ScanFilter, list_scans
 from .models import SignalReason
+from .outcomes import SyncedScan, known_outcomes, sync_scan
 from .service import Action, CounterfeitSuspected, ScanIn, apply_scan
 from .signals import describe_signals, readable_signals
 
 router = APIRouter(tags=["scans"])
+
+
+def scanning_member(member: MemberKey) -> Member:
+    """A member's key of an organisation that handles goods: regulators and devices do not scan
+    goods in or out."""
+    if member.org.org_type is OrgType.regulator:
+        raise Forbidden(f"{member.org.handle} is a regulator: scans in and out are for the holders of goods")
+    return member
+
+
+Scanner = Annotated[Member, Depends(scanning_member)]
 
 
 @router.post(
@@ -38,19 +57,69 @@ router = APIRouter(tags=["scans"])
 def record_scan(
     scan: ScanIn,
     request: Request,
-    member: CurrentMember,
+    member: Scanner,
     services: Annotated[Services, Depends(get_services)],
     session: WriteSession,
 ) -> dict[str, Any] | JSONResponse:
-    """Record a scan. A resent scan (same scan_id) answers 200 with the first record."""
+    """Record a scan. A resent scan (same scan_id) answers its first answer again, with
+    `duplicate: true`: 200 with the record, or the same problem; nothing is recorded twice."""
+    received_at = dt.datetime.now(dt.UTC)
+    if scan.scan_id is not None:
+        known = known_outcomes(session, [scan.scan_id])
+        synced = sync_scan(services, session, member, scan, received_at, known)
+        return _answer(request, services, session, synced)
     try:
         summary, resent = apply_scan(services, session, member, scan)
     except CounterfeitSuspected as exc:
         # The signal is evidence: answer the problem without raising, so the transaction commits it.
         return domain_problem(request, exc)
+    summary["received_at"] = rfc3339(received_at)
     if resent:
         return JSONResponse({**summary, "duplicate": True}, status_code=200)
     return summary
+
+
+def _answer(
+    request: Request, services: Services, session: Session, synced: SyncedScan
+) -> dict[str, Any] | JSONResponse:
+    """One synced scan's answer: its record (201, or 200 when answered before) or its problem."""
+    received = {"received_at": rfc3339(synced.received_at)}
+    if synced.problem is not None:
+        again = {"duplicate": True} if synced.duplicate else {}
+        body = {**synced.problem, "instance": request.url.path, **again}
+        return JSONResponse(body, status_code=int(body["status"]), media_type=PROBLEM_JSON)
+    assert synced.record is not None
+    if not synced.duplicate:
+        return {**synced.record, **received}
+    record = synced.record
+    if "payload" not in record:  # answered from the kept outcome: the record itself from the ledger
+        stored = services.ledger.get(record["record_id"], conn=session.connection())
+        record = {**record, "kind": stored.kind, "payload": stored.record().payload}
+    return JSONResponse({**record, **received, "duplicate": True}, status_code=200)
+
+
+@router.post(
+    "/v1/scans:batch",
+    response_model=None,
+    responses={
+        413: {
+            "description": f"More than {MAX_SCAN_BATCH:,} scans: `errors[0].field` is `scans`",
+            "content": {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_REF}}},
+        },
+    },
+)
+def sync_scans(
+    member: Scanner,
+    batch: Annotated[CheckedBatch, Depends(checked_batch)],
+    services: Annotated[Services, Depends(get_services)],
+    session: WriteSession,
+) -> dict[str, Any]:
+    """Sync a scanner's queue: up to 2,000 scans, each with its `scan_id` and scan `time`, applied
+    each on its own and exactly once. The answer has one result per scan, in the order sent:
+    `recorded` (with its ledger record) or `refused` (with the problem `POST /v1/scans` answers,
+    fields named `scans[i].…`), both final; `duplicate: true` for a scan answered before, which
+    changes nothing. The scans commit before the answer is sent."""
+    return sync_batch(services, session, member, batch)
 
 
 @router.get("/v1/scans")

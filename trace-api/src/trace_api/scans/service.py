@@ -19,6 +19,7 @@ import re
 import uuid
 from collections.abc import Sequence
 from typing import Any, Literal, NoReturn
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlmodel import Session, col, select
@@ -46,6 +47,7 @@ from ..facts import (
     SplitItems,
 )
 from ..gs1 import GS1Error, parse_item_code, suyuan_lot
+from ..gs1 import ItemCode as PrintedCode
 from ..orgs.models import Organisation, OrgStatus, OrgType
 from ..orgs.service import Member
 from ..services import Services
@@ -262,7 +264,8 @@ def _earlier(ctx: ScanContext) -> dict[str, Any] | None:
 
 def _double_beep(ctx: ScanContext, code_uri: str) -> dict[str, Any] | None:
     """The item's sale, if this caller made it at the same place within :data:`DOUBLE_SCAN_WINDOW`."""
-    sales = [s for s in ctx.services.ledger.about("code", code_uri) if s.kind == SellScanned.KIND]
+    about = ctx.services.ledger.about("code", code_uri, conn=ctx.session.connection())
+    sales = [s for s in about if s.kind == SellScanned.KIND]
     if not sales:
         return None
     stored = sales[0]
@@ -296,6 +299,7 @@ def _resolve_code(ctx: ScanContext) -> tuple[ItemCode | None, str | None]:
         )
     ).first()
     if row is None:
+        _require_this_network(ctx, parsed)
         raise ctx.signal(
             "code_never_issued",
             f"{uri} was never issued: not a genuine code",
@@ -303,6 +307,20 @@ def _resolve_code(ctx: ScanContext) -> tuple[ItemCode | None, str | None]:
             batch_id=ctx.scan.batch_id,
         )
     return row, uri
+
+
+def _require_this_network(ctx: ScanContext, parsed: PrintedCode) -> None:
+    """A code under another resolver's host, of a lot never admitted here, is another network's
+    code: refused, not taken for a counterfeit of this network's. A made-up code under this
+    network's host (or of a lot admitted here) is a counterfeit signal."""
+    host = urlsplit(ctx.scan.code or "").netloc.lower()
+    if not host or host == urlsplit(ctx.resolver).netloc.lower():
+        return
+    if ctx.session.get(Batch, f"{parsed.gtin}.{parsed.lot}") is None:
+        raise Unprocessable.field(
+            "code",
+            f"a code of another network ({host}): no lot {parsed.lot} of GTIN {parsed.gtin} is known here",
+        )
 
 
 def _org_by_handle(session: Session, handle: str) -> Organisation:
