@@ -121,7 +121,7 @@ async function accept(text) {
     $("setup-problem").textContent = problem;
     return refuse(problem);
   }
-  const read = readCode(text, location.origin);
+  const read = readCode(text);
   if (!read) return refuse(t("Not a traceability code: %(text)s", { text: text.slice(0, 80) }));
   if (chosen.action === "sell" && read.kind !== "item") return refuse(t("A sale is of one item: scan the item's own code."));
   if (chosen.action === "split") return addToSplit(read);

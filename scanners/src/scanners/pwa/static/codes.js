@@ -61,37 +61,41 @@ export function parseElementStrings(text) {
   return found;
 }
 
-// The GS1 keys of a Digital Link URI: {"01": gtin, "10": lot, "21": serial, …}; null if not one.
+// The GS1 keys of a Digital Link URI, {"01": gtin, "10": lot, "21": serial, …}, and the origin
+// (scheme and host) of the resolver it names; null if it is not one.
 export function parseDigitalLink(text) {
   let url;
+  let segments;
   try {
     url = new URL(text.trim());
+    segments = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
   } catch {
     return null;
   }
   if (!["http:", "https:"].includes(url.protocol)) return null;
-  const segments = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
   const start = segments.findIndex(
     (s, i) => s === "01" && isDigits(segments[i + 1] || "") && (segments.length - i) % 2 === 0,
   );
   if (start < 0) return null;
-  const found = {};
-  for (let i = start; i < segments.length; i += 2) found[segments[i]] = segments[i + 1];
-  return found;
+  const keys = {};
+  for (let i = start; i < segments.length; i += 2) keys[segments[i]] = segments[i + 1];
+  return { keys, origin: url.origin };
 }
 
 // What `text` names, or null: {kind: "item", code, gtin, lot, serial} or {kind: "lot", batch_id, gtin, lot}.
-// Items get a Digital Link on `origin` (the server reads the path; any resolver host will do).
-export function readCode(text, origin) {
-  const keys = parseDigitalLink(text) || parseElementStrings(text);
+// An item's code is its Digital Link under the resolver the scanned link named (a code of another
+// network stays one), or, from element strings, which name no resolver, the Digital Link's path.
+export function readCode(text) {
+  const link = parseDigitalLink(text);
+  const keys = link ? link.keys : parseElementStrings(text);
   if (!keys || !keys["01"] || !keys["10"]) return null;
   const gtin = normaliseGtin(keys["01"]);
   if (!gtin) return null;
   const lot = keys["10"];
   if (keys["21"]) {
     const serial = keys["21"];
-    const code = `${origin}/01/${gtin}/10/${encodeURIComponent(lot)}/21/${encodeURIComponent(serial)}`;
-    return { kind: "item", code, gtin, lot, serial };
+    const path = `/01/${gtin}/10/${encodeURIComponent(lot)}/21/${encodeURIComponent(serial)}`;
+    return { kind: "item", code: (link ? link.origin : "") + path, gtin, lot, serial };
   }
   return { kind: "lot", batch_id: `${gtin}.${lot}`, gtin, lot };
 }

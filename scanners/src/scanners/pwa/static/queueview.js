@@ -29,17 +29,23 @@ const KNOWN_DETAILS = [
   [/was already received/, N_("The lot was received already")],
   [/does not hold batch/, N_("Not in your organisation's custody")],
   [/no organisation/, N_("No such partner")],
+  [/a code of another network/, N_("A code of another traceability network")],
 ];
+
+// The batch names a field by the scan's place in it ("scans[3].code"): the member knows the scan.
+function withoutBatchPlace(text) {
+  return text.replace(/(^|; )scans\[\d+\]\./g, "$1");
+}
 
 // Why a refused scan was refused, in words (and the server's own detail, for the record).
 export function refusal(result) {
   if (!result) return { words: t("Refused"), detail: "" };
   if (result.reason && REASONS[result.reason]) return { words: t(REASONS[result.reason]), detail: result.detail || "" };
   const known = KNOWN_DETAILS.find(([pattern]) => pattern.test(result.detail || ""));
-  if (known) return { words: t(known[1]), detail: result.detail || "" };
+  if (known) return { words: t(known[1]), detail: withoutBatchPlace(result.detail || "") };
   if (result.errors?.length) {
-    const fields = result.errors.map((e) => `${e.field}: ${e.reason}`).join("; ");
-    return { words: t("Not a valid scan"), detail: fields };
+    const fields = result.errors.map((e) => withoutBatchPlace(e.field ? `${e.field}: ${e.reason}` : e.reason));
+    return { words: t("Not a valid scan"), detail: fields.join("; ") };
   }
   return { words: t("Refused"), detail: result.detail || result.title || "" };
 }
