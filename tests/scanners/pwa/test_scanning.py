@@ -249,3 +249,26 @@ def test_a_session_that_ends_keeps_the_scans_waiting_until_the_member_signs_in_a
     phone.sign_in(api.keys[SHOP])
     expect(phone.count("recorded")).to_have_text("1")
     assert [_path(s["code"]) for s in recorded_scans(api, SHOP, "sell")] == [_path(goods.codes[0])]
+
+
+def test_the_service_worker_sends_the_queue_when_the_network_returns_with_no_tab_open(phone: Phone) -> None:
+    api = phone.scanner.api
+    goods = goods_at_shop(api)
+    page = phone.sign_in(api.keys[SHOP])
+    phone.wait_offline_ready()
+    phone.choose("销售", place="Till 1")
+    phone.context.set_offline(True)
+    expect(page.locator("#network")).to_have_text("离线")
+    phone.type_code(goods.codes[0])
+    expect(phone.count("pending")).to_have_text("1")
+    page.close()
+    with phone.context.expect_event(
+        "requestfinished", lambda r: r.url.endswith("/scan/api/sync"), timeout=60_000
+    ) as synced:
+        phone.context.set_offline(False)
+    assert synced.value.service_worker is not None  # sent by the worker: no page is open
+    assert [_path(s["code"]) for s in recorded_scans(api, SHOP, "sell")] == [_path(goods.codes[0])]
+    phone.page = phone.context.new_page()
+    phone.open("/")
+    expect(phone.count("recorded")).to_have_text("1")  # the worker settled the phone's queue too
+    expect(phone.count("pending")).to_have_text("0")
