@@ -2,9 +2,9 @@
 
 1. the chain: the node (embedded anvil unless ``SUYUAN_RPC_URL`` names one), contracts deployed once;
 2. the anchorer: the evidence ledger's checkpoints committed on chain;
-3. the trace API, the regulator console at ``/console``, and the API's workers: the chain worker,
-   EPCIS deliveries and recall notices, chain reconcile (and, with ``--demo``, the demo network
-   seeded through it);
+3. the trace API, the regulator console at ``/console``, the phone scanner at ``/scan``, and the
+   API's workers: the chain worker, EPCIS deliveries and recall notices, chain reconcile (and, with
+   ``--demo``, the demo network seeded through it);
 4. cold-chain ingest, when a broker is configured;
 5. with ``--demo``, the kitchen-camera feed.
 
@@ -31,6 +31,7 @@ from ingest import IngestSettings
 from ingest.cli import cli_errors, open_ingestor, worker_options
 from ingest.worker import IngestWorker
 from regulator_console import ConsoleSettings, mount_console
+from scanners.pwa import mount_scanner
 from trace_api.app import create_app
 from trace_api.chainops import ChainWorker
 from trace_api.errors import DomainError
@@ -40,6 +41,9 @@ from trace_api.services import build_services
 from trace_api.settings import ServiceSettings
 
 Stop = Callable[[], None]
+#: The demo member whose sign-in ``suyuan up --demo`` prints for the phone scanner: the retailer the
+#: demo story ships the split lot to (it sells some of its items; the others are left to scan).
+DEMO_TRADER = "demo-shop-a"
 
 
 @dataclass
@@ -72,7 +76,9 @@ def start_trace_api(up: Up) -> Stop:
     services = build_services(config, up.session)
     services.background = up.health
     app = create_app(services)
-    mount_console(app, *_console_settings(config))
+    web_settings = _console_settings(config)
+    mount_console(app, *web_settings)
+    mount_scanner(app, *web_settings)
     url, stop_server = start_server(app, config.api_host, config.api_port)
     config.served_at(urlsplit(url).port or config.api_port)
     stop_chain_worker = ChainWorker(services).start()
@@ -87,6 +93,7 @@ def start_trace_api(up: Up) -> Stop:
 
     out.print(f"trace API: {url}  (OpenAPI at {url}/docs)")
     out.print(f"regulator console: {url}/console/  (sign in with a regulator's API key)")
+    out.print(f"phone scanner: {url}/scan/  (members sign in with their organisation's API key)")
     out.print("chain worker: sends admissions, shipments, splits and recalls on chain after they commit")
     out.print(
         f"chain reconcile: now and every {config.reconcile_every_seconds:g} s "
@@ -102,7 +109,7 @@ def start_trace_api(up: Up) -> Stop:
             "recall notices: webhooks only; no MQTT broker configured (set SUYUAN_MQTT_URL=mqtt://host:1883)"
         )
     if up.demo:
-        from .demo.network import DEMO_FILE, seed_demo
+        from .demo.network import DEMO_FILE, LOT, seed_demo
 
         try:
             demo = seed_demo(services, url)
@@ -112,6 +119,11 @@ def start_trace_api(up: Up) -> Stop:
         out.print(f"demo consumer page: {demo['consumer_url']}")
         regulator = next(org for org in demo["organisations"] if org["type"] == "regulator")
         out.print(f"demo regulator console: {url}/console/  sign in with {regulator['api_key']}")
+        trader = next(org for org in demo["organisations"] if org["handle"] == DEMO_TRADER)
+        out.print(
+            f"demo phone scanner: {url}/scan/  sign in with {trader['api_key']}  "
+            f"({DEMO_TRADER}, a retailer holding lot {LOT}A: sell its items)"
+        )
         out.print(f"demo organisations and API keys: {config.data_dir / DEMO_FILE}")
         for org in demo["organisations"]:
             out.print(f"  {org['handle']:<16} {org['type']:<11} {org['api_key']}")

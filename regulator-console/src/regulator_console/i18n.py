@@ -40,8 +40,13 @@ _current: ContextVar[Language] = ContextVar("console_language", default=DEFAULT_
 @cache
 def catalogue(language: Language) -> dict[str, str | tuple[str, ...]]:
     """Every translated message of ``language`` (English needs none: it is the source)."""
+    return read_catalogue(LOCALE_DIR, language)
+
+
+def read_catalogue(locale_dir: Path, language: Language) -> dict[str, str | tuple[str, ...]]:
+    """Every translated message of the ``.po`` files in ``locale_dir/<language>/LC_MESSAGES``."""
     messages: dict[str, str | tuple[str, ...]] = {}
-    folder = LOCALE_DIR / language / "LC_MESSAGES"
+    folder = locale_dir / language / "LC_MESSAGES"
     for path in sorted(folder.glob("*.po")) if folder.is_dir() else []:
         with path.open("rb") as handle:
             for message in read_po(handle, locale=_LOCALES[language]):
