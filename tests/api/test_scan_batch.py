@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from evidence import leaf_hash, root_from_leaf_hashes
 from tests.api.conftest import Api, batch_payload
 from trace_api.gs1 import ItemCode as Code
 from trace_api.scans.batch import MAX_SCAN_BATCH
@@ -131,6 +132,8 @@ def test_batch_records_and_refuses_each_scan_on_its_own(shop: Shop) -> None:
     assert results[8]["record_id"] == results[7]["record_id"]  # the double beep is the first sale
     assert (answer["recorded"], answer["refused"], answer["duplicates"]) == (3, 6, 1)
     assert api.services.ledger.size() == size + 2 + 3  # two sales, three signals
+    leaves = [leaf_hash(api.services.ledger.at(i).body) for i in range(size + 5)]
+    assert api.services.ledger.root(size + 5) == root_from_leaf_hashes(leaves)
     assert _signals(api) == ["code_never_issued", "off_custody_path", "sold_twice"]
     signals = [results[i]["problem"]["signal_record_id"] for i in (1, 2, 5)]
     assert [api.services.ledger.get(i).kind for i in signals] == ["counterfeit.signal"] * 3

@@ -17,11 +17,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal, NoReturn
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, field_validator, model_validator
+from sqlalchemy import bindparam, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from evidence import Actor, Record, Subject, Timestamp, UnknownRecord, utc_datetime, utc_now
@@ -31,8 +34,8 @@ from ..batches.models import Batch
 from ..batches.service import get_batch
 from ..chainops import owe_chain
 from ..codes.models import CodeStatus, ItemCode
+from ..codes.service import ITEM_CODES, serials_sha256
 from ..codes.service import code_uri as uri_of
-from ..codes.service import serials_sha256
 from ..coldchain.stays import begin_stay, end_stay
 from ..errors import Conflict, Forbidden, NotFound, Unprocessable
 from ..events import lot_class, object_event, party, transformation_event
@@ -135,11 +138,79 @@ class CounterfeitSuspected(Conflict):
     slug, title = "counterfeit-suspected", "Counterfeit signal recorded"
 
 
-class ScanContext:
-    """One scan being applied: the caller, the services, and the session of its transaction."""
+#: Keys looked up per query when rows are fetched for many scans at once (bounded IN lists).
+LOOKUP_CHUNK = 500
 
-    def __init__(self, services: Services, session: Session, member: Member, scan: ScanIn) -> None:
+
+@dataclass
+class ScanLookups:
+    """What a run of scans reads, fetched together before the first of them: the item codes they
+    name (None for a code never issued), their lots, and which of their scan records the ledger
+    holds already. The rows stay in the session's identity map, so each scan sees what the scans
+    before it changed (a savepoint rolled back expires them, and they are read again)."""
+
+    codes: dict[tuple[str, str, str], ItemCode | None] = field(default_factory=dict)
+    #: Held so that ``session.get`` finds them without a query.
+    lots: dict[str, Batch] = field(default_factory=dict)
+    #: Each ``scan:<scan_id>`` record id of the scans the ledger holds.
+    recorded: set[str] = field(default_factory=set)
+    #: Lots not in transit when fetched and not shipped since (a shipment takes its lot out).
+    settled: set[str] = field(default_factory=set)
+
+    @classmethod
+    def fetch(cls, services: Services, session: Session, scans: Sequence[ScanIn]) -> ScanLookups:
+        lookups = cls()
+        by_lot: dict[tuple[str, str], set[str]] = {}
+        for scan in scans:
+            parsed = _parsed_or_none(scan.code)
+            if parsed is not None:
+                by_lot.setdefault((parsed.gtin, parsed.lot), set()).add(parsed.serial)
+        for (gtin, lot), serials in by_lot.items():
+            for chunk in _chunks(sorted(serials)):
+                query = select(ItemCode).where(
+                    ItemCode.gtin == gtin, ItemCode.lot == lot, col(ItemCode.serial).in_(chunk)
+                )
+                found = {code.serial: code for code in session.exec(query)}
+                lookups.codes |= {(gtin, lot, serial): found.get(serial) for serial in chunk}
+        lot_ids = {code.batch_id for code in lookups.codes.values() if code is not None}
+        lot_ids |= {scan.batch_id for scan in scans if scan.batch_id is not None}
+        for chunk in _chunks(sorted(lot_ids)):
+            lookups.lots |= {
+                lot.id: lot for lot in session.exec(select(Batch).where(col(Batch.id).in_(chunk)))
+            }
+        moving = select(Shipment.batch_id).where(col(Shipment.received_at).is_(None))
+        for chunk in _chunks(sorted(lookups.lots)):
+            in_transit = set(session.exec(moving.where(col(Shipment.batch_id).in_(chunk))))
+            lookups.settled |= set(chunk) - in_transit
+        record_ids = [f"scan:{scan.scan_id}" for scan in scans if scan.scan_id is not None]
+        for chunk in _chunks(record_ids):
+            lookups.recorded |= services.ledger.holding(chunk, conn=session.connection())
+        return lookups
+
+
+def _parsed_or_none(code: str | None) -> PrintedCode | None:
+    if code is None:
+        return None
+    try:
+        return parse_item_code(code)
+    except GS1Error:
+        return None
+
+
+def _chunks(keys: Sequence[str]) -> Iterator[list[str]]:
+    for start in range(0, len(keys), LOOKUP_CHUNK):
+        yield list(keys[start : start + LOOKUP_CHUNK])
+
+
+class ScanContext:
+    """One scan being applied: the caller, the services, the session of its transaction, and the
+    rows fetched for a run of scans it belongs to (if any)."""
+
+    def __init__(
+        self, services: Services, session: Session, member: Member, scan: ScanIn, lookups: ScanLookups | None
+    ) -> None:
         self.services, self.session, self.member, self.scan = services, session, member, scan
+        self.lookups = lookups
         self.record_id = f"scan:{scan.scan_id or uuid.uuid4()}"
 
     @property
@@ -217,10 +288,13 @@ class ScanContext:
 
 
 def apply_scan(
-    services: Services, session: Session, member: Member, scan: ScanIn
+    services: Services, session: Session, member: Member, scan: ScanIn, lookups: ScanLookups | None = None
 ) -> tuple[dict[str, Any], bool]:
-    """Applies the scan; returns (its ledger record summary, whether it was a resend of an earlier scan)."""
-    ctx = ScanContext(services, session, member, scan)
+    """Applies the scan; returns (its ledger record summary, whether it was a resend of an earlier scan).
+
+    ``lookups``, fetched for a run of scans this one is part of, saves each scan its own reads.
+    """
+    ctx = ScanContext(services, session, member, scan, lookups)
     earlier = _earlier(ctx)
     if earlier is not None:
         return earlier, True
@@ -246,6 +320,8 @@ def apply_scan(
 
 def _earlier(ctx: ScanContext) -> dict[str, Any] | None:
     if ctx.scan.scan_id is None:
+        return None
+    if ctx.lookups is not None and ctx.record_id not in ctx.lookups.recorded:
         return None
     try:
         stored = ctx.services.ledger.get(ctx.record_id, conn=ctx.session.connection())
@@ -293,11 +369,15 @@ def _resolve_code(ctx: ScanContext) -> tuple[ItemCode | None, str | None]:
     except GS1Error as exc:
         raise Unprocessable.field("code", str(exc)) from exc
     uri = parsed.uri(ctx.resolver)
-    row = ctx.session.exec(
-        select(ItemCode).where(
-            ItemCode.gtin == parsed.gtin, ItemCode.lot == parsed.lot, ItemCode.serial == parsed.serial
-        )
-    ).first()
+    key = (parsed.gtin, parsed.lot, parsed.serial)
+    if ctx.lookups is not None and key in ctx.lookups.codes:
+        row = ctx.lookups.codes[key]
+    else:
+        row = ctx.session.exec(
+            select(ItemCode).where(
+                ItemCode.gtin == parsed.gtin, ItemCode.lot == parsed.lot, ItemCode.serial == parsed.serial
+            )
+        ).first()
     if row is None:
         _require_this_network(ctx, parsed)
         raise ctx.signal(
@@ -347,7 +427,8 @@ def _require_movable(ctx: ScanContext, batch: Batch, code: str | None = None) ->
                 batch_id=batch.id,
             )
         raise Forbidden(f"{ctx.member.org.handle} does not hold batch {batch.id}")
-    if _in_transit(ctx.session, batch.id) is not None:
+    settled = ctx.lookups is not None and batch.id in ctx.lookups.settled
+    if not settled and _in_transit(ctx.session, batch.id) is not None:
         raise Conflict(f"batch {batch.id} is in transit to {ctx.member.org.handle}: receive it first")
     if _recalled(ctx.session, batch):
         raise Conflict(f"batch {batch.id} is under recall: it may not move on or be sold")
@@ -402,6 +483,8 @@ def _ship(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str |
             shipped_at=ctx.scan.time,
         )
     )
+    if ctx.lookups is not None:
+        ctx.lookups.settled.discard(batch.id)
     owe_chain(ctx.session, ShipScanned.KIND, ctx.record_id, batch.id, [batch.id])
     summary["chain"] = dict(PENDING)
     batch.holder_org_id = receiver.id
@@ -626,9 +709,26 @@ def _sell(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str |
         batch,
         code=code_uri,
     )
-    code.status, code.sold_at = CodeStatus.sold, dt.datetime.now(dt.UTC)
-    ctx.session.add(code)
+    _mark_sold(ctx.session, code)
     return summary
+
+
+#: An item's sale, as one statement (see :func:`_mark_sold`).
+_SELL_ITEM = (
+    update(ITEM_CODES)
+    .where(ITEM_CODES.c.id == bindparam("code_id"))
+    .values(status=bindparam("status"), sold_at=bindparam("sold_at"))
+)
+
+
+def _mark_sold(session: Session, code: ItemCode) -> None:
+    """Writes the item's sale with one statement of the scan's own, and shows it on the row without
+    marking the row changed: sales are the bulk of a scanner's sync, and a flush of the session
+    costs more than the statement. A savepoint rolled back after it must expire the row."""
+    values = {"status": CodeStatus.sold, "sold_at": dt.datetime.now(dt.UTC)}
+    session.connection().execute(_SELL_ITEM, {"code_id": code.id, **values})
+    for name, value in values.items():
+        set_committed_value(code, name, value)
 
 
 def _destroy(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str | None) -> dict[str, Any]:
