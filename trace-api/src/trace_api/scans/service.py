@@ -147,7 +147,10 @@ class ScanLookups:
     """What a run of scans reads, fetched together before the first of them: the item codes they
     name (None for a code never issued), their lots, and which of their scan records the ledger
     holds already. The rows stay in the session's identity map, so each scan sees what the scans
-    before it changed (a savepoint rolled back expires them, and they are read again)."""
+    before it changed.
+
+    A run with lookups writes a sale's item by statement (see :func:`_mark_sold`): whoever rolls
+    one of its scans back must expire the session's rows (``session.expire_all()``)."""
 
     codes: dict[tuple[str, str, str], ItemCode | None] = field(default_factory=dict)
     #: Held so that ``session.get`` finds them without a query.
@@ -709,7 +712,11 @@ def _sell(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str |
         batch,
         code=code_uri,
     )
-    _mark_sold(ctx.session, code)
+    if ctx.lookups is not None:
+        _mark_sold(ctx.session, code)
+    else:
+        code.status, code.sold_at = CodeStatus.sold, dt.datetime.now(dt.UTC)
+        ctx.session.add(code)
     return summary
 
 
@@ -724,7 +731,8 @@ _SELL_ITEM = (
 def _mark_sold(session: Session, code: ItemCode) -> None:
     """Writes the item's sale with one statement of the scan's own, and shows it on the row without
     marking the row changed: sales are the bulk of a scanner's sync, and a flush of the session
-    costs more than the statement. A savepoint rolled back after it must expire the row."""
+    costs more than the statement. The session does not know to expire the row if the scan's
+    savepoint is rolled back: the caller does (see :class:`ScanLookups`)."""
     values = {"status": CodeStatus.sold, "sold_at": dt.datetime.now(dt.UTC)}
     session.connection().execute(_SELL_ITEM, {"code_id": code.id, **values})
     for name, value in values.items():
