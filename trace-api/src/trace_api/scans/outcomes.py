@@ -16,7 +16,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlmodel import Session
@@ -25,8 +25,9 @@ from ..errors import Conflict, DomainError
 from ..orgs.service import Member
 from ..problems import problem_members
 from ..services import Services
+from .lookups import LOOKUP_CHUNK, ScanLookups
 from .models import ScanOutcome, ScanStatus
-from .service import LOOKUP_CHUNK, CounterfeitSuspected, ScanIn, ScanLookups, apply_scan
+from .service import CounterfeitSuspected, ScanIn, apply_scan
 
 
 @dataclass
@@ -74,6 +75,10 @@ class KeptOutcome:
     received_at: dt.datetime
 
 
+#: The columns of ``scan_outcomes``, as :class:`KeptOutcome` names them.
+OUTCOME_COLUMNS = tuple(f.name for f in fields(KeptOutcome))
+
+
 class ScanSync:
     """Scans with a scan_id applied once each within one write transaction: the outcomes kept for
     their scan_ids are read first, the rows the scans name fetched together (:class:`ScanLookups`),
@@ -118,7 +123,8 @@ class ScanSync:
     def keep(self) -> None:
         """Writes the outcomes of the scans applied, in one statement."""
         if self.new:
-            self.session.connection().execute(SCAN_OUTCOMES.insert(), [asdict(o) for o in self.new])
+            rows = [{name: getattr(o, name) for name in OUTCOME_COLUMNS} for o in self.new]
+            self.session.connection().execute(SCAN_OUTCOMES.insert(), rows)
             self.new = []
 
 

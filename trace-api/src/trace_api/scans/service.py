@@ -17,8 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any, Literal, NoReturn
 from urllib.parse import urlsplit
 
@@ -54,6 +53,7 @@ from ..gs1 import ItemCode as PrintedCode
 from ..orgs.models import Organisation, OrgStatus, OrgType
 from ..orgs.service import Member
 from ..services import Services
+from .lookups import ScanLookups
 from .models import CounterfeitSignal, Shipment
 
 Action = Literal["ship", "receive", "split", "sell", "destroy"]
@@ -136,73 +136,6 @@ class ScanIn(BaseModel):
 
 class CounterfeitSuspected(Conflict):
     slug, title = "counterfeit-suspected", "Counterfeit signal recorded"
-
-
-#: Keys looked up per query when rows are fetched for many scans at once (bounded IN lists).
-LOOKUP_CHUNK = 500
-
-
-@dataclass
-class ScanLookups:
-    """What a run of scans reads, fetched together before the first of them: the item codes they
-    name (None for a code never issued), their lots, and which of their scan records the ledger
-    holds already. The rows stay in the session's identity map, so each scan sees what the scans
-    before it changed.
-
-    A run with lookups writes a sale's item by statement (see :func:`_mark_sold`): whoever rolls
-    one of its scans back must expire the session's rows (``session.expire_all()``)."""
-
-    codes: dict[tuple[str, str, str], ItemCode | None] = field(default_factory=dict)
-    #: Held so that ``session.get`` finds them without a query.
-    lots: dict[str, Batch] = field(default_factory=dict)
-    #: Each ``scan:<scan_id>`` record id of the scans the ledger holds.
-    recorded: set[str] = field(default_factory=set)
-    #: Lots not in transit when fetched and not shipped since (a shipment takes its lot out).
-    settled: set[str] = field(default_factory=set)
-
-    @classmethod
-    def fetch(cls, services: Services, session: Session, scans: Sequence[ScanIn]) -> ScanLookups:
-        lookups = cls()
-        by_lot: dict[tuple[str, str], set[str]] = {}
-        for scan in scans:
-            parsed = _parsed_or_none(scan.code)
-            if parsed is not None:
-                by_lot.setdefault((parsed.gtin, parsed.lot), set()).add(parsed.serial)
-        for (gtin, lot), serials in by_lot.items():
-            for chunk in _chunks(sorted(serials)):
-                query = select(ItemCode).where(
-                    ItemCode.gtin == gtin, ItemCode.lot == lot, col(ItemCode.serial).in_(chunk)
-                )
-                found = {code.serial: code for code in session.exec(query)}
-                lookups.codes |= {(gtin, lot, serial): found.get(serial) for serial in chunk}
-        lot_ids = {code.batch_id for code in lookups.codes.values() if code is not None}
-        lot_ids |= {scan.batch_id for scan in scans if scan.batch_id is not None}
-        for chunk in _chunks(sorted(lot_ids)):
-            lookups.lots |= {
-                lot.id: lot for lot in session.exec(select(Batch).where(col(Batch.id).in_(chunk)))
-            }
-        moving = select(Shipment.batch_id).where(col(Shipment.received_at).is_(None))
-        for chunk in _chunks(sorted(lookups.lots)):
-            in_transit = set(session.exec(moving.where(col(Shipment.batch_id).in_(chunk))))
-            lookups.settled |= set(chunk) - in_transit
-        record_ids = [f"scan:{scan.scan_id}" for scan in scans if scan.scan_id is not None]
-        for chunk in _chunks(record_ids):
-            lookups.recorded |= services.ledger.holding(chunk, conn=session.connection())
-        return lookups
-
-
-def _parsed_or_none(code: str | None) -> PrintedCode | None:
-    if code is None:
-        return None
-    try:
-        return parse_item_code(code)
-    except GS1Error:
-        return None
-
-
-def _chunks(keys: Sequence[str]) -> Iterator[list[str]]:
-    for start in range(0, len(keys), LOOKUP_CHUNK):
-        yield list(keys[start : start + LOOKUP_CHUNK])
 
 
 class ScanContext:
