@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from evidence import leaf_hash, root_from_leaf_hashes
 from tests.api.conftest import Api, batch_payload
 from trace_api.gs1 import ItemCode as Code
 from trace_api.scans.batch import MAX_SCAN_BATCH
@@ -131,6 +132,8 @@ def test_batch_records_and_refuses_each_scan_on_its_own(shop: Shop) -> None:
     assert results[8]["record_id"] == results[7]["record_id"]  # the double beep is the first sale
     assert (answer["recorded"], answer["refused"], answer["duplicates"]) == (3, 6, 1)
     assert api.services.ledger.size() == size + 2 + 3  # two sales, three signals
+    leaves = [leaf_hash(api.services.ledger.at(i).body) for i in range(size + 5)]
+    assert api.services.ledger.root(size + 5) == root_from_leaf_hashes(leaves)
     assert _signals(api) == ["code_never_issued", "off_custody_path", "sold_twice"]
     signals = [results[i]["problem"]["signal_record_id"] for i in (1, 2, 5)]
     assert [api.services.ledger.get(i).kind for i in signals] == ["counterfeit.signal"] * 3
@@ -305,11 +308,19 @@ def test_batch_needs_a_key_of_an_organisation_that_handles_goods(shop: Shop) -> 
     api = shop.api
     sale = _sale(shop.issued(1)[0])
 
+    issued = api.as_org("shop", "POST", "/v1/organisations/me/keys", params={"kind": "device"})
+    device = {"Authorization": f"Bearer {issued.json()['api_key']}"}
+    size = api.services.ledger.size()
+
     regulator = api.as_org("samr", "POST", "/v1/scans:batch", json={"scans": [sale]})
     anonymous = api.client.post("/v1/scans:batch", json={"scans": [sale]})
+    by_device = api.client.post("/v1/scans:batch", json={"scans": [sale]}, headers=device)
     alone = api.as_org("samr", "POST", "/v1/scans", json=sale)
 
-    assert (regulator.status_code, anonymous.status_code, alone.status_code) == (403, 401, 403)
+    statuses = [r.status_code for r in (regulator, anonymous, by_device, alone)]
+    assert statuses == [403, 401, 403, 403]
+    assert "regulator" in regulator.json()["detail"]
+    assert api.services.ledger.size() == size
 
 
 def test_batch_acts_only_on_the_callers_goods(shop: Shop) -> None:
@@ -373,3 +384,25 @@ def test_batch_ship_owes_its_chain_call_and_its_duplicate_says_how_it_went(shop:
 
     assert first["chain"] == {"status": "pending"}
     assert (again["duplicate"], again["chain"]) == (True, {"status": "confirmed"})
+
+
+def test_batch_follows_custody_its_own_scans_move(shop: Shop) -> None:
+    api = shop.api
+    codes = shop.issued(3)
+    handover = {"location": TILL_1, "time": "2026-11-27T12:00:00+08:00", "batch_id": BATCH}
+    ship = {**handover, "scan_id": str(uuid.uuid4()), "action": "ship", "counterparty": "shop2"}
+    receive = {**handover, "scan_id": str(uuid.uuid4()), "action": "receive"}
+
+    shipped = _sync(api, "shop", [_sale(codes[0]), ship, _sale(codes[1])])["results"]
+    received = _sync(api, "shop2", [_sale(codes[1]), receive, _sale(codes[1])])["results"]
+
+    assert [_outcome(r) for r in shipped] == [
+        ("recorded", None, []),
+        ("recorded", None, []),
+        ("refused", "off_custody_path", []),  # the lot left the shop with the shipment
+    ]
+    assert shipped[1]["chain"] == {"status": "pending"}
+    assert [r["status"] for r in received] == ["refused", "recorded", "recorded"]
+    assert received[0]["problem"]["detail"] == f"batch {BATCH} is in transit to shop2: receive it first"
+    sales = [s.kind for s in api.services.ledger.about("code", codes[1])]
+    assert sales == ["counterfeit.signal", "scan.sell"]

@@ -37,6 +37,7 @@ def test_help_lists_every_components_commands(cli_env: dict[str, str]) -> None:
         "console",
         "epcis",
         "ingest",
+        "scanners",
         "vision",
     }
     assert "reconcile" in _commands(cli_env, "chain")

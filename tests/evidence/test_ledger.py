@@ -27,6 +27,7 @@ from evidence import (
     root_from_leaf_hashes,
     verify_consistency,
     verify_inclusion,
+    write_transaction,
 )
 from tests.conftest import make_record
 
@@ -288,6 +289,64 @@ def test_about_skips_duplicate_records(make_ledger: Callable[..., Ledger]) -> No
     ledger.append_many([make_record(1), make_record(7), make_record(4)])
 
     assert [s.index for s in ledger.about("batch", "b1")] == [0, 1, 2]
+
+
+# -- appends in the caller's transaction -----------------------------------------------------------
+
+
+def _stored_root(ledger: Ledger) -> bytes:
+    """The root recomputed from every stored record's bytes."""
+    return root_from_leaf_hashes([leaf_hash(ledger.at(i).body) for i in range(ledger.size())])
+
+
+def test_appends_in_a_transaction_survive_a_savepoint_rolled_back(make_ledger: Callable[..., Ledger]) -> None:
+    ledger = make_ledger()
+    ledger.append_many([make_record(i) for i in range(3)])
+
+    with write_transaction(ledger.engine, ledger.lock_name) as conn:
+        ledger.append(make_record(3), conn=conn)
+        savepoint = conn.begin_nested()
+        ledger.append_many([make_record(4), make_record(5)], conn=conn)
+        savepoint.rollback()
+        kept = conn.begin_nested()
+        ledger.append(make_record(6, tag="other"), conn=conn)
+        kept.commit()
+        ledger.append(make_record(7, tag="other"), conn=conn)
+        assert ledger.about("batch", "b0", conn=conn)[-1].record_id == "other-6"
+    ledger.append(make_record(8, tag="other"))
+
+    assert [ledger.at(i).record_id for i in range(ledger.size())] == [
+        "r-0", "r-1", "r-2", "r-3", "other-6", "other-7", "other-8"
+    ]  # fmt: skip
+    assert ledger.root(ledger.size()) == _stored_root(ledger)
+    checkpoint = ledger.checkpoint()
+    assert checkpoint is not None
+    for index in range(checkpoint.tree_size):
+        proof = ledger.inclusion_proof(index, checkpoint.tree_size)
+        verify_inclusion(
+            leaf_hash(ledger.at(index).body), index, checkpoint.tree_size, proof, checkpoint.root_hash
+        )
+
+
+def test_a_transaction_rolled_back_leaves_no_frontier_for_the_next(
+    make_ledger: Callable[..., Ledger],
+) -> None:
+    ledger, other_process = make_ledger(), make_ledger()
+    ledger.append(make_record(0))
+
+    def failing_request() -> None:
+        with write_transaction(ledger.engine, ledger.lock_name) as conn:
+            ledger.append(make_record(1), conn=conn)
+            raise RuntimeError("the caller's request failed")
+
+    with pytest.raises(RuntimeError):
+        failing_request()
+    other_process.append(make_record(2, tag="other"))
+    with write_transaction(ledger.engine, ledger.lock_name) as conn:
+        ledger.append(make_record(3, tag="other"), conn=conn)
+
+    assert ledger.size() == 3
+    assert ledger.root(3) == _stored_root(ledger)
 
 
 # -- opening -------------------------------------------------------------------------------------

@@ -2,18 +2,22 @@
 
 Appends are serialised by a write transaction (see :mod:`evidence._db`); each keeps the
 in-memory frontier in step with the stored tree, rebuilding it with one O(log n) read whenever
-another process appended meanwhile. Record ids are idempotency keys: the same id with the same
-bytes returns the first receipt, with other bytes it is a :class:`RecordConflict`.
+another process appended meanwhile. Appends that join a caller's transaction keep frontiers of
+their own, for that transaction only, by tree size: a savepoint rolled back leaves the tree at a
+size whose frontier is known, and the caller's rollback never touches the shared one. Record ids
+are idempotency keys: the same id with the same bytes returns the first receipt, with other bytes
+it is a :class:`RecordConflict`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, or_, select, update
+from sqlalchemy import Connection, Engine, RootTransaction, and_, func, or_, select, update
 
 from ._checkpoint import Checkpoint, NoteSigner, NoteVerifier
 from ._db import read_transaction, write_transaction
@@ -67,6 +71,10 @@ class StoredCheckpoint:
     anchored_at: dt.datetime | None
 
 
+#: Frontiers one transaction keeps (see ``Ledger.append_many``); past that it reads them again.
+MAX_JOINED_FRONTIERS = 10_000
+
+
 class Ledger:
     """One evidence log named ``origin`` in the database behind ``engine``."""
 
@@ -77,6 +85,10 @@ class Ledger:
         self.verifier = NoteVerifier(signer.verifier_key())
         self._lock_name = f"suyuan-ledger:{origin}"
         self._frontier = Frontier()
+        #: Frontiers by tree size, of each open caller's transaction that appended (see ``conn``).
+        self._joined: weakref.WeakKeyDictionary[RootTransaction, dict[int, Frontier]] = (
+            weakref.WeakKeyDictionary()
+        )
         self._initialise()
 
     def _initialise(self) -> None:
@@ -118,15 +130,35 @@ class Ledger:
         elif len(bodies) != len(records):
             raise ValueError(f"{len(records)} records but {len(bodies)} bodies")
         if conn is not None:
-            sql = _Sql(conn)
-            # The caller may still roll back: build from the stored tree, leave the cache alone.
-            frontier = Frontier.from_nodes(sql.size(), self._reader(conn))
-            return self._write(sql, records, bodies, frontier)
+            return self._append_joined(conn, records, bodies)
         with write_transaction(self.engine, self._lock_name) as own:
             sql = _Sql(own)
             frontier = self._current_frontier(own, sql.size())
             receipts = self._write(sql, records, bodies, frontier)
         self._frontier = frontier
+        return receipts
+
+    def _append_joined(
+        self, conn: Connection, records: Sequence[Record], bodies: Sequence[bytes]
+    ) -> list[Receipt]:
+        """Appends in the caller's transaction. The caller may still roll back, all of it or a
+        savepoint: the shared frontier is left alone, and the transaction keeps frontiers of its
+        own, one per tree size an append started from or left. While it holds the writer lock
+        only its own appends change the tree, and a rollback shrinks the tree back to a size an
+        append started from, whose leaves it did not touch; an append from a size replaces the
+        frontiers of the sizes it reaches. So the frontier kept for the stored size is the
+        stored tree's."""
+        sql = _Sql(conn)
+        transaction = conn.get_transaction()
+        known = self._joined.setdefault(transaction, {}) if transaction is not None else {}
+        if len(known) > MAX_JOINED_FRONTIERS:
+            known.clear()
+        size = sql.size()
+        kept = known.get(size)
+        frontier = kept.copy() if kept is not None else Frontier.from_nodes(size, self._reader(conn))
+        known[size] = frontier.copy()
+        receipts = self._write(sql, records, bodies, frontier)
+        known[frontier.size] = frontier
         return receipts
 
     def _write(
@@ -210,6 +242,15 @@ class Ledger:
         appends and needs no second connection from the pool while others wait for the lock.
         """
         return self._one(RECORDS.c.record_id == record_id, f"no record {record_id!r} in the log", conn)
+
+    def holding(self, record_ids: Sequence[str], conn: Connection | None = None) -> set[str]:
+        """Which of the record ids the log holds; with ``conn``, read in the caller's transaction."""
+        if not record_ids:
+            return set()
+        if conn is not None:
+            return set(_Sql(conn).existing(list(record_ids)))
+        with read_transaction(self.engine) as own:
+            return set(_Sql(own).existing(list(record_ids)))
 
     def at(self, index: int) -> StoredRecord:
         return self._one(RECORDS.c.idx == index, f"no record at index {index}")

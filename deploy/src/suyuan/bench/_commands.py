@@ -95,6 +95,22 @@ def bench_epcis(
     _print(result, as_json)
 
 
+@bench_app.command("scanners")
+def bench_scanners(
+    as_json: AsJson = False,
+    scans: Annotated[int, typer.Option(min=10, help="Sales synced through POST /v1/scans:batch")] = 5000,
+    one_by_one: Annotated[int, typer.Option(min=10, help="Sales posted one at a time")] = 500,
+    batch_size: Annotated[int, typer.Option(min=1, max=2000, help="Scans per batch")] = 500,
+) -> None:
+    """Scans per second synced in batches (exactly-once bookkeeping included) against the same
+    kind of scans posted one by one, in the same run."""
+    from .scanners import run_scanners_bench
+
+    with failing_on(LedgerError, ChainError), progress_bar(scans + one_by_one, "bench scanners") as advance:
+        result = run_scanners_bench(scans, one_by_one, batch_size, advance)
+    _print(result, as_json)
+
+
 @bench_app.command("ingest")
 def bench_ingest(
     as_json: AsJson = False,

@@ -24,7 +24,7 @@ from ..errors import TooLarge, Unprocessable
 from ..orgs.service import Member
 from ..problems import problem_members
 from ..services import Services
-from .outcomes import SyncedScan, known_outcomes, sync_scan
+from .outcomes import ScanSync, SyncedScan
 from .service import ScanIn
 
 #: The most scans one batch may carry; a scanner sends a longer queue in several batches.
@@ -82,14 +82,11 @@ def _checked(raw: Any, received_at: dt.datetime) -> SyncedScanIn | SyncedScan:
 
 def sync_batch(services: Services, session: Session, member: Member, batch: CheckedBatch) -> dict[str, Any]:
     """Applies the batch's scans in order, each once; the answer with one result per scan."""
-    known = known_outcomes(session, [s.scan_id for s in batch.scans if isinstance(s, SyncedScanIn)])
-    synced = [
-        scan
-        if isinstance(scan, SyncedScan)
-        else sync_scan(services, session, member, scan, batch.received_at, known)
-        for scan in batch.scans
-    ]
-    session.flush()
+    sync = ScanSync(
+        services, session, member, [s for s in batch.scans if isinstance(s, SyncedScanIn)], batch.received_at
+    )
+    synced = [scan if isinstance(scan, SyncedScan) else sync.sync(scan) for scan in batch.scans]
+    sync.keep()
     chain = chain_statuses(session, [s.record["record_id"] for s in synced if s.duplicate and s.record])
     results = [_result(i, s, chain) for i, s in enumerate(synced)]
     return {

@@ -2,7 +2,7 @@
 the same every time it is sent again.
 
 Each such scan runs in a savepoint of the request's write transaction, and its outcome is kept
-under its scan_id (:class:`ScanOutcome`) in that same transaction: *recorded* (the ledger record
+under its scan_id (``scan_outcomes``) in that same transaction: *recorded* (the ledger record
 that answers it) or *refused* (the problem). A refusal rolls the scan's savepoint back, except for
 a counterfeit signal, which is evidence and stays (scan rules raise a signal before any other
 effect of the scan). A resent scan — the same batch after a lost response, one scan in a later
@@ -15,21 +15,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from ..errors import Conflict, DomainError
 from ..orgs.service import Member
 from ..problems import problem_members
 from ..services import Services
+from .lookups import LOOKUP_CHUNK, ScanLookups
 from .models import ScanOutcome, ScanStatus
 from .service import CounterfeitSuspected, ScanIn, apply_scan
-
-#: scan_ids looked up per query (bounded IN lists).
-LOOKUP_CHUNK = 500
 
 
 @dataclass
@@ -59,60 +57,108 @@ def content_sha256(member: Member, scan: ScanIn) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def known_outcomes(session: Session, scan_ids: Iterable[str]) -> dict[str, ScanOutcome]:
-    """The outcomes kept for any of the scan_ids, by scan_id."""
+#: The scan_outcomes table, written and read as plain rows (one scan's outcome is one row).
+SCAN_OUTCOMES = ScanOutcome.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class KeptOutcome:
+    """A scan's first outcome, as kept in ``scan_outcomes`` (see :class:`ScanOutcome`)."""
+
+    scan_id: str
+    org_id: str
+    content_sha256: str
+    status: ScanStatus
+    record_id: str | None
+    record_index: int | None
+    problem: str | None
+    received_at: dt.datetime
+
+
+#: The columns of ``scan_outcomes``, as :class:`KeptOutcome` names them.
+OUTCOME_COLUMNS = tuple(f.name for f in fields(KeptOutcome))
+
+
+class ScanSync:
+    """Scans with a scan_id applied once each within one write transaction: the outcomes kept for
+    their scan_ids are read first, the rows the scans name fetched together (:class:`ScanLookups`),
+    and each new outcome is kept with :meth:`keep`, in the same transaction, before it commits."""
+
+    def __init__(
+        self,
+        services: Services,
+        session: Session,
+        member: Member,
+        scans: Sequence[ScanIn],
+        received_at: dt.datetime,
+    ) -> None:
+        self.services, self.session, self.member, self.received_at = services, session, member, received_at
+        self.known = _kept_outcomes(session, [scan.scan_id for scan in scans if scan.scan_id is not None])
+        fresh = [scan for scan in scans if scan.scan_id not in self.known]
+        self.lookups = ScanLookups.fetch(services, session, fresh)
+        self.new: list[KeptOutcome] = []
+
+    def sync(self, scan: ScanIn) -> SyncedScan:
+        """The scan applied once: its first outcome again if its scan_id was answered before."""
+        assert scan.scan_id is not None
+        digest = content_sha256(self.member, scan)
+        earlier = self.known.get(scan.scan_id)
+        if earlier is not None:
+            return _answered_before(earlier, digest, self.received_at)
+        synced = _apply_once(self.services, self.session, self.member, scan, self.lookups, self.received_at)
+        outcome = KeptOutcome(
+            scan_id=scan.scan_id,
+            org_id=self.member.org.id,
+            content_sha256=digest,
+            status=synced.status,
+            record_id=synced.record["record_id"] if synced.record else None,
+            record_index=synced.record["index"] if synced.record else None,
+            problem=json.dumps(synced.problem, ensure_ascii=False) if synced.problem else None,
+            received_at=self.received_at,
+        )
+        self.known[scan.scan_id] = outcome
+        self.new.append(outcome)
+        return synced
+
+    def keep(self) -> None:
+        """Writes the outcomes of the scans applied, in one statement."""
+        if self.new:
+            rows = [{name: getattr(o, name) for name in OUTCOME_COLUMNS} for o in self.new]
+            self.session.connection().execute(SCAN_OUTCOMES.insert(), rows)
+            self.new = []
+
+
+def _kept_outcomes(session: Session, scan_ids: list[str]) -> dict[str, KeptOutcome]:
     wanted = list(dict.fromkeys(scan_ids))
-    found: dict[str, ScanOutcome] = {}
+    found: dict[str, KeptOutcome] = {}
     for start in range(0, len(wanted), LOOKUP_CHUNK):
-        chunk = wanted[start : start + LOOKUP_CHUNK]
-        found |= {
-            o.scan_id: o for o in session.exec(select(ScanOutcome).where(col(ScanOutcome.scan_id).in_(chunk)))
-        }
+        query = SCAN_OUTCOMES.select().where(
+            SCAN_OUTCOMES.c.scan_id.in_(wanted[start : start + LOOKUP_CHUNK])
+        )
+        rows = session.connection().execute(query).mappings()
+        found |= {row["scan_id"]: KeptOutcome(**row) for row in rows}
     return found
 
 
-def sync_scan(
+def _apply_once(
     services: Services,
     session: Session,
     member: Member,
     scan: ScanIn,
+    lookups: ScanLookups,
     received_at: dt.datetime,
-    known: dict[str, ScanOutcome],
-) -> SyncedScan:
-    """Applies a scan that has a scan_id once: ``known`` holds the outcomes kept for scan_ids seen
-    (see :func:`known_outcomes`) and gains this scan's."""
-    assert scan.scan_id is not None
-    digest = content_sha256(member, scan)
-    earlier = known.get(scan.scan_id)
-    if earlier is not None:
-        return _answered_before(earlier, digest, received_at)
-    synced = _apply_once(services, session, member, scan, received_at)
-    outcome = ScanOutcome(
-        scan_id=scan.scan_id,
-        org_id=member.org.id,
-        content_sha256=digest,
-        status=synced.status,
-        record_id=synced.record["record_id"] if synced.record else None,
-        record_index=synced.record["index"] if synced.record else None,
-        problem=json.dumps(synced.problem, ensure_ascii=False) if synced.problem else None,
-        received_at=received_at,
-    )
-    session.add(outcome)
-    known[scan.scan_id] = outcome
-    return synced
-
-
-def _apply_once(
-    services: Services, session: Session, member: Member, scan: ScanIn, received_at: dt.datetime
 ) -> SyncedScan:
     savepoint = session.begin_nested()
     try:
-        summary, resent = apply_scan(services, session, member, scan)
+        summary, resent = apply_scan(services, session, member, scan, lookups)
     except CounterfeitSuspected as exc:
         savepoint.commit()  # the signal is evidence; the scan itself took no effect before it
         return _refused(scan.scan_id, exc, received_at)
     except DomainError as exc:
         savepoint.rollback()
+        # Rows a scan wrote by statement (an item's state) are not marked changed in the session:
+        # read every row again rather than keep what the savepoint took back.
+        session.expire_all()
         return _refused(scan.scan_id, exc, received_at)
     savepoint.commit()
     return SyncedScan(scan.scan_id, "recorded", resent, received_at, record=summary)
@@ -122,7 +168,7 @@ def _refused(scan_id: str | None, error: DomainError, received_at: dt.datetime) 
     return SyncedScan(scan_id, "refused", False, received_at, problem=problem_members(error))
 
 
-def _answered_before(earlier: ScanOutcome, digest: str, received_at: dt.datetime) -> SyncedScan:
+def _answered_before(earlier: KeptOutcome, digest: str, received_at: dt.datetime) -> SyncedScan:
     if earlier.content_sha256 != digest:
         reused = Conflict(
             f"scan {earlier.scan_id} was sent before with other content: give a new scan a new scan_id",

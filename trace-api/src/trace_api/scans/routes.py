@@ -25,7 +25,7 @@ from ..services import Services
 from .batch import MAX_SCAN_BATCH, CheckedBatch, checked_batch, rfc3339, sync_batch
 from .listing import ScanFilter, list_scans
 from .models import SignalReason
-from .outcomes import SyncedScan, known_outcomes, sync_scan
+from .outcomes import ScanSync, SyncedScan
 from .service import Action, CounterfeitSuspected, ScanIn, apply_scan
 from .signals import describe_signals, readable_signals
 
@@ -65,8 +65,9 @@ def record_scan(
     `duplicate: true`: 200 with the record, or the same problem; nothing is recorded twice."""
     received_at = dt.datetime.now(dt.UTC)
     if scan.scan_id is not None:
-        known = known_outcomes(session, [scan.scan_id])
-        synced = sync_scan(services, session, member, scan, received_at, known)
+        sync = ScanSync(services, session, member, [scan], received_at)
+        synced = sync.sync(scan)
+        sync.keep()
         return _answer(request, services, session, synced)
     try:
         summary, resent = apply_scan(services, session, member, scan)

@@ -22,6 +22,8 @@ from typing import Any, Literal, NoReturn
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, field_validator, model_validator
+from sqlalchemy import bindparam, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from evidence import Actor, Record, Subject, Timestamp, UnknownRecord, utc_datetime, utc_now
@@ -31,8 +33,8 @@ from ..batches.models import Batch
 from ..batches.service import get_batch
 from ..chainops import owe_chain
 from ..codes.models import CodeStatus, ItemCode
+from ..codes.service import ITEM_CODES, serials_sha256
 from ..codes.service import code_uri as uri_of
-from ..codes.service import serials_sha256
 from ..coldchain.stays import begin_stay, end_stay
 from ..errors import Conflict, Forbidden, NotFound, Unprocessable
 from ..events import lot_class, object_event, party, transformation_event
@@ -51,6 +53,7 @@ from ..gs1 import ItemCode as PrintedCode
 from ..orgs.models import Organisation, OrgStatus, OrgType
 from ..orgs.service import Member
 from ..services import Services
+from .lookups import ScanLookups
 from .models import CounterfeitSignal, Shipment
 
 Action = Literal["ship", "receive", "split", "sell", "destroy"]
@@ -136,10 +139,14 @@ class CounterfeitSuspected(Conflict):
 
 
 class ScanContext:
-    """One scan being applied: the caller, the services, and the session of its transaction."""
+    """One scan being applied: the caller, the services, the session of its transaction, and the
+    rows fetched for a run of scans it belongs to (if any)."""
 
-    def __init__(self, services: Services, session: Session, member: Member, scan: ScanIn) -> None:
+    def __init__(
+        self, services: Services, session: Session, member: Member, scan: ScanIn, lookups: ScanLookups | None
+    ) -> None:
         self.services, self.session, self.member, self.scan = services, session, member, scan
+        self.lookups = lookups
         self.record_id = f"scan:{scan.scan_id or uuid.uuid4()}"
 
     @property
@@ -217,10 +224,13 @@ class ScanContext:
 
 
 def apply_scan(
-    services: Services, session: Session, member: Member, scan: ScanIn
+    services: Services, session: Session, member: Member, scan: ScanIn, lookups: ScanLookups | None = None
 ) -> tuple[dict[str, Any], bool]:
-    """Applies the scan; returns (its ledger record summary, whether it was a resend of an earlier scan)."""
-    ctx = ScanContext(services, session, member, scan)
+    """Applies the scan; returns (its ledger record summary, whether it was a resend of an earlier scan).
+
+    ``lookups``, fetched for a run of scans this one is part of, saves each scan its own reads.
+    """
+    ctx = ScanContext(services, session, member, scan, lookups)
     earlier = _earlier(ctx)
     if earlier is not None:
         return earlier, True
@@ -246,6 +256,8 @@ def apply_scan(
 
 def _earlier(ctx: ScanContext) -> dict[str, Any] | None:
     if ctx.scan.scan_id is None:
+        return None
+    if ctx.lookups is not None and ctx.record_id not in ctx.lookups.recorded:
         return None
     try:
         stored = ctx.services.ledger.get(ctx.record_id, conn=ctx.session.connection())
@@ -293,11 +305,15 @@ def _resolve_code(ctx: ScanContext) -> tuple[ItemCode | None, str | None]:
     except GS1Error as exc:
         raise Unprocessable.field("code", str(exc)) from exc
     uri = parsed.uri(ctx.resolver)
-    row = ctx.session.exec(
-        select(ItemCode).where(
-            ItemCode.gtin == parsed.gtin, ItemCode.lot == parsed.lot, ItemCode.serial == parsed.serial
-        )
-    ).first()
+    key = (parsed.gtin, parsed.lot, parsed.serial)
+    if ctx.lookups is not None and key in ctx.lookups.codes:
+        row = ctx.lookups.codes[key]
+    else:
+        row = ctx.session.exec(
+            select(ItemCode).where(
+                ItemCode.gtin == parsed.gtin, ItemCode.lot == parsed.lot, ItemCode.serial == parsed.serial
+            )
+        ).first()
     if row is None:
         _require_this_network(ctx, parsed)
         raise ctx.signal(
@@ -347,7 +363,8 @@ def _require_movable(ctx: ScanContext, batch: Batch, code: str | None = None) ->
                 batch_id=batch.id,
             )
         raise Forbidden(f"{ctx.member.org.handle} does not hold batch {batch.id}")
-    if _in_transit(ctx.session, batch.id) is not None:
+    settled = ctx.lookups is not None and batch.id in ctx.lookups.settled
+    if not settled and _in_transit(ctx.session, batch.id) is not None:
         raise Conflict(f"batch {batch.id} is in transit to {ctx.member.org.handle}: receive it first")
     if _recalled(ctx.session, batch):
         raise Conflict(f"batch {batch.id} is under recall: it may not move on or be sold")
@@ -402,6 +419,8 @@ def _ship(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str |
             shipped_at=ctx.scan.time,
         )
     )
+    if ctx.lookups is not None:
+        ctx.lookups.settled.discard(batch.id)
     owe_chain(ctx.session, ShipScanned.KIND, ctx.record_id, batch.id, [batch.id])
     summary["chain"] = dict(PENDING)
     batch.holder_org_id = receiver.id
@@ -626,9 +645,31 @@ def _sell(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str |
         batch,
         code=code_uri,
     )
-    code.status, code.sold_at = CodeStatus.sold, dt.datetime.now(dt.UTC)
-    ctx.session.add(code)
+    if ctx.lookups is not None:
+        _mark_sold(ctx.session, code)
+    else:
+        code.status, code.sold_at = CodeStatus.sold, dt.datetime.now(dt.UTC)
+        ctx.session.add(code)
     return summary
+
+
+#: An item's sale, as one statement (see :func:`_mark_sold`).
+_SELL_ITEM = (
+    update(ITEM_CODES)
+    .where(ITEM_CODES.c.id == bindparam("code_id"))
+    .values(status=bindparam("status"), sold_at=bindparam("sold_at"))
+)
+
+
+def _mark_sold(session: Session, code: ItemCode) -> None:
+    """Writes the item's sale with one statement of the scan's own, and shows it on the row without
+    marking the row changed: sales are the bulk of a scanner's sync, and a flush of the session
+    costs more than the statement. The session does not know to expire the row if the scan's
+    savepoint is rolled back: the caller does (see :class:`ScanLookups`)."""
+    values = {"status": CodeStatus.sold, "sold_at": dt.datetime.now(dt.UTC)}
+    session.connection().execute(_SELL_ITEM, {"code_id": code.id, **values})
+    for name, value in values.items():
+        set_committed_value(code, name, value)
 
 
 def _destroy(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str | None) -> dict[str, Any]:
