@@ -18,6 +18,8 @@ from web3 import Web3
 from chain import ChainClient, LocalNode, Role, connect, deploy_contracts, id_hash
 
 if TYPE_CHECKING:
+    from playwright.sync_api import Browser as PwBrowser
+
     from evidence import Ledger, Record
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -167,3 +169,20 @@ def mqtt_url() -> Iterator[str]:
     yield url
     if broker is not None:
         broker.stop()
+
+
+#: Debian's Chromium, which `make test` installs: every page test drives it through Playwright.
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[PwBrowser]:
+    """One headless Chromium for the whole run: Playwright's sync API runs one instance per
+    process, so every page test opens its own context (its own cookies) in this browser. No skip
+    when Chromium is missing: a skipped page test is a missing one."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        yield browser
+        browser.close()

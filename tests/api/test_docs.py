@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Route, expect, sync_playwright
+from playwright.sync_api import Browser, Route, expect
 
 from tests.api.conftest import Api
 from trace_api.app import create_app
 from trace_api.server import start_server
-
-CHROMIUM = Path("/usr/bin/chromium")
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -38,7 +35,7 @@ def test_docs_page_references_only_assets_the_api_serves(api: Api) -> None:
     assert api.client.get("/redoc").status_code == 404  # it would need a CDN
 
 
-def test_docs_render_every_operation_in_chromium_offline(live_url: str) -> None:
+def test_docs_render_every_operation_in_chromium_offline(live_url: str, chromium: Browser) -> None:
     blocked: list[str] = []
 
     def offline(route: Route) -> None:
@@ -48,15 +45,14 @@ def test_docs_render_every_operation_in_chromium_offline(live_url: str) -> None:
             blocked.append(route.request.url)
             route.abort()
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        page = browser.new_page()
-        page.set_default_timeout(10000)
-        page.route("**/*", offline)
-        page.goto(live_url + "/docs")
-        expect(page.locator(".opblock-summary-path", has_text="/v1/batches/{batch_id}").first).to_be_visible()
-        operations = page.locator(".opblock").count()
-        browser.close()
+    context = chromium.new_context()
+    page = context.new_page()
+    page.set_default_timeout(10000)
+    page.route("**/*", offline)
+    page.goto(live_url + "/docs")
+    expect(page.locator(".opblock-summary-path", has_text="/v1/batches/{batch_id}").first).to_be_visible()
+    operations = page.locator(".opblock").count()
+    context.close()
 
     assert blocked == []
     assert operations > 40

@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page, ViewportSize, expect, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from tests.api.conftest import Api
 from tests.api.test_resolver import PRODUCT, admit_item, anchor, append, journey, recall, sell
@@ -20,7 +20,6 @@ from trace_api.app import create_app
 from trace_api.resolver import mount_resolver
 from trace_api.server import start_server
 
-CHROMIUM = Path("/usr/bin/chromium")
 PHONE = ViewportSize(width=390, height=844)
 RECALL_RED = "rgb(179, 38, 30)"  # --bad in resolver.css: proof that the local stylesheet applied
 INK = "rgb(29, 35, 42)"  # --ink: the records check is about records, drawn neutral, never "safe" green
@@ -47,13 +46,11 @@ def live_url(api: Api) -> Iterator[str]:
 
 
 @pytest.fixture
-def phone() -> Iterator[Page]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
-        context.set_default_timeout(5000)
-        yield context.new_page()
-        browser.close()
+def phone(chromium: Browser) -> Iterator[Page]:
+    context = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
+    context.set_default_timeout(5000)
+    yield context.new_page()
+    context.close()
 
 
 def test_phone_sees_product_then_recall_banner_after_recall(

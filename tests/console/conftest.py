@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from cryptography.fernet import Fernet
 from playwright.sync_api import Browser as PwBrowser
-from playwright.sync_api import Page, ViewportSize, sync_playwright
+from playwright.sync_api import Page, ViewportSize
 
 from regulator_console import mount_console
 from regulator_console.i18n import catalogue
@@ -28,7 +28,6 @@ from trace_api.app import create_app
 from trace_api.server import start_server
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = ROOT / "build" / "test-artifacts" / "console"
 DESKTOP = ViewportSize(width=1280, height=800)
@@ -62,15 +61,6 @@ def console(api: Api) -> Iterator[Console]:
     url, stop = start_server(app, "127.0.0.1", 0)
     yield Console(url, api, secret)
     stop()
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[PwBrowser]:
-    # No skip when Chromium is missing: `make test` installs it, and a skipped page test is a missing one.
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        yield browser
-        browser.close()
 
 
 #: English message ids that a Chinese page must not show (a few short ones, like "API", are words

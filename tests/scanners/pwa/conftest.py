@@ -25,7 +25,6 @@ from scanners.pwa.i18n import messages
 from tests.api.conftest import Api, batch_payload
 from tests.api.conftest import api as api  # the trace API under the scanner (a fixture)
 from tests.console.conftest import AXE, FAILING_IMPACTS, PHONE, ROOT
-from tests.console.conftest import chromium as chromium  # one headless Chromium per session
 from trace_api.app import create_app
 from trace_api.server import start_server
 

@@ -14,7 +14,7 @@ import segno
 from playwright.sync_api import Browser as PwBrowser
 from playwright.sync_api import expect
 
-from tests.console.conftest import CHROMIUM
+from tests.conftest import CHROMIUM
 from tests.scanners.pwa.conftest import (
     SHOP,
     Phone,
