@@ -113,7 +113,7 @@ def test_batch_records_and_refuses_each_scan_on_its_own(shop: Shop) -> None:
         ("refused", "code_never_issued", []),
         ("refused", "off_custody_path", []),
         ("refused", None, ["scans[3].code"]),
-        ("refused", None, ["scans[4].code"]),
+        ("refused", "other_network", ["scans[4].code"]),
         ("refused", "sold_twice", []),
         ("refused", None, ["scans[6].scan_id"]),
         ("recorded", None, []),
@@ -347,6 +347,7 @@ def test_batch_acts_only_on_the_callers_goods(shop: Shop) -> None:
     ]
     assert results[0]["problem"]["reason"] == "off_custody_path"
     assert results[1]["problem"]["detail"] == f"shop2 does not hold batch {BATCH}"
+    assert [r["problem"].get("reason") for r in results[1:]] == ["not_holder", "unknown_lot"]
     assert api.services.ledger.size() == size + 1  # the off-custody signal only
     assert _signals(api) == ["off_custody_path"]
 

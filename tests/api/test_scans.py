@@ -73,8 +73,10 @@ def test_ship_moves_custody_on_chain_and_receive_completes_it(chain_of_custody: 
 
     assert early.status_code == 409
     assert "receive it first" in early.json()["detail"]
+    assert early.json()["reason"] == "in_transit"
     assert wrong.status_code == 409
     assert "was not shipped to shop" in wrong.json()["detail"]
+    assert wrong.json()["reason"] == "not_shipped_to_you"
     assert received.status_code == 201
 
 
@@ -93,13 +95,18 @@ def test_receive_twice_says_it_was_already_received(chain_of_custody: Api) -> No
             f"batch {BATCH} was already received by wholesale at 2026-11-27T09:30:00+08:00"
         )
         assert response.json()["receive_record_id"] == received.json()["record_id"]
+        assert response.json()["reason"] == "already_received"
 
 
 def test_ship_only_what_you_hold(chain_of_custody: Api) -> None:
     response = _scan(chain_of_custody, "shop", action="ship", batch_id=BATCH, counterparty="wholesale")
 
-    assert response.status_code == 403
-    assert response.json()["detail"] == f"shop does not hold batch {BATCH}"
+    destroyed = _scan(chain_of_custody, "shop", action="destroy", batch_id=BATCH)
+
+    for refused in (response, destroyed):
+        assert refused.status_code == 403
+        assert refused.json()["detail"] == f"shop does not hold batch {BATCH}"
+        assert refused.json()["reason"] == "not_holder"
 
 
 def test_split_creates_child_lots_with_lineage_on_chain(chain_of_custody: Api) -> None:
@@ -187,18 +194,18 @@ def test_split_by_item_count_hands_on_the_earliest_unsold_items(chain_of_custody
 
 
 @pytest.mark.parametrize(
-    ("child", "status", "field"),
+    ("child", "status", "field", "reason"),
     [
-        ({"codes": ["other"]}, 422, "children.0.codes.0"),  # an item of another batch
-        ({"codes": ["sold"]}, 409, "children.0.codes.0"),
-        ({"codes": ["fresh", "fresh"]}, 422, "children.0.codes.1"),
-        ({"codes": ["http://example.com/not-a-code"]}, 422, "children.0.codes.0"),
-        ({"item_count": 3}, 422, "children.0.item_count"),  # two unsold items left
-        ({"item_count": 1, "codes": ["fresh"]}, 422, "children.0"),
+        ({"codes": ["other"]}, 422, "children.0.codes.0", None),  # an item of another batch
+        ({"codes": ["sold"]}, 409, "children.0.codes.0", "item_sold_or_destroyed"),
+        ({"codes": ["fresh", "fresh"]}, 422, "children.0.codes.1", None),
+        ({"codes": ["http://example.com/not-a-code"]}, 422, "children.0.codes.0", None),
+        ({"item_count": 3}, 422, "children.0.item_count", None),  # two unsold items left
+        ({"item_count": 1, "codes": ["fresh"]}, 422, "children.0", None),
     ],
 )
 def test_split_refuses_items_it_cannot_hand_on(
-    chain_of_custody: Api, child: dict[str, Any], status: int, field: str
+    chain_of_custody: Api, child: dict[str, Any], status: int, field: str, reason: str | None
 ) -> None:
     api = chain_of_custody
     sold, fresh, spare = _issue(api, 3)
@@ -220,6 +227,7 @@ def test_split_refuses_items_it_cannot_hand_on(
 
     assert response.status_code == status, response.text
     assert [e["field"] for e in response.json()["errors"]] == [field]
+    assert response.json().get("reason") == reason
     assert _codes_of(api, "haixian", BATCH) == [sold, fresh, spare]  # nothing moved
     assert api.as_org("haixian", "GET", f"/v1/batches/{CHILD_A}").status_code == 404
 
@@ -331,6 +339,45 @@ def test_scan_problems_name_the_field(chain_of_custody: Api) -> None:
 
     assert response.status_code == 422
     assert "a shipment needs a counterparty" in response.json()["detail"]
+
+
+def test_refusals_name_their_reason(chain_of_custody: Api) -> None:
+    api = chain_of_custody
+    api.add_org("closed", "retailer")
+    assert api.as_org("samr", "POST", "/v1/organisations/closed/suspend", json={"reason": "test"}).is_success
+    foreign = "https://id.other.example/01/09506000134352/10/ELSEWHERE/21/X1"
+    ship = {"action": "ship", "batch_id": BATCH}
+
+    refusals = {
+        "unknown_lot": _scan(api, "haixian", action="ship", batch_id=f"{BATCH}-NOPE", counterparty="shop"),
+        "unknown_partner": _scan(api, "haixian", **ship, counterparty="nobody"),
+        "not_a_receiver": _scan(api, "haixian", **ship, counterparty="samr"),
+        "partner_suspended": _scan(api, "haixian", **ship, counterparty="closed"),
+        "other_network": _scan(api, "shop", action="sell", code=foreign),
+        "child_lot_exists": _scan(
+            api, "haixian", action="split", batch_id=BATCH, children=[{"lot": "A", "quantity": 1}] * 2
+        ),
+    }
+
+    statuses = {"unknown_lot": 404, "child_lot_exists": 409}
+    for reason, response in refusals.items():
+        assert response.status_code == statuses.get(reason, 422), response.text
+        assert response.json()["reason"] == reason
+    for reason in ("unknown_partner", "not_a_receiver", "partner_suspended"):
+        assert [e["field"] for e in refusals[reason].json()["errors"]] == ["counterparty"]
+    assert refusals["other_network"].json()["errors"][0]["field"] == "code"
+
+
+def test_a_recalled_lot_is_refused_under_recall(chain_of_custody: Api) -> None:
+    api = chain_of_custody
+    recall = {"batch_id": BATCH, "reason": "Listeria found", "recall_class": "I"}
+    assert api.as_org("samr", "POST", "/v1/recalls", json=recall).is_success
+
+    response = _scan(api, "haixian", action="ship", batch_id=BATCH, counterparty="shop")
+
+    assert response.status_code == 409
+    assert response.json()["detail"] == f"batch {BATCH} is under recall: it may not move on or be sold"
+    assert response.json()["reason"] == "under_recall"
 
 
 def test_signals_filter_by_reason_and_page_newest_first(chain_of_custody: Api) -> None:

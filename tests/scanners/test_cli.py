@@ -290,7 +290,9 @@ def test_split_and_ship_by_lot_and_a_shipment_to_nobody_is_refused(
     astray = importer.run("ship", "--to", "nobody", "--batch", f"{BATCH}B")
 
     assert astray.exit_code == 1
-    assert f"refused  ship  {BATCH}B  counterparty: no organisation 'nobody'" in astray.stdout
+    assert (
+        f"refused  ship  {BATCH}B  unknown_partner: counterparty: no organisation 'nobody'" in astray.stdout
+    )
     assert split.exit_code == 0, split.output
     assert f"1  split  {BATCH} into L2026-001A, L2026-001B" in split.stdout
     assert shipped.exit_code == 0, shipped.output

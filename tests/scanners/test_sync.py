@@ -80,4 +80,4 @@ def test_a_batch_too_large_for_the_server_is_sent_in_halves(served: Served, tmp_
         refused = queue.refused()
 
     assert (report.sent, report.refused) == (2001, 2001)
-    assert {(scan.reason, scan.detail) for scan in refused} == {("not-found", f"no batch '{unknown}'")}
+    assert {(scan.reason, scan.detail) for scan in refused} == {("unknown_lot", f"no batch '{unknown}'")}

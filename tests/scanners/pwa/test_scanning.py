@@ -211,6 +211,8 @@ def test_shipping_to_a_named_partner_moves_the_lot(phone: Phone) -> None:
         (goods.batch_id, "shop2", "Back door")
     ]
     expect(page.get_by_label("发往（对方单位标识）")).to_have_value("shop2")
+    phone.show("被拒绝")
+    expect(page.locator("#queue-list li")).to_contain_text("请发往其他经营单位，不能发往本单位或监管部门")
 
 
 def test_splitting_off_the_scanned_items_makes_a_new_lot(phone: Phone) -> None:

@@ -187,7 +187,7 @@ def admit_batch(services: Services, session: Session, member: Member, data: Batc
 def get_batch(session: Session, batch_id: str) -> Batch:
     batch = session.get(Batch, batch_id)
     if batch is None:
-        raise NotFound(f"no batch {batch_id!r}")
+        raise NotFound(f"no batch {batch_id!r}", reason="unknown_lot")
     return batch
 
 

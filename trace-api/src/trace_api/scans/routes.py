@@ -62,7 +62,13 @@ def record_scan(
     session: WriteSession,
 ) -> dict[str, Any] | JSONResponse:
     """Record a scan. A resent scan (same scan_id) answers its first answer again, with
-    `duplicate: true`: 200 with the record, or the same problem; nothing is recorded twice."""
+    `duplicate: true`: 200 with the record, or the same problem; nothing is recorded twice.
+
+    A refusal's problem names its `reason`: a counterfeit signal (`sold_twice`, `off_custody_path`,
+    `code_never_issued`, `destroyed_item`, `code_batch_mismatch`), `scan_id_reused`, `not_holder`,
+    `in_transit`, `under_recall`, `not_shipped_to_you`, `already_received`, `unknown_lot`,
+    `unknown_partner`, `not_a_receiver`, `partner_suspended`, `other_network`, `child_lot_exists` or
+    `item_sold_or_destroyed`; other field errors name only their fields (`errors[]`)."""
     received_at = dt.datetime.now(dt.UTC)
     if scan.scan_id is not None:
         sync = ScanSync(services, session, member, [scan], received_at)

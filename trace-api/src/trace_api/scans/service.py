@@ -265,7 +265,9 @@ def _earlier(ctx: ScanContext) -> dict[str, Any] | None:
         return None
     record = stored.record()
     if record.actor.org != ctx.member.org.uscc or record.payload.get("action") != ctx.scan.action:
-        raise Conflict(f"scan {ctx.scan.scan_id} was recorded before with other content")
+        raise Conflict(
+            f"scan {ctx.scan.scan_id} was recorded before with other content", reason="scan_id_reused"
+        )
     return {
         "record_id": stored.record_id,
         "index": stored.index,
@@ -333,17 +335,23 @@ def _require_this_network(ctx: ScanContext, parsed: PrintedCode) -> None:
     if not host or host == urlsplit(ctx.resolver).netloc.lower():
         return
     if ctx.session.get(Batch, f"{parsed.gtin}.{parsed.lot}") is None:
-        raise Unprocessable.field(
+        raise _field_refused(
             "code",
             f"a code of another network ({host}): no lot {parsed.lot} of GTIN {parsed.gtin} is known here",
+            "other_network",
         )
 
 
 def _org_by_handle(session: Session, handle: str) -> Organisation:
     org = session.exec(select(Organisation).where(Organisation.handle == handle)).first()
     if org is None:
-        raise Unprocessable.field("counterparty", f"no organisation {handle!r}")
+        raise _field_refused("counterparty", f"no organisation {handle!r}", "unknown_partner")
     return org
+
+
+def _field_refused(field: str, words: str, reason: str) -> Unprocessable:
+    """A field's refusal that also names its reason in a word, for clients to tell it apart."""
+    return Unprocessable(f"{field}: {words}", errors=[{"field": field, "reason": words}], reason=reason)
 
 
 def _in_transit(session: Session, batch_id: str) -> Shipment | None:
@@ -362,12 +370,17 @@ def _require_movable(ctx: ScanContext, batch: Batch, code: str | None = None) ->
                 code=code,
                 batch_id=batch.id,
             )
-        raise Forbidden(f"{ctx.member.org.handle} does not hold batch {batch.id}")
+        raise Forbidden(f"{ctx.member.org.handle} does not hold batch {batch.id}", reason="not_holder")
     settled = ctx.lookups is not None and batch.id in ctx.lookups.settled
     if not settled and _in_transit(ctx.session, batch.id) is not None:
-        raise Conflict(f"batch {batch.id} is in transit to {ctx.member.org.handle}: receive it first")
+        raise Conflict(
+            f"batch {batch.id} is in transit to {ctx.member.org.handle}: receive it first",
+            reason="in_transit",
+        )
     if _recalled(ctx.session, batch):
-        raise Conflict(f"batch {batch.id} is under recall: it may not move on or be sold")
+        raise Conflict(
+            f"batch {batch.id} is under recall: it may not move on or be sold", reason="under_recall"
+        )
 
 
 def _recalled(session: Session, batch: Batch) -> bool:
@@ -380,12 +393,16 @@ def _ship(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str |
     assert ctx.scan.counterparty is not None
     receiver = _org_by_handle(ctx.session, ctx.scan.counterparty)
     if receiver.id == ctx.member.org.id or receiver.org_type is OrgType.regulator:
-        raise Unprocessable.field(
-            "counterparty", "ship to another importer, wholesaler, retailer, restaurant or market"
+        raise _field_refused(
+            "counterparty",
+            "ship to another importer, wholesaler, retailer, restaurant or market",
+            "not_a_receiver",
         )
     if receiver.status is OrgStatus.suspended:
-        raise Unprocessable.field(
-            "counterparty", f"{receiver.handle} is suspended: it may not receive goods until restored"
+        raise _field_refused(
+            "counterparty",
+            f"{receiver.handle} is suspended: it may not receive goods until restored",
+            "partner_suspended",
         )
     event = object_event(
         "ship",
@@ -479,8 +496,11 @@ def _refuse_receipt(ctx: ScanContext, batch: Batch, in_transit: Shipment | None)
             received_by=receiver.handle,
             received_at=last.received_at,
             receive_record_id=last.receive_record_id,
+            reason="already_received",
         )
-    raise Conflict(f"batch {batch.id} was not shipped to {ctx.member.org.handle}")
+    raise Conflict(
+        f"batch {batch.id} was not shipped to {ctx.member.org.handle}", reason="not_shipped_to_you"
+    )
 
 
 def _stay_here(ctx: ScanContext, batch_id: str) -> None:
@@ -498,7 +518,7 @@ def _split(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str 
         )
     ids = [f"{batch.gtin}.{c.lot}" for c in children]
     if len(set(ids)) != len(ids) or any(ctx.session.get(Batch, i) for i in ids):
-        raise Conflict("a child lot exists already or is given twice")
+        raise Conflict("a child lot exists already or is given twice", reason="child_lot_exists")
     items = _split_items(ctx, batch)
     named = [
         uri_of(ctx.services.settings, code)
@@ -611,7 +631,9 @@ def _named_item(ctx: ScanContext, batch: Batch, value: str, where: str) -> ItemC
         raise Unprocessable.field(where, f"{value} is not an item of batch {batch.id}")
     if code.status is not CodeStatus.issued:
         reason = f"{value} was {code.status.value}: it cannot go into a new lot"
-        raise Conflict(f"{where}: {reason}", errors=[{"field": where, "reason": reason}])
+        raise Conflict(
+            f"{where}: {reason}", errors=[{"field": where, "reason": reason}], reason="item_sold_or_destroyed"
+        )
     return code
 
 
@@ -674,7 +696,7 @@ def _mark_sold(session: Session, code: ItemCode) -> None:
 
 def _destroy(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str | None) -> dict[str, Any]:
     if batch.holder_org_id != ctx.member.org.id:
-        raise Forbidden(f"{ctx.member.org.handle} does not hold batch {batch.id}")
+        raise Forbidden(f"{ctx.member.org.handle} does not hold batch {batch.id}", reason="not_holder")
     epcs = [code_uri] if code_uri else None
     event = object_event(
         "destroy",

@@ -11,7 +11,7 @@ export const ACTIONS = {
   destroy: N_("Destroy"),
 };
 
-// The API's reasons for refusing a scan (counterfeit signals and others), in words.
+// The API's reasons for refusing a scan (its problem's `reason`: counterfeit signals and others), in words.
 const REASONS = {
   sold_twice: N_("Sold before (suspected counterfeit)"),
   code_never_issued: N_("Code never issued (suspected counterfeit)"),
@@ -19,18 +19,19 @@ const REASONS = {
   destroyed_item: N_("The item was destroyed"),
   code_batch_mismatch: N_("The code belongs to another lot"),
   scan_id_reused: N_("The same scan ID was used for another scan"),
+  not_holder: N_("Not in your organisation's custody"),
+  in_transit: N_("The lot is on its way to you: receive it first"),
+  under_recall: N_("The lot is under recall: it may not move on or be sold"),
+  not_shipped_to_you: N_("The lot was not shipped to your organisation"),
+  already_received: N_("The lot was received already"),
+  unknown_lot: N_("No such lot"),
+  unknown_partner: N_("No such partner"),
+  not_a_receiver: N_("Ship to another business, not your own or a regulator"),
+  partner_suspended: N_("The partner is suspended: it may not receive goods"),
+  other_network: N_("A code of another traceability network"),
+  child_lot_exists: N_("The new lot exists already"),
+  item_sold_or_destroyed: N_("An item was sold or destroyed: it cannot go into a new lot"),
 };
-
-// Refusals the API states without a reason code, known by their wording (its `detail`).
-const KNOWN_DETAILS = [
-  [/under recall/, N_("The lot is under recall: it may not move on or be sold")],
-  [/receive it first/, N_("The lot is on its way to you: receive it first")],
-  [/was not shipped to/, N_("The lot was not shipped to your organisation")],
-  [/was already received/, N_("The lot was received already")],
-  [/does not hold batch/, N_("Not in your organisation's custody")],
-  [/no organisation/, N_("No such partner")],
-  [/a code of another network/, N_("A code of another traceability network")],
-];
 
 // The batch names a field by the scan's place in it ("scans[3].code"): the member knows the scan.
 function withoutBatchPlace(text) {
@@ -40,9 +41,7 @@ function withoutBatchPlace(text) {
 // Why a refused scan was refused, in words (and the server's own detail, for the record).
 export function refusal(result) {
   if (!result) return { words: t("Refused"), detail: "" };
-  if (result.reason && REASONS[result.reason]) return { words: t(REASONS[result.reason]), detail: result.detail || "" };
-  const known = KNOWN_DETAILS.find(([pattern]) => pattern.test(result.detail || ""));
-  if (known) return { words: t(known[1]), detail: withoutBatchPlace(result.detail || "") };
+  if (result.reason && REASONS[result.reason]) return { words: t(REASONS[result.reason]), detail: withoutBatchPlace(result.detail || "") };
   if (result.errors?.length) {
     const fields = result.errors.map((e) => withoutBatchPlace(e.field ? `${e.field}: ${e.reason}` : e.reason));
     return { words: t("Not a valid scan"), detail: fields.join("; ") };
