@@ -36,7 +36,7 @@ from ..codes.models import CodeStatus, ItemCode
 from ..codes.service import ITEM_CODES, serials_sha256
 from ..codes.service import code_uri as uri_of
 from ..coldchain.stays import begin_stay, end_stay
-from ..errors import Conflict, Forbidden, NotFound, Unprocessable
+from ..errors import Conflict, Forbidden, Unprocessable
 from ..events import lot_class, object_event, party, transformation_event
 from ..facts import (
     BatchSplit,
@@ -718,10 +718,3 @@ def _destroy(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: st
     else:
         end_stay(ctx.session, batch.id, utc_datetime(ctx.scan.time))
     return summary
-
-
-def find_org(session: Session, org_id: str) -> Organisation:
-    org = session.get(Organisation, org_id)
-    if org is None:
-        raise NotFound(f"no organisation {org_id}")
-    return org
