@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,23 @@ def test_photo_without_a_code_is_named(tmp_path: Path) -> None:
 
 
 def test_file_that_is_not_a_picture_is_named(tmp_path: Path) -> None:
+    (tmp_path / "notes.png").write_text("not a picture")
+
+    with pytest.raises(UnreadableImage, match=r"^notes\.png: not a picture"):
+        read_codes(tmp_path / "notes.png")
+
+
+def test_file_that_is_not_a_picture_is_named_where_ultralytics_replaced_image_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A process that also runs the kitchen cameras has Ultralytics' Image.open, which meets a file
+    # Pillow cannot read by importing an optional HEIF plugin (missing here: ModuleNotFoundError).
+    from ultralytics.utils import checks, patches
+
+    monkeypatch.setattr(Image, "open", patches.image_open)
+    monkeypatch.setattr(patches, "_pil_plugins_registered", False)
+    monkeypatch.setattr(checks, "AUTOINSTALL", False)  # never pip-installs the plugin here
+    monkeypatch.setitem(sys.modules, "pi_heif", None)  # as on a machine without the plugin
     (tmp_path / "notes.png").write_text("not a picture")
 
     with pytest.raises(UnreadableImage, match=r"^notes\.png: not a picture"):

@@ -37,7 +37,10 @@ def read_codes(path: Path) -> list[str]:
             if photo.width * photo.height > MAX_PIXELS:
                 raise UnreadableImage(f"{path.name}: too many pixels ({photo.width}×{photo.height})")
             upright = ImageOps.exif_transpose(photo).convert("L")
-    except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
+    # ImportError: in a process that has imported Ultralytics (the kitchen cameras), its
+    # replacement of Image.open answers a file Pillow cannot read by importing an optional HEIF
+    # plugin, which may be missing.
+    except (UnidentifiedImageError, Image.DecompressionBombError, ImportError) as exc:
         raise UnreadableImage(f"{path.name}: not a picture (JPEG, PNG, WebP …)") from exc
     except (OSError, ValueError) as exc:
         raise UnreadableImage(f"{path.name}: cannot be read ({exc})") from exc
