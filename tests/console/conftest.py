@@ -132,9 +132,10 @@ class Browser:
 def browser(chromium: PwBrowser, console: Console, request: pytest.FixtureRequest) -> Iterator[Browser]:
     """A desktop-sized page in a fresh context (no cookies), Chinese by default."""
     context = chromium.new_context(viewport=DESKTOP, locale="zh-CN")
-    context.set_default_timeout(10_000)
-    # A page with its scripts loads in well under a second; a CI machine under load has taken more
-    # than ten. Navigation waits longer, as a guard against a hang, not as a measure of speed.
+    # A page with its scripts loads in well under a second; on a loaded CI machine a navigation
+    # (a goto, or a click that leads to another page) has taken more than ten. These bounds guard
+    # against a hang; they measure no speed.
+    context.set_default_timeout(30_000)
     context.set_default_navigation_timeout(30_000)
     outside: list[str] = []
     context.on("request", lambda r: outside.append(r.url) if not r.url.startswith(console.url) else None)

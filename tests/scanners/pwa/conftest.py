@@ -210,9 +210,9 @@ STORAGE_DUMP = """async () => {
 
 def new_phone(browser: PwBrowser, scanner: Scanner) -> Phone:
     context = browser.new_context(viewport=PHONE, locale="zh-CN", service_workers="allow")
-    context.set_default_timeout(15_000)
-    # A loaded CI machine has taken more than ten seconds to load a page: navigation waits longer, as
-    # a guard against a hang, not as a measure of speed.
+    # A loaded CI machine has taken more than ten seconds to load a page: waits are bounded at 30 s,
+    # as a guard against a hang, not as a measure of speed.
+    context.set_default_timeout(30_000)
     context.set_default_navigation_timeout(30_000)
     phone = Phone(context, context.new_page(), scanner)
     context.on(
