@@ -6,7 +6,7 @@ HTTP status and an RFC 9457 problem body at the edge, in one place.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 
 class DomainError(Exception):
@@ -21,6 +21,12 @@ class DomainError(Exception):
         self.detail = detail
         self.errors = errors or []
         self.extra = extra
+
+    @classmethod
+    def field(cls, field: str, why: str, /, **extra: Any) -> Self:
+        """The error of one field, ``why`` it is refused; ``extra`` as in the constructor (e.g. a
+        ``reason`` code naming the refusal in a word, for clients)."""
+        return cls(f"{field}: {why}", errors=[{"field": field, "reason": why}], **extra)
 
 
 class Unauthorized(DomainError):
@@ -48,19 +54,11 @@ class Conflict(DomainError):
 class Unprocessable(DomainError):
     slug, title = "unprocessable", "The request is invalid"
 
-    @classmethod
-    def field(cls, field: str, reason: str) -> Unprocessable:
-        return cls(f"{field}: {reason}", errors=[{"field": field, "reason": reason}])
-
 
 class TooLarge(DomainError):
     """A request carrying more than the endpoint takes at once: the caller splits it."""
 
     slug, title = "too-large", "The request is too large"
-
-    @classmethod
-    def field(cls, field: str, reason: str) -> TooLarge:
-        return cls(f"{field}: {reason}", errors=[{"field": field, "reason": reason}])
 
 
 class Unavailable(DomainError):

@@ -335,23 +335,18 @@ def _require_this_network(ctx: ScanContext, parsed: PrintedCode) -> None:
     if not host or host == urlsplit(ctx.resolver).netloc.lower():
         return
     if ctx.session.get(Batch, f"{parsed.gtin}.{parsed.lot}") is None:
-        raise _field_refused(
+        raise Unprocessable.field(
             "code",
             f"a code of another network ({host}): no lot {parsed.lot} of GTIN {parsed.gtin} is known here",
-            "other_network",
+            reason="other_network",
         )
 
 
 def _org_by_handle(session: Session, handle: str) -> Organisation:
     org = session.exec(select(Organisation).where(Organisation.handle == handle)).first()
     if org is None:
-        raise _field_refused("counterparty", f"no organisation {handle!r}", "unknown_partner")
+        raise Unprocessable.field("counterparty", f"no organisation {handle!r}", reason="unknown_partner")
     return org
-
-
-def _field_refused(field: str, words: str, reason: str) -> Unprocessable:
-    """A field's refusal that also names its reason in a word, for clients to tell it apart."""
-    return Unprocessable(f"{field}: {words}", errors=[{"field": field, "reason": words}], reason=reason)
 
 
 def _in_transit(session: Session, batch_id: str) -> Shipment | None:
@@ -393,16 +388,16 @@ def _ship(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str |
     assert ctx.scan.counterparty is not None
     receiver = _org_by_handle(ctx.session, ctx.scan.counterparty)
     if receiver.id == ctx.member.org.id or receiver.org_type is OrgType.regulator:
-        raise _field_refused(
+        raise Unprocessable.field(
             "counterparty",
             "ship to another importer, wholesaler, retailer, restaurant or market",
-            "not_a_receiver",
+            reason="not_a_receiver",
         )
     if receiver.status is OrgStatus.suspended:
-        raise _field_refused(
+        raise Unprocessable.field(
             "counterparty",
             f"{receiver.handle} is suspended: it may not receive goods until restored",
-            "partner_suspended",
+            reason="partner_suspended",
         )
     event = object_event(
         "ship",
