@@ -8,6 +8,7 @@ from .devices.models import Device
 from .documents.models import Document, DocumentHolder
 from .epcis.models import CaptureJob, Delivery, EpcisEvent, EpcisEventKey, NamedQuery, Subscription
 from .kitchen.models import Incident, Rectification, RectificationReview
+from .notices.models import OwedNotice
 from .orgs.models import ApiKey, Organisation
 from .recalls.models import NoticeDelivery, Recall, RecallNotice
 from .scans.models import CounterfeitSignal, ScanOutcome, Shipment
@@ -37,6 +38,7 @@ __all__ = [
     "NamedQuery",
     "NoticeDelivery",
     "Organisation",
+    "OwedNotice",
     "Recall",
     "RecallNotice",
     "Rectification",
