@@ -10,6 +10,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from regulator_console import DashboardCard
+from regulator_console.pages import PAGES
+from regulator_console.pages.dashboard import AlertFigure, alert_figures
 from tests.api.conftest import Api
 from tests.api.test_alerts import Device
 from tests.api.test_devices import COLD_STORE
@@ -18,7 +21,7 @@ from tests.api.test_recalls import network_of_holders as network_of_holders
 from tests.console.conftest import Browser
 from trace_api.gs1 import ItemCode as Code
 
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+on_sqlite = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 REASON = "Vibrio parahaemolyticus in a sample 抽检检出副溶血性弧菌"
 #: The figures a test network sets, by label, beside zero for every other one.
@@ -72,6 +75,7 @@ def _figures(page: Page, section: str) -> dict[str, tuple[int, str]]:
     return found
 
 
+@on_sqlite
 def test_each_figure_counts_what_its_list_shows(browser: Browser, busy: tuple[Api, str]) -> None:
     page = browser.sign_in()
     expect(page.get_by_role("heading", name="总览")).to_be_visible()
@@ -98,6 +102,7 @@ def test_each_figure_counts_what_its_list_shows(browser: Browser, busy: tuple[Ap
     expect(page.locator(LISTED_ROWS)).to_contain_text("FAKEFAKEFAKEFAKE")
 
 
+@on_sqlite
 def test_ledger_figures_lead_to_the_evidence_page_with_the_same_counts(
     browser: Browser, busy: tuple[Api, str]
 ) -> None:
@@ -112,6 +117,7 @@ def test_ledger_figures_lead_to_the_evidence_page_with_the_same_counts(
         expect(shown.locator(".value")).to_have_text(f"{value:,}")
 
 
+@on_sqlite
 def test_recall_progress_follows_the_holders_acknowledgements(
     browser: Browser, busy: tuple[Api, str]
 ) -> None:
@@ -137,3 +143,29 @@ def test_recall_progress_follows_the_holders_acknowledgements(
     row.get_by_role("link", name="L2026-001").click()
     expect(page).to_have_url(re.compile(rf"/console/recalls/{recall_id}$"))
     expect(page.locator("#acknowledged-count")).to_have_text("2 / 2")
+
+
+def test_pages_declare_the_alert_figures_in_their_order() -> None:
+    cards = [card for page in PAGES for card in getattr(page, "DASHBOARD", ())]
+    assert [(card.kind, card.link) for card in cards] == [
+        ("temperature", "/alerts?status=open&kind=temperature"),
+        ("door_open", "/alerts?status=open&kind=door_open"),
+        ("silent", "/alerts?status=open&kind=silent"),
+        ("kitchen_incident", "/incidents?status=open"),
+    ]
+
+
+def test_every_kind_the_api_counts_gets_a_figure_named_as_well_as_known() -> None:
+    cards = [
+        DashboardCard("kitchen_incident", "Kitchen violations", "/incidents?status=open"),
+        DashboardCard("hygiene", "Hygiene warnings", "/inspections?status=open"),
+    ]
+    counted = {"temperature": 2, "kitchen_incident": 1, "market_warning": 3}
+
+    assert alert_figures(cards, counted) == [
+        AlertFigure("Kitchen violations", 1, "/console/incidents?status=open"),
+        AlertFigure("Hygiene warnings", 0, "/console/inspections?status=open"),
+        # Counted, named by no page: a cold-chain rule's words, else the kind itself.
+        AlertFigure("market_warning", 3, "/console/alerts?status=open&kind=market_warning"),
+        AlertFigure("Temperature excursion", 2, "/console/alerts?status=open&kind=temperature"),
+    ]

@@ -2,7 +2,8 @@
 switch, its assets, and what every page shares (who is signed in, CSRF, rendering, errors).
 
 A page is one router in :mod:`regulator_console.pages` plus its templates and its catalogue; it
-names itself in the navigation with :class:`NavItem`. Each page handler takes a
+names itself in the navigation with :class:`NavItem`, and may add open-alert figures to the
+dashboard with :class:`DashboardCard`. Each page handler takes a
 :class:`Regulator` (``Depends(signed_in)``): the session cookie is opened and the key it holds is
 checked with the trace API (``GET /v1/me``) on every request, so a revoked key or an organisation
 that is not a regulator gets the sign-in page or a 403 page, never data. Each write takes
@@ -57,6 +58,17 @@ class NavItem:
 
 
 @dataclass(frozen=True)
+class DashboardCard:
+    """An open-alert figure a page adds to the dashboard: the alert kind it counts (a key of
+    ``GET /v1/overview``'s ``alerts.open_by_kind``), its label (a message id) and the list behind
+    it (a path under ``/console``, with its query)."""
+
+    kind: str
+    label: str
+    link: str
+
+
+@dataclass(frozen=True)
 class Regulator:
     """Who is signed in: their session and their organisation as ``GET /v1/me`` answers it."""
 
@@ -90,6 +102,8 @@ class ConsoleState:
     seal: SessionSeal
     templates: Jinja2Templates
     nav: list[NavItem]
+    #: The dashboard's open-alert cards, in the pages' order.
+    cards: list[DashboardCard]
     node_modules: Path | None
 
 
@@ -266,11 +280,13 @@ def create_console(
     console = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, title="Suyuan regulator console")
     templates = Jinja2Templates(env=_environment())
     nav = sorted((page.NAV for page in PAGES if page.NAV is not None), key=lambda item: item.order)
+    cards = [card for page in PAGES for card in getattr(page, "DASHBOARD", ())]
     console.state.console = ConsoleState(
         api=TraceApi(api_app),
         seal=SessionSeal(secret, session_minutes * 60),
         templates=templates,
         nav=nav,
+        cards=cards,
         node_modules=node_modules,
     )
     console.add_middleware(LanguageAndHeaders)

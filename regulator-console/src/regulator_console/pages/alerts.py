@@ -17,13 +17,19 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ..api import ApiProblem
 from ..i18n import N_, _
 from ..vocabulary import ALERT_RULES, STORAGE_CLASSES
-from ..web import MOUNT, NavItem, Regulator, SignedIn, Writer, _state, console_url, render
+from ..web import MOUNT, DashboardCard, NavItem, Regulator, SignedIn, Writer, _state, console_url, render
 
 NAV = NavItem("/alerts", N_("Devices and alerts"), 40)
 router = APIRouter()
 
 #: The rules an alert is opened by (the API's ``rule``; the console's ``kind``), with labels.
 ALERT_KINDS = ALERT_RULES
+#: The dashboard's open-alert figures of the cold-chain rules.
+DASHBOARD = (
+    DashboardCard("temperature", N_("Temperature excursions"), "/alerts?status=open&kind=temperature"),
+    DashboardCard("door_open", N_("Doors left open"), "/alerts?status=open&kind=door_open"),
+    DashboardCard("silent", N_("Silent devices"), "/alerts?status=open&kind=silent"),
+)
 ALERT_STATUSES = {"open": N_("Still open"), "closed": N_("Cleared"), "all": N_("All alerts")}
 ACKNOWLEDGED = {"no": N_("Not acknowledged"), "yes": N_("Acknowledged")}
 READING_KINDS = {
