@@ -13,9 +13,10 @@ that is not a regulator gets the sign-in page or a 403 page, never data. Each wr
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -188,9 +189,11 @@ def render(
     return state.templates.TemplateResponse(request, template, values, status_code=status_code)
 
 
-def _environment() -> Environment:
+def _environment(template_dirs: Sequence[Path] = ()) -> Environment:
+    """The templates of the console, then of each folder in ``template_dirs`` (pages kept outside
+    this package)."""
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
+        loader=FileSystemLoader([TEMPLATES_DIR, *template_dirs]),
         autoescape=select_autoescape(["html"]),
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
@@ -267,20 +270,35 @@ def _to_sign_in(request: Request) -> Response:
 
 
 def create_console(
-    api_app: ASGIApp, secret: bytes, session_minutes: int = 480, node_modules: Path | None = None
+    api_app: ASGIApp,
+    secret: bytes,
+    session_minutes: int = 480,
+    node_modules: Path | None = None,
+    pages: Sequence[ModuleType] | None = None,
 ) -> FastAPI:
-    """The console application over the trace API application ``api_app``; htmx and cytoscape.js
-    come from ``node_modules`` (default: the nearest one holding them, see :class:`ConsoleSettings`)."""
+    """The console application over the trace API application ``api_app``, serving ``pages``
+    (default :data:`regulator_console.pages.PAGES`); htmx and cytoscape.js come from
+    ``node_modules`` (default: the nearest one holding them, see :class:`ConsoleSettings`).
+
+    Each page module has a ``router`` and a ``NAV`` (:class:`NavItem` or ``None``), and may have
+    ``DASHBOARD`` (:class:`DashboardCard` s) and, for a page kept outside this package, ``TEMPLATES``
+    (a folder searched after the console's own templates) and ``LOCALE`` (a folder of catalogues
+    laid out as the console's ``locale``)."""
     from .pages import PAGES
     from .settings import ConsoleSettings
 
     if node_modules is None:
         node_modules = ConsoleSettings(node_modules=None).vendor_dir()
+    served = PAGES if pages is None else tuple(pages)
 
     console = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, title="Suyuan regulator console")
-    templates = Jinja2Templates(env=_environment())
-    nav = sorted((page.NAV for page in PAGES if page.NAV is not None), key=lambda item: item.order)
-    cards = [card for page in PAGES for card in getattr(page, "DASHBOARD", ())]
+    for page in served:
+        if getattr(page, "LOCALE", None) is not None:
+            i18n.add_catalogues(page.LOCALE)
+    template_dirs = [page.TEMPLATES for page in served if getattr(page, "TEMPLATES", None) is not None]
+    templates = Jinja2Templates(env=_environment(template_dirs))
+    nav = sorted((page.NAV for page in served if page.NAV is not None), key=lambda item: item.order)
+    cards = [card for page in served for card in getattr(page, "DASHBOARD", ())]
     console.state.console = ConsoleState(
         api=TraceApi(api_app),
         seal=SessionSeal(secret, session_minutes * 60),
@@ -292,17 +310,21 @@ def create_console(
     console.add_middleware(LanguageAndHeaders)
     console.mount("/assets", StaticFiles(directory=STATIC_DIR), name="console-assets")
     _core_routes(console)
-    for page in PAGES:
+    for page in served:
         console.include_router(page.router)
     _error_pages(console)
     return console
 
 
 def mount_console(
-    api_app: FastAPI, secret: bytes, session_minutes: int = 480, node_modules: Path | None = None
+    api_app: FastAPI,
+    secret: bytes,
+    session_minutes: int = 480,
+    node_modules: Path | None = None,
+    pages: Sequence[ModuleType] | None = None,
 ) -> None:
-    """Serves the console at ``/console`` of the trace API application."""
-    console = create_console(api_app, secret, session_minutes, node_modules)
+    """Serves the console (see :func:`create_console`) at ``/console`` of the trace API application."""
+    console = create_console(api_app, secret, session_minutes, node_modules, pages)
     api_app.mount(MOUNT, console, name="console")
 
     @api_app.get(MOUNT, include_in_schema=False)
