@@ -23,6 +23,7 @@ from tests.console.conftest import DESKTOP, PHONE, Browser, Console
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 GTIN = "09506000134352"
+OTHER_GTIN, UNKNOWN_GTIN = "09506000888880", "09506000777771"
 L1, L2 = f"{GTIN}.L2026-001", f"{GTIN}.L2026-002"
 L1A, L1B = f"{L1}A", f"{L1}B"
 
@@ -119,6 +120,32 @@ def test_search_finds_a_lot_by_its_number_organisation_and_admission_time(
     expect(page.get_by_role("heading", name="Lots", exact=True)).to_be_visible()
     expect(rows.first).to_contain_text("split from L2026-001")
     browser.check_page("lots-en")
+
+
+def test_search_by_gtin_lists_that_products_lots_and_an_unknown_gtin_none(
+    browser: Browser, lots: Lots
+) -> None:
+    api = lots.api
+    other = {**batch_payload(api, "haixian", lot="M2026-007"), "gtin": OTHER_GTIN}
+    assert api.as_org("haixian", "POST", "/v1/batches", json=other).status_code == 201
+    page = browser.sign_in()
+    browser.open("/lots")
+    rows = page.locator("main table tbody tr")
+    expect(rows).to_have_count(5)
+
+    page.get_by_label("商品条码（GTIN）").fill(GTIN)
+    page.get_by_role("button", name="查询").click()
+    expect(page).to_have_url(re.compile(rf"gtin={GTIN}"))
+    expect(rows).to_have_count(4)  # L1, L2 and the two lots split off L1
+    for lot in ("L2026-001B", "L2026-001A", "L2026-002", "L2026-001"):
+        expect(rows.filter(has=page.get_by_role("link", name=lot, exact=True))).to_contain_text(GTIN)
+    expect(rows.filter(has_text="M2026-007")).to_have_count(0)
+
+    page.get_by_label("商品条码（GTIN）").fill(UNKNOWN_GTIN)
+    page.get_by_role("button", name="查询").click()
+    expect(page.get_by_text("没有符合条件的批次。")).to_be_visible()
+    expect(rows).to_have_count(0)
+    expect(page.get_by_label("商品条码（GTIN）")).to_have_value(UNKNOWN_GTIN)
 
 
 def test_a_pasted_digital_link_goes_to_the_lot_its_item_is_in(browser: Browser, lots: Lots) -> None:
