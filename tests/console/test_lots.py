@@ -20,6 +20,7 @@ from playwright.sync_api import Page, expect
 
 from ingest import Message
 from ingest._process import rfc3339
+from regulator_console.pages import lots as lots_page
 from regulator_console.sessions import SESSION_COOKIE, SessionSeal
 from tests.api.conftest import Api, batch_payload
 from tests.api.test_devices import COLD_STORE, add_device
@@ -153,6 +154,28 @@ def test_search_by_gtin_lists_that_products_lots_and_an_unknown_gtin_none(
     expect(page.get_by_text("没有符合条件的批次。")).to_be_visible()
     expect(rows).to_have_count(0)
     expect(page.get_by_label("商品条码（GTIN）")).to_have_value(UNKNOWN_GTIN)
+
+
+def test_lot_list_pages_by_cursor_keeping_its_search(
+    browser: Browser, lots: Lots, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(lots_page, "PAGE_SIZE", 2)
+    page = browser.sign_in()
+
+    browser.open(f"/lots?gtin={GTIN}")
+    rows = page.locator("main table tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text("L2026-001B")  # newest first
+    expect(rows.nth(1)).to_contain_text("L2026-001A")
+    page.get_by_role("link", name="下一页").click()
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text("L2026-002")
+    expect(rows.nth(1)).to_contain_text("L2026-001")
+    expect(page).to_have_url(re.compile(rf"gtin={GTIN}.*cursor="))
+    expect(page.get_by_label("商品条码（GTIN）")).to_have_value(GTIN)
+    browser.check_page("lots-second-page")
+    page.get_by_role("link", name="第一页").click()
+    expect(rows.nth(0)).to_contain_text("L2026-001B")
 
 
 def test_a_pasted_digital_link_goes_to_the_lot_its_item_is_in(browser: Browser, lots: Lots) -> None:

@@ -22,6 +22,8 @@ from ..web import MOUNT, DashboardCard, NavItem, Regulator, SignedIn, Writer, _s
 NAV = NavItem("/alerts", N_("Devices and alerts"), 40)
 router = APIRouter()
 
+#: Alerts, devices and refused messages per page (the API's default page).
+PAGE_SIZE = 50
 #: The rules an alert is opened by (the API's ``rule``; the console's ``kind``), with labels.
 ALERT_KINDS = ALERT_RULES
 #: The dashboard's open-alert figures of the cold-chain rules.
@@ -99,6 +101,7 @@ async def alerts(
         org=chosen["org"],
         device=chosen["device"],
         acknowledged=acknowledged,
+        limit=PAGE_SIZE,
         cursor=cursor,
     )
     context = {
@@ -168,7 +171,9 @@ async def devices(
         "kind": _pick(kind, READING_KINDS),
         "status": _pick(status, DEVICE_STATUSES),
     }
-    page = await _state(request).api.get(regulator.key, "/v1/devices", **chosen, cursor=cursor)
+    page = await _state(request).api.get(
+        regulator.key, "/v1/devices", **chosen, limit=PAGE_SIZE, cursor=cursor
+    )
     context = {
         **LABELS,
         "page": page,
@@ -188,6 +193,8 @@ async def dead_letters(
     cursor: str | None = None,
 ) -> HTMLResponse:
     chosen = {"reason": (reason or "").strip() or None, "org": (org or "").strip() or None}
-    page = await _state(request).api.get(regulator.key, "/v1/dead-letters", **chosen, cursor=cursor)
+    page = await _state(request).api.get(
+        regulator.key, "/v1/dead-letters", **chosen, limit=PAGE_SIZE, cursor=cursor
+    )
     context = {**LABELS, "page": page, "chosen": chosen, "cursor": cursor}
     return render(request, "alerts/dead_letters.html", context, regulator=regulator)
