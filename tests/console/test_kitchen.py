@@ -165,7 +165,7 @@ def test_review_without_the_csrf_token_is_refused(canteen: Canteen) -> None:
     console = canteen.console
     rectification = canteen.rectified("已整改。")
     _, cookie = SessionSeal(console.secret, 3600).open_session(console.regulator_key)
-    with httpx.Client(base_url=console.url) as client:
+    with httpx.Client(base_url=console.url, timeout=30) as client:
         client.cookies.set(SESSION_COOKIE, cookie, path="/console")
         url = f"/console/incidents/{canteen.id}/rectifications/{rectification}/review"
         refused = client.post(url, data={"decision": "accepted", "note": ""})

@@ -230,7 +230,7 @@ def test_a_photo_of_a_qr_code_goes_to_the_lot(browser: Browser, lots: Lots, tmp_
 
 def test_a_photo_sent_without_the_forms_token_is_refused(console: Console, lots: Lots) -> None:
     _, sealed = SessionSeal(console.secret, 3600).open_session(console.regulator_key)
-    with httpx.Client(base_url=console.url) as client:
+    with httpx.Client(base_url=console.url, timeout=30) as client:
         client.cookies.set(SESSION_COOKIE, sealed, path="/console")
         refused = client.post("/console/lots/photo", files={"photo": ("a.png", b"x", "image/png")})
         anonymous = httpx.post(

@@ -199,7 +199,7 @@ def test_members_are_filtered_and_paged_in_the_list(browser: Browser) -> None:
 def test_members_pages_page_by_keyset(console: Console) -> None:
     for i in range(27):
         console.api.add_org(f"m{i:02d}", "retailer")
-    with httpx.Client(base_url=console.url) as client:
+    with httpx.Client(base_url=console.url, timeout=30) as client:
         client.cookies.set(SESSION_COOKIE, _sealed(console), path="/console")
         first = client.get("/console/members", params={"type": "retailer"})
         after = re.search(r'href="(/console/members\?[^"]*after=[^"]+)" rel="next"', first.text)
@@ -218,7 +218,7 @@ def _sealed(console: Console) -> str:
 
 def test_member_writes_without_the_csrf_token_are_refused(console: Console) -> None:
     console.api.add_org("haixian", "importer")
-    with httpx.Client(base_url=console.url) as client:
+    with httpx.Client(base_url=console.url, timeout=30) as client:
         client.cookies.set(SESSION_COOKIE, _sealed(console), path="/console")
         suspend = client.post("/console/members/haixian/suspend", data={"reason": "no", "confirm": "yes"})
         admit = client.post(

@@ -236,7 +236,7 @@ def test_recall_writes_without_the_sessions_csrf_token_are_refused(
 ) -> None:
     api = network_of_holders
     body = {"batch_id": BATCH, "reason": REASON, "recall_class": "I"}
-    with httpx.Client(base_url=console.url) as client:
+    with httpx.Client(base_url=console.url, timeout=30) as client:
         client.cookies.set(SESSION_COOKIE, _sealed(console), path="/console")
         issue_missing = client.post("/console/recalls/new", data=body)
         issue_wrong = client.post("/console/recalls/new", data={**body, "csrf": "not-the-token"})

@@ -69,7 +69,7 @@ def test_unknown_and_member_keys_are_refused_at_sign_in(browser: Browser) -> Non
 
 def test_a_member_keys_session_an_expired_one_and_a_forged_one_get_no_data(console: Console) -> None:
     console.api.add_org("haixian", "importer")
-    with httpx.Client(base_url=console.url) as client:
+    with httpx.Client(base_url=console.url, timeout=30) as client:
         client.cookies.set(SESSION_COOKIE, _sealed(console, console.api.keys["haixian"]), path="/console")
         member = client.get("/console/")
         client.cookies.set(
@@ -146,7 +146,7 @@ def test_a_form_sent_without_its_csrf_token_is_refused_in_the_browser(browser: B
 
 
 def test_writes_without_the_sessions_csrf_token_are_refused(console: Console) -> None:
-    with httpx.Client(base_url=console.url) as client:
+    with httpx.Client(base_url=console.url, timeout=30) as client:
         client.cookies.set(SESSION_COOKIE, _sealed(console, console.regulator_key), path="/console")
         missing = client.post("/console/signout", data={})
         wrong = client.post("/console/signout", data={"csrf": "not-the-token"})
@@ -160,7 +160,7 @@ def test_writes_without_the_sessions_csrf_token_are_refused(console: Console) ->
 
 
 def test_every_answer_forbids_outside_content_and_caching(console: Console) -> None:
-    with httpx.Client(base_url=console.url) as client:
+    with httpx.Client(base_url=console.url, timeout=30) as client:
         page = client.get("/console/signin")
         script = client.get("/console/vendor/htmx.min.js")
         unknown = client.get("/console/vendor/..%2Fpackage.json")
