@@ -5,7 +5,8 @@ open to anyone: a member organisation applies for itself with its API key; a per
 membership sends no key and gets a query code, shown once in the answer. The person then reads
 the filing, supplements it and downloads its certificate or decision with the acceptance number
 in the path and the code in the ``X-Query-Code`` header. Regulators see every filing; those of
-the filing's jurisdiction review and inspect it.
+the filing's jurisdiction review and inspect it. :data:`router` also serves the certificates'
+public verification page (:mod:`.pages`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Header, Query, Request, UploadFile
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from sqlmodel import Session
 
 from .._paging import DEFAULT_LIMIT, Cursor, Limit
@@ -25,6 +26,8 @@ from ..errors import NotFound, Unprocessable
 from ..orgs.service import Member
 from ..problems import PROBLEM_JSON
 from ..services import Services
+from . import pages
+from .certificates import certificate_pdf, decision_pdf
 from .inputs import FilingIn, InspectionIn, ReviewIn
 from .inspections import describe_inspection, inspect_filing, list_inspections
 from .models import BusinessType, FilingMaterial, MaterialKind
@@ -42,7 +45,7 @@ from .service import (
 )
 from .submission import FIELDS, MAX_MATERIAL_BYTES, Upload, submit_filing, supplement_filing
 
-router = APIRouter(prefix="/v1/filings", tags=["filings"])
+api = APIRouter(prefix="/v1/filings", tags=["filings"])
 
 SessionDep = Annotated[Session, Depends(get_session)]
 ServicesDep = Annotated[Services, Depends(get_services)]
@@ -91,13 +94,13 @@ def _read(kind: MaterialKind, files: list[UploadFile] | UploadFile | None) -> li
     return uploads
 
 
-@router.get("/jurisdictions")
+@api.get("/jurisdictions")
 def filing_jurisdictions(session: SessionDep) -> dict[str, list[str]]:
     """Where a filing may be filed: the jurisdictions of the active market regulators (open to anyone)."""
     return {"jurisdictions": jurisdictions(session)}
 
 
-@router.post("", status_code=201, responses=CALLER_PROBLEMS, openapi_extra=OPTIONAL_KEY)
+@api.post("", status_code=201, responses=CALLER_PROBLEMS, openapi_extra=OPTIONAL_KEY)
 def submit(
     data: Annotated[FilingIn, Form()],
     id_document: UploadFile,
@@ -129,7 +132,7 @@ def submit(
     return body
 
 
-@router.get("")
+@api.get("")
 def filings(
     member: CurrentMember,
     session: SessionDep,
@@ -147,14 +150,14 @@ def filings(
     return {"filings": [describe_filing(session, f) for f in found], "next_cursor": next_cursor}
 
 
-@router.get("/{number}", responses=CALLER_PROBLEMS, openapi_extra=OPTIONAL_KEY)
+@api.get("/{number}", responses=CALLER_PROBLEMS, openapi_extra=OPTIONAL_KEY)
 def filing(number: str, caller: CallerDep, services: ServicesDep, session: SessionDep) -> dict[str, Any]:
     """The filing with its materials and its history from the ledger (each step's record, leaf
     hash and payload: the reviewers' opinions, what to supplement)."""
-    return describe_in_full(services, session, get_filing(session, caller, number))
+    return describe_in_full(services.ledger, session, get_filing(session, caller, number))
 
 
-@router.get(
+@api.get(
     "/{number}/materials/{material_id}",
     response_class=FileResponse,
     responses={
@@ -181,7 +184,7 @@ def material(
     )
 
 
-@router.post("/{number}/reviews", status_code=201)
+@api.post("/{number}/reviews", status_code=201)
 def review(
     number: str, data: ReviewIn, regulator: Regulator, services: ServicesDep, session: SessionDep
 ) -> dict[str, Any]:
@@ -197,7 +200,7 @@ def review(
     }
 
 
-@router.post("/{number}/supplements", status_code=201, responses=CALLER_PROBLEMS, openapi_extra=OPTIONAL_KEY)
+@api.post("/{number}/supplements", status_code=201, responses=CALLER_PROBLEMS, openapi_extra=OPTIONAL_KEY)
 def supplement(
     number: str,
     note: Annotated[str, Form(max_length=2000, description="what the supplement brings")],
@@ -223,7 +226,7 @@ def supplement(
     return {**describe_filing(session, found), "materials": [describe_material(found, m) for m in rows]}
 
 
-@router.post("/{number}/inspections", status_code=201)
+@api.post("/{number}/inspections", status_code=201)
 def inspect(
     number: str, data: InspectionIn, regulator: Regulator, services: ServicesDep, session: SessionDep
 ) -> dict[str, Any]:
@@ -233,7 +236,7 @@ def inspect(
     return describe_inspection(session, inspect_filing(services, regulator, number, data))
 
 
-@router.get("/{number}/inspections", responses=CALLER_PROBLEMS, openapi_extra=OPTIONAL_KEY)
+@api.get("/{number}/inspections", responses=CALLER_PROBLEMS, openapi_extra=OPTIONAL_KEY)
 def inspections(number: str, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
     """The business's inspections, newest first."""
     return {
@@ -241,7 +244,7 @@ def inspections(number: str, caller: CallerDep, session: SessionDep) -> dict[str
     }
 
 
-@router.get(
+@api.get(
     "/{number}/inspections/{inspection_id}/photo",
     response_class=FileResponse,
     responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}, **CALLER_PROBLEMS},
@@ -259,3 +262,39 @@ def inspection_photo(
     if document is None or not path.is_file():
         raise NotFound(f"the photo of inspection {inspection_id} is not stored here")
     return FileResponse(path, media_type=document.content_type, headers={"X-Content-Type-Options": "nosniff"})
+
+
+def _pdf(body: bytes, filename: str) -> Response:
+    return Response(
+        body,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{filename}"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+PDF_ANSWER: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}}, **CALLER_PROBLEMS}
+
+
+@api.get(
+    "/{number}/certificate.pdf", response_class=Response, responses=PDF_ANSWER, openapi_extra=OPTIONAL_KEY
+)
+def certificate(number: str, caller: CallerDep, services: ServicesDep, session: SessionDep) -> Response:
+    """The registration certificate (登记证) of an approved filing: A4, with a QR code that opens its
+    public verification page (``/filing-certificates/{certificate number}``)."""
+    return _pdf(*certificate_pdf(services.ledger, services.settings, session, caller, number))
+
+
+@api.get("/{number}/decision.pdf", response_class=Response, responses=PDF_ANSWER, openapi_extra=OPTIONAL_KEY)
+def decision(number: str, caller: CallerDep, services: ServicesDep, session: SessionDep) -> Response:
+    """The refusal decision (不予许可决定书) of a refused filing: its reasons, and the applicant's right
+    to administrative reconsideration or litigation."""
+    return _pdf(*decision_pdf(services.ledger, session, caller, number))
+
+
+#: The API's routes and the public verification page, as the application includes them.
+router = APIRouter()
+router.include_router(api)
+router.include_router(pages.router)

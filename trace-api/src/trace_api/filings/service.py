@@ -21,14 +21,13 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, or_, select
 
-from evidence import Actor, Record, Subject, leaf_hash, utc_now
+from evidence import Actor, Ledger, Record, Subject, leaf_hash, utc_now
 
 from .._paging import newest_after, page_of
 from ..errors import Forbidden, NotFound, Unauthorized
 from ..facts import Fact
 from ..orgs.models import Organisation, OrgStatus, OrgType
 from ..orgs.service import Member
-from ..services import Services
 from .models import BusinessType, Filing, FilingMaterial, FilingStatus
 
 #: Acceptance numbers and certificates are dated in China Standard Time.
@@ -207,11 +206,11 @@ def certificate_path(certificate_no: str) -> str:
     return f"/filing-certificates/{certificate_no}"
 
 
-def describe_in_full(services: Services, session: Session, filing: Filing) -> dict[str, Any]:
+def describe_in_full(ledger: Ledger, session: Session, filing: Filing) -> dict[str, Any]:
     """The filing with its materials and its history from the ledger."""
     data = describe_filing(session, filing)
     data["materials"] = [describe_material(filing, m) for m in materials_of(session, filing.id)]
-    data["history"] = history(services, session, filing.id)
+    data["history"] = history(ledger, session, filing.id)
     return data
 
 
@@ -230,11 +229,11 @@ def describe_material(filing: Filing, material: FilingMaterial) -> dict[str, Any
     return data
 
 
-def history(services: Services, session: Session, filing_id: str) -> list[dict[str, Any]]:
+def history(ledger: Ledger, session: Session, filing_id: str) -> list[dict[str, Any]]:
     """Every ledger record about the filing, in log order: its kind, where it sits, who wrote it,
     its leaf hash and its payload."""
     steps = []
-    for stored in services.ledger.about("filing", filing_id, conn=session.connection()):
+    for stored in ledger.about("filing", filing_id, conn=session.connection()):
         record = stored.record()
         steps.append(
             {
