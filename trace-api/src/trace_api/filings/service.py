@@ -28,7 +28,7 @@ from ..errors import Forbidden, NotFound, Unauthorized
 from ..facts import Fact
 from ..orgs.models import Organisation, OrgStatus, OrgType
 from ..orgs.service import Member
-from .models import BusinessType, Filing, FilingMaterial, FilingStatus
+from .models import BusinessType, Filing, FilingMaterial, FilingStatus, MaterialKind
 
 #: Acceptance numbers and certificates are dated in China Standard Time.
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -215,12 +215,10 @@ def describe_in_full(ledger: Ledger, session: Session, filing: Filing) -> dict[s
 
 
 def materials_of(session: Session, filing_id: str) -> list[FilingMaterial]:
-    query = (
-        select(FilingMaterial)
-        .where(FilingMaterial.filing_id == filing_id)
-        .order_by(col(FilingMaterial.supplement), col(FilingMaterial.created_at), col(FilingMaterial.id))
-    )
-    return list(session.exec(query))
+    """The application's materials, then each supplement's, each in the order of the kinds."""
+    kinds = list(MaterialKind)
+    found = session.exec(select(FilingMaterial).where(FilingMaterial.filing_id == filing_id))
+    return sorted(found, key=lambda m: (m.supplement, kinds.index(MaterialKind(m.kind)), m.filename, m.id))
 
 
 def describe_material(filing: Filing, material: FilingMaterial) -> dict[str, Any]:
