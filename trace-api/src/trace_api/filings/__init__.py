@@ -14,7 +14,7 @@ from .facts import (
     FilingSubmitted,
     FilingSupplemented,
 )
-from .inputs import FilingIn, InspectionIn, ReviewIn
+from .inputs import FilingIn, InspectionIn, ReviewIn, id_check_character
 from .inspections import inspect_filing, list_inspections
 from .models import (
     BusinessType,
@@ -57,6 +57,7 @@ __all__ = [
     "describe_filing",
     "get_filing",
     "history",
+    "id_check_character",
     "inspect_filing",
     "list_filings",
     "list_inspections",
