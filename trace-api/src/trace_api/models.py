@@ -9,6 +9,7 @@ from .documents.models import Document, DocumentHolder
 from .epcis.models import CaptureJob, Delivery, EpcisEvent, EpcisEventKey, NamedQuery, Subscription
 from .filings.models import Filing, FilingInspection, FilingMaterial
 from .kitchen.models import Incident, Rectification, RectificationReview
+from .notices.models import OwedNotice
 from .orgs.models import ApiKey, Organisation
 from .recalls.models import NoticeDelivery, Recall, RecallNotice
 from .scans.models import CounterfeitSignal, ScanOutcome, Shipment
@@ -41,6 +42,7 @@ __all__ = [
     "NamedQuery",
     "NoticeDelivery",
     "Organisation",
+    "OwedNotice",
     "Recall",
     "RecallNotice",
     "Rectification",
