@@ -1,7 +1,7 @@
 """filings: small food business filings (三小一摊), their materials and their daily inspections
 
 Revision ID: ec2e3376d339
-Revises: 8c3d5e7f9a12
+Revises: a646edab751e
 Create Date: 2026-12-05 00:04:09.290353
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision = "ec2e3376d339"
-down_revision = "8c3d5e7f9a12"
+down_revision = "a646edab751e"
 branch_labels = None
 depends_on = None
 
