@@ -7,6 +7,7 @@ from .coldchain.models import Alert, AlertAcknowledgement, AlertState, BatchStay
 from .devices.models import Device
 from .documents.models import Document, DocumentHolder
 from .epcis.models import CaptureJob, Delivery, EpcisEvent, EpcisEventKey, NamedQuery, Subscription
+from .filings.models import Filing, FilingInspection, FilingMaterial
 from .kitchen.models import Incident, Rectification, RectificationReview
 from .notices.models import OwedNotice
 from .orgs.models import ApiKey, Organisation
@@ -33,6 +34,9 @@ __all__ = [
     "DocumentHolder",
     "EpcisEvent",
     "EpcisEventKey",
+    "Filing",
+    "FilingInspection",
+    "FilingMaterial",
     "Incident",
     "ItemCode",
     "NamedQuery",
