@@ -147,3 +147,6 @@ FILING_FACTS: dict[str, type[Fact]] = {
         FilingInspected,
     )
 }
+
+#: This domain's part of the catalogue of record kinds (``trace_api.facts.every_fact``).
+FACTS = FILING_FACTS
