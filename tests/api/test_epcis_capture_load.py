@@ -4,6 +4,7 @@ writer lock between a ``proceed`` capture's chunks, and nothing accepted is lost
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,6 +24,10 @@ from trace_api.server import start_server
 
 #: Enough events that checking them takes seconds on the slowest machine the tests run on.
 LARGE = 1500
+#: The largest capture the suite runs: above the default rollback limit (5,000), so captured with
+#: proceed, in chunks. A 30,000-event document takes minutes on a two-core CI machine (its events'
+#: schema checks and hashes alone); ``suyuan bench epcis`` measures how fast captures go.
+HUGE = 6_000
 #: Events per write transaction in the chunked tests: many chunks from a modest document.
 SMALL_CHUNK = 50
 #: How long a test waits for a capture to reach a stage.
@@ -135,6 +140,35 @@ def test_livez_is_answered_while_a_large_document_is_captured(api: Api, served: 
     job = capture.answer().json()
     assert (job["status"], job["captured"]) == ("succeeded", LARGE), job["errors"][:3]
     assert answered_while_running >= 2
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_livez_is_answered_while_a_document_above_the_rollback_limit_is_captured_with_proceed(
+    api: Api, served: str
+) -> None:
+    """At the default limits: refused under ``rollback``, captured in chunks under ``proceed``, and
+    ``/livez`` answered while the job checks the events and while it writes them."""
+    document = _document(HUGE)
+    refused = api.as_org("partner", "POST", "/epcis/capture", json=document)
+    assert refused.status_code == 413, refused.text
+    capture = Capture(served, api.headers("partner"), document, "proceed")
+    capture.start()
+    _until("its job was running", lambda: _job(api, status="running"), capture)
+
+    progress_while_answered: list[int] = []
+    with httpx.Client(base_url=served, timeout=STAGE_TIMEOUT_S) as client:
+        while not capture.done.is_set():
+            assert client.get("/livez").status_code == 200
+            running = _job(api, status="running")
+            if running is not None:
+                progress_while_answered.append(running.processed)
+            capture.done.wait(0.05)  # paces the probes; wakes at once if the capture is answered
+
+    job = capture.answer().json()
+    assert (job["status"], job["captured"], job["processed"]) == ("succeeded", HUGE, HUGE), job["errors"][:3]
+    assert _stored_events(api) == HUGE
+    assert 0 in progress_while_answered  # answered while the events were checked
+    assert any(0 < processed < HUGE for processed in progress_while_answered)  # and between chunks
 
 
 @pytest.fixture
@@ -253,3 +287,141 @@ def test_rollback_capture_larger_than_a_chunk_keeps_nothing_when_one_event_is_ba
     assert job["finished_at"] is not None
     assert api.services.ledger.size() == ledger_before
     assert _stored_events(api) == 0
+
+
+@pytest.fixture
+def rollback_limit(api: Api, monkeypatch: pytest.MonkeyPatch) -> int:
+    """A rollback capture takes at most 2 chunks' worth of events here."""
+    limit = 2 * SMALL_CHUNK
+    monkeypatch.setattr(api.services.settings, "epcis_rollback_max_events", limit)
+    return limit
+
+
+def _nothing_written(api: Api, ledger_before: int) -> None:
+    assert api.services.ledger.size() == ledger_before
+    assert _job(api) is None
+    assert _stored_events(api) == 0
+
+
+@pytest.mark.parametrize("header", [{}, {"GS1-Capture-Error-Behaviour": "rollback"}])
+def test_rollback_capture_above_its_limit_is_refused_before_anything_is_written(
+    api: Api, served: str, rollback_limit: int, header: dict[str, str]
+) -> None:
+    ledger_before = api.services.ledger.size()
+
+    response = api.client.post(
+        "/epcis/capture", json=_document(rollback_limit + 1), headers={**api.headers("partner"), **header}
+    )
+
+    assert response.status_code == 413, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert [e["field"] for e in problem["errors"]] == ["epcisBody.eventList"]
+    assert problem["max_events"] == rollback_limit
+    assert f"at most {rollback_limit:,}" in problem["detail"]
+    assert "GS1-Capture-Error-Behaviour: proceed" in problem["detail"]
+    _nothing_written(api, ledger_before)
+
+
+def test_rollback_capture_at_its_limit_is_captured(api: Api, served: str, rollback_limit: int) -> None:
+    response = api.as_org("partner", "POST", "/epcis/capture", json=_document(rollback_limit))
+
+    assert response.status_code == 202, response.text
+    assert (response.json()["status"], response.json()["captured"]) == ("succeeded", rollback_limit)
+
+
+class ChunkGate:
+    """Holds a capture between its first and second write transactions until the test lets it go."""
+
+    def __init__(self) -> None:
+        self.between = threading.Event()
+        self.go = threading.Event()
+
+    def hold(self, original: Callable[[Any], None]) -> Callable[[Any], None]:
+        def let_other_writers_in(services: Any) -> None:
+            original(services)
+            if not self.between.is_set():
+                self.between.set()
+                assert self.go.wait(STAGE_TIMEOUT_S), "the test did not let the capture go on"
+
+        return let_other_writers_in
+
+
+def test_document_refused_for_rollback_is_captured_with_proceed_in_chunks_while_another_writer_commits(
+    api: Api,
+    served: str,
+    holder: str,
+    small_chunks: int,
+    rollback_limit: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    count = 2 * rollback_limit
+    document = _document(count)
+    ids = document_hash_ids(document)
+    ledger_before = api.services.ledger.size()
+    refused = api.as_org("partner", "POST", "/epcis/capture", json=document)
+    assert refused.status_code == 413, refused.text
+    _nothing_written(api, ledger_before)
+    gate = ChunkGate()
+    monkeypatch.setattr(capture_jobs, "_let_other_writers_in", gate.hold(capture_jobs._let_other_writers_in))
+
+    capture = Capture(served, api.headers("partner"), document, "proceed")
+    capture.start()
+    try:
+        assert gate.between.wait(STAGE_TIMEOUT_S), "the capture did not finish its first chunk"
+        running = _job(api)
+        with httpx.Client(base_url=served, headers=api.headers("haixian"), timeout=STAGE_TIMEOUT_S) as client:
+            sold = client.post("/v1/scans", json={"action": "sell", "code": holder, "location": LOCATION})
+    finally:
+        gate.go.set()
+    job = capture.answer().json()
+
+    assert running is not None
+    assert (running.status, running.processed, running.captured) == ("running", small_chunks, small_chunks)
+    assert sold.status_code == 201, sold.text  # committed while the capture job was running
+    assert (job["status"], job["captured"], job["processed"]) == ("succeeded", count, count)
+    indexes = sorted(api.services.ledger.get(event_id).index for event_id in ids)
+    assert indexes[small_chunks - 1] < sold.json()["index"] < indexes[small_chunks]
+    assert api.services.ledger.size() == ledger_before + count + 1
+    assert _stored_events(api) == count
+
+
+def test_document_above_the_event_limit_is_refused_whatever_the_behaviour(
+    api: Api, served: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(api.services.settings, "epcis_max_events", SMALL_CHUNK)
+    ledger_before = api.services.ledger.size()
+    headers = {**api.headers("partner"), "GS1-Capture-Error-Behaviour": "proceed"}
+
+    response = api.client.post("/epcis/capture", json=_document(SMALL_CHUNK + 1), headers=headers)
+
+    assert response.status_code == 413, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert [e["field"] for e in response.json()["errors"]] == ["epcisBody.eventList"]
+    assert response.json()["max_events"] == SMALL_CHUNK
+    _nothing_written(api, ledger_before)
+
+
+def test_document_above_the_size_limit_is_refused_before_it_is_read_whole(
+    api: Api, served: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document = _document(SMALL_CHUNK)
+    body = json.dumps(document).encode()
+    monkeypatch.setattr(api.services.settings, "epcis_max_document_bytes", len(body) - 1)
+    ledger_before = api.services.ledger.size()
+    headers = {**api.headers("partner"), "Content-Type": "application/json"}
+
+    def streamed() -> Iterator[bytes]:  # no Content-Length: the limit holds while the body arrives
+        for start in range(0, len(body), 4096):
+            yield body[start : start + 4096]
+
+    with httpx.Client(base_url=served, timeout=STAGE_TIMEOUT_S) as client:
+        declared = client.post("/epcis/capture", content=body, headers=headers)
+        chunked = client.post("/epcis/capture", content=streamed(), headers=headers)
+
+    for response in (declared, chunked):
+        assert response.status_code == 413, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert [e["field"] for e in response.json()["errors"]] == ["body"]
+        assert response.json()["max_bytes"] == len(body) - 1
+    _nothing_written(api, ledger_before)
