@@ -37,6 +37,7 @@ def readiness(services: Services) -> tuple[list[dict[str, str]], dict[str, Any]]
             "lots_checked": report.checked,
             "remaining": len(report.remaining),
             "repaired": len(report.repairs),
+            "repaired_since_start": services.repaired_since_start,
         }
     _chain_outbox(services, failing, parts)
     bound = anchor_bound_s(services.settings.anchor_every_seconds)
