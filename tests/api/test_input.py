@@ -167,3 +167,29 @@ def test_epcis_event_with_impossible_time_fails_its_job(api: Api, time: str) -> 
     job = api.as_org("partner", "GET", f"/epcis/capture/{response.json()['id']}").json()
     assert job["status"] == "failed"
     assert api.services.ledger.size() == before
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type", "body"),
+    [
+        ("/v1/recalls", "application/json", b"*^\xb8\xc3\xb6"),  # not UTF-8
+        ("/v1/documents", "multipart/form-data", b"--x\r\n"),  # no boundary
+        (
+            "/v1/documents",
+            "multipart/form-data; boundary=x",
+            b"--x\r\nContent-Disposition: form-data\r\n\r\n",
+        ),
+    ],
+)
+def test_body_that_cannot_be_parsed_is_refused_naming_the_body(
+    api: Api, path: str, content_type: str, body: bytes
+) -> None:
+    before = api.services.ledger.size()
+    headers = {**api.headers("samr"), "Content-Type": content_type}
+
+    response = api.client.post(path, content=body, headers=headers)
+
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert _fields(response) == ["body"]
+    assert api.services.ledger.size() == before
