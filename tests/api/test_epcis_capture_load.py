@@ -28,6 +28,9 @@ LARGE = 1500
 #: proceed, in chunks. A 30,000-event document takes minutes on a two-core CI machine (its events'
 #: schema checks and hashes alone); ``suyuan bench epcis`` measures how fast captures go.
 HUGE = 6_000
+#: How long the largest capture may take on a loaded machine before the test gives up (a bound, not
+#: a measure: the test asserts no time).
+HUGE_TIMEOUT_S = 600.0
 #: Events per write transaction in the chunked tests: many chunks from a modest document.
 SMALL_CHUNK = 50
 #: How long a test waits for a capture to reach a stage.
@@ -62,36 +65,61 @@ def _document(count: int) -> dict[str, Any]:
 class Capture(threading.Thread):
     """``POST /epcis/capture`` from its own client thread; ``done`` is set once it is answered."""
 
-    def __init__(self, url: str, headers: dict[str, str], document: dict[str, Any], behaviour: str) -> None:
+    def __init__(
+        self,
+        url: str,
+        headers: dict[str, str],
+        document: dict[str, Any],
+        behaviour: str,
+        timeout_s: float = STAGE_TIMEOUT_S,
+    ) -> None:
         super().__init__(daemon=True)
-        self.url, self.document = url, document
+        self.url, self.document, self.timeout_s = url, document, timeout_s
         self.headers = {**headers, "GS1-Capture-Error-Behaviour": behaviour}
         self.done = threading.Event()
         self.response: httpx.Response | None = None
 
     def run(self) -> None:
         try:
-            with httpx.Client(base_url=self.url, timeout=STAGE_TIMEOUT_S) as client:
+            with httpx.Client(base_url=self.url, timeout=self.timeout_s) as client:
                 self.response = client.post("/epcis/capture", json=self.document, headers=self.headers)
         finally:
             self.done.set()
 
     def answer(self) -> httpx.Response:
-        self.join(timeout=STAGE_TIMEOUT_S)
+        self.join(timeout=self.timeout_s)
         assert self.response is not None, "the capture was not answered"
         return self.response
 
 
 def _until(what: str, check: Callable[[], Any], capture: Capture) -> Any:
     """Waits for ``check`` to hold while ``capture`` is still in flight."""
-    deadline = time.monotonic() + STAGE_TIMEOUT_S
+    deadline = time.monotonic() + capture.timeout_s
     while time.monotonic() < deadline:
         result = check()
         if result:
             return result
         if capture.done.wait(0.02):  # paces the polling; wakes at once if the capture is answered
             raise AssertionError(f"the capture was answered before {what}")
-    raise AssertionError(f"not within {STAGE_TIMEOUT_S} s: {what}")
+    raise AssertionError(f"not within {capture.timeout_s} s: {what}")
+
+
+class ChunkGate:
+    """Holds a ``proceed`` capture between its first and second write transactions until the test
+    lets it go (wraps :func:`capture_jobs._let_other_writers_in`)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.between = threading.Event()
+        self.go = threading.Event()
+        original = capture_jobs._let_other_writers_in
+
+        def let_other_writers_in(services: Any) -> None:
+            original(services)
+            if not self.between.is_set():
+                self.between.set()
+                assert self.go.wait(STAGE_TIMEOUT_S), "the test did not let the capture go on"
+
+        monkeypatch.setattr(capture_jobs, "_let_other_writers_in", let_other_writers_in)
 
 
 def _job(api: Api, **where: Any) -> CaptureJob | None:
@@ -144,31 +172,47 @@ def test_livez_is_answered_while_a_large_document_is_captured(api: Api, served: 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_livez_is_answered_while_a_document_above_the_rollback_limit_is_captured_with_proceed(
-    api: Api, served: str
+    api: Api, served: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """At the default limits: refused under ``rollback``, captured in chunks under ``proceed``, and
-    ``/livez`` answered while the job checks the events and while it writes them."""
+    ``/livez`` answered while the job checks the events and while it is between two chunks."""
     document = _document(HUGE)
     refused = api.as_org("partner", "POST", "/epcis/capture", json=document)
     assert refused.status_code == 413, refused.text
-    capture = Capture(served, api.headers("partner"), document, "proceed")
+    gate = ChunkGate(monkeypatch)
+    capture = Capture(served, api.headers("partner"), document, "proceed", timeout_s=HUGE_TIMEOUT_S)
     capture.start()
-    _until("its job was running", lambda: _job(api, status="running"), capture)
-
-    progress_while_answered: list[int] = []
-    with httpx.Client(base_url=served, timeout=STAGE_TIMEOUT_S) as client:
-        while not capture.done.is_set():
-            assert client.get("/livez").status_code == 200
-            running = _job(api, status="running")
-            if running is not None:
-                progress_while_answered.append(running.processed)
-            capture.done.wait(0.05)  # paces the probes; wakes at once if the capture is answered
-
+    try:
+        _until("its job was running", lambda: _job(api, status="running"), capture)
+        with httpx.Client(base_url=served, timeout=STAGE_TIMEOUT_S) as client:
+            checking = _probe_until(client, api, gate.between, capture)  # the checks, the first chunk
+            between = _probe_until(client, api, threading.Event(), capture, once=True)
+            gate.go.set()
+            _probe_until(client, api, capture.done, capture)
+    finally:
+        gate.go.set()
     job = capture.answer().json()
+
     assert (job["status"], job["captured"], job["processed"]) == ("succeeded", HUGE, HUGE), job["errors"][:3]
     assert _stored_events(api) == HUGE
-    assert 0 in progress_while_answered  # answered while the events were checked
-    assert any(0 < processed < HUGE for processed in progress_while_answered)  # and between chunks
+    assert 0 in checking  # answered while the events were checked (nothing written yet)
+    assert between == [capture_jobs.CHUNK_EVENTS]  # answered between two write transactions
+
+
+def _probe_until(
+    client: httpx.Client, api: Api, stage: threading.Event, capture: Capture, *, once: bool = False
+) -> list[int]:
+    """Probes ``/livez`` until ``stage`` is set (or once); the job's progress after each answer."""
+    progress = []
+    while True:
+        assert client.get("/livez").status_code == 200
+        running = _job(api, status="running")
+        if running is not None:
+            progress.append(running.processed)
+        if once or stage.wait(0.05):  # paces the probes; wakes at once when the stage is reached
+            return progress
+        if stage is not capture.done and capture.done.is_set():
+            raise AssertionError(f"the capture was answered early: {capture.answer().text[:300]}")
 
 
 @pytest.fixture
@@ -330,23 +374,6 @@ def test_rollback_capture_at_its_limit_is_captured(api: Api, served: str, rollba
     assert (response.json()["status"], response.json()["captured"]) == ("succeeded", rollback_limit)
 
 
-class ChunkGate:
-    """Holds a capture between its first and second write transactions until the test lets it go."""
-
-    def __init__(self) -> None:
-        self.between = threading.Event()
-        self.go = threading.Event()
-
-    def hold(self, original: Callable[[Any], None]) -> Callable[[Any], None]:
-        def let_other_writers_in(services: Any) -> None:
-            original(services)
-            if not self.between.is_set():
-                self.between.set()
-                assert self.go.wait(STAGE_TIMEOUT_S), "the test did not let the capture go on"
-
-        return let_other_writers_in
-
-
 def test_document_refused_for_rollback_is_captured_with_proceed_in_chunks_while_another_writer_commits(
     api: Api,
     served: str,
@@ -362,8 +389,7 @@ def test_document_refused_for_rollback_is_captured_with_proceed_in_chunks_while_
     refused = api.as_org("partner", "POST", "/epcis/capture", json=document)
     assert refused.status_code == 413, refused.text
     _nothing_written(api, ledger_before)
-    gate = ChunkGate()
-    monkeypatch.setattr(capture_jobs, "_let_other_writers_in", gate.hold(capture_jobs._let_other_writers_in))
+    gate = ChunkGate(monkeypatch)
 
     capture = Capture(served, api.headers("partner"), document, "proceed")
     capture.start()
