@@ -23,6 +23,7 @@ from .epcis.routes import router as epcis_router
 from .exports.routes import router as exports_router
 from .health import readiness
 from .kitchen.routes import router as kitchen_router
+from .markets.routes import router as markets_router
 from .openapi import install_openapi
 from .orgs.routes import router as orgs_router
 from .overview.routes import router as overview_router
@@ -76,6 +77,7 @@ def create_app(services: Services) -> FastAPI:
         verification_router,
         audits_router,
         sites_router,
+        markets_router,
     )
     for router in routers:
         app.include_router(router)

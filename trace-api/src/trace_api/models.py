@@ -8,6 +8,7 @@ from .devices.models import Device
 from .documents.models import Document, DocumentHolder
 from .epcis.models import CaptureJob, Delivery, EpcisEvent, EpcisEventKey, NamedQuery, Subscription
 from .kitchen.models import Incident, Rectification, RectificationReview
+from .markets.models import Disposal, Market, Purchase, RapidTest, Rental, Stall, Supplier, Vendor, Weighing
 from .orgs.models import ApiKey, Organisation
 from .recalls.models import NoticeDelivery, Recall, RecallNotice
 from .scans.models import CounterfeitSignal, ScanOutcome, Shipment
@@ -28,22 +29,31 @@ __all__ = [
     "DeadLetter",
     "Delivery",
     "Device",
+    "Disposal",
     "Document",
     "DocumentHolder",
     "EpcisEvent",
     "EpcisEventKey",
     "Incident",
     "ItemCode",
+    "Market",
     "NamedQuery",
     "NoticeDelivery",
     "Organisation",
+    "Purchase",
+    "RapidTest",
     "Recall",
     "RecallNotice",
     "Rectification",
     "RectificationReview",
+    "Rental",
     "ScanOutcome",
     "SensorReading",
     "Shipment",
+    "Stall",
     "Subscription",
+    "Supplier",
+    "Vendor",
     "Webhook",
+    "Weighing",
 ]
