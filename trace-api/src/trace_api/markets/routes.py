@@ -3,7 +3,7 @@ their disposals, the recheck scale's weighings and the stalls' prices.
 
 A market's operator manages it; a vendor registered there sees the market and its own stalls
 only, and writes its own stalls' purchase ledger; a regulator sees every market. Anyone else is
-refused (403). The public board is :mod:`.pages`.
+refused (403). The public board is :mod:`.pages`, included with the API in :data:`router`.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from ..orgs.service import Member
 from ..services import Services
 from . import answers
 from .models import Stall
+from .pages import router as board_router
 from .purchases import PurchaseIn, held_goods, purchase_ledger, record_purchase
 from .rapid_tests import (
     DisposalFilter,
@@ -79,7 +80,7 @@ from .views import (
 )
 from .weighing import list_weighings
 
-router = APIRouter(prefix="/v1/markets", tags=["markets"])
+api = APIRouter(prefix="/v1/markets", tags=["markets"])
 
 MarketHandle = Annotated[str, Path(max_length=64, description="the market's handle")]
 StallCode = Annotated[str, Path(max_length=16, description="the stall's code, e.g. A-01")]
@@ -96,7 +97,7 @@ def _sight(session: Session, member: Member, handle: str) -> Sight:
     return sight_of(session, member, find_market(session, handle))
 
 
-@router.post("", status_code=201)
+@api.post("", status_code=201)
 def create_market(
     data: MarketIn, member: CurrentMember, services: ServicesDep, session: WriteSession
 ) -> MarketView:
@@ -106,14 +107,14 @@ def create_market(
     return market_view(market, operator_of(session, market))
 
 
-@router.get("")
+@api.get("")
 def markets(member: CurrentMember, session: ReadSession) -> MarketList:
     """The markets the caller may see, by handle: every one for a regulator, its own for an
     operator, those it is registered at for a vendor."""
     return MarketList(markets=[market_view(m, op) for m, op in visible_markets(session, member)])
 
 
-@router.get("/{market}")
+@api.get("/{market}")
 def market(market: MarketHandle, member: CurrentMember, session: ReadSession) -> MarketView:
     sight = _sight(session, member, market)
     return market_view(sight.market, operator_of(session, sight.market))
@@ -122,7 +123,7 @@ def market(market: MarketHandle, member: CurrentMember, session: ReadSession) ->
 # -- stalls and rentals --------------------------------------------------------------------------
 
 
-@router.post("/{market}/stalls", status_code=201)
+@api.post("/{market}/stalls", status_code=201)
 def create_stall(
     market: MarketHandle, data: StallIn, member: CurrentMember, services: ServicesDep, session: WriteSession
 ) -> StallView:
@@ -131,14 +132,14 @@ def create_stall(
     return stall_view(found, add_stall(session, services.ledger, member, found, data), None)
 
 
-@router.get("/{market}/stalls")
+@api.get("/{market}/stalls")
 def stalls(market: MarketHandle, member: CurrentMember, session: ReadSession) -> StallList:
     """The stalls by code with today's tenant (a vendor: its own stalls)."""
     sight = _sight(session, member, market)
     return StallList(stalls=answers.stall_views(session, sight, market_day(_now())))
 
 
-@router.get("/{market}/stalls/{stall}")
+@api.get("/{market}/stalls/{stall}")
 def stall(market: MarketHandle, stall: StallCode, member: CurrentMember, session: ReadSession) -> StallView:
     sight = _sight(session, member, market)
     found = _stall(session, sight, stall)
@@ -157,7 +158,7 @@ def _stall_view(session: Session, sight: Sight, stall: Stall) -> StallView:
     return stall_view(sight.market, stall, tenant)
 
 
-@router.post("/{market}/stalls/{stall}/rentals", status_code=201)
+@api.post("/{market}/stalls/{stall}/rentals", status_code=201)
 def create_rental(
     market: MarketHandle,
     stall: StallCode,
@@ -176,7 +177,7 @@ def create_rental(
     return rental_view(rental, let, vendor)
 
 
-@router.get("/{market}/stalls/{stall}/rentals")
+@api.get("/{market}/stalls/{stall}/rentals")
 def rentals(
     market: MarketHandle, stall: StallCode, member: CurrentMember, session: ReadSession
 ) -> RentalList:
@@ -189,7 +190,7 @@ def rentals(
 # -- the purchase ledger -------------------------------------------------------------------------
 
 
-@router.post("/{market}/stalls/{stall}/purchases", status_code=201)
+@api.post("/{market}/stalls/{stall}/purchases", status_code=201)
 def create_purchase(
     market: MarketHandle,
     stall: StallCode,
@@ -207,7 +208,7 @@ def create_purchase(
     return answers.purchase_views(session, [purchase])[0]
 
 
-@router.get("/{market}/stalls/{stall}/purchases")
+@api.get("/{market}/stalls/{stall}/purchases")
 def purchases(
     market: MarketHandle,
     stall: StallCode,
@@ -224,7 +225,7 @@ def purchases(
     return PurchasePage(purchases=answers.purchase_views(session, rows), next_cursor=next_cursor)
 
 
-@router.get("/{market}/stalls/{stall}/goods")
+@api.get("/{market}/stalls/{stall}/goods")
 def goods(market: MarketHandle, stall: StallCode, member: CurrentMember, session: ReadSession) -> GoodsList:
     """The stall's goods not yet disposed of (on sale or blocked), each traced to its source: the
     Suyuan lot with its producer, origin, importer and certificates, or the supplier."""
@@ -239,7 +240,7 @@ def goods(market: MarketHandle, stall: StallCode, member: CurrentMember, session
 # -- vendors and suppliers -----------------------------------------------------------------------
 
 
-@router.post("/{market}/vendors", status_code=201)
+@api.post("/{market}/vendors", status_code=201)
 def create_vendor(
     market: MarketHandle, data: VendorIn, member: CurrentMember, services: ServicesDep, session: WriteSession
 ) -> VendorView:
@@ -252,14 +253,14 @@ def create_vendor(
     return next(v for v in answers.vendor_views(session, sight, today) if v.uscc == vendor.business_licence)
 
 
-@router.get("/{market}/vendors")
+@api.get("/{market}/vendors")
 def vendors(market: MarketHandle, member: CurrentMember, session: ReadSession) -> VendorList:
     """The vendors with their licences and the stalls they rent today (a vendor: itself)."""
     sight = _sight(session, member, market)
     return VendorList(vendors=answers.vendor_views(session, sight, market_day(_now())))
 
 
-@router.post("/{market}/vendors/{vendor}/suppliers", status_code=201)
+@api.post("/{market}/vendors/{vendor}/suppliers", status_code=201)
 def create_supplier(
     market: MarketHandle,
     vendor: Annotated[str, Path(max_length=64)],
@@ -274,7 +275,7 @@ def create_supplier(
     return supplier_view(add_supplier(session, services.ledger, member, found, vendor, data))
 
 
-@router.get("/{market}/vendors/{vendor}/suppliers")
+@api.get("/{market}/vendors/{vendor}/suppliers")
 def suppliers(
     market: MarketHandle,
     vendor: Annotated[str, Path(max_length=64)],
@@ -297,7 +298,7 @@ class RapidTestEntered(BaseModel):
     disposal: DisposalView | None
 
 
-@router.post("/{market}/rapid-tests", status_code=201)
+@api.post("/{market}/rapid-tests", status_code=201)
 def create_rapid_test(
     market: MarketHandle,
     data: RapidTestIn,
@@ -314,7 +315,7 @@ def create_rapid_test(
     return RapidTestEntered(rapid_test=answers.rapid_test_views(session, [taken.test])[0], disposal=disposal)
 
 
-@router.get("/{market}/rapid-tests")
+@api.get("/{market}/rapid-tests")
 def rapid_tests(
     market: MarketHandle,
     member: CurrentMember,
@@ -334,7 +335,7 @@ def rapid_tests(
     return RapidTestPage(rapid_tests=answers.rapid_test_views(session, rows), next_cursor=next_cursor)
 
 
-@router.get("/{market}/disposals")
+@api.get("/{market}/disposals")
 def disposals(
     market: MarketHandle,
     member: CurrentMember,
@@ -350,7 +351,7 @@ def disposals(
     return DisposalPage(disposals=answers.disposal_views(session, rows), next_cursor=next_cursor)
 
 
-@router.get("/{market}/disposals/{disposal_id}")
+@api.get("/{market}/disposals/{disposal_id}")
 def disposal(
     market: MarketHandle,
     disposal_id: Annotated[str, Path(max_length=32)],
@@ -361,7 +362,7 @@ def disposal(
     return answers.disposal_views(session, [get_disposal(session, sight, disposal_id)])[0]
 
 
-@router.post("/{market}/disposals/{disposal_id}/complete")
+@api.post("/{market}/disposals/{disposal_id}/complete")
 def complete(
     market: MarketHandle,
     disposal_id: Annotated[str, Path(max_length=32)],
@@ -380,7 +381,7 @@ def complete(
 # -- weighings and prices ------------------------------------------------------------------------
 
 
-@router.get("/{market}/weighings")
+@api.get("/{market}/weighings")
 def weighings(
     market: MarketHandle,
     member: CurrentMember,
@@ -403,8 +404,14 @@ def weighings(
     return WeighingPage(weighings=answers.weighing_views(session, rows), next_cursor=next_cursor)
 
 
-@router.get("/{market}/prices")
+@api.get("/{market}/prices")
 def prices(market: MarketHandle, member: CurrentMember, session: ReadSession) -> PriceList:
     """Each stall's products with the unit price declared at their latest weighing (明码标价)."""
     sight = _sight(session, member, market)
     return PriceList(prices=answers.price_views(session, sight, _now()))
+
+
+#: The API and the public board (:mod:`.pages`), as the app includes them.
+router = APIRouter()
+router.include_router(api)
+router.include_router(board_router)
