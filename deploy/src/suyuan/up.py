@@ -109,10 +109,12 @@ def start_trace_api(up: Up) -> Stop:
             "recall notices: webhooks only; no MQTT broker configured (set SUYUAN_MQTT_URL=mqtt://host:1883)"
         )
     if up.demo:
+        from .demo.markets import seed_market_demo
         from .demo.network import DEMO_FILE, LOT, seed_demo
 
         try:
             demo = seed_demo(services, url)
+            market = seed_market_demo(config.data_dir, url, demo["organisations"][0]["api_key"])
         except (RuntimeError, DomainError, ChainError, LedgerError, OSError) as exc:
             stop()
             fail(f"seeding the demo failed: {exc}")
@@ -125,6 +127,7 @@ def start_trace_api(up: Up) -> Stop:
             f"({DEMO_TRADER}, a retailer holding lot {LOT}A: sell its items)"
         )
         out.print(f"demo organisations and API keys: {config.data_dir / DEMO_FILE}")
+        out.print(f"demo market board: {market['board_url']}  (keys: {config.data_dir / 'market-demo.json'})")
         for org in demo["organisations"]:
             out.print(f"  {org['handle']:<16} {org['type']:<11} {org['api_key']}")
     return stop
