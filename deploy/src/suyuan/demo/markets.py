@@ -38,7 +38,7 @@ STALLS = [
     ("C-01", "aquatic"),
 ]
 #: What each vendor bought today: (product, kg, supplier name, supplier's USCC body or None for a grower).
-GOODS = {
+GOODS: dict[str, list[tuple[str, float, str | None, str | None]]] = {
     "demo-veg-wang": [
         ("菠菜 Spinach", 30, "嘉定马陆种植合作社", "93310114MA1G0000"),
         ("青菜 Bok choy", 40, None, None),
