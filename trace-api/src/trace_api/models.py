@@ -9,6 +9,7 @@ from .documents.models import Document, DocumentHolder
 from .epcis.models import CaptureJob, Delivery, EpcisEvent, EpcisEventKey, NamedQuery, Subscription
 from .kitchen.models import Incident, Rectification, RectificationReview
 from .markets.models import Disposal, Market, Purchase, RapidTest, Rental, Stall, Supplier, Vendor, Weighing
+from .notices.models import OwedNotice
 from .orgs.models import ApiKey, Organisation
 from .recalls.models import NoticeDelivery, Recall, RecallNotice
 from .scans.models import CounterfeitSignal, ScanOutcome, Shipment
@@ -40,6 +41,7 @@ __all__ = [
     "NamedQuery",
     "NoticeDelivery",
     "Organisation",
+    "OwedNotice",
     "Purchase",
     "RapidTest",
     "Recall",
