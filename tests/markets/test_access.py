@@ -57,7 +57,7 @@ def test_a_vendor_writes_only_its_own_stalls_ledger_and_manages_nothing(market: 
                 "stall": "A-01",
                 "product": "菠菜",
                 "method": "m",
-                "value": 1,
+                "value": 60,
                 "unit": "%",
                 "threshold": 50,
                 "passed": False,

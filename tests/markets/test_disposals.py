@@ -1,10 +1,19 @@
 """A failed rapid test (农残快检) opens a disposal (不合格处理) that blocks the stall's lots of the
 product in its purchase ledger and its goods, until the operator records them destroyed or
-returned, once, with evidence. On SQLite and PostgreSQL."""
+returned, once, with evidence; its ``rapid_test_failed`` alert against the vendor is closed then.
+On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.markets.conftest import MARKET, Market, market_kinds
+
+
+def _alerts(market: Market, handle: str, **query: str) -> list[dict[str, Any]]:
+    response = market.api.as_org(handle, "GET", "/v1/alerts", params={"rule": "rapid_test_failed", **query})
+    assert response.status_code == 200, response.text
+    return list(response.json()["alerts"])
 
 
 def test_failed_test_blocks_the_stalls_lot_until_it_is_destroyed(market: Market) -> None:
@@ -25,6 +34,10 @@ def test_failed_test_blocks_the_stalls_lot_until_it_is_destroyed(market: Market)
     goods = market.call("veg-wang", "GET", "/stalls/A-01/goods", 200)["goods"]
     assert {g["product"]: g["status"] for g in goods} == {"菠菜 spinach": "blocked", "青菜": "on_sale"}
     assert market.call("veg-wang", "GET", "/disposals", 200)["disposals"][0]["id"] == disposal["id"]
+    alert = _alerts(market, "veg-wang")[0]
+    assert (alert["id"], alert["organisation"], alert["status"]) == (disposal["alert_id"], "veg-wang", "open")
+    assert (alert["subject_type"], alert["subject_id"]) == ("market_disposal", disposal["id"])
+    assert [a["id"] for a in _alerts(market, "samr")] == [disposal["alert_id"]]
 
     evidence = market.upload(MARKET, "spinach destroyed")
     body = {
@@ -42,6 +55,9 @@ def test_failed_test_blocks_the_stalls_lot_until_it_is_destroyed(market: Market)
     completed = market.call(MARKET, "GET", "/disposals?status=completed", 200)["disposals"]
     assert [d["id"] for d in completed] == [disposal["id"]]
 
+    assert _alerts(market, "veg-wang") == []
+    closed_alert = _alerts(market, "veg-wang", status="closed")[0]
+    assert closed_alert["id"] == disposal["alert_id"]
     again = market.call(MARKET, "POST", f"/disposals/{disposal['id']}/complete", json=body)
     assert again.status_code == 409, again.text
     assert again.json()["reason"] == "completed"
@@ -86,3 +102,4 @@ def test_a_failed_test_at_a_stall_not_let_blocks_nothing_but_is_still_disposed_o
     failed = market.rapid_test("B-01", "猪肉", passed=False)
     disposal = failed["disposal"]
     assert (disposal["vendor"], disposal["blocked"], disposal["status"]) == (None, [], "open")
+    assert [a["organisation"] for a in _alerts(market, "samr")] == [MARKET]  # against the operator

@@ -149,6 +149,12 @@ def test_rapid_test_and_disposal_input_is_checked(market: Market) -> None:
         422,
         "value",
     )
+    body = _refused(
+        market.call(MARKET, "POST", "/rapid-tests", json={**result, "stall": "A-01", "value": 12}),
+        422,
+        "passed",
+    )
+    assert body["errors"][0]["reason"] == "says failed, but value 12 against threshold 50 passes"
     later = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)).isoformat()
     _refused(
         market.call(MARKET, "POST", "/rapid-tests", json={**result, "stall": "A-01", "tested_at": later}),

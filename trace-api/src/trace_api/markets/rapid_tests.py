@@ -4,8 +4,10 @@ A result arrives from a market's test terminal as a reading (its own ledger reco
 by the market's operator (a ``market.rapid_tested`` record). A failed result opens a disposal in
 the same transaction (``market.disposal_opened``): every entry of the stall's purchase ledger for
 that product still on sale is blocked, so the ledger, the stall's board and a sale scan of the lot
-show it blocked. The operator completes the disposal, once, as destroyed or returned, with a note
-and a photo (``market.disposal_completed``); the blocked entries take that outcome.
+show it blocked; and a ``rapid_test_failed`` alert against the stall's vendor (the operator when
+the stall is not let), told to the operator as well. The operator completes the disposal, once, as
+destroyed or returned, with a note and a photo (``market.disposal_completed``): the blocked entries
+take that outcome and the alert is closed.
 """
 
 from __future__ import annotations
@@ -15,12 +17,15 @@ import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 from sqlmodel import Session, col, select
 
-from evidence import Actor, Ledger, Subject, utc_datetime
+from evidence import Actor, Subject, utc_datetime
 
 from .._paging import newest_after, page_of
+from ..alerting import AlertSink, close_alert, open_alert
+from ..coldchain.models import Alert
 from ..errors import Conflict, NotFound, Unprocessable
 from ..orgs.models import Organisation
 from ..orgs.service import Member
@@ -35,6 +40,7 @@ from .service import (
     market_day,
     market_subjects,
     member_actor,
+    operator_of,
     record_fact,
     require_operator,
     tenant_on,
@@ -58,8 +64,19 @@ class RapidTestIn(BaseModel):
     value: float = Field(ge=-1e9, le=1e9)
     unit: Line = Field(min_length=1, max_length=16, description="e.g. % (inhibition rate), mg/kg")
     threshold: float = Field(ge=-1e9, le=1e9)
-    passed: bool
+    passed: bool = Field(description="must agree with value below threshold")
     tested_at: AwareDatetime | None = Field(default=None, description="unset: now")
+
+    @field_validator("passed")
+    @classmethod
+    def _agrees(cls, passed: bool, info: ValidationInfo) -> bool:
+        value, threshold = info.data.get("value"), info.data.get("threshold")
+        if value is not None and threshold is not None and passed != (value < threshold):
+            said, verdict = ("passed", "fails") if passed else ("failed", "passes")
+            raise PydanticCustomError(
+                "verdict", f"says {said}, but value {value:g} against threshold {threshold:g} {verdict}"
+            )
+        return passed
 
 
 @dataclass(frozen=True)
@@ -78,7 +95,7 @@ class Taken:
 
 
 def enter_rapid_test(
-    session: Session, ledger: Ledger, member: Member, market: Market, data: RapidTestIn, now: dt.datetime
+    session: Session, sink: AlertSink, member: Member, market: Market, data: RapidTestIn, now: dt.datetime
 ) -> Taken:
     """A result the operator enters by hand, recorded as ``market.rapid_tested``."""
     require_operator(member, market)
@@ -97,14 +114,14 @@ def enter_rapid_test(
     )  # fmt: skip
     actor = member_actor(member)
     subjects = market_subjects(market, Subject(type="stall", id=stall.id))
-    record, receipt = record_fact(session, ledger, actor, f"rapid_test:{test_id}", subjects, fact)
+    record, receipt = record_fact(session, sink.ledger, actor, f"rapid_test:{test_id}", subjects, fact)
     source = TestSource(None, record.record_id, receipt.index)
-    return take_rapid_test(session, ledger, actor, market, stall, data, tested_at, source, test_id)
+    return take_rapid_test(session, sink, actor, market, stall, data, tested_at, source, test_id)
 
 
 def take_rapid_test(
     session: Session,
-    ledger: Ledger,
+    sink: AlertSink,
     actor: Actor,
     market: Market,
     stall: Stall,
@@ -121,14 +138,15 @@ def take_rapid_test(
         record_id=source.record_id, ledger_index=source.ledger_index,
     )  # fmt: skip
     session.add(test)
-    disposal = None if test.passed else open_disposal(session, ledger, actor, market, stall, test)
+    disposal = None if test.passed else open_disposal(session, sink, actor, market, stall, test)
     return Taken(test, disposal)
 
 
 def open_disposal(
-    session: Session, ledger: Ledger, actor: Actor, market: Market, stall: Stall, test: RapidTest
+    session: Session, sink: AlertSink, actor: Actor, market: Market, stall: Stall, test: RapidTest
 ) -> Disposal:
-    """Blocks the stall's entries of the product on sale and records ``market.disposal_opened``."""
+    """Blocks the stall's entries of the product on sale, records ``market.disposal_opened`` and
+    opens its ``rapid_test_failed`` alert."""
     rental = tenant_on(session, stall.id, market_day(test.tested_at))
     vendor = session.get(Organisation, rental.vendor_org_id) if rental else None
     blocked = stall_product_entries(session, stall.id, test.product)
@@ -143,8 +161,19 @@ def open_disposal(
         sample=test.sample, product=test.product, blocked=[p.id for p in blocked],
     )  # fmt: skip
     subjects = market_subjects(market, *_disposal_subjects(disposal, vendor))
-    record, _ = record_fact(session, ledger, actor, f"disposal:{disposal.id}", subjects, fact)
+    record, _ = record_fact(session, sink.ledger, actor, f"disposal:{disposal.id}", subjects, fact)
     disposal.open_record_id = record.record_id
+    operator = operator_of(session, market)
+    detail = (
+        f"{test.product}: {test.method} {test.value:g} {test.unit} against {test.threshold:g} "
+        f"(sample {test.sample}); {len(blocked)} lot(s) off sale until disposed of"
+    )
+    alert = open_alert(
+        session, sink, org=vendor or operator, rule=RAPID_TEST_RULE, subject_type="market_disposal",
+        subject_id=disposal.id, place=f"{market.name} {stall.code}", detail=detail, at=test.tested_at,
+        audience=[operator], subjects=subjects,
+    )  # fmt: skip
+    disposal.alert_id = alert.id
     session.add(disposal)
     for purchase in blocked:
         purchase.status, purchase.disposal_id = PurchaseStatus.blocked, disposal.id
@@ -179,9 +208,10 @@ class DisposalIn(BaseModel):
 
 
 def complete_disposal(
-    session: Session, ledger: Ledger, member: Member, market: Market, disposal_id: str, data: DisposalIn
+    session: Session, sink: AlertSink, member: Member, market: Market, disposal_id: str, data: DisposalIn
 ) -> Disposal:
-    """The operator's record that the blocked goods were destroyed or returned; once."""
+    """The operator's record that the blocked goods were destroyed or returned, once; closes the
+    disposal's alert."""
     require_operator(member, market)
     disposal = session.get(Disposal, disposal_id)
     if disposal is None or disposal.market_id != market.id:
@@ -204,15 +234,23 @@ def complete_disposal(
     )  # fmt: skip
     subjects = market_subjects(market, *_disposal_subjects(disposal, vendor))
     record_id = f"disposal:{disposal.id}:completed"
-    record, _ = record_fact(session, ledger, member_actor(member), record_id, subjects, fact)
+    record, _ = record_fact(session, sink.ledger, member_actor(member), record_id, subjects, fact)
     disposal.status = DisposalStatus(data.outcome.value)
-    disposal.completed_at = utc_datetime(record.time)
+    completed = utc_datetime(record.time)
+    disposal.completed_at = completed
     disposal.note, disposal.evidence_sha256 = data.note.strip(), data.evidence_sha256
     disposal.completed_key_id, disposal.close_record_id = member.key_id, record.record_id
     session.add(disposal)
     for purchase in purchases:
         purchase.status = PurchaseStatus(data.outcome.value)
         session.add(purchase)
+    alert = session.get(Alert, disposal.alert_id) if disposal.alert_id else None
+    if alert is not None and alert.closed_at is None:
+        note = f"{data.outcome.value} ({len(purchases)} lot(s)): {disposal.note}"
+        close_alert(
+            session, sink, alert, at=completed, note=note,
+            audience=[operator_of(session, market)], subjects=subjects,
+        )  # fmt: skip
     session.flush()
     return disposal
 

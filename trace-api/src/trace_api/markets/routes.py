@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from .._paging import DEFAULT_LIMIT, Cursor, Limit
+from ..alerting import AlertSink
 from ..auth import CurrentMember
 from ..context import WriteSession, get_services, get_session
 from ..errors import Forbidden
@@ -78,7 +79,7 @@ from .views import (
     stall_view,
     supplier_view,
 )
-from .weighing import list_weighings
+from .weighing import ResolutionIn, list_weighings, resolve_short_weight
 
 api = APIRouter(prefix="/v1/markets", tags=["markets"])
 
@@ -310,7 +311,7 @@ def create_rapid_test(
     over MQTT): the operator. A failed one opens a disposal that blocks the stall's lots of the
     product (``market.disposal_opened``)."""
     found = find_market(session, market)
-    taken = enter_rapid_test(session, services.ledger, member, found, data, _now())
+    taken = enter_rapid_test(session, AlertSink.of(services), member, found, data, _now())
     disposal = answers.disposal_views(session, [taken.disposal])[0] if taken.disposal else None
     return RapidTestEntered(rapid_test=answers.rapid_test_views(session, [taken.test])[0], disposal=disposal)
 
@@ -374,7 +375,7 @@ def complete(
     """Record the blocked goods destroyed or returned, with a note and a photo (the operator; once;
     ``market.disposal_completed``)."""
     found = find_market(session, market)
-    done = complete_disposal(session, services.ledger, member, found, disposal_id, data)
+    done = complete_disposal(session, AlertSink.of(services), member, found, disposal_id, data)
     return answers.disposal_views(session, [done])[0]
 
 
@@ -402,6 +403,31 @@ def weighings(
         session, sight, stall=chosen, short=short, day=day, limit=limit, cursor=cursor
     )
     return WeighingPage(weighings=answers.weighing_views(session, rows), next_cursor=next_cursor)
+
+
+class ResolvedAlert(BaseModel):
+    alert_id: str
+    rule: str
+    stall: str
+    closed_at: dt.datetime
+
+
+@api.post("/{market}/stalls/{stall}/short-weight/resolve")
+def resolve_short_weight_alert(
+    market: MarketHandle,
+    stall: StallCode,
+    data: ResolutionIn,
+    member: CurrentMember,
+    services: ServicesDep,
+    session: WriteSession,
+) -> ResolvedAlert:
+    """Close the stall's open ``short_weight`` alert once the scale and the vendor are checked, with
+    a note saying what was done (the operator; ``alert.closed``). 409 when none is open."""
+    found = find_market(session, market)
+    let = find_stall(session, found, stall)
+    alert = resolve_short_weight(session, AlertSink.of(services), member, found, let, data)
+    assert alert.closed_at is not None
+    return ResolvedAlert(alert_id=alert.id, rule=alert.rule, stall=let.code, closed_at=alert.closed_at)
 
 
 @api.get("/{market}/prices")

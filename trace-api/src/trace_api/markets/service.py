@@ -26,7 +26,7 @@ from .models import Market, Rental, Stall, Vendor
 #: Market days (rentals, purchases, "today's" tests) are days in China Standard Time.
 MARKET_TZ = ZoneInfo("Asia/Shanghai")
 #: The organisation type of a market's stall holders (商户).
-VENDOR_TYPE = OrgType.retailer
+VENDOR_TYPE = OrgType.vendor
 
 
 def market_day(moment: dt.datetime) -> dt.date:

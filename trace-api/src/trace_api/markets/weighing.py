@@ -6,7 +6,9 @@ product and the declared unit price. A weighing is short when the vendor declare
 scale measured by more than the negative deviation allowed for the declared quantity. The
 allowance is a table by declared quantity; the default is the table of JJF 1070-2005 (定量包装商品
 净含量计量检验规则, the tolerances of OIML R 87), and ``SUYUAN_MARKET_SHORT_WEIGHT_TOLERANCES``
-replaces it (a JSON list of bands, e.g. the local retail weighing rules' table).
+replaces it (a JSON list of bands, e.g. the local retail weighing rules' table). A short weighing
+opens a ``short_weight`` alert against the stall's vendor (:mod:`.readings`); the operator resolves
+it once the scale and the vendor are checked.
 """
 
 from __future__ import annotations
@@ -23,12 +25,21 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from evidence import Subject
+
 from .._paging import newest_after, page_of
-from .models import Stall, Weighing
-from .service import Sight, day_bounds
+from ..alerting import AlertSink, close_alert, open_alert_about
+from ..coldchain.models import Alert
+from ..errors import Conflict, Unprocessable
+from ..orgs.service import Member
+from ..text import Text
+from .models import Market, Stall, Weighing
+from .service import Sight, day_bounds, operator_of, require_operator
 
 #: Weighings older than this do not set a stall's shown price.
 PRICE_DAYS = 7
+#: The rule of the alert a short weighing raises against the stall's vendor.
+SHORT_WEIGHT_RULE = "short_weight"
 
 
 class ToleranceBand(BaseModel):
@@ -201,3 +212,41 @@ def list_weighings(
         query = query.where(after)
     query = query.order_by(col(Weighing.weighed_at).desc(), col(Weighing.id).desc()).limit(limit + 1)
     return page_of(session.exec(query).all(), limit, lambda w: str(w.id))
+
+
+# -- short weight --------------------------------------------------------------------------------
+
+
+def stall_subject(market: Market, stall: Stall) -> list[Subject]:
+    return [Subject(type="market", id=market.id), Subject(type="stall", id=stall.id)]
+
+
+class ResolutionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: Text = Field(
+        min_length=1, max_length=500, description="what was found and done: the scale, the vendor"
+    )
+
+
+def resolve_short_weight(
+    session: Session, sink: AlertSink, member: Member, market: Market, stall: Stall, data: ResolutionIn
+) -> Alert:
+    """The operator closes the stall's open ``short_weight`` alert, saying what was done."""
+    require_operator(member, market)
+    if not data.note.strip():
+        raise Unprocessable.field("note", "is empty: say what was found and done")
+    alert = open_alert_about(session, "market_stall", stall.id, SHORT_WEIGHT_RULE)
+    if alert is None:
+        raise Conflict(f"stall {stall.code} has no open short-weight alert", reason="no_open_alert")
+    note = f"resolved by {member.org.handle}: {data.note.strip()}"
+    close_alert(
+        session,
+        sink,
+        alert,
+        at=dt.datetime.now(dt.UTC),
+        note=note,
+        audience=[operator_of(session, market)],
+        subjects=stall_subject(market, stall),
+    )
+    return alert
