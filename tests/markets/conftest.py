@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +17,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from evidence import Ledger, record_from_bytes
+from ingest import AlertRules, Ingestor, IngestWorker, WorkerOptions
 from tests.api.conftest import Api, api
 from trace_api.markets import VENDOR_TYPE, market_day
 from trace_api.markets.facts import MARKET_FACTS
@@ -136,3 +141,30 @@ def market_kinds(ledger: Ledger) -> set[str]:
         assert record.model_copy(update={"payload": fact.payload()}).canonical_bytes() == body, record.kind
         kinds.add(record.kind)
     return kinds
+
+
+def ingestor_of(api: Api) -> Ingestor:
+    services = api.services
+    settings = services.settings
+    return Ingestor(
+        services.engine, services.ledger, AlertRules(), settings.public_url, mqtt_url=settings.mqtt_url
+    )
+
+
+@contextmanager
+def ingest_worker(ingestor: Ingestor, mqtt_url: str) -> Iterator[IngestWorker]:
+    """An ingest worker subscribed on the broker in a thread of its own, stopped on leaving."""
+    options = WorkerOptions(
+        url=mqtt_url, client_id=f"test-{uuid.uuid4().hex[:12]}", share_group=f"g{uuid.uuid4().hex[:12]}",
+        session_expiry_s=30, batch_size=50, sweep_every_s=3600,
+    )  # fmt: skip
+    worker = IngestWorker(ingestor, options)
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        assert worker.subscribed.wait(10), "the worker did not subscribe"
+        yield worker
+    finally:
+        stop.set()
+        thread.join(10)

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -17,11 +15,11 @@ import paho.mqtt.client as mqtt
 import pytest
 from sqlmodel import Session, col, select
 
-from ingest import AlertRules, Ingestor, IngestWorker, Message, Outcome, WorkerOptions
+from ingest import Ingestor, IngestWorker, Message, Outcome
 from ingest._process import rfc3339
 from tests._mqtt import Inbox
 from tests.ingest.test_worker import wait_until
-from tests.markets.conftest import MARKET, Market
+from tests.markets.conftest import MARKET, Market, ingest_worker, ingestor_of
 from trace_api.coldchain import Alert, DeadLetter
 from trace_api.markets import Disposal, RapidTest, Weighing
 from trace_api.notices import NoticeSender
@@ -63,12 +61,7 @@ def devices(market: Market) -> Devices:
         body = {"name": name, "kinds": [kind], "location": MARKET}
         response = market.api.as_org(MARKET, "POST", "/v1/devices", json=body)
         assert response.status_code == 201, response.text
-    services = market.api.services
-    settings = services.settings
-    ingestor = Ingestor(
-        services.engine, services.ledger, AlertRules(), settings.public_url, mqtt_url=settings.mqtt_url
-    )
-    return Devices(market, ingestor, {})
+    return Devices(market, ingestor_of(market.api), {})
 
 
 def test_a_terminals_failed_result_opens_its_disposal_once(devices: Devices) -> None:
@@ -170,18 +163,8 @@ def test_a_weighing_without_a_declared_quantity_is_no_markets_business(devices: 
 
 @pytest.fixture
 def worker(devices: Devices, mqtt_url: str) -> Iterator[IngestWorker]:
-    options = WorkerOptions(
-        url=mqtt_url, client_id=f"test-{uuid.uuid4().hex[:12]}", share_group=f"g{uuid.uuid4().hex[:12]}",
-        session_expiry_s=30, batch_size=50, sweep_every_s=3600,
-    )  # fmt: skip
-    running = IngestWorker(devices.ingestor, options)
-    stop = threading.Event()
-    thread = threading.Thread(target=running.run, args=(stop,), daemon=True)
-    thread.start()
-    assert running.subscribed.wait(10), "the worker did not subscribe"
-    yield running
-    stop.set()
-    thread.join(10)
+    with ingest_worker(devices.ingestor, mqtt_url) as running:
+        yield running
 
 
 def test_a_failed_result_over_the_broker_blocks_the_lot_and_tells_the_vendor(

@@ -41,6 +41,8 @@ from trace_api.server import start_server
 from trace_api.services import build_services
 from trace_api.settings import ServiceSettings
 
+from .demo.markets import start_market_feed
+
 Stop = Callable[[], None]
 #: The demo member whose sign-in ``suyuan up --demo`` prints for the phone scanner: the retailer the
 #: demo story ships the split lot to (it sells some of its items; the others are left to scan).
@@ -209,6 +211,7 @@ SERVICES: tuple[Callable[[Up], Stop], ...] = (
     start_trace_api,
     start_ingest,
     start_kitchen_feed,
+    start_market_feed,
 )
 
 
