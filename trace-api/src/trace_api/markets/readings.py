@@ -16,14 +16,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from sqlalchemy import insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from evidence import Actor
 
-from ..alerting import AlertSink, open_alert, open_alert_about
+from ..alerting import AlertSink, open_alert
+from ..coldchain.models import Alert
 from ..devices import DeviceReading, ReadingDomain, ReadingRefused
 from ..orgs.models import Organisation
 from .models import Market, Stall, Weighing
@@ -32,41 +35,57 @@ from .rapid_tests import RapidTestIn, TestSource, take_rapid_test
 from .service import market_day, operator_of, tenants_on
 from .weighing import SHORT_WEIGHT_RULE, judge, stall_subject
 
+WEIGHINGS_TABLE = Weighing.__table__  # type: ignore[attr-defined]  # SQLModel's table, for bulk inserts
 #: Keys of ``Session.info``: what one ingest transaction looked up once for all its readings.
-_MARKETS, _STALLS = "markets.by_device", "markets.stalls"
+_MARKETS, _STALLS = "markets.by_operator", "markets.stalls"
+T = TypeVar("T")
 
 
 def market_of_device(session: Session, reading: DeviceReading) -> Market:
     """The market the reading's device serves; :class:`ReadingRefused` when it serves none."""
-    cache: dict[str, Market] = session.info.setdefault(_MARKETS, {})
-    device = reading.device
-    if device.id in cache:
-        return cache[device.id]
-    markets = session.exec(select(Market).where(Market.operator_org_id == reading.org.id)).all()
-    found = (
-        markets[0] if len(markets) == 1 else next((m for m in markets if m.handle == device.location), None)
-    )
+    cache: dict[str, list[Market]] = session.info.setdefault(_MARKETS, {})
+    device, org_id = reading.device, reading.org.id
+    if org_id not in cache:
+        cache[org_id] = _kept(session, select(Market).where(Market.operator_org_id == org_id))
+    markets = cache[org_id]
+    if len(markets) == 1:
+        return markets[0]
+    found = next((m for m in markets if m.handle == device.location), None)
     if found is None:
         where = (
-            "runs no market"
-            if not markets
-            else f"runs several markets and {device.location!r} is none of them"
+            f"runs several markets and {device.location!r} is none of them" if markets else "runs no market"
         )
         raise ReadingRefused("unknown_market", f"{device.username}: {reading.org.handle} {where}")
-    cache[device.id] = found
     return found
 
 
-def stalls_of(session: Session, market: Market) -> dict[str, Stall]:
+@dataclass(frozen=True)
+class StallRef:
+    """A stall as a reading names it: its id and code (a market's hundreds of stalls are looked up
+    once per transaction, without building their rows)."""
+
+    id: str
+    code: str
+
+
+def stalls_of(session: Session, market: Market) -> dict[str, StallRef]:
     """The market's stalls by code."""
-    cache: dict[str, dict[str, Stall]] = session.info.setdefault(_STALLS, {})
+    cache: dict[str, dict[str, StallRef]] = session.info.setdefault(_STALLS, {})
     if market.id not in cache:
-        stalls = session.exec(select(Stall).where(Stall.market_id == market.id)).all()
-        cache[market.id] = {s.code: s for s in stalls}
+        query = select(Stall.id, Stall.code).where(Stall.market_id == market.id)
+        cache[market.id] = {code: StallRef(stall_id, code) for stall_id, code in session.exec(query)}
     return cache[market.id]
 
 
-def stall_of(session: Session, reading: DeviceReading) -> tuple[Market, Stall]:
+def _kept(session: Session, query: SelectOfScalar[T]) -> list[T]:
+    """The rows, taken out of the session: a savepoint's rollback (a dead letter) would expire them."""
+    rows = list(session.exec(query).all())
+    for row in rows:
+        session.expunge(row)
+    return rows
+
+
+def stall_of(session: Session, reading: DeviceReading) -> tuple[Market, StallRef]:
     market = market_of_device(session, reading)
     code = str(reading.fields.get("stall") or "")
     stall = stalls_of(session, market).get(code.strip().upper())
@@ -90,8 +109,11 @@ def take_rapid_tests(
     session: Session, sink: AlertSink, readings: Sequence[DeviceReading], now: dt.datetime
 ) -> None:
     """Stores each terminal's result against its reading's record; a failure opens its disposal."""
-    for reading in readings:
-        market, stall = stall_of(session, reading)
+    named = [(reading, *stall_of(session, reading)) for reading in readings]
+    ids = {ref.id for _, _, ref in named}
+    stalls = {s.id: s for s in session.exec(select(Stall).where(col(Stall.id).in_(ids)))}
+    for reading, market, ref in named:
+        stall = stalls[ref.id]
         fields = {k: reading.fields[k] for k in ("sample", "product", "method", "value", "unit", "threshold")}
         data = RapidTestIn.model_validate({**fields, "stall": stall.code, "passed": reading.fields["passed"]})
         source = TestSource(reading.device.id, reading.record_id, reading.ledger_index)
@@ -120,7 +142,7 @@ def take_weighings(
 ) -> None:
     """Stores each recheck weighing, judged against its declared quantity; a short one alerts."""
     rows: list[dict[str, Any]] = []
-    shorts: list[tuple[DeviceReading, Market, Stall, dict[str, Any]]] = []
+    shorts: list[tuple[DeviceReading, Market, StallRef, dict[str, Any]]] = []
     tenants: dict[tuple[str, dt.date], dict[str, Organisation]] = {}
     for reading in filter(_recheck, readings):
         market, stall = stall_of(session, reading)
@@ -142,9 +164,26 @@ def take_weighings(
         if judged.short:
             shorts.append((reading, market, stall, row))
     if rows:
-        session.execute(insert(Weighing), rows)
+        session.connection().execute(insert(WEIGHINGS_TABLE), rows)
+    alerting = _stalls_alerting(session, {stall.id for _, _, stall, _ in shorts})
     for reading, market, stall, row in shorts:
-        _short_weight(session, sink, reading, market, stall, row, tenants[market.id, market_day(reading.at)])
+        if stall.id not in alerting:
+            day = market_day(reading.at)
+            _short_weight(session, sink, reading, market, stall, row, tenants[market.id, day])
+            alerting.add(stall.id)
+
+
+def _stalls_alerting(session: Session, stall_ids: set[str]) -> set[str]:
+    """Those of the stalls with a ``short_weight`` alert open: one open alert per stall is enough."""
+    if not stall_ids:
+        return set()
+    query = select(Alert.subject_id).where(
+        Alert.subject_type == "market_stall",
+        col(Alert.subject_id).in_(stall_ids),
+        Alert.rule == SHORT_WEIGHT_RULE,
+        col(Alert.closed_at).is_(None),
+    )
+    return {subject for subject in session.exec(query) if subject is not None}
 
 
 def _short_weight(
@@ -152,13 +191,11 @@ def _short_weight(
     sink: AlertSink,
     reading: DeviceReading,
     market: Market,
-    stall: Stall,
+    stall: StallRef,
     row: dict[str, Any],
     tenants: dict[str, Organisation],
 ) -> None:
-    """A ``short_weight`` alert against the stall's vendor, unless one is open about the stall."""
-    if open_alert_about(session, "market_stall", stall.id, SHORT_WEIGHT_RULE) is not None:
-        return
+    """A ``short_weight`` alert against the stall's vendor."""
     operator = operator_of(session, market)
     short_g = (row["declared_kg"] - row["measured_kg"]) * 1000
     detail = (
@@ -169,7 +206,8 @@ def _short_weight(
         session, sink, org=tenants.get(stall.id) or operator, rule=SHORT_WEIGHT_RULE,
         subject_type="market_stall", subject_id=stall.id, place=f"{market.name} {stall.code}",
         detail=detail, at=reading.at,
-        audience=[operator], subjects=stall_subject(market, stall), worst_value=round(short_g / 1000, 6),
+        audience=[operator], subjects=stall_subject(market.id, stall.id),
+        worst_value=round(short_g / 1000, 6),
     )  # fmt: skip
 
 

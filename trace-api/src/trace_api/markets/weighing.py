@@ -217,8 +217,8 @@ def list_weighings(
 # -- short weight --------------------------------------------------------------------------------
 
 
-def stall_subject(market: Market, stall: Stall) -> list[Subject]:
-    return [Subject(type="market", id=market.id), Subject(type="stall", id=stall.id)]
+def stall_subject(market_id: str, stall_id: str) -> list[Subject]:
+    return [Subject(type="market", id=market_id), Subject(type="stall", id=stall_id)]
 
 
 class ResolutionIn(BaseModel):
@@ -247,6 +247,6 @@ def resolve_short_weight(
         at=dt.datetime.now(dt.UTC),
         note=note,
         audience=[operator_of(session, market)],
-        subjects=stall_subject(market, stall),
+        subjects=stall_subject(market.id, stall.id),
     )
     return alert
