@@ -38,7 +38,7 @@ def test_regulator_follows_a_failed_test_from_the_market_to_its_disposal(
     expect(page.locator(".stall-card").filter(has_text="B-01")).to_contain_text("今日空置")
     browser.check_page("markets-stalls")
 
-    page.get_by_role("link", name="经营户", exact=True).click()
+    page.get_by_role("link", name="商户", exact=True).click()
     row = page.get_by_role("row").filter(has_text="veg-wang Co.")
     expect(row).to_contain_text("JY13101050000001")
     expect(row).to_contain_text("A-01")

@@ -16,9 +16,15 @@ from fastapi.responses import HTMLResponse
 
 from ..api import ApiProblem
 from ..i18n import N_, TIMEZONE, _
-from ..web import NavItem, Regulator, SignedIn, _state, console_url, render
+from ..web import DashboardCard, NavItem, Regulator, SignedIn, _state, console_url, render
 
 NAV = NavItem("/markets", N_("Farmers' markets"), 55)
+#: The dashboard's open-alert figures of the markets: failed rapid tests whose goods are not yet
+#: disposed of, and stalls whose recheck weighings came out short.
+DASHBOARD = (
+    DashboardCard("rapid_test_failed", N_("Rapid test failed"), "/alerts?status=open&kind=rapid_test_failed"),
+    DashboardCard("short_weight", N_("Short weight"), "/alerts?status=open&kind=short_weight"),
+)
 router = APIRouter()
 
 PAGE_SIZE = 50
