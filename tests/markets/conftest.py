@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 from PIL import Image, ImageDraw
 
-from evidence import Ledger, record_from_bytes
+from evidence import Ledger
 from ingest import AlertRules, Ingestor, IngestWorker, WorkerOptions
+from tests._facts import assert_facts_round_trip
 from tests.api.conftest import Api, api
 from trace_api.markets import VENDOR_TYPE, market_day
-from trace_api.markets.facts import MARKET_FACTS
 
 __all__ = ["Api", "api"]
 
@@ -130,17 +130,9 @@ def market(api: Api) -> Market:
 
 
 def market_kinds(ledger: Ledger) -> set[str]:
-    """Reads every ``market.*`` record through its fact model back to identical bytes; the kinds seen."""
-    kinds = set()
-    for _, body in ledger.iter_records():
-        record = record_from_bytes(body)
-        if not record.kind.startswith("market."):
-            continue
-        model = MARKET_FACTS[record.kind]
-        fact = model.of(record)
-        assert record.model_copy(update={"payload": fact.payload()}).canonical_bytes() == body, record.kind
-        kinds.add(record.kind)
-    return kinds
+    """Reads every record through its fact model back to identical bytes (``fact_of`` finds the
+    markets' models through ``every_fact``); the ``market.*`` kinds seen."""
+    return {kind for kind in assert_facts_round_trip(ledger) if kind.startswith("market.")}
 
 
 def ingestor_of(api: Api) -> Ingestor:

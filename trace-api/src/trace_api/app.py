@@ -21,6 +21,7 @@ from .devices.routes import router as devices_router
 from .documents.routes import router as documents_router
 from .epcis.routes import router as epcis_router
 from .exports.routes import router as exports_router
+from .filings.routes import router as filings_router
 from .health import readiness
 from .kitchen.routes import router as kitchen_router
 from .markets.routes import router as markets_router
@@ -77,6 +78,7 @@ def create_app(services: Services) -> FastAPI:
         verification_router,
         audits_router,
         sites_router,
+        filings_router,
         markets_router,
     )
     for router in routers:

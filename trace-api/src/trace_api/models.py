@@ -7,6 +7,7 @@ from .coldchain.models import Alert, AlertAcknowledgement, AlertState, BatchStay
 from .devices.models import Device
 from .documents.models import Document, DocumentHolder
 from .epcis.models import CaptureJob, Delivery, EpcisEvent, EpcisEventKey, NamedQuery, Subscription
+from .filings.models import Filing, FilingInspection, FilingMaterial
 from .kitchen.models import Incident, Rectification, RectificationReview
 from .markets.models import Disposal, Market, Purchase, RapidTest, Rental, Stall, Supplier, Vendor, Weighing
 from .notices.models import OwedNotice
@@ -35,6 +36,9 @@ __all__ = [
     "DocumentHolder",
     "EpcisEvent",
     "EpcisEventKey",
+    "Filing",
+    "FilingInspection",
+    "FilingMaterial",
     "Incident",
     "ItemCode",
     "Market",

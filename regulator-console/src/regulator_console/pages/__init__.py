@@ -6,7 +6,20 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import alerts, dashboard, evidence, kitchen, lots, map, markets, members, recalls, scans, signals
+from . import (
+    alerts,
+    dashboard,
+    evidence,
+    filings,
+    kitchen,
+    lots,
+    map,
+    markets,
+    members,
+    recalls,
+    scans,
+    signals,
+)
 
 PAGES: tuple[ModuleType, ...] = (
     dashboard,
@@ -17,6 +30,7 @@ PAGES: tuple[ModuleType, ...] = (
     alerts,
     signals,
     kitchen,
+    filings,
     markets,
     map,
     evidence,

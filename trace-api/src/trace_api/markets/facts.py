@@ -164,3 +164,6 @@ MARKET_FACTS: dict[str, type[Fact]] = {
         DisposalCompleted,
     )
 }
+
+#: This domain's part of the catalogue of record kinds (``trace_api.facts.every_fact``).
+FACTS = MARKET_FACTS

@@ -2,7 +2,7 @@
 ledger, rapid tests, disposals and the recheck scale's weighings
 
 Revision ID: 392c6a14d6bd
-Revises: a646edab751e
+Revises: ec2e3376d339
 Create Date: 2026-12-05 00:05:42.732379
 """
 
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision = "392c6a14d6bd"
-down_revision = "a646edab751e"
+down_revision = "ec2e3376d339"
 branch_labels = None
 depends_on = None
 
