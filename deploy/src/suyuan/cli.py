@@ -18,6 +18,7 @@ import ingest.vision.cli
 import regulator_console.cli
 import scanners.cli
 import trace_api.cli
+import trace_api.markets.cli
 from chain.cli import STATE
 
 from .bench import bench_app
@@ -57,6 +58,7 @@ def up(
 
 chain.cli.register(app)
 trace_api.cli.register(app)
+trace_api.markets.cli.register(app)
 ingest.cli.register(app)
 regulator_console.cli.register(app)
 app.add_typer(simulate_app, name="simulate")

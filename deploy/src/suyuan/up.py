@@ -41,6 +41,8 @@ from trace_api.server import start_server
 from trace_api.services import build_services
 from trace_api.settings import ServiceSettings
 
+from .demo.markets import start_market_feed
+
 Stop = Callable[[], None]
 #: The demo member whose sign-in ``suyuan up --demo`` prints for the phone scanner: the retailer the
 #: demo story ships the split lot to (it sells some of its items; the others are left to scan).
@@ -118,10 +120,12 @@ def start_trace_api(up: Up) -> Stop:
             "(set SUYUAN_MQTT_URL=mqtt://host:1883)"
         )
     if up.demo:
+        from .demo.markets import seed_market_demo
         from .demo.network import DEMO_FILE, LOT, seed_demo
 
         try:
             demo = seed_demo(services, url)
+            market = seed_market_demo(config.data_dir, url, demo["organisations"][0]["api_key"])
         except (RuntimeError, DomainError, ChainError, LedgerError, OSError) as exc:
             stop()
             fail(f"seeding the demo failed: {exc}")
@@ -134,6 +138,7 @@ def start_trace_api(up: Up) -> Stop:
             f"({DEMO_TRADER}, a retailer holding lot {LOT}A: sell its items)"
         )
         out.print(f"demo organisations and API keys: {config.data_dir / DEMO_FILE}")
+        out.print(f"demo market board: {market['board_url']}  (keys: {config.data_dir / 'market-demo.json'})")
         for org in demo["organisations"]:
             out.print(f"  {org['handle']:<16} {org['type']:<11} {org['api_key']}")
     return stop
@@ -206,6 +211,7 @@ SERVICES: tuple[Callable[[Up], Stop], ...] = (
     start_trace_api,
     start_ingest,
     start_kitchen_feed,
+    start_market_feed,
 )
 
 

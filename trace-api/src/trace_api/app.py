@@ -24,6 +24,7 @@ from .exports.routes import router as exports_router
 from .filings.routes import router as filings_router
 from .health import readiness
 from .kitchen.routes import router as kitchen_router
+from .markets.routes import router as markets_router
 from .openapi import install_openapi
 from .orgs.routes import router as orgs_router
 from .overview.routes import router as overview_router
@@ -78,6 +79,7 @@ def create_app(services: Services) -> FastAPI:
         audits_router,
         sites_router,
         filings_router,
+        markets_router,
     )
     for router in routers:
         app.include_router(router)

@@ -9,6 +9,7 @@ from .documents.models import Document, DocumentHolder
 from .epcis.models import CaptureJob, Delivery, EpcisEvent, EpcisEventKey, NamedQuery, Subscription
 from .filings.models import Filing, FilingInspection, FilingMaterial
 from .kitchen.models import Incident, Rectification, RectificationReview
+from .markets.models import Disposal, Market, Purchase, RapidTest, Rental, Stall, Supplier, Vendor, Weighing
 from .notices.models import OwedNotice
 from .orgs.models import ApiKey, Organisation
 from .recalls.models import NoticeDelivery, Recall, RecallNotice
@@ -30,6 +31,7 @@ __all__ = [
     "DeadLetter",
     "Delivery",
     "Device",
+    "Disposal",
     "Document",
     "DocumentHolder",
     "EpcisEvent",
@@ -39,17 +41,25 @@ __all__ = [
     "FilingMaterial",
     "Incident",
     "ItemCode",
+    "Market",
     "NamedQuery",
     "NoticeDelivery",
     "Organisation",
     "OwedNotice",
+    "Purchase",
+    "RapidTest",
     "Recall",
     "RecallNotice",
     "Rectification",
     "RectificationReview",
+    "Rental",
     "ScanOutcome",
     "SensorReading",
     "Shipment",
+    "Stall",
     "Subscription",
+    "Supplier",
+    "Vendor",
     "Webhook",
+    "Weighing",
 ]

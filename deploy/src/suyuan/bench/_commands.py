@@ -4,6 +4,7 @@ imported only when it runs."""
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -111,6 +112,11 @@ def bench_scanners(
     _print(result, as_json)
 
 
+class Readings(StrEnum):
+    coldchain = "coldchain"
+    market = "market"
+
+
 @bench_app.command("ingest")
 def bench_ingest(
     as_json: AsJson = False,
@@ -120,14 +126,20 @@ def bench_ingest(
     mqtt_url: Annotated[
         str | None, typer.Option(help="Broker to measure on; default: a private mosquitto")
     ] = None,
+    readings: Annotated[
+        Readings,
+        typer.Option(help="coldchain: thermometers; market: a market's scales and rapid-test terminals"),
+    ] = Readings.coldchain,
+    stalls: Annotated[int, typer.Option(min=10, help="With --readings market: the market's stalls")] = 500,
 ) -> None:
     """End-to-end ingest (broker → worker → ledger commit) against a bare paho subscriber, same broker."""
     from .ingest import run_ingest_bench
 
     with chain_errors(), cli_errors():
         result = run_ingest_bench(
-            messages=messages, devices=devices, workers=workers, mqtt_url=mqtt_url, report=out.print
-        )
+            messages=messages, devices=devices, workers=workers, mqtt_url=mqtt_url, report=out.print,
+            readings=readings.value, stalls=stalls,
+        )  # fmt: skip
     _print(result, as_json)
 
 

@@ -1,5 +1,7 @@
 """``suyuan bench ingest``: readings taken end to end (broker → worker → ledger commit) per second,
-next to a bare paho subscriber draining the same backlog from the same broker in the same run.
+next to a bare paho subscriber draining the same backlog from the same broker in the same run:
+a cold store's thermometers, or (``--readings market``) a farmers' market's recheck scales and
+rapid-test terminals, taken by the market's domain in the readings' transaction.
 
 The workers are separate processes (``--workers``), as deployed, splitting the load through one
 shared subscription. Both consumers start from a backlog of the same readings: queued in the bare
@@ -50,6 +52,7 @@ from trace_api.orgs import Organisation, with_check_character
 from trace_api.services import Services
 
 from ._network import admit_organisation, fresh_services
+from .markets import market_readings, register_market_devices
 
 SERVICE_USER, SERVICE_PASSWORD = "suyuan", "bench-service-password"
 BATCH_SIZE = 500
@@ -62,13 +65,21 @@ def run_ingest_bench(
     workers: int = 1,
     mqtt_url: str | None = None,
     report: Callable[[str], None] = lambda _: None,
+    readings: str = "coldchain",
+    stalls: int = 500,
 ) -> dict[str, Any]:
+    """``readings``: ``coldchain`` (thermometers) or ``market`` (a market of ``stalls`` stalls: its
+    recheck scales and rapid-test terminals, :mod:`suyuan.bench.markets`)."""
     with tempfile.TemporaryDirectory(prefix="suyuan-bench-ingest-") as tmp:
         root = Path(tmp)
         settings = IngestSettings(data_dir=root / "data", database_url=None, mqtt_url=mqtt_url)
-        with LocalNode(root / "anvil", chain_id=31337) as node:  # for admitting the organisation only
+        with LocalNode(root / "anvil", chain_id=31337) as node:  # for admitting the organisations only
             services = fresh_services(node, settings)
-            passwords = _register(services, devices)
+            if readings == "market":
+                passwords, codes = register_market_devices(services, stalls)
+                devices = len(passwords)
+            else:
+                passwords = _register(services, devices)
         ledger = services.ledger
         broker = None
         if mqtt_url is None:
@@ -79,7 +90,10 @@ def run_ingest_bench(
             mqtt_url = f"mqtt://{SERVICE_USER}:{SERVICE_PASSWORD}@127.0.0.1:{broker.port}"
         try:
             address = BrokerAddress.parse(mqtt_url)
-            backlog = _readings(passwords, messages)
+            if readings == "market":
+                backlog = market_readings(passwords, codes, messages)
+            else:
+                backlog = _readings(passwords, messages)
             report(f"bench ingest: {messages} readings from {devices} devices, backlog drained twice")
             raw_s = _drain_raw(address, backlog, passwords)
             ingest_s, outcomes = _drain_ingest(address, mqtt_url, backlog, passwords, settings, workers)
@@ -90,6 +104,8 @@ def run_ingest_bench(
     raw_per_s, ingest_per_s = messages / raw_s, messages / ingest_s
     return {
         "bench": "ingest",
+        "readings": readings,
+        **({"stalls": stalls} if readings == "market" else {}),
         "messages": messages,
         "devices": devices,
         "workers": workers,

@@ -6,7 +6,20 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import alerts, dashboard, evidence, filings, kitchen, lots, map, members, recalls, scans, signals
+from . import (
+    alerts,
+    dashboard,
+    evidence,
+    filings,
+    kitchen,
+    lots,
+    map,
+    markets,
+    members,
+    recalls,
+    scans,
+    signals,
+)
 
 PAGES: tuple[ModuleType, ...] = (
     dashboard,
@@ -18,6 +31,7 @@ PAGES: tuple[ModuleType, ...] = (
     signals,
     kitchen,
     filings,
+    markets,
     map,
     evidence,
 )

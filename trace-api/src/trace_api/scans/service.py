@@ -50,6 +50,8 @@ from ..facts import (
 )
 from ..gs1 import GS1Error, parse_item_code, suyuan_lot
 from ..gs1 import ItemCode as PrintedCode
+from ..markets.purchases import blocked_sale
+from ..markets.service import VENDOR_TYPE
 from ..orgs.models import Organisation, OrgStatus, OrgType
 from ..orgs.service import Member
 from ..services import Services
@@ -656,6 +658,8 @@ def _sell(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str |
             "destroyed_item", f"{code_uri} was destroyed: it cannot be sold", code=code_uri, batch_id=batch.id
         )
     _require_movable(ctx, batch, code_uri)
+    if ctx.member.org.org_type is VENDOR_TYPE:
+        _refuse_blocked_sale(ctx, batch)
     event = object_event("sell", time=ctx.scan.time, location=ctx.scan.location, epcs=[code_uri])
     summary = ctx.append(
         SellScanned(action="sell", batch_id=batch.id, code=code_uri, location=ctx.scan.location, epcis=event),
@@ -668,6 +672,17 @@ def _sell(ctx: ScanContext, batch: Batch, code: ItemCode | None, code_uri: str |
         code.status, code.sold_at = CodeStatus.sold, dt.datetime.now(dt.UTC)
         ctx.session.add(code)
     return summary
+
+
+def _refuse_blocked_sale(ctx: ScanContext, batch: Batch) -> None:
+    """A market vendor may not sell a lot a failed rapid test took off sale (不合格处理)."""
+    entry = blocked_sale(ctx.session, ctx.member.org.id, batch.id)
+    if entry is not None:
+        raise Conflict(
+            f"batch {batch.id} is {entry.status.value} at {ctx.member.org.handle}'s stall after a failed "
+            f"rapid test (disposal {entry.disposal_id}): it may not be sold",
+            reason="blocked_by_disposal",
+        )
 
 
 #: An item's sale, as one statement (see :func:`_mark_sold`).

@@ -1,0 +1,204 @@
+"""The market's devices through ingest: a rapid-test terminal's results (``rapid_test``) and the
+recheck scale's weighings (``weight`` with ``declared_kg``), taken exactly once in the transaction
+that records them; a failure opens its disposal and alert, a short weighing a ``short_weight`` alert
+against the stall's vendor until the operator resolves it; and the whole path over the real broker."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import paho.mqtt.client as mqtt
+import pytest
+from sqlmodel import Session, col, select
+
+from ingest import Ingestor, IngestWorker, Message, Outcome
+from ingest._process import rfc3339
+from tests._mqtt import Inbox
+from tests.ingest.test_worker import wait_until
+from tests.markets.conftest import MARKET, Market, ingest_worker, ingestor_of
+from trace_api.coldchain import Alert, DeadLetter
+from trace_api.markets import Disposal, RapidTest, Weighing
+from trace_api.notices import NoticeSender
+
+
+@dataclass
+class Devices:
+    """The market's terminal ``kj-01`` and recheck scale ``fc-01``, and an ingestor on its database."""
+
+    market: Market
+    ingestor: Ingestor
+    seqs: dict[str, int]
+
+    def message(self, device: str, kind: str, at: dt.datetime | None = None, **body: Any) -> Message:
+        seq = self.seqs.setdefault(device, 0)
+        self.seqs[device] = seq + 1
+        payload = {"seq": seq, "time": rfc3339(at or dt.datetime.now(dt.UTC)), **body}
+        return Message(f"suyuan/v1/{MARKET}/{device}/{kind}", json.dumps(payload).encode())
+
+    def result(self, stall: str, product: str, value: float, sample: str) -> Message:
+        return self.message(
+            "kj-01", "rapid_test", sample=sample, stall=stall, product=product, method="enzyme_inhibition",
+            value=value, unit="%", threshold=50, passed=value < 50,
+        )  # fmt: skip
+
+    def weighing(self, stall: str, product: str, declared: float, kg: float, price: float) -> Message:
+        return self.message(
+            "fc-01", "weight", kg=kg, declared_kg=declared, stall=stall, product=product, unit_price=price
+        )
+
+    def rows(self, model: Any) -> list[Any]:
+        with Session(self.market.api.services.engine) as session:
+            return list(session.exec(select(model)).all())
+
+
+@pytest.fixture
+def devices(market: Market) -> Devices:
+    for name, kind in (("kj-01", "rapid_test"), ("fc-01", "weight")):
+        body = {"name": name, "kinds": [kind], "location": MARKET}
+        response = market.api.as_org(MARKET, "POST", "/v1/devices", json=body)
+        assert response.status_code == 201, response.text
+    return Devices(market, ingestor_of(market.api), {})
+
+
+def test_a_terminals_failed_result_opens_its_disposal_once(devices: Devices) -> None:
+    market = devices.market
+    spinach = market.bought("veg-wang", "A-01", "菠菜")
+    failed, passed = devices.result("A-01", "菠菜", 62.5, "S-1"), devices.result("A-02", "韭菜", 12.0, "S-2")
+
+    first = devices.ingestor.ingest([failed, passed])
+    again = devices.ingestor.ingest([failed])
+    assert first.outcomes == [Outcome.recorded, Outcome.recorded], first.dead_reasons
+    assert again.outcomes == [Outcome.duplicate]
+
+    tests = market.call(MARKET, "GET", "/rapid-tests", 200)["rapid_tests"]
+    assert {(t["sample"], t["passed"], t["device"]) for t in tests} == {
+        ("S-1", False, f"{MARKET}/kj-01"),
+        ("S-2", True, f"{MARKET}/kj-01"),
+    }
+    record = market.api.services.ledger.get(next(t["record_id"] for t in tests if t["sample"] == "S-1"))
+    assert record.record().kind == "sensor.reading"  # the terminal's own reading is the evidence
+    disposals = devices.rows(Disposal)
+    assert [(d.product, d.vendor_org_id is not None) for d in disposals] == [("菠菜", True)]
+    assert market.ledger_entry("veg-wang", "A-01", spinach["id"])["status"] == "blocked"
+    alerts = devices.rows(Alert)
+    assert [(a.rule, a.subject_id, a.device_id) for a in alerts] == [
+        ("rapid_test_failed", disposals[0].id, None)
+    ]
+
+
+def test_a_result_of_a_stall_the_market_does_not_have_is_a_dead_letter(devices: Devices) -> None:
+    result = devices.ingestor.ingest([devices.result("Z-99", "菠菜", 70.0, "S-9")])
+    assert result.outcomes == [Outcome.dead_letter]
+    dead = devices.rows(DeadLetter)
+    assert [(d.reason, d.detail) for d in dead] == [
+        ("unknown_stall", f"stall: 'Z-99' is not a stall of market {MARKET}")
+    ]
+    assert devices.rows(RapidTest) == []
+
+
+def test_a_short_weighing_alerts_the_vendor_once_until_the_operator_resolves_it(devices: Devices) -> None:
+    market = devices.market
+    earlier = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    batch = [
+        devices.message("fc-01", "weight", at=earlier, kg=1.0, declared_kg=1.0, stall="A-01", product="菠菜",
+                        unit_price=6.0),
+        devices.weighing("A-01", "菠菜", 1.0, 0.97, 6.4),  # 30 g short of 1 kg: 15 g allowed
+        devices.weighing("A-01", "青菜", 2.0, 1.95, 4.0),  # short again: no second alert
+        devices.weighing("A-02", "韭菜", 0.5, 0.488, 10.0),  # 12 g short of 500 g: 15 g allowed
+    ]  # fmt: skip
+    assert devices.ingestor.ingest(batch).outcomes == [Outcome.recorded] * 4
+
+    weighings = market.call(MARKET, "GET", "/weighings?short=true", 200)["weighings"]
+    assert [(w["stall"], w["product"], w["short_kg"], w["tolerance_kg"]) for w in weighings] == [
+        ("A-01", "青菜", 0.05, 0.03),
+        ("A-01", "菠菜", 0.03, 0.015),
+    ]
+    alerts = [a for a in devices.rows(Alert) if a.rule == "short_weight"]
+    assert len(alerts) == 1
+    assert (
+        alerts[0].detail
+        == "菠菜: declared 1 kg, weighed 0.97 kg on the recheck scale, 30 g short (allowed 15.0 g)"
+    )
+    listed = market.api.as_org("veg-wang", "GET", "/v1/alerts", params={"rule": "short_weight"}).json()[
+        "alerts"
+    ]
+    assert [(a["organisation"], a["subject_type"]) for a in listed] == [("veg-wang", "market_stall")]
+    prices = market.call("veg-li", "GET", "/prices", 200)["prices"]
+    assert [(p["stall"], p["product"], p["unit_price"]) for p in prices] == [("A-02", "韭菜", 10.0)]
+    board = market.api.client.get(f"/markets/{MARKET}?format=json").json()
+    assert [(p["stall"], p["product"], p["yuan_per_kg"], p["yuan_per_jin"]) for p in board["prices"]] == [
+        ("A-01", "菠菜", 6.4, 3.2),
+        ("A-01", "青菜", 4.0, 2.0),
+        ("A-02", "韭菜", 10.0, 5.0),
+    ]
+
+    path = "/stalls/A-01/short-weight/resolve"
+    note = {"note": "Scale at A-01 recalibrated; vendor warned."}
+    assert market.call("veg-wang", "POST", path, json=note).status_code == 403
+    resolved = market.call(MARKET, "POST", path, 200, json=note)
+    assert resolved["alert_id"] == alerts[0].id
+    again = market.call(MARKET, "POST", path, json=note)
+    assert (again.status_code, again.json()["reason"]) == (409, "no_open_alert")
+    closed = market.api.services.ledger.get(f"alert:{alerts[0].id}:closed").record()
+    assert closed.payload["note"] == f"resolved by {MARKET}: Scale at A-01 recalibrated; vendor warned."
+
+    devices.ingestor.ingest([devices.weighing("A-01", "菠菜", 1.0, 0.9, 6.4)])
+    assert len([a for a in devices.rows(Alert) if a.rule == "short_weight" and a.closed_at is None]) == 1
+
+
+def test_a_weighing_without_a_declared_quantity_is_no_markets_business(devices: Devices) -> None:
+    cold_store = devices.message("fc-01", "weight", kg=12.5)
+    no_stall = devices.message("fc-01", "weight", kg=1.0, declared_kg=1.0, product="菠菜")
+    result = devices.ingestor.ingest([cold_store, no_stall])
+    assert result.outcomes == [Outcome.recorded, Outcome.dead_letter]
+    assert [(d.reason, d.detail) for d in devices.rows(DeadLetter)] == [
+        ("schema", "stall: a recheck weighing names its stall")
+    ]
+    assert devices.rows(Weighing) == []
+
+
+@pytest.fixture
+def worker(devices: Devices, mqtt_url: str) -> Iterator[IngestWorker]:
+    with ingest_worker(devices.ingestor, mqtt_url) as running:
+        yield running
+
+
+def test_a_failed_result_over_the_broker_blocks_the_lot_and_tells_the_vendor(
+    devices: Devices, worker: IngestWorker, mqtt_url: str
+) -> None:
+    market = devices.market
+    spinach = market.bought("veg-wang", "A-01", "菠菜")
+    inbox = Inbox(mqtt_url, "suyuan/v1/veg-wang/alerts")
+    host, port = mqtt_url.removeprefix("mqtt://").split(":")
+    terminal = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    try:
+        terminal.connect(host, int(port))
+        terminal.loop_start()
+        message = devices.result("A-01", "菠菜", 71.0, "S-MQTT")
+        terminal.publish(message.topic, message.payload, qos=1).wait_for_publish(10)
+        wait_until(
+            lambda: market.ledger_entry("veg-wang", "A-01", spinach["id"])["status"] == "blocked",
+            20,
+            "the worker to take the result and block the lot",
+        )
+        sent = NoticeSender(market.api.services).run_once(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1))
+        assert sent == 2  # the vendor and the operator, on MQTT
+        assert inbox.arrived.wait(10)
+    finally:
+        terminal.loop_stop()
+        terminal.disconnect()
+        inbox.close()
+    told = inbox.messages[0]
+    assert (told["event"], told["rule"], told["organisation"]) == (
+        "alert.opened",
+        "rapid_test_failed",
+        "veg-wang",
+    )
+    with Session(market.api.services.engine) as session:
+        test = session.exec(select(RapidTest).order_by(col(RapidTest.tested_at).desc())).first()
+    assert test is not None
+    assert (test.sample, test.passed) == ("S-MQTT", False)
