@@ -20,6 +20,7 @@ from .coldchain.routes import router as coldchain_router
 from .devices.routes import router as devices_router
 from .documents.routes import router as documents_router
 from .epcis.routes import router as epcis_router
+from .equipment.routes import router as equipment_router
 from .exports.routes import router as exports_router
 from .health import readiness
 from .kitchen.routes import router as kitchen_router
@@ -76,6 +77,7 @@ def create_app(services: Services) -> FastAPI:
         verification_router,
         audits_router,
         sites_router,
+        equipment_router,
     )
     for router in routers:
         app.include_router(router)

@@ -7,6 +7,7 @@ from .coldchain.models import Alert, AlertAcknowledgement, AlertState, BatchStay
 from .devices.models import Device
 from .documents.models import Document, DocumentHolder
 from .epcis.models import CaptureJob, Delivery, EpcisEvent, EpcisEventKey, NamedQuery, Subscription
+from .equipment.models import Contract, Equipment, EquipmentEvent, FaultReport, Grid, Inspection, Maintenance
 from .kitchen.models import Incident, Rectification, RectificationReview
 from .orgs.models import ApiKey, Organisation
 from .recalls.models import NoticeDelivery, Recall, RecallNotice
@@ -24,6 +25,7 @@ __all__ = [
     "Certificate",
     "ChainOp",
     "ChainWorkerLease",
+    "Contract",
     "CounterfeitSignal",
     "DeadLetter",
     "Delivery",
@@ -32,8 +34,14 @@ __all__ = [
     "DocumentHolder",
     "EpcisEvent",
     "EpcisEventKey",
+    "Equipment",
+    "EquipmentEvent",
+    "FaultReport",
+    "Grid",
     "Incident",
+    "Inspection",
     "ItemCode",
+    "Maintenance",
     "NamedQuery",
     "NoticeDelivery",
     "Organisation",
