@@ -50,7 +50,7 @@ def test_registration_records_the_elevator_with_its_grid_and_units(registry: Api
 
     assert body["code"] == code(1)
     assert body["registration_number"] == "梯11沪B00001(19)"
-    assert body["kind"].startswith("traction passenger elevator")
+    assert body["kind"] == "曳引驱动乘客电梯 traction passenger elevator"
     assert (body["user"], body["maintainer"], body["grid"], body["inspector"]) == (
         USER,
         MAINTAINER,

@@ -32,16 +32,16 @@ import unicodedata
 
 #: Elevator kinds of the special-equipment catalogue (特种设备目录, 3000 电梯), by code.
 ELEVATOR_KINDS: dict[str, str] = {
-    "3110": "traction passenger elevator 曳引驱动乘客电梯",
-    "3120": "traction freight elevator 曳引驱动载货电梯",
-    "3130": "positive-drive freight elevator 强制驱动载货电梯",
-    "3210": "hydraulic passenger elevator 液压乘客电梯",
-    "3220": "hydraulic freight elevator 液压载货电梯",
-    "3310": "escalator 自动扶梯",
-    "3320": "moving walk 自动人行道",
-    "3410": "explosion-proof elevator 防爆电梯",
-    "3420": "firefighters' elevator 消防员电梯",
-    "3430": "dumbwaiter 杂物电梯",
+    "3110": "曳引驱动乘客电梯 traction passenger elevator",
+    "3120": "曳引驱动载货电梯 traction freight elevator",
+    "3130": "强制驱动载货电梯 positive-drive freight elevator",
+    "3210": "液压乘客电梯 hydraulic passenger elevator",
+    "3220": "液压载货电梯 hydraulic freight elevator",
+    "3310": "自动扶梯 escalator",
+    "3320": "自动人行道 moving walk",
+    "3410": "防爆电梯 explosion-proof elevator",
+    "3420": "消防员电梯 firefighters' elevator",
+    "3430": "杂物电梯 dumbwaiter",
 }
 #: Province-level divisions of GB/T 2260, by the first two digits of a division code.
 PROVINCE_CODES = frozenset(

@@ -120,7 +120,7 @@ def report_fault(
         client_key=client, received_at=now, record_id="", ledger_index=0,
     )  # fmt: skip
     report.record_id = f"equipment:{code}:fault_report:{report.id}"
-    digest = hashlib.sha256(f"{detail}\0{kept_contact or ''}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{detail}\x00{kept_contact or ''}".encode()).hexdigest()
     fact = FaultReported(report_id=report.id, code=code, problem=problem, report_sha256=digest)
     actor = Actor(org=services.ledger.origin, key_id=PUBLIC_REPORT_KEY)
     record = equipment_record(actor, report.record_id, fact, now, code, found.user, found.maintainer)

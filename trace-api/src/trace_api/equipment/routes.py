@@ -8,11 +8,9 @@ maintenance unit records maintenance. The QR symbols are public: they carry the 
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from sqlmodel import Session
 
@@ -23,8 +21,8 @@ from ..context import WriteSession, get_services, get_session
 from ..services import Services
 from .checklist import CHECKLIST
 from .maintenance import MaintenanceIn, list_maintenance, record_maintenance
+from .public import router as public_router
 from .reports import list_fault_reports
-from .rules import EquipmentRules
 from .service import (
     ContractIn,
     EquipmentFilter,
@@ -60,8 +58,11 @@ from .views import (
     MaintenancePage,
     MaintenanceView,
 )
+from .web import Now, Rules, public_url
 
-router = APIRouter(prefix="/v1/equipment", tags=["equipment"])
+#: The API (``/v1/equipment``) and the public page (``/e/{code}``): what the app includes.
+router = APIRouter()
+api = APIRouter(prefix="/v1/equipment", tags=["equipment"])
 
 ServicesDep = Annotated[Services, Depends(get_services)]
 ReadSession = Annotated[Session, Depends(get_session)]
@@ -71,47 +72,22 @@ Handle = Annotated[
 ]
 #: The public page's URL never changes for an elevator: its symbol may be cached.
 QR_CACHE = "public, max-age=86400"
-#: The path of an elevator's public page (its QR symbol's target) below the public URL.
-PUBLIC_PATH = "/e/{code}"
-Clock = Callable[[], dt.datetime]
 
 
-def get_rules(request: Request) -> EquipmentRules:
-    """The rules the app was given (``app.state.equipment_rules``), else those of the environment."""
-    rules: EquipmentRules | None = getattr(request.app.state, "equipment_rules", None)
-    if rules is None:
-        rules = request.app.state.equipment_rules = EquipmentRules()
-    return rules
-
-
-def now_of(request: Request) -> dt.datetime:
-    """The app's clock (``app.state.equipment_clock``, for tests), else the system's."""
-    clock: Clock | None = getattr(request.app.state, "equipment_clock", None)
-    return clock() if clock is not None else dt.datetime.now(dt.UTC)
-
-
-Rules = Annotated[EquipmentRules, Depends(get_rules)]
-Now = Annotated[dt.datetime, Depends(now_of)]
-
-
-def public_url(services: Services, code: str) -> str:
-    return services.settings.public_url + PUBLIC_PATH.format(code=code)
-
-
-@router.get("/checklist")
+@api.get("/checklist")
 def checklist(_: CurrentMember) -> Checklist:
     """The maintenance checklist's items (TSG T5002, half-monthly), as maintenance records name them."""
     items = [ChecklistItem(code=code, zh=zh, en=en) for code, (zh, en) in CHECKLIST.items()]
     return Checklist(standard="TSG T5002", items=items)
 
 
-@router.get("/grids")
+@api.get("/grids")
 def grids(_: CurrentMember, session: ReadSession) -> GridList:
     """Every grid area (网格) with its inspector, by code."""
     return GridList(grids=list_grids(session))
 
 
-@router.post("/grids", status_code=201)
+@api.post("/grids", status_code=201)
 def add_grid(
     data: GridIn, member: Regulator, services: ServicesDep, session: WriteSession, now: Now
 ) -> GridView:
@@ -120,7 +96,7 @@ def add_grid(
     return describe_grid(grid, regulator)
 
 
-@router.get("")
+@api.get("")
 def equipment_list(
     member: CurrentMember,
     session: ReadSession,
@@ -142,7 +118,7 @@ def equipment_list(
     return EquipmentPage(equipment=found, next_cursor=next_cursor)
 
 
-@router.post("", status_code=201)
+@api.post("", status_code=201)
 def register(
     data: EquipmentIn, member: Regulator, services: ServicesDep, session: WriteSession, rules: Rules, now: Now
 ) -> EquipmentView:
@@ -152,7 +128,7 @@ def register(
     return describe(found, [], rules, now)
 
 
-@router.get("/{code}")
+@api.get("/{code}")
 def equipment(
     code: str, member: CurrentMember, session: ReadSession, rules: Rules, now: Now
 ) -> EquipmentDetail:
@@ -160,7 +136,7 @@ def equipment(
     return equipment_detail(session, member, code, rules, now)
 
 
-@router.post("/{code}/contracts", status_code=201)
+@api.post("/{code}/contracts", status_code=201)
 def add_contract(
     code: str, data: ContractIn, member: CurrentMember, services: ServicesDep, session: WriteSession, now: Now
 ) -> ContractView:
@@ -171,7 +147,7 @@ def add_contract(
     return describe_contract(contract, found.maintainer.handle)
 
 
-@router.post("/{code}/inspections", status_code=201)
+@api.post("/{code}/inspections", status_code=201)
 def add_inspection(
     code: str, data: InspectionIn, member: Regulator, services: ServicesDep, session: WriteSession, now: Now
 ) -> InspectionView:
@@ -179,7 +155,7 @@ def add_inspection(
     return InspectionView(**record_inspection(services, session, member, code, data, now).model_dump())
 
 
-@router.post("/{code}/maintenance", status_code=201)
+@api.post("/{code}/maintenance", status_code=201)
 def add_maintenance(
     code: str,
     data: MaintenanceIn,
@@ -197,7 +173,7 @@ def add_maintenance(
     return describe_maintenance(visit, found.maintainer.handle)
 
 
-@router.get("/{code}/maintenance")
+@api.get("/{code}/maintenance")
 def maintenance(
     code: str,
     member: CurrentMember,
@@ -210,7 +186,7 @@ def maintenance(
     return MaintenancePage(maintenance=visits, next_cursor=next_cursor)
 
 
-@router.get("/{code}/fault-reports")
+@api.get("/{code}/fault-reports")
 def fault_reports(
     code: str, member: CurrentMember, session: ReadSession, limit: Limit = DEFAULT_LIMIT
 ) -> FaultReportList:
@@ -223,7 +199,7 @@ def _binary(media_type: str) -> dict[int | str, dict[str, Any]]:
     return {200: {"content": {media_type: {}}}}
 
 
-@router.get("/{code}/qr.png", response_class=Response, responses=_binary("image/png"))
+@api.get("/{code}/qr.png", response_class=Response, responses=_binary("image/png"))
 def qr_code_png(code: str, services: ServicesDep, session: ReadSession, scale: Scale = 10) -> Response:
     """The elevator's QR symbol (PNG): its public page, for the sticker in the car (public)."""
     public_equipment(session, code)
@@ -232,9 +208,13 @@ def qr_code_png(code: str, services: ServicesDep, session: ReadSession, scale: S
     )
 
 
-@router.get("/{code}/qr.svg", response_class=Response, responses=_binary("image/svg+xml"))
+@api.get("/{code}/qr.svg", response_class=Response, responses=_binary("image/svg+xml"))
 def qr_code_svg(code: str, services: ServicesDep, session: ReadSession, scale: Scale = 10) -> Response:
     """The elevator's QR symbol (SVG): its public page (public)."""
     public_equipment(session, code)
     svg = qr_svg(public_url(services, code), scale)
     return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": QR_CACHE})
+
+
+router.include_router(api)
+router.include_router(public_router)
