@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import alerts, dashboard, evidence, kitchen, lots, map, members, recalls, scans, signals
+from . import alerts, dashboard, equipment, evidence, kitchen, lots, map, members, recalls, scans, signals
 
 PAGES: tuple[ModuleType, ...] = (
     dashboard,
@@ -17,6 +17,7 @@ PAGES: tuple[ModuleType, ...] = (
     alerts,
     signals,
     kitchen,
+    equipment,
     map,
     evidence,
 )
