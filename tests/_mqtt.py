@@ -3,14 +3,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
+
+import paho.mqtt.client as mqtt
 
 DEFAULT_URL = "mqtt://127.0.0.1:1883"
 
@@ -59,3 +64,29 @@ def broker_url() -> tuple[str, PrivateBroker | None]:
         return url, None
     broker = PrivateBroker()
     return broker.url, broker
+
+
+class Inbox:
+    """A real MQTT subscriber on one topic (an organisation's recalls, its alerts), keeping the
+    JSON messages it receives."""
+
+    def __init__(self, url: str, topic: str) -> None:
+        parts = urlsplit(url)
+        self.messages: list[dict[str, Any]] = []
+        self.arrived = threading.Event()
+        subscribed = threading.Event()
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+        self.client.on_subscribe = lambda *_: subscribed.set()
+        self.client.on_connect = lambda client, *_: client.subscribe(topic, qos=1)
+        self.client.on_message = self._on_message
+        self.client.connect(parts.hostname or "127.0.0.1", parts.port or 1883)
+        self.client.loop_start()
+        assert subscribed.wait(10), "could not subscribe"
+
+    def _on_message(self, client: Any, userdata: Any, message: Any) -> None:
+        self.messages.append(json.loads(message.payload))
+        self.arrived.set()
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()

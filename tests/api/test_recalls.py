@@ -6,14 +6,13 @@ import datetime as dt
 import json
 import threading
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
-import paho.mqtt.client as mqtt
 import pytest
 from sqlmodel import Session, select
 
 from chain import id_hash
+from tests._mqtt import Inbox
 from tests._webhooks import Receiver
 from tests.api.conftest import Api, batch_payload
 from trace_api.recalls.models import NoticeDelivery
@@ -49,31 +48,6 @@ def network_of_holders(api: Api) -> Api:
     _scan(api, "wholesale", action="ship", batch_id=CHILD_A, counterparty="shop")
     _scan(api, "shop", action="receive", batch_id=CHILD_A)
     return api
-
-
-class Inbox:
-    """A real MQTT subscriber on an organisation's recall topic."""
-
-    def __init__(self, url: str, topic: str) -> None:
-        parts = urlsplit(url)
-        self.messages: list[dict[str, Any]] = []
-        self.arrived = threading.Event()
-        subscribed = threading.Event()
-        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
-        self.client.on_subscribe = lambda *_: subscribed.set()
-        self.client.on_connect = lambda client, *_: client.subscribe(topic, qos=1)
-        self.client.on_message = self._on_message
-        self.client.connect(parts.hostname or "127.0.0.1", parts.port or 1883)
-        self.client.loop_start()
-        assert subscribed.wait(10), "could not subscribe"
-
-    def _on_message(self, client: Any, userdata: Any, message: Any) -> None:
-        self.messages.append(json.loads(message.payload))
-        self.arrived.set()
-
-    def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
 
 
 def test_trace_forward_and_backward(network_of_holders: Api) -> None:

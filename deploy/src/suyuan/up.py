@@ -3,8 +3,9 @@
 1. the chain: the node (embedded anvil unless ``SUYUAN_RPC_URL`` names one), contracts deployed once;
 2. the anchorer: the evidence ledger's checkpoints committed on chain;
 3. the trace API, the regulator console at ``/console``, the phone scanner at ``/scan``, and the
-   API's workers: the chain worker, EPCIS deliveries and recall notices, chain reconcile (and, with
-   ``--demo``, the demo network seeded through it);
+   API's workers: the chain worker, EPCIS deliveries, recall notices, the other notices owed
+   (alerts of every domain), chain reconcile (and, with ``--demo``, the demo network seeded
+   through it);
 4. cold-chain ingest, when a broker is configured;
 5. with ``--demo``, the kitchen-camera feed.
 
@@ -70,6 +71,7 @@ def start_trace_api(up: Up) -> Stop:
     """The API server, then its workers; on stop the server goes before the chain worker, and
     anything still owed stays in the outbox for the next start."""
     from trace_api.epcis.subscriptions import DeliveryWorker
+    from trace_api.notices import NoticeSender
     from trace_api.recalls.notify import NoticeWorker
 
     config = STATE.settings(ServiceSettings)
@@ -82,7 +84,12 @@ def start_trace_api(up: Up) -> Stop:
     url, stop_server = start_server(app, config.api_host, config.api_port)
     config.served_at(urlsplit(url).port or config.api_port)
     stop_chain_worker = ChainWorker(services).start()
-    loops = [DeliveryWorker(services).loop(), NoticeWorker(services).loop(), reconcile_loop(services)]
+    loops = [
+        DeliveryWorker(services).loop(),
+        NoticeWorker(services).loop(),
+        NoticeSender(services).loop(),
+        reconcile_loop(services),
+    ]
     stop_loops = [loop.start(up.health) for loop in loops]
 
     def stop() -> None:
@@ -102,11 +109,13 @@ def start_trace_api(up: Up) -> Stop:
     out.print(f"item codes and labels carry: {config.public_url}  (SUYUAN_PUBLIC_URL sets it)")
     if config.mqtt_url:
         out.print(
-            f"recall notices: MQTT broker {config.mqtt_url} (topics suyuan/v1/<org>/recalls) and webhooks"
+            f"recall notices and alerts: MQTT broker {config.mqtt_url} (topics suyuan/v1/<org>/recalls "
+            "and suyuan/v1/<org>/alerts) and webhooks"
         )
     else:
         out.print(
-            "recall notices: webhooks only; no MQTT broker configured (set SUYUAN_MQTT_URL=mqtt://host:1883)"
+            "recall notices and alerts: webhooks only; no MQTT broker configured "
+            "(set SUYUAN_MQTT_URL=mqtt://host:1883)"
         )
     if up.demo:
         from .demo.network import DEMO_FILE, LOT, seed_demo

@@ -2,8 +2,9 @@
 
 Within the transaction, each message is parsed, checked against the device registry, recognised
 as a redelivery by (device, sequence number), linked to the batches staying at the device's place,
-appended to the ledger as an EPCIS sensor event, and run through the alert rules. Messages that
-cannot be taken become dead letters in the same transaction. The caller acknowledges the messages
+appended to the ledger as an EPCIS sensor event, and run through the alert rules; readings of a
+supervision domain's kind then go to that domain (``ingest.domains``). Messages that cannot be
+taken become dead letters in the same transaction. The caller acknowledges the messages
 to the broker only after :meth:`Ingestor.ingest` returns, so a crash at any point loses nothing.
 """
 
@@ -21,12 +22,14 @@ from sqlalchemy import ColumnElement, Engine, Table, insert
 from sqlmodel import Session, col, select
 
 from evidence import Actor, Ledger, Record, Subject, write_transaction
+from trace_api.alerting import AlertSink
 from trace_api.coldchain import Alert, AlertState, DeadLetter, SensorReading, batches_at, held_at
 from trace_api.coldchain.models import BatchStay
-from trace_api.devices import Device, alert_topic
+from trace_api.devices import Device, DeviceReading, ReadingRefused, alert_topic
 from trace_api.facts import AlertClosed, AlertOpened, ReadingRecorded
 from trace_api.orgs.models import Organisation, OrgStatus
 
+from .domains import DOMAINS
 from .readings import Reading, ReadingError, Topic, measured_at, parse_reading, parse_topic, sensor_event
 from .rules import AlertRules, RuleState, Transition, due, observe
 
@@ -104,6 +107,8 @@ class Ingestor:
     #: Base of the lots' GS1 Digital Link class identifiers in the EPCIS events.
     resolver: str
     clock: Callable[[], dt.datetime] = utcnow
+    #: The broker the domains' alerts are told on (their notices are owed in the outbox).
+    mqtt_url: str | None = None
 
     def ingest(self, messages: Sequence[Message]) -> IngestResult:
         """Takes every message exactly once: recorded, recognised as a duplicate, or dead-lettered."""
@@ -201,8 +206,15 @@ class _Run:
                 "kind_not_allowed", f"{topic.username} is not registered to publish {topic.kind}"
             )
         reading = parse_reading(topic.kind, message.payload, self.now)
+        at = measured_at(reading)
+        domain = DOMAINS.get(topic.kind)
+        if domain is not None:
+            try:
+                domain.check(self.session, _device_reading(device, org, reading, at))
+            except ReadingRefused as exc:
+                raise ReadingError(exc.reason, exc.detail) from exc
         sha = hashlib.sha256(message.payload).hexdigest()
-        return _Accepted(index, message, device, org, reading, measured_at(reading), sha)
+        return _Accepted(index, message, device, org, reading, at, sha)
 
     def _deduplicate(
         self, accepted: list[_Accepted]
@@ -265,6 +277,18 @@ class _Run:
         ]
         self.session.connection().execute(insert(READINGS), rows)
         self._apply_rules(fresh)
+        self._to_domains(fresh, [(r.record_id, r.index) for r in receipts])
+
+    def _to_domains(self, fresh: list[_Accepted], recorded: list[tuple[str, int]]) -> None:
+        """Hands the readings of each domain's kind to that domain, in device time."""
+        by_kind: dict[str, list[DeviceReading]] = {}
+        for a, (record_id, index) in sorted(zip(fresh, recorded, strict=True), key=lambda p: p[0].at):
+            if a.reading.kind in DOMAINS:
+                reading = _device_reading(a.device, a.org, a.reading, a.at, record_id, index)
+                by_kind.setdefault(a.reading.kind, []).append(reading)
+        sink = AlertSink(self.ingestor.ledger, self.ingestor.mqtt_url)
+        for kind, readings in by_kind.items():
+            DOMAINS[kind].take(self.session, sink, readings, self.now)
 
     def _reading_record(self, item: _Accepted, stays: list[BatchStay]) -> Record:
         device, reading = item.device, item.reading
@@ -500,6 +524,13 @@ class _Run:
                     last_received_at=self.now,
                 )
             )
+
+
+def _device_reading(
+    device: Device, org: Organisation, reading: Reading, at: dt.datetime, record_id: str = "", index: int = -1
+) -> DeviceReading:
+    fields = reading.model_dump(mode="json", by_alias=True)
+    return DeviceReading(device, org, reading.kind, reading.seq, at, fields, record_id, index)
 
 
 def _store(state: RuleState, row: AlertState) -> None:

@@ -68,7 +68,8 @@ def open_ingestor(config: IngestSettings) -> Ingestor:
     """The ingest over the configured database and ledger, its tables brought up to date."""
     ledger: Ledger = open_ledger(config)
     upgrade(ledger.engine)
-    return Ingestor(ledger.engine, ledger, load_rules(config.alert_rules), config.public_url)
+    rules = load_rules(config.alert_rules)
+    return Ingestor(ledger.engine, ledger, rules, config.public_url, mqtt_url=config.mqtt_url)
 
 
 def worker_options(config: IngestSettings, url: str) -> WorkerOptions:

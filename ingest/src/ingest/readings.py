@@ -7,10 +7,18 @@ number ``seq`` (counting up from 0, never reused) and its own RFC 3339 timestamp
 - ``humidity``     {"seq", "time", "percent"}       0 … 100 (relative humidity)
 - ``door``         {"seq", "time", "open"}          true / false
 - ``location``     {"seq", "time", "lat", "lon"}    WGS 84 degrees
-- ``weight``       {"seq", "time", "kg"}            0 … 100,000
+- ``weight``       {"seq", "time", "kg"}            0 … 100,000; a market's recheck scale (复称)
+                   also sends "declared_kg" (what the vendor said), "stall", "product" and
+                   "unit_price" (yuan per kg, 明码标价)
+- ``rapid_test``   {"seq", "time", "sample", "stall", "product", "method", "value", "unit",
+                   "threshold", "passed"}: a market's rapid-test terminal (农残快检); ``passed``
+                   must agree with ``value`` below ``threshold``
+- ``equipment_event`` {"seq", "time", "equipment", "event", "code"?, "detail"?}: a lift's
+                   monitor; ``event`` is fault, alarm, trapped or restored
 
 A reading becomes a GS1 EPCIS 2.0 ObjectEvent with bizStep ``sensor_reporting`` and a
-``sensorElementList`` in UN/CEFACT Rec 20 units (CEL, P1, KGM, DD).
+``sensorElementList`` in UN/CEFACT Rec 20 units (CEL, P1, KGM, DD). Readings of a supervision
+domain's kind then go to that domain (``ingest.domains``).
 """
 
 from __future__ import annotations
@@ -18,9 +26,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from evidence import Timestamp, utc_datetime
 from trace_api.devices import TOPIC_ROOT
@@ -29,7 +45,7 @@ from trace_api.events import lot_class, offset_of
 #: How far ahead of the receiving clock a device's timestamp may be before it is impossible.
 MAX_CLOCK_AHEAD = dt.timedelta(minutes=5)
 _NAME = r"[a-z0-9][a-z0-9-]{1,62}"
-TOPIC = re.compile(rf"^{re.escape(TOPIC_ROOT)}/({_NAME})/({_NAME})/([a-z]+)$")
+TOPIC = re.compile(rf"^{re.escape(TOPIC_ROOT)}/({_NAME})/({_NAME})/([a-z][a-z_]*)$")
 CRS_WGS84 = "http://www.opengis.net/def/crs/EPSG/0/4326"
 
 
@@ -108,19 +124,86 @@ class Location(Reading):
         ]  # fmt: skip
 
 
+#: A stall's code, a product's name, a sample's or a lift's identifier in a device's message.
+_Code = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")]
+_Name = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")]
+
+
 class Weight(Reading):
     kind, unit = "weight", "KGM"
     kg: float = Field(ge=0, le=100_000)
+    #: A market's recheck scale (复称): what the vendor declared, at which stall, for what.
+    declared_kg: float | None = Field(default=None, ge=0, le=100_000)
+    stall: _Code | None = None
+    product: _Name | None = None
+    #: The price asked, in yuan per kilogram (明码标价).
+    unit_price: float | None = Field(default=None, ge=0, le=1_000_000)
 
     @property
     def value(self) -> float:
         return self.kg
 
     def reports(self) -> list[dict[str, Any]]:
-        return [{"type": "Mass", "value": self.kg, "uom": "KGM"}]
+        reports: list[dict[str, Any]] = [{"type": "Mass", "value": self.kg, "uom": "KGM"}]
+        if self.declared_kg is not None:
+            reports.append(
+                {"type": "urn:suyuan:measurement:declared_mass", "value": self.declared_kg, "uom": "KGM"}
+            )
+        return reports
 
 
-SCHEMAS: dict[str, type[Reading]] = {m.kind: m for m in (Temperature, Humidity, Door, Location, Weight)}
+class RapidTest(Reading):
+    """One sample's result on a market's rapid-test terminal (农残快检); the payload's ``value``
+    and ``unit`` are the measured figure and its unit (``%`` inhibition, ``mg/kg``)."""
+
+    kind = "rapid_test"
+    sample: _Code
+    stall: _Code
+    product: _Name
+    #: The method, e.g. ``enzyme_inhibition`` (酶抑制率法) or ``colloidal_gold`` (胶体金).
+    method: _Code
+    measured: float = Field(alias="value", ge=0, le=1_000_000)
+    measured_unit: _Code = Field(alias="unit")
+    threshold: float = Field(ge=0, le=1_000_000)
+    passed: bool = Field(strict=True)
+
+    @field_validator("passed")
+    @classmethod
+    def _agrees(cls, passed: bool, info: ValidationInfo) -> bool:
+        measured, threshold = info.data.get("measured"), info.data.get("threshold")
+        if measured is not None and threshold is not None and passed != (measured < threshold):
+            said, verdict = ("passed", "fails") if passed else ("failed", "passes")
+            raise ValueError(f"says {said}, but value {measured:g} against threshold {threshold:g} {verdict}")
+        return passed
+
+    @property
+    def value(self) -> float:
+        return self.measured
+
+    def reports(self) -> list[dict[str, Any]]:
+        return [
+            {"type": "urn:suyuan:measurement:rapid_test", "value": self.measured,
+             "stringValue": self.method, "booleanValue": self.passed},
+        ]  # fmt: skip
+
+
+class EquipmentEvent(Reading):
+    """A lift's (or other special equipment's) monitor telling a fault, an alarm, people trapped,
+    or that it runs again."""
+
+    kind = "equipment_event"
+    equipment: _Code
+    event: Literal["fault", "alarm", "trapped", "restored"]
+    code: _Code | None = None
+    detail: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+    def reports(self) -> list[dict[str, Any]]:
+        return [{"type": "urn:suyuan:measurement:equipment_event", "stringValue": self.event}]
+
+
+SCHEMAS: dict[str, type[Reading]] = {
+    m.kind: m for m in (Temperature, Humidity, Door, Location, Weight, RapidTest, EquipmentEvent)
+}
 _BOUNDS = {"greater_than_equal", "less_than_equal", "greater_than", "less_than", "finite_number"}
 
 
@@ -163,6 +246,8 @@ def _reading_error(exc: ValidationError) -> ReadingError:
         return ReadingError("invalid_json", f"payload is not a JSON object: {first['msg']}")
     where = ".".join(str(p) for p in first["loc"]) or "payload"
     reason = "impossible_value" if first["type"] in _BOUNDS else "schema"
+    if first["type"] == "value_error":
+        return ReadingError(reason, f"{where}: {first['msg'].removeprefix('Value error, ')}")
     if first["type"] == "model_type":
         return ReadingError("schema", "payload must be a JSON object")
     return ReadingError(reason, f"{where}: {first['msg']}")

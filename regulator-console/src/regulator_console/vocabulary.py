@@ -5,11 +5,25 @@ from __future__ import annotations
 
 from .i18n import N_
 
-#: The rules a cold-chain alert is opened by (the API's ``rule``).
+#: The rules an alert is opened by (the API's ``rule``): the cold chain's, then the other domains'.
 ALERT_RULES = {
     "temperature": N_("Temperature excursion"),
     "door_open": N_("Door left open"),
     "silent": N_("Device silent"),
+    "rapid_test_failed": N_("Rapid test failed"),
+    "short_weight": N_("Short weight"),
+    "maintenance_overdue": N_("Maintenance overdue"),
+    "maintenance_too_far": N_("Maintenance recorded away from the lift"),
+    "contract_expiring": N_("Maintenance contract expiring"),
+    "contract_missing": N_("No maintenance contract"),
+    "equipment_fault": N_("Equipment fault"),
+}
+#: What an alert of another domain than the cold chain is about (the API's ``subject_type``).
+ALERT_SUBJECTS = {
+    "stall": N_("Stall"),
+    "vendor": N_("Vendor"),
+    "market": N_("Market"),
+    "equipment": N_("Lift"),
 }
 #: How goods must be kept (an admission's ``storage_class``, a device's).
 STORAGE_CLASSES = {"frozen": N_("Frozen"), "chilled": N_("Chilled"), "ambient": N_("Ambient")}

@@ -77,7 +77,12 @@ def org_add(
     handle: Annotated[str, typer.Option(help="Short unique name, e.g. haixian-import")],
     name: Annotated[str, typer.Option(help="Registered name")],
     org_type: Annotated[
-        str, typer.Option("--type", help="importer, wholesaler, retailer, restaurant, market, regulator")
+        str,
+        typer.Option(
+            "--type",
+            help="importer, wholesaler, retailer, restaurant, market, regulator, vendor, maintainer, "
+            "user_unit",
+        ),
     ],
     uscc: Annotated[str, typer.Option(help="Unified social credit code (统一社会信用代码)")],
     jurisdiction: Annotated[str, typer.Option(help="Supervising jurisdiction")],

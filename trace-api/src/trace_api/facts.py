@@ -336,17 +336,22 @@ class ReadingRecorded(Fact):
 
 
 class AlertOpened(Fact):
+    """A rule found something wrong: about a device's readings (``device``, ``storage_class``), or
+    about another domain's subject (``subject_type``, ``subject_id``: a stall, a lift, …)."""
+
     KIND: ClassVar[str] = "alert.opened"
 
     alert_id: str
     rule: str
-    device: str
+    device: str | None = None
+    subject_type: str | None = None
+    subject_id: str | None = None
     place: str
-    storage_class: str
+    storage_class: str | None = None
     detail: str
     started_at: str
-    worst_value: Number | None
-    batches: list[str]
+    worst_value: Number | None = None
+    batches: list[str] = Field(default_factory=list)
 
 
 class AlertClosed(Fact):
@@ -354,13 +359,17 @@ class AlertClosed(Fact):
 
     alert_id: str
     rule: str
-    device: str
+    device: str | None = None
+    subject_type: str | None = None
+    subject_id: str | None = None
     place: str
     detail: str
     started_at: str
     closed_at: str
-    worst_value: Number | None
-    batches: list[str]
+    worst_value: Number | None = None
+    batches: list[str] = Field(default_factory=list)
+    #: Why a domain's alert closed (the cause gone: a disposal done, a maintenance recorded).
+    note: str | None = None
 
 
 class IncidentDetected(Fact):
@@ -425,15 +434,17 @@ class IncidentReviewed(Fact):
 
 
 class AlertAcknowledged(Fact):
-    """The alert's organisation or a regulator saw a cold-chain alert; it stays open until closed."""
+    """The alert's organisation or a regulator saw an alert; it stays open until closed."""
 
     KIND: ClassVar[str] = "alert.acknowledged"
 
     alert_id: str
     alert_record_id: str  # the alert.opened record
     rule: str
-    device: str
-    organisation: str  # handle of the organisation whose device raised the alert
+    device: str | None = None  # the device whose readings raised it, if a device did
+    subject_type: str | None = None  # what a domain's alert is about, if no device raised it
+    subject_id: str | None = None
+    organisation: str  # handle of the organisation the alert is against
     note: str
 
 

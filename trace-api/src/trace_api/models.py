@@ -9,6 +9,7 @@ from .documents.models import Document, DocumentHolder
 from .epcis.models import CaptureJob, Delivery, EpcisEvent, EpcisEventKey, NamedQuery, Subscription
 from .equipment.models import Contract, Equipment, EquipmentEvent, FaultReport, Grid, Inspection, Maintenance
 from .kitchen.models import Incident, Rectification, RectificationReview
+from .notices.models import OwedNotice
 from .orgs.models import ApiKey, Organisation
 from .recalls.models import NoticeDelivery, Recall, RecallNotice
 from .scans.models import CounterfeitSignal, ScanOutcome, Shipment
@@ -45,6 +46,7 @@ __all__ = [
     "NamedQuery",
     "NoticeDelivery",
     "Organisation",
+    "OwedNotice",
     "Recall",
     "RecallNotice",
     "Rectification",

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ..api import ApiProblem
 from ..i18n import N_, _
-from ..vocabulary import ALERT_RULES, STORAGE_CLASSES
+from ..vocabulary import ALERT_RULES, ALERT_SUBJECTS, STORAGE_CLASSES
 from ..web import MOUNT, NavItem, Regulator, SignedIn, Writer, _state, console_url, render
 
 NAV = NavItem("/alerts", N_("Devices and alerts"), 40)
@@ -61,6 +61,7 @@ LABELS: dict[str, Any] = {
     "alert_kinds": ALERT_KINDS,
     "reading_kinds": READING_KINDS,
     "storage_classes": STORAGE_CLASSES,
+    "alert_subjects": ALERT_SUBJECTS,
     "dead_letter_reasons": DEAD_LETTER_REASONS,
     "link": console_url,
 }

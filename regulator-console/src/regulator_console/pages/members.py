@@ -35,6 +35,9 @@ ORG_TYPES = {
     "restaurant": N_("Restaurant"),
     "market": N_("Market"),
     "regulator": N_("Market regulator"),
+    "vendor": N_("Vendor"),
+    "maintainer": N_("Maintenance unit"),
+    "user_unit": N_("Equipment user unit"),
 }
 STATUSES = {"active": N_("Active"), "suspended": N_("Suspended")}
 CHAIN_ROLES = {

@@ -1,9 +1,10 @@
-"""Cold-chain alerts as their organisation and the regulators read them, and acknowledgements.
+"""Alerts as their organisation and the regulators read them, and acknowledgements.
 
-Ingest opens an alert and closes it when readings return to normal; nothing here changes that.
-An acknowledgement says that someone saw the alert and what is being done (one per alert, by the
-organisation whose device raised it or by a regulator): an ``alert.acknowledged`` ledger record
-and a row beside the alert. An acknowledged alert is still open until ingest closes it.
+Ingest opens a cold-chain alert and closes it when readings return to normal; the other domains
+open and close theirs through ``trace_api.alerting``; nothing here changes that. An
+acknowledgement says that someone saw the alert and what is being done (one per alert, by the
+organisation the alert is against or by a regulator): an ``alert.acknowledged`` ledger record
+and a row beside the alert. An acknowledged alert is still open until its cause is gone.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def list_alerts(
     every organisation's for a regulator."""
     query = (
         select(Alert, Device, Organisation.handle, AlertAcknowledgement)
-        .join(Device, col(Device.id) == Alert.device_id)
+        .outerjoin(Device, col(Device.id) == Alert.device_id)
         .join(Organisation, col(Organisation.id) == Alert.org_id)
         .outerjoin(AlertAcknowledgement, col(AlertAcknowledgement.alert_id) == Alert.id)
     )
@@ -122,7 +123,9 @@ def acknowledge_alert(
             alert_id=alert.id,
             alert_record_id=alert.open_record_id,
             rule=alert.rule,
-            device=device.username,
+            device=None if device is None else device.username,
+            subject_type=alert.subject_type,
+            subject_id=alert.subject_id,
             organisation=owner.handle,
             note=data.note,
         ).payload(),
@@ -143,8 +146,12 @@ def acknowledge_alert(
     return _described(session, alert)
 
 
-def _subjects(alert: Alert, device: Device, owner: Organisation, member: Member) -> list[Subject]:
-    subjects = [Subject(type="device", id=device.username), Subject(type="org", id=owner.uscc)]
+def _subjects(alert: Alert, device: Device | None, owner: Organisation, member: Member) -> list[Subject]:
+    if device is not None:
+        subjects = [Subject(type="device", id=device.username)]
+    else:
+        subjects = [Subject(type=alert.subject_type or "subject", id=alert.subject_id or "")]
+    subjects.append(Subject(type="org", id=owner.uscc))
     if member.org.id != owner.id:
         subjects.append(Subject(type="org", id=member.org.uscc))
     subjects += [Subject(type="batch", id=b) for b in alert.batch_ids.split(",") if b]
@@ -165,14 +172,14 @@ def _readable_alert(session: Session, member: Member, alert_id: str) -> Alert:
     if alert is None:
         raise NotFound(f"no alert {alert_id}")
     if member.org.org_type is not OrgType.regulator and alert.org_id != member.org.id:
-        raise Forbidden(f"alert {alert_id} is about another organisation's device")
+        raise Forbidden(f"alert {alert_id} is against another organisation")
     return alert
 
 
-def _device_and_owner(session: Session, alert: Alert) -> tuple[Device, Organisation]:
-    device = session.get(Device, alert.device_id)
+def _device_and_owner(session: Session, alert: Alert) -> tuple[Device | None, Organisation]:
+    device = None if alert.device_id is None else session.get(Device, alert.device_id)
     owner = session.get(Organisation, alert.org_id)
-    if device is None or owner is None:  # both are foreign keys of the alert
+    if owner is None or (device is None and alert.device_id is not None):  # foreign keys of the alert
         raise Defect(f"alert {alert.id} names a device or organisation that is not there")
     return device, owner
 
@@ -211,16 +218,18 @@ def _acknowledgers(session: Session, acks: list[AlertAcknowledgement]) -> dict[s
 
 def describe_alert(
     alert: Alert,
-    device: Device,
+    device: Device | None,
     org_handle: str,
     ack: AlertAcknowledgement | None,
     who: dict[str, _Acknowledger],
 ) -> dict[str, Any]:
+    """An alert as the lists show it: a cold-chain alert names its device, its site and storage
+    class; another domain's alert names its subject (``subject_type``, ``subject_id``) instead."""
     data = alert.model_dump(mode="json", exclude={"batch_ids", "org_id", "device_id"})
-    data["device"] = device.username
+    data["device"] = None if device is None else device.username
     data["organisation"] = org_handle
-    data["site"] = device.location or device.vehicle
-    data["storage_class"] = device.storage_class.value
+    data["site"] = alert.place if device is None else device.location or device.vehicle
+    data["storage_class"] = None if device is None else device.storage_class.value
     data["batch_ids"] = [b for b in alert.batch_ids.split(",") if b]
     data["status"] = "open" if alert.closed_at is None else "closed"
     data["acknowledgement"] = None

@@ -54,18 +54,42 @@ class SensorReading(SQLModel, table=True):
 
 #: The rules ingest opens alerts by (``Alert.rule``): a cold-chain excursion, a door left open,
 #: a device gone silent (see ``ingest.rules``).
-AlertRule = Literal["temperature", "door_open", "silent"]
-ALERT_RULES: tuple[str, ...] = get_args(AlertRule)
+ColdChainRule = Literal["temperature", "door_open", "silent"]
+ALERT_RULES: tuple[str, ...] = get_args(ColdChainRule)
+#: Every rule an alert may be opened by: the cold chain's, then the other domains' (opened and
+#: closed through ``trace_api.alerting``): a market stall's failed rapid test, a vendor's short
+#: weight; a lift overdue for maintenance, maintained away from where it stands, its maintenance
+#: contract expiring or missing, its fault.
+AlertRule = Literal[
+    "temperature",
+    "door_open",
+    "silent",
+    "rapid_test_failed",
+    "short_weight",
+    "maintenance_overdue",
+    "maintenance_too_far",
+    "contract_expiring",
+    "contract_missing",
+    "equipment_fault",
+]
+EVERY_ALERT_RULE: tuple[str, ...] = get_args(AlertRule)
 
 
 class Alert(SQLModel, table=True):
-    """An excursion, a door left open or a silent device; open until readings return to normal."""
+    """Something a rule found wrong, open until its cause is gone: a cold-chain excursion, a door
+    left open or a silent device (from a device's readings), or another domain's finding about
+    one of its subjects (a stall's failed rapid test, an overdue lift), which names no device."""
 
     __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_subject", "subject_type", "subject_id", "rule"),)
 
     id: str = Field(primary_key=True, max_length=40)
     org_id: str = Field(foreign_key="organisations.id", index=True)
-    device_id: str = Field(foreign_key="devices.id", index=True)
+    #: The device whose readings raised it; None for an alert about a domain's subject.
+    device_id: str | None = Field(default=None, foreign_key="devices.id", index=True)
+    #: What a device-less alert is about (``stall``, ``vendor``, ``equipment``, …) and its id.
+    subject_type: str | None = Field(default=None, max_length=32)
+    subject_id: str | None = Field(default=None, max_length=128)
     rule: str = Field(max_length=32)
     place: str = Field(max_length=400)
     detail: str = Field(max_length=500)

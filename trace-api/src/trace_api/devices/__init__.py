@@ -12,6 +12,7 @@ from .mqtt import (
     publish_on,
 )
 from .passwords import password_hash, verify_password
+from .readings import DeviceReading, ReadingCheck, ReadingDomain, ReadingRefused, ReadingTake
 from .service import (
     TOPIC_ROOT,
     DeviceIn,
@@ -35,9 +36,14 @@ __all__ = [
     "BrokerUrlError",
     "Device",
     "DeviceIn",
+    "DeviceReading",
     "MqttError",
     "PublishError",
+    "ReadingCheck",
+    "ReadingDomain",
     "ReadingKind",
+    "ReadingRefused",
+    "ReadingTake",
     "alert_topic",
     "device_topic",
     "get_device",

@@ -22,6 +22,10 @@ class ReadingKind(StrEnum):
     door = "door"
     location = "location"
     weight = "weight"
+    #: A market's rapid-test terminal (农残快检): one result per sample.
+    rapid_test = "rapid_test"
+    #: A lift's or other special equipment's monitor: faults, alarms, people trapped, restored.
+    equipment_event = "equipment_event"
     #: A kitchen camera (明厨亮灶): frames go to ``suyuan ingest camera``, not over MQTT.
     camera = "camera"
 

@@ -17,6 +17,12 @@ class OrgType(StrEnum):
     restaurant = "restaurant"
     market = "market"
     regulator = "regulator"
+    #: A farmers' market's stall holder (商户), renting a stall from the market's operator.
+    vendor = "vendor"
+    #: A special-equipment maintenance unit (维保单位).
+    maintainer = "maintainer"
+    #: A special-equipment user unit (使用单位): the owner or manager of elevators in use.
+    user_unit = "user_unit"
 
     @property
     def chain_role(self) -> Role:

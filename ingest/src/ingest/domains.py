@@ -1,0 +1,13 @@
+"""The supervision domains that take device readings of their own kinds, by kind.
+
+Each entry is a :class:`trace_api.devices.ReadingDomain` of the domain's package: its ``check``
+runs on each reading before anything is written (a :class:`trace_api.devices.ReadingRefused`
+dead-letters the message), its ``take`` on the readings recorded, in their transaction.
+"""
+
+from __future__ import annotations
+
+from trace_api.devices import ReadingDomain
+
+#: Reading kind -> the domain that takes it. Cold-chain kinds are ingest's own (``ingest.rules``).
+DOMAINS: dict[str, ReadingDomain] = {}
