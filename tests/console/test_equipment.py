@@ -80,7 +80,7 @@ def test_regulator_finds_the_overdue_elevator_and_its_history(browser: Browser, 
     expect(page.get_by_role("heading", name="电梯", exact=True)).to_be_visible()
     assert _rows(page) == [code(1), code(2), code(3)]
     overdue = page.locator(f'tr[data-code="{code(2)}"]')
-    expect(overdue).to_contain_text("维保逾期")
+    expect(overdue).to_contain_text("维保超期")
     expect(overdue).to_contain_text("无维保合同")
     expect(page.locator(f'tr[data-code="{code(1)}"]')).to_contain_text("正常")
     browser.check_page("equipment-list")

@@ -11,7 +11,7 @@ GRID = "PD-LJZ-03"
 #: The registered elevators stand here (Lujiazui, Shanghai; WGS-84).
 SITE = (31.2397, 121.4998)
 USER, MAINTAINER, OTHER_MAINTAINER, OTHER_USER = "tower-props", "lift-care", "rival-lifts", "mall-props"
-USER_TYPE, MAINTAINER_TYPE = "retailer", "wholesaler"
+USER_TYPE, MAINTAINER_TYPE = "user_unit", "maintainer"
 
 
 def code(n: int) -> str:

@@ -71,8 +71,8 @@ def test_page_shows_maintenance_and_inspection_in_chinese_then_english(registry:
 
     maintain(registry, 1, performed_at=(dt.datetime.now(dt.UTC) - dt.timedelta(days=20)).isoformat())
     page = registry.client.get(f"/e/{code(1)}")
-    assert "维保逾期 Maintenance overdue" in page.text
-    assert "已逾期 overdue" in page.text
+    assert "维保超期 Maintenance overdue" in page.text
+    assert "已超期 overdue" in page.text
 
 
 def test_unknown_elevator_answers_a_page_saying_so(registry: Api) -> None:

@@ -94,6 +94,7 @@ def test_full_width_registration_number_is_kept_in_ascii(registry: Api) -> None:
         ({"position": {"latitude": 31.2, "longitude": 121.5}}, "position", "address"),
         ({"user": "nobody-here"}, "user", "no organisation"),
         ({"user": "samr"}, "user", "regulator, not a user unit"),
+        ({"maintainer": USER}, "maintainer", "user_unit, not a maintenance unit"),
         ({"maintainer": "Lift Care"}, "maintainer", "pattern"),
         ({"grid": "NO-SUCH-GRID"}, "grid", "no grid area"),
         ({"inspection_valid_until": "2027-02-30"}, "inspection_valid_until", "date"),

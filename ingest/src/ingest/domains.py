@@ -8,6 +8,9 @@ dead-letters the message), its ``take`` on the readings recorded, in their trans
 from __future__ import annotations
 
 from trace_api.devices import ReadingDomain
+from trace_api.equipment import EQUIPMENT_EVENTS
 
 #: Reading kind -> the domain that takes it. Cold-chain kinds are ingest's own (``ingest.rules``).
-DOMAINS: dict[str, ReadingDomain] = {}
+DOMAINS: dict[str, ReadingDomain] = {
+    "equipment_event": EQUIPMENT_EVENTS,
+}

@@ -3,13 +3,14 @@ contracts and periodic inspections, maintenance records from the maintainers' ph
 reported from each elevator's public page and by its monitor, and the TSG T5002 rules."""
 
 from .codes import CodeError, validate_equipment_code, validate_registration_number
+from .contracts import ContractIn, record_contract
 from .facts import EQUIPMENT_FACTS
 from .maintenance import MaintenanceIn, distance_m, record_maintenance
 from .models import Contract, Equipment, EquipmentEvent, FaultReport, Grid, Inspection, Maintenance
+from .readings import EQUIPMENT_EVENTS, check_event, take_events
 from .reports import ReportsLimited, report_fault
 from .rules import EquipmentRules
 from .service import (
-    ContractIn,
     EquipmentFilter,
     EquipmentIn,
     GridIn,
@@ -17,13 +18,14 @@ from .service import (
     define_grid,
     equipment_detail,
     list_equipment,
-    record_contract,
     record_inspection,
     register_equipment,
     status_of,
 )
+from .sweep import EquipmentSweeper
 
 __all__ = [
+    "EQUIPMENT_EVENTS",
     "EQUIPMENT_FACTS",
     "CodeError",
     "Contract",
@@ -33,6 +35,7 @@ __all__ = [
     "EquipmentFilter",
     "EquipmentIn",
     "EquipmentRules",
+    "EquipmentSweeper",
     "FaultReport",
     "Grid",
     "GridIn",
@@ -41,6 +44,7 @@ __all__ = [
     "Maintenance",
     "MaintenanceIn",
     "ReportsLimited",
+    "check_event",
     "define_grid",
     "distance_m",
     "equipment_detail",
@@ -51,6 +55,7 @@ __all__ = [
     "register_equipment",
     "report_fault",
     "status_of",
+    "take_events",
     "validate_equipment_code",
     "validate_registration_number",
 ]

@@ -108,6 +108,22 @@ class MaintenanceDue(Fact):
     last_maintained_at: str | None = None
 
 
+class OverdueEscalated(Fact):
+    """An elevator's maintenance stayed overdue past the set days: its grid inspector is told."""
+
+    KIND: ClassVar[str] = "equipment.overdue_escalated"
+
+    code: str
+    alert_id: str  # the maintenance_overdue alert
+    due_at: str
+    days_overdue: int
+    maintainer: str
+    user: str
+    grid: str
+    inspector: str
+    regulator: str  # handle of the inspector's organisation
+
+
 class FaultReported(Fact):
     """Someone reported a fault from the elevator's public page. What they wrote stays in the
     database: the record holds its SHA-256 (of the UTF-8 detail, then NUL, then the contact)."""
@@ -147,6 +163,7 @@ EQUIPMENT_FACTS: dict[str, type[Fact]] = {
         EquipmentInspected,
         EquipmentMaintained,
         MaintenanceDue,
+        OverdueEscalated,
         FaultReported,
         EquipmentEventRecorded,
     )

@@ -2,7 +2,9 @@
 photos, and where the phone was.
 
 A record whose position is farther from the elevator than the set distance is kept and flagged
-(``too_far``), as evidence either way. A maintenance moves the elevator's next due time to the
+(``too_far``), as evidence either way, and opens a ``maintenance_too_far`` alert that the next
+maintenance recorded on site closes. A maintenance that puts the due time ahead closes the
+``maintenance_overdue`` alert. A maintenance moves the elevator's next due time to the
 set interval after it (TSG T5002: at least every 15 days); one recorded late (an offline phone,
 within the set days) counts from when it was performed, and never moves the due time back. The
 first one counts even when it was done before the elevator's registration (an elevator in
@@ -21,12 +23,14 @@ from pydantic_core import PydanticCustomError
 from sqlmodel import Session, col, select
 
 from .._paging import newest_after, page_of
+from ..alerting import AlertSink
 from ..documents.models import Document
 from ..documents.service import holds_document
 from ..errors import Forbidden, Unprocessable
 from ..orgs.service import Member
 from ..services import Services
 from ..text import Line, Text
+from .alerts import Elevator, apply_maintenance_rules, apply_position_rule, open_alerts_of
 from .checklist import CHECKLIST
 from .facts import EquipmentMaintained
 from .models import Maintenance
@@ -164,6 +168,9 @@ def record_maintenance(
     session.add(e)
     session.add(visit)
     session.flush()
+    elevator = Elevator(session, AlertSink.of(services), found, open_alerts_of(session, [code]).get(code, {}))
+    apply_position_rule(elevator, visit.too_far, metres, now)
+    apply_maintenance_rules(elevator, rules, now)
     return visit, found
 
 

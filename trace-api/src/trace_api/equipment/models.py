@@ -58,8 +58,13 @@ class Equipment(SQLModel, table=True):
     #: Since when the elevator reports a fault, an alarm or someone trapped; None once restored.
     fault_since: dt.datetime | None = Field(default=None, index=True)
     fault_event: str | None = Field(default=None, max_length=16)
-    #: The due time the latest reminder was sent for (a reminder goes once per due time).
+    #: The device time of the latest monitor event applied (an older one arriving late is recorded
+    #: and changes nothing).
+    event_at: dt.datetime | None = None
+    #: The due time the latest reminder was sent for (a reminder goes once per due time), and the
+    #: due time whose overdue maintenance went to the grid inspector.
     reminded_for: dt.datetime | None = None
+    escalated_for: dt.datetime | None = None
     record_id: str = Field(max_length=256)
     ledger_index: int = Field(sa_type=BigInteger)
 

@@ -47,7 +47,7 @@ PAGE_POLICY = (
 STATUSES = {
     "normal": "正常 In order",
     "due_soon": "即将维保 Maintenance due soon",
-    "overdue": "维保逾期 Maintenance overdue",
+    "overdue": "维保超期 Maintenance overdue",
     "fault": "故障 Reported out of order",
 }
 PROBLEMS = {

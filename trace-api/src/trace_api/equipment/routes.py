@@ -20,11 +20,11 @@ from ..codes.labels import qr_png, qr_svg
 from ..context import WriteSession, get_services, get_session
 from ..services import Services
 from .checklist import CHECKLIST
+from .contracts import ContractIn, record_contract
 from .maintenance import MaintenanceIn, list_maintenance, record_maintenance
 from .public import router as public_router
 from .reports import list_fault_reports
 from .service import (
-    ContractIn,
     EquipmentFilter,
     EquipmentIn,
     GridIn,
@@ -40,7 +40,6 @@ from .service import (
     list_equipment,
     list_grids,
     public_equipment,
-    record_contract,
     record_inspection,
     register_equipment,
 )
@@ -138,12 +137,18 @@ def equipment(
 
 @api.post("/{code}/contracts", status_code=201)
 def add_contract(
-    code: str, data: ContractIn, member: CurrentMember, services: ServicesDep, session: WriteSession, now: Now
+    code: str,
+    data: ContractIn,
+    member: CurrentMember,
+    services: ServicesDep,
+    session: WriteSession,
+    rules: Rules,
+    now: Now,
 ) -> ContractView:
     """A maintenance contract with the elevator's maintenance unit, with its term (both days
     included), recorded by either unit or a regulator as ``equipment.contract_recorded``. A
     renewal is a new contract; the elevator is covered while contracts cover each day."""
-    contract, found = record_contract(services, session, member, code, data, now)
+    contract, found = record_contract(services, session, member, code, data, rules, now)
     return describe_contract(contract, found.maintainer.handle)
 
 

@@ -28,6 +28,7 @@ from sqlmodel import Session, col, select
 from evidence import Actor, Record, Subject
 
 from .._paging import decode_cursor, encode_cursor, unknown_cursor
+from ..coldchain.models import Alert
 from ..errors import Conflict, Forbidden, NotFound, Unprocessable
 from ..facts import Fact
 from ..geo import Position
@@ -36,10 +37,11 @@ from ..orgs.service import Member
 from ..services import Services
 from ..text import Line
 from .codes import CodeError, elevator_kind, validate_equipment_code, validate_registration_number
-from .facts import ContractRecorded, EquipmentInspected, EquipmentRegistered, GridDefined
+from .facts import EquipmentInspected, EquipmentRegistered, GridDefined
 from .models import Contract, Equipment, Grid, Inspection, Maintenance
 from .rules import EquipmentRules
 from .views import (
+    AlertView,
     ContractView,
     EquipmentDetail,
     EquipmentStatus,
@@ -54,12 +56,14 @@ CHINA = ZoneInfo("Asia/Shanghai")
 HANDLE = r"^[a-z0-9][a-z0-9-]{1,62}$"
 GRID_CODE = r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$"
 #: The organisation types that may be an elevator's user unit and its maintenance unit.
-USER_TYPES = frozenset({OrgType.retailer, OrgType.restaurant, OrgType.market, OrgType.wholesaler})
-MAINTAINER_TYPES = frozenset({OrgType.wholesaler, OrgType.retailer})
+USER_TYPES = frozenset({OrgType.user_unit})
+MAINTAINER_TYPES = frozenset({OrgType.maintainer})
 #: The longest contract term and inspection validity taken (a typo's year, not a real term).
 LONGEST_TERM = dt.timedelta(days=10 * 366)
 #: How many recent maintenance visits an elevator's detail shows.
 RECENT_MAINTENANCE = 10
+#: What the alerts about an elevator name as their subject (``subject_id``: the equipment code).
+EQUIPMENT_SUBJECT = "equipment"
 #: A list's status filter: one status, ``due`` (due soon or overdue), or ``all``.
 StatusFilter = Literal["all", "normal", "due_soon", "overdue", "fault", "due"]
 ListOrder = Literal["code", "due"]
@@ -138,17 +142,6 @@ class EquipmentIn(BaseModel):
         return value.rounded()
 
 
-class ContractIn(BaseModel):
-    number: Line = Field(min_length=1, max_length=64, description="the contract's number")
-    starts_on: dt.date
-    ends_on: dt.date = Field(description="its last day, on or after starts_on")
-
-    @field_validator("ends_on")
-    @classmethod
-    def _term(cls, value: dt.date, info: ValidationInfo) -> dt.date:
-        return check_term(info.data.get("starts_on"), value, "starts_on")
-
-
 class InspectionIn(BaseModel):
     certificate_number: Line = Field(
         min_length=1, max_length=64, description="the inspection report's number"
@@ -189,6 +182,8 @@ class Registered:
     user: Organisation
     maintainer: Organisation
     grid: Grid
+    #: The regulator the grid's inspector works for.
+    grid_regulator: Organisation
 
 
 def due_at(equipment: Equipment, rules: EquipmentRules) -> dt.datetime:
@@ -251,20 +246,23 @@ def may_see(member: Member, equipment: Equipment) -> bool:
 
 _User = aliased(Organisation)
 _Maintainer = aliased(Organisation)
+_Regulator = aliased(Organisation)
 
 
-def _registered_query() -> Any:
+def registered_query() -> Any:
+    """Elevators with their user and maintenance units, grid area and the grid's regulator."""
     return (
-        select(Equipment, _User, _Maintainer, Grid)
+        select(Equipment, _User, _Maintainer, Grid, _Regulator)  # type: ignore[call-overload]
         .join(_User, col(_User.id) == Equipment.user_org_id)
         .join(_Maintainer, col(_Maintainer.id) == Equipment.maintainer_org_id)
         .join(Grid, col(Grid.id) == Equipment.grid_id)
+        .join(_Regulator, col(_Regulator.id) == Grid.regulator_org_id)
     )
 
 
 def find_equipment(session: Session, member: Member, code: str) -> Registered:
     """The elevator with equipment code ``code``, if the caller may see it; NotFound otherwise."""
-    row = session.exec(_registered_query().where(Equipment.code == code)).first()
+    row = session.exec(registered_query().where(Equipment.code == code)).first()
     if row is None or not may_see(member, row[0]):
         raise NotFound(f"no elevator {code!r} that {member.org.handle} may see")
     return Registered(*row)
@@ -272,7 +270,7 @@ def find_equipment(session: Session, member: Member, code: str) -> Registered:
 
 def public_equipment(session: Session, code: str) -> Registered:
     """The elevator as anyone may look it up by the code on its plate (the public page)."""
-    row = session.exec(_registered_query().where(Equipment.code == code)).first()
+    row = session.exec(registered_query().where(Equipment.code == code)).first()
     if row is None:
         raise NotFound(f"no elevator {code!r}")
     return Registered(*row)
@@ -299,7 +297,7 @@ def list_equipment(
 ) -> tuple[list[EquipmentView], str | None]:
     """The elevators the caller may see, a page at a time (keyset): by code, or the soonest due
     first (``order="due"``); and the next page's cursor (None on the last page)."""
-    query = _registered_query()
+    query = registered_query()
     conditions = [
         _visible_to(member),
         status_condition(wanted.status, rules, now),
@@ -319,7 +317,34 @@ def list_equipment(
     page = [Registered(*row) for row in rows[:limit]]
     next_cursor = encode_cursor(page[-1].equipment.code) if len(rows) > limit else None
     contracts = contracts_of(session, [r.equipment.id for r in page])
-    return [describe(r, contracts.get(r.equipment.id, []), rules, now) for r in page], next_cursor
+    alerts = open_rules_of(session, [r.equipment.code for r in page])
+    views = [
+        describe(r, contracts.get(r.equipment.id, []), rules, now, alerts.get(r.equipment.code, []))
+        for r in page
+    ]
+    return views, next_cursor
+
+
+def open_alert_rows(session: Session, codes: Sequence[str]) -> list[tuple[Alert, str]]:
+    """The open alerts about these elevators with the handle of the organisation each is against,
+    the newest first."""
+    if not codes:
+        return []
+    query = (
+        select(Alert, Organisation.handle)
+        .join(Organisation, col(Organisation.id) == Alert.org_id)
+        .where(Alert.subject_type == EQUIPMENT_SUBJECT, col(Alert.subject_id).in_(codes))
+        .where(col(Alert.closed_at).is_(None))
+        .order_by(col(Alert.opened_at).desc(), col(Alert.id).desc())
+    )
+    return [(alert, handle) for alert, handle in session.exec(query).all()]
+
+
+def open_rules_of(session: Session, codes: Sequence[str]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for alert, _ in open_alert_rows(session, codes):
+        found.setdefault(alert.subject_id or "", []).append(alert.rule)
+    return {code: sorted(rules) for code, rules in found.items()}
 
 
 def _after(session: Session, cursor: str | None, order: ListOrder) -> ColumnElement[bool] | None:
@@ -351,7 +376,11 @@ def contracts_of(session: Session, equipment_ids: Sequence[str]) -> dict[str, li
 
 
 def describe(
-    found: Registered, contracts: Sequence[Contract], rules: EquipmentRules, now: dt.datetime
+    found: Registered,
+    contracts: Sequence[Contract],
+    rules: EquipmentRules,
+    now: dt.datetime,
+    open_rules: Sequence[str] = (),
 ) -> EquipmentView:
     e = found.equipment
     return EquipmentView(
@@ -378,6 +407,7 @@ def describe(
         fault_since=e.fault_since,
         registered_at=e.registered_at,
         record_id=e.record_id,
+        open_alerts=list(open_rules),
     )
 
 
@@ -400,8 +430,11 @@ def equipment_detail(
         .limit(RECENT_MAINTENANCE)
     ).all()
     handles = handles_of(session, {c.maintainer_org_id for c in contracts} | {v.org_id for v in visits})
+    alerts = open_alert_rows(session, [e.code])
+    rules_open = sorted(a.rule for a, _ in alerts)
     return EquipmentDetail(
-        **describe(found, contracts, rules, now).model_dump(),
+        **describe(found, contracts, rules, now, rules_open).model_dump(),
+        alerts=[AlertView(**alert.model_dump(), organisation=handle) for alert, handle in alerts],
         contracts=[describe_contract(c, handles[c.maintainer_org_id]) for c in contracts],
         inspections=[InspectionView(**i.model_dump()) for i in inspections],
         maintenance=[describe_maintenance(m, handles[m.org_id]) for m in visits],
@@ -463,7 +496,7 @@ def actor_of(member: Member) -> Actor:
     return Actor(org=member.org.uscc, key_id=member.key_id)
 
 
-def _member_key(member: Member) -> None:
+def member_key(member: Member) -> None:
     if member.kind != "member":
         raise Forbidden("a device key may not do this; use a member's API key")
 
@@ -487,7 +520,7 @@ def define_grid(
 ) -> tuple[Grid, str]:
     """A new grid area with its inspector (regulators only); returns it and its regulator's handle."""
     now = utc(now)
-    _member_key(member)
+    member_key(member)
     code = data.code.upper()
     if session.exec(select(Grid).where(Grid.code == code)).first() is not None:
         raise Conflict(f"grid area {code} exists already")
@@ -520,7 +553,7 @@ def register_equipment(
 ) -> Registered:
     """Registers an elevator (regulators only), recorded as ``equipment.registered``."""
     now = utc(now)
-    _member_key(member)
+    member_key(member)
     if session.exec(select(Equipment).where(Equipment.code == data.code)).first() is not None:
         raise Conflict(f"an elevator with equipment code {data.code} is registered already")
     number = data.registration_number
@@ -553,41 +586,9 @@ def register_equipment(
     equipment.ledger_index = services.ledger.append(record, conn=session.connection()).index
     session.add(equipment)
     session.flush()
-    return Registered(equipment, user, maintainer, grid)
-
-
-def record_contract(
-    services: Services,
-    session: Session,
-    member: Member,
-    code: str,
-    data: ContractIn,
-    now: dt.datetime | None = None,
-) -> tuple[Contract, Registered]:
-    """A maintenance contract for the elevator, with its current maintenance unit: recorded by the
-    user unit, the maintenance unit or a regulator, as ``equipment.contract_recorded``."""
-    now = utc(now)
-    _member_key(member)
-    found = find_equipment(session, member, code)
-    e = found.equipment
-    contract = Contract(
-        id=uuid.uuid4().hex, equipment_id=e.id, maintainer_org_id=e.maintainer_org_id, number=data.number,
-        starts_on=data.starts_on, ends_on=data.ends_on, org_id=member.org.id, key_id=member.key_id,
-        created_at=now, record_id="", ledger_index=0,
-    )  # fmt: skip
-    contract.record_id = f"equipment:{code}:contract:{contract.id}"
-    fact = ContractRecorded(
-        contract_id=contract.id, code=code, maintainer=found.maintainer.handle,
-        maintainer_uscc=found.maintainer.uscc, number=data.number, starts_on=data.starts_on,
-        ends_on=data.ends_on,
-    )  # fmt: skip
-    record = equipment_record(
-        actor_of(member), contract.record_id, fact, now, code, found.user, found.maintainer
-    )
-    contract.ledger_index = services.ledger.append(record, conn=session.connection()).index
-    session.add(contract)
-    session.flush()
-    return contract, found
+    regulator = session.get(Organisation, grid.regulator_org_id)
+    assert regulator is not None  # a foreign key
+    return Registered(equipment, user, maintainer, grid, regulator)
 
 
 def record_inspection(
@@ -601,7 +602,7 @@ def record_inspection(
     """A periodic inspection (regulators only), as ``equipment.inspected``; the elevator's
     certificate is valid until the latest inspection's ``valid_until``."""
     now = utc(now)
-    _member_key(member)
+    member_key(member)
     found = find_equipment(session, member, code)
     if data.inspected_on > china_day(now):
         raise Unprocessable.field("inspected_on", "is after today", reason="in_the_future")

@@ -111,6 +111,10 @@ class EquipmentView(BaseModel):
     fault_since: dt.datetime | None
     registered_at: dt.datetime
     record_id: str
+    open_alerts: list[str] = Field(
+        description="the rules of its open alerts: maintenance_overdue, maintenance_too_far, "
+        "contract_missing, contract_expiring, equipment_fault"
+    )
 
 
 class EquipmentPage(BaseModel):
@@ -118,7 +122,17 @@ class EquipmentPage(BaseModel):
     next_cursor: str | None = Field(description="the next page's cursor; null on the last page")
 
 
+class AlertView(BaseModel):
+    id: str = Field(description="GET /v1/alerts/{id}")
+    rule: str
+    organisation: str = Field(description="the handle of the organisation it is against")
+    detail: str
+    started_at: dt.datetime
+    opened_at: dt.datetime
+
+
 class EquipmentDetail(EquipmentView):
+    alerts: list[AlertView] = Field(description="its open alerts, the newest first")
     contracts: list[ContractView] = Field(description="every contract, the latest ending first")
     inspections: list[InspectionView] = Field(description="every inspection, the latest first")
     maintenance: list[MaintenanceView] = Field(description="the latest maintenance visits, newest first")

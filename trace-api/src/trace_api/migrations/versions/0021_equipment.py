@@ -1,9 +1,9 @@
 """special equipment: grid areas, elevators, maintenance contracts, inspections, maintenance
 visits, fault reports and monitor events
 
-Revision ID: 1e259ba84875
-Revises: 8c3d5e7f9a12
-Create Date: 2026-12-05 00:04:18.570288
+Revision ID: 909fffeae172
+Revises: a646edab751e
+Create Date: 2026-12-05 00:32:15.641608
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "1e259ba84875"
-down_revision = "8c3d5e7f9a12"
+revision = "909fffeae172"
+down_revision = "a646edab751e"
 branch_labels = None
 depends_on = None
 
@@ -59,7 +59,9 @@ def upgrade() -> None:
         sa.Column("inspection_valid_until", sa.Date(), nullable=True),
         sa.Column("fault_since", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("fault_event", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+        sa.Column("event_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("reminded_for", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("escalated_for", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("record_id", sqlmodel.sql.sqltypes.AutoString(length=256), nullable=False),
         sa.Column("ledger_index", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
