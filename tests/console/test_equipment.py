@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from PIL import Image
@@ -82,6 +83,7 @@ def test_regulator_finds_the_overdue_elevator_and_its_history(browser: Browser, 
     overdue = page.locator(f'tr[data-code="{code(2)}"]')
     expect(overdue).to_contain_text("维保超期")
     expect(overdue).to_contain_text("无维保合同")
+    expect(overdue.locator(".alert-rule")).to_have_text(["维保超期"])
     expect(page.locator(f'tr[data-code="{code(1)}"]')).to_contain_text("正常")
     browser.check_page("equipment-list")
 
@@ -112,6 +114,12 @@ def test_regulator_finds_the_overdue_elevator_and_its_history(browser: Browser, 
     browser.open(f"/equipment/{code(3)}")
     far = page.locator("table.history tbody tr.too-far")
     expect(far).to_contain_text("距电梯 1,000 米")
+    alerts = page.locator("#alerts")
+    expect(alerts).to_contain_text("维保定位偏离电梯")
+    expect(alerts).to_contain_text("maintenance recorded 1000 m from the elevator")
+    alerts.get_by_role("link", name="维保定位偏离电梯").click()
+    expect(page.get_by_role("heading", name=re.compile("^维保定位偏离电梯"))).to_be_visible()
+    page.go_back()
     page.get_by_role("link", name="English").click()
     expect(page.get_by_role("heading", name="Elevator: 3号楼 3号梯")).to_be_visible()
     expect(far).to_contain_text("1,000 m from the elevator")
@@ -133,3 +141,26 @@ def test_elevator_list_pages_by_keyset(
     assert _rows(page) == [code(1), code(2)]
     browser.open("/equipment/31103101152019999999")
     expect(page.get_by_role("heading", name="电梯：3号楼 1号梯")).to_have_count(0)
+
+
+def test_map_shows_elevators_coloured_by_status_with_a_link_to_their_page(
+    browser: Browser, elevators: Console
+) -> None:
+    page = browser.sign_in()
+    browser.open("/map")
+    levels = {code(1): "level-none", code(2): "level-many", code(3): "level-none"}
+    for n, level in levels.items():
+        marker = page.locator(f'svg.site-map a.marker.equipment[data-site="equipment:{n}"]')
+        expect(marker).to_have_class(re.compile(rf"\b{level}\b"))
+        expect(marker.locator("rect")).not_to_have_attribute("transform", re.compile("rotate"))
+    row = page.locator(f'table.site-list tr[data-site="equipment:{code(2)}"]')
+    expect(row).to_contain_text("维保超期")
+    expect(row).to_contain_text("电梯")
+    browser.check_page("map-elevators")
+
+    page.locator(f'svg.site-map a.marker[data-site="equipment:{code(2)}"]').click()
+    details = page.locator("#site-details")
+    expect(details).to_contain_text("维保超期")
+    expect(details.locator(".alert-list")).to_contain_text("maintenance was due")
+    details.get_by_role("link", name="电梯详情").click()
+    expect(page.get_by_role("heading", name="电梯：3号楼 2号梯")).to_be_visible()

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from ..api import ApiProblem
 from ..i18n import N_, _, language
+from ..vocabulary import ALERT_RULES
 from ..web import NavItem, SignedIn, _state, console_url, render
 
 NAV = NavItem("/equipment", N_("Elevators"), 55)
@@ -90,6 +91,7 @@ async def equipment_list(
         "statuses": STATUSES,
         "badges": STATUS_BADGES,
         "fault_label": lambda value: _label(FAULTS, value),
+        "rule_label": lambda value: _label(ALERT_RULES, value),
     }
     return render(request, "equipment/list.html", context, regulator=regulator)
 
@@ -117,6 +119,7 @@ async def elevator(request: Request, regulator: SignedIn, code: str, cursor: str
         "badges": STATUS_BADGES,
         "problem_label": lambda value: _label(PROBLEMS, value),
         "fault_label": lambda value: _label(FAULTS, value),
+        "rule_label": lambda value: _label(ALERT_RULES, value),
         "public_path": f"/e/{code}",
     }
     return render(request, "equipment/detail.html", context, regulator=regulator)
