@@ -26,6 +26,8 @@ from trace_api.orgs import (
 )
 from trace_api.services import Services, writing
 
+from .equipment import seed_equipment
+
 DEMO_FILE = "demo.json"
 GTIN = "06901234567892"
 LOT = "SH2026-11"
@@ -62,6 +64,7 @@ def seed_demo(services: Services, api_url: str) -> dict[str, Any]:
             demo.admit(handle, name, kind, i) for i, (handle, name, kind) in enumerate(ORGS, start=1)
         ]
         codes = demo.run_story()
+        organisations += seed_equipment(demo)
     info = {
         "api_url": api_url,
         "consumer_url": api_url + "/01/" + codes[0].split("/01/", 1)[1],
