@@ -179,3 +179,104 @@ def test_document_is_served_with_the_type_of_its_bytes(
     assert served.headers["x-content-type-options"] == "nosniff"
     assert served.headers["content-disposition"].startswith(disposition)
     assert served.content == content
+
+
+SPLIT_A, SPLIT_B = f"{BATCH}A", f"{BATCH}B"
+
+
+@pytest.fixture
+def split_lot(api: Api) -> dict[str, dict[str, Any]]:
+    """haixian's lot goes to a wholesaler, who splits it into A (to shop) and B (to rivalmart),
+    then ships the rest of the lot to thirdco."""
+    orgs = {
+        handle: api.add_org(handle, kind)
+        for handle, kind in (
+            ("haixian", "importer"),
+            ("wholesale", "wholesaler"),
+            ("shop", "retailer"),
+            ("rivalmart", "retailer"),
+            ("thirdco", "retailer"),
+        )
+    }
+    assert api.as_org("haixian", "POST", "/v1/batches", json=batch_payload(api, "haixian")).status_code == 201
+    children = [{"lot": "L2026-001A", "quantity": 600}, {"lot": "L2026-001B", "quantity": 500}]
+    for handle, body in (
+        ("haixian", {"action": "ship", "batch_id": BATCH, "counterparty": "wholesale"}),
+        ("wholesale", {"action": "receive", "batch_id": BATCH, "location": "Wholesale hall 1"}),
+        ("wholesale", {"action": "split", "batch_id": BATCH, "children": children}),
+        ("wholesale", {"action": "ship", "batch_id": SPLIT_A, "counterparty": "shop"}),
+        ("shop", {"action": "receive", "batch_id": SPLIT_A, "location": "Shop floor 2"}),
+        ("wholesale", {"action": "ship", "batch_id": SPLIT_B, "counterparty": "rivalmart"}),
+        ("rivalmart", {"action": "receive", "batch_id": SPLIT_B, "location": "Rival floor 9"}),
+        ("wholesale", {"action": "ship", "batch_id": BATCH, "counterparty": "thirdco"}),
+        ("thirdco", {"action": "receive", "batch_id": BATCH, "location": "Third dock 3"}),
+    ):
+        scanned = api.as_org(handle, "POST", "/v1/scans", json={"location": "Wholesale hall 1", **body})
+        assert scanned.status_code == 201, scanned.text
+    return orgs
+
+
+def _lineage_views(api: Api, handle: str) -> dict[str, str]:
+    """The parent lot's forward trace, EPCIS export and FSMA 204 sheet, as ``handle`` sees them."""
+    views = {
+        "trace": api.as_org(handle, "GET", f"/v1/trace/{BATCH}", params={"direction": "forward"}),
+        "epcis": api.as_org(handle, "GET", f"/v1/exports/epcis/{BATCH}"),
+        "fsma204": api.as_org(handle, "GET", "/v1/exports/fsma204", params={"batch_id": BATCH}),
+    }
+    for name, response in views.items():
+        assert response.status_code == 200, f"{name}: {response.text}"
+    return {name: response.text for name, response in views.items()}
+
+
+def test_child_lot_holder_sees_only_its_own_branch_of_the_parent(
+    api: Api, split_lot: dict[str, dict[str, Any]]
+) -> None:
+    views = _lineage_views(api, "shop")
+    trace = api.as_org("shop", "GET", f"/v1/trace/{BATCH}", params={"direction": "forward"}).json()
+
+    hidden = (
+        "rivalmart",
+        "thirdco",
+        "Rival floor 9",
+        "Rival%20floor%209",
+        "Third dock 3",
+        "Third%20dock%203",
+    )
+    for name, text in views.items():
+        for who in ("rivalmart", "thirdco"):
+            assert split_lot[who]["uscc"] not in text, f"{name} names {who}"
+        for word in hidden:
+            assert word not in text, f"{name} shows {word!r}"
+        assert split_lot["shop"]["uscc"] in text, f"{name} lacks the shop's own path"
+    assert [b["id"] for b in trace["batches"]] == [BATCH, SPLIT_A]
+    assert [(s["batch_id"], s["from"], s["to"]) for s in trace["shipments"]] == [
+        (BATCH, "haixian", "wholesale"),
+        (SPLIT_A, "wholesale", "shop"),
+    ]
+    assert trace["batches"][0]["holder"] is None  # the rest of the lot went on where shop's goods did not
+    assert "Shop%20floor%202" in views["epcis"]  # shop's own receipt, where it took place
+    assert "Shop floor 2" in views["fsma204"]
+    assert f"shop Co., USCC {split_lot['shop']['uscc']}" in views["fsma204"]
+
+
+def test_parent_lot_custodians_and_regulator_see_every_branch(
+    api: Api, split_lot: dict[str, dict[str, Any]]
+) -> None:
+    for handle in ("samr", "haixian", "wholesale"):
+        views = _lineage_views(api, handle)
+        for name, text in views.items():
+            for who in ("shop", "rivalmart", "thirdco"):
+                assert split_lot[who]["uscc"] in text or f'"{who}"' in text, f"{handle}'s {name} lacks {who}"
+
+
+def test_holder_of_the_rest_of_a_lot_sees_no_branch_split_before_it_came(
+    api: Api, split_lot: dict[str, dict[str, Any]]
+) -> None:
+    trace = api.as_org("thirdco", "GET", f"/v1/trace/{BATCH}", params={"direction": "forward"})
+    sibling = api.as_org("thirdco", "GET", f"/v1/trace/{SPLIT_A}")
+
+    assert trace.status_code == 200, trace.text
+    assert [b["id"] for b in trace.json()["batches"]] == [BATCH]
+    assert '"shop"' not in trace.text
+    assert '"rivalmart"' not in trace.text
+    assert sibling.status_code == 403

@@ -105,7 +105,7 @@ def test_a_worker_that_died_after_sending_finds_the_call_mined_and_never_sends_i
     dead = ChainWorker(api.services)
     with api.chain_worker._pass:  # the service's worker stays out while the other one lives and dies
         _expire_lease(api)
-        assert dead._take_lease()
+        assert dead.lease.take()
         shipped = _scan(api, "haixian", action="ship", batch_id=BATCH, counterparty="partner")
         assert shipped.status_code == 201, shipped.text
         # It recorded `sending`, sent, and died before recording the outcome.
@@ -136,10 +136,11 @@ def test_one_worker_sends_at_a_time_and_another_takes_over_when_its_lease_expire
     _members(api)
     _admit(api)
     assert api.chain_worker is not None
-    api.mined()  # the service's own worker holds the lease now
+    api.mined()
     other = ChainWorker(api.services)
 
-    with api.chain_worker._pass:  # the service's worker is alive (its lease is fresh) but between passes
+    with api.chain_worker._pass:  # the service's worker is alive, in a pass (its lease is fresh)
+        assert api.chain_worker.lease.take()
         _scan(api, "haixian", action="ship", batch_id=BATCH, counterparty="partner")
         blocked = other.drain()
         pending = [op.status for op in _ops(api)]
@@ -150,7 +151,20 @@ def test_one_worker_sends_at_a_time_and_another_takes_over_when_its_lease_expire
     assert pending == [ChainStatus.mined, ChainStatus.pending]
     assert taken == 1
     assert [op.status for op in _ops(api)] == [ChainStatus.mined, ChainStatus.mined]
-    assert api.chain_worker.drain() == 0  # the lease is the other worker's now
+    assert api.chain_worker.drain() == 0  # nothing is left for it
+
+
+def test_a_worker_gives_the_lease_up_when_its_pass_ends(api: Api) -> None:
+    _members(api)
+    _admit(api)
+    assert api.chain_worker is not None
+    api.mined()
+    other = ChainWorker(api.services)
+
+    assert other.lease.take()  # the service's worker finished its pass: it no longer holds the lease
+    _scan(api, "haixian", action="ship", batch_id=BATCH, counterparty="partner")
+    assert api.chain_worker.drain() == 0
+    assert other.drain() == 1
 
 
 def test_a_call_the_chain_refuses_is_marked_failed_then_replayed_by_the_reconciler(api: Api) -> None:

@@ -147,3 +147,16 @@ def test_fact_with_a_payload_that_does_not_fit_names_the_field() -> None:
 
     with pytest.raises(MalformedFact, match=r"record scan:1 \(recall.acknowledged\): payload.batch_ids"):
         RecallAcknowledged.of(broken)
+
+
+def test_each_domains_record_kinds_are_in_the_catalogue_fact_of_reads() -> None:
+    import importlib
+
+    from trace_api.facts import DOMAIN_FACT_MODULES, FACTS, every_fact
+
+    every = every_fact()
+    for name in DOMAIN_FACT_MODULES:
+        domain = importlib.import_module(name).FACTS
+        assert domain, name
+        assert not set(domain) & set(FACTS), f"{name} names a kind the shared catalogue has"
+        assert all(every[kind] is model for kind, model in domain.items())

@@ -309,7 +309,7 @@ def test_a_role_change_sent_before_a_crash_is_found_on_chain_and_not_sent_again(
     assert api.chain_worker is not None
     dead = ChainWorker(api.services)
     with api.chain_worker._pass:  # the service's worker stays out while the other one lives and dies
-        assert dead._take_lease()  # no worker sent anything yet: there is no lease to wait for
+        assert dead.lease.take()  # no worker sent anything yet: there is no lease to wait for
         record_id = _suspend(api, "haixian").json()["record"]["record_id"]
         op = next(o for o in _ops(api) if o.record_id == record_id)
         dead._mark_sending(op)

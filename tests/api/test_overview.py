@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from evidence import Anchorer
+from evidence import Anchorer, LoopHealth
 from ingest import Message
 from ingest._process import DOOR, SILENT, TEMPERATURE, rfc3339
 from tests.api.conftest import Api, batch_payload
@@ -203,3 +203,18 @@ def test_overview_is_for_regulators_only(api: Api) -> None:
     assert "only regulator organisations" in refused.json()["detail"]
     assert (unknown.status_code, anonymous.status_code) == (401, 401)
     assert unknown.headers["content-type"] == "application/problem+json"
+
+
+def test_overview_tells_the_ledgers_health_as_readyz_does(api: Api) -> None:
+    healthy = api.as_org("samr", "GET", "/v1/overview").json()["ledger"]["readiness"]
+    api.services.background.append(LoopHealth("anchorer", stall_after_s=60.0))  # an anchorer that stopped
+
+    stalled = api.as_org("samr", "GET", "/v1/overview").json()["ledger"]["readiness"]
+    ledger = api.as_org("samr", "GET", "/v1/ledger").json()["readiness"]
+    readyz = api.client.get("/readyz")
+
+    assert healthy == {"ready": True, "failing": []}
+    assert stalled == {"ready": False, "failing": [{"part": "anchorer", "reason": "anchorer is not running"}]}
+    assert ledger == stalled
+    assert readyz.status_code == 503
+    assert readyz.json()["failing"] == stalled["failing"]

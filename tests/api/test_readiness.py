@@ -10,18 +10,25 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
+from web3 import Web3
 
+from chain import LocalNode
 from evidence import Anchorer, BackgroundLoop, Ledger, make_engine, write_transaction
 from tests._webhooks import Receiver
 from tests.api.conftest import Api, batch_payload
 from tests.api.test_epcis import SHIPPING_DOC, _capture, _load, _subscribe
+from tests.api.test_reconcile import _members, persisted
 from tests.conftest import Network, make_record
 from trace_api.app import create_app
+from trace_api.chainops import batch_chain_id
 from trace_api.epcis.models import Delivery
 from trace_api.epcis.subscriptions import DeliveryWorker
 from trace_api.recalls.models import NoticeDelivery
 from trace_api.recalls.notify import NoticeWorker
+from trace_api.reconcile import reconcile
 from trace_api.services import Services
+
+__all__ = ["persisted"]  # the fixture of a node that loses what it did not dump
 
 BATCH = "09506000134352.L2026-001"
 
@@ -152,3 +159,73 @@ def test_notice_worker_survives_a_locked_database_and_readyz_names_it(api: Api, 
         ("webhook", True),
     ]
     assert receiver.received  # at least once: receivers deduplicate by the Suyuan-Delivery header
+
+
+def _with_settings(services: Services, **settings: Any) -> Services:
+    """The services with other settings and no background loops of their own."""
+    return dataclasses.replace(
+        services, settings=services.settings.model_copy(update=settings), background=[]
+    )
+
+
+def test_an_old_checkpoint_alone_makes_the_service_not_ready(api: Api, network: Network) -> None:
+    services = _with_settings(api.services, anchor_every_seconds=EVERY_S)
+    anchorer = Anchorer(services.ledger, lambda: network.client, network.anchorer, every_seconds=EVERY_S)
+    stop = anchorer.loop(tick_s=0.05).start()
+    try:
+        services.ledger.append(make_record(0))
+        size = services.ledger.size()
+        _poll(lambda: services.ledger.latest_anchored_size() == size)
+    finally:
+        stop()  # the anchorer (a process of its own, say) stops
+    with TestClient(create_app(services)) as client:
+        assert client.get("/readyz").status_code == 200
+        services.ledger.append(make_record(1))
+        stalled = _poll(_ready(client, 503))
+
+    assert [f["part"] for f in stalled["failing"]] == ["checkpoints"]
+    assert stalled["parts"]["checkpoints"]["bound_s"] == 2.3
+    assert stalled["parts"]["checkpoints"]["oldest_unanchored_record_age_s"] > 2.3
+
+
+def test_chain_calls_owed_past_their_bound_make_the_service_not_ready(
+    persisted: tuple[Api, LocalNode],
+) -> None:
+    api, node = persisted
+    _members(api)
+    payload = batch_payload(api, "haixian", lot="L2026-002")
+    services = _with_settings(api.services, chain_outbox_bound_seconds=0.5, anchor_every_seconds=60.0)
+    node.stop()  # the chain worker cannot send what the admission owes
+    with TestClient(create_app(services)) as client:
+        admitted = client.post("/v1/batches", json=payload, headers=api.headers("haixian"))
+        assert admitted.status_code == 201, admitted.text
+        assert client.get("/readyz").status_code == 200
+        stalled = _poll(_ready(client, 503))
+
+    assert [f["part"] for f in stalled["failing"]] == ["chain_outbox"]
+    assert stalled["parts"]["chain_outbox"]["pending"] == 1
+    assert stalled["parts"]["chain_outbox"]["bound_s"] == 0.5
+
+
+def test_differences_the_reconciler_could_not_repair_make_the_service_not_ready(api: Api) -> None:
+    wholesale = Web3.to_checksum_address(api.add_org("wholesale", "wholesaler")["chain_address"])
+    api.add_org("haixian", "importer")
+    assert api.as_org("haixian", "POST", "/v1/batches", json=batch_payload(api, "haixian")).status_code == 201
+    api.mined()
+    services = _with_settings(api.services, anchor_every_seconds=60.0)
+    with TestClient(create_app(services)) as client:
+        services.reconcile_report = reconcile(services, repair=True)
+        agreeing = client.get("/readyz")
+        # What a transfer sent outside the service leaves: a chain fact no ledger record proves.
+        services.chain.transfer_custody(
+            services.account_of("haixian"), batch_chain_id(BATCH), wholesale, b"\x07" * 32
+        )
+        services.reconcile_report = reconcile(services, repair=True)
+        differing = client.get("/readyz")
+
+    assert agreeing.status_code == 200, agreeing.text
+    assert agreeing.json()["parts"]["chain_differences"]["remaining"] == 0
+    assert differing.status_code == 503
+    assert [f["part"] for f in differing.json()["failing"]] == ["chain_differences"]
+    assert "2 way(s)" in differing.json()["failing"][0]["reason"]
+    assert differing.json()["parts"]["chain_differences"]["remaining"] == 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,7 @@ from tests.api.test_cli import _run
 from trace_api.batches.models import Batch, StorageClass
 from trace_api.chainops import batch_chain_id
 from trace_api.orgs.models import Organisation
+from trace_api.reconcile import service as reconcile_service
 from trace_api.reconcile.service import DIFFERENCE_KIND, reconcile, reconcile_loop
 from trace_api.settings import ServiceSettings
 
@@ -313,3 +315,50 @@ def test_reconcile_replays_a_lost_split_before_the_ship_of_its_child(
     assert on_chain.holder == addresses["wholesale"]
     assert on_chain.parent == batch_chain_id(BATCH)
     assert reconcile(api.services, repair=True).found == []
+
+
+def test_writes_are_answered_while_a_repair_replays_and_the_worker_waits_for_it(
+    persisted: tuple[Api, LocalNode], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api, node = persisted
+    addresses = _members(api)
+    node.stop()
+    node.start()
+    shipped = _scan(api, "haixian", action="ship", batch_id=BATCH, counterparty="wholesale")
+    assert shipped.status_code == 201, shipped.text
+    api.mined()
+    node.kill()
+    node.start()
+    replaying, resume = threading.Event(), threading.Event()
+    real_send = reconcile_service.send_fact
+
+    def send_when_resumed(*args: Any, **kwargs: Any) -> Any:
+        replaying.set()
+        assert resume.wait(60), "the test never let the replay go on"
+        return real_send(*args, **kwargs)
+
+    monkeypatch.setattr(reconcile_service, "send_fact", send_when_resumed)
+    reports: list[reconcile_service.Report] = []
+    repairing = threading.Thread(target=lambda: reports.append(reconcile(api.services, repair=True)))
+    repairing.start()
+    try:
+        assert replaying.wait(30), "the repair replayed nothing"
+        received = _scan(api, "wholesale", action="receive", batch_id=BATCH)
+        assert received.status_code == 201, received.text
+        admitted = api.as_org(
+            "haixian", "POST", "/v1/batches", json=batch_payload(api, "haixian", lot="L2026-002")
+        )
+        assert api.chain_worker is not None
+        sent_meanwhile = api.chain_worker.drain()
+    finally:
+        resume.set()
+        repairing.join(60)
+
+    assert admitted.status_code == 201, admitted.text
+    assert sent_meanwhile == 0  # the reconciler held the chain lease: nothing went out of order
+    assert [(r.kind, r.record_id) for r in reports[0].repairs] == [("scan.ship", shipped.json()["record_id"])]
+    assert reports[0].remaining == []
+    assert _holder(api) == addresses["wholesale"]
+    api.mined()
+    second = api.services.chain.batch(batch_chain_id("09506000134352.L2026-002"))
+    assert second.holder == addresses["haixian"]

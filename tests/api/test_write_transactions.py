@@ -19,7 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from evidence import UnknownRecord, make_engine, write_transaction
+from evidence import Ledger, UnknownRecord, make_engine, write_transaction
 from tests._webhooks import Receiver
 from tests.api.conftest import Api, batch_payload
 from tests.api.test_scans import BATCH, _code
@@ -268,3 +268,35 @@ def test_write_waiting_past_the_lock_bound_answers_503_with_retry_after(api: Api
     assert response.status_code == 503, response.text
     assert response.headers["retry-after"] == "1"
     assert response.json()["type"].endswith("/database-busy")
+
+
+def test_a_resent_scan_is_answered_on_the_write_transactions_own_connection(
+    holder: Api, database_url: str
+) -> None:
+    api = holder
+    api.add_org("wholesale", "wholesaler")
+    scan = {"action": "ship", "batch_id": BATCH, "counterparty": "wholesale", "location": LOCATION}
+    scan["scan_id"] = str(uuid.uuid4())
+    first = api.as_org("haixian", "POST", "/v1/scans", json=scan)
+    assert first.status_code == 201, first.text
+    # One connection in the pool, none beyond: a second checkout waits a second, then gives up (503).
+    engine = make_engine(database_url, lock_timeout_s=1.0, pool_size=1, max_overflow=0)
+    ledger = Ledger(engine, api.services.ledger.origin, api.services.ledger.signer)
+    single = dataclasses.replace(api.services, engine=engine, ledger=ledger, background=[])
+    try:
+        with TestClient(create_app(single)) as client:
+            again = client.post("/v1/scans", json=scan, headers=api.headers("haixian"))
+            # A scan recorded before its outcome was kept (an older release): found in the ledger.
+            with write_transaction(engine, ledger.lock_name) as conn:
+                conn.execute(text("DELETE FROM scan_outcomes WHERE scan_id = :id"), {"id": scan["scan_id"]})
+            from_ledger = client.post("/v1/scans", json=scan, headers=api.headers("haixian"))
+    finally:
+        engine.dispose()
+
+    for answer in (again, from_ledger):
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["duplicate"] is True
+        assert (answer.json()["record_id"], answer.json()["index"]) == (
+            first.json()["record_id"],
+            first.json()["index"],
+        )

@@ -70,6 +70,33 @@ def _english_messages() -> list[str]:
     return sorted((re.sub(r"%\(\w+\)s", "", m).strip() for m in ids), key=len, reverse=True)
 
 
+#: Where a one-word English message would show as a label: headings, form labels, table headers,
+#: buttons and navigation links (elsewhere such words are as often a member's own data).
+LABELLING = "h1, h2, h3, label, th, button, nav a"
+
+
+def _english_words() -> frozenset[str]:
+    """One-word English message ids of four letters or more that a Chinese page must not show as
+    a label, less those the Chinese itself uses (``GTIN`` in ``商品条码（GTIN）``)."""
+    zh = catalogue("zh")
+    chinese = {
+        word
+        for translation in zh.values()
+        for text in (translation if isinstance(translation, tuple) else (translation,))
+        for word in re.findall(r"[A-Za-z]+", text)
+    }
+    return frozenset(m for m in zh if re.fullmatch(r"[A-Za-z]{4,}", m) and m not in chinese)
+
+
+def english_words_in(texts: list[str]) -> list[str]:
+    """The one-word English messages that ``texts`` show as whole words standing alone: a word in
+    a run of English words (``Frozen white shrimp``, ``Market Regulator``) is a member's own data,
+    whose phrases are not the console's to translate."""
+    words = _english_words()
+    runs = (run for text in texts for run in re.findall(r"[A-Za-z]+(?:[ '.-]+[A-Za-z]+)*", text))
+    return sorted({run for run in runs if run in words})
+
+
 @dataclass
 class Browser:
     """One browser context (its own cookies) and page, with the page checks every test shares."""
@@ -107,6 +134,8 @@ class Browser:
         if page.evaluate("document.documentElement.lang") == "zh-CN":
             text = page.inner_text("body")
             left = [m for m in _english_messages() if m and m in text]
+            labels: list[str] = page.eval_on_selector_all(LABELLING, "found => found.map(e => e.innerText)")
+            left += english_words_in(labels)
             assert not left, f"{name}: untranslated in the Chinese page: {left[:5]}"
         violations = self.axe()
         serious = [v for v in violations if v["impact"] in FAILING_IMPACTS]

@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from ingest import Message
 from ingest._process import rfc3339
+from regulator_console.pages import alerts as alerts_page
 from regulator_console.sessions import SESSION_COOKIE, SessionSeal
 from tests.api.conftest import Api, batch_payload
 from tests.api.test_alerts import Device
@@ -239,3 +240,29 @@ def test_long_lists_page_by_cursor(browser: Browser) -> None:
     expect(page.get_by_role("link", name="下一页")).to_have_count(0)
     page.get_by_role("link", name="第一页").click()
     expect(rows).to_have_count(51)
+
+
+def test_alert_list_pages_by_cursor_keeping_its_filters(
+    browser: Browser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _alerting_network(browser.console.api)
+    monkeypatch.setattr(alerts_page, "PAGE_SIZE", 1)
+    page = browser.sign_in()
+
+    browser.open("/alerts?status=open&ack=no")
+    rows = page.locator("main table tbody tr")
+    expect(rows).to_have_count(1)
+    # Both opened in the same second: either may come first. The cell holds the device, then its site.
+    first = rows.first.locator("td").nth(1).inner_text().splitlines()[0]
+    expect(page.get_by_role("link", name="第一页")).to_have_count(0)
+    page.get_by_role("link", name="下一页").click()
+    expect(rows).to_have_count(1)
+    expect(rows.first).not_to_contain_text(first)
+    second = rows.first.locator("td").nth(1).inner_text().splitlines()[0]
+    assert sorted((first, second)) == ["haixian/cs-01", "haixian/cs-02"]
+    expect(page).to_have_url(re.compile(r"status=open.*ack=no"))
+    expect(page.get_by_role("link", name="下一页")).to_have_count(0)
+    browser.check_page("alerts-second-page")
+    page.get_by_role("link", name="第一页").click()
+    expect(rows.first).to_contain_text(first)
+    expect(page.get_by_role("link", name="下一页")).to_be_visible()

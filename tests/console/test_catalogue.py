@@ -10,6 +10,7 @@ from babel.messages.pofile import read_po
 
 import regulator_console
 from regulator_console.i18n import catalogue
+from tests.console.conftest import english_words_in
 
 PACKAGE = Path(regulator_console.__file__).parent
 METHODS = [("**.py", "python"), ("templates/**.html", "jinja2")]
@@ -50,3 +51,8 @@ def test_no_message_has_two_chinese_translations() -> None:
                     seen.setdefault(key, {})[path.name] = str(message.string)
     clashes = {k: v for k, v in seen.items() if len(set(v.values())) > 1}
     assert not clashes, clashes
+
+
+def test_the_page_check_finds_a_one_word_english_label_left_alone() -> None:
+    assert english_words_in(["批次", "Lots", "设备 Devices 5+", "商品条码（GTIN）"]) == ["Devices", "Lots"]
+    assert english_words_in(["Frozen white shrimp 冻南美白对虾", "Market Regulator", "Lotsa", "未冻结"]) == []

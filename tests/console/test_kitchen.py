@@ -75,6 +75,8 @@ def test_regulator_rejects_then_accepts_the_kitchens_rectification(
     expect(page.get_by_role("heading", name="明厨亮灶")).to_be_visible()
     row = page.get_by_role("row").filter(has_text="未戴厨师帽")
     expect(row).to_contain_text("canteen/cam-1")
+    expect(row).to_contain_text("canteen kitchen")  # where the camera is, as the canteen named it
+    expect(row).not_to_contain_text("urn:")
     expect(row).to_contain_text("待整改")
     expect_loaded(page, row.locator("img.thumb"))
     assert row.locator("img.thumb").evaluate("img => img.naturalWidth") == 320  # the API's thumbnail
@@ -83,6 +85,7 @@ def test_regulator_rejects_then_accepts_the_kitchens_rectification(
 
     row.get_by_role("link", name="未戴厨师帽").click()
     expect(page.get_by_role("heading", name="违规事件：未戴厨师帽")).to_be_visible()
+    expect(page.get_by_text("canteen · canteen/cam-1 · canteen kitchen ·")).to_be_visible()
     expect_loaded(page, page.get_by_role("img", name=re.compile("^事件抓拍")))
     expect_loaded(page, page.get_by_role("img", name=re.compile("^模型判定所用的原始画面")))
     box = page.locator(".frame svg rect.box.subject")
@@ -162,7 +165,7 @@ def test_review_without_the_csrf_token_is_refused(canteen: Canteen) -> None:
     console = canteen.console
     rectification = canteen.rectified("已整改。")
     _, cookie = SessionSeal(console.secret, 3600).open_session(console.regulator_key)
-    with httpx.Client(base_url=console.url) as client:
+    with httpx.Client(base_url=console.url, timeout=30) as client:
         client.cookies.set(SESSION_COOKIE, cookie, path="/console")
         url = f"/console/incidents/{canteen.id}/rectifications/{rectification}/review"
         refused = client.post(url, data={"decision": "accepted", "note": ""})

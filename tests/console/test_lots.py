@@ -1,10 +1,12 @@
 """批次 Lots in a real Chromium: finding a lot by its number, by a pasted Digital Link and by a photo
-of an item's QR code; a lot's page with its lineage graph; the scans list."""
+of an item's QR code or by its GTIN; a lot's page with its lineage graph and its cold chain per
+hop; the scans list."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,15 +18,22 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter
 from playwright.sync_api import Page, expect
 
+from ingest import Message
+from ingest._process import rfc3339
+from regulator_console.pages import lots as lots_page
 from regulator_console.sessions import SESSION_COOKIE, SessionSeal
 from tests.api.conftest import Api, batch_payload
+from tests.api.test_devices import COLD_STORE, add_device
 from tests.console.conftest import DESKTOP, PHONE, Browser, Console
+from tests.ingest.conftest import Clock, make_ingestor
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 GTIN = "09506000134352"
+OTHER_GTIN, UNKNOWN_GTIN = "09506000888880", "09506000777771"
 L1, L2 = f"{GTIN}.L2026-001", f"{GTIN}.L2026-002"
 L1A, L1B = f"{L1}A", f"{L1}B"
+IMPORTER_STORE, WHOLESALE_STORE = "海鲜进口 1 号冷库", "批发市场冷库 B2"
 
 
 @dataclass
@@ -121,6 +130,54 @@ def test_search_finds_a_lot_by_its_number_organisation_and_admission_time(
     browser.check_page("lots-en")
 
 
+def test_search_by_gtin_lists_that_products_lots_and_an_unknown_gtin_none(
+    browser: Browser, lots: Lots
+) -> None:
+    api = lots.api
+    other = {**batch_payload(api, "haixian", lot="M2026-007"), "gtin": OTHER_GTIN}
+    assert api.as_org("haixian", "POST", "/v1/batches", json=other).status_code == 201
+    page = browser.sign_in()
+    browser.open("/lots")
+    rows = page.locator("main table tbody tr")
+    expect(rows).to_have_count(5)
+
+    page.get_by_label("商品条码（GTIN）").fill(GTIN)
+    page.get_by_role("button", name="查询").click()
+    expect(page).to_have_url(re.compile(rf"gtin={GTIN}"))
+    expect(rows).to_have_count(4)  # L1, L2 and the two lots split off L1
+    for lot in ("L2026-001B", "L2026-001A", "L2026-002", "L2026-001"):
+        expect(rows.filter(has=page.get_by_role("link", name=lot, exact=True))).to_contain_text(GTIN)
+    expect(rows.filter(has_text="M2026-007")).to_have_count(0)
+
+    page.get_by_label("商品条码（GTIN）").fill(UNKNOWN_GTIN)
+    page.get_by_role("button", name="查询").click()
+    expect(page.get_by_text("没有符合条件的批次。")).to_be_visible()
+    expect(rows).to_have_count(0)
+    expect(page.get_by_label("商品条码（GTIN）")).to_have_value(UNKNOWN_GTIN)
+
+
+def test_lot_list_pages_by_cursor_keeping_its_search(
+    browser: Browser, lots: Lots, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(lots_page, "PAGE_SIZE", 2)
+    page = browser.sign_in()
+
+    browser.open(f"/lots?gtin={GTIN}")
+    rows = page.locator("main table tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text("L2026-001B")  # newest first
+    expect(rows.nth(1)).to_contain_text("L2026-001A")
+    page.get_by_role("link", name="下一页").click()
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text("L2026-002")
+    expect(rows.nth(1)).to_contain_text("L2026-001")
+    expect(page).to_have_url(re.compile(rf"gtin={GTIN}.*cursor="))
+    expect(page.get_by_label("商品条码（GTIN）")).to_have_value(GTIN)
+    browser.check_page("lots-second-page")
+    page.get_by_role("link", name="第一页").click()
+    expect(rows.nth(0)).to_contain_text("L2026-001B")
+
+
 def test_a_pasted_digital_link_goes_to_the_lot_its_item_is_in(browser: Browser, lots: Lots) -> None:
     page = browser.sign_in()
     browser.open("/lots")
@@ -173,7 +230,7 @@ def test_a_photo_of_a_qr_code_goes_to_the_lot(browser: Browser, lots: Lots, tmp_
 
 def test_a_photo_sent_without_the_forms_token_is_refused(console: Console, lots: Lots) -> None:
     _, sealed = SessionSeal(console.secret, 3600).open_session(console.regulator_key)
-    with httpx.Client(base_url=console.url) as client:
+    with httpx.Client(base_url=console.url, timeout=30) as client:
         client.cookies.set(SESSION_COOKIE, sealed, path="/console")
         refused = client.post("/console/lots/photo", files={"photo": ("a.png", b"x", "image/png")})
         anonymous = httpx.post(
@@ -312,3 +369,54 @@ def test_scans_list_shows_todays_scans_of_an_action_and_leads_to_the_lot(
     expect(rows).to_have_count(3)
     browser.open("/scans?since=yesterday")
     expect(page.locator("#since-error")).to_contain_text("请输入日期和时间")
+
+
+def _readings(api: Api, username: str, clock: Clock, *taken: tuple[dt.datetime, float]) -> None:
+    """Temperatures of a registered device, taken at the given times, through a real Ingestor."""
+    ingestor = make_ingestor(api, clock)
+    messages = [
+        Message(
+            f"suyuan/v1/{username}/temperature",
+            json.dumps({"seq": seq, "time": rfc3339(at), "celsius": celsius}).encode(),
+        )
+        for seq, (at, celsius) in enumerate(taken)
+    ]
+    assert ingestor.ingest(messages).dead_reasons == []
+
+
+def test_lot_page_shows_the_cold_chain_of_each_hop(browser: Browser) -> None:
+    """The lot stays in haixian's store (three readings in the stay, one before it), travels, then
+    stays in the wholesaler's store (two readings): one row per stay, with its own figures."""
+    api = browser.console.api
+    api.add_org("haixian", "importer")
+    api.add_org("wholesale", "wholesaler")
+    for handle, place in (("haixian", IMPORTER_STORE), ("wholesale", WHOLESALE_STORE)):
+        add_device(api, handle, {**COLD_STORE, "location": place})
+    admitted = api.as_org(
+        "haixian", "POST", "/v1/batches", json={**batch_payload(api, "haixian"), "location": IMPORTER_STORE}
+    )
+    assert admitted.status_code == 201, admitted.text
+    start = dt.datetime.fromisoformat(admitted.json()["created_at"])
+
+    def at(seconds: int) -> dt.datetime:
+        return start + dt.timedelta(seconds=seconds)
+
+    _scan(api, "haixian", action="ship", batch_id=L1, counterparty="wholesale", time=rfc3339(at(100)))
+    _scan(api, "wholesale", action="receive", batch_id=L1, location=WHOLESALE_STORE, time=rfc3339(at(200)))
+    api.mined()  # the ingestor writes behind the API's back
+    clock = Clock(at(300))
+    _readings(api, "haixian/cs-01", clock, (at(-60), -5.0), (at(10), -20.0), (at(20), -21.5), (at(30), -19.0))
+    _readings(api, "wholesale/cs-01", clock, (at(210), -18.5), (at(220), -20.0))
+    page = browser.sign_in()
+
+    browser.open(_lot_path(L1))
+    section = page.locator("section[aria-labelledby='cold-h']")
+    expect(section.get_by_role("heading", name="冷链记录")).to_be_visible()
+    rows = section.locator("tbody tr")
+    expect(rows).to_have_count(2)
+    first, second = rows.nth(0).locator("td"), rows.nth(1).locator("td")
+    expect(first).to_have_text([IMPORTER_STORE, "haixian Co.", re.compile(r"\d{4}-"), re.compile(r"\d{4}-"),
+                                "3", "-21.5 – -19.0 °C", "0"])  # fmt: skip
+    expect(second).to_have_text([WHOLESALE_STORE, "wholesale Co.", re.compile(r"\d{4}-"), "现在",
+                                 "2", "-20.0 – -18.5 °C", "0"])  # fmt: skip
+    browser.check_page("lot-cold-chain")

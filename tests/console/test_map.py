@@ -21,6 +21,8 @@ pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 YANGSHAN = {"latitude": 30.6267, "longitude": 122.0647, "address": "洋山深水港"}
 JIANGQIAO = {"latitude": 31.2497, "longitude": 121.3235, "address": "嘉定区江桥镇"}
 XUHUI = {"latitude": 31.1942, "longitude": 121.4372, "address": "徐汇区"}
+#: The canteen's kitchen, beside its office in Xuhui.
+CANTEEN_KITCHEN = {"latitude": 31.1950, "longitude": 121.4380, "address": "徐汇区 后厨"}
 #: The importer's cold store on the port, a few hundred metres from its office.
 PORT_STORE = {"latitude": 30.6290, "longitude": 122.0700}
 
@@ -198,3 +200,37 @@ def test_map_is_for_regulators_only(placed: Console) -> None:
     assert anonymous.headers["location"] == "/console/signin?next=/console/map"
     assert as_member.status_code == 403
     assert "洋山" not in as_member.text  # no site shown to a member
+
+
+def test_a_positioned_kitchen_camera_is_a_marker_with_its_incident(
+    console: Console, browser: Browser
+) -> None:
+    """Restaurant ``canteen`` in Xuhui; its kitchen camera, placed beside it, caught a cook without
+    a chef hat: the camera's marker counts the open incident and its details name the violation."""
+    pytest.importorskip("cv2")  # incidents are recorded as the camera pipeline records them
+    from tests._kitchen import add_camera, record_incident
+
+    api = console.api
+    _admit(api, "canteen", "restaurant", XUHUI)
+    camera = add_camera(api, "canteen")
+    placed = api.as_org("canteen", "PUT", "/v1/devices/cam-1/position", json=CANTEEN_KITCHEN)
+    assert placed.status_code == 200, placed.text
+    record_incident(api, camera, "no_chef_hat", 60)
+    page = browser.sign_in()
+
+    browser.open("/map")
+    marker = page.locator('svg.site-map a.marker[data-site="device:canteen:cam-1"]')
+    expect(marker).to_have_class(re.compile(r"\blevel-some\b"))
+    expect(marker).to_have_attribute("aria-label", "cam-1（后厨摄像头）：1 条未处理告警")
+    expect(page.locator('a.marker[data-site="org:canteen"]')).to_have_class(re.compile(r"\blevel-some\b"))
+    browser.check_page("map-camera")
+
+    marker.click()
+    details = page.locator("#site-details")
+    expect(details.get_by_role("heading", name="cam-1")).to_be_visible()
+    expect(details).to_contain_text("后厨摄像头")
+    expect(details).to_contain_text("北纬 31.1950°")
+    (alert,) = details.locator(".alert-list li").all()
+    expect(alert).to_contain_text("后厨违规")
+    expect(alert).to_contain_text("厨师未戴厨师帽")
+    browser.check_page("map-camera-details")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -15,10 +16,13 @@ from web3 import Web3
 
 from chain import Role
 from regulator_console.sessions import SESSION_COOKIE, SessionSeal
-from tests.api.conftest import make_uscc
+from tests.api.conftest import batch_payload, make_uscc
+from tests.api.test_devices import COLD_STORE, Feed, add_device
 from tests.console.conftest import ARTIFACTS, PHONE, Browser, Console
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+LOT = "09506000134352.L2026-001"
 
 
 def _wrong_check_character(code: str) -> str:
@@ -195,7 +199,7 @@ def test_members_are_filtered_and_paged_in_the_list(browser: Browser) -> None:
 def test_members_pages_page_by_keyset(console: Console) -> None:
     for i in range(27):
         console.api.add_org(f"m{i:02d}", "retailer")
-    with httpx.Client(base_url=console.url) as client:
+    with httpx.Client(base_url=console.url, timeout=30) as client:
         client.cookies.set(SESSION_COOKIE, _sealed(console), path="/console")
         first = client.get("/console/members", params={"type": "retailer"})
         after = re.search(r'href="(/console/members\?[^"]*after=[^"]+)" rel="next"', first.text)
@@ -214,7 +218,7 @@ def _sealed(console: Console) -> str:
 
 def test_member_writes_without_the_csrf_token_are_refused(console: Console) -> None:
     console.api.add_org("haixian", "importer")
-    with httpx.Client(base_url=console.url) as client:
+    with httpx.Client(base_url=console.url, timeout=30) as client:
         client.cookies.set(SESSION_COOKIE, _sealed(console), path="/console")
         suspend = client.post("/console/members/haixian/suspend", data={"reason": "no", "confirm": "yes"})
         admit = client.post(
@@ -262,3 +266,53 @@ def test_a_first_key_note_opens_for_its_purpose_only_and_never_as_a_session(cons
     assert seal.open_note("first-key", session) is None
     assert seal.read(note) is None
     assert SessionSeal(Fernet.generate_key(), 60).open_note("first-key", note) is None
+
+
+def test_member_page_shows_its_lots_devices_alerts_and_incidents(browser: Browser) -> None:
+    """Restaurant ``canteen`` received a lot, runs six devices (one more retired), one of its cold
+    stores too warm, and its kitchen camera saw a cook without a chef hat."""
+    pytest.importorskip("cv2")  # incidents are recorded as the camera pipeline records them
+    from tests._kitchen import add_camera, record_incident
+
+    api = browser.console.api
+    api.add_org("haixian", "importer")
+    api.add_org("canteen", "restaurant")
+    assert api.as_org("haixian", "POST", "/v1/batches", json=batch_payload(api, "haixian")).status_code == 201
+    for handle, body in (
+        ("haixian", {"action": "ship", "counterparty": "canteen"}),
+        ("canteen", {"action": "receive", "location": "canteen 冷库"}),
+    ):
+        scan = {"batch_id": LOT, "location": f"{handle} store", **body}
+        assert api.as_org(handle, "POST", "/v1/scans", json=scan).status_code == 201
+    for n in range(1, 7):
+        add_device(api, "canteen", {**COLD_STORE, "name": f"cs-0{n}", "location": "canteen 冷库"})
+    assert api.as_org("canteen", "POST", "/v1/devices/cs-06/retire").status_code == 200
+    record_incident(api, add_camera(api, "canteen"), "no_chef_hat", 60)
+    api.mined()  # the ingestor writes behind the API's back
+    feed = Feed(api, "canteen/cs-01")
+    feed.celsius(-5.0, seconds_ago=700)
+    feed.celsius(-4.0, seconds_ago=100)
+    page = browser.sign_in()
+
+    browser.open("/members/canteen")
+    expect(page.get_by_role("heading", name="canteen Co.", level=1)).to_be_visible()
+    lots = page.locator("section[aria-labelledby='lots-h']")
+    expect(lots.get_by_role("link", name="L2026-001")).to_have_attribute(
+        "href", f"/console/lots/{quote(LOT)}"
+    )
+    devices = page.locator("section[aria-labelledby='devices-h']")
+    expect(devices.locator("h2 .badge")).to_have_text("5+")  # six in service, five shown
+    expect(devices.locator("li")).to_have_count(5)
+    expect(devices.locator("li").first).to_have_text("cam-1 canteen kitchen")
+    expect(devices).not_to_contain_text("cs-06")  # retired
+    alerts = page.locator("section[aria-labelledby='alerts-h']")
+    expect(alerts.locator("h2 .badge")).to_have_text("1")
+    expect(alerts.locator("li")).to_have_text([re.compile(r"^温度超标 canteen 冷库 · \d{4}-")])
+    incidents = page.locator("section[aria-labelledby='incidents-h']")
+    expect(incidents.locator("h2 .badge")).to_have_text("1")
+    expect(incidents.locator("li")).to_have_text([re.compile(r"^未戴厨师帽 canteen kitchen · \d{4}-")])
+    browser.check_page("member-with-data")
+
+    devices.get_by_role("link", name="查看其全部设备").click()
+    expect(page).to_have_url(re.compile(r"/console/devices\?org=canteen$"))
+    expect(page.locator("main table tbody tr")).to_have_count(6 + 1)  # the retired one listed too

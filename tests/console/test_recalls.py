@@ -141,6 +141,37 @@ def test_regulator_previews_issues_watches_and_lifts_a_recall(
     browser.check_page("recalls-lifted")
 
 
+def test_recall_drill_times_the_last_holder_reached_and_acknowledged(
+    browser: Browser, network_of_holders: Api
+) -> None:
+    api = network_of_holders
+    body = {"batch_id": BATCH, "reason": REASON, "recall_class": "I"}
+    recall_id = _ok(api.as_org("samr", "POST", "/v1/recalls", json=body), 201)["id"]
+    page = browser.sign_in()
+    browser.open(f"/recalls/{recall_id}")
+    drill = page.locator("section[aria-labelledby='drill-h']")
+    reached = drill.locator(".figure").filter(has_text="最后一个持有方送达用时")
+    acknowledged = drill.locator(".figure").filter(has_text="最后一个持有方确认用时")
+    expect(reached.locator(".value")).to_have_text("—")
+    expect(reached).to_contain_text("已送达 0 / 2")
+    expect(drill.locator("tbody tr").filter(has_text="shop Co.")).to_contain_text("尚未送达")
+
+    api.mined()
+    assert NoticeWorker(api.services).run_once() == 2  # one MQTT notice each, over a real broker
+    page.reload()
+    expect(reached.locator(".value")).to_have_text(re.compile(r"^\d+ (秒|分钟)$"))
+    expect(reached).to_contain_text("已送达 2 / 2")
+    expect(drill.locator("tbody tr").filter(has_text="shop Co.")).not_to_contain_text("尚未送达")
+    expect(acknowledged.locator(".value")).to_have_text("—")
+
+    _acknowledge(api, "shop", recall_id, 600)
+    _acknowledge(api, "wholesale", recall_id, 600)
+    page.reload()
+    expect(acknowledged.locator(".value")).to_have_text(re.compile(r"^\d+ (秒|分钟)$"))
+    expect(acknowledged).to_contain_text("已确认 2 / 2")
+    browser.check_page("recall-drill")
+
+
 def _admit(api: Api, lot: str) -> str:
     return str(
         _ok(api.as_org("haixian", "POST", "/v1/batches", json=batch_payload(api, "haixian", lot=lot)), 201)[
@@ -205,7 +236,7 @@ def test_recall_writes_without_the_sessions_csrf_token_are_refused(
 ) -> None:
     api = network_of_holders
     body = {"batch_id": BATCH, "reason": REASON, "recall_class": "I"}
-    with httpx.Client(base_url=console.url) as client:
+    with httpx.Client(base_url=console.url, timeout=30) as client:
         client.cookies.set(SESSION_COOKIE, _sealed(console), path="/console")
         issue_missing = client.post("/console/recalls/new", data=body)
         issue_wrong = client.post("/console/recalls/new", data={**body, "csrf": "not-the-token"})

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import re
 import time
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from playwright.sync_api import expect
 
 from regulator_console.sessions import SESSION_COOKIE, SessionSeal
+from tests.api.conftest import batch_payload
 from tests.console.conftest import Browser, Console
+
+#: The console fixture's session lifetime (``mount_console``'s default).
+SESSION_MINUTES = 480
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -32,6 +37,7 @@ def test_regulator_signs_in_switches_language_and_signs_out(browser: Browser) ->
     cookie = next(c for c in page.context.cookies() if c["name"] == SESSION_COOKIE)
     assert (cookie["httpOnly"], cookie["sameSite"], cookie["path"]) == (True, "Strict", "/console")
     assert browser.console.regulator_key not in cookie["value"]  # sealed, not readable
+    assert abs(cookie["expires"] - (time.time() + SESSION_MINUTES * 60)) < 120  # the session's lifetime
     browser.check_page("dashboard")
 
     page.get_by_role("link", name="English").click()
@@ -63,7 +69,7 @@ def test_unknown_and_member_keys_are_refused_at_sign_in(browser: Browser) -> Non
 
 def test_a_member_keys_session_an_expired_one_and_a_forged_one_get_no_data(console: Console) -> None:
     console.api.add_org("haixian", "importer")
-    with httpx.Client(base_url=console.url) as client:
+    with httpx.Client(base_url=console.url, timeout=30) as client:
         client.cookies.set(SESSION_COOKIE, _sealed(console, console.api.keys["haixian"]), path="/console")
         member = client.get("/console/")
         client.cookies.set(
@@ -84,8 +90,63 @@ def test_a_member_keys_session_an_expired_one_and_a_forged_one_get_no_data(conso
     assert (htmx.status_code, htmx.headers["hx-redirect"]) == (401, "/console/signin?next=/console/")
 
 
+def _inject_session(browser: Browser, cookie: str) -> None:
+    """Puts a sealed session cookie in the browser, as the console would have set it."""
+    host = urlsplit(browser.console.url).hostname or "127.0.0.1"
+    browser.page.context.add_cookies(
+        [{"name": SESSION_COOKIE, "value": cookie, "domain": host, "path": "/console",
+          "httpOnly": True, "sameSite": "Strict"}]
+    )  # fmt: skip
+
+
+def test_a_member_keys_session_gets_the_not_allowed_page_in_the_browser(browser: Browser) -> None:
+    api = browser.console.api
+    api.add_org("haixian", "importer")
+    assert api.as_org("haixian", "POST", "/v1/batches", json=batch_payload(api, "haixian")).status_code == 201
+    _inject_session(browser, _sealed(browser.console, api.keys["haixian"]))
+
+    for path in ("/", "/lots", "/members/haixian"):
+        answer = browser.page.goto(browser.console.at(path))
+        assert answer is not None
+        assert answer.status == 403, path
+        page = browser.page
+        expect(page.get_by_role("heading", name="无权操作", level=1)).to_be_visible()
+        expect(page.get_by_role("alert")).to_have_text(
+            "haixian Co.不是市场监管部门：监管平台仅供监管部门使用。"
+        )
+        expect(page.get_by_role("navigation", name="栏目")).to_have_count(0)
+        expect(page.locator("main")).not_to_contain_text("L2026-001")
+        expect(page.locator("main")).not_to_contain_text("证据账本")
+    browser.check_page("not-a-regulator")
+
+
+def test_an_expired_session_is_sent_to_sign_in_in_the_browser(browser: Browser) -> None:
+    console = browser.console
+    _inject_session(browser, _sealed(console, console.regulator_key, started=time.time() - 3601))
+
+    page = browser.open("/lots?lot=L2026-001")
+    expect(page).to_have_url(re.compile(r"/console/signin\?next=/console/lots%3Flot%3DL2026-001$"))
+    expect(page.get_by_role("heading", name="登录")).to_be_visible()
+    expect(page.get_by_role("navigation", name="栏目")).to_have_count(0)
+    assert not [c for c in page.context.cookies() if c["name"] == SESSION_COOKIE]  # dropped
+    page.get_by_label("API 密钥").fill(console.regulator_key)
+    page.get_by_role("button", name="登录").click()
+    expect(page).to_have_url(re.compile(r"/console/lots\?lot=L2026-001$"))  # back where it was going
+
+
+def test_a_form_sent_without_its_csrf_token_is_refused_in_the_browser(browser: Browser) -> None:
+    page = browser.sign_in()
+    signout = page.locator("form[action='/console/signout']")
+    signout.locator("input[name=csrf]").evaluate("input => input.remove()")
+    signout.get_by_role("button", name="退出登录").click()
+    expect(page.get_by_role("heading", name="无权操作", level=1)).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("表单不是从本平台提交的")
+    page.goto(browser.console.at("/"))
+    expect(page.get_by_role("heading", name="总览")).to_be_visible()  # still signed in: nothing was done
+
+
 def test_writes_without_the_sessions_csrf_token_are_refused(console: Console) -> None:
-    with httpx.Client(base_url=console.url) as client:
+    with httpx.Client(base_url=console.url, timeout=30) as client:
         client.cookies.set(SESSION_COOKIE, _sealed(console, console.regulator_key), path="/console")
         missing = client.post("/console/signout", data={})
         wrong = client.post("/console/signout", data={"csrf": "not-the-token"})
@@ -99,7 +160,7 @@ def test_writes_without_the_sessions_csrf_token_are_refused(console: Console) ->
 
 
 def test_every_answer_forbids_outside_content_and_caching(console: Console) -> None:
-    with httpx.Client(base_url=console.url) as client:
+    with httpx.Client(base_url=console.url, timeout=30) as client:
         page = client.get("/console/signin")
         script = client.get("/console/vendor/htmx.min.js")
         unknown = client.get("/console/vendor/..%2Fpackage.json")

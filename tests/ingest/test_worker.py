@@ -6,6 +6,7 @@ devices had acknowledged by the broker against the set the ledger holds, with no
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -16,15 +17,19 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import paho.mqtt.client as mqtt
 import pytest
+from fastapi.testclient import TestClient
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from evidence import Ledger, make_engine, write_transaction
 from evidence._tables import RECORDS
-from ingest import IngestWorker, WorkerOptions
+from ingest import AlertRules, Ingestor, IngestWorker, WorkerOptions
+from trace_api.app import create_app
 from trace_api.coldchain import Alert, DeadLetter, SensorReading
 
 from ._broker import BrokerClient, ConfiguredBroker
@@ -274,3 +279,71 @@ def test_no_reading_lost_or_recorded_twice_when_worker_killed_and_broker_restart
     with Session(cold_store.api.services.engine) as session:
         assert session.exec(select(func.count()).select_from(DeadLetter)).one() == 0
         assert session.exec(select(func.count()).select_from(Alert)).one() == 0
+
+
+def _readyz(client: TestClient, status: int, timeout: float = 20) -> dict[str, Any]:
+    """The /readyz answer once it has ``status``, bounded."""
+    found: dict[str, Any] = {}
+
+    def answered() -> bool:
+        response = client.get("/readyz")
+        found.update(response.json())
+        return response.status_code == status
+
+    wait_until(answered, timeout, f"/readyz answering {status}")
+    return found
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_worker_survives_a_locked_database_and_readyz_names_it_while_it_stalls(
+    cold_store: ColdStore, database_url: str, mqtt_url: str
+) -> None:
+    api = cold_store.api
+    engine = make_engine(database_url, lock_timeout_s=0.2)  # its writers give up on the lock quickly
+    ledger = Ledger(engine, api.services.ledger.origin, api.services.ledger.signer)
+    ingestor = Ingestor(engine, ledger, AlertRules(), api.services.settings.public_url, cold_store.clock)
+    counted = Counted()
+    options = WorkerOptions(
+        url=mqtt_url,
+        client_id=f"test-{uuid.uuid4().hex[:12]}",
+        share_group=f"g{uuid.uuid4().hex[:12]}",
+        session_expiry_s=30,
+        sweep_every_s=3600,
+        retry_after_s=0.05,
+        max_backoff_s=0.2,
+        stall_after_s=1.0,
+    )
+    worker = IngestWorker(ingestor, options, on_batch=counted)
+    services = dataclasses.replace(
+        api.services,
+        settings=api.services.settings.model_copy(update={"anchor_every_seconds": 60.0}),
+        background=[],
+    )
+    stop = worker.serve(services.background)
+    publisher = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    try:
+        assert worker.subscribed.wait(10), "the worker did not subscribe"
+        publisher.connect("127.0.0.1", int(mqtt_url.rsplit(":", 1)[1]))
+        publisher.loop_start()
+        with TestClient(create_app(services)) as client:
+            assert client.get("/readyz").status_code == 200
+            with write_transaction(api.services.engine, api.services.ledger.lock_name):  # another writer
+                for i in range(3):
+                    message = cold_store.message(
+                        "cs-01", "temperature", cold_store.at(-60 * (3 - i)), celsius=-20
+                    )
+                    publisher.publish(message.topic, message.payload, qos=1).wait_for_publish(5)
+                stalled = _readyz(client, 503)
+            recovered = _readyz(client, 200)
+        counted.wait_for(3)
+    finally:
+        publisher.disconnect()
+        publisher.loop_stop()
+        stop()
+        engine.dispose()
+
+    assert [f["part"] for f in stalled["failing"]] == ["ingest"]
+    assert "database is locked" in stalled["parts"]["ingest"]["last_error"]
+    assert recovered["parts"]["ingest"]["consecutive_failures"] == 0
+    assert recorded_seqs(cold_store) == [0, 1, 2]
+    assert worker.stats.outcomes["recorded"] == 3

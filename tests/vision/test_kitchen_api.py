@@ -66,6 +66,7 @@ def test_incident_carries_its_evidence_and_matches_the_ledger(kitchens: Kitchens
     assert response.status_code == 200, response.text
     incident = response.json()
     assert incident["camera"] == "canteen/cam-1"
+    assert incident["site"] == "canteen kitchen"  # the camera's location, as named (its place is a key)
     assert incident["organisation"] == "canteen"
     assert (incident["violation"], incident["status"], incident["rectification"]) == (
         "no_chef_hat",

@@ -161,7 +161,7 @@ def start_ingest(up: Up) -> Stop:
         return lambda: None
     with cli_errors():
         worker = IngestWorker(open_ingestor(config), worker_options(config, config.mqtt_url))
-    stop = start_thread("ingest", worker.run)
+    stop = worker.serve(up.health)  # /readyz names the worker when it stalls
     out.print(f"cold-chain ingest: {worker.options.subscription} on {config.mqtt_url.rsplit('@', 1)[-1]}")
     return stop
 

@@ -70,12 +70,19 @@ class BackgroundLoop:
         stall_after_s: float,
         on_failure: Callable[[Exception], None] | None = None,
         wake: threading.Event | None = None,
+        min_backoff_s: float | None = None,
     ) -> None:
-        """``wake``, when set by another thread, starts the next step at once instead of after the tick."""
+        """``wake``, when set by another thread, starts the next step at once instead of after the tick.
+
+        A failed step is retried after twice the previous wait, at least ``min_backoff_s`` (default
+        the tick) and at most ``max_backoff_s``; a loop whose step itself waits for work runs with
+        ``tick_s=0`` and a ``min_backoff_s``.
+        """
         self.name = name
         self._wake = wake
         self._step = step
         self.tick_s = tick_s
+        self.min_backoff_s = tick_s if min_backoff_s is None else min_backoff_s
         self.max_backoff_s = max_backoff_s
         self._on_failure = on_failure
         self.health = LoopHealth(name, stall_after_s)
@@ -109,7 +116,7 @@ class BackgroundLoop:
         except Exception as exc:  # a loop that stops on any error stops silently: never
             health.consecutive_failures += 1
             health.last_error, health.last_error_at = f"{type(exc).__name__}: {exc}", time.time()
-            delay = min(max(delay * 2, self.tick_s), self.max_backoff_s)
+            delay = min(max(delay * 2, self.min_backoff_s), self.max_backoff_s)
             log.warning(
                 "%s failed (%d in a row), retrying in %.1f s: %s",
                 self.name,

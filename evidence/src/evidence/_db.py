@@ -47,10 +47,19 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def make_engine(url: str, lock_timeout_s: float = LOCK_TIMEOUT_S) -> Engine:
+def make_engine(
+    url: str,
+    lock_timeout_s: float = LOCK_TIMEOUT_S,
+    *,
+    pool_size: int | None = None,
+    max_overflow: int | None = None,
+) -> Engine:
     """An engine for ``url``; SQLite files get WAL, synchronous=FULL and explicit transactions.
 
-    A writer waits at most ``lock_timeout_s`` for the writer lock.
+    A writer waits at most ``lock_timeout_s`` for the writer lock, and for a pooled connection.
+    ``pool_size`` and ``max_overflow`` bound the pool (default: SQLite :data:`SQLITE_POOL_SIZE`
+    with no bound on overflow; PostgreSQL :data:`POSTGRES_POOL_SIZE` and
+    :data:`POSTGRES_MAX_OVERFLOW`).
     """
     parsed = make_url(url)
     lock_timeout_ms = max(1, int(lock_timeout_s * 1000))
@@ -60,8 +69,9 @@ def make_engine(url: str, lock_timeout_s: float = LOCK_TIMEOUT_S) -> Engine:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": lock_timeout_s},
-            pool_size=SQLITE_POOL_SIZE,
-            max_overflow=-1,
+            pool_size=SQLITE_POOL_SIZE if pool_size is None else pool_size,
+            max_overflow=-1 if max_overflow is None else max_overflow,
+            pool_timeout=lock_timeout_s,
         )
 
         def configure(dbapi_connection: Any, _record: Any) -> None:
@@ -75,8 +85,8 @@ def make_engine(url: str, lock_timeout_s: float = LOCK_TIMEOUT_S) -> Engine:
     engine = create_engine(
         url,
         pool_pre_ping=True,
-        pool_size=POSTGRES_POOL_SIZE,
-        max_overflow=POSTGRES_MAX_OVERFLOW,
+        pool_size=POSTGRES_POOL_SIZE if pool_size is None else pool_size,
+        max_overflow=POSTGRES_MAX_OVERFLOW if max_overflow is None else max_overflow,
         pool_timeout=lock_timeout_s,
         execution_options={"suyuan_lock_timeout_ms": lock_timeout_ms},
     )

@@ -96,7 +96,7 @@ def ingest_mqtt(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     with cli_errors():
         worker = IngestWorker(open_ingestor(config), worker_options(config, config.mqtt_url))
-    stop_worker = start_thread("ingest", worker.run)
+    stop_worker = worker.serve()
     out.print(
         f"ingest: {worker.options.subscription} on {worker.address.host}:{worker.address.port} "
         f"as {worker.options.client_id}; Ctrl-C stops"

@@ -9,6 +9,10 @@ delivery a recognised duplicate. Workers sharing ``$share/<group>/`` split the l
 Messages delivered before a reconnection are never acknowledged on the new connection: the
 broker resends them with their packet ids, and acknowledging a stale id could acknowledge a
 different message.
+
+The worker is a :class:`evidence.BackgroundLoop`: a pass that fails (a locked or unreachable
+database, a failed alert sweep) is logged and retried with backoff, the same batch first, and
+the loop's health (``ingest``) is what ``/readyz`` names when it stalls.
 """
 
 from __future__ import annotations
@@ -28,9 +32,9 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
-from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError
 
-from evidence import LedgerError
+from evidence import BackgroundLoop, LedgerError, LoopHealth, start_thread
 from trace_api.devices import TOPIC_ROOT, BrokerUrlError, publish_on
 from trace_api.devices import BrokerAddress as SharedBrokerAddress
 
@@ -65,7 +69,11 @@ class WorkerOptions:
     session_expiry_s: int = 7 * 24 * 3600
     batch_size: int = 500
     sweep_every_s: float = 5.0
+    #: The first retry after a failed pass; each further one waits twice as long, up to ``max_backoff_s``.
     retry_after_s: float = 1.0
+    max_backoff_s: float = 10.0
+    #: A worker that has not completed a pass for this long counts as stalled (``/readyz``).
+    stall_after_s: float = 60.0
 
     @property
     def subscription(self) -> str:
@@ -116,7 +124,19 @@ class IngestWorker:
         self._epoch = 0
         self._started = False
         self._lock = threading.Lock()
+        self._held: list[_Delivery] = []  # the batch a failed pass left, taken again first
+        self._next_sweep = 0.0
         self.client = self._client()
+        self._loop = BackgroundLoop(
+            "ingest",
+            self.step,
+            tick_s=0.0,  # a pass waits for messages itself
+            min_backoff_s=options.retry_after_s,
+            max_backoff_s=max(options.retry_after_s, options.max_backoff_s),
+            stall_after_s=options.stall_after_s,
+        )
+        #: The loop's health: ``suyuan up`` adds it to what ``/readyz`` reads.
+        self.health: LoopHealth = self._loop.health
 
     def _client(self) -> mqtt.Client:
         client = self.address.client(self.options.client_id, manual_ack=True)
@@ -184,24 +204,46 @@ class IngestWorker:
         )
         self.client.loop_start()
 
+    def serve(self, health: list[LoopHealth] | None = None) -> Callable[[], None]:
+        """Runs the worker in a background thread, its health added to ``health`` (what ``/readyz``
+        reads) when given; returns the function that stops it."""
+        if health is not None:
+            health.append(self.health)
+        self.health.running = True  # from now: a thread that is yet to be scheduled is not stalled
+        return start_thread("ingest", self.run)
+
     def run(self, stop: threading.Event) -> None:
-        """Takes batches until ``stop`` is set; then acknowledges what it took and disconnects."""
+        """Takes batches until ``stop`` is set, then disconnects: a batch not committed by then was
+        not acknowledged, and the broker sends it again."""
         # Everything loaded so far (libraries, settings, the registry's rows) lives as long as the
         # worker: keep it out of the cyclic collector's scans, which otherwise dominate a busy batch.
         gc.freeze()
         self.start()
-        next_sweep = time.monotonic() + self.options.sweep_every_s
+        self._next_sweep = time.monotonic() + self.options.sweep_every_s
         try:
-            while not stop.is_set():
-                batch = self._next_batch(timeout=min(0.5, self.options.sweep_every_s))
-                if batch:
-                    self._take(batch, stop)
-                if time.monotonic() >= next_sweep:
-                    self._sweep()
-                    next_sweep = time.monotonic() + self.options.sweep_every_s
+            self._loop.run(stop)
         finally:
             self.client.disconnect()
             self.client.loop_stop()
+
+    def step(self) -> None:
+        """One pass: a batch (the one a failed pass left, else the next, waited for up to 0.5 s),
+        acknowledged once committed; then the alert sweep when it is due.
+
+        Raises what the database raises (locked, unreachable): the loop retries after its backoff.
+        """
+        if not self._held:
+            self._held = self._next_batch(timeout=min(0.5, self.options.sweep_every_s))
+        current = [d for d in self._held if d.epoch == self._epoch]  # older ones come again
+        result = self._ingest(current) if current else None  # raises: the batch stays held
+        self._acknowledge(current)
+        self._held = []
+        if result is not None:
+            self._count(result)
+            self._publish(result.notices)
+        if time.monotonic() >= self._next_sweep:
+            self._next_sweep = time.monotonic() + self.options.sweep_every_s
+            self._publish(self.ingestor.sweep())
 
     def _next_batch(self, timeout: float) -> list[_Delivery]:
         try:
@@ -214,22 +256,6 @@ class IngestWorker:
             except queue.Empty:
                 break
         return batch
-
-    def _take(self, batch: list[_Delivery], stop: threading.Event) -> None:
-        while not stop.is_set():
-            current = [d for d in batch if d.epoch == self._epoch]  # older ones come again
-            if not current:
-                return
-            try:
-                result = self._ingest(current)
-            except (SQLAlchemyError, OSError) as exc:
-                log.error("database unavailable (%s); retrying in %g s", exc, self.options.retry_after_s)
-                stop.wait(self.options.retry_after_s)
-                continue
-            self._acknowledge(current)
-            self._count(result)
-            self._publish(result.notices)
-            return
 
     def _ingest(self, batch: list[_Delivery]) -> IngestResult:
         messages = [Message(d.topic, d.payload) for d in batch]
@@ -259,12 +285,6 @@ class IngestWorker:
         self.stats.dead_reasons.update(result.dead_reasons)
         if self.on_batch is not None:
             self.on_batch(result)
-
-    def _sweep(self) -> None:
-        try:
-            self._publish(self.ingestor.sweep())
-        except (SQLAlchemyError, OSError, LedgerError) as exc:
-            log.error("alert sweep failed (%s); trying again later", exc)
 
     def _publish(self, notices: list[Notice]) -> None:
         for notice in notices:

@@ -8,6 +8,6 @@ holds no rule of its own. :func:`mount_console` adds it to an application; ``suy
 from __future__ import annotations
 
 from .settings import ConsoleSettings
-from .web import MOUNT, create_console, mount_console
+from .web import MOUNT, DashboardCard, NavItem, create_console, mount_console
 
-__all__ = ["MOUNT", "ConsoleSettings", "create_console", "mount_console"]
+__all__ = ["MOUNT", "ConsoleSettings", "DashboardCard", "NavItem", "create_console", "mount_console"]

@@ -37,10 +37,28 @@ _LOCALES = {"zh": Locale.parse("zh_Hans_CN"), "en": Locale.parse("en_GB")}
 _current: ContextVar[Language] = ContextVar("console_language", default=DEFAULT_LANGUAGE)
 
 
+#: Catalogue folders of pages kept outside this package (:func:`add_catalogues`).
+_page_locales: list[Path] = []
+
+
 @cache
 def catalogue(language: Language) -> dict[str, str | tuple[str, ...]]:
-    """Every translated message of ``language`` (English needs none: it is the source)."""
-    return read_catalogue(LOCALE_DIR, language)
+    """Every translated message of ``language`` (English needs none: it is the source): the
+    console's own, and those of the pages' folders added; the console's win a message id both
+    translate."""
+    messages: dict[str, str | tuple[str, ...]] = {}
+    for folder in _page_locales:
+        messages.update(read_catalogue(folder, language))
+    messages.update(read_catalogue(LOCALE_DIR, language))
+    return messages
+
+
+def add_catalogues(locale_dir: Path) -> None:
+    """Reads the catalogues of ``locale_dir`` (laid out as :data:`LOCALE_DIR`) with the console's
+    from now on, for every console of this process (as the pages' modules are)."""
+    if locale_dir not in _page_locales:
+        _page_locales.append(locale_dir)
+        catalogue.cache_clear()
 
 
 def read_catalogue(locale_dir: Path, language: Language) -> dict[str, str | tuple[str, ...]]:

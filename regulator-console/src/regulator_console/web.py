@@ -2,7 +2,8 @@
 switch, its assets, and what every page shares (who is signed in, CSRF, rendering, errors).
 
 A page is one router in :mod:`regulator_console.pages` plus its templates and its catalogue; it
-names itself in the navigation with :class:`NavItem`. Each page handler takes a
+names itself in the navigation with :class:`NavItem`, and may add open-alert figures to the
+dashboard with :class:`DashboardCard`. Each page handler takes a
 :class:`Regulator` (``Depends(signed_in)``): the session cookie is opened and the key it holds is
 checked with the trace API (``GET /v1/me``) on every request, so a revoked key or an organisation
 that is not a regulator gets the sign-in page or a 403 page, never data. Each write takes
@@ -12,9 +13,10 @@ that is not a regulator gets the sign-in page or a 403 page, never data. Each wr
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -57,6 +59,17 @@ class NavItem:
 
 
 @dataclass(frozen=True)
+class DashboardCard:
+    """An open-alert figure a page adds to the dashboard: the alert kind it counts (a key of
+    ``GET /v1/overview``'s ``alerts.open_by_kind``), its label (a message id) and the list behind
+    it (a path under ``/console``, with its query)."""
+
+    kind: str
+    label: str
+    link: str
+
+
+@dataclass(frozen=True)
 class Regulator:
     """Who is signed in: their session and their organisation as ``GET /v1/me`` answers it."""
 
@@ -90,6 +103,8 @@ class ConsoleState:
     seal: SessionSeal
     templates: Jinja2Templates
     nav: list[NavItem]
+    #: The dashboard's open-alert cards, in the pages' order.
+    cards: list[DashboardCard]
     node_modules: Path | None
 
 
@@ -174,9 +189,11 @@ def render(
     return state.templates.TemplateResponse(request, template, values, status_code=status_code)
 
 
-def _environment() -> Environment:
+def _environment(template_dirs: Sequence[Path] = ()) -> Environment:
+    """The templates of the console, then of each folder in ``template_dirs`` (pages kept outside
+    this package)."""
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
+        loader=FileSystemLoader([TEMPLATES_DIR, *template_dirs]),
         autoescape=select_autoescape(["html"]),
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
@@ -253,40 +270,61 @@ def _to_sign_in(request: Request) -> Response:
 
 
 def create_console(
-    api_app: ASGIApp, secret: bytes, session_minutes: int = 480, node_modules: Path | None = None
+    api_app: ASGIApp,
+    secret: bytes,
+    session_minutes: int = 480,
+    node_modules: Path | None = None,
+    pages: Sequence[ModuleType] | None = None,
 ) -> FastAPI:
-    """The console application over the trace API application ``api_app``; htmx and cytoscape.js
-    come from ``node_modules`` (default: the nearest one holding them, see :class:`ConsoleSettings`)."""
+    """The console application over the trace API application ``api_app``, serving ``pages``
+    (default :data:`regulator_console.pages.PAGES`); htmx and cytoscape.js come from
+    ``node_modules`` (default: the nearest one holding them, see :class:`ConsoleSettings`).
+
+    Each page module has a ``router`` and a ``NAV`` (:class:`NavItem` or ``None``), and may have
+    ``DASHBOARD`` (:class:`DashboardCard` s) and, for a page kept outside this package, ``TEMPLATES``
+    (a folder searched after the console's own templates) and ``LOCALE`` (a folder of catalogues
+    laid out as the console's ``locale``)."""
     from .pages import PAGES
     from .settings import ConsoleSettings
 
     if node_modules is None:
         node_modules = ConsoleSettings(node_modules=None).vendor_dir()
+    served = PAGES if pages is None else tuple(pages)
 
     console = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, title="Suyuan regulator console")
-    templates = Jinja2Templates(env=_environment())
-    nav = sorted((page.NAV for page in PAGES if page.NAV is not None), key=lambda item: item.order)
+    for page in served:
+        if getattr(page, "LOCALE", None) is not None:
+            i18n.add_catalogues(page.LOCALE)
+    template_dirs = [page.TEMPLATES for page in served if getattr(page, "TEMPLATES", None) is not None]
+    templates = Jinja2Templates(env=_environment(template_dirs))
+    nav = sorted((page.NAV for page in served if page.NAV is not None), key=lambda item: item.order)
+    cards = [card for page in served for card in getattr(page, "DASHBOARD", ())]
     console.state.console = ConsoleState(
         api=TraceApi(api_app),
         seal=SessionSeal(secret, session_minutes * 60),
         templates=templates,
         nav=nav,
+        cards=cards,
         node_modules=node_modules,
     )
     console.add_middleware(LanguageAndHeaders)
     console.mount("/assets", StaticFiles(directory=STATIC_DIR), name="console-assets")
     _core_routes(console)
-    for page in PAGES:
+    for page in served:
         console.include_router(page.router)
     _error_pages(console)
     return console
 
 
 def mount_console(
-    api_app: FastAPI, secret: bytes, session_minutes: int = 480, node_modules: Path | None = None
+    api_app: FastAPI,
+    secret: bytes,
+    session_minutes: int = 480,
+    node_modules: Path | None = None,
+    pages: Sequence[ModuleType] | None = None,
 ) -> None:
-    """Serves the console at ``/console`` of the trace API application."""
-    console = create_console(api_app, secret, session_minutes, node_modules)
+    """Serves the console (see :func:`create_console`) at ``/console`` of the trace API application."""
+    console = create_console(api_app, secret, session_minutes, node_modules, pages)
     api_app.mount(MOUNT, console, name="console")
 
     @api_app.get(MOUNT, include_in_schema=False)

@@ -1,5 +1,5 @@
 """``suyuan ledger``, ``suyuan org``, ``suyuan codes``, ``suyuan export``, ``suyuan equipment``,
-``suyuan verify``, ``suyuan audit`` and ``suyuan chain reconcile``.
+``suyuan filing``, ``suyuan verify``, ``suyuan audit`` and ``suyuan chain reconcile``.
 
 The ``suyuan`` root adds them through :func:`register`.
 """
@@ -34,6 +34,7 @@ from .codes.cli import codes_app
 from .equipment.cli import equipment_app
 from .errors import DomainError
 from .exports.cli import export_app
+from .filings.cli import filing_app
 from .reconcile.service import reconcile
 from .services import Services, build_services
 from .settings import ServiceSettings
@@ -52,6 +53,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(codes_app, name="codes")
     app.add_typer(export_app, name="export")
     app.add_typer(equipment_app, name="equipment")
+    app.add_typer(filing_app, name="filing")
     chain_app.command("reconcile")(chain_reconcile)
     app.command("verify")(verify)
     app.command("audit")(audit)

@@ -13,6 +13,8 @@ same RFC 8785 bytes; numbers keep their type (``int | float``) for the same reas
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+from functools import cache
 from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -517,9 +519,24 @@ FACTS: dict[str, type[Fact]] = {
 }
 
 
+#: The supervision domains that catalogue their record kinds in their own package: each module
+#: names its models in a ``FACTS`` dict (kind -> model), as this module does for the rest.
+DOMAIN_FACT_MODULES = ("trace_api.filings.facts",)
+
+
+@cache
+def every_fact() -> dict[str, type[Fact]]:
+    """Every record kind's model: this catalogue's and each domain's."""
+    found = dict(FACTS)
+    for name in DOMAIN_FACT_MODULES:
+        found.update(importlib.import_module(name).FACTS)
+    return found
+
+
 def fact_of(record: Record | StoredRecord) -> Fact:
     """The fact any record holds, by its kind; raises :class:`WrongKind` for an unknown kind."""
-    model = FACTS.get(record.kind) or FACTS.get(record.kind.split(".")[0])
+    facts = every_fact()
+    model = facts.get(record.kind) or facts.get(record.kind.split(".")[0])
     if model is None or not model.reads(record.kind):
         raise WrongKind(f"record {record.record_id} is of kind {record.kind}, which no fact model reads")
     return model.of(record)

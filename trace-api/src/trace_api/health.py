@@ -1,9 +1,12 @@
 """Readiness: whether the service's background work keeps up (``/readyz``).
 
-Not ready when a background loop (the anchorer, the delivery worker) has not completed a pass
-within its bound, when a record has waited longer than the anchoring bound (derived from
-``SUYUAN_ANCHOR_EVERY_SECONDS``) for an anchored checkpoint, or when a committed fact has waited
-longer than :data:`CHAIN_BOUND_S` for its chain call.
+Not ready when a background loop (the anchorer, the workers, the reconciler, the ingest worker)
+has not completed a pass within its bound, when a record has waited longer than the anchoring
+bound (derived from ``SUYUAN_ANCHOR_EVERY_SECONDS``) for an anchored checkpoint, when a committed
+fact has waited longer than ``SUYUAN_CHAIN_OUTBOX_BOUND_SECONDS`` for its chain call, or while the
+reconciler's last pass left differences between the chain and the database it could not repair
+(``GET /v1/chain/differences`` lists them): the service then no longer keeps what its answers
+promise, and stays not ready until a pass finds both agreeing again.
 """
 
 from __future__ import annotations
@@ -18,9 +21,6 @@ from evidence import anchor_bound_s
 from .chainops import outbox_state
 from .services import Services
 
-#: How long a committed fact may wait for its chain call before the service counts as not ready.
-CHAIN_BOUND_S = 120.0
-
 
 def readiness(services: Services) -> tuple[list[dict[str, str]], dict[str, Any]]:
     """(the parts that are not ready, with why; every part's state)."""
@@ -31,13 +31,7 @@ def readiness(services: Services) -> tuple[list[dict[str, str]], dict[str, Any]]
         reason = health.stalled()
         if reason is not None:
             failing.append({"part": health.name, "reason": reason})
-    report = services.reconcile_report
-    if report is not None:
-        parts["chain_differences"] = {
-            "lots_checked": report.checked,
-            "remaining": len(report.remaining),
-            "repaired": len(report.repairs),
-        }
+    _chain_differences(services, failing, parts)
     _chain_outbox(services, failing, parts)
     bound = anchor_bound_s(services.settings.anchor_every_seconds)
     waiting = services.ledger.unanchored_since()
@@ -53,20 +47,39 @@ def readiness(services: Services) -> tuple[list[dict[str, str]], dict[str, Any]]
     return failing, parts
 
 
+def _chain_differences(services: Services, failing: list[dict[str, str]], parts: dict[str, Any]) -> None:
+    report = services.reconcile_report
+    if report is None:
+        return
+    remaining = len(report.remaining)
+    parts["chain_differences"] = {
+        "lots_checked": report.checked,
+        "remaining": remaining,
+        "repaired": len(report.repairs),
+    }
+    if remaining:
+        reason = (
+            f"the chain and the database differ in {remaining} way(s) the last reconcile could not "
+            "repair (GET /v1/chain/differences)"
+        )
+        failing.append({"part": "chain_differences", "reason": reason})
+
+
 def _chain_outbox(services: Services, failing: list[dict[str, str]], parts: dict[str, Any]) -> None:
     with Session(services.engine) as session:
         waiting, oldest, refused = outbox_state(session)
     age = 0.0 if oldest is None else (dt.datetime.now(dt.UTC) - oldest).total_seconds()
+    bound = services.settings.chain_outbox_bound_seconds
     parts["chain_outbox"] = {
         "pending": waiting,
         "oldest_pending_age_s": round(age, 3),
-        "bound_s": CHAIN_BOUND_S,
+        "bound_s": bound,
         "failed": refused,
     }
-    if age > CHAIN_BOUND_S:
+    if age > bound:
         failing.append(
             {
                 "part": "chain_outbox",
-                "reason": f"a fact has waited {age:.0f} s for its chain call (bound {CHAIN_BOUND_S:g} s)",
+                "reason": f"a fact has waited {age:.0f} s for its chain call (bound {bound:g} s)",
             }
         )

@@ -8,6 +8,7 @@ from .devices.models import Device
 from .documents.models import Document, DocumentHolder
 from .epcis.models import CaptureJob, Delivery, EpcisEvent, EpcisEventKey, NamedQuery, Subscription
 from .equipment.models import Contract, Equipment, EquipmentEvent, FaultReport, Grid, Inspection, Maintenance
+from .filings.models import Filing, FilingInspection, FilingMaterial
 from .kitchen.models import Incident, Rectification, RectificationReview
 from .notices.models import OwedNotice
 from .orgs.models import ApiKey, Organisation
@@ -38,6 +39,9 @@ __all__ = [
     "Equipment",
     "EquipmentEvent",
     "FaultReport",
+    "Filing",
+    "FilingInspection",
+    "FilingMaterial",
     "Grid",
     "Incident",
     "Inspection",

@@ -27,6 +27,12 @@ class ServiceSettings(LedgerSettings):
         description="How long the chain worker's lease lasts without renewal: another replica (or a "
         "restarted process) takes over sending chain calls once it expires",
     )
+    chain_outbox_bound_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="How long a committed fact may wait for its chain call before /readyz counts "
+        "the service as not ready (chain_outbox)",
+    )
     api_host: str = Field(default="127.0.0.1", description="Address the trace API listens on")
     api_port: int = Field(default=8000, ge=0, le=65535)
     public_url: str = Field(

@@ -1,2 +1,3 @@
 """What ``suyuan up --demo`` seeds, once per data directory: the demo network through the running
-API (:mod:`suyuan.demo.network`) and the kitchen-camera feed (:mod:`suyuan.demo.kitchen`)."""
+API (:mod:`suyuan.demo.network`, with the small food business filings of :mod:`suyuan.demo.filings`)
+and the kitchen-camera feed (:mod:`suyuan.demo.kitchen`)."""

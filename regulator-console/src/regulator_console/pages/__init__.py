@@ -6,7 +6,20 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import alerts, dashboard, equipment, evidence, kitchen, lots, map, members, recalls, scans, signals
+from . import (
+    alerts,
+    dashboard,
+    equipment,
+    evidence,
+    filings,
+    kitchen,
+    lots,
+    map,
+    members,
+    recalls,
+    scans,
+    signals,
+)
 
 PAGES: tuple[ModuleType, ...] = (
     dashboard,
@@ -18,6 +31,7 @@ PAGES: tuple[ModuleType, ...] = (
     signals,
     kitchen,
     equipment,
+    filings,
     map,
     evidence,
 )

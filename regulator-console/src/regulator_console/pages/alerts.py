@@ -17,13 +17,21 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ..api import ApiProblem
 from ..i18n import N_, _
 from ..vocabulary import ALERT_RULES, ALERT_SUBJECTS, STORAGE_CLASSES
-from ..web import MOUNT, NavItem, Regulator, SignedIn, Writer, _state, console_url, render
+from ..web import MOUNT, DashboardCard, NavItem, Regulator, SignedIn, Writer, _state, console_url, render
 
 NAV = NavItem("/alerts", N_("Devices and alerts"), 40)
 router = APIRouter()
 
+#: Alerts, devices and refused messages per page (the API's default page).
+PAGE_SIZE = 50
 #: The rules an alert is opened by (the API's ``rule``; the console's ``kind``), with labels.
 ALERT_KINDS = ALERT_RULES
+#: The dashboard's open-alert figures of the cold-chain rules.
+DASHBOARD = (
+    DashboardCard("temperature", N_("Temperature excursions"), "/alerts?status=open&kind=temperature"),
+    DashboardCard("door_open", N_("Doors left open"), "/alerts?status=open&kind=door_open"),
+    DashboardCard("silent", N_("Silent devices"), "/alerts?status=open&kind=silent"),
+)
 ALERT_STATUSES = {"open": N_("Still open"), "closed": N_("Cleared"), "all": N_("All alerts")}
 ACKNOWLEDGED = {"no": N_("Not acknowledged"), "yes": N_("Acknowledged")}
 READING_KINDS = {
@@ -33,6 +41,8 @@ READING_KINDS = {
     "location": N_("GPS position"),
     "weight": N_("Weight"),
     "camera": N_("Kitchen camera"),
+    "rapid_test": N_("Rapid test"),
+    "equipment_event": N_("Equipment event"),
 }
 DEVICE_STATUSES = {"active": N_("In service"), "retired": N_("Retired")}
 #: Why ingest refuses a message (``DeadLetter.reason``, written by ``ingest``); others show as sent.
@@ -94,6 +104,7 @@ async def alerts(
         org=chosen["org"],
         device=chosen["device"],
         acknowledged=acknowledged,
+        limit=PAGE_SIZE,
         cursor=cursor,
     )
     context = {
@@ -163,7 +174,9 @@ async def devices(
         "kind": _pick(kind, READING_KINDS),
         "status": _pick(status, DEVICE_STATUSES),
     }
-    page = await _state(request).api.get(regulator.key, "/v1/devices", **chosen, cursor=cursor)
+    page = await _state(request).api.get(
+        regulator.key, "/v1/devices", **chosen, limit=PAGE_SIZE, cursor=cursor
+    )
     context = {
         **LABELS,
         "page": page,
@@ -183,6 +196,8 @@ async def dead_letters(
     cursor: str | None = None,
 ) -> HTMLResponse:
     chosen = {"reason": (reason or "").strip() or None, "org": (org or "").strip() or None}
-    page = await _state(request).api.get(regulator.key, "/v1/dead-letters", **chosen, cursor=cursor)
+    page = await _state(request).api.get(
+        regulator.key, "/v1/dead-letters", **chosen, limit=PAGE_SIZE, cursor=cursor
+    )
     context = {**LABELS, "page": page, "chosen": chosen, "cursor": cursor}
     return render(request, "alerts/dead_letters.html", context, regulator=regulator)

@@ -3,29 +3,28 @@
 One call, ``GET /v1/overview`` (counts over indexes, bounded lists), so the page answers as fast on
 a ledger of millions of records as on an empty one. The active recalls' progress refreshes itself
 (htmx, every 10 s) while the page is open.
+
+The open-alert figures are the pages' own: each page module may declare ``DASHBOARD``, a tuple of
+:class:`~regulator_console.web.DashboardCard` (the alert kind, its label, the list behind it), so
+a later domain adds its warnings with its page. A kind the API counts that no page names still
+shows, by its name.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from ..i18n import N_
-from ..vocabulary import AUDIT_RESULTS
-from ..web import NavItem, SignedIn, _state, render
+from ..vocabulary import ALERT_RULES, AUDIT_RESULTS
+from ..web import MOUNT, DashboardCard, NavItem, SignedIn, _state, console_url, render
 
 NAV = NavItem("/", "Overview", 0)
 router = APIRouter()
 
-#: Alert kinds in the order the dashboard shows them, with their labels (message ids).
-ALERT_KINDS = {
-    "temperature": N_("Temperature excursions"),
-    "door_open": N_("Doors left open"),
-    "silent": N_("Silent devices"),
-    "kitchen_incident": N_("Kitchen violations"),
-}
 SCAN_ACTIONS = {
     "receive": N_("Received"),
     "ship": N_("Shipped"),
@@ -42,6 +41,38 @@ SIGNAL_KINDS = {
 }
 
 
+@dataclass(frozen=True)
+class AlertFigure:
+    """One open-alert figure: its label (a message id, or the API's kind where none is known), the
+    count, and the list behind it."""
+
+    label: str
+    count: int
+    link: str
+
+
+def alert_figures(cards: list[DashboardCard], open_by_kind: dict[str, int]) -> list[AlertFigure]:
+    """A figure for each card the pages declare, in their order, then one for each other kind the
+    API counts (a domain whose page names no card): labelled by the cold-chain rules' words if it
+    is one, else by its name, and linked to the open alerts of that kind."""
+    figures: list[AlertFigure] = []
+    shown: set[str] = set()
+    for card in cards:
+        if card.kind not in shown:
+            shown.add(card.kind)
+            figures.append(AlertFigure(card.label, open_by_kind.get(card.kind, 0), MOUNT + card.link))
+    for kind in sorted(set(open_by_kind) - shown):
+        link = console_url("/alerts", status="open", kind=kind)
+        figures.append(AlertFigure(ALERT_RULES.get(kind, kind), open_by_kind[kind], link))
+    return figures
+
+
+def signal_reasons(by_kind: dict[str, int]) -> dict[str, str]:
+    """The counterfeit signals' reasons with their labels: the known ones in their order, then any
+    other the API counts, by its name."""
+    return {**SIGNAL_KINDS, **{kind: kind for kind in sorted(by_kind) if kind not in SIGNAL_KINDS}}
+
+
 async def _overview(request: Request, regulator: SignedIn) -> dict[str, Any]:
     overview: dict[str, Any] = await _state(request).api.get(regulator.key, "/v1/overview")
     return overview
@@ -49,11 +80,12 @@ async def _overview(request: Request, regulator: SignedIn) -> dict[str, Any]:
 
 @router.get("/", response_class=HTMLResponse)
 async def dashboard(request: Request, regulator: SignedIn) -> HTMLResponse:
+    overview = await _overview(request, regulator)
     context = {
-        "o": await _overview(request, regulator),
-        "alert_kinds": ALERT_KINDS,
+        "o": overview,
+        "alert_figures": alert_figures(_state(request).cards, overview["alerts"]["open_by_kind"]),
         "scan_actions": SCAN_ACTIONS,
-        "signal_kinds": SIGNAL_KINDS,
+        "signal_kinds": signal_reasons(overview["signals"]["by_kind"]),
         "audit_results": AUDIT_RESULTS,
     }
     return render(request, "dashboard/page.html", context, regulator=regulator)

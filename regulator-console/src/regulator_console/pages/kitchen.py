@@ -16,10 +16,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ..api import ApiProblem
 from ..i18n import N_, _
-from ..web import MOUNT, NavItem, Regulator, SignedIn, Writer, _state, console_url, render
+from ..web import MOUNT, DashboardCard, NavItem, Regulator, SignedIn, Writer, _state, console_url, render
 
 NAV = NavItem("/incidents", N_("Kitchen incidents"), 50)
 router = APIRouter()
+#: The dashboard's figure of incidents awaiting their kitchen's rectification.
+DASHBOARD = (DashboardCard("kitchen_incident", N_("Kitchen violations"), "/incidents?status=open"),)
 
 PAGE_SIZE = 20
 #: The violations the kitchen cameras judge (``ingest.vision.classes.Violation``); a site may add

@@ -24,6 +24,7 @@ from ..api import ApiProblem
 from ..i18n import N_, _
 from ..vocabulary import ALERT_RULES
 from ..web import MOUNT, NavItem, Regulator, SignedIn, Writer, _state, console_url, render
+from .kitchen import VIOLATIONS
 
 NAV = NavItem("/members", N_("Members"), 30)
 router = APIRouter()
@@ -325,7 +326,7 @@ async def _member_page(
     org = await api.get(key, f"/v1/organisations/{quote(handle)}")  # first: an unknown one is a 404
     lots, devices, alerts, incidents = await asyncio.gather(
         api.get(key, "/v1/batches", org=handle, limit=SHORT),
-        api.get(key, "/v1/devices", org=handle),
+        api.get(key, "/v1/devices", org=handle, status="active", limit=SHORT + 1),
         api.get(key, "/v1/alerts", org=handle, status="open", limit=SHORT + 1),
         api.get(key, "/v1/incidents", org=handle, status="open", limit=SHORT + 1),
     )
@@ -337,7 +338,7 @@ async def _member_page(
         "own": org["handle"] == regulator.org.get("handle"),
         "lots": lots["batches"],
         "more_lots": bool(lots["next_cursor"]),
-        "devices": [d for d in devices["devices"] if not d["retired_at"]],
+        "devices": devices["devices"],
         "alerts": alerts["alerts"],
         "incidents": incidents["incidents"],
         "short": SHORT,
@@ -346,5 +347,6 @@ async def _member_page(
         "chain_roles": CHAIN_ROLES,
         "changes": CHANGES,
         "alert_rules": ALERT_RULES,
+        "violations": VIOLATIONS,
     }
     return render(request, "members/member.html", context, regulator=regulator, status_code=status_code)

@@ -13,6 +13,7 @@ from .calls import (
     owe_membership,
     send_fact,
 )
+from .lease import ChainBusy, ChainLease
 from .models import MEMBERSHIP_OPERATIONS, ChainOp, ChainOperation, ChainStatus, ChainWorkerLease
 from .status import (
     chain_statuses,
@@ -27,6 +28,8 @@ from .worker import ChainWorker, note_mined
 __all__ = [
     "MEMBERSHIP_OPERATIONS",
     "ON_CHAIN_KINDS",
+    "ChainBusy",
+    "ChainLease",
     "ChainOp",
     "ChainOperation",
     "ChainStatus",

@@ -7,24 +7,23 @@ after a crash looks on chain for the fact's leaf hash before it sends again: not
 twice. A refusal by the chain (a revert) marks the operation ``failed`` for the reconciler to
 replay or report; a node that does not answer stops the pass, and the loop retries with backoff.
 
-One worker sends at a time across replicas: each pass takes a lease in the database, renewed per
-operation and released at a clean stop; one whose holder died is taken over once it expires.
+One sender at a time across replicas: each pass takes the chain lease (:mod:`.lease`), renews it
+per operation and gives it up when the pass ends, so the reconciler can take it to replay; a lease
+whose holder died is taken over once it expires.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import socket
 import threading
-import uuid
 from collections.abc import Callable
 
 from sqlmodel import Session, col, select
 from web3 import Web3
 from web3.exceptions import Web3Exception
 
-from chain import ChainError, ContractRevert, NodeError, UnknownRevert
+from chain import ContractRevert, NodeError, UnknownRevert
 from evidence import BackgroundLoop, StoredRecord, leaf_hash
 
 from ..batches.models import Batch
@@ -33,21 +32,17 @@ from ..recalls.models import Recall
 from ..scans.models import Shipment
 from ..services import Services, writing
 from .calls import Orgs, mined_event, role_settled, send_fact
-from .models import MEMBERSHIP_OPERATIONS, UNFINISHED, ChainOp, ChainStatus, ChainWorkerLease
+from .lease import ChainBusy, ChainLease
+from .models import MEMBERSHIP_OPERATIONS, UNFINISHED, ChainOp, ChainStatus
 
 log = logging.getLogger(__name__)
 
-LEASE_NAME = "chain"
 #: Operations read per query.
 BATCH = 50
 #: The loop's retry after a failed pass, at most, and its tick when nothing wakes it.
 MAX_BACKOFF_S = 30.0
 TICK_S = 1.0
 STALL_AFTER_S = 120.0
-
-
-class ChainBusy(ChainError):
-    """A transaction of the sender is still in flight: the operation is looked at again later."""
 
 
 def _now() -> dt.datetime:
@@ -57,7 +52,7 @@ def _now() -> dt.datetime:
 class ChainWorker:
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.holder = f"{socket.gethostname()}:{uuid.uuid4().hex[:12]}"
+        self.lease = ChainLease(services, "worker")
         self._pass = threading.Lock()
 
     # -- one pass ----------------------------------------------------------------------------
@@ -70,16 +65,19 @@ class ChainWorker:
         """
         with self._pass:
             ops = self._unfinished()
-            if not ops or not self._take_lease():  # nothing owed: no write, no lock
+            if not ops or not self.lease.take():  # nothing owed: no write, no lock
                 return 0
             finished = 0
-            while ops:
-                with Session(self.services.engine) as session:
-                    orgs = Orgs(session)  # once per batch: every op in it names committed members
-                for op in ops:
-                    self._send(op, orgs)
-                    finished += 1
-                ops = self._unfinished()
+            try:
+                while ops:
+                    with Session(self.services.engine) as session:
+                        orgs = Orgs(session)  # once per batch: every op in it names committed members
+                    for op in ops:
+                        self._send(op, orgs)
+                        finished += 1
+                    ops = self._unfinished()
+            finally:
+                self.lease.give_up()  # between passes the reconciler may take it to replay
             return finished
 
     def _unfinished(self) -> list[ChainOp]:
@@ -151,7 +149,7 @@ class ChainWorker:
             assert row is not None
             row.status, row.attempts = ChainStatus.sending, row.attempts + 1
             session.add(row)
-            self._renew(session)
+            self.lease.renew(session)
         op.status = ChainStatus.sending
 
     def _finish(
@@ -174,28 +172,10 @@ class ChainWorker:
             if status is ChainStatus.mined and tx_hash:
                 note_mined(session, stored, tx_hash)
 
-    def _take_lease(self) -> bool:
-        with writing(self.services) as session:
-            lease = session.get(ChainWorkerLease, LEASE_NAME)
-            if lease is not None and lease.holder != self.holder and lease.expires_at > _now():
-                return False
-            self._renew(session, lease)
-            return True
-
-    def _renew(self, session: Session, lease: ChainWorkerLease | None = None) -> None:
-        until = _now() + dt.timedelta(seconds=self.services.settings.chain_lease_seconds)
-        lease = lease or session.get(ChainWorkerLease, LEASE_NAME)
-        if lease is None:
-            lease = ChainWorkerLease(name=LEASE_NAME, holder=self.holder, expires_at=until)
-        lease.holder, lease.expires_at = self.holder, until
-        session.add(lease)
-
     def release(self) -> None:
         """Gives the lease up (at a clean stop), so another worker takes over at once."""
-        with self._pass, writing(self.services) as session:
-            lease = session.get(ChainWorkerLease, LEASE_NAME)
-            if lease is not None and lease.holder == self.holder:
-                session.delete(lease)
+        with self._pass:
+            self.lease.release()
 
     # -- running ----------------------------------------------------------------------------
 

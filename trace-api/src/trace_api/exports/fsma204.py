@@ -37,7 +37,8 @@ from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
 from ..scans.models import Shipment
 from ..services import Services
-from .service import lineage_batches, records_about
+from ..tracing.branches import Lineage, records_about
+from .service import lineage_of
 
 Row = dict[str, str | float]
 
@@ -115,22 +116,22 @@ def fsma204_rows(
     if start is not None and end is not None and start >= end:
         raise Unprocessable.field("until", "must be after since")
     if lot is None and batch_id is None:
-        batches = _custody_of(session, member)
+        lineage = Lineage(_custody_of(session, member))
     else:
-        batches = _lineages(services, session, member, lot, batch_id)
-    return _rows_within(services, session, batches, start, end)
+        lineage = _lineages(services, session, member, lot, batch_id)
+    return _rows_within(services, session, lineage, start, end)
 
 
 def _rows_within(
     services: Services,
     session: Session,
-    batches: list[Batch],
+    lineage: Lineage,
     since: dt.datetime | None,
     until: dt.datetime | None,
 ) -> list[Row]:
-    builder = _Sheet(services.ledger, session, batches)
+    builder = _Sheet(services.ledger, session, lineage.batches)
     found: list[tuple[tuple[dt.datetime, str, int, int], Row]] = []
-    for stored in records_about(services.ledger, [b.id for b in batches]):
+    for stored in records_about(services.ledger, lineage):
         record = stored.record()
         when = event_time(record.time)
         if (since is not None and when < since) or (until is not None and when >= until):
@@ -142,20 +143,22 @@ def _rows_within(
 
 def _lineages(
     services: Services, session: Session, member: Member, lot: str | None, batch_id: str | None
-) -> list[Batch]:
+) -> Lineage:
     roots = [batch_id] if batch_id is not None else _batches_with_lot(session, lot or "")
     if not roots:
         raise NotFound(f"no lot {lot!r}")
-    found: dict[str, Batch] = {}
+    found: Lineage | None = None
     refused: Forbidden | None = None
     for root in roots:  # one lot code may name lots of several products
         try:
-            found.update((b.id, b) for b in lineage_batches(services, session, member, root))
+            lineage = lineage_of(services, session, member, root)
         except Forbidden as exc:
             refused = exc
-    if not found and refused is not None:
-        raise refused
-    return list(found.values())
+            continue
+        found = lineage if found is None else found.joined(lineage)
+    if found is not None:
+        return found
+    raise refused or NotFound(f"no lot {lot!r}")
 
 
 def _batches_with_lot(session: Session, lot: str) -> list[str]:

@@ -1,9 +1,10 @@
 """A lot's full trace as one GS1 EPCIS 2.0 JSON-LD document, checked against the EPCIS 2.0 schema.
 
-The events are those of the lot's lineage (its ancestors and descendants) in log order: the
-``epcis`` event of every scan and split record, and a commissioning ObjectEvent for each source
-admission. Each event carries its GS1 Event Hash ID (CBV 2.0 §8.9) as ``eventID``, so a partner
-capturing the document identifies the events as Suyuan's own EPCIS capture does.
+The events are those of the lot's lineage (its ancestors and descendants, as far as the caller
+may see them: :mod:`trace_api.tracing.branches`) in log order: the ``epcis`` event of every scan
+and split record, and a commissioning ObjectEvent for each source admission. Each event carries
+its GS1 Event Hash ID (CBV 2.0 §8.9) as ``eventID``, so a partner capturing the document
+identifies the events as Suyuan's own EPCIS capture does.
 """
 
 from __future__ import annotations
@@ -12,10 +13,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from evidence import Ledger, Record, StoredRecord, utc_now
+from evidence import Record, StoredRecord, utc_now
 
-from ..batches.models import Batch
-from ..batches.service import get_batch
 from ..epcis import (
     EPCIS_CONTEXT,
     GS1_RESOLVER,
@@ -30,7 +29,7 @@ from ..facts import BatchAdmitted
 from ..orgs.models import Organisation
 from ..orgs.service import Member
 from ..services import Services
-from ..tracing.service import trace_batch
+from ..tracing.branches import Lineage, records_about, visible_lineage
 
 #: Suyuan's own ILMD terms (production date, producer, customs declaration) need a prefix.
 SUYUAN_CONTEXT: dict[str, Any] = {"suyuan": "https://suyuan.dev/epcis/"}
@@ -46,31 +45,20 @@ class ExportInvalid(Defect):
     slug, title = "export-invalid", "The export failed its own EPCIS schema check"
 
 
-def lineage_batches(services: Services, session: Session, member: Member, batch_id: str) -> list[Batch]:
-    """The lot with its ancestors and descendants, root first.
+def lineage_of(services: Services, session: Session, member: Member, batch_id: str) -> Lineage:
+    """The lot with its ancestors and descendants, root first, as far as the member may see them.
 
-    Only for regulators and organisations that took part in the custody of one of these lots
-    (the trace rule, enforced by :func:`trace_batch`); anyone else gets Forbidden.
+    Regulators see all; any other member only the branches its goods were on (the trace rule of
+    :mod:`trace_api.tracing.branches`), and Forbidden if the lot is on none of them.
     """
-    trace = trace_batch(session, services.ledger, member, batch_id, "both")
-    return [get_batch(session, node["id"]) for node in trace["batches"]]
-
-
-def records_about(ledger: Ledger, batch_ids: list[str]) -> list[StoredRecord]:
-    """Every ledger record naming one of the batches, once each, in log order."""
-    seen: dict[int, StoredRecord] = {}
-    for batch_id in batch_ids:
-        for stored in ledger.about("batch", batch_id):
-            seen[stored.index] = stored
-    return [seen[index] for index in sorted(seen)]
+    return visible_lineage(session, services.ledger, member, batch_id, backward=True, forward=True)
 
 
 def epcis_trace_document(
     services: Services, session: Session, member: Member, batch_id: str
 ) -> dict[str, Any]:
     """The EPCIS 2.0 document of every event in the lot's lineage, in log order."""
-    batches = lineage_batches(services, session, member, batch_id)
-    records = records_about(services.ledger, [b.id for b in batches])
+    records = records_about(services.ledger, lineage_of(services, session, member, batch_id))
     events = [e for stored in records if (e := _event_of(services, session, stored)) is not None]
     document = {
         "@context": DOCUMENT_CONTEXT,

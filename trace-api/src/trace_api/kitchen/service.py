@@ -75,6 +75,8 @@ class IncidentView:
     organisation: str
     #: Oldest first; the last is the one that counts.
     answers: tuple[Answer, ...] = ()
+    #: Where the camera is, as its organisation named it (its location, or its vehicle's plate).
+    site: str | None = None
 
     @property
     def rectification(self) -> Rectification | None:
@@ -103,7 +105,7 @@ def list_incidents(
     """Newest first, a page at a time (keyset): the caller's organisation's incidents, or any
     organisation's for a regulator; and the next page's cursor (None on the last page)."""
     query = (
-        select(Incident, Device.username, Organisation.handle)
+        select(Incident, Device, Organisation.handle)
         .join(Device, col(Device.id) == Incident.device_id)
         .join(Organisation, col(Organisation.id) == Incident.org_id)
     )
@@ -127,7 +129,7 @@ def list_incidents(
     query = query.order_by(col(Incident.detected_at).desc(), col(Incident.id).desc()).limit(limit + 1)
     rows, next_cursor = page_of(session.exec(query).all(), limit, lambda row: row[0].id)
     answers = _answers(session, [i.id for i, _, _ in rows])
-    views = [IncidentView(i, camera, handle, answers.get(i.id, ())) for i, camera, handle in rows]
+    views = [_view(i, camera, handle, answers.get(i.id, ())) for i, camera, handle in rows]
     return views, next_cursor
 
 
@@ -161,9 +163,12 @@ def get_incident(session: Session, member: Member, incident_id: str) -> Incident
     org = session.get(Organisation, incident.org_id)
     assert device is not None  # foreign keys
     assert org is not None
-    return IncidentView(
-        incident, device.username, org.handle, _answers(session, [incident_id]).get(incident_id, ())
-    )
+    return _view(incident, device, org.handle, _answers(session, [incident_id]).get(incident_id, ()))
+
+
+def _view(incident: Incident, camera: Device, organisation: str, answers: tuple[Answer, ...]) -> IncidentView:
+    site = camera.location or camera.vehicle
+    return IncidentView(incident, camera.username, organisation, answers, site)
 
 
 def snapshot_of(session: Session, services: Services, member: Member, incident_id: str) -> tuple[Path, str]:
@@ -198,6 +203,7 @@ def describe_incident(view: IncidentView) -> dict[str, Any]:
     data.update(
         organisation=view.organisation,
         camera=view.camera,
+        site=view.site,
         boxes=json.loads(incident.boxes),
         status=incident_status(incident),
         snapshot_url=f"/v1/incidents/{incident.id}/snapshot",

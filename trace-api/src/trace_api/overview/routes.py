@@ -33,7 +33,9 @@ def overview(
     - `signals`: counterfeit signals by reason, ever and today.
     - `ledger`: records in the log, the latest signed checkpoint, the latest anchored on chain
       (`age_s`: seconds since), records no anchor covers; `last_audit`: the audit that finished
-      last (`{"id", "result", "at"}`; null before any).
+      last (`{"id", "result", "at"}`; null before any); `readiness`: what `GET /readyz` says
+      (`ready`, and each `failing` part with its `reason`): a stalled anchorer or worker, an
+      overdue checkpoint, chain calls waiting past their bound, unrepaired chain differences.
 
     Every figure is a count or a sum over an index: the answer stays quick on a large ledger.
     Times are UTC (ISO 8601).

@@ -20,6 +20,7 @@ from ..audits.views import LastAudit
 from ..batches.models import Batch
 from ..coldchain.models import ALERT_RULES, Alert
 from ..facts import BatchAdmitted, BatchSplit, DestroyScanned, ReceiveScanned, SellScanned, ShipScanned
+from ..health import readiness
 from ..kitchen.models import Incident
 from ..recalls.models import NoticeDelivery, Recall, RecallNotice
 from ..scans.models import SIGNAL_REASONS, CounterfeitSignal
@@ -30,8 +31,10 @@ from .views import (
     AlertCounts,
     AnchorState,
     CheckpointState,
+    FailingPart,
     LedgerState,
     Overview,
+    Readiness,
     RecallCounts,
     RecallProgress,
     SignalCounts,
@@ -201,8 +204,8 @@ def signal_counts(session: Session, since: dt.datetime) -> SignalCounts:
 
 
 def ledger_state(services: Services, now: dt.datetime) -> LedgerState:
-    """The log's size, its latest signed checkpoint, the latest one anchored on chain, and the audit
-    that finished last."""
+    """The log's size, its latest signed checkpoint, the latest one anchored on chain, the audit
+    that finished last, and the service's readiness (what ``/readyz`` says)."""
     ledger = services.ledger
     size = ledger.size()
     latest = ledger.latest_checkpoint()
@@ -227,7 +230,13 @@ def ledger_state(services: Services, now: dt.datetime) -> LedgerState:
         latest_anchor=anchor,
         unanchored_records=size - (anchored_size or 0),
         last_audit=_last_audit(services),
+        readiness=_readiness(services),
     )
+
+
+def _readiness(services: Services) -> Readiness:
+    failing, _ = readiness(services)
+    return Readiness(ready=not failing, failing=[FailingPart(**f) for f in failing])
 
 
 def _last_audit(services: Services) -> LastAudit | None:

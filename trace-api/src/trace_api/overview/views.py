@@ -77,6 +77,22 @@ class AnchorState(BaseModel):
     tx: str | None
 
 
+class FailingPart(BaseModel):
+    part: str = Field(description="the part of the service that does not keep up, as /readyz names it")
+    reason: str
+
+
+class Readiness(BaseModel):
+    """What ``GET /readyz`` says, for the ledger's health on the console."""
+
+    ready: bool = Field(
+        description="every background loop (anchorer, chain worker, deliveries, recall notices, "
+        "reconciler, ingest) completed a pass within its bound, checkpoints and chain calls within "
+        "theirs, and no difference between chain and database left unrepaired"
+    )
+    failing: list[FailingPart] = Field(description="each part that is not ready, with why")
+
+
 class LedgerState(BaseModel):
     size: int
     latest_checkpoint: CheckpointState | None
@@ -84,6 +100,9 @@ class LedgerState(BaseModel):
     unanchored_records: int = Field(description="records no on-chain root covers yet")
     last_audit: LastAudit | None = Field(
         default=None, description="the audit that finished last (`POST /v1/audits`), null before any"
+    )
+    readiness: Readiness = Field(
+        description="the service's readiness (`GET /readyz`): red while a part stalls"
     )
 
 

@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection
 from sqlmodel import Session, col, func, select
 from web3.exceptions import Web3Exception
 
@@ -43,6 +42,7 @@ from ..batches.models import Batch
 from ..chainops import (
     MEMBERSHIP_OPERATIONS,
     ON_CHAIN_KINDS,
+    ChainLease,
     ChainOp,
     ChainStatus,
     Orgs,
@@ -59,7 +59,7 @@ from ..chainops.models import UNFINISHED
 from ..facts import BatchAdmitted, BatchSplit, ChainDifference
 from ..orgs.models import OrgStatus
 from ..orgs.service import org_chain_id
-from ..services import Services
+from ..services import Services, writing
 
 log = logging.getLogger(__name__)
 
@@ -146,12 +146,45 @@ Progress = Callable[[int, int], None]
 
 def reconcile(services: Services, *, repair: bool, progress: Progress | None = None) -> Report:
     """Compares every lot with the chain; with ``repair``, replays what the ledger proves and
-    records each difference that remains as a ``chain.difference`` ledger record (once)."""
+    records each difference that remains as a ``chain.difference`` ledger record (once).
+
+    Only the second look at the lots that seem to differ, and the writing of what was found, take
+    the writer lock, each briefly. A repair holds the chain lease (:class:`ChainLease`) while it
+    replays, so the chain worker sends nothing meanwhile, and waits for it at most
+    ``chain_lease_seconds`` (:class:`ChainBusy` after that).
+    """
     report = Report()
+    roles = _role_differences(services)
+    differing = _confirmed(services, _suspects(services, report, progress), report)
+    if not repair:
+        report.found[:0] = roles
+        report.replayable = [_fact(stored, target) for stored, target in _missing_facts(services, differing)]
+        report.remaining = report.found + _chain_only(services, differing)
+        return report
+    if not roles and not differing:
+        return report
+    lease = ChainLease(services, "reconciler")
+    lease.wait(services.settings.chain_lease_seconds)
+    try:
+        members = _restore_members(services, lease, report)
+        report.found[:0] = members
+        missing = _missing_facts(services, differing)
+        report.replayable = [_fact(stored, target) for stored, target in missing]
+        failed = _replay_all(services, lease, missing, report)
+        remaining = _still_differing(services, differing) if missing else report.found[len(members) :]
+        report.remaining = members + remaining + failed + _chain_only(services, differing)
+        report.recorded = _record_differences(services, report)
+    finally:
+        lease.give_up()
+        services.chain_wake.set()  # what the worker owes waited while the repair held the lease
+    return report
+
+
+def _suspects(services: Services, report: Report, progress: Progress | None) -> list[str]:
+    """The lots whose database row and chain record disagree, read page by page without a lock."""
     suspects: list[str] = []
     with Session(services.engine) as session:
         orgs = Orgs(session)
-        _restore_members(services, session, orgs, report, repair=repair)
         total = session.exec(select(func.count()).select_from(Batch)).one()
         for page in _lot_pages(session):
             on_chain: list[BatchRecord | None] = []
@@ -162,71 +195,81 @@ def reconcile(services: Services, *, repair: bool, progress: Progress | None = N
             report.checked += len(page)
             if progress is not None:
                 progress(report.checked, total)
+    return suspects
+
+
+def _confirmed(services: Services, suspects: list[str], report: Report) -> list[Batch]:
+    """The suspects that still differ when no write is in flight; their differences go to ``found``.
+
+    A write in flight may have its chain call mined but not yet committed: under the writer lock
+    no write is in flight, and lots whose calls the chain worker has yet to send are skipped."""
     if not suspects:
-        report.remaining = list(report.found)
-        return report
-    # A write in flight may have its chain call mined but not yet committed: under the writer
-    # lock no write is in flight, so look at the suspects again there before judging them.
+        return []
     with write_transaction(services.engine, services.ledger.lock_name) as conn, Session(bind=conn) as session:
         orgs = Orgs(session)
-        in_flight = unfinished_lots(session)  # the chain worker has yet to send these: no difference yet
-        differing: dict[str, Batch] = {}
+        in_flight = unfinished_lots(session)
+        differing = []
         for batch_id in suspects:
-            if batch_id in in_flight:
-                continue
             batch = session.get(Batch, batch_id)
-            found = _compare(services, orgs, batch) if batch is not None else []
+            found = _compare(services, orgs, batch) if batch is not None and batch_id not in in_flight else []
             if batch is not None and found:
-                differing[batch_id] = batch
+                session.expunge(batch)
+                differing.append(batch)
                 report.found += found
-        for difference in report.found:
-            log.warning("chain difference: %s: %s", difference.batch_id, difference.detail)
-        missing = _missing_facts(services, differing.values())
-        report.replayable = [_fact(stored, target) for stored, target in missing]
-        if not repair:
-            report.remaining = report.found + _chain_only(services, differing.values())
-            return report
-        members = [d for d in report.found if d.kind == "member"]
-        failed = _replay_all(services, orgs, missing, report, conn)
-        if report.repairs:
-            report.remaining = [d for b in differing.values() for d in _compare(services, orgs, b)]
-        else:
-            report.remaining = [d for d in report.found if d.kind != "member"]
-        report.remaining = members + report.remaining
-        report.remaining += failed + _chain_only(services, differing.values())
-        report.recorded = _record_differences(services, report.remaining, conn)
-    return report
+    for difference in report.found:
+        log.warning("chain difference: %s: %s", difference.batch_id, difference.detail)
+    return differing
 
 
-def _restore_members(
-    services: Services, session: Session, orgs: Orgs, report: Report, *, repair: bool
-) -> None:
-    """Every organisation's role on chain: held while it is active, not while it is suspended. With
-    ``repair``, granted or revoked again where the node lost the change (a role change is the
-    regulator's act on the database's membership, so it is replayed, not judged). Organisations with
-    a role change still owed to the chain are left to the chain worker."""
-    owed = set(
-        session.exec(
-            select(ChainOp.batch_id).where(
-                col(ChainOp.operation).in_(MEMBERSHIP_OPERATIONS), col(ChainOp.status).in_(UNFINISHED)
+def _still_differing(services: Services, lots: list[Batch]) -> list[Difference]:
+    """The differences left after the replays, compared with the lots' rows as they are now."""
+    with Session(services.engine) as session:
+        orgs = Orgs(session)
+        return [d for lot in lots if (b := session.get(Batch, lot.id)) for d in _compare(services, orgs, b)]
+
+
+def _role_differences(services: Services) -> list[Difference]:
+    """Organisations whose role on chain is not what their status says: held while active, not
+    while suspended. Organisations with a role change still owed to the chain are left to the
+    chain worker."""
+    with Session(services.engine) as session:
+        orgs = Orgs(session)
+        owed = set(
+            session.exec(
+                select(ChainOp.batch_id).where(
+                    col(ChainOp.operation).in_(MEMBERSHIP_OPERATIONS), col(ChainOp.status).in_(UNFINISHED)
+                )
             )
         )
-    )
+    found = []
     for org in orgs.by_id.values():
         role, active = org.org_type.chain_role, org.status is OrgStatus.active
         if org_target(org) in owed or (role in services.chain.roles_of(org.chain_address)) == active:
             continue
         state = "lacks its" if active else "is suspended but still holds its"
-        difference = Difference(
-            f"org:{org.handle}",
-            "member",
-            f"organisation {org.handle} ({org.chain_address}) {state} {role.name.lower()} role on chain",
-            role.name.lower() if active else None,
-            None if active else role.name.lower(),
+        found.append(
+            Difference(
+                f"org:{org.handle}",
+                "member",
+                f"organisation {org.handle} ({org.chain_address}) {state} {role.name.lower()} role on chain",
+                role.name.lower() if active else None,
+                None if active else role.name.lower(),
+            )
         )
-        if not repair:
-            report.found.append(difference)
-            continue
+    return found
+
+
+def _restore_members(services: Services, lease: ChainLease, report: Report) -> list[Difference]:
+    """Grants or revokes again each role the node lost (a role change is the regulator's act on
+    the database's membership, so it is replayed, not judged); returns those it could not."""
+    failed = []
+    with Session(services.engine) as session:
+        by_handle = {org.handle: org for org in Orgs(session).by_id.values()}
+    for difference in _role_differences(services):  # again, now that the worker sends nothing
+        org = by_handle[difference.batch_id.removeprefix("org:")]
+        role, active = org.org_type.chain_role, difference.database is not None
+        with writing(services) as session:
+            lease.renew(session)
         try:
             if active:
                 result = services.chain.grant_member(
@@ -236,7 +279,7 @@ def _restore_members(
                 result = services.chain.revoke_member(services.regulator_key, org.chain_address, role)
         except ContractRevert as exc:
             log.error("chain repair: changing %s's role failed: %s", org.handle, exc)
-            report.found.append(difference)
+            failed.append(difference)
             continue
         change = "granted" if active else "revoked"
         log.warning(
@@ -245,6 +288,7 @@ def _restore_members(
         report.repairs.append(
             Repair(f"org:{org.handle}", f"member.{change}", f"org:{org.handle}", -1, result.tx_hash)
         )
+    return failed
 
 
 def _lot_pages(session: Session) -> Iterator[list[Batch]]:
@@ -314,14 +358,17 @@ def _differences(orgs: Orgs, batch: Batch, on_chain: BatchRecord | None) -> list
 
 
 def _replay_all(
-    services: Services, orgs: Orgs, missing: list[tuple[StoredRecord, str]], report: Report, conn: Connection
+    services: Services, lease: ChainLease, missing: list[tuple[StoredRecord, str]], report: Report
 ) -> list[Difference]:
     """Replays the missing facts in ledger order; returns the replays that failed."""
+    if not missing:
+        return []
+    services.chain.resync_nonces()  # the node may have lost transactions these senders sent
+    with Session(services.engine) as session:
+        orgs = Orgs(session)
     failed = []
-    if missing:
-        services.chain.resync_nonces()  # the node may have lost transactions these senders sent
     for stored, target in missing:
-        done = _replay(services, orgs, stored, target, conn)
+        done = _replay(services, lease, orgs, stored, target)
         if isinstance(done, Difference):
             failed.append(done)
             continue
@@ -351,14 +398,17 @@ def _target(stored: StoredRecord, batch: Batch) -> str | None:
     return batch.id if target == batch.id else None
 
 
-def _missing_facts(services: Services, lots: Any) -> list[tuple[StoredRecord, str]]:
-    """The ledger's chain facts about the lots that the chain lacks, in ledger order."""
+def _missing_facts(services: Services, lots: list[Batch]) -> list[tuple[StoredRecord, str]]:
+    """The ledger's chain facts about the lots that the chain lacks, in ledger order; not those
+    the chain worker has yet to send (committed since the lots were compared)."""
     hashes: dict[str, set[bytes]] = {}
     missing: dict[int, tuple[StoredRecord, str]] = {}
+    with Session(services.engine) as session:
+        owed = set(session.exec(select(ChainOp.record_id).where(col(ChainOp.status).in_(UNFINISHED))))
     for batch in lots:
         for stored in services.ledger.about("batch", batch.id):
             target = _target(stored, batch)
-            if target is None or stored.index in missing:
+            if target is None or stored.index in missing or stored.record_id in owed:
                 continue
             if target not in hashes:
                 hashes[target] = {hash_of(e) for e in events_of(services, target)}
@@ -368,9 +418,12 @@ def _missing_facts(services: Services, lots: Any) -> list[tuple[StoredRecord, st
 
 
 def _replay(
-    services: Services, orgs: Orgs, stored: StoredRecord, target: str, conn: Connection
+    services: Services, lease: ChainLease, orgs: Orgs, stored: StoredRecord, target: str
 ) -> Repair | Difference:
-    """Sends the record's chain call again, as the member who made it, with its leaf hash."""
+    """Sends the record's chain call again, as the member who made it, with its leaf hash; the
+    writer lock is held only to renew the lease before and to note the transaction after."""
+    with writing(services) as session:
+        lease.renew(session)
     try:
         result = send_fact(services, orgs, stored, target)
     except (ContractRevert, LookupError, KeyError) as exc:
@@ -381,18 +434,17 @@ def _replay(
             f"lot {target}: replaying {stored.kind} {stored.record_id} on chain failed: {exc}",
             stored.record_id,
         )
-    with Session(bind=conn) as session:  # the chain worker's record of the call, if it failed there
+    with writing(services) as session:  # the chain worker's record of the call, if it failed there
         op = session.exec(select(ChainOp).where(ChainOp.record_id == stored.record_id)).first()
         if op is not None and op.status is not ChainStatus.mined:
             op.status, op.tx_hash, op.block_number = ChainStatus.mined, result.tx_hash, result.block_number
             op.last_error = None
             session.add(op)
         note_mined(session, stored, result.tx_hash)
-        session.flush()
     return Repair(target, stored.kind, stored.record_id, stored.index, result.tx_hash)
 
 
-def _chain_only(services: Services, lots: Any) -> list[Difference]:
+def _chain_only(services: Services, lots: list[Batch]) -> list[Difference]:
     """Chain facts about the lots that no ledger record proves (a crash before the commit)."""
     found = []
     for batch in lots:
@@ -415,25 +467,30 @@ def _chain_only(services: Services, lots: Any) -> list[Difference]:
     return found
 
 
-def _record_differences(services: Services, differences: list[Difference], conn: Connection) -> list[str]:
-    """One ``chain.difference`` ledger record per difference, the first time it is seen."""
+def _record_differences(services: Services, report: Report) -> list[str]:
+    """One ``chain.difference`` ledger record per remaining difference, the first time it is seen,
+    in one short write transaction; lots with a chain call owed since they were compared are
+    left out of ``remaining`` (the chain worker has yet to send it)."""
     recorded = []
-    for difference in differences:
-        try:
-            services.ledger.get(difference.record_id, conn=conn)
-            continue
-        except UnknownRecord:
-            pass
-        record = Record(
-            kind=DIFFERENCE_KIND,
-            record_id=difference.record_id,
-            time=utc_now(),
-            actor=Actor(org=services.ledger.origin, key_id=ACTOR_KEY),
-            subjects=[Subject(type="batch", id=difference.batch_id), DIFFERENCES_SUBJECT],
-            payload=ChainDifference(**asdict(difference)).payload(),
-        )
-        services.ledger.append(record, conn=conn)
-        recorded.append(record.record_id)
+    with write_transaction(services.engine, services.ledger.lock_name) as conn, Session(bind=conn) as session:
+        in_flight = unfinished_lots(session)
+        report.remaining = [d for d in report.remaining if d.batch_id not in in_flight]
+        for difference in report.remaining:
+            try:
+                services.ledger.get(difference.record_id, conn=conn)
+                continue
+            except UnknownRecord:
+                pass
+            record = Record(
+                kind=DIFFERENCE_KIND,
+                record_id=difference.record_id,
+                time=utc_now(),
+                actor=Actor(org=services.ledger.origin, key_id=ACTOR_KEY),
+                subjects=[Subject(type="batch", id=difference.batch_id), DIFFERENCES_SUBJECT],
+                payload=ChainDifference(**asdict(difference)).payload(),
+            )
+            services.ledger.append(record, conn=conn)
+            recorded.append(record.record_id)
     return recorded
 
 

@@ -14,53 +14,51 @@ from sqlmodel import Session, col, select
 
 from evidence import Ledger
 
-from ..batches.lineage import ancestors, descendants
 from ..batches.models import Batch
-from ..batches.service import get_batch
 from ..chainops import chain_statuses, lot_chain_status
-from ..errors import Forbidden
-from ..orgs.models import Organisation, OrgType
+from ..orgs.models import Organisation
 from ..orgs.service import Member
 from ..scans.models import Shipment
+from .branches import Lineage, visible_lineage
 
 Direction = Literal["backward", "forward", "both"]
-
-
-def _participants(session: Session, batches: list[Batch]) -> set[str]:
-    ids = [b.id for b in batches]
-    orgs = {b.importer_org_id for b in batches} | {b.holder_org_id for b in batches}
-    for shipment in session.exec(select(Shipment).where(col(Shipment.batch_id).in_(ids))):
-        orgs |= {shipment.from_org_id, shipment.to_org_id}
-    return orgs
 
 
 def trace_batch(
     session: Session, ledger: Ledger, member: Member, batch_id: str, direction: Direction
 ) -> dict[str, Any]:
-    root = get_batch(session, batch_id)
-    before = ancestors(session, root) if direction in ("backward", "both") else []
-    after = descendants(session, root) if direction in ("forward", "both") else []
-    batches = [*reversed(before), root, *after]
-    if member.org.org_type is not OrgType.regulator and member.org.id not in _participants(session, batches):
-        raise Forbidden(f"{member.org.handle} took no part in the custody of batch {batch_id}")
-    orgs = _org_names(session, batches)
-    ids = [b.id for b in batches]
-    shipments = list(
-        session.exec(select(Shipment).where(col(Shipment.batch_id).in_(ids)).order_by(col(Shipment.id)))
+    """The lot's lineage in ``direction``, as far as the member's branches reach (see ``branches``)."""
+    lineage = visible_lineage(
+        session,
+        ledger,
+        member,
+        batch_id,
+        backward=direction in ("backward", "both"),
+        forward=direction in ("forward", "both"),
     )
-    events, first = _events(ledger, ids)
+    batches, ids = lineage.batches, lineage.ids()
+    events, first = _events(ledger, lineage)
+    shown = {e["record_id"] for e in events}
+    query = select(Shipment).where(col(Shipment.batch_id).in_(ids)).order_by(col(Shipment.id))
+    every_shipment = list(session.exec(query))
+    beyond = [s for s in every_shipment if s.batch_id in lineage.until and s.ship_record_id not in shown]
+    shipments = [s for s in every_shipment if s not in beyond]
+    moved_on = {s.batch_id for s in beyond}
+    orgs = _org_names(session, batches, shipments)
     on_chain = chain_statuses(session, [e["record_id"] for e in events])
-    path = custody_path(session, [*reversed(before), root], shipments, events, first, orgs)
+    path = batches[: ids.index(batch_id) + 1]
+    steps = custody_path(session, path, shipments, events, first, orgs)
     return {
         "batch_id": batch_id,
         "direction": direction,
         "batches": [
-            _node(b, orgs) | {"chain": lot_chain_status(session, b.id, b.parent_id)} for b in batches
+            _node(b, orgs, b.id not in moved_on) | {"chain": lot_chain_status(session, b.id, b.parent_id)}
+            for b in batches
         ],
         "splits": [{"parent": b.parent_id, "child": b.id} for b in batches if b.parent_id in ids],
         "shipments": [_edge(s, orgs) | {"chain": on_chain.get(s.ship_record_id)} for s in shipments],
         "events": [e | {"chain": on_chain.get(e["record_id"])} for e in events],
-        "custody": [step | {"chain": on_chain.get(step["record_id"])} for step in path],
+        "custody": [step | {"chain": on_chain.get(step["record_id"])} for step in steps],
     }
 
 
@@ -130,10 +128,9 @@ def _handles_by_uscc(session: Session, usccs: set[str]) -> dict[str, str]:
     return dict(rows.all())
 
 
-def _org_names(session: Session, batches: list[Batch]) -> dict[str, str]:
+def _org_names(session: Session, batches: list[Batch], shipments: list[Shipment]) -> dict[str, str]:
     ids = {b.holder_org_id for b in batches} | {b.importer_org_id for b in batches}
-    ships = session.exec(select(Shipment).where(col(Shipment.batch_id).in_([b.id for b in batches])))
-    for s in ships:
+    for s in shipments:
         ids |= {s.from_org_id, s.to_org_id}
     if not ids:
         return {}
@@ -141,7 +138,8 @@ def _org_names(session: Session, batches: list[Batch]) -> dict[str, str]:
     return {o.id: o.handle for o in orgs}
 
 
-def _node(batch: Batch, orgs: dict[str, str]) -> dict[str, Any]:
+def _node(batch: Batch, orgs: dict[str, str], holder_shown: bool) -> dict[str, Any]:
+    """The lot; its holder only where the member may see where the lot went last."""
     return {
         "id": batch.id,
         "gtin": batch.gtin,
@@ -149,7 +147,7 @@ def _node(batch: Batch, orgs: dict[str, str]) -> dict[str, Any]:
         "product_name": batch.product_name,
         "quantity": batch.quantity,
         "unit": batch.unit,
-        "holder": orgs.get(batch.holder_org_id),
+        "holder": orgs.get(batch.holder_org_id) if holder_shown else None,
         "importer": orgs.get(batch.importer_org_id),
         "parent": batch.parent_id,
         "recalled": batch.recalled,
@@ -168,12 +166,15 @@ def _edge(shipment: Shipment, orgs: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _events(ledger: Ledger, batch_ids: list[str]) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
-    """Every record about the lots, in log order; and each lot's first (its admission or split)."""
+def _events(ledger: Ledger, lineage: Lineage) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """Every record about the lots that the lineage shows, in log order; and each lot's first
+    (its admission or split)."""
     seen: dict[int, dict[str, Any]] = {}
     first: dict[str, dict[str, Any]] = {}
-    for batch_id in batch_ids:
+    for batch_id in lineage.ids():
         for stored in ledger.about("batch", batch_id):
+            if not lineage.shows(batch_id, stored.index):
+                continue
             record = stored.record()
             seen[stored.index] = {
                 "index": stored.index,

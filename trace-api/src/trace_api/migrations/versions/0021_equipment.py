@@ -2,7 +2,7 @@
 visits, fault reports and monitor events
 
 Revision ID: 909fffeae172
-Revises: a646edab751e
+Revises: ec2e3376d339
 Create Date: 2026-12-05 00:32:15.641608
 """
 
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision = "909fffeae172"
-down_revision = "a646edab751e"
+down_revision = "ec2e3376d339"
 branch_labels = None
 depends_on = None
 
