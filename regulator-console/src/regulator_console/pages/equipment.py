@@ -18,9 +18,23 @@ from fastapi.responses import HTMLResponse, Response
 from ..api import ApiProblem
 from ..i18n import N_, _, language
 from ..vocabulary import ALERT_RULES
-from ..web import NavItem, SignedIn, _state, console_url, render
+from ..web import DashboardCard, NavItem, SignedIn, _state, console_url, render
 
 NAV = NavItem("/equipment", N_("Elevators"), 55)
+#: The dashboard's figures of the elevators' alerts, each linked to the open alerts it counts.
+DASHBOARD = (
+    DashboardCard(
+        "maintenance_overdue",
+        N_("Elevators overdue for maintenance"),
+        "/alerts?status=open&kind=maintenance_overdue",
+    ),
+    DashboardCard("equipment_fault", N_("Elevator faults"), "/alerts?status=open&kind=equipment_fault"),
+    DashboardCard(
+        "contract_missing",
+        N_("Elevators without a maintenance contract"),
+        "/alerts?status=open&kind=contract_missing",
+    ),
+)
 router = APIRouter()
 
 PAGE_SIZE = 25
