@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
+from sqlmodel import Session, select
 
 from evidence import record_from_bytes
 from tests.api.conftest import Api
@@ -28,6 +29,8 @@ from tests.equipment._registry import (
 )
 from trace_api.app import create_app
 from trace_api.equipment import EquipmentRules
+from trace_api.notices import OwedNotice
+from trace_api.orgs.models import Organisation
 from trace_api.server import start_server
 
 PHONE = ViewportSize(width=390, height=844)
@@ -106,6 +109,11 @@ def test_report_is_recorded_for_the_units_and_never_shown_back(registry: Api) ->
     # A reference that is not this elevator's recent report confirms nothing.
     assert "已收到" not in registry.client.get(f"/e/{code(1)}?reported=0123456789abcdef").text
     assert "client_key" not in report  # the address's keyed hash stays in the database
+    with Session(registry.services.engine) as session:
+        owed = session.exec(select(OwedNotice).where(OwedNotice.event == "equipment.fault_reported")).all()
+        told = {session.get(Organisation, n.org_id).handle for n in owed}  # type: ignore[union-attr]
+    assert told == {MAINTAINER, USER, "samr"}  # the units and the grid inspector's regulator
+    assert all(SECRET not in n.message and "0013 8000" not in n.message for n in owed)
 
 
 @pytest.mark.parametrize(

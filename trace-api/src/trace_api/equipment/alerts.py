@@ -227,8 +227,15 @@ def _escalate(elevator: Elevator, due: dt.datetime, now: dt.datetime) -> None:
 
 
 def _tell(elevator: Elevator, record: Record, orgs: Sequence[Organisation], now: dt.datetime) -> None:
-    """Appends the record and owes its notice to each organisation (MQTT and webhooks, after commit)."""
-    receipt = elevator.sink.ledger.append(record, conn=elevator.session.connection())
+    record_and_tell(elevator.session, elevator.sink, record, orgs, now)
+
+
+def record_and_tell(
+    session: Session, sink: AlertSink, record: Record, orgs: Sequence[Organisation], now: dt.datetime
+) -> int:
+    """Appends the record and owes its notice to each organisation (its MQTT topic
+    ``suyuan/v1/{org}/alerts`` and webhooks, sent after commit); returns the record's index."""
+    receipt = sink.ledger.append(record, conn=session.connection())
     for org in {o.id: o for o in orgs}.values():
         message = {
             "record_id": record.record_id,
@@ -237,6 +244,7 @@ def _tell(elevator: Elevator, record: Record, orgs: Sequence[Organisation], now:
             **record.payload,
         }
         owe_notice(
-            elevator.session, event=record.kind, org=org, topic=alert_topic(org.handle), message=message,
-            record_id=record.record_id, mqtt_url=elevator.sink.mqtt_url, now=now,
+            session, event=record.kind, org=org, topic=alert_topic(org.handle), message=message,
+            record_id=record.record_id, mqtt_url=sink.mqtt_url, now=now,
         )  # fmt: skip
+    return receipt.index

@@ -6,9 +6,10 @@ sends at most ``fault_reports_per_hour`` reports, one elevator takes at most
 itself is never stored: a keyed hash of it is, under a secret kept in the data directory, so
 that the count works across restarts and the address cannot be recovered from the database.
 
-The ledger record (``equipment.fault_reported``) holds the report's SHA-256; what the reporter
-wrote stays in the database, for the elevator's units and regulators (``GET
-/v1/equipment/{code}/fault-reports``), and is never shown on the public page.
+The ledger record (``equipment.fault_reported``) holds the report's SHA-256, and its notice goes
+to the maintenance unit, the user unit and the grid inspector's regulator (their MQTT topics and
+webhooks); what the reporter wrote stays in the database, for the elevator's units and regulators
+(``GET /v1/equipment/{code}/fault-reports``), and is never shown on the public page.
 """
 
 from __future__ import annotations
@@ -28,10 +29,12 @@ from sqlmodel import Session, col, func, select
 
 from evidence import Actor
 
+from ..alerting import AlertSink
 from ..errors import DomainError, Unprocessable
 from ..orgs.service import Member
 from ..services import Services
 from ..text import check_line, check_text
+from .alerts import record_and_tell
 from .facts import FaultReported
 from .models import FaultReport
 from .rules import EquipmentRules
@@ -123,8 +126,9 @@ def report_fault(
     digest = hashlib.sha256(f"{detail}\x00{kept_contact or ''}".encode()).hexdigest()
     fact = FaultReported(report_id=report.id, code=code, problem=problem, report_sha256=digest)
     actor = Actor(org=services.ledger.origin, key_id=PUBLIC_REPORT_KEY)
-    record = equipment_record(actor, report.record_id, fact, now, code, found.user, found.maintainer)
-    report.ledger_index = services.ledger.append(record, conn=session.connection()).index
+    told = (found.maintainer, found.user, found.grid_regulator)
+    record = equipment_record(actor, report.record_id, fact, now, code, *told)
+    report.ledger_index = record_and_tell(session, AlertSink.of(services), record, told, now)
     session.add(report)
     session.flush()
     return report
