@@ -4,6 +4,7 @@ writer lock between a ``proceed`` capture's chunks, and nothing accepted is lost
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,6 +24,13 @@ from trace_api.server import start_server
 
 #: Enough events that checking them takes seconds on the slowest machine the tests run on.
 LARGE = 1500
+#: The largest capture the suite runs: above the default rollback limit (5,000), so captured with
+#: proceed, in chunks. A 30,000-event document takes minutes on a two-core CI machine (its events'
+#: schema checks and hashes alone); ``suyuan bench epcis`` measures how fast captures go.
+HUGE = 6_000
+#: How long the largest capture may take on a loaded machine before the test gives up (a bound, not
+#: a measure: the test asserts no time).
+HUGE_TIMEOUT_S = 600.0
 #: Events per write transaction in the chunked tests: many chunks from a modest document.
 SMALL_CHUNK = 50
 #: How long a test waits for a capture to reach a stage.
@@ -57,36 +65,61 @@ def _document(count: int) -> dict[str, Any]:
 class Capture(threading.Thread):
     """``POST /epcis/capture`` from its own client thread; ``done`` is set once it is answered."""
 
-    def __init__(self, url: str, headers: dict[str, str], document: dict[str, Any], behaviour: str) -> None:
+    def __init__(
+        self,
+        url: str,
+        headers: dict[str, str],
+        document: dict[str, Any],
+        behaviour: str,
+        timeout_s: float = STAGE_TIMEOUT_S,
+    ) -> None:
         super().__init__(daemon=True)
-        self.url, self.document = url, document
+        self.url, self.document, self.timeout_s = url, document, timeout_s
         self.headers = {**headers, "GS1-Capture-Error-Behaviour": behaviour}
         self.done = threading.Event()
         self.response: httpx.Response | None = None
 
     def run(self) -> None:
         try:
-            with httpx.Client(base_url=self.url, timeout=STAGE_TIMEOUT_S) as client:
+            with httpx.Client(base_url=self.url, timeout=self.timeout_s) as client:
                 self.response = client.post("/epcis/capture", json=self.document, headers=self.headers)
         finally:
             self.done.set()
 
     def answer(self) -> httpx.Response:
-        self.join(timeout=STAGE_TIMEOUT_S)
+        self.join(timeout=self.timeout_s)
         assert self.response is not None, "the capture was not answered"
         return self.response
 
 
 def _until(what: str, check: Callable[[], Any], capture: Capture) -> Any:
     """Waits for ``check`` to hold while ``capture`` is still in flight."""
-    deadline = time.monotonic() + STAGE_TIMEOUT_S
+    deadline = time.monotonic() + capture.timeout_s
     while time.monotonic() < deadline:
         result = check()
         if result:
             return result
         if capture.done.wait(0.02):  # paces the polling; wakes at once if the capture is answered
             raise AssertionError(f"the capture was answered before {what}")
-    raise AssertionError(f"not within {STAGE_TIMEOUT_S} s: {what}")
+    raise AssertionError(f"not within {capture.timeout_s} s: {what}")
+
+
+class ChunkGate:
+    """Holds a ``proceed`` capture between its first and second write transactions until the test
+    lets it go (wraps :func:`capture_jobs._let_other_writers_in`)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.between = threading.Event()
+        self.go = threading.Event()
+        original = capture_jobs._let_other_writers_in
+
+        def let_other_writers_in(services: Any) -> None:
+            original(services)
+            if not self.between.is_set():
+                self.between.set()
+                assert self.go.wait(STAGE_TIMEOUT_S), "the test did not let the capture go on"
+
+        monkeypatch.setattr(capture_jobs, "_let_other_writers_in", let_other_writers_in)
 
 
 def _job(api: Api, **where: Any) -> CaptureJob | None:
@@ -135,6 +168,51 @@ def test_livez_is_answered_while_a_large_document_is_captured(api: Api, served: 
     job = capture.answer().json()
     assert (job["status"], job["captured"]) == ("succeeded", LARGE), job["errors"][:3]
     assert answered_while_running >= 2
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_livez_is_answered_while_a_document_above_the_rollback_limit_is_captured_with_proceed(
+    api: Api, served: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At the default limits: refused under ``rollback``, captured in chunks under ``proceed``, and
+    ``/livez`` answered while the job checks the events and while it is between two chunks."""
+    document = _document(HUGE)
+    refused = api.as_org("partner", "POST", "/epcis/capture", json=document)
+    assert refused.status_code == 413, refused.text
+    gate = ChunkGate(monkeypatch)
+    capture = Capture(served, api.headers("partner"), document, "proceed", timeout_s=HUGE_TIMEOUT_S)
+    capture.start()
+    try:
+        _until("its job was running", lambda: _job(api, status="running"), capture)
+        with httpx.Client(base_url=served, timeout=STAGE_TIMEOUT_S) as client:
+            checking = _probe_until(client, api, gate.between, capture)  # the checks, the first chunk
+            between = _probe_until(client, api, threading.Event(), capture, once=True)
+            gate.go.set()
+            _probe_until(client, api, capture.done, capture)
+    finally:
+        gate.go.set()
+    job = capture.answer().json()
+
+    assert (job["status"], job["captured"], job["processed"]) == ("succeeded", HUGE, HUGE), job["errors"][:3]
+    assert _stored_events(api) == HUGE
+    assert 0 in checking  # answered while the events were checked (nothing written yet)
+    assert between == [capture_jobs.CHUNK_EVENTS]  # answered between two write transactions
+
+
+def _probe_until(
+    client: httpx.Client, api: Api, stage: threading.Event, capture: Capture, *, once: bool = False
+) -> list[int]:
+    """Probes ``/livez`` until ``stage`` is set (or once); the job's progress after each answer."""
+    progress = []
+    while True:
+        assert client.get("/livez").status_code == 200
+        running = _job(api, status="running")
+        if running is not None:
+            progress.append(running.processed)
+        if once or stage.wait(0.05):  # paces the probes; wakes at once when the stage is reached
+            return progress
+        if stage is not capture.done and capture.done.is_set():
+            raise AssertionError(f"the capture was answered early: {capture.answer().text[:300]}")
 
 
 @pytest.fixture
@@ -253,3 +331,123 @@ def test_rollback_capture_larger_than_a_chunk_keeps_nothing_when_one_event_is_ba
     assert job["finished_at"] is not None
     assert api.services.ledger.size() == ledger_before
     assert _stored_events(api) == 0
+
+
+@pytest.fixture
+def rollback_limit(api: Api, monkeypatch: pytest.MonkeyPatch) -> int:
+    """A rollback capture takes at most 2 chunks' worth of events here."""
+    limit = 2 * SMALL_CHUNK
+    monkeypatch.setattr(api.services.settings, "epcis_rollback_max_events", limit)
+    return limit
+
+
+def _nothing_written(api: Api, ledger_before: int) -> None:
+    assert api.services.ledger.size() == ledger_before
+    assert _job(api) is None
+    assert _stored_events(api) == 0
+
+
+@pytest.mark.parametrize("header", [{}, {"GS1-Capture-Error-Behaviour": "rollback"}])
+def test_rollback_capture_above_its_limit_is_refused_before_anything_is_written(
+    api: Api, served: str, rollback_limit: int, header: dict[str, str]
+) -> None:
+    ledger_before = api.services.ledger.size()
+
+    response = api.client.post(
+        "/epcis/capture", json=_document(rollback_limit + 1), headers={**api.headers("partner"), **header}
+    )
+
+    assert response.status_code == 413, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert [e["field"] for e in problem["errors"]] == ["epcisBody.eventList"]
+    assert problem["max_events"] == rollback_limit
+    assert f"at most {rollback_limit:,}" in problem["detail"]
+    assert "GS1-Capture-Error-Behaviour: proceed" in problem["detail"]
+    _nothing_written(api, ledger_before)
+
+
+def test_rollback_capture_at_its_limit_is_captured(api: Api, served: str, rollback_limit: int) -> None:
+    response = api.as_org("partner", "POST", "/epcis/capture", json=_document(rollback_limit))
+
+    assert response.status_code == 202, response.text
+    assert (response.json()["status"], response.json()["captured"]) == ("succeeded", rollback_limit)
+
+
+def test_document_refused_for_rollback_is_captured_with_proceed_in_chunks_while_another_writer_commits(
+    api: Api,
+    served: str,
+    holder: str,
+    small_chunks: int,
+    rollback_limit: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    count = 2 * rollback_limit
+    document = _document(count)
+    ids = document_hash_ids(document)
+    ledger_before = api.services.ledger.size()
+    refused = api.as_org("partner", "POST", "/epcis/capture", json=document)
+    assert refused.status_code == 413, refused.text
+    _nothing_written(api, ledger_before)
+    gate = ChunkGate(monkeypatch)
+
+    capture = Capture(served, api.headers("partner"), document, "proceed")
+    capture.start()
+    try:
+        assert gate.between.wait(STAGE_TIMEOUT_S), "the capture did not finish its first chunk"
+        running = _job(api)
+        with httpx.Client(base_url=served, headers=api.headers("haixian"), timeout=STAGE_TIMEOUT_S) as client:
+            sold = client.post("/v1/scans", json={"action": "sell", "code": holder, "location": LOCATION})
+    finally:
+        gate.go.set()
+    job = capture.answer().json()
+
+    assert running is not None
+    assert (running.status, running.processed, running.captured) == ("running", small_chunks, small_chunks)
+    assert sold.status_code == 201, sold.text  # committed while the capture job was running
+    assert (job["status"], job["captured"], job["processed"]) == ("succeeded", count, count)
+    indexes = sorted(api.services.ledger.get(event_id).index for event_id in ids)
+    assert indexes[small_chunks - 1] < sold.json()["index"] < indexes[small_chunks]
+    assert api.services.ledger.size() == ledger_before + count + 1
+    assert _stored_events(api) == count
+
+
+def test_document_above_the_event_limit_is_refused_whatever_the_behaviour(
+    api: Api, served: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(api.services.settings, "epcis_max_events", SMALL_CHUNK)
+    ledger_before = api.services.ledger.size()
+    headers = {**api.headers("partner"), "GS1-Capture-Error-Behaviour": "proceed"}
+
+    response = api.client.post("/epcis/capture", json=_document(SMALL_CHUNK + 1), headers=headers)
+
+    assert response.status_code == 413, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert [e["field"] for e in response.json()["errors"]] == ["epcisBody.eventList"]
+    assert response.json()["max_events"] == SMALL_CHUNK
+    _nothing_written(api, ledger_before)
+
+
+def test_document_above_the_size_limit_is_refused_before_it_is_read_whole(
+    api: Api, served: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document = _document(SMALL_CHUNK)
+    body = json.dumps(document).encode()
+    monkeypatch.setattr(api.services.settings, "epcis_max_document_bytes", len(body) - 1)
+    ledger_before = api.services.ledger.size()
+    headers = {**api.headers("partner"), "Content-Type": "application/json"}
+
+    def streamed() -> Iterator[bytes]:  # no Content-Length: the limit holds while the body arrives
+        for start in range(0, len(body), 4096):
+            yield body[start : start + 4096]
+
+    with httpx.Client(base_url=served, timeout=STAGE_TIMEOUT_S) as client:
+        declared = client.post("/epcis/capture", content=body, headers=headers)
+        chunked = client.post("/epcis/capture", content=streamed(), headers=headers)
+
+    for response in (declared, chunked):
+        assert response.status_code == 413, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert [e["field"] for e in response.json()["errors"]] == ["body"]
+        assert response.json()["max_bytes"] == len(body) - 1
+    _nothing_written(api, ledger_before)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 import pytest
@@ -36,7 +37,7 @@ def _fields(response: Any) -> list[str]:
 
 @pytest.mark.parametrize(
     ("action", "time"),
-    [("ship", t) for t in IMPOSSIBLE_TIMES]
+    [(a, t) for a in ("ship", "destroy") for t in IMPOSSIBLE_TIMES]
     + [(a, IMPOSSIBLE_TIMES[0]) for a in ("receive", "sell", "split")],
 )
 def test_scan_with_impossible_time_is_refused_naming_time(admitted: Api, action: str, time: str) -> None:
@@ -56,6 +57,30 @@ def test_scan_with_impossible_time_is_refused_naming_time(admitted: Api, action:
     assert admitted.services.ledger.size() == before
 
 
+def test_scans_batch_refuses_each_impossible_time_in_its_result_naming_it(admitted: Api) -> None:
+    ship = {
+        "action": "ship",
+        "batch_id": BATCH,
+        "counterparty": "wholesale",
+        "location": "urn:epc:id:sgln:9506000.13435.0",
+    }
+    scans = [{**ship, "scan_id": str(uuid.uuid4()), "time": time} for time in IMPOSSIBLE_TIMES]
+    scans.append({**ship, "scan_id": str(uuid.uuid4()), "time": "2026-10-01T10:00:00+08:00"})
+    before = admitted.services.ledger.size()
+
+    response = admitted.as_org("haixian", "POST", "/v1/scans:batch", json={"scans": scans})
+
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    refused = results[: len(IMPOSSIBLE_TIMES)]
+    assert [r["status"] for r in refused] == ["refused"] * len(IMPOSSIBLE_TIMES), refused
+    for i, result in enumerate(refused):
+        assert result["problem"]["status"] == 422, result
+        assert f"scans[{i}].time" in [e["field"] for e in result["problem"]["errors"]], result
+    assert results[-1]["status"] == "recorded", results[-1]  # the batch goes on past them
+    assert admitted.services.ledger.size() == before + 1
+
+
 def test_ship_after_refused_time_still_works(admitted: Api) -> None:
     body = {
         "action": "ship",
@@ -73,10 +98,14 @@ def test_ship_after_refused_time_still_works(admitted: Api) -> None:
 
 def test_epcis_capture_of_empty_object_is_a_problem(api: Api) -> None:
     api.add_org("partner", "wholesaler")
+    before = api.services.ledger.size()
+
     response = api.as_org("partner", "POST", "/epcis/capture", json={})
 
-    assert response.status_code in (400, 422), response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert _fields(response) == ["epcisBody.eventList"]
+    assert api.services.ledger.size() == before
 
 
 def test_epcis_query_with_impossible_time_names_the_parameter(api: Api) -> None:
@@ -166,4 +195,30 @@ def test_epcis_event_with_impossible_time_fails_its_job(api: Api, time: str) -> 
     assert response.status_code == 202, response.text
     job = api.as_org("partner", "GET", f"/epcis/capture/{response.json()['id']}").json()
     assert job["status"] == "failed"
+    assert api.services.ledger.size() == before
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type", "body"),
+    [
+        ("/v1/recalls", "application/json", b"*^\xb8\xc3\xb6"),  # not UTF-8
+        ("/v1/documents", "multipart/form-data", b"--x\r\n"),  # no boundary
+        (
+            "/v1/documents",
+            "multipart/form-data; boundary=x",
+            b"--x\r\nContent-Disposition: form-data\r\n\r\n",
+        ),
+    ],
+)
+def test_body_that_cannot_be_parsed_is_refused_naming_the_body(
+    api: Api, path: str, content_type: str, body: bytes
+) -> None:
+    before = api.services.ledger.size()
+    headers = {**api.headers("samr"), "Content-Type": content_type}
+
+    response = api.client.post(path, content=body, headers=headers)
+
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert _fields(response) == ["body"]
     assert api.services.ledger.size() == before

@@ -66,6 +66,7 @@ def open_chain(settings: Settings) -> Iterator[ChainSession]:
             host=settings.node_host,
             port=settings.node_port,
             anvil_binary=settings.anvil_binary,
+            state_interval_s=settings.anvil_state_interval_seconds,
         )
         url = node.start()
     try:

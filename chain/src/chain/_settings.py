@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ._node import STATE_INTERVAL_S
+
 
 def default_data_dir() -> Path:
     """``$XDG_DATA_HOME/suyuan``, else ``~/.local/share/suyuan``."""
@@ -31,6 +33,12 @@ class Settings(BaseSettings):
     node_host: str = "127.0.0.1"
     node_port: int = Field(default=8545, ge=0, le=65535, description="0 picks a free port")
     anvil_binary: Path | None = None
+    anvil_state_interval_seconds: int = Field(
+        default=STATE_INTERVAL_S,
+        ge=1,
+        description="Seconds between the embedded anvil node's state dumps (it also writes its state "
+        "when stopped): what a SIGKILL of the node may lose, which the reconciler replays from the ledger",
+    )
     keystore_password: SecretStr | None = Field(
         default=None, description="unset: a random password is kept in <data_dir>/keys/.password"
     )

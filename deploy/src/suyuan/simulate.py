@@ -26,6 +26,7 @@ import typer
 from sqlmodel import Session, select
 
 from chain.cli import STATE, fail, out
+from evidence import write_transaction
 from ingest import BrokerAddress, IngestSettings
 from ingest.cli import org_by_handle, registry
 from trace_api.batches.models import StorageClass
@@ -127,7 +128,12 @@ def _fleet(
                 location=location,
                 storage_class=cls,
             )
-            _, passwords[username] = register_device(session, owner, data)
+            # In a write transaction of its own, as the API writes: it holds the writer lock from
+            # its first statement, so workers committing meanwhile cannot make it stale.
+            engine, lock = session.get_bind(), f"suyuan-ledger:{config.ledger_origin}"
+            with write_transaction(engine, lock) as conn, Session(bind=conn) as writer:  # type: ignore[arg-type]
+                _, passwords[username] = register_device(writer, writer.merge(owner), data)
+                writer.flush()
             _save(store, passwords)
         elif username not in passwords:
             raise SimulationError(f"{username} is registered but its password is not in {store}")

@@ -56,6 +56,7 @@ def _chain_differences(services: Services, failing: list[dict[str, str]], parts:
         "lots_checked": report.checked,
         "remaining": remaining,
         "repaired": len(report.repairs),
+        "repaired_since_start": services.repaired_since_start,
     }
     if remaining:
         reason = (

@@ -1,10 +1,16 @@
-"""The OpenAPI document as clients need it: every error answer declared, as RFC 9457 problem+json.
+"""The OpenAPI document as clients need it: every error answer declared, as RFC 9457 problem+json,
+and the links from what a write answers to what a client does next.
 
 FastAPI declares only a route's success answer and a JSON 422. The handlers in :mod:`.problems`
 answer every error as ``application/problem+json``; this module declares those answers on each
 operation from what the route takes and depends on (parameters, a body or a write: 422; an API key: 401
 and 403; what a path or body names: 404; a write: 409; the database or the chain: 503), and the
 bearer-key security scheme.
+
+:data:`LINKS` are OpenAPI 3 links (Link Objects): an admission's answer gives the lot's id to
+issue codes, scan, trace and recall it; a recall's answer gives its id to acknowledge and lift
+it. A ``requestBody`` member whose value is a runtime expression (``$response.body#/id``) is
+filled in from the answer, the rest of the body is the client's (as schemathesis reads links).
 """
 
 from __future__ import annotations
@@ -50,6 +56,33 @@ PROBLEM_SCHEMA: dict[str, Any] = {
     "additionalProperties": True,
 }
 
+#: (method, path, status) of a write → its links: name → (method, path) of the next operation, and
+#: the runtime expressions that fill its parameters or body from the answer.
+LINKS: dict[tuple[str, str, str], dict[str, tuple[str, str, dict[str, Any]]]] = {
+    ("post", "/v1/batches", "201"): {
+        "IssueCodes": (
+            "post",
+            "/v1/batches/{batch_id}/codes",
+            {"parameters": {"batch_id": "$response.body#/id"}},
+        ),
+        "ScanLot": ("post", "/v1/scans", {"requestBody": {"batch_id": "$response.body#/id"}}),
+        "TraceLot": ("get", "/v1/trace/{batch_id}", {"parameters": {"batch_id": "$response.body#/id"}}),
+        "RecallLot": ("post", "/v1/recalls", {"requestBody": {"batch_id": "$response.body#/id"}}),
+    },
+    ("post", "/v1/recalls", "201"): {
+        "AcknowledgeRecall": (
+            "post",
+            "/v1/recalls/{recall_id}/acknowledgements",
+            {"parameters": {"recall_id": "$response.body#/id"}},
+        ),
+        "LiftRecall": (
+            "post",
+            "/v1/recalls/{recall_id}/lift",
+            {"parameters": {"recall_id": "$response.body#/id"}},
+        ),
+    },
+}
+
 ERROR_TEXTS = {
     401: "Missing, unknown or revoked API key",
     403: "The caller's role or ownership does not allow this",
@@ -85,7 +118,22 @@ def complete_schema(app: FastAPI) -> dict[str, Any]:
             operation = schema["paths"].get(route.path_format or "", {}).get(method.lower())
             if operation is not None:
                 _declare_problems(operation, route, method)
+    _declare_links(schema["paths"])
     return schema
+
+
+def _declare_links(paths: dict[str, Any]) -> None:
+    """Adds :data:`LINKS` to the answers they start from, naming each target by its operationId."""
+    for (method, path, status), links in LINKS.items():
+        response = paths[path][method]["responses"][status]
+        response["links"] = {
+            name: {
+                "operationId": paths[target_path][target_method]["operationId"],
+                "description": f"{target_method.upper()} {target_path} with what this answer names",
+                **fills,
+            }
+            for name, (target_method, target_path, fills) in links.items()
+        }
 
 
 def _api_routes(app: FastAPI) -> Iterator[RouteContext]:

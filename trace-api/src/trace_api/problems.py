@@ -130,6 +130,8 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            return _unparsable_body(request, exc)
         title = "Not found" if exc.status_code == 404 else "HTTP error"
         return problem_response(exc.status_code, "http", title, str(exc.detail), request.url.path)
 
@@ -182,6 +184,22 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     app.add_middleware(AnswerUnexpectedErrors)
+
+
+def _unparsable_body(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    """FastAPI and Starlette answer 400 for a body they cannot parse (JSON that is not UTF-8, a
+    broken multipart form; a JSON syntax error is already a validation error): invalid input, so
+    a 422 naming the body. Suyuan itself raises no HTTPException."""
+    cause = exc.__cause__
+    why = f"{exc.detail} ({type(cause).__name__}: {cause})" if cause is not None else str(exc.detail)
+    return problem_response(
+        422,
+        "unprocessable",
+        "The request is invalid",
+        f"body: {why}",
+        request.url.path,
+        errors=[{"field": "body", "reason": why}],
+    )
 
 
 class AnswerUnexpectedErrors:

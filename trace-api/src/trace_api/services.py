@@ -56,6 +56,8 @@ class Services:
     chain_wake: threading.Event = field(default_factory=threading.Event)
     #: The latest pass of the chain reconciler (``/readyz``, ``GET /v1/chain/differences``).
     reconcile_report: Report | None = None
+    #: Facts the chain reconciler has replayed on chain since this service started, in all its passes.
+    repaired_since_start: int = 0
     #: Background work requests started and that is still running, by id (audits): the app stops
     #: it when it stops; tests wait on ``done``.
     jobs: dict[str, Job] = field(default_factory=dict)

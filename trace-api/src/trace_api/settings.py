@@ -33,6 +33,24 @@ class ServiceSettings(LedgerSettings):
         description="How long a committed fact may wait for its chain call before /readyz counts "
         "the service as not ready (chain_outbox)",
     )
+    epcis_max_events: int = Field(
+        default=50_000,
+        ge=1,
+        description="The most events one EPCIS capture document may carry (413 above)",
+    )
+    epcis_max_document_bytes: int = Field(
+        default=64 * 2**20,
+        ge=1024,
+        description="The largest EPCIS capture document, in bytes (413 above, refused as soon as "
+        "its Content-Length or what has arrived is over)",
+    )
+    epcis_rollback_max_events: int = Field(
+        default=5_000,
+        ge=1,
+        description="The most events a rollback capture (GS1-Capture-Error-Behaviour: rollback, the "
+        "default) may carry: it is written in one transaction, holding the writer lock throughout. "
+        "Larger documents are captured with proceed, in chunks",
+    )
     api_host: str = Field(default="127.0.0.1", description="Address the trace API listens on")
     api_port: int = Field(default=8000, ge=0, le=65535)
     public_url: str = Field(

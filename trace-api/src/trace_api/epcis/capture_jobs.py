@@ -9,6 +9,11 @@ then the writes. ``rollback`` writes in one transaction; ``proceed`` writes :dat
 events per transaction, so that other writers get the lock in between, and records the job's
 progress with each. An interrupted capture keeps what it wrote; sent again, those events are
 duplicates, so nothing is recorded twice.
+
+Ledger records are never taken back, so a ``rollback`` capture cannot be split into
+transactions: it is bounded instead. A document with more events than
+``SUYUAN_EPCIS_ROLLBACK_MAX_EVENTS`` is refused under ``rollback`` (413, advising ``proceed``),
+and one with more than ``SUYUAN_EPCIS_MAX_EVENTS`` under either, before anything is written.
 """
 
 from __future__ import annotations
@@ -22,14 +27,20 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..errors import Unprocessable
+from ..errors import TooLarge, Unprocessable
 from ..orgs.service import Member
 from ..services import Services, writing
+from ..settings import ServiceSettings
 from .capture import Behaviour, Checked, apply_custody, check_document, fresh_events, store
 from .documents import EpcisError, events_of
 from .models import CaptureJob
 
 log = logging.getLogger(__name__)
+
+#: The request header choosing what a capture does with invalid events (EPCIS 2.0, REST bindings).
+BEHAVIOUR_HEADER = "GS1-Capture-Error-Behaviour"
+#: Where a capture document's events are, as a refusal names the field.
+EVENT_LIST = "epcisBody.eventList"
 
 #: Events a ``proceed`` capture writes per write transaction; the writer lock is free in between.
 CHUNK_EVENTS = 500
@@ -50,7 +61,8 @@ def capture_document(
     try:
         count = len(events_of(document))
     except EpcisError as exc:
-        raise Unprocessable.field("epcisBody.eventList", str(exc)) from exc
+        raise Unprocessable.field(EVENT_LIST, str(exc)) from exc
+    refuse_oversized(services.settings, count, behaviour)
     job = _start_job(services, member, behaviour, count)
     try:
         checked = check_document(document, member, job.created_at)
@@ -62,6 +74,27 @@ def capture_document(
         _interrupt(services, job.id)
         raise
     return job
+
+
+def refuse_oversized(settings: ServiceSettings, events: int, behaviour: Behaviour) -> None:
+    """Raises :class:`TooLarge` for a document of more events than any capture takes, or than a
+    ``rollback`` capture (one write transaction) takes; the problem names the limit (``max_events``)."""
+    if events > settings.epcis_max_events:
+        limit = settings.epcis_max_events
+        raise TooLarge.field(
+            EVENT_LIST,
+            f"{events:,} events: a document carries at most {limit:,}; send the rest in other documents",
+            max_events=limit,
+        )
+    if behaviour == "rollback" and events > settings.epcis_rollback_max_events:
+        limit = settings.epcis_rollback_max_events
+        raise TooLarge.field(
+            EVENT_LIST,
+            f"{events:,} events: a rollback capture is written in one transaction and carries at most "
+            f"{limit:,}; send it with {BEHAVIOUR_HEADER}: proceed (written {CHUNK_EVENTS} events at a "
+            "time, invalid events reported) or in smaller documents",
+            max_events=limit,
+        )
 
 
 def _start_job(services: Services, member: Member, behaviour: Behaviour, events: int) -> CaptureJob:

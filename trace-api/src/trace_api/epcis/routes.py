@@ -18,16 +18,17 @@ from evidence import InvalidRecord
 
 from ..auth import CurrentMember
 from ..context import WriteSession, get_services, get_session
-from ..errors import Conflict, NotFound, Unprocessable
+from ..errors import Conflict, NotFound, TooLarge, Unprocessable
+from ..openapi import PROBLEM_REF
 from ..orgs.models import OrgType
 from ..orgs.service import Member
-from ..problems import problem_response, status_of
+from ..problems import PROBLEM_JSON, problem_response, status_of
 from ..scans.service import CounterfeitSuspected, apply_scan
 from ..services import Services, writing
 from ..text import Line
 from ..webhooks.service import SIGNATURE_HEADER, require_target
 from .capture import Behaviour, existing_ids, prepare, store
-from .capture_jobs import capture_document
+from .capture_jobs import BEHAVIOUR_HEADER, capture_document
 from .custody import custody_scan
 from .documents import IdentifierError, digital_link_to_urn, document_context, urn_to_digital_link
 from .hashing import EventHashError
@@ -68,18 +69,62 @@ def _job_view(job: CaptureJob) -> dict[str, Any]:
     return data
 
 
-@router.post("/capture", status_code=202, openapi_extra=json_ld_body("an EPCIS 2.0 document (EPCISDocument)"))
+async def _body_within(request: Request, limit: int) -> bytes:
+    """The request's body, refused (413) as soon as it is known to exceed ``limit`` bytes: by its
+    ``Content-Length``, or while it arrives."""
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
+        raise _body_too_large(limit)
+    parts: list[bytes] = []
+    size = 0
+    async for part in request.stream():
+        size += len(part)
+        if size > limit:
+            raise _body_too_large(limit)
+        parts.append(part)
+    return b"".join(parts)
+
+
+def _body_too_large(limit: int) -> TooLarge:
+    return TooLarge.field(
+        "body", f"more than {limit:,} bytes: send the events in smaller documents", max_bytes=limit
+    )
+
+
+def _too_large(what: str) -> dict[int | str, dict[str, Any]]:
+    return {
+        413: {
+            "description": what,
+            "content": {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_REF}}},
+        }
+    }
+
+
+@router.post(
+    "/capture",
+    status_code=202,
+    openapi_extra=json_ld_body("an EPCIS 2.0 document (EPCISDocument)"),
+    responses=_too_large(
+        "The document is larger than `SUYUAN_EPCIS_MAX_DOCUMENT_BYTES` (`errors[0].field` is `body`), "
+        "has more events than `SUYUAN_EPCIS_MAX_EVENTS`, or, under `rollback`, more than "
+        "`SUYUAN_EPCIS_ROLLBACK_MAX_EVENTS` (`epcisBody.eventList`; `max_events` names the limit)"
+    ),
+)
 async def capture(
     request: Request,
     member: CurrentMember,
     services: Annotated[Services, Depends(get_services)],
-    behaviour: Annotated[str, Header(alias="GS1-Capture-Error-Behaviour")] = "rollback",
+    behaviour: Annotated[str, Header(alias=BEHAVIOUR_HEADER)] = "rollback",
 ) -> JSONResponse:
-    """Capture an EPCIS document; the job (202, Location header) reports each event's outcome."""
+    """Capture an EPCIS document; the job (202, Location header) reports each event's outcome.
+
+    `rollback` (the default) writes the document in one transaction, so it takes at most
+    `SUYUAN_EPCIS_ROLLBACK_MAX_EVENTS` events (default 5,000); `proceed` writes larger documents
+    in chunks, up to `SUYUAN_EPCIS_MAX_EVENTS` (default 50,000)."""
     if behaviour not in ("rollback", "proceed"):
-        raise Unprocessable.field("GS1-Capture-Error-Behaviour", "must be rollback or proceed")
+        raise Unprocessable.field(BEHAVIOUR_HEADER, "must be rollback or proceed")
     mode: Behaviour = "proceed" if behaviour == "proceed" else "rollback"
-    body = await request.body()
+    body = await _body_within(request, services.settings.epcis_max_document_bytes)
     job = await run_in_threadpool(_capture_body, services, member, body, mode)
     return JSONResponse(_job_view(job), status_code=202, headers={"Location": f"/epcis/capture/{job.id}"})
 
@@ -99,14 +144,21 @@ def capture_job(
     return _job_view(job)
 
 
-@router.post("/events", status_code=201, openapi_extra=json_ld_body("one EPCIS 2.0 event, with its @context"))
+@router.post(
+    "/events",
+    status_code=201,
+    openapi_extra=json_ld_body("one EPCIS 2.0 event, with its @context"),
+    responses=_too_large(
+        "The event is larger than `SUYUAN_EPCIS_MAX_DOCUMENT_BYTES` (`errors[0].field` is `body`)"
+    ),
+)
 async def capture_event(
     request: Request,
     member: CurrentMember,
     services: Annotated[Services, Depends(get_services)],
 ) -> JSONResponse:
     """Capture one event (with its @context): 201 and its Location, or 409 if captured before."""
-    body = await request.body()
+    body = await _body_within(request, services.settings.epcis_max_document_bytes)
     return await run_in_threadpool(_capture_one, services, member, body, request.url.path)
 
 

@@ -538,6 +538,7 @@ class _Watch:
         self.failed = True  # until this pass completes
         report = reconcile(self.services, repair=True)
         self.services.reconcile_report = report
+        self.services.repaired_since_start += len(report.repairs)
         self.failed, self.last_pass = False, time.monotonic()
         self.last_block = self.services.chain.w3.eth.block_number
         with Session(self.services.engine) as session:
