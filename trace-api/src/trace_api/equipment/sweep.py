@@ -71,6 +71,7 @@ class EquipmentSweeper:
             "equipment_rules",
             self.run_once,
             tick_s=every,
+            min_backoff_s=min(every, 5.0),
             max_backoff_s=min(every, 60.0),
             stall_after_s=every * 2 + 60,
         )
