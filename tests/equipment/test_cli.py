@@ -93,3 +93,18 @@ def test_suyuan_has_the_equipment_commands() -> None:
     assert result.exit_code == 0
     for command in ("list", "show", "due"):
         assert command in result.output
+
+
+@SQLITE
+def test_a_bad_rules_setting_is_named_in_one_line(cli: CliRunner) -> None:
+    result = cli.invoke(
+        equipment_cli.equipment_app, ["due"], env={"SUYUAN_EQUIPMENT_MAINTENANCE_EVERY_DAYS": "0"}
+    )
+
+    assert result.exit_code == 1
+    [line] = result.output.strip().splitlines()
+    assert (
+        line
+        == "error: invalid setting SUYUAN_EQUIPMENT_MAINTENANCE_EVERY_DAYS: "
+        + "Input should be greater than or equal to 1"
+    )

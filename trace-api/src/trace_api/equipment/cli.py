@@ -36,7 +36,8 @@ Acting = Annotated[
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON")]
 
 
-def _rules() -> EquipmentRules:
+def rules_from_environment() -> EquipmentRules:
+    """The rules' settings (``SUYUAN_EQUIPMENT_*``); a bad one exits with one line naming it."""
     try:
         return EquipmentRules()
     except ValidationError as exc:
@@ -94,7 +95,7 @@ def _all(
     wanted: EquipmentFilter, acting: str | None, until: dt.datetime | None = None
 ) -> list[EquipmentView]:
     """Every elevator matching, page by page; with ``until`` (and the due order), those due by then."""
-    rules, now = _rules(), dt.datetime.now(dt.UTC)
+    rules, now = rules_from_environment(), dt.datetime.now(dt.UTC)
     found: list[EquipmentView] = []
     with cli_errors(), read_session(settings()) as session:
         member = _acting(session, acting)
@@ -114,7 +115,7 @@ def show(
     as_json: AsJson = False,
 ) -> None:
     """Show one elevator: its units, status, contracts, inspections, latest maintenance and alerts."""
-    rules, now = _rules(), dt.datetime.now(dt.UTC)
+    rules, now = rules_from_environment(), dt.datetime.now(dt.UTC)
     with cli_errors(), read_session(settings()) as session:
         detail = equipment_detail(session, _acting(session, acting), code, rules, now)
     if as_json:
@@ -157,7 +158,7 @@ def due(
     as_json: AsJson = False,
 ) -> None:
     """List the elevators whose maintenance is overdue or falls due within the days, soonest first."""
-    days = _rules().remind_days_before if within is None else within
+    days = rules_from_environment().remind_days_before if within is None else within
     until = dt.datetime.now(dt.UTC) + dt.timedelta(days=days)
     wanted = EquipmentFilter(grid=grid, maintainer=maintainer, order="due")
     found = _all(wanted, acting, until)
