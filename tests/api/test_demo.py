@@ -48,6 +48,13 @@ def test_up_demo_seeds_a_network_and_serves_its_consumer_page(cli_env: dict[str,
             ).json()["handle"]
             for org in demo["organisations"]
         }
+        regulator = next(org["api_key"] for org in demo["organisations"] if org["type"] == "regulator")
+        elevators = httpx.get(
+            f"{demo['api_url']}/v1/equipment",
+            params={"limit": 50},
+            headers={"Authorization": f"Bearer {regulator}"},
+            timeout=30,
+        ).json()["equipment"]
         console_line = next(line for line in lines if line.startswith("demo regulator console: "))
         console_url, console_key = console_line.split()[3], console_line.split()[-1]
         with httpx.Client(timeout=30) as browser:
@@ -80,4 +87,8 @@ def test_up_demo_seeds_a_network_and_serves_its_consumer_page(cli_env: dict[str,
         "importer",
         "wholesaler",
         "retailer",
+        "maintainer",
+        "user_unit",
     }
+    assert len(elevators) == 12
+    assert [e["name"] for e in elevators if e["status"] == "overdue"] == ["世纪大厦 消防梯"]

@@ -85,9 +85,9 @@ def test_each_figure_counts_what_its_list_shows(browser: Browser, busy: tuple[Ap
         **_figures(page, "today-h"),
         **_figures(page, "signals-h"),
     }
-    assert (
-        len(figures) == 4 + 2 + 6 + 5
-    )  # alert kinds (the markets: 2), admissions and scan actions, signal reasons
+    # Alert kinds (the cold chain's, kitchens', elevators', markets'), admissions and scan actions,
+    # signal reasons.
+    assert len(figures) == 4 + 3 + 2 + 6 + 5
     assert {label: value for label, (value, _) in figures.items() if value} == EXPECTED
     expect(page.locator("#alerts-h .badge")).to_have_text("1")
     expect(page.locator("#signals-h .badge")).to_have_text("今日 1")
@@ -154,6 +154,9 @@ def test_pages_declare_the_alert_figures_in_their_order() -> None:
         ("door_open", "/alerts?status=open&kind=door_open"),
         ("silent", "/alerts?status=open&kind=silent"),
         ("kitchen_incident", "/incidents?status=open"),
+        ("maintenance_overdue", "/alerts?status=open&kind=maintenance_overdue"),
+        ("equipment_fault", "/alerts?status=open&kind=equipment_fault"),
+        ("contract_missing", "/alerts?status=open&kind=contract_missing"),
         ("rapid_test_failed", "/alerts?status=open&kind=rapid_test_failed"),
         ("short_weight", "/alerts?status=open&kind=short_weight"),
     ]

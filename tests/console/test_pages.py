@@ -117,6 +117,16 @@ def test_a_domain_page_joins_the_navigation_the_layout_and_the_dashboard(browser
 def test_a_kind_the_overview_counts_shows_even_when_no_page_names_it(browser: Browser) -> None:
     page = browser.sign_in()
     figures = page.locator("section[aria-labelledby='alerts-h'] a.figure")
-    expect(figures.locator(".label")).to_have_text(["温度超标", "冷库门未关", "设备失联", "kitchen_incident"])
+    expect(figures.locator(".label")).to_have_text(
+        [
+            "温度超标",
+            "冷库门未关",
+            "设备失联",
+            "维保超期电梯",
+            "电梯故障",
+            "无维保合同电梯",
+            "kitchen_incident",
+        ]
+    )
     expect(figures.last).to_have_attribute("href", "/console/alerts?status=open&kind=kitchen_incident")
     expect(page.get_by_role("navigation", name="栏目").get_by_role("link", name="明厨亮灶")).to_have_count(0)

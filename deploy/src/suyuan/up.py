@@ -73,6 +73,8 @@ def start_trace_api(up: Up) -> Stop:
     """The API server, then its workers; on stop the server goes before the chain worker, and
     anything still owed stays in the outbox for the next start."""
     from trace_api.epcis.subscriptions import DeliveryWorker
+    from trace_api.equipment import EquipmentSweeper
+    from trace_api.equipment.cli import rules_from_environment
     from trace_api.notices import NoticeSender
     from trace_api.recalls.notify import NoticeWorker
 
@@ -91,6 +93,7 @@ def start_trace_api(up: Up) -> Stop:
         NoticeWorker(services).loop(),
         NoticeSender(services).loop(),
         reconcile_loop(services),
+        EquipmentSweeper(services, rules_from_environment()).loop(),
     ]
     stop_loops = [loop.start(up.health) for loop in loops]
 

@@ -20,6 +20,7 @@ from .coldchain.routes import router as coldchain_router
 from .devices.routes import router as devices_router
 from .documents.routes import router as documents_router
 from .epcis.routes import router as epcis_router
+from .equipment.routes import router as equipment_router
 from .exports.routes import router as exports_router
 from .filings.routes import router as filings_router
 from .health import readiness
@@ -78,6 +79,7 @@ def create_app(services: Services) -> FastAPI:
         verification_router,
         audits_router,
         sites_router,
+        equipment_router,
         filings_router,
         markets_router,
     )

@@ -1,5 +1,5 @@
-"""``suyuan ledger``, ``suyuan org``, ``suyuan codes``, ``suyuan export``, ``suyuan filing``,
-``suyuan verify``, ``suyuan audit`` and ``suyuan chain reconcile``.
+"""``suyuan ledger``, ``suyuan org``, ``suyuan codes``, ``suyuan export``, ``suyuan equipment``,
+``suyuan filing``, ``suyuan verify``, ``suyuan audit`` and ``suyuan chain reconcile``.
 
 The ``suyuan`` root adds them through :func:`register`.
 """
@@ -31,6 +31,7 @@ from evidence import (
 )
 
 from .codes.cli import codes_app
+from .equipment.cli import equipment_app
 from .errors import DomainError
 from .exports.cli import export_app
 from .filings.cli import filing_app
@@ -51,6 +52,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(org_app, name="org")
     app.add_typer(codes_app, name="codes")
     app.add_typer(export_app, name="export")
+    app.add_typer(equipment_app, name="equipment")
     app.add_typer(filing_app, name="filing")
     chain_app.command("reconcile")(chain_reconcile)
     app.command("verify")(verify)

@@ -7,6 +7,7 @@ from .coldchain.models import Alert, AlertAcknowledgement, AlertState, BatchStay
 from .devices.models import Device
 from .documents.models import Document, DocumentHolder
 from .epcis.models import CaptureJob, Delivery, EpcisEvent, EpcisEventKey, NamedQuery, Subscription
+from .equipment.models import Contract, Equipment, EquipmentEvent, FaultReport, Grid, Inspection, Maintenance
 from .filings.models import Filing, FilingInspection, FilingMaterial
 from .kitchen.models import Incident, Rectification, RectificationReview
 from .markets.models import Disposal, Market, Purchase, RapidTest, Rental, Stall, Supplier, Vendor, Weighing
@@ -27,6 +28,7 @@ __all__ = [
     "Certificate",
     "ChainOp",
     "ChainWorkerLease",
+    "Contract",
     "CounterfeitSignal",
     "DeadLetter",
     "Delivery",
@@ -36,11 +38,17 @@ __all__ = [
     "DocumentHolder",
     "EpcisEvent",
     "EpcisEventKey",
+    "Equipment",
+    "EquipmentEvent",
+    "FaultReport",
     "Filing",
     "FilingInspection",
     "FilingMaterial",
+    "Grid",
     "Incident",
+    "Inspection",
     "ItemCode",
+    "Maintenance",
     "Market",
     "NamedQuery",
     "NoticeDelivery",

@@ -27,6 +27,7 @@ from trace_api.orgs import (
 )
 from trace_api.services import Services, writing
 
+from .equipment import seed_equipment
 from .filings import seed_filings
 
 DEMO_FILE = "demo.json"
@@ -65,6 +66,7 @@ def seed_demo(services: Services, api_url: str) -> dict[str, Any]:
             demo.admit(handle, name, kind, i) for i, (handle, name, kind) in enumerate(ORGS, start=1)
         ]
         codes = demo.run_story()
+        organisations += seed_equipment(demo)
         seed_filings(services, http, keys["demo-samr"])
     info = {
         "api_url": api_url,

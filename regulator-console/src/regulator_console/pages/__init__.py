@@ -9,6 +9,7 @@ from types import ModuleType
 from . import (
     alerts,
     dashboard,
+    equipment,
     evidence,
     filings,
     kitchen,
@@ -30,6 +31,7 @@ PAGES: tuple[ModuleType, ...] = (
     alerts,
     signals,
     kitchen,
+    equipment,
     filings,
     markets,
     map,

@@ -64,6 +64,14 @@ SITE_KINDS = {
     "camera": N_("Kitchen camera"),
     "scale": N_("Market scale"),
     "device": N_("Device"),
+    "elevator": N_("Elevator"),
+}
+#: An elevator's marker is coloured by its status (``GET /v1/sites`` gives it), not by its alerts.
+EQUIPMENT_STATUSES = {
+    "normal": N_("In order"),
+    "due_soon": N_("Maintenance due soon"),
+    "overdue": N_("Maintenance overdue"),
+    "fault": N_("Fault reported"),
 }
 ALERT_KINDS = {
     "temperature": N_("Temperature excursion"),
@@ -87,9 +95,23 @@ VIOLATIONS = {
 }
 
 Level = Literal["none", "some", "many"]
+EQUIPMENT_LEVELS: dict[str, Level] = {
+    "normal": "none",
+    "due_soon": "some",
+    "overdue": "many",
+    "fault": "many",
+}
 
-#: A site's id as ``GET /v1/sites`` gives it: ``org:{handle}`` or ``device:{handle}:{name}``.
-SITE_ID = re.compile(r"(org:[a-z0-9-]{2,64}|device:[a-z0-9-]{2,64}:[a-z0-9-]{2,63})")
+#: A site's id as ``GET /v1/sites`` gives it: ``org:{handle}``, ``device:{handle}:{name}`` or
+#: ``equipment:{equipment code}``.
+SITE_ID = re.compile(r"(org:[a-z0-9-]{2,64}|device:[a-z0-9-]{2,64}:[a-z0-9-]{2,63}|equipment:[0-9]{20})")
+
+
+def site_level(site: dict[str, Any]) -> Level:
+    """An elevator's level by its status; any other site's by its open alerts."""
+    if site.get("source") == "equipment":
+        return EQUIPMENT_LEVELS.get(str(site.get("status")), "none")
+    return alert_level(int(site["open_alerts"]))
 
 
 def alert_level(open_alerts: int) -> Level:
@@ -112,6 +134,10 @@ class Marker:
     @property
     def device(self) -> bool:
         return bool(self.site["source"] == "device")
+
+    @property
+    def equipment(self) -> bool:
+        return bool(self.site["source"] == "equipment")
 
     @property
     def count(self) -> str:
@@ -190,7 +216,7 @@ def draw(
             site=site,
             x=round(x, 1),
             y=round(y, 1),
-            level=alert_level(int(site["open_alerts"])),
+            level=site_level(site),
             href=site_link(site["id"], alerting, cursor),
             selected=site["id"] == selected,
         )
@@ -251,17 +277,18 @@ async def site_map(
     sites: list[dict[str, Any]] = page["sites"]
     context = {
         "sites": sites,
-        "levels": {s["id"]: alert_level(int(s["open_alerts"])) for s in sites},
+        "levels": {s["id"]: site_level(s) for s in sites},
         "drawing": draw(sites, site, alerting, cursor),
         "selected": site,
         "detail": detail,
-        "detail_level": alert_level(int(detail["open_alerts"])) if detail else None,
+        "detail_level": site_level(detail) if detail else None,
         "alerting": alerting,
         "cursor": cursor,
         "next_cursor": page["next_cursor"],
         "site_kinds": SITE_KINDS,
         "alert_kinds": ALERT_KINDS,
         "level_labels": LEVELS,
+        "equipment_statuses": EQUIPMENT_STATUSES,
         "link": lambda site_id: site_link(site_id, alerting, cursor),
         "latitude_text": latitude_text,
         "longitude_text": longitude_text,

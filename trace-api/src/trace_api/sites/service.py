@@ -1,14 +1,16 @@
-"""The network's sites for the regulators' map: every positioned organisation and every positioned
-device in service, with the alerts open there.
+"""The network's sites for the regulators' map: every positioned organisation, every positioned
+device in service and every registered elevator, with the alerts open there.
 
-A page is organisations first (by handle), then devices (by username), after the cursor's site:
-keyset paging over two tables, each read through its unique key. The open alerts of a page's
+A page is organisations first (by handle), then devices (by username), then elevators (by
+equipment code, :mod:`trace_api.equipment.sites`), after the cursor's site: keyset paging over
+three tables, each read through its unique key. The open alerts of a page's
 sites are counted in two grouped queries (cold-chain alerts through their open marker's index,
 kitchen incidents through theirs), never by reading alerts one by one.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -18,11 +20,14 @@ from sqlmodel import Session, col, func, select
 from .._paging import decode_cursor, encode_cursor, unknown_cursor
 from ..coldchain.models import ALERT_RULES, Alert
 from ..devices.models import Device, ReadingKind
+from ..equipment.rules import EquipmentRules
+from ..equipment.sites import PREFIX as EQUIPMENT_PREFIX
+from ..equipment.sites import equipment_site, equipment_sites
 from ..errors import NotFound
 from ..kitchen.models import Incident
 from ..orgs.models import Organisation
 from ..overview.service import KITCHEN_INCIDENT
-from .views import MAX_ALERTS_SHOWN, OpenAlert, Site, SiteDetail, SiteKind
+from .views import MAX_ALERTS_SHOWN, EquipmentSite, EquipmentSiteDetail, OpenAlert, Site, SiteDetail, SiteKind
 
 ORG_PREFIX, DEVICE_PREFIX = "org:", "device:"
 #: Readings that say a device watches a cold store (a thermometer, a hygrometer, a door sensor).
@@ -30,32 +35,52 @@ COLD_STORE_READINGS = frozenset({ReadingKind.temperature, ReadingKind.humidity, 
 
 
 def list_sites(
-    session: Session, *, alerting: bool = False, limit: int, cursor: str | None = None
-) -> tuple[list[Site], str | None]:
+    session: Session,
+    *,
+    alerting: bool = False,
+    limit: int,
+    cursor: str | None = None,
+    equipment_rules: EquipmentRules | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[list[Site | EquipmentSite], str | None]:
     """A page of sites after ``cursor`` (``alerting``: only those with an open alert), and the
-    next page's cursor (None at the end)."""
+    next page's cursor (None at the end). Elevators come last, their status as of ``now`` under
+    ``equipment_rules``."""
     after = None if cursor is None else decode_cursor(cursor)
-    sites: list[Site] = []
+    sites: list[Site | EquipmentSite] = []
     if after is None or after.startswith(ORG_PREFIX):
         org_after = None if after is None else after.removeprefix(ORG_PREFIX)
         sites += _org_sites(session, org_after, alerting, limit + 1)
         after = None
-    elif not after.startswith(DEVICE_PREFIX):
+    elif not after.startswith((DEVICE_PREFIX, EQUIPMENT_PREFIX)):
         raise unknown_cursor()
-    if len(sites) <= limit:
+    if len(sites) <= limit and (after is None or after.startswith(DEVICE_PREFIX)):
         device_after = None if after is None else _username(after)
         sites += _device_sites(session, device_after, alerting, limit + 1 - len(sites))
+        after = None
+    if len(sites) <= limit:
+        code_after = None if after is None else after.removeprefix(EQUIPMENT_PREFIX)
+        rules, moment = equipment_rules or EquipmentRules(), now or dt.datetime.now(dt.UTC)
+        sites += equipment_sites(session, code_after, alerting, limit + 1 - len(sites), rules, moment)
     page = sites[:limit]
     return page, encode_cursor(page[-1].id) if len(sites) > limit else None
 
 
-def get_site(session: Session, site_id: str) -> SiteDetail:
+def get_site(
+    session: Session,
+    site_id: str,
+    equipment_rules: EquipmentRules | None = None,
+    now: dt.datetime | None = None,
+) -> SiteDetail | EquipmentSiteDetail:
     """One positioned site with its newest open alerts; NotFound for anything else."""
-    found = None
+    found: SiteDetail | EquipmentSiteDetail | None = None
     if site_id.startswith(ORG_PREFIX):
         found = _org_detail(session, site_id.removeprefix(ORG_PREFIX))
     elif site_id.startswith(DEVICE_PREFIX) and site_id.count(":") == 2:
         found = _device_detail(session, _username(site_id))
+    elif site_id.startswith(EQUIPMENT_PREFIX):
+        rules, moment = equipment_rules or EquipmentRules(), now or dt.datetime.now(dt.UTC)
+        found = equipment_site(session, site_id.removeprefix(EQUIPMENT_PREFIX), rules, moment)
     if found is None:
         raise NotFound(f"no positioned site {site_id!r}")
     return found

@@ -17,23 +17,32 @@ SiteKind = Literal[
     "restaurant",
     "market",
     "regulator",
+    "vendor",
+    "maintainer",
+    "user_unit",
     "cold_store",
     "camera",
     "scale",
     "device",
+    "elevator",
 ]
 #: The open alerts a site's detail lists (the newest first); ``open_alerts`` counts all.
 MAX_ALERTS_SHOWN = 50
 
 
 class Site(BaseModel):
-    id: str = Field(description="`org:{handle}` or `device:{org handle}:{device name}`")
-    source: Literal["organisation", "device"]
+    id: str = Field(
+        description="`org:{handle}`, `device:{org handle}:{device name}` or `equipment:{equipment code}`"
+    )
+    source: Literal["organisation", "device", "equipment"]
     kind: SiteKind
-    org: str = Field(description="the organisation's handle (a device's owner)")
+    org: str = Field(description="the organisation's handle (a device's owner, an elevator's user unit)")
     org_name: str
     name: str = Field(description="the organisation's name, or the device's")
-    place: str | None = Field(description="the storage location a device watches (null for an organisation)")
+    place: str | None = Field(
+        description="the storage location a device watches, an elevator's grid area and inspector "
+        "(null for an organisation)"
+    )
     latitude: float = Field(description="WGS-84 degrees north")
     longitude: float = Field(description="WGS-84 degrees east")
     address: str | None
@@ -42,19 +51,31 @@ class Site(BaseModel):
     )
     open_by_kind: dict[str, int] = Field(
         description="open alerts by kind: the cold-chain rules (temperature, door_open, silent) and "
-        "kitchen_incident (open until rectified)"
+        "kitchen_incident (open until rectified); an elevator's by its rules"
+    )
+
+
+class EquipmentSite(Site):
+    """An elevator on the map, with its status."""
+
+    status: Literal["normal", "due_soon", "overdue", "fault"] = Field(
+        description="normal, due_soon or overdue (its maintenance), or fault (its monitor)"
     )
 
 
 class SitePage(BaseModel):
-    sites: list[Site]
+    sites: list[EquipmentSite | Site] = Field(
+        description="organisations, devices, then elevators (with their status)"
+    )
     next_cursor: str | None = Field(description="the next page's cursor; null on the last page")
 
 
 class OpenAlert(BaseModel):
     kind: str = Field(description="temperature, door_open, silent or kitchen_incident")
     id: str = Field(description="the alert's id, or the kitchen incident's")
-    device: str = Field(description="the device that raised it: `{org handle}/{device name}`")
+    device: str | None = Field(
+        description="the device that raised it: `{org handle}/{device name}`; null for an elevator's alert"
+    )
     detail: str = Field(description="what the rule found, or the violation a camera saw")
     started_at: dt.datetime
     opened_at: dt.datetime = Field(description="when it was opened (an incident: recorded)")
@@ -62,3 +83,9 @@ class OpenAlert(BaseModel):
 
 class SiteDetail(Site):
     alerts: list[OpenAlert] = Field(description=f"the {MAX_ALERTS_SHOWN} newest open alerts, newest first")
+
+
+class EquipmentSiteDetail(SiteDetail):
+    status: Literal["normal", "due_soon", "overdue", "fault"] = Field(
+        description="normal, due_soon or overdue (its maintenance), or fault (its monitor)"
+    )
