@@ -144,7 +144,7 @@ def _settled(url: str, timeout_s: float = 120.0) -> dict[str, Any]:
 def test_killed_mid_run_nothing_acknowledged_is_lost_or_doubled_and_chain_and_ledger_agree(
     cli_env: dict[str, str], kill: str
 ) -> None:
-    env = {**cli_env, "SUYUAN_CHAIN_LEASE_SECONDS": "2"}
+    env = {**cli_env, "SUYUAN_CHAIN_LEASE_SECONDS": "2", "SUYUAN_RECEIPT_TIMEOUT_S": "1.5"}
     up, lines = _start_up(env, "--demo")
     url = _url(lines)
     keys = {

@@ -8,7 +8,11 @@ twice. A refusal by the chain (a revert) marks the operation ``failed`` for the 
 replay or report; a node that does not answer stops the pass, and the loop retries with backoff.
 
 One worker sends at a time across replicas: each pass takes a lease in the database, renewed per
-operation and released at a clean stop; one whose holder died is taken over once it expires.
+operation and released at a clean stop; one whose holder died is taken over once it expires. The
+lease is fenced: before each send the worker reads it again and goes on only while it is still its
+own and unexpired and the operation stands as it read it, else the pass ends (:class:`LeaseLost`);
+the lease outlives a receipt wait (the settings require it), and a ``mined`` operation is never
+marked otherwise.
 """
 
 from __future__ import annotations
@@ -50,14 +54,22 @@ class ChainBusy(ChainError):
     """A transaction of the sender is still in flight: the operation is looked at again later."""
 
 
+class LeaseLost(ChainError):
+    """The worker's lease expired or another worker holds it, or another worker moved the operation
+    on: this worker sends nothing more in this pass."""
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
 class ChainWorker:
-    def __init__(self, services: Services) -> None:
+    """Sends the owed chain calls; ``clock`` (aware UTC) decides when its lease expires."""
+
+    def __init__(self, services: Services, *, clock: Callable[[], dt.datetime] = _now) -> None:
         self.services = services
         self.holder = f"{socket.gethostname()}:{uuid.uuid4().hex[:12]}"
+        self.clock = clock
         self._pass = threading.Lock()
 
     # -- one pass ----------------------------------------------------------------------------
@@ -66,20 +78,24 @@ class ChainWorker:
         """Sends every unfinished operation, in order; returns how many it finished.
 
         Raises the first error that is not the chain's refusal (a node that does not answer):
-        what is left stays owed, in order, for the next pass.
+        what is left stays owed, in order, for the next pass. A lost lease ends the pass quietly:
+        the worker that holds it now sends the rest.
         """
         with self._pass:
             ops = self._unfinished()
             if not ops or not self._take_lease():  # nothing owed: no write, no lock
                 return 0
             finished = 0
-            while ops:
-                with Session(self.services.engine) as session:
-                    orgs = Orgs(session)  # once per batch: every op in it names committed members
-                for op in ops:
-                    self._send(op, orgs)
-                    finished += 1
-                ops = self._unfinished()
+            try:
+                while ops:
+                    with Session(self.services.engine) as session:
+                        orgs = Orgs(session)  # once per batch: every op in it names committed members
+                    for op in ops:
+                        self._send(op, orgs)
+                        finished += 1
+                    ops = self._unfinished()
+            except LeaseLost as exc:
+                log.warning("chain worker %s stops its pass: %s", self.holder, exc)
             return finished
 
     def _unfinished(self) -> list[ChainOp]:
@@ -146,13 +162,28 @@ class ChainWorker:
     # -- bookkeeping, each in a short write transaction --------------------------------------
 
     def _mark_sending(self, op: ChainOp) -> None:
+        """Commits ``sending`` and renews the lease, or raises :class:`LeaseLost` (and commits
+        nothing) when the lease is no longer this worker's or the operation is no longer as read."""
         with writing(self.services) as session:
+            lease = self._own_lease(session)
             row = session.get(ChainOp, op.id)
             assert row is not None
+            if row.status is not op.status:
+                raise LeaseLost(f"operation {op.id} is {row.status.value} now, not {op.status.value}")
             row.status, row.attempts = ChainStatus.sending, row.attempts + 1
             session.add(row)
-            self._renew(session)
+            self._renew(session, lease)
         op.status = ChainStatus.sending
+
+    def _own_lease(self, session: Session) -> ChainWorkerLease:
+        """The lease, read in the write transaction, if it is this worker's and unexpired."""
+        lease = session.get(ChainWorkerLease, LEASE_NAME)
+        if lease is None or lease.holder != self.holder:
+            holder = "nobody" if lease is None else lease.holder
+            raise LeaseLost(f"the chain lease is held by {holder}, not {self.holder}")
+        if lease.expires_at <= self.clock():
+            raise LeaseLost(f"the chain lease of {self.holder} expired at {lease.expires_at}")
+        return lease
 
     def _finish(
         self,
@@ -164,10 +195,16 @@ class ChainWorker:
         block: int | None = None,
         error: str | None = None,
     ) -> None:
+        """Records the outcome; an operation already ``mined`` (by a worker that took over while
+        this one waited) stays as it is."""
         with writing(self.services) as session:
             row = session.get(ChainOp, op.id)
             assert row is not None
-            row.status, row.done_at = status, _now()
+            if row.status is ChainStatus.mined:
+                if status is not ChainStatus.mined or row.tx_hash != tx_hash:
+                    log.warning("chain: operation %s was mined already: %s not recorded", op.id, status)
+                return
+            row.status, row.done_at = status, self.clock()
             row.tx_hash, row.block_number = tx_hash or None, block
             row.last_error = error[:500] if error else None
             session.add(row)
@@ -177,13 +214,13 @@ class ChainWorker:
     def _take_lease(self) -> bool:
         with writing(self.services) as session:
             lease = session.get(ChainWorkerLease, LEASE_NAME)
-            if lease is not None and lease.holder != self.holder and lease.expires_at > _now():
+            if lease is not None and lease.holder != self.holder and lease.expires_at > self.clock():
                 return False
             self._renew(session, lease)
             return True
 
     def _renew(self, session: Session, lease: ChainWorkerLease | None = None) -> None:
-        until = _now() + dt.timedelta(seconds=self.services.settings.chain_lease_seconds)
+        until = self.clock() + dt.timedelta(seconds=self.services.settings.chain_lease_seconds)
         lease = lease or session.get(ChainWorkerLease, LEASE_NAME)
         if lease is None:
             lease = ChainWorkerLease(name=LEASE_NAME, holder=self.holder, expires_at=until)
