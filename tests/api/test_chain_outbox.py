@@ -5,6 +5,11 @@ repaired, never lost."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,11 +17,12 @@ from pydantic import ValidationError
 from sqlmodel import Session, col, select
 from web3 import Web3
 
-from chain import Role, TxResult
+from chain import LocalNode, Role, TxResult
 from evidence import leaf_hash
 from tests.api.conftest import Api, batch_payload
 from tests.api.test_epcis import _capture, _doc, _lot_event
 from tests.api.test_scans import BATCH, _scan
+from tests.conftest import REPO_ROOT, Network
 from trace_api.chainops import (
     ChainOp,
     ChainStatus,
@@ -137,6 +143,65 @@ def _expire_lease(api: Api) -> None:
         lease.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
         session.add(lease)
         session.commit()
+
+
+def test_a_worker_killed_between_sending_and_noting_is_not_sent_again_by_the_next(
+    api: Api, anvil: LocalNode, network: Network, database_url: str, tmp_path: Path
+) -> None:
+    _members(api)
+    _admit(api)
+    api.mined()
+    assert api.chain_worker is not None
+    config = tmp_path / "worker.json"
+    config.write_text(
+        json.dumps(
+            {
+                "data_dir": str(api.services.settings.data_dir),
+                "database_url": database_url,
+                "rpc_url": anvil.rpc_url,
+                "deployment": network.client.deployment.model_dump(),
+                "regulator_key": network.regulator.key.hex(),
+            }
+        )
+    )
+    with api.chain_worker._pass:  # the service's worker stays out while the other one lives and dies
+        _expire_lease(api)
+        shipped = _scan(api, "haixian", action="ship", batch_id=BATCH, counterparty="partner")
+        assert shipped.status_code == 201, shipped.text
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "tests.api._chain_worker_process", str(config)],
+            cwd=REPO_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert worker.stdout is not None
+            said = worker.stdout.readline()  # the worker's own word that its call is mined
+            assert said.startswith("sent 0x"), said + (worker.stderr.read() if worker.stderr else "")
+            during = next(op for op in _ops(api) if op.record_id == shipped.json()["record_id"])
+        finally:
+            worker.send_signal(signal.SIGKILL)
+            worker.wait(timeout=60)
+        # The next worker (a restarted service) takes over once the dead one's lease expires.
+        lease_s = api.services.settings.chain_lease_seconds
+        later = ChainWorker(
+            api.services, clock=lambda: dt.datetime.now(dt.UTC) + dt.timedelta(seconds=lease_s + 1)
+        )
+        drained = later.drain()
+
+    after = next(op for op in _ops(api) if op.id == during.id)
+    assert worker.returncode == -signal.SIGKILL
+    assert (during.status, during.attempts, during.tx_hash) == (ChainStatus.sending, 1, None)
+    assert drained == 1
+    assert (after.status, after.attempts, after.tx_hash) == (ChainStatus.mined, 1, said.split()[1])
+    events = api.services.chain.events_about("BatchRegistry", batch_chain_id(BATCH))
+    leaves = [hash_of(event) for event in events]
+    for op in _ops(api):
+        assert leaves.count(leaf_hash(api.services.ledger.get(op.record_id).body)) == 1, op.operation
+    assert [event.name for event in events] == ["BatchRegistered", "CustodyTransferred"]
+    shipment = api.as_org("haixian", "GET", f"/v1/batches/{BATCH}").json()
+    assert shipment["chain"]["status"] == "confirmed"
 
 
 def test_one_worker_sends_at_a_time_and_another_takes_over_when_its_lease_expires(api: Api) -> None:
