@@ -3,6 +3,8 @@ contracts that list modules by name are checked here against the modules that ex
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tomllib
 from typing import Any
 
@@ -34,3 +36,17 @@ def test_ingest_is_forbidden_every_private_module_of_trace_api() -> None:
 
     assert {"trace_api._exports", "trace_api._paging", "trace_api.orgs._uscc"} <= private
     assert sorted(private - forbidden) == []
+
+
+def test_trace_api_names_its_entry_points_without_loading_the_web_stack_for_a_domain() -> None:
+    script = (
+        "import sys, trace_api, trace_api.facts\n"
+        "web = sorted({'fastapi', 'starlette', 'trace_api.app'} & set(sys.modules))\n"
+        "from trace_api import ServiceSettings, Services, build_services, create_app\n"
+        "print(web, create_app.__module__, Services.__module__)\n"
+    )
+    command = [sys.executable, "-c", script]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["[]", "trace_api.app", "trace_api.services"]
