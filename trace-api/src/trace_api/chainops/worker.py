@@ -204,7 +204,7 @@ class ChainWorker:
                 if status is not ChainStatus.mined or row.tx_hash != tx_hash:
                     log.warning("chain: operation %s was mined already: %s not recorded", op.id, status)
                 return
-            row.status, row.done_at = status, self.clock()
+            row.status, row.done_at = status, _now()
             row.tx_hash, row.block_number = tx_hash or None, block
             row.last_error = error[:500] if error else None
             session.add(row)
