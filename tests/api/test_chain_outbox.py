@@ -5,15 +5,24 @@ repaired, never lost."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
+import pytest
+from pydantic import ValidationError
 from sqlmodel import Session, col, select
 from web3 import Web3
 
-from chain import Role
+from chain import LocalNode, Role, TxResult
+from evidence import leaf_hash
 from tests.api.conftest import Api, batch_payload
 from tests.api.test_epcis import _capture, _doc, _lot_event
 from tests.api.test_scans import BATCH, _scan
+from tests.conftest import REPO_ROOT, Network
 from trace_api.chainops import (
     ChainOp,
     ChainStatus,
@@ -21,9 +30,13 @@ from trace_api.chainops import (
     ChainWorkerLease,
     Orgs,
     batch_chain_id,
+    hash_of,
     send_fact,
 )
+from trace_api.chainops import worker as chain_worker
+from trace_api.chainops.worker import LeaseLost
 from trace_api.reconcile.service import reconcile
+from trace_api.settings import ServiceSettings
 
 
 def _members(api: Api) -> dict[str, str]:
@@ -132,6 +145,65 @@ def _expire_lease(api: Api) -> None:
         session.commit()
 
 
+def test_a_worker_killed_between_sending_and_noting_is_not_sent_again_by_the_next(
+    api: Api, anvil: LocalNode, network: Network, database_url: str, tmp_path: Path
+) -> None:
+    _members(api)
+    _admit(api)
+    api.mined()
+    assert api.chain_worker is not None
+    config = tmp_path / "worker.json"
+    config.write_text(
+        json.dumps(
+            {
+                "data_dir": str(api.services.settings.data_dir),
+                "database_url": database_url,
+                "rpc_url": anvil.rpc_url,
+                "deployment": network.client.deployment.model_dump(),
+                "regulator_key": network.regulator.key.hex(),
+            }
+        )
+    )
+    with api.chain_worker._pass:  # the service's worker stays out while the other one lives and dies
+        _expire_lease(api)
+        shipped = _scan(api, "haixian", action="ship", batch_id=BATCH, counterparty="partner")
+        assert shipped.status_code == 201, shipped.text
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "tests.api._chain_worker_process", str(config)],
+            cwd=REPO_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert worker.stdout is not None
+            said = worker.stdout.readline()  # the worker's own word that its call is mined
+            assert said.startswith("sent 0x"), said + (worker.stderr.read() if worker.stderr else "")
+            during = next(op for op in _ops(api) if op.record_id == shipped.json()["record_id"])
+        finally:
+            worker.send_signal(signal.SIGKILL)
+            worker.wait(timeout=60)
+        # The next worker (a restarted service) takes over once the dead one's lease expires.
+        lease_s = api.services.settings.chain_lease_seconds
+        later = ChainWorker(
+            api.services, clock=lambda: dt.datetime.now(dt.UTC) + dt.timedelta(seconds=lease_s + 1)
+        )
+        drained = later.drain()
+
+    after = next(op for op in _ops(api) if op.id == during.id)
+    assert worker.returncode == -signal.SIGKILL
+    assert (during.status, during.attempts, during.tx_hash) == (ChainStatus.sending, 1, None)
+    assert drained == 1
+    assert (after.status, after.attempts, after.tx_hash) == (ChainStatus.mined, 1, said.split()[1])
+    events = api.services.chain.events_about("BatchRegistry", batch_chain_id(BATCH))
+    leaves = [hash_of(event) for event in events]
+    for op in _ops(api):
+        assert leaves.count(leaf_hash(api.services.ledger.get(op.record_id).body)) == 1, op.operation
+    assert [event.name for event in events] == ["BatchRegistered", "CustodyTransferred"]
+    shipment = api.as_org("haixian", "GET", f"/v1/batches/{BATCH}").json()
+    assert shipment["chain"]["status"] == "confirmed"
+
+
 def test_one_worker_sends_at_a_time_and_another_takes_over_when_its_lease_expires(api: Api) -> None:
     _members(api)
     _admit(api)
@@ -192,3 +264,66 @@ def test_a_call_the_chain_refuses_is_marked_failed_then_replayed_by_the_reconcil
     assert repaired["chain"]["status"] == "confirmed"
     assert repaired["chain_tx"] == report.repairs[1].tx_hash
     assert api.services.chain.batch(batch_chain_id(BATCH)).holder == addresses["haixian"]
+
+
+def test_a_worker_whose_lease_lapsed_mid_send_sends_nothing_more_and_never_unmarks_a_mined_call(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _members(api)
+    _admit(api)
+    api.mined()
+    assert api.chain_worker is not None
+    lease_s = api.services.settings.chain_lease_seconds
+    slow = ChainWorker(api.services)
+    # The other replica's clock reads past the slow one's lease: to it, that lease has lapsed.
+    late = ChainWorker(
+        api.services, clock=lambda: dt.datetime.now(dt.UTC) + dt.timedelta(seconds=lease_s + 1)
+    )
+    sent_by_slow: list[TxResult] = []
+    taken_over: list[int] = []
+    real_send = send_fact
+
+    def send_then_lapse(*args: Any) -> TxResult:
+        result = real_send(*args)
+        if not sent_by_slow:  # the slow worker's first call is mined; its lease lapses before it notes so
+            sent_by_slow.append(result)
+            taken_over.append(late.drain())
+        return result
+
+    monkeypatch.setattr(chain_worker, "send_fact", send_then_lapse)
+    with api.chain_worker._pass:  # the service's own worker stays out
+        _expire_lease(api)
+        shipped = _scan(api, "haixian", action="ship", batch_id=BATCH, counterparty="partner")
+        recall = api.as_org(
+            "samr", "POST", "/v1/recalls", json={"batch_id": BATCH, "reason": "Listeria", "recall_class": "I"}
+        )
+        assert (shipped.status_code, recall.status_code) == (201, 201)
+        stale = _ops(api)[2]  # the recall, as the slow worker read it: pending
+        finished = slow.drain()
+        with pytest.raises(LeaseLost):
+            slow._mark_sending(stale)
+        stored = api.services.ledger.get(stale.record_id)
+        slow._finish(stale, stored, ChainStatus.failed, error="BatchRegistryAlreadyRecalled()")
+
+    ops = _ops(api)
+    assert [op.operation.value for op in ops] == ["register", "transfer", "recall"]
+    assert (finished, taken_over) == (1, [2])  # the slow worker noted its one call; the other sent the rest
+    assert [(op.status, op.attempts, op.last_error) for op in ops[1:]] == [(ChainStatus.mined, 1, None)] * 2
+    assert ops[1].tx_hash == sent_by_slow[0].tx_hash
+    events = api.services.chain.events_about("BatchRegistry", batch_chain_id(BATCH))
+    leaves = [hash_of(event) for event in events]
+    for op in ops:
+        assert leaves.count(leaf_hash(api.services.ledger.get(op.record_id).body)) == 1, op.operation
+    assert len(events) == 3
+    with Session(api.services.engine) as session:
+        lease = session.get(ChainWorkerLease, "chain")
+        assert lease is not None
+        assert lease.holder == late.holder
+
+
+def test_settings_refuse_a_chain_lease_that_ends_before_a_receipt_wait() -> None:
+    with pytest.raises(
+        ValidationError, match=r"chain_lease_seconds \(60\) must be longer than receipt_timeout_s \(60\)"
+    ):
+        ServiceSettings(chain_lease_seconds=60, receipt_timeout_s=60)
+    assert ServiceSettings(chain_lease_seconds=3, receipt_timeout_s=2).chain_lease_seconds == 3

@@ -18,9 +18,11 @@ from typing import Any
 import httpx
 import pytest
 
-from evidence import UnknownRecord, open_ledger
+from chain import ChainClient, Deployment, connect, running_node_url
+from evidence import UnknownRecord, leaf_hash, open_ledger
 from tests.api.conftest import admission_body
 from tests.api.test_cli import _exited, _node_pid, _run, _start_up
+from trace_api.chainops import ON_CHAIN_KINDS, batch_chain_id, hash_of
 from trace_api.settings import ServiceSettings
 
 GTIN = "09506000134352"
@@ -140,13 +142,30 @@ def _settled(url: str, timeout_s: float = 120.0) -> dict[str, Any]:
     raise AssertionError(f"the chain did not catch up within {timeout_s} s: {parts}")
 
 
+def _chain_leaves(env: dict[str, str], lots: list[str]) -> dict[str, list[bytes]]:
+    """The leaf hashes the BatchRegistry events about each lot carry, on the running node."""
+    settings = ServiceSettings(data_dir=Path(env["SUYUAN_DATA_DIR"]))
+    url = running_node_url(settings.chain_dir)
+    assert url is not None
+    chain = ChainClient(connect(url), Deployment.load(settings.deployment_file))
+    return {
+        lot: [hash_of(e) for e in chain.events_about("BatchRegistry", batch_chain_id(f"{GTIN}.{lot}"))]
+        for lot in lots
+    }
+
+
 @pytest.mark.parametrize("kill", ["service", "node"])
 def test_killed_mid_run_nothing_acknowledged_is_lost_or_doubled_and_chain_and_ledger_agree(
     cli_env: dict[str, str], kill: str
 ) -> None:
     # The node writes its state when stopped and otherwise never during the test: killed, it
     # loses every fact it mined since the last start, which the reconciler must put back.
-    env = {**cli_env, "SUYUAN_CHAIN_LEASE_SECONDS": "2", "SUYUAN_ANVIL_STATE_INTERVAL_SECONDS": "3600"}
+    env = {
+        **cli_env,
+        "SUYUAN_CHAIN_LEASE_SECONDS": "2",
+        "SUYUAN_RECEIPT_TIMEOUT_S": "1.5",
+        "SUYUAN_ANVIL_STATE_INTERVAL_SECONDS": "3600",
+    }
     up, lines = _start_up(env, "--demo")
     if kill == "node":  # the demo network's chain state kept, as a node stopped cleanly keeps it
         up.send_signal(signal.SIGTERM)
@@ -194,6 +213,7 @@ def test_killed_mid_run_nothing_acknowledged_is_lost_or_doubled_and_chain_and_le
         for client in range(CLIENTS):
             _run_client(load, url, lots[client], done[client])
         parts = _settled(url)
+        on_chain = _chain_leaves(env, list(load.acknowledged))
     finally:
         up.send_signal(signal.SIGTERM)
         up.wait(timeout=60)
@@ -209,9 +229,12 @@ def test_killed_mid_run_nothing_acknowledged_is_lost_or_doubled_and_chain_and_le
             assert sorted(about) == sorted(set(acknowledged)), lot  # each once, nothing else
             for record_id in acknowledged:
                 try:
-                    ledger.get(record_id)
+                    stored = ledger.get(record_id)
                 except UnknownRecord:
                     pytest.fail(f"acknowledged {record_id} is not in the ledger")
+                if stored.kind in ON_CHAIN_KINDS:  # an admission or a shipment: on chain exactly once
+                    assert on_chain[lot].count(leaf_hash(stored.body)) == 1, (lot, record_id)
+            assert len(on_chain[lot]) == 3, lot  # admitted and shipped twice, nothing else
     finally:
         ledger.engine.dispose()
     assert parts["chain_outbox"]["failed"] == 0

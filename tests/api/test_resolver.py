@@ -18,7 +18,7 @@ import requests
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from evidence import Actor, Anchorer, Record, Subject, utc_now, verify_bundle
+from evidence import Actor, Anchorer, ChainAnchors, Record, Subject, utc_now, verify_bundle
 from tests.api.conftest import Api, batch_payload
 from tests.conftest import Network
 from trace_api import gs1
@@ -537,8 +537,8 @@ def test_proof_bundle_from_page_verifies_offline_and_on_chain(
 
     response = resolver.get(links[0].replace("&amp;", "&"))
     bundle = response.json()
-    offline = verify_bundle(bundle, key.group(1), None)
-    on_chain = verify_bundle(bundle, key.group(1), network.client)
+    offline = verify_bundle(bundle, key.group(1))
+    on_chain = verify_bundle(bundle, key.group(1), ChainAnchors(network.client))
     (tmp_path / "proof.json").write_text(response.text)
     command = ["verify", "--bundle", str(tmp_path / "proof.json"), "--key", key.group(1), "--offline"]
     cli = subprocess.run([sys.executable, "-m", "suyuan", *command], env=cli_env, capture_output=True,

@@ -4,17 +4,20 @@ counted in the ledger and in the regulators' signals, not only in the answer."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from sqlmodel import Session, select
 
 from evidence import leaf_hash, root_from_leaf_hashes
 from tests.api.conftest import Api, batch_payload
 from trace_api.gs1 import ItemCode as Code
 from trace_api.scans.batch import MAX_SCAN_BATCH
+from trace_api.scans.models import ScanOutcome
 
 BATCH = "09506000134352.L2026-001"
 OTHER_BATCH = "09506000134352.L9"
@@ -159,6 +162,12 @@ def test_resent_batch_records_nothing_twice(shop: Shop) -> None:
         assert after.get("problem") == before.get("problem")
         assert after["received_at"] == before["received_at"] or after["scan_id"] is None
     assert (again["recorded"], again["refused"], again["duplicates"]) == (3, 6, 8)
+    # What is kept is the domain's refusal; its HTTP status and problem type are the edge's.
+    with Session(api.services.engine) as session:
+        kept_refusals = [json.loads(o.problem) for o in session.exec(select(ScanOutcome)) if o.problem]
+    kinds = sorted(r["kind"] for r in kept_refusals)
+    assert kinds == ["Conflict", "Conflict", "Conflict", "Unprocessable", "Unprocessable"]
+    assert not [r for r in kept_refusals if {"status", "type"} & set(r)]
 
 
 def test_lost_answer_then_resend_is_answered_from_what_was_committed(shop: Shop) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from evidence import Anchorer, verify_bundle
+from evidence import Anchorer, ChainAnchors, verify_bundle
 from tests.api.conftest import Api, batch_payload
 from tests.conftest import Network
 
@@ -46,7 +46,7 @@ def test_full_story(api: Api, network: Network) -> None:
         ),
         200,
     )
-    verify_bundle(bundle, api.services.ledger.signer.verifier_key(), api.services.chain)
+    verify_bundle(bundle, api.services.ledger.signer.verifier_key(), ChainAnchors(api.services.chain))
 
     assert statuses == {"verified"}
     assert page["recall"]["recalled"] is False

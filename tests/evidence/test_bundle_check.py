@@ -18,6 +18,7 @@ from evidence import (
     BUNDLE_STEPS,
     Anchorer,
     BundleCheck,
+    ChainAnchors,
     Ledger,
     MalformedBundle,
     NoteSigner,
@@ -57,7 +58,7 @@ def anchored(ledger: Ledger, network: Network) -> ChainClient:
 
 
 def test_check_bundle_passes_every_step_in_reading_order(ledger: Ledger, anchored: ChainClient) -> None:
-    check = check_bundle(bundle_of(ledger), ledger.signer.verifier_key(), anchored, ledger)
+    check = check_bundle(bundle_of(ledger), ledger.signer.verifier_key(), ChainAnchors(anchored), ledger)
 
     assert [s.step for s in check.steps] == list(BUNDLE_STEPS)
     assert (check.status, check.first_failure) == ("passed", None)
@@ -74,7 +75,7 @@ def test_check_bundle_names_bytes_when_one_byte_of_the_record_changed(
     body[body.index(b'"n":7') + 4] = ord("8")
     bundle["body"] = b64(bytes(body))
 
-    check = check_bundle(bundle, ledger.signer.verifier_key(), anchored, ledger)
+    check = check_bundle(bundle, ledger.signer.verifier_key(), ChainAnchors(anchored), ledger)
 
     assert statuses(check) == {
         "bytes": "failed",
@@ -95,7 +96,7 @@ def test_check_bundle_names_inclusion_when_a_proof_hash_changed(
     first[5] ^= 0x40
     bundle["inclusion_proof"][2] = b64(bytes(first))
 
-    check = check_bundle(bundle, ledger.signer.verifier_key(), anchored, ledger)
+    check = check_bundle(bundle, ledger.signer.verifier_key(), ChainAnchors(anchored), ledger)
 
     assert statuses(check) == {
         "bytes": "passed",
@@ -109,7 +110,7 @@ def test_check_bundle_names_inclusion_when_a_proof_hash_changed(
 def test_check_bundle_names_signature_for_another_key(ledger: Ledger) -> None:
     other = NoteSigner(generate_signing_key(), ledger.origin).verifier_key()
 
-    check = check_bundle(bundle_of(ledger), other, None)
+    check = check_bundle(bundle_of(ledger), other)
 
     assert statuses(check) == {
         "bytes": "passed",
@@ -123,7 +124,7 @@ def test_check_bundle_names_signature_when_the_checkpoint_text_changed(ledger: L
     bundle = bundle_of(ledger)
     bundle["checkpoint"] = bundle["checkpoint"].replace(f"\n{SIZE}\n", f"\n{SIZE + 1}\n", 1)
 
-    check = check_bundle(bundle, ledger.signer.verifier_key(), None)
+    check = check_bundle(bundle, ledger.signer.verifier_key())
 
     assert check.first_failure is not None
     assert check.first_failure.step == "signature"
@@ -132,7 +133,7 @@ def test_check_bundle_names_signature_when_the_checkpoint_text_changed(ledger: L
 def test_check_bundle_is_pending_until_a_checkpoint_covers_the_record(ledger: Ledger) -> None:
     ledger.append(make_record(SIZE))
 
-    check = check_bundle(bundle_of(ledger, f"r-{SIZE}"), ledger.signer.verifier_key(), None)
+    check = check_bundle(bundle_of(ledger, f"r-{SIZE}"), ledger.signer.verifier_key())
 
     assert statuses(check) == {
         "bytes": "passed",
@@ -144,7 +145,8 @@ def test_check_bundle_is_pending_until_a_checkpoint_covers_the_record(ledger: Le
 
 
 def test_check_bundle_is_pending_while_its_root_is_not_anchored(ledger: Ledger, network: Network) -> None:
-    check = check_bundle(bundle_of(ledger), ledger.signer.verifier_key(), network.client, ledger)
+    key, anchors = ledger.signer.verifier_key(), ChainAnchors(network.client)
+    check = check_bundle(bundle_of(ledger), key, anchors, ledger)
 
     assert (check.status, check.steps[3].status) == ("pending", "pending")
 
@@ -157,8 +159,8 @@ def test_check_bundle_anchor_passes_through_a_later_consistent_root(ledger: Ledg
     bundle["inclusion_proof"] = [b64(h) for h in ledger.inclusion_proof(3, FIRST_CHECKPOINT)]
     network.client.commit_checkpoint(network.anchorer, log_id_of(ledger.origin), SIZE, ledger.root(SIZE))
 
-    check = check_bundle(bundle, ledger.signer.verifier_key(), network.client, ledger)
-    without_log = check_bundle(bundle, ledger.signer.verifier_key(), network.client)
+    check = check_bundle(bundle, ledger.signer.verifier_key(), ChainAnchors(network.client), ledger)
+    without_log = check_bundle(bundle, ledger.signer.verifier_key(), ChainAnchors(network.client))
 
     assert check.status == "passed", check.steps
     assert check.anchor is not None
@@ -173,7 +175,7 @@ def test_check_bundle_anchor_fails_when_the_bundle_claims_an_anchor_the_chain_la
     bundle = bundle_of(ledger)
     bundle["anchor"] = {"log_id": "0x00", "block": 1, "tx": None}
 
-    check = check_bundle(bundle, ledger.signer.verifier_key(), network.client, ledger)
+    check = check_bundle(bundle, ledger.signer.verifier_key(), ChainAnchors(network.client), ledger)
 
     assert check.steps[3].status == "failed"
 
@@ -212,6 +214,6 @@ def test_check_bundle_names_the_field_of_a_malformed_bundle(
     malform(bundle)
 
     with pytest.raises(MalformedBundle) as caught:
-        check_bundle(bundle, ledger.signer.verifier_key(), None)
+        check_bundle(bundle, ledger.signer.verifier_key())
 
     assert caught.value.field == field

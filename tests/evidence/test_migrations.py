@@ -117,7 +117,7 @@ def test_database_from_before_migrations_is_adopted_with_its_records(database_ur
     assert revision_rows(engine) == [HEAD]
     assert ledger.size() == 13
     assert ledger.root(10) == checkpoint.root_hash
-    verified = verify_bundle(proof_bundle(ledger, "r-3"), signer.verifier_key(), None)
+    verified = verify_bundle(proof_bundle(ledger, "r-3"), signer.verifier_key())
     assert (verified.index, verified.tree_size) == (3, 13)
     assert audit_log(ledger, None).checkpoints_checked == 2
     engine.dispose()

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +19,7 @@ import pytest
 from chain import ChainClient
 from evidence import (
     Anchorer,
+    ChainAnchors,
     Checkpoint,
     Ledger,
     NoteSigner,
@@ -58,7 +62,7 @@ def verify_failure(ledger: Ledger, record_id: str, client: ChainClient | None) -
 
 def bundle_failure(bundle: Bundle, verifier_key: str) -> VerificationError:
     with pytest.raises(VerificationError) as caught:
-        verify_bundle(bundle, verifier_key, None)
+        verify_bundle(bundle, verifier_key)
     return caught.value
 
 
@@ -202,7 +206,7 @@ def test_verify_record_rejected_by_chain_when_insider_rewrote_log_and_checkpoint
 
 
 def test_proof_bundle_verifies_offline_with_log_verifier_key(ledger: Ledger, bundle: Bundle) -> None:
-    result = verify_bundle(bundle, ledger.signer.verifier_key(), None)
+    result = verify_bundle(bundle, ledger.signer.verifier_key())
 
     assert (result.record_id, result.index, result.tree_size, result.root_hash) == (
         "r-7",
@@ -218,13 +222,48 @@ def test_proof_bundle_verifies_offline_with_log_verifier_key(ledger: Ledger, bun
     )
 
 
+#: Run in a fresh interpreter: what an offline verifier loads to check a bundle.
+OFFLINE_VERIFIER = """
+import json, sys
+import evidence
+bundle, key = json.loads(open(sys.argv[1]).read()), sys.argv[2]
+verified = evidence.verify_bundle(bundle, key)
+check = evidence.check_bundle(bundle, key)
+heavy = {"sqlalchemy", "sqlmodel", "alembic", "web3", "eth_account", "fastapi", "chain"}
+loaded = sorted({m.split(".")[0] for m in sys.modules} & heavy)
+print(json.dumps({"index": verified.index, "steps": [s.status for s in check.steps], "loaded": loaded}))
+"""
+
+
+def test_a_bundle_verifies_offline_without_a_database_library_or_a_chain_client(
+    ledger: Ledger, bundle: Bundle, tmp_path: Path
+) -> None:
+    saved = tmp_path / "bundle.json"
+    saved.write_text(json.dumps(bundle))
+
+    run = subprocess.run(
+        [sys.executable, "-c", OFFLINE_VERIFIER, str(saved), ledger.signer.verifier_key()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == {
+        "index": 7,
+        "steps": ["passed", "passed", "passed", "pending"],
+        "loaded": [],
+    }
+
+
 def test_proof_bundle_names_anchor_and_verifies_on_chain(ledger: Ledger, network: Network) -> None:
     client = anchor_pending(ledger, network)
     latest = ledger.checkpoint_at_size(SIZE)
     assert latest is not None
 
     bundle = json.loads(json.dumps(proof_bundle(ledger, "r-7")))
-    result = verify_bundle(bundle, ledger.signer.verifier_key(), client)
+    result = verify_bundle(bundle, ledger.signer.verifier_key(), ChainAnchors(client))
 
     assert bundle["anchor"] == {
         "log_id": "0x" + log_id_of(ledger.origin).hex(),
@@ -329,11 +368,11 @@ def test_verify_bundle_rejected_when_field_has_wrong_type(
     malform(bundle)
 
     with pytest.raises(VerificationError):
-        verify_bundle(bundle, ledger.signer.verifier_key(), None)
+        verify_bundle(bundle, ledger.signer.verifier_key())
 
 
 def test_verify_bundle_rejected_when_record_id_does_not_match_body(ledger: Ledger, bundle: Bundle) -> None:
     bundle["record_id"] = "r-8"  # `suyuan verify --bundle` would print "verified: record 'r-8'"
 
     with pytest.raises(VerificationError):
-        verify_bundle(bundle, ledger.signer.verifier_key(), None)
+        verify_bundle(bundle, ledger.signer.verifier_key())

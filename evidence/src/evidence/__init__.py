@@ -2,30 +2,21 @@
 checkpoints anchored on chain, proofs, verification and audit.
 
 The pure part (Merkle trees and proofs, canonical record bytes, records, signed checkpoints,
-verification of a proof bundle) needs no database; the store (the log's tables under their own
-migrations, the writer lock, the anchorer, the audit) keeps the log in SQLite or PostgreSQL.
-Other components write facts only through :meth:`Ledger.append` / :meth:`Ledger.append_many`,
-inside their own write transaction (:func:`write_transaction`), and run background work as
-:class:`BackgroundLoop`.
+verification of a proof bundle) needs no database and no chain, and is what ``import evidence``
+loads: a scanner or an auditor verifies a bundle offline without SQLAlchemy or web3. The store (the
+log's tables under their own migrations, the writer lock, the anchorer, the audit, the chain's
+anchors for the bundle checks, background loops) keeps the log in SQLite or PostgreSQL and is
+loaded on first use of one of its names (PEP 562). Other components write facts only through
+:meth:`Ledger.append` / :meth:`Ledger.append_many`, inside their own write transaction
+(:func:`write_transaction`), and run background work as :class:`BackgroundLoop`.
 """
 
-from ._anchorer import Anchorer, anchor_bound_s, log_id_of
-from ._audit import AuditReport, audit_log
-from ._audits import (
-    AuditOutcome,
-    AuditStatus,
-    AuditStopped,
-    StoredAudit,
-    audits_page,
-    close_audit,
-    insert_audit,
-    latest_finished_audit,
-    note_audit_progress,
-    read_audit,
-    run_audit,
-    running_audit,
-)
-from ._background import BackgroundLoop, LoopHealth, start_thread
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from ._bundle import AnchoredRoot, ConsistencyProofs, RootAnchors, VerifiedRecord, verify_bundle
 from ._bundle_check import (
     BUNDLE_STEPS,
     BundleCheck,
@@ -33,7 +24,6 @@ from ._bundle_check import (
     StepResult,
     StepStatus,
     check_bundle,
-    check_record,
 )
 from ._checkpoint import (
     Checkpoint,
@@ -44,19 +34,19 @@ from ._checkpoint import (
     parse_checkpoint,
     save_signing_key,
 )
-from ._db import failure_text, is_contention, make_engine, read_transaction, sqlite_url, write_transaction
 from ._errors import (
     AnchorError,
+    AnchorUnreadable,
     CheckpointError,
     InvalidRecord,
     LedgerError,
+    NotAnchored,
     ProofError,
     RecordConflict,
     SignatureError,
     UnknownRecord,
     VerificationError,
 )
-from ._ledger import Ledger, Receipt, StoredCheckpoint, StoredRecord
 from ._merkle import (
     EMPTY_ROOT,
     HASH_SIZE,
@@ -75,8 +65,6 @@ from ._merkle import (
     verify_consistency,
     verify_inclusion,
 )
-from ._migrate import VERSION_TABLE as LEDGER_VERSION_TABLE
-from ._migrate import ledger_revision, upgrade_ledger_tables
 from ._records import (
     Actor,
     Record,
@@ -88,10 +76,81 @@ from ._records import (
     utc_datetime,
     utc_now,
 )
-from ._service import make_anchorer, open_ledger
-from ._settings import LedgerSettings
-from ._tables import LEDGER_TABLES
-from ._verify import VerifiedRecord, proof_bundle, verify_bundle, verify_record
+
+if TYPE_CHECKING:
+    from ._anchorer import Anchorer, anchor_bound_s, log_id_of
+    from ._audit import AuditReport, audit_log
+    from ._audits import (
+        AuditOutcome,
+        AuditStatus,
+        AuditStopped,
+        StoredAudit,
+        audits_page,
+        close_audit,
+        insert_audit,
+        latest_finished_audit,
+        note_audit_progress,
+        read_audit,
+        run_audit,
+        running_audit,
+    )
+    from ._background import BackgroundLoop, LoopHealth, start_thread
+    from ._db import failure_text, is_contention, make_engine, read_transaction, sqlite_url, write_transaction
+    from ._ledger import Ledger, Receipt, StoredCheckpoint, StoredRecord
+    from ._migrate import VERSION_TABLE as LEDGER_VERSION_TABLE
+    from ._migrate import ledger_revision, upgrade_ledger_tables
+    from ._service import make_anchorer, open_ledger
+    from ._settings import LedgerSettings
+    from ._tables import LEDGER_TABLES
+    from ._verify import ChainAnchors, chain_anchors, check_record, proof_bundle, verify_record
+
+#: The store's public names, by the module that defines them: each is imported on first use.
+_STORE_MODULES = {
+    "._anchorer": ("Anchorer", "anchor_bound_s", "log_id_of"),
+    "._audit": ("AuditReport", "audit_log"),
+    "._audits": (
+        "AuditOutcome",
+        "AuditStatus",
+        "AuditStopped",
+        "StoredAudit",
+        "audits_page",
+        "close_audit",
+        "insert_audit",
+        "latest_finished_audit",
+        "note_audit_progress",
+        "read_audit",
+        "run_audit",
+        "running_audit",
+    ),
+    "._background": ("BackgroundLoop", "LoopHealth", "start_thread"),
+    "._db": (
+        "failure_text",
+        "is_contention",
+        "make_engine",
+        "read_transaction",
+        "sqlite_url",
+        "write_transaction",
+    ),
+    "._ledger": ("Ledger", "Receipt", "StoredCheckpoint", "StoredRecord"),
+    "._migrate": ("ledger_revision", "upgrade_ledger_tables"),
+    "._service": ("make_anchorer", "open_ledger"),
+    "._settings": ("LedgerSettings",),
+    "._tables": ("LEDGER_TABLES",),
+    "._verify": ("ChainAnchors", "chain_anchors", "check_record", "proof_bundle", "verify_record"),
+}
+_STORE = {name: module for module, names in _STORE_MODULES.items() for name in names}
+#: Names the store's modules define under another name.
+_RENAMED = {"LEDGER_VERSION_TABLE": ("._migrate", "VERSION_TABLE")}
+
+
+def __getattr__(name: str) -> Any:
+    module, attribute = _RENAMED.get(name) or (_STORE.get(name), name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), attribute)
+    globals()[name] = value  # the next lookup finds it without this function
+    return value
+
 
 __all__ = [
     "BUNDLE_STEPS",
@@ -101,6 +160,8 @@ __all__ = [
     "LEDGER_VERSION_TABLE",
     "Actor",
     "AnchorError",
+    "AnchorUnreadable",
+    "AnchoredRoot",
     "Anchorer",
     "AuditOutcome",
     "AuditReport",
@@ -108,8 +169,10 @@ __all__ = [
     "AuditStopped",
     "BackgroundLoop",
     "BundleCheck",
+    "ChainAnchors",
     "Checkpoint",
     "CheckpointError",
+    "ConsistencyProofs",
     "Frontier",
     "InvalidRecord",
     "Ledger",
@@ -119,12 +182,14 @@ __all__ = [
     "MalformedBundle",
     "NodeKey",
     "NodeReader",
+    "NotAnchored",
     "NoteSigner",
     "NoteVerifier",
     "ProofError",
     "Receipt",
     "Record",
     "RecordConflict",
+    "RootAnchors",
     "SignatureError",
     "StepResult",
     "StepStatus",
@@ -139,6 +204,7 @@ __all__ = [
     "anchor_bound_s",
     "audit_log",
     "audits_page",
+    "chain_anchors",
     "check_bundle",
     "check_record",
     "close_audit",

@@ -11,13 +11,16 @@ import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-from chain import AnchoredCheckpoint, ChainClient
+from typing import TYPE_CHECKING
 
 from ._anchorer import log_id_of
 from ._errors import CheckpointError, ProofError, VerificationError
-from ._ledger import Ledger, StoredCheckpoint
 from ._merkle import Frontier, NodeKey, leaf_hash, verify_consistency
+
+if TYPE_CHECKING:
+    from chain import AnchoredCheckpoint, ChainClient
+
+    from ._ledger import Ledger, StoredCheckpoint
 
 Progress = Callable[[str, int, int], None]
 BATCH = 5000

@@ -143,12 +143,17 @@ class BackgroundLoop:
 
 
 def start_thread(
-    name: str, run: Callable[[threading.Event], object], *, wake: threading.Event | None = None
+    name: str,
+    run: Callable[[threading.Event], object],
+    *,
+    wake: threading.Event | None = None,
+    stop: threading.Event | None = None,
 ) -> Callable[[], None]:
     """Runs ``run(stop)`` in a daemon thread named ``suyuan-<name>``; returns a function that sets
     ``stop`` (and ``wake``, so that a thread waiting on it notices at once) and waits for the thread.
+    ``stop`` is a new event unless given (a signal handler that sets it stops the thread too).
     """
-    stop = threading.Event()
+    stop = stop or threading.Event()
     thread = threading.Thread(target=run, args=(stop,), name=f"suyuan-{name}", daemon=True)
     thread.start()
 

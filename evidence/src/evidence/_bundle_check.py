@@ -7,7 +7,9 @@ consistent with it (RFC 9162 consistency proof), is anchored on chain. Every ste
 inputs, so a tampered bundle shows which part was changed: altered bytes fail (1) and (2) while the
 checkpoint still verifies; an altered proof hash fails (2) only.
 
-:func:`verify_bundle` is the same check for scripts: it raises at the first failure.
+Like :func:`verify_bundle` (the same check for scripts: it raises at the first failure), it needs
+no database and no chain: the anchored roots come from a :class:`RootAnchors` (the store layer's
+``ChainAnchors`` reads them from the chain), and without one the last step is ``pending``.
 """
 
 from __future__ import annotations
@@ -17,16 +19,10 @@ import binascii
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from web3.exceptions import Web3Exception
-
-from chain import AnchoredCheckpoint, ChainClient, ChainError, ContractRevert
-
-from ._anchorer import log_id_of
+from ._bundle import AnchoredRoot, ConsistencyProofs, RootAnchors, check_bytes
 from ._checkpoint import Checkpoint, NoteVerifier, parse_checkpoint
-from ._errors import CheckpointError, LedgerError, ProofError, UnknownRecord, VerificationError
-from ._ledger import Ledger
+from ._errors import AnchorUnreadable, CheckpointError, LedgerError, ProofError, VerificationError
 from ._merkle import leaf_hash, root_from_inclusion_proof, verify_consistency
-from ._verify import check_bytes, proof_bundle
 
 #: The steps in the order they are reported.
 BUNDLE_STEPS = ("bytes", "inclusion", "signature", "anchor")
@@ -63,7 +59,7 @@ class BundleCheck:
     #: The checkpoint the bundle names, as read (whether or not its signature verified).
     checkpoint: Checkpoint | None = None
     #: The on-chain checkpoint that proved the root: of the same size, or a later consistent one.
-    anchor: AnchoredCheckpoint | None = None
+    anchor: AnchoredRoot | None = None
     steps: list[StepResult] = field(default_factory=list)
 
     @property
@@ -89,12 +85,15 @@ class _Parsed:
 
 
 def check_bundle(
-    bundle: dict[str, Any], verifier_key: str, client: ChainClient | None, log: Ledger | None = None
+    bundle: dict[str, Any],
+    verifier_key: str,
+    anchors: RootAnchors | None = None,
+    log: ConsistencyProofs | None = None,
 ) -> BundleCheck:
-    """Checks every step of ``bundle`` against the log's ``verifier_key`` and the chain.
+    """Checks every step of ``bundle`` against the log's ``verifier_key`` and the ``anchors``.
 
-    With ``log`` (the ledger that issued the bundle), a root that is not itself on chain still
-    passes the last step when a later on-chain root is consistent with it. Raises
+    With ``log`` (the ledger that issued the bundle), a root that is not itself anchored still
+    passes the last step when a later anchored root is consistent with it. Raises
     :class:`MalformedBundle` when the bundle cannot be read at all.
     """
     parsed = _parse(bundle)
@@ -104,24 +103,8 @@ def check_bundle(
     check.checkpoint = checkpoint
     check.steps.append(_inclusion_step(check, parsed.proof, unreadable))
     check.steps.append(_signature_step(parsed.note, verifier_key))
-    check.steps.append(_anchor_step(check, client, log, parsed.claims_anchor, unreadable))
+    check.steps.append(_anchor_step(check, anchors, log, parsed.claims_anchor, unreadable))
     return check
-
-
-def check_record(
-    ledger: Ledger, record_id: str, client: ChainClient | None
-) -> tuple[dict[str, Any], BundleCheck]:
-    """A stored record's proof bundle, and its check: its bytes are held against the leaf hash the
-    log recorded when it was appended, so a record altered in the database fails the first step."""
-    try:
-        bundle = proof_bundle(ledger, record_id)
-    except UnknownRecord as exc:
-        raise VerificationError("record", str(exc)) from exc
-    index = bundle["index"]
-    stored = ledger.stored_nodes(0, index, index + 1).get(index)
-    # No stored leaf hash: one that hashes nothing, so that the first step names the record.
-    claimed = dict(bundle, leaf_hash=base64.b64encode(stored or b"\0" * 32).decode())
-    return bundle, check_bundle(claimed, ledger.signer.verifier_key(), client, ledger)
 
 
 # -- reading the bundle ------------------------------------------------------------------------
@@ -231,8 +214,8 @@ def _signature_step(note: str | None, verifier_key: str) -> StepResult:
 
 def _anchor_step(
     check: BundleCheck,
-    client: ChainClient | None,
-    log: Ledger | None,
+    anchors: RootAnchors | None,
+    log: ConsistencyProofs | None,
     claims_anchor: bool,
     unreadable: str | None,
 ) -> StepResult:
@@ -241,23 +224,25 @@ def _anchor_step(
         return StepResult("anchor", "failed", unreadable)
     if checkpoint is None:
         return StepResult("anchor", "pending", "no checkpoint covers this record yet; try again shortly")
-    if client is None:
+    if anchors is None:
         return StepResult("anchor", "pending", "not checked: no chain to read")
     try:
-        return _find_anchor(check, checkpoint, client, log, claims_anchor)
-    except (ChainError, OSError, Web3Exception) as exc:
+        return _find_anchor(check, checkpoint, anchors, log, claims_anchor)
+    except AnchorUnreadable as exc:
         return StepResult("anchor", "pending", f"the chain could not be read: {exc}")
 
 
 def _find_anchor(
-    check: BundleCheck, checkpoint: Checkpoint, client: ChainClient, log: Ledger | None, claims_anchor: bool
+    check: BundleCheck,
+    checkpoint: Checkpoint,
+    anchors: RootAnchors,
+    log: ConsistencyProofs | None,
+    claims_anchor: bool,
 ) -> StepResult:
-    log_id = log_id_of(checkpoint.origin)
     size, root = checkpoint.size, checkpoint.root_hash
-    try:
-        anchored = client.checkpoint_for_size(log_id, size)
-    except ContractRevert:
-        return _later_anchor(check, checkpoint, client, log, claims_anchor)
+    anchored = anchors.root_of_size(checkpoint.origin, size)
+    if anchored is None:
+        return _later_anchor(check, checkpoint, anchors, log, claims_anchor)
     if anchored.root_hash != root:
         return StepResult(
             "anchor",
@@ -268,16 +253,20 @@ def _find_anchor(
     return StepResult(
         "anchor",
         "passed",
-        f"chain {client.chain_id} holds this root of tree size {size} (block {anchored.block_number})",
+        f"chain {anchors.chain_id} holds this root of tree size {size} (block {anchored.block_number})",
     )
 
 
 def _later_anchor(
-    check: BundleCheck, checkpoint: Checkpoint, client: ChainClient, log: Ledger | None, claims_anchor: bool
+    check: BundleCheck,
+    checkpoint: Checkpoint,
+    anchors: RootAnchors,
+    log: ConsistencyProofs | None,
+    claims_anchor: bool,
 ) -> StepResult:
     """The root is not on chain itself: a later on-chain root consistent with it proves it as well."""
     size = checkpoint.size
-    latest = client.latest_checkpoint(log_id_of(checkpoint.origin))
+    latest = anchors.latest_root(checkpoint.origin)
     if latest is None or latest.tree_size <= size or log is None or log.origin != checkpoint.origin:
         if claims_anchor:
             return StepResult(
@@ -301,7 +290,7 @@ def _later_anchor(
     return StepResult(
         "anchor",
         "passed",
-        f"this root is not on chain itself; chain {client.chain_id} holds the root of tree size "
+        f"this root is not on chain itself; chain {anchors.chain_id} holds the root of tree size "
         f"{latest.tree_size} (block {latest.block_number}), and a consistency proof of {len(proof)} hashes "
         "shows it extends this one",
     )

@@ -58,3 +58,11 @@ class VerificationError(LedgerError):
 
 class AnchorError(LedgerError):
     """The chain and the local checkpoints disagree, or anchoring cannot proceed."""
+
+
+class AnchorUnreadable(LedgerError):
+    """Where checkpoint roots are anchored (the chain) could not be read."""
+
+
+class NotAnchored(LedgerError):
+    """No root of the tree size asked for is anchored."""

@@ -22,6 +22,7 @@ from evidence import (
     LedgerError,
     VerificationError,
     audit_log,
+    chain_anchors,
     make_anchorer,
     open_ledger,
     parse_record,
@@ -287,7 +288,7 @@ def verify(
                 trusted = key or data.get("verifier_key")
                 if key is None:
                     console.print("[yellow]warning:[/] trusting the verifier key named inside the bundle")
-                result = verify_bundle(data, str(trusted), client)
+                result = verify_bundle(data, str(trusted), chain_anchors(client))
             else:
                 assert record_id is not None
                 result = verify_record(open_ledger(config), record_id, client)

@@ -77,7 +77,43 @@ class Defect(DomainError):
     slug, title = "internal", "Internal error"
 
 
+#: The kinds of domain error; the edge answers each kind with its own status.
+KINDS: tuple[type[DomainError], ...] = (
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    Conflict,
+    TooLarge,
+    Unprocessable,
+    Unavailable,
+    Defect,
+)
+
+
+def error_data(error: DomainError) -> dict[str, Any]:
+    """The error as JSON data, to keep and answer again later (:func:`error_from_data`): its kind,
+    slug, title, detail and members."""
+    kind = next((k for k in KINDS if isinstance(error, k)), DomainError)
+    return {
+        "kind": kind.__name__,
+        "slug": error.slug,
+        "title": error.title,
+        "detail": error.detail,
+        "errors": error.errors,
+        "extra": error.extra,
+    }
+
+
+def error_from_data(data: dict[str, Any]) -> DomainError:
+    """The error :func:`error_data` kept, as an error of its kind with its own slug and title."""
+    kind = {k.__name__: k for k in KINDS}.get(data["kind"], DomainError)
+    error = kind(data["detail"], errors=data["errors"], **data["extra"])
+    error.slug, error.title = data["slug"], data["title"]
+    return error
+
+
 __all__ = [
+    "KINDS",
     "ChainUnavailable",
     "Conflict",
     "Defect",
@@ -89,4 +125,6 @@ __all__ = [
     "Unauthorized",
     "Unavailable",
     "Unprocessable",
+    "error_data",
+    "error_from_data",
 ]

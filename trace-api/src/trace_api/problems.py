@@ -79,7 +79,7 @@ def domain_problem(request: Request, error: DomainError) -> JSONResponse:
 
 def problem_members(error: DomainError) -> dict[str, Any]:
     """The problem+json members answering a domain error, all but ``instance`` (the request's path):
-    what a batch's result carries for one refused part, and what is kept to answer it again."""
+    what a batch's result carries for one refused part."""
     body = problem_body(
         status_of(error), error.slug, error.title, error.detail, "", errors=error.errors, **error.extra
     )

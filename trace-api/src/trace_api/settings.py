@@ -21,11 +21,12 @@ class ServiceSettings(LedgerSettings):
     )
 
     chain_lease_seconds: float = Field(
-        default=30.0,
+        default=90.0,
         gt=0,
         le=3600,
         description="How long the chain worker's lease lasts without renewal: another replica (or a "
-        "restarted process) takes over sending chain calls once it expires",
+        "restarted process) takes over sending chain calls once it expires. Longer than "
+        "SUYUAN_RECEIPT_TIMEOUT_S, so a worker's lease outlives its wait for a receipt",
     )
     chain_outbox_bound_seconds: float = Field(
         default=120.0,
@@ -95,6 +96,18 @@ class ServiceSettings(LedgerSettings):
         return self.embedded_loopback if self.webhook_allow_private is None else self.webhook_allow_private
 
     _public_url_derived: bool = PrivateAttr(default=False)
+
+    @model_validator(mode="after")
+    def _lease_outlives_receipt_wait(self) -> Self:
+        # A worker renews its lease when it marks a call `sending`, then waits for the receipt: a
+        # lease that ran out during the wait would let another replica send the same call.
+        if self.chain_lease_seconds <= self.receipt_timeout_s:
+            raise ValueError(
+                f"chain_lease_seconds ({self.chain_lease_seconds:g}) must be longer than "
+                f"receipt_timeout_s ({self.receipt_timeout_s:g}): a chain worker's lease must "
+                "outlive its wait for a receipt"
+            )
+        return self
 
     @model_validator(mode="after")
     def _derive_public_url(self) -> Self:

@@ -29,6 +29,7 @@ from evidence import (
     sqlite_url,
     write_transaction,
 )
+from trace_api.facts import ReceiveScanned
 
 Progress = Callable[[str, int, int], None]
 BATCH = 500
@@ -39,7 +40,7 @@ PROOF_WARM_UP = 200
 def _record(i: int, tag: str) -> Record:
     return Record.model_validate(
         {
-            "kind": "scan.receive",
+            "kind": ReceiveScanned.KIND,
             "record_id": f"{tag}-{i}",
             "time": "2026-11-27T08:00:00.000Z",
             "actor": {"org": "91310000MA1K4XYZ0A", "key_id": "scanner-7"},

@@ -24,7 +24,8 @@ from sqlmodel import Session
 
 from chain import LocalNode
 from ingest import IngestSettings
-from ingest.vision import CLASSES, DEMO_MODEL_ONNX, DEMO_MODEL_PT, Cook, Scene, configure_offline, write_video
+from ingest.vision import CLASSES, DEMO_MODEL_ONNX, DEMO_MODEL_PT, configure_offline
+from ingest.vision.synth import Cook, Scene, write_video
 from trace_api.devices import DeviceIn, ReadingKind, register_device
 from trace_api.services import Services
 

@@ -17,7 +17,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from ingest.vision import DEMO_MODEL_ONNX, configure_offline, write_video
+from ingest.vision import DEMO_MODEL_ONNX, configure_offline
+from ingest.vision.synth import write_video
 from trace_api.devices import Device, DeviceIn, ReadingKind, register_device
 from trace_api.orgs import (
     Organisation,

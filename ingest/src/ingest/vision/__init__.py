@@ -2,12 +2,15 @@
 
 Everything that needs Ultralytics or torch is imported lazily: the package imports without
 the ``vision`` extra, and its commands say how to install it when it is missing.
+
+The synthetic kitchens that train and benchmark the model (``suyuan vision synth``, the demo and
+``suyuan bench vision``) are tooling, not part of this surface: they live in
+:mod:`ingest.vision.synth`.
 """
 
 from .classes import CLASSES, Violation
 from .demo_model import DEMO_MODEL_IMGSZ, DEMO_MODEL_ONNX, DEMO_MODEL_PT
 from .offline import VisionError, VisionExtraMissing, configure_offline, require_vision
-from .synth import Cook, Scene, random_scene, render_scene, write_dataset, write_video
 from .training import ClassMetrics, TrainResult, camera_imgsz, export_onnx, model_sha256, train, trained_imgsz
 
 __all__ = [
@@ -16,8 +19,6 @@ __all__ = [
     "DEMO_MODEL_ONNX",
     "DEMO_MODEL_PT",
     "ClassMetrics",
-    "Cook",
-    "Scene",
     "TrainResult",
     "Violation",
     "VisionError",
@@ -26,11 +27,7 @@ __all__ = [
     "configure_offline",
     "export_onnx",
     "model_sha256",
-    "random_scene",
-    "render_scene",
     "require_vision",
     "train",
     "trained_imgsz",
-    "write_dataset",
-    "write_video",
 ]

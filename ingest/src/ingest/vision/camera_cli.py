@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from chain.cli import STATE, fail, failing_on, out
-from evidence import LedgerError, failure_text
+from evidence import LedgerError, failure_text, start_thread
 
 from .._settings import IngestSettings
 from .offline import VisionError
@@ -144,11 +144,10 @@ def _run(
     """Runs the camera in a thread until its source ends or a signal stops it; errors exit in one line."""
     from .pipeline import run_camera
 
-    stop = threading.Event()
     result: list[CameraStats] = []
     failure: list[BaseException] = []
 
-    def work() -> None:
+    def work(stop: threading.Event) -> None:
         try:
             result.append(
                 run_camera(
@@ -162,7 +161,7 @@ def _run(
         except BaseException as exc:  # handed to the main thread, which reports it
             failure.append(exc)
 
-    _run_until_signal(work, stop)
+    _run_until_signal(work)
     if failure:
         with camera_errors():
             raise failure[0]
@@ -215,13 +214,22 @@ def _publisher(url: str | None, client_id: str) -> MqttPublisher | None:
     return publisher
 
 
-def _run_until_signal(work: Callable[[], None], stop: threading.Event) -> None:
-    """Runs ``work`` in a thread; Ctrl-C or SIGTERM sets ``stop`` and waits for it to finish."""
+def _run_until_signal(work: Callable[[threading.Event], None]) -> None:
+    """Runs ``work(stop)`` in a background thread until it ends; Ctrl-C or SIGTERM sets ``stop``,
+    and the thread is waited for either way."""
+    stop, done = threading.Event(), threading.Event()
+
+    def run(stop: threading.Event) -> None:
+        try:
+            work(stop)
+        finally:
+            done.set()
+
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
-    thread = threading.Thread(target=work, name="suyuan-camera", daemon=True)
     try:
-        thread.start()
-        thread.join()
+        stop_thread = start_thread("camera", run, stop=stop)
+        done.wait()
+        stop_thread()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -12,6 +12,7 @@ import datetime as dt
 import socket
 import time
 import uuid
+from collections.abc import Callable
 
 from sqlmodel import Session
 
@@ -29,14 +30,22 @@ class ChainBusy(ChainError):
     """The chain is busy: a transaction is still in flight, or another holder has the lease."""
 
 
+class LeaseLost(ChainError):
+    """The holder's lease expired or another holder has it, or another sender moved the operation
+    on: this holder sends nothing more until it takes the lease again."""
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
 class ChainLease:
-    def __init__(self, services: Services, role: str) -> None:
+    """The lease as one holder sees it; ``clock`` (aware UTC) decides when it expires."""
+
+    def __init__(self, services: Services, role: str, *, clock: Callable[[], dt.datetime] = _now) -> None:
         self.services = services
         self.holder = f"{role}:{socket.gethostname()[:40]}:{uuid.uuid4().hex[:12]}"
+        self.clock = clock
 
     def take(self) -> bool:
         """Takes the lease if it is free, expired or already ours; in its own write transaction."""
@@ -66,12 +75,22 @@ class ChainLease:
             raise ChainBusy(f"the chain lease was taken over by {lease.holder if lease else '?'}")
         self._extend(session, lease)
 
+    def fence(self, session: Session) -> None:
+        """Raises :class:`LeaseLost` unless the lease, read in the caller's write transaction, is
+        this holder's and unexpired: a holder that stalled past its expiry sends nothing more."""
+        lease = session.get(ChainWorkerLease, LEASE_NAME)
+        if lease is None or lease.holder != self.holder:
+            holder = "nobody" if lease is None else lease.holder
+            raise LeaseLost(f"the chain lease is held by {holder}, not {self.holder}")
+        if lease.expires_at <= self.clock():
+            raise LeaseLost(f"the chain lease of {self.holder} expired at {lease.expires_at}")
+
     def give_up(self) -> None:
         """Lets another holder take the lease at once (the row stays, naming its last holder)."""
         with writing(self.services) as session:
             lease = session.get(ChainWorkerLease, LEASE_NAME)
             if lease is not None and lease.holder == self.holder:
-                lease.expires_at = _now()
+                lease.expires_at = self.clock()
                 session.add(lease)
 
     def release(self) -> None:
@@ -82,10 +101,10 @@ class ChainLease:
                 session.delete(lease)
 
     def _held_by_another(self, lease: ChainWorkerLease | None) -> bool:
-        return lease is not None and lease.holder != self.holder and lease.expires_at > _now()
+        return lease is not None and lease.holder != self.holder and lease.expires_at > self.clock()
 
     def _extend(self, session: Session, lease: ChainWorkerLease | None) -> None:
-        until = _now() + dt.timedelta(seconds=self.services.settings.chain_lease_seconds)
+        until = self.clock() + dt.timedelta(seconds=self.services.settings.chain_lease_seconds)
         if lease is None:
             lease = ChainWorkerLease(name=LEASE_NAME, holder=self.holder, expires_at=until)
         lease.holder, lease.expires_at = self.holder, until

@@ -9,7 +9,11 @@ replay or report; a node that does not answer stops the pass, and the loop retri
 
 One sender at a time across replicas: each pass takes the chain lease (:mod:`.lease`), renews it
 per operation and gives it up when the pass ends, so the reconciler can take it to replay; a lease
-whose holder died is taken over once it expires.
+whose holder died is taken over once it expires. The lease is fenced: before each send the worker
+reads it again, in the transaction that marks the operation ``sending``, and goes on only while it
+is still its own and unexpired and the operation stands as it read it, else the pass ends
+(:class:`LeaseLost`); the lease outlives a receipt wait (the settings require it), and a ``mined``
+operation is never marked otherwise.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from ..recalls.models import Recall
 from ..scans.models import Shipment
 from ..services import Services, writing
 from .calls import Orgs, mined_event, role_settled, send_fact
-from .lease import ChainBusy, ChainLease
+from .lease import ChainBusy, ChainLease, LeaseLost
 from .models import MEMBERSHIP_OPERATIONS, UNFINISHED, ChainOp, ChainStatus
 
 log = logging.getLogger(__name__)
@@ -50,10 +54,16 @@ def _now() -> dt.datetime:
 
 
 class ChainWorker:
-    def __init__(self, services: Services) -> None:
+    """Sends the owed chain calls; ``clock`` (aware UTC) decides when its lease expires."""
+
+    def __init__(self, services: Services, *, clock: Callable[[], dt.datetime] = _now) -> None:
         self.services = services
-        self.lease = ChainLease(services, "worker")
+        self.lease = ChainLease(services, "worker", clock=clock)
         self._pass = threading.Lock()
+
+    @property
+    def holder(self) -> str:
+        return self.lease.holder
 
     # -- one pass ----------------------------------------------------------------------------
 
@@ -61,7 +71,8 @@ class ChainWorker:
         """Sends every unfinished operation, in order; returns how many it finished.
 
         Raises the first error that is not the chain's refusal (a node that does not answer):
-        what is left stays owed, in order, for the next pass.
+        what is left stays owed, in order, for the next pass. A lost lease ends the pass quietly:
+        the holder that has it now sends the rest.
         """
         with self._pass:
             ops = self._unfinished()
@@ -76,6 +87,8 @@ class ChainWorker:
                         self._send(op, orgs)
                         finished += 1
                     ops = self._unfinished()
+            except LeaseLost as exc:
+                log.warning("chain worker %s stops its pass: %s", self.holder, exc)
             finally:
                 self.lease.give_up()  # between passes the reconciler may take it to replay
             return finished
@@ -144,9 +157,14 @@ class ChainWorker:
     # -- bookkeeping, each in a short write transaction --------------------------------------
 
     def _mark_sending(self, op: ChainOp) -> None:
+        """Commits ``sending`` and renews the lease, or raises :class:`LeaseLost` (and commits
+        nothing) when the lease is no longer this worker's or the operation is no longer as read."""
         with writing(self.services) as session:
+            self.lease.fence(session)
             row = session.get(ChainOp, op.id)
             assert row is not None
+            if row.status is not op.status:
+                raise LeaseLost(f"operation {op.id} is {row.status.value} now, not {op.status.value}")
             row.status, row.attempts = ChainStatus.sending, row.attempts + 1
             session.add(row)
             self.lease.renew(session)
@@ -162,9 +180,15 @@ class ChainWorker:
         block: int | None = None,
         error: str | None = None,
     ) -> None:
+        """Records the outcome; an operation already ``mined`` (by a worker that took over while
+        this one waited) stays as it is."""
         with writing(self.services) as session:
             row = session.get(ChainOp, op.id)
             assert row is not None
+            if row.status is ChainStatus.mined:
+                if status is not ChainStatus.mined or row.tx_hash != tx_hash:
+                    log.warning("chain: operation %s was mined already: %s not recorded", op.id, status)
+                return
             row.status, row.done_at = status, _now()
             row.tx_hash, row.block_number = tx_hash or None, block
             row.last_error = error[:500] if error else None

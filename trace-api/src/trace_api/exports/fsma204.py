@@ -215,29 +215,30 @@ class _Sheet:
         return row | kdes
 
     def _admission(self, record_id: str, record: Record) -> list[Row]:
-        lot = record.payload
-        batch = self.batches.get(lot.get("batch_id", ""))
+        lot = BatchAdmitted.of(record)
+        batch = self.batches.get(lot.batch_id)
         if batch is None:
             return []
         importer = self.org(batch.importer_org_id)
-        kdes: Row = {QUANTITY: _number(lot["quantity"]), UNIT: lot["unit"], LOCATION: importer}
-        if lot.get("imported", True) and lot.get("customs_declaration"):
+        kdes: Row = {QUANTITY: _number(lot.quantity), UNIT: lot.unit, LOCATION: importer}
+        if lot.imported and lot.customs_declaration:
             kdes |= {CTE: "Receiving (first receiver)", SHIP_FROM: _producer(lot), RECEIVING: importer}
-            kdes |= {DOC_TYPE: "Customs declaration", DOC_NUMBER: lot["customs_declaration"]}
+            kdes |= {DOC_TYPE: "Customs declaration", DOC_NUMBER: lot.customs_declaration}
         else:
             kdes |= {CTE: "Initial Packing", DOC_TYPE: "Suyuan admission record", DOC_NUMBER: record_id}
         return [self._row(batch, record, record_id, kdes)]
 
     def _movement(self, record_id: str, record: Record) -> list[Row]:
         """A shipment or its receipt: parties from the EPCIS event's owning-party source and destination."""
-        batch = self.batches.get(record.payload.get("batch_id", ""))
+        scan = ReceiveScanned.of(record) if ReceiveScanned.reads(record.kind) else ShipScanned.of(record)
+        batch = self.batches.get(scan.batch_id)
         if batch is None:
             return []
-        event = record.payload.get("epcis") or {}
+        event = scan.epcis
         sender, receiver = _owning_party(event, "source"), _owning_party(event, "destination")
         quantity, unit = _quantity(event, batch)
         kdes: Row = {QUANTITY: quantity, UNIT: unit, SHIP_FROM: self.org_by_uscc(sender)}
-        kdes |= {SHIP_TO: self.org_by_uscc(receiver), LOCATION: record.payload.get("location", "")}
+        kdes |= {SHIP_TO: self.org_by_uscc(receiver), LOCATION: scan.location}
         kdes |= {CTE: "Shipping", DOC_TYPE: "Suyuan shipment record", DOC_NUMBER: record_id}
         if record.kind == ReceiveScanned.KIND:  # the reference document is the shipment's record
             kdes |= {CTE: "Receiving", RECEIVING: self.org_by_uscc(receiver)}
@@ -297,8 +298,8 @@ def _describe(org: Organisation | None, unknown: str) -> str:
     return f"{org.name}, GLN {org.gln}" if org.gln else f"{org.name}, USCC {org.uscc}"
 
 
-def _producer(lot: dict[str, Any]) -> str:
-    return f"{lot['producer']}, establishment {lot['establishment_number']}, {lot['origin_country']}"
+def _producer(lot: BatchAdmitted) -> str:
+    return f"{lot.producer}, establishment {lot.establishment_number}, {lot.origin_country}"
 
 
 def _owning_party(event: dict[str, Any], role: str) -> str:

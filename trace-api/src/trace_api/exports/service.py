@@ -25,7 +25,7 @@ from ..epcis import (
 )
 from ..errors import Defect
 from ..events import lot_class, place_uri
-from ..facts import BatchAdmitted
+from ..facts import BatchAdmitted, EpcisCaptured, FactError, ReadingRecorded, Scan, fact_of
 from ..orgs.models import Organisation
 from ..orgs.service import Member
 from ..services import Services
@@ -75,13 +75,18 @@ def _event_of(services: Services, session: Session, stored: StoredRecord) -> dic
     record = stored.record()
     if stored.kind == BatchAdmitted.KIND:
         return commissioning_event(services.settings.public_url, record, _org_by_uscc(session, record))
-    event = record.payload.get("epcis")
-    return conformed(event) if isinstance(event, dict) else None
+    try:
+        fact = fact_of(record)
+    except FactError:  # a record no model reads carries no event
+        return None
+    if isinstance(fact, (Scan, EpcisCaptured, ReadingRecorded)):
+        return conformed(fact.epcis)
+    return None
 
 
 def commissioning_event(resolver: str, admission: Record, importer: Organisation | None) -> dict[str, Any]:
     """The ObjectEvent (ADD, commissioning) of a source admission, with the lot's ILMD."""
-    lot = admission.payload
+    lot = BatchAdmitted.of(admission)
     event: dict[str, Any] = {
         "type": "ObjectEvent",
         "eventTime": admission.time,
@@ -91,9 +96,9 @@ def commissioning_event(resolver: str, admission: Record, importer: Organisation
         "disposition": "active",
         "quantityList": [
             {
-                "epcClass": lot_class(resolver, lot["gtin"], lot["lot"]),
-                "quantity": lot["quantity"],
-                "uom": lot["unit"],
+                "epcClass": lot_class(resolver, lot.gtin, lot.lot),
+                "quantity": lot.quantity,
+                "uom": lot.unit,
             }
         ],
     }
@@ -103,17 +108,17 @@ def commissioning_event(resolver: str, admission: Record, importer: Organisation
     return event
 
 
-def _lot_master_data(lot: dict[str, Any]) -> dict[str, Any]:
+def _lot_master_data(lot: BatchAdmitted) -> dict[str, Any]:
     data = {
-        "cbvmda:lotNumber": lot["lot"],
-        "cbvmda:itemExpirationDate": lot["expiry_date"],
-        "cbvmda:countryOfOrigin": lot["origin_country"],
-        "suyuan:productionDate": lot["production_date"],
-        "suyuan:producer": lot["producer"],
-        "suyuan:establishmentNumber": lot["establishment_number"],
+        "cbvmda:lotNumber": lot.lot,
+        "cbvmda:itemExpirationDate": lot.expiry_date.isoformat(),
+        "cbvmda:countryOfOrigin": lot.origin_country,
+        "suyuan:productionDate": lot.production_date.isoformat(),
+        "suyuan:producer": lot.producer,
+        "suyuan:establishmentNumber": lot.establishment_number,
     }
-    if lot.get("customs_declaration"):
-        data["suyuan:customsDeclaration"] = lot["customs_declaration"]
+    if lot.customs_declaration:
+        data["suyuan:customsDeclaration"] = lot.customs_declaration
     return data
 
 

@@ -134,6 +134,7 @@ def membership_history(services: Services, session: Session, org: Organisation) 
     history = []
     for item in reversed(stored):
         record = item.record()
+        change = OrgRestored.of(record) if OrgRestored.reads(record.kind) else OrgSuspended.of(record)
         history.append(
             {
                 "record_id": item.record_id,
@@ -141,7 +142,7 @@ def membership_history(services: Services, session: Session, org: Organisation) 
                 "kind": item.kind,
                 "time": record.time,
                 "by": handles.get(record.actor.org, record.actor.org),
-                "reason": record.payload.get("reason"),
+                "reason": change.reason,
                 "chain": statuses.get(item.record_id),
             }
         )

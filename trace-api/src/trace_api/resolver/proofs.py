@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from web3.exceptions import Web3Exception
-
-from chain import ChainError, ContractRevert
 from evidence import (
+    AnchorUnreadable,
+    ChainAnchors,
     CheckpointError,
+    NotAnchored,
     VerificationError,
     VerifiedRecord,
     parse_checkpoint,
@@ -63,8 +63,6 @@ def check_record(
         steps, detail = verified.steps, f"verified against block {verified.anchored_block}"
     except VerificationError as exc:
         status, step, detail = status_of(exc, bundle), exc.step, exc.detail
-    except (ChainError, Web3Exception, OSError) as exc:  # the chain is unreachable: nothing failed
-        status, step, detail = "pending", "anchor", f"the chain could not be reached: {exc}"
     return RecordCheck(
         record_id=record_id,
         index=bundle["index"],
@@ -92,11 +90,11 @@ def _verify(services: Services, bundle: dict[str, Any], verifier_key: str) -> Ve
         except CheckpointError:
             seen = None
     if seen is None:
-        verified = verify_bundle(bundle, verifier_key, services.chain)
+        verified = verify_bundle(bundle, verifier_key, ChainAnchors(services.chain))
         if verified.anchored_block is not None and len(services.anchored_roots) < MAX_REMEMBERED_ROOTS:
             services.anchored_roots[(verified.tree_size, verified.root_hash)] = verified.anchored_block
         return verified
-    verified = verify_bundle(bundle, verifier_key, None)  # bytes, signature, inclusion: all local
+    verified = verify_bundle(bundle, verifier_key)  # bytes, signature, inclusion: all local
     verified.anchored_block = seen
     verified.steps.append(f"root anchored on chain {services.chain.chain_id} in block {seen}")
     return verified
@@ -107,10 +105,10 @@ def status_of(exc: VerificationError, bundle: dict[str, Any]) -> CheckStatus:
     if exc.step == "checkpoint":
         return "pending"
     cause = exc.__cause__
-    if exc.step != "anchor" or not isinstance(cause, (ChainError, OSError, Web3Exception)):
+    if exc.step != "anchor" or not isinstance(cause, (AnchorUnreadable, NotAnchored)):
         return "failed"
     # A bundle that claims an anchor the chain does not hold has failed; one that claims none waits.
-    unreachable = not isinstance(cause, ContractRevert)
+    unreachable = isinstance(cause, AnchorUnreadable)
     return "pending" if unreachable or bundle.get("anchor") is None else "failed"
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
 from urllib.parse import quote
 
 from sqlalchemy import or_
@@ -35,11 +35,18 @@ from ..facts import (
     AlertClosed,
     AlertOpened,
     BatchAdmitted,
+    ChainDifference,
     CodesIssued,
     CounterfeitSignalled,
+    Fact,
+    FactError,
     RecallAcknowledged,
     RecallIssued,
     RecallLifted,
+    ReceiveScanned,
+    Scan,
+    ShipScanned,
+    fact_of,
 )
 from ..orgs.models import Organisation
 from ..services import Services
@@ -81,6 +88,15 @@ class Entry:
 
     index: int
     record: Record
+
+    @cached_property
+    def fact(self) -> Fact | None:
+        """The fact the record holds, read with its model; None for a record no model reads (the
+        page shows what the envelope says of it)."""
+        try:
+            return fact_of(self.record)
+        except FactError:
+            return None
 
 
 def provenance(services: Services, session: Session, gtin: str, lot: str, serial: str) -> Provenance:
@@ -193,10 +209,10 @@ class Parties:
     def actor(self, record: Record) -> Party | None:
         return self.by_uscc.get(record.actor.org)
 
-    def counterparty(self, record: Record) -> Party | None:
+    def counterparty(self, fact: Fact | None) -> Party | None:
         """Who the goods went to or came from: scans name the counterparty by its handle, and a
         shipment also by its USCC (``counterparty_uscc``), which is used when present."""
-        uscc, handle = _counterparty_keys(record)
+        uscc, handle = _counterparty_keys(fact)
         if uscc is not None:
             return self.by_uscc.get(uscc)
         return None if handle is None else self.by_handle.get(handle)
@@ -208,7 +224,7 @@ def parties_of(session: Session, entries: Iterable[Entry]) -> Parties:
     handles: set[str] = set()
     for entry in entries:
         usccs.add(entry.record.actor.org)
-        uscc, handle = _counterparty_keys(entry.record)
+        uscc, handle = _counterparty_keys(entry.fact)
         if uscc is not None:
             usccs.add(uscc)
         elif handle is not None:
@@ -221,10 +237,13 @@ def parties_of(session: Session, entries: Iterable[Entry]) -> Parties:
     )
 
 
-def _counterparty_keys(record: Record) -> tuple[str | None, str | None]:
-    """The counterparty's USCC and handle as the record's payload gives them."""
-    uscc, handle = record.payload.get("counterparty_uscc"), record.payload.get("counterparty")
-    return (uscc if isinstance(uscc, str) else None, handle if isinstance(handle, str) else None)
+def _counterparty_keys(fact: Fact | None) -> tuple[str | None, str | None]:
+    """The counterparty's USCC and handle as a shipment or a receipt names them."""
+    if isinstance(fact, ShipScanned):
+        return fact.counterparty_uscc, fact.counterparty
+    if isinstance(fact, ReceiveScanned):
+        return None, fact.counterparty
+    return None, None
 
 
 def certificates_of(session: Session, lineage: list[Batch]) -> list[CertificateInfo]:
@@ -295,17 +314,19 @@ def _hops(session: Session, entries: list[Entry], parties: Parties) -> list[Hop]
 
 
 def _hop(entry: Entry, parties: Parties) -> Hop:
-    record, payload = entry.record, entry.record.payload
+    record, fact = entry.record, entry.fact
     return Hop(
         index=entry.index,
         record_id=record.record_id,
         kind=record.kind,
-        action=_action(record),
+        action=_action(record, fact),
         time=record.time,
-        place=_text(payload.get("location")),
+        place=fact.location if isinstance(fact, (Scan, BatchAdmitted)) else None,
         actor=parties.actor(record),
-        counterparty=parties.counterparty(record),
-        batch_id=_text(payload.get("batch_id")),
+        counterparty=parties.counterparty(fact),
+        batch_id=fact.batch_id
+        if isinstance(fact, (Scan, BatchAdmitted, CodesIssued, ChainDifference))
+        else None,
         item_level=any(s.type == "code" for s in record.subjects),
     )
 
@@ -326,10 +347,9 @@ def _is_hop(record: Record) -> bool:
     )
 
 
-def _action(record: Record) -> str:
-    action = record.payload.get("action")
-    if isinstance(action, str) and action:
-        return action
+def _action(record: Record, fact: Fact | None) -> str:
+    if isinstance(fact, Scan) and fact.action:
+        return fact.action
     return _ACTIONS.get(record.kind, record.kind.rsplit(".", 1)[-1])
 
 
@@ -340,13 +360,6 @@ def _party(org: Organisation) -> Party:
 def _party_by_id(session: Session, org_id: str) -> Party | None:
     org = session.get(Organisation, org_id)
     return None if org is None else _party(org)
-
-
-def _text(value: Any) -> str | None:
-    """A payload value shown as text; structured values are left to the proof bundle."""
-    if value is None or isinstance(value, (dict, list)):
-        return None
-    return str(value)
 
 
 #: How long a remembered page may be served without looking at the chain again: the chain can

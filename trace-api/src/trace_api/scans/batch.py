@@ -3,9 +3,9 @@
 A batch holds 1 to :data:`MAX_SCAN_BATCH` scans, each the body of ``POST /v1/scans`` with its
 ``scan_id`` (the idempotency key the scanner made) and its ``time`` (when it was scanned: offline
 scans keep it). Each scan is checked and applied on its own (see :mod:`.outcomes`), in the order
-sent, in one write transaction that commits before the answer goes out; the answer has one result
-per scan, in the same order: recorded or refused, both final, with ``duplicate: true`` for a scan
-answered before.
+sent, in one write transaction that commits before the answer goes out; the answer (which the
+web layer writes, with each refusal as a problem) has one result per scan, in the same order:
+recorded or refused, both final, with ``duplicate: true`` for a scan answered before.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from evidence import Timestamp
 from ..chainops.status import chain_statuses
 from ..errors import TooLarge, Unprocessable
 from ..orgs.service import Member
-from ..problems import problem_members
 from ..services import Services
 from .outcomes import ScanSync, SyncedScan
 from .service import ScanIn
@@ -73,56 +72,34 @@ def _checked(raw: Any, received_at: dt.datetime) -> SyncedScanIn | SyncedScan:
     except ValidationError as exc:
         errors = [{"field": ".".join(str(p) for p in e["loc"]), "reason": e["msg"]} for e in exc.errors()]
         detail = "; ".join(f"{e['field'] or 'scan'}: {e['reason']}" for e in errors)
-        problem = problem_members(Unprocessable(detail, errors=errors))
         scan_id = raw.get("scan_id") if isinstance(raw, dict) else None
         return SyncedScan(
-            scan_id if isinstance(scan_id, str) else None, "refused", False, received_at, problem=problem
+            scan_id if isinstance(scan_id, str) else None,
+            "refused",
+            False,
+            received_at,
+            refusal=Unprocessable(detail, errors=errors),
         )
 
 
-def sync_batch(services: Services, session: Session, member: Member, batch: CheckedBatch) -> dict[str, Any]:
-    """Applies the batch's scans in order, each once; the answer with one result per scan."""
+@dataclass(frozen=True)
+class SyncedBatch:
+    """What each scan of a batch came to, in the order sent, and where each scan recorded before
+    stands on chain (by record id)."""
+
+    scans: list[SyncedScan]
+    chain: dict[str, str]
+
+
+def sync_batch(services: Services, session: Session, member: Member, batch: CheckedBatch) -> SyncedBatch:
+    """Applies the batch's scans in order, each once."""
     sync = ScanSync(
         services, session, member, [s for s in batch.scans if isinstance(s, SyncedScanIn)], batch.received_at
     )
     synced = [scan if isinstance(scan, SyncedScan) else sync.sync(scan) for scan in batch.scans]
     sync.keep()
     chain = chain_statuses(session, [s.record["record_id"] for s in synced if s.duplicate and s.record])
-    results = [_result(i, s, chain) for i, s in enumerate(synced)]
-    return {
-        "results": results,
-        "recorded": sum(1 for s in synced if s.status == "recorded"),
-        "refused": sum(1 for s in synced if s.status == "refused"),
-        "duplicates": sum(1 for s in synced if s.duplicate),
-    }
-
-
-def _result(index: int, synced: SyncedScan, chain: dict[str, str]) -> dict[str, Any]:
-    result: dict[str, Any] = {
-        "scan_id": synced.scan_id,
-        "status": synced.status,
-        "duplicate": synced.duplicate,
-        "received_at": rfc3339(synced.received_at),
-    }
-    if synced.record is not None:
-        record_id = synced.record["record_id"]
-        result |= {"record_id": record_id, "index": synced.record["index"]}
-        if "chain" in synced.record:
-            result["chain"] = synced.record["chain"]
-        elif record_id in chain:
-            result["chain"] = {"status": chain[record_id]}
-    if synced.problem is not None:
-        result["problem"] = _within_batch(index, synced.problem)
-    return result
-
-
-def _within_batch(index: int, problem: dict[str, Any]) -> dict[str, Any]:
-    """The problem with its field names given within the batch (``code`` → ``scans[3].code``)."""
-    if not problem.get("errors"):
-        return problem
-    where = f"scans[{index}]"
-    errors = [{**e, "field": f"{where}.{e['field']}" if e["field"] else where} for e in problem["errors"]]
-    return {**problem, "errors": errors}
+    return SyncedBatch(synced, chain)
 
 
 def rfc3339(moment: dt.datetime) -> str:

@@ -65,7 +65,8 @@ class ScanOutcome(SQLModel, table=True):
     #: The ledger record that answers a recorded scan (its own, or the first sale of a double beep).
     record_id: str | None = Field(default=None, max_length=256)
     record_index: int | None = None
-    #: The problem (RFC 9457 members, JSON) that refused the scan, without ``instance``.
+    #: The domain error that refused the scan, as JSON (``errors.error_data``): its kind, slug,
+    #: title, detail and members; the web layer answers it as an RFC 9457 problem.
     problem: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     #: When the server first received the scan (its scan time is in the record).
     received_at: dt.datetime

@@ -3,7 +3,8 @@ the same every time it is sent again.
 
 Each such scan runs in a savepoint of the request's write transaction, and its outcome is kept
 under its scan_id (``scan_outcomes``) in that same transaction: *recorded* (the ledger record
-that answers it) or *refused* (the problem). A refusal rolls the scan's savepoint back, except for
+that answers it) or *refused* (the domain error, kept as data: the web layer answers it as a
+problem). A refusal rolls the scan's savepoint back, except for
 a counterfeit signal, which is evidence and stays (scan rules raise a signal before any other
 effect of the scan). A resent scan — the same batch after a lost response, one scan in a later
 batch, the same scan_id through ``POST /v1/scans`` — is answered its first outcome with
@@ -21,9 +22,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from ..errors import Conflict, DomainError
+from ..errors import Conflict, DomainError, error_data, error_from_data
 from ..orgs.service import Member
-from ..problems import problem_members
 from ..services import Services
 from .lookups import LOOKUP_CHUNK, ScanLookups
 from .models import ScanOutcome, ScanStatus
@@ -32,7 +32,7 @@ from .service import CounterfeitSuspected, ScanIn, apply_scan
 
 @dataclass
 class SyncedScan:
-    """What one scan came to: recorded (its ledger record) or refused (the problem), and whether
+    """What one scan came to: recorded (its ledger record) or refused (the error), and whether
     this is the answer given to an earlier sending of the same scan."""
 
     scan_id: str | None
@@ -41,8 +41,8 @@ class SyncedScan:
     received_at: dt.datetime
     #: Recorded: the ledger record that answers the scan (``record_id``, ``index``, maybe ``chain``).
     record: dict[str, Any] | None = None
-    #: Refused: the problem's members, field names relative to the scan.
-    problem: dict[str, Any] | None = None
+    #: Refused: why, field names relative to the scan.
+    refusal: DomainError | None = None
 
 
 def content_sha256(member: Member, scan: ScanIn) -> str:
@@ -113,7 +113,7 @@ class ScanSync:
             status=synced.status,
             record_id=synced.record["record_id"] if synced.record else None,
             record_index=synced.record["index"] if synced.record else None,
-            problem=json.dumps(synced.problem, ensure_ascii=False) if synced.problem else None,
+            problem=json.dumps(error_data(synced.refusal), ensure_ascii=False) if synced.refusal else None,
             received_at=self.received_at,
         )
         self.known[scan.scan_id] = outcome
@@ -165,7 +165,7 @@ def _apply_once(
 
 
 def _refused(scan_id: str | None, error: DomainError, received_at: dt.datetime) -> SyncedScan:
-    return SyncedScan(scan_id, "refused", False, received_at, problem=problem_members(error))
+    return SyncedScan(scan_id, "refused", False, received_at, refusal=error)
 
 
 def _answered_before(earlier: KeptOutcome, digest: str, received_at: dt.datetime) -> SyncedScan:
@@ -178,5 +178,6 @@ def _answered_before(earlier: KeptOutcome, digest: str, received_at: dt.datetime
     if earlier.status == "recorded":
         record = {"record_id": earlier.record_id, "index": earlier.record_index}
         return SyncedScan(earlier.scan_id, "recorded", True, earlier.received_at, record=record)
-    problem = json.loads(earlier.problem or "{}")
-    return SyncedScan(earlier.scan_id, "refused", True, earlier.received_at, problem=problem)
+    assert earlier.problem is not None  # a refused scan keeps its error
+    refusal = error_from_data(json.loads(earlier.problem))
+    return SyncedScan(earlier.scan_id, "refused", True, earlier.received_at, refusal=refusal)

@@ -20,9 +20,9 @@ from ..errors import Forbidden
 from ..openapi import PROBLEM_REF
 from ..orgs.models import OrgType
 from ..orgs.service import Member
-from ..problems import PROBLEM_JSON, domain_problem
+from ..problems import PROBLEM_JSON, domain_problem, problem_members, status_of
 from ..services import Services
-from .batch import MAX_SCAN_BATCH, CheckedBatch, checked_batch, rfc3339, sync_batch
+from .batch import MAX_SCAN_BATCH, CheckedBatch, SyncedBatch, checked_batch, rfc3339, sync_batch
 from .listing import ScanFilter, list_scans
 from .models import SignalReason
 from .outcomes import ScanSync, SyncedScan
@@ -91,10 +91,10 @@ def _answer(
 ) -> dict[str, Any] | JSONResponse:
     """One synced scan's answer: its record (201, or 200 when answered before) or its problem."""
     received = {"received_at": rfc3339(synced.received_at)}
-    if synced.problem is not None:
+    if synced.refusal is not None:
         again = {"duplicate": True} if synced.duplicate else {}
-        body = {**synced.problem, "instance": request.url.path, **again}
-        return JSONResponse(body, status_code=int(body["status"]), media_type=PROBLEM_JSON)
+        body = {**problem_members(synced.refusal), "instance": request.url.path, **again}
+        return JSONResponse(body, status_code=status_of(synced.refusal), media_type=PROBLEM_JSON)
     assert synced.record is not None
     if not synced.duplicate:
         return {**synced.record, **received}
@@ -126,7 +126,45 @@ def sync_scans(
     `recorded` (with its ledger record) or `refused` (with the problem `POST /v1/scans` answers,
     fields named `scans[i].…`), both final; `duplicate: true` for a scan answered before, which
     changes nothing. The scans commit before the answer is sent."""
-    return sync_batch(services, session, member, batch)
+    return _batch_answer(sync_batch(services, session, member, batch))
+
+
+def _batch_answer(batch: SyncedBatch) -> dict[str, Any]:
+    """One result per scan, in the order sent, each refusal as its problem; and the counts."""
+    return {
+        "results": [_result(i, s, batch.chain) for i, s in enumerate(batch.scans)],
+        "recorded": sum(1 for s in batch.scans if s.status == "recorded"),
+        "refused": sum(1 for s in batch.scans if s.status == "refused"),
+        "duplicates": sum(1 for s in batch.scans if s.duplicate),
+    }
+
+
+def _result(index: int, synced: SyncedScan, chain: dict[str, str]) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "scan_id": synced.scan_id,
+        "status": synced.status,
+        "duplicate": synced.duplicate,
+        "received_at": rfc3339(synced.received_at),
+    }
+    if synced.record is not None:
+        record_id = synced.record["record_id"]
+        result |= {"record_id": record_id, "index": synced.record["index"]}
+        if "chain" in synced.record:
+            result["chain"] = synced.record["chain"]
+        elif record_id in chain:
+            result["chain"] = {"status": chain[record_id]}
+    if synced.refusal is not None:
+        result["problem"] = _within_batch(index, problem_members(synced.refusal))
+    return result
+
+
+def _within_batch(index: int, problem: dict[str, Any]) -> dict[str, Any]:
+    """The problem with its field names given within the batch (``code`` → ``scans[3].code``)."""
+    if not problem.get("errors"):
+        return problem
+    where = f"scans[{index}]"
+    errors = [{**e, "field": f"{where}.{e['field']}" if e["field"] else where} for e in problem["errors"]]
+    return {**problem, "errors": errors}
 
 
 @router.get("/v1/scans")

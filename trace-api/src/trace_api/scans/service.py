@@ -42,11 +42,13 @@ from ..facts import (
     BatchSplit,
     CounterfeitSignalled,
     DestroyScanned,
+    FactError,
     ReceiveScanned,
     Scan,
     SellScanned,
     ShipScanned,
     SplitItems,
+    fact_of,
 )
 from ..gs1 import GS1Error, parse_item_code, suyuan_lot
 from ..gs1 import ItemCode as PrintedCode
@@ -266,7 +268,12 @@ def _earlier(ctx: ScanContext) -> dict[str, Any] | None:
     except UnknownRecord:
         return None
     record = stored.record()
-    if record.actor.org != ctx.member.org.uscc or record.payload.get("action") != ctx.scan.action:
+    try:
+        earlier = fact_of(record)
+    except FactError:
+        earlier = None
+    same = isinstance(earlier, Scan) and earlier.action == ctx.scan.action
+    if record.actor.org != ctx.member.org.uscc or not same:
         raise Conflict(
             f"scan {ctx.scan.scan_id} was recorded before with other content", reason="scan_id_reused"
         )

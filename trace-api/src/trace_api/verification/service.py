@@ -14,6 +14,7 @@ from typing import Any
 
 from evidence import (
     BundleCheck,
+    ChainAnchors,
     MalformedBundle,
     UnknownRecord,
     VerificationError,
@@ -55,7 +56,10 @@ def bundle_verification(services: Services, bundle: ProofBundleIn) -> Verificati
     """A proof bundle, checked step by step with the log's own key; a malformed one is a 422."""
     try:
         check = check_bundle(
-            bundle.model_dump(), services.ledger.signer.verifier_key(), services.chain, services.ledger
+            bundle.model_dump(),
+            services.ledger.signer.verifier_key(),
+            ChainAnchors(services.chain),
+            services.ledger,
         )
     except MalformedBundle as exc:
         raise Unprocessable.field(exc.field, exc.detail.removeprefix(f"{exc.field}: ")) from exc
