@@ -26,7 +26,7 @@ def _commands(env: dict[str, str], *group: str) -> list[str]:
 def test_help_lists_every_components_commands(cli_env: dict[str, str]) -> None:
     assert set(_commands(cli_env)) == {
         "up", "chain", "ledger", "org", "codes", "export", "verify", "audit",  # chain, trace API
-        "filing", "equipment",  # trace API's supervision domains
+        "filing", "equipment", "market",  # trace API's supervision domains
         "ingest", "device", "simulate", "vision", "bench",  # ingest
         "console",  # the regulator console
         "scan",  # the handheld scanner

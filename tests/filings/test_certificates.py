@@ -4,6 +4,9 @@ checks it against the ledger) and the refusal decision with its reasons and the 
 from __future__ import annotations
 
 import io
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
@@ -22,11 +25,26 @@ def _text(pdf: bytes) -> str:
     return "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
+@contextmanager
+def _pil_open_by_keyword() -> Iterator[None]:
+    """pypdf opens images with ``Image.open(fp=...)``; Ultralytics, once imported in the process
+    (by the vision tests), has replaced ``Image.open`` with a function whose first parameter is
+    named ``filename``. Pillow's own is put back while pypdf reads."""
+    patched = sys.modules.get("ultralytics.utils.patches")
+    opened = Image.open
+    Image.open = getattr(patched, "_image_open", opened)
+    try:
+        yield
+    finally:
+        Image.open = opened
+
+
 def _qr_text(pdf: bytes) -> str:
     """The one QR code printed on the first page, read as a phone would (zxing-cpp)."""
     images = PdfReader(io.BytesIO(pdf)).pages[0].images
     assert len(images) == 1
-    symbol = images[0].image
+    with _pil_open_by_keyword():
+        symbol = images[0].image
     assert symbol is not None
     big = symbol.convert("L").resize((symbol.width * 8, symbol.height * 8), Image.Resampling.NEAREST)
     found = zxingcpp.read_barcodes(big)
