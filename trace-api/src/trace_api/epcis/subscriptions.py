@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from evidence import BackgroundLoop, write_transaction
 
+from ..notices.service import backoff_s
 from ..orgs.models import Organisation, OrgType
 from ..services import Services
 from ..webhooks.service import SIGNATURE_HEADER, sign
@@ -27,16 +28,11 @@ from ..webhooks.targets import UnsafeTarget, post_to_target
 from .models import Delivery, EpcisEvent, NamedQuery, Subscription
 from .query import conditions_of
 
-MAX_BACKOFF_S = 300
 BATCH = 100
 #: The worker's own retry after a failed pass, at most; and how long without a completed pass
 #: makes it stalled (a pass may wait up to 10 s on each of a batch's receivers).
 MAX_LOOP_BACKOFF_S = 30.0
 STALL_AFTER_S = 120.0
-
-
-def backoff_s(attempts: int) -> int:
-    return int(min(2**attempts, MAX_BACKOFF_S))
 
 
 def enqueue(session: Session, event_ids: list[str]) -> int:

@@ -40,7 +40,19 @@ STALL_AFTER_S = 120.0
 
 
 def backoff_s(attempts: int) -> int:
+    """Seconds before the next attempt of a delivery that failed ``attempts`` times (every outbox)."""
     return int(min(2**attempts, MAX_BACKOFF_S))
+
+
+def publish_mqtt(mqtt_url: str | None, topic: str, message: dict[str, Any]) -> str | None:
+    """Publishes one notice; returns why it was not delivered, or None."""
+    if mqtt_url is None:
+        return "failed: no MQTT broker configured (SUYUAN_MQTT_URL)"
+    try:
+        publish_json(mqtt_url, topic, message)
+    except MqttError as exc:
+        return f"failed: {exc}"[:500]
+    return None
 
 
 def owe_notice(
@@ -136,14 +148,8 @@ class NoticeSender:
     def _attempt(self, due: _Due) -> str | None:
         notice = due.notice
         if notice.channel is Channel.mqtt:
-            url = self.services.settings.mqtt_url
-            if url is None:
-                return "failed: no MQTT broker configured (SUYUAN_MQTT_URL)"
-            try:
-                publish_json(url, notice.target, {"event": notice.event, **due.message})
-            except MqttError as exc:
-                return f"failed: {exc}"[:500]
-            return None
+            message = {"event": notice.event, **due.message}
+            return publish_mqtt(self.services.settings.mqtt_url, notice.target, message)
         if due.hook is None:
             return "failed: the webhook no longer exists"
         headers = {DELIVERY_HEADER: f"notice-{notice.id}"}

@@ -25,8 +25,9 @@ from sqlmodel import Session, col, select
 
 from evidence import BackgroundLoop, write_transaction
 
-from ..devices import TOPIC_ROOT, MqttError, publish_json
+from ..devices import TOPIC_ROOT
 from ..facts import RecallIssued
+from ..notices.service import backoff_s, publish_mqtt
 from ..orgs.models import Organisation
 from ..services import Services
 from ..webhooks.models import Webhook
@@ -35,7 +36,6 @@ from .models import NoticeChannel, NoticeDelivery, Recall, RecallNotice
 
 EVENT = RecallIssued.KIND
 DELIVERY_HEADER = "Suyuan-Delivery"
-MAX_BACKOFF_S = 300
 BATCH = 100
 #: Receivers called at the same time in one pass: one slow receiver does not hold up the others.
 PARALLEL = 8
@@ -47,10 +47,6 @@ STALL_AFTER_S = 120.0
 
 def recall_topic(org_handle: str) -> str:
     return f"{TOPIC_ROOT}/{org_handle}/recalls"
-
-
-def backoff_s(attempts: int) -> int:
-    return int(min(2**attempts, MAX_BACKOFF_S))
 
 
 def notice_message(recall: Recall, notice: RecallNotice) -> dict[str, Any]:
@@ -131,17 +127,6 @@ def deliveries_of(session: Session, notice_ids: list[int]) -> dict[int, list[Not
         for delivery in session.exec(query.order_by(col(NoticeDelivery.id))):
             found[delivery.notice_id].append(delivery)
     return found
-
-
-def publish_mqtt(mqtt_url: str | None, topic: str, message: dict[str, Any]) -> str | None:
-    """Publishes the notice; returns why it was not delivered, or None."""
-    if mqtt_url is None:
-        return "failed: no MQTT broker configured (SUYUAN_MQTT_URL)"
-    try:
-        publish_json(mqtt_url, topic, message)
-    except MqttError as exc:
-        return f"failed: {exc}"[:500]
-    return None
 
 
 @dataclass
