@@ -73,6 +73,7 @@ from ._records import (
     parse_record,
     parse_rfc3339,
     record_from_bytes,
+    rfc3339,
     utc_datetime,
     utc_now,
 )
@@ -232,6 +233,7 @@ __all__ = [
     "read_audit",
     "read_transaction",
     "record_from_bytes",
+    "rfc3339",
     "root_from_inclusion_proof",
     "root_from_leaf_hashes",
     "run_audit",

@@ -127,6 +127,11 @@ def utc_datetime(value: str) -> dt.datetime:
     return parse_rfc3339(value)
 
 
+def rfc3339(moment: dt.datetime) -> str:
+    """An aware time as an RFC 3339 UTC timestamp with milliseconds, as records carry it."""
+    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def utc_now() -> str:
     """The current time as an RFC 3339 UTC timestamp with milliseconds."""
-    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return rfc3339(dt.datetime.now(dt.UTC))

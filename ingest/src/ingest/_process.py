@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Engine, Table, insert
 from sqlmodel import Session, col, select
 
-from evidence import Actor, Ledger, Record, Subject, write_transaction
+from evidence import Actor, Ledger, Record, Subject, rfc3339, write_transaction
 from trace_api.alerting import AlertSink
 from trace_api.coldchain import Alert, AlertState, DeadLetter, SensorReading, batches_at, held_at
 from trace_api.coldchain.models import BatchStay
@@ -87,10 +87,6 @@ class _Prepared:
     count: int
     accepted: list[_Accepted]
     rejected: list[tuple[int, Message, ReadingError]]
-
-
-def rfc3339(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def utcnow() -> dt.datetime:

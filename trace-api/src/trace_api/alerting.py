@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from evidence import Actor, Ledger, Record, Subject
+from evidence import Actor, Ledger, Record, Subject, rfc3339
 
 from .coldchain.models import EVERY_ALERT_RULE, Alert
 from .devices.service import alert_topic
@@ -40,10 +40,6 @@ class AlertSink:
     @classmethod
     def of(cls, services: Services) -> AlertSink:
         return cls(services.ledger, services.settings.mqtt_url)
-
-
-def _rfc3339(at: dt.datetime) -> str:
-    return at.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def open_alert(
@@ -78,7 +74,7 @@ def open_alert(
         subject_id=subject_id,
         place=place,
         detail=detail,
-        started_at=_rfc3339(started),
+        started_at=rfc3339(started),
         worst_value=worst_value,
         batches=list(batch_ids),
     )
@@ -118,8 +114,8 @@ def close_alert(
         subject_id=alert.subject_id,
         place=alert.place,
         detail=alert.detail,
-        started_at=_rfc3339(alert.started_at),
-        closed_at=_rfc3339(at),
+        started_at=rfc3339(alert.started_at),
+        closed_at=rfc3339(at),
         worst_value=alert.worst_value,
         batches=[b for b in alert.batch_ids.split(",") if b],
         note=note[:500],
@@ -161,7 +157,7 @@ def _append(
     record = Record(
         kind=fact.KIND,
         record_id=record_id,
-        time=_rfc3339(at),
+        time=rfc3339(at),
         actor=Actor(org=org.uscc, key_id=f"rule:{fact.rule}"),
         subjects=listed,
         payload=payload,

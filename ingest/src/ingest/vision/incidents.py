@@ -24,14 +24,14 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from evidence import Actor, Ledger, Record, Subject, write_transaction
+from evidence import Actor, Ledger, Record, Subject, rfc3339, write_transaction
 from trace_api.devices import Device, alert_topic
 from trace_api.documents import store_document
 from trace_api.facts import IncidentDetected
 from trace_api.kitchen import Incident
 from trace_api.orgs.models import Organisation
 
-from .._process import Notice, rfc3339
+from .._process import Notice
 from .detector import Detection
 from .judge import IncidentCandidate
 from .sources import CameraError, Frame, Image

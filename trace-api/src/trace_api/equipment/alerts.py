@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
-from evidence import Actor, Record
+from evidence import Actor, Record, rfc3339
 
 from ..alerting import AlertSink, close_alert, open_alert
 from ..coldchain.models import Alert
@@ -45,7 +45,7 @@ from .facts import MaintenanceDue, OverdueEscalated
 from .models import Contract
 from .rules import EquipmentRules
 from .service import EQUIPMENT_SUBJECT as SUBJECT
-from .service import Registered, china_day, covered_until, due_at, equipment_record, rfc3339
+from .service import Registered, china_day, covered_until, due_at, equipment_record
 
 #: The key id of the records the rules write themselves (reminders, escalations).
 RULES_KEY = "rule:equipment"

@@ -22,6 +22,8 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 from sqlmodel import Session, col, select
 
+from evidence import rfc3339
+
 from .._paging import newest_after, page_of
 from ..alerting import AlertSink
 from ..documents.models import Document
@@ -43,7 +45,6 @@ from .service import (
     equipment_record,
     find_equipment,
     handles_of,
-    rfc3339,
     utc,
 )
 from .views import MaintenanceView

@@ -18,14 +18,14 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
 
-from evidence import Actor
+from evidence import Actor, rfc3339
 
 from ..alerting import AlertSink
 from ..devices import DeviceReading, ReadingDomain, ReadingRefused
 from .alerts import Elevator, open_alerts_of
 from .facts import EquipmentEventRecorded
 from .models import Equipment, EquipmentEvent
-from .service import Registered, equipment_record, registered_query, rfc3339
+from .service import Registered, equipment_record, registered_query
 
 FAULTS = frozenset({"fault", "alarm", "trapped"})
 #: How bad each event is: an elevator that reported a fault and then someone trapped shows the latter.

@@ -25,7 +25,7 @@ from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from evidence import Actor, Record, Subject
+from evidence import Actor, Record, Subject, rfc3339
 
 from .._paging import decode_cursor, encode_cursor, unknown_cursor
 from ..coldchain.models import Alert
@@ -71,10 +71,6 @@ ListOrder = Literal["code", "due"]
 
 def china_day(moment: dt.datetime) -> dt.date:
     return moment.astimezone(CHINA).date()
-
-
-def rfc3339(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def utc(moment: dt.datetime | None) -> dt.datetime:

@@ -100,8 +100,3 @@ def sync_batch(services: Services, session: Session, member: Member, batch: Chec
     sync.keep()
     chain = chain_statuses(session, [s.record["record_id"] for s in synced if s.duplicate and s.record])
     return SyncedBatch(synced, chain)
-
-
-def rfc3339(moment: dt.datetime) -> str:
-    """An aware time as an RFC 3339 UTC timestamp with milliseconds."""
-    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

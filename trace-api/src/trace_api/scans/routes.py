@@ -13,6 +13,8 @@ from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
 from sqlmodel import Session
 
+from evidence import rfc3339
+
 from .._paging import DEFAULT_LIMIT, Cursor, Limit
 from ..auth import CurrentMember, MemberKey
 from ..context import WriteSession, get_services, get_session
@@ -22,7 +24,7 @@ from ..orgs.models import OrgType
 from ..orgs.service import Member
 from ..problems import PROBLEM_JSON, domain_problem, problem_members, status_of
 from ..services import Services
-from .batch import MAX_SCAN_BATCH, CheckedBatch, SyncedBatch, checked_batch, rfc3339, sync_batch
+from .batch import MAX_SCAN_BATCH, CheckedBatch, SyncedBatch, checked_batch, sync_batch
 from .listing import ScanFilter, list_scans
 from .models import SignalReason
 from .outcomes import ScanSync, SyncedScan
