@@ -36,6 +36,7 @@ from trace_api.chainops import (
 from trace_api.chainops import worker as chain_worker
 from trace_api.chainops.worker import LeaseLost
 from trace_api.reconcile.service import reconcile
+from trace_api.services import writing
 from trace_api.settings import ServiceSettings
 
 
@@ -264,6 +265,49 @@ def test_a_call_the_chain_refuses_is_marked_failed_then_replayed_by_the_reconcil
     assert repaired["chain"]["status"] == "confirmed"
     assert repaired["chain_tx"] == report.repairs[1].tx_hash
     assert api.services.chain.batch(batch_chain_id(BATCH)).holder == addresses["haixian"]
+
+
+def _sent_elsewhere(api: Api) -> tuple[ChainOp, TxResult]:
+    """A shipment whose call an earlier send put on chain while its operation still reads pending."""
+    _members(api)
+    _admit(api)
+    api.mined()
+    assert api.chain_worker is not None
+    with api.chain_worker._pass:
+        shipped = _scan(api, "haixian", action="ship", batch_id=BATCH, counterparty="partner")
+        assert shipped.status_code == 201, shipped.text
+        op = next(op for op in _ops(api) if op.record_id == shipped.json()["record_id"])
+        with Session(api.services.engine) as session:
+            sent = send_fact(api.services, Orgs(session), api.services.ledger.get(op.record_id), BATCH)
+    return op, sent
+
+
+def test_a_call_refused_because_an_earlier_send_was_mined_meanwhile_is_marked_mined(api: Api) -> None:
+    # A send whose receipt came too late, and a second send refused because the first was mined.
+    op, sent = _sent_elsewhere(api)
+
+    api.mined()
+
+    after = next(o for o in _ops(api) if o.id == op.id)
+    assert (after.status, after.tx_hash, after.last_error) == (ChainStatus.mined, sent.tx_hash, None)
+    lot = api.as_org("haixian", "GET", f"/v1/batches/{BATCH}").json()
+    assert lot["chain"]["status"] == "confirmed"
+
+
+def test_the_reconciler_settles_a_refused_call_whose_fact_stands_on_chain(api: Api) -> None:
+    op, sent = _sent_elsewhere(api)
+    with writing(api.services) as session:  # refused, as a worker without the second look left it
+        row = session.get(ChainOp, op.id)
+        assert row is not None
+        row.status, row.last_error = ChainStatus.failed, "BatchRegistryNotHolder()"
+        session.add(row)
+
+    report = reconcile(api.services, repair=True)
+
+    after = next(o for o in _ops(api) if o.id == op.id)
+    assert (after.status, after.tx_hash, after.last_error) == (ChainStatus.mined, sent.tx_hash, None)
+    assert (report.repairs, report.remaining) == ([], [])
+    assert api.as_org("haixian", "GET", "/readyz").json()["parts"]["chain_outbox"]["failed"] == 0
 
 
 def test_a_worker_whose_lease_lapsed_mid_send_sends_nothing_more_and_never_unmarks_a_mined_call(

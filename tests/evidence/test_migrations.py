@@ -162,3 +162,26 @@ def test_processes_opening_one_fresh_database_at_once_all_succeed(database_url: 
         ]
     assert Ledger(engine, ORIGIN, NoteSigner(load_signing_key(key_file), ORIGIN)).size() == 1
     engine.dispose()
+
+
+def _connect_at_once(path: str, start: Barrier) -> None:
+    engine = make_engine(f"sqlite:///{path}")
+    start.wait(timeout=30)
+    with engine.connect() as conn:  # the first connection puts the fresh file in WAL mode
+        conn.execute(text("SELECT 1"))
+    engine.dispose()
+
+
+def test_processes_connecting_to_one_fresh_sqlite_file_at_once_all_connect(tmp_path: Path) -> None:
+    # Switching a fresh file to WAL is refused at once, not waited for, while another connection
+    # switches it: each round is a fresh file and six processes that connect together.
+    fork = multiprocessing.get_context("fork")
+    for round_ in range(60):
+        start = fork.Barrier(6)
+        path = str(tmp_path / f"fresh-{round_}.db")
+        processes = [fork.Process(target=_connect_at_once, args=(path, start)) for _ in range(6)]
+        for process in processes:
+            process.start()
+        for process in processes:
+            process.join(timeout=60)
+        assert [p.exitcode for p in processes] == [0] * 6, f"round {round_}"

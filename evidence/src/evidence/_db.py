@@ -8,6 +8,8 @@ raises, and :func:`is_contention` tells that failure from others (the API answer
 
 from __future__ import annotations
 
+import sqlite3
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -131,7 +133,7 @@ def _configure_sqlite(dbapi_connection: Any, busy_timeout_ms: int) -> None:
     # Take transaction control away from pysqlite so that BEGIN is ours to issue.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _enter_wal(cursor, busy_timeout_ms / 1000)
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -171,3 +173,24 @@ def hold_lock(connection: Connection, lock_name: str) -> None:
 def read_transaction(engine: Engine) -> Iterator[Connection]:
     with engine.connect() as connection, connection.begin():
         yield connection
+
+
+def _enter_wal(cursor: Any, timeout_s: float) -> None:
+    """Puts the database in WAL mode, waiting out other connections doing the same.
+
+    Switching a fresh database's journal needs its exclusive lock, and SQLite answers "database is
+    locked" at once, without its busy handler, to a connection that asks while another switches:
+    processes opening one fresh database together retry until ``timeout_s`` has passed.
+    """
+    deadline = time.monotonic() + timeout_s
+    pause = 0.005
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)  # a retry's backoff: the other connection holds the lock for a moment
+        pause = min(pause * 2, 0.1)
+

@@ -118,6 +118,12 @@ class ChainWorker:
         try:
             result = send_fact(services, orgs, stored, op.batch_id)
         except (ContractRevert, UnknownRevert, LookupError, KeyError) as exc:
+            # An earlier send whose receipt was not seen in time may have been mined meanwhile:
+            # the chain then refuses the second one, and the fact stands on chain all the same.
+            found = self._found_on_chain(op, orgs, stored)
+            if found is not None:
+                self._finish(op, stored, ChainStatus.mined, tx_hash=found[0], block=found[1])
+                return
             log.error("chain: %s %s (%s) refused: %s", op.operation, op.batch_id, op.record_id, exc)
             self._finish(op, stored, ChainStatus.failed, error=str(exc))
             return
@@ -195,6 +201,30 @@ class ChainWorker:
             session.add(row)
             if status is ChainStatus.mined and tx_hash:
                 note_mined(session, stored, tx_hash)
+
+    def settle_refused(self) -> int:
+        """Marks ``mined`` each refused operation whose fact the chain shows now (mined by an earlier
+        send, or replayed); returns how many. The reconciler runs it before it compares lots."""
+        with Session(self.services.engine) as session:
+            refused = list(
+                session.exec(
+                    select(ChainOp).where(ChainOp.status == ChainStatus.failed).order_by(col(ChainOp.id))
+                )
+            )
+            orgs = Orgs(session) if refused else None
+        settled = 0
+        for op in refused:
+            assert orgs is not None
+            stored = self.services.ledger.get(op.record_id)
+            found = self._found_on_chain(op, orgs, stored)
+            if found is None:
+                continue
+            log.warning(
+                "chain: %s %s (%s) refused before, stands on chain", op.operation, op.batch_id, op.record_id
+            )
+            self._finish(op, stored, ChainStatus.mined, tx_hash=found[0], block=found[1])
+            settled += 1
+        return settled
 
     def release(self) -> None:
         """Gives the lease up (at a clean stop), so another worker takes over at once."""

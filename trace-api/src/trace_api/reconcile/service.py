@@ -45,6 +45,7 @@ from ..chainops import (
     ChainLease,
     ChainOp,
     ChainStatus,
+    ChainWorker,
     Orgs,
     batch_chain_id,
     events_of,
@@ -154,6 +155,8 @@ def reconcile(services: Services, *, repair: bool, progress: Progress | None = N
     ``chain_lease_seconds`` (:class:`ChainBusy` after that).
     """
     report = Report()
+    if repair:  # a refused call whose fact stands on chain after all is settled, not compared
+        ChainWorker(services).settle_refused()
     roles = _role_differences(services)
     differing = _confirmed(services, _suspects(services, report, progress), report)
     if not repair:
