@@ -129,6 +129,20 @@ def _upload_certificates(url: str, key: str) -> dict[str, str]:
         return shas
 
 
+def _wait_for_a_mined_admission(url: str, key: str, load: Load, timeout_s: float = 120.0) -> None:
+    """Returns once the chain worker has mined the admission of one of the lots the load took in."""
+    deadline = time.monotonic() + timeout_s
+    with httpx.Client(base_url=url, timeout=30, headers={"Authorization": f"Bearer {key}"}) as http:
+        while time.monotonic() < deadline:
+            with load.cond:
+                lots = list(load.acknowledged)
+            for lot in lots:
+                if http.get(f"/v1/batches/{GTIN}.{lot}").json()["chain"]["status"] == "confirmed":
+                    return
+            time.sleep(0.2)  # polling the service's own chain worker, bounded by the deadline
+    raise AssertionError(f"no admission of the load was mined within {timeout_s} s")
+
+
 def _settled(url: str, timeout_s: float = 120.0) -> dict[str, Any]:
     """/readyz once nothing is owed to the chain and no call stands refused."""
     deadline = time.monotonic() + timeout_s
@@ -193,6 +207,7 @@ def test_killed_mid_run_nothing_acknowledged_is_lost_or_doubled_and_chain_and_le
         up.send_signal(signal.SIGKILL)
         up.wait()
     else:
+        _wait_for_a_mined_admission(url, keys["demo-haixian"], load)  # so that the kill loses at least it
         node = _node_pid(env)
         os.kill(node, signal.SIGKILL)  # it never dumped its state: what it mined since its start is gone
         assert _exited(node)
