@@ -193,4 +193,3 @@ def _enter_wal(cursor: Any, timeout_s: float) -> None:
                 raise
         time.sleep(pause)  # a retry's backoff: the other connection holds the lock for a moment
         pause = min(pause * 2, 0.1)
-
