@@ -10,12 +10,17 @@ import pytest
 import typer
 
 from chain.cli import fail
+from tests.evidence.test_cli import _record
 
 SUYUAN = [sys.executable, "-m", "suyuan"]
 
 
-def _run(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([*SUYUAN, *args], env=env, capture_output=True, text=True, timeout=120)
+def _run(
+    env: dict[str, str], *args: str, check: bool = True, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [*SUYUAN, *args], env=env, capture_output=True, text=True, timeout=120, input=stdin
+    )
     if check and result.returncode != 0:
         raise AssertionError(f"suyuan {' '.join(args)} failed: {result.stderr}")
     return result
@@ -41,6 +46,31 @@ def test_grant_admits_a_new_member(cli_env: dict[str, str]) -> None:
     member = next(a for a in status["accounts"] if a["name"] == "acme-import")
     assert member["roles"] == ["importer"]
     assert member["org_id"] is not None
+
+
+def test_rotating_the_anchor_key_grants_the_new_key_revokes_the_old_and_anchoring_goes_on(
+    cli_env: dict[str, str],
+) -> None:
+    _run(cli_env, "chain", "deploy")
+    before = {a["name"]: a for a in json.loads(_run(cli_env, "chain", "status", "--json").stdout)["accounts"]}
+    _run(cli_env, "ledger", "append", "-", stdin=json.dumps(_record(0)))
+    _run(cli_env, "ledger", "anchor", "--once")
+
+    rotated = _run(cli_env, "chain", "rotate-anchor-key")
+    _run(cli_env, "ledger", "append", "-", stdin=json.dumps(_record(1)))
+    anchored = _run(cli_env, "ledger", "anchor", "--once")
+    after = {a["name"]: a for a in json.loads(_run(cli_env, "chain", "status", "--json").stdout)["accounts"]}
+    status = json.loads(_run(cli_env, "ledger", "status", "--json").stdout)
+
+    old = before["anchor"]["address"]
+    retired = f"anchor-retired-{old[2:10].lower()}"
+    assert f"{old} revoked, kept as {retired}" in rotated.stdout
+    assert after[retired] == {**before["anchor"], "name": retired, "roles": []}
+    assert after["anchor"]["address"] != old
+    assert after["anchor"]["roles"] == ["anchor"]
+    assert "anchor-next" not in after
+    assert anchored.returncode == 0
+    assert status["latest_anchored"] == 2
 
 
 def test_grant_with_unknown_role_fails_with_one_line(cli_env: dict[str, str]) -> None:

@@ -2,7 +2,7 @@
 
 from ._api import AnchoredCheckpoint, BatchRecord, ChainClient, Role, id_hash
 from ._client import ChainEvent, ContractClient, TxResult, connect
-from ._compile import check_artifacts, compile_contracts, write_artifacts
+from ._compile import check_artifacts, compile_contracts, load_artifact, write_artifacts
 from ._deploy import Deployment, deploy_contracts, verify_deployment
 from ._errors import (
     AccessDenied,
@@ -68,6 +68,7 @@ __all__ = [
     "ensure_deployed",
     "id_hash",
     "keystore_for",
+    "load_artifact",
     "open_chain",
     "running_node_url",
     "verify_deployment",

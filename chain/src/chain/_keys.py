@@ -78,6 +78,18 @@ class Keystore:
     def load_or_create(self, name: str) -> LocalAccount:
         return self.load(name) if self.path(name).exists() else self.create(name)
 
+    def rename(self, name: str, new_name: str) -> None:
+        """Moves key ``name`` to ``new_name`` (which must be free), as one rename on disk."""
+        source, target = self.path(name), self.path(new_name)
+        if not source.is_file():
+            raise KeystoreError(f"no key named {name!r} in {self.directory}")
+        if target.exists():
+            raise KeystoreError(f"key {new_name!r} exists already at {target}")
+        source.rename(target)
+        account = self._cache.pop(name, None)
+        if account is not None:
+            self._cache[new_name] = account
+
     def address(self, name: str) -> str:
         """The key's address, read without decrypting."""
         path = self.path(name)

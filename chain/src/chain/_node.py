@@ -47,6 +47,7 @@ class LocalNode:
         anvil_binary: Path | None = None,
         persist: bool = True,
         state_interval_s: int = STATE_INTERVAL_S,
+        block_time_s: int | None = None,
     ) -> None:
         self.state_dir = state_dir
         self.chain_id = chain_id
@@ -56,6 +57,8 @@ class LocalNode:
         self.persist = persist  # False: a throwaway chain (tests), no state file written
         #: Seconds between anvil's state dumps: what a SIGKILL may lose.
         self.state_interval_s = state_interval_s
+        #: Seconds between blocks (interval mining, as a QBFT network mines); None: a block per transaction.
+        self.block_time_s = block_time_s
         self._process: subprocess.Popen[bytes] | None = None
         self.rpc_url: str | None = None
 
@@ -92,6 +95,8 @@ class LocalNode:
             "--accounts",
             "0",
         ]
+        if self.block_time_s is not None:
+            command += ["--block-time", str(self.block_time_s)]
         if self.persist:
             command += ["--state", str(self.state_file), "--state-interval", str(self.state_interval_s)]
         return command

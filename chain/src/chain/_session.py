@@ -67,6 +67,7 @@ def open_chain(settings: Settings) -> Iterator[ChainSession]:
             port=settings.node_port,
             anvil_binary=settings.anvil_binary,
             state_interval_s=settings.anvil_state_interval_seconds,
+            block_time_s=settings.anvil_block_time_seconds,
         )
         url = node.start()
     try:

@@ -39,6 +39,12 @@ class Settings(BaseSettings):
         description="Seconds between the embedded anvil node's state dumps (it also writes its state "
         "when stopped): what a SIGKILL of the node may lose, which the reconciler replays from the ledger",
     )
+    anvil_block_time_seconds: int | None = Field(
+        default=None,
+        ge=1,
+        description="Seconds between the embedded anvil node's blocks, as a QBFT network's block period "
+        "(unset: a block as soon as a transaction arrives)",
+    )
     keystore_password: SecretStr | None = Field(
         default=None, description="unset: a random password is kept in <data_dir>/keys/.password"
     )

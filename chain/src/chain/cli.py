@@ -23,8 +23,19 @@ from rich.table import Table
 
 from ._api import Role, id_hash
 from ._errors import ChainError
-from ._session import ChainSession, describe, ensure_deployed, open_chain
+from ._session import (
+    ANCHOR_KEY,
+    DEFAULT_REGULATOR_ORG,
+    REGULATOR_KEY,
+    ChainSession,
+    describe,
+    ensure_deployed,
+    open_chain,
+)
 from ._settings import Settings
+
+#: Where a rotation keeps the anchorer's new key until the old one is revoked.
+NEXT_ANCHOR_KEY = "anchor-next"
 
 console = Console(stderr=True)
 out = Console(soft_wrap=True)
@@ -160,6 +171,31 @@ def chain_grant(
         result = client.grant_member(session.account("regulator"), account.address, chosen, id_hash(org))
         out.print(
             f"granted {chosen.name.lower()} to {name} ({account.address}) in block {result.block_number}"
+        )
+
+
+@chain_app.command("rotate-anchor-key")
+def chain_rotate_anchor_key(
+    org: Annotated[
+        str, typer.Option(help="Organisation identifier the anchorer is bound to")
+    ] = DEFAULT_REGULATOR_ORG,
+) -> None:
+    """Give the anchorer a new key: granted the anchor role, then the old key's role revoked and the
+    old key kept aside as anchor-retired-<address>. Stop the anchorer first; start it again after."""
+    with chain_errors(), open_chain(STATE.settings(Settings)) as session:
+        client, keystore = session.client(), session.keystore
+        regulator = session.account(REGULATOR_KEY)
+        old = keystore.load(ANCHOR_KEY)
+        new = keystore.load_or_create(NEXT_ANCHOR_KEY)  # kept from a rotation that stopped half-way
+        if Role.ANCHOR not in client.roles_of(new.address):
+            client.grant_member(regulator, new.address, Role.ANCHOR, id_hash(org))
+        if Role.ANCHOR in client.roles_of(old.address):
+            client.revoke_member(regulator, old.address, Role.ANCHOR)
+        retired = f"anchor-retired-{old.address[2:10].lower()}"
+        keystore.rename(ANCHOR_KEY, retired)
+        keystore.rename(NEXT_ANCHOR_KEY, ANCHOR_KEY)
+        out.print(
+            f"anchorer key rotated: {new.address} anchors now; {old.address} revoked, kept as {retired}"
         )
 
 

@@ -22,6 +22,7 @@ import trace_api.markets.cli
 from chain.cli import STATE
 
 from .bench import bench_app
+from .besu import deploy_app
 from .simulate import simulate_app
 from .up import run_up
 
@@ -50,10 +51,17 @@ def root(
 @app.command("up")
 def up(
     demo: Annotated[bool, typer.Option("--demo", help="Also seed a small demo network (once)")] = False,
+    service: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--service",
+            help="Run only this service (repeatable): anchorer, trace-api, ingest, kitchen-feed, market-feed",
+        ),
+    ] = None,
 ) -> None:
     """Run the embedded default: chain node, contracts deployed, the anchorer, the trace API with the
     regulator console, ingest."""
-    run_up(demo=demo)
+    run_up(demo=demo, services=service or ())
 
 
 chain.cli.register(app)
@@ -65,6 +73,7 @@ app.add_typer(simulate_app, name="simulate")
 ingest.vision.cli.register_vision(app)
 scanners.cli.register(app)
 app.add_typer(bench_app, name="bench")
+app.add_typer(deploy_app, name="deploy")
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ stops them in the reverse order, the chain last.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -208,25 +208,31 @@ def start_kitchen_feed(up: Up) -> Stop:
     return stop
 
 
-#: What ``suyuan up`` starts once the chain is up and the contracts deployed, in this order.
-SERVICES: tuple[Callable[[Up], Stop], ...] = (
-    start_anchorer,
-    start_trace_api,
-    start_ingest,
-    start_kitchen_feed,
-    start_market_feed,
-)
+#: What ``suyuan up`` starts once the chain is up and the contracts deployed, in this order, by
+#: the name ``suyuan up --service`` picks them with (a replica of a larger network runs some only).
+SERVICES: dict[str, Callable[[Up], Stop]] = {
+    "anchorer": start_anchorer,
+    "trace-api": start_trace_api,
+    "ingest": start_ingest,
+    "kitchen-feed": start_kitchen_feed,
+    "market-feed": start_market_feed,
+}
 
 
-def run_up(*, demo: bool) -> None:
-    """Starts the chain, then :data:`SERVICES` in order; runs until SIGINT or SIGTERM, then stops
-    them in the reverse order (a service that fails to start stops those started before it)."""
+def run_up(*, demo: bool, services: Sequence[str] = ()) -> None:
+    """Starts the chain, then :data:`SERVICES` in order (only those named in ``services``, if any);
+    runs until SIGINT or SIGTERM, then stops them in the reverse order (a service that fails to
+    start stops those started before it)."""
+    unknown = [name for name in services if name not in SERVICES]
+    if unknown:
+        fail(f"unknown --service {unknown[0]!r}: choose from {', '.join(SERVICES)}")
     with chain_errors(), ExitStack() as running:
         session = running.enter_context(open_chain(STATE.settings(Settings)))
         _, new = ensure_deployed(session)
         up = Up(session, demo)
-        for start in SERVICES:
-            running.callback(start(up))
+        for name, start in SERVICES.items():
+            if not services or name in services:
+                running.callback(start(up))
         print_status(session, as_json=False)
         out.print(("deployed contracts" if new else "contracts deployed earlier") + "; running, Ctrl-C stops")
         wait_for_signal()
