@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import quote, unquote, urlencode
@@ -30,7 +31,13 @@ from ..webhooks.service import SIGNATURE_HEADER, require_target
 from .capture import Behaviour, existing_ids, prepare, store
 from .capture_jobs import BEHAVIOUR_HEADER, capture_document
 from .custody import custody_scan
-from .documents import IdentifierError, digital_link_to_urn, document_context, urn_to_digital_link
+from .documents import (
+    IdentifierError,
+    capture_form,
+    digital_link_to_urn,
+    document_context,
+    urn_to_digital_link,
+)
 from .hashing import EventHashError
 from .models import CaptureJob, EpcisEvent, NamedQuery, Subscription
 from .query import conditions_of, query_document, query_events
@@ -53,14 +60,44 @@ def json_ld_body(what: str) -> dict[str, Any]:
     }
 
 
+#: How deep a JSON body may nest: far beyond any EPCIS event (about 6 levels, extensions a few
+#: more), and far below what the decoder, the schema check and the hash recurse through. It is
+#: checked before decoding: a dependency (py_ecc) lifts Python's recursion limit to 100,000, so a
+#: deep enough document would overflow the C stack and end the process rather than raise.
+MAX_JSON_DEPTH = 64
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_PARENS = bytes.maketrans(b"[]{}", b"()()")
+
+
 def _json_of(body: bytes, what: str) -> dict[str, Any]:
+    if _nests_deeper(body, MAX_JSON_DEPTH):
+        raise Unprocessable.field("body", f"nested more than {MAX_JSON_DEPTH} levels deep")
     try:
-        value = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+        value = json.loads(body, parse_constant=_no_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise Unprocessable.field("body", f"not JSON: {exc}") from exc
     if not isinstance(value, dict):
         raise Unprocessable.field("body", f"{what} is a JSON object")
     return value
+
+
+def _nests_deeper(body: bytes, limit: int) -> bool:
+    """Whether the JSON text ``body`` nests deeper than ``limit``, its strings aside.
+
+    Each round drops the innermost bracket pairs (C-speed byte replacement), so a document of
+    depth d is empty after d rounds; a few rounds for any real document, ``limit`` at most.
+    """
+    brackets = _JSON_STRING.sub(b"", body).translate(_PARENS, _NOT_BRACKETS)
+    for _ in range(limit):
+        if not brackets:
+            return False
+        brackets = brackets.replace(b"()", b"")
+    return b"(" in brackets
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _job_view(job: CaptureJob) -> dict[str, Any]:
@@ -163,7 +200,7 @@ async def capture_event(
 
 
 def _capture_one(services: Services, member: Member, body: bytes, path: str) -> JSONResponse:
-    event = _json_of(body, "an EPCIS event")
+    event = capture_form(_json_of(body, "an EPCIS event"))
     issues = validate_event(event, standalone=True)
     if issues:
         raise Unprocessable(
