@@ -40,11 +40,14 @@ from .documents import (
 )
 from .hashing import EventHashError
 from .models import CaptureJob, EpcisEvent, NamedQuery, Subscription
-from .query import conditions_of, query_document, query_events
+from .query import conditions_of, find_event, query_document, query_events
 from .subscriptions import subscribe
 from .validation import validate_event
 
 router = APIRouter(prefix="/epcis", tags=["epcis"])
+#: Where an answer keeps the eventID the capturing application declared, its ``eventID`` being
+#: the Event Hash ID (an absolute IRI: an extension field every JSON-LD reader takes as it is).
+DECLARED_EVENT_ID = "https://suyuan.dev/epcis/declaredEventID"
 ID_FIELDS = ("epcList", "childEPCs", "inputEPCList", "outputEPCList")
 CLASS_LISTS = ("quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList")
 
@@ -255,10 +258,8 @@ def event(
     session: Annotated[Session, Depends(get_session)],
     epc_format: Annotated[str, Header(alias="GS1-EPC-Format")] = "No_Preference",
 ) -> dict[str, Any]:
-    row = session.get(EpcisEvent, unquote(event_id))
-    if row is None or (member.org.org_type is not OrgType.regulator and row.org_id != member.org.id):
-        raise NotFound(f"no event {unquote(event_id)} visible to {member.org.handle}")
-    return _answer(row, epc_format, _prefix_length(request))
+    """One event, by its Event Hash ID or by the eventID its capturing application declared."""
+    return _answer(find_event(session, member, unquote(event_id)), epc_format, _prefix_length(request))
 
 
 def _prefix_length(request: Request) -> int:
@@ -270,6 +271,8 @@ def _answer(row: EpcisEvent, epc_format: str, prefix_length: int = 7) -> dict[st
     """The stored event; ``GS1-EPC-Format`` chooses Digital Link or EPC URN identifiers."""
     event: dict[str, Any] = json.loads(row.body)
     event["eventID"] = row.event_id
+    if row.declared_event_id is not None:
+        event[DECLARED_EVENT_ID] = row.declared_event_id
     event["recordTime"] = row.record_time.isoformat().replace("+00:00", "Z")
     if epc_format == "Always_GS1_Digital_Link":
         _translate(event, urn_to_digital_link)
