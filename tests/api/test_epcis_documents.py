@@ -190,3 +190,34 @@ def test_no_document_shape_is_answered_with_a_server_error(partner: Api) -> None
         if not (400 <= response.status_code < 500 and problem and response.json().get("errors")):
             wrong.append(f"{name}: {response.status_code} {response.text[:200]}")
     assert wrong == []
+
+
+# --- XML ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("content_type", ["application/xml", "text/xml; charset=utf-8"])
+def test_xml_document_is_captured_under_the_ids_of_its_json_form(partner: Api, content_type: str) -> None:
+    from tests.epcis.test_xml_documents import PAIRS, _json, _xml
+
+    body = _xml(2, "".join(xml for xml, _ in PAIRS.values()))
+    expected = document_hash_ids(_json(*(event for _, event in PAIRS.values())))
+
+    job = _capture(partner, body, content_type).json()
+
+    assert (job["status"], job["captured"]) == ("succeeded", len(PAIRS)), job["errors"]
+    for event_id in expected:
+        read = partner.as_org("partner", "GET", "/epcis/events/" + quote(event_id, safe=""))
+        assert read.status_code == 200, read.text
+
+
+def test_xml_document_with_an_entity_is_refused_as_a_problem(partner: Api) -> None:
+    body = (
+        b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        b'<epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:2"/>'
+    )
+
+    response = _capture(partner, body, "application/xml")
+
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "DOCTYPE" in response.json()["errors"][0]["reason"]

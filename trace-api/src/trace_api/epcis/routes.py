@@ -43,6 +43,7 @@ from .models import CaptureJob, EpcisEvent, NamedQuery, Subscription
 from .query import conditions_of, find_event, query_document, query_events
 from .subscriptions import subscribe
 from .validation import validate_event
+from .xml_documents import XmlDocumentError, xml_document
 
 router = APIRouter(prefix="/epcis", tags=["epcis"])
 #: Where an answer keeps the eventID the capturing application declared, its ``eventID`` being
@@ -52,15 +53,21 @@ ID_FIELDS = ("epcList", "childEPCs", "inputEPCList", "outputEPCList")
 CLASS_LISTS = ("quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList")
 
 
-def json_ld_body(what: str) -> dict[str, Any]:
+#: Media types of an XML capture document (EPCIS 2.0 or 1.2 XML binding).
+XML_TYPES = ("application/xml", "text/xml")
+
+
+def json_ld_body(what: str, xml: bool = False) -> dict[str, Any]:
     """The request body these routes read themselves (JSON or JSON-LD), for the OpenAPI document."""
     schema = {"type": "object", "description": what}
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": schema}, "application/ld+json": {"schema": schema}},
-        }
+    content: dict[str, Any] = {
+        "application/json": {"schema": schema},
+        "application/ld+json": {"schema": schema},
     }
+    if xml:
+        text = {"type": "string", "description": "an EPCIS 2.0 or 1.2 XML EPCISDocument"}
+        content |= {media: {"schema": text} for media in XML_TYPES}
+    return {"requestBody": {"required": True, "content": content}}
 
 
 #: How deep a JSON body may nest: far beyond any EPCIS event (about 6 levels, extensions a few
@@ -143,7 +150,7 @@ def _too_large(what: str) -> dict[int | str, dict[str, Any]]:
 @router.post(
     "/capture",
     status_code=202,
-    openapi_extra=json_ld_body("an EPCIS 2.0 document (EPCISDocument)"),
+    openapi_extra=json_ld_body("an EPCIS 2.0 document (EPCISDocument)", xml=True),
     responses=_too_large(
         "The document is larger than `SUYUAN_EPCIS_MAX_DOCUMENT_BYTES` (`errors[0].field` is `body`), "
         "has more events than `SUYUAN_EPCIS_MAX_EVENTS`, or, under `rollback`, more than "
@@ -158,6 +165,9 @@ async def capture(
 ) -> JSONResponse:
     """Capture an EPCIS document; the job (202, Location header) reports each event's outcome.
 
+    JSON-LD (EPCIS 2.0), or XML (EPCIS 2.0 or 1.2, `Content-Type: application/xml` or `text/xml`),
+    read into the JSON-LD form: an event has the same Event Hash ID in either.
+
     `rollback` (the default) writes the document in one transaction, so it takes at most
     `SUYUAN_EPCIS_ROLLBACK_MAX_EVENTS` events (default 5,000); `proceed` writes larger documents
     in chunks, up to `SUYUAN_EPCIS_MAX_EVENTS` (default 50,000)."""
@@ -165,12 +175,21 @@ async def capture(
         raise Unprocessable.field(BEHAVIOUR_HEADER, "must be rollback or proceed")
     mode: Behaviour = "proceed" if behaviour == "proceed" else "rollback"
     body = await _body_within(request, services.settings.epcis_max_document_bytes)
-    job = await run_in_threadpool(_capture_body, services, member, body, mode)
+    xml = request.headers.get("content-type", "").split(";")[0].strip().lower() in XML_TYPES
+    job = await run_in_threadpool(_capture_body, services, member, body, mode, xml)
     return JSONResponse(_job_view(job), status_code=202, headers={"Location": f"/epcis/capture/{job.id}"})
 
 
-def _capture_body(services: Services, member: Member, body: bytes, behaviour: Behaviour) -> CaptureJob:
-    return capture_document(services, member, _json_of(body, "an EPCIS document"), behaviour)
+def _capture_body(
+    services: Services, member: Member, body: bytes, behaviour: Behaviour, xml: bool
+) -> CaptureJob:
+    if not xml:
+        return capture_document(services, member, _json_of(body, "an EPCIS document"), behaviour)
+    try:
+        document = xml_document(body)
+    except XmlDocumentError as exc:
+        raise Unprocessable.field(exc.path, exc.reason) from exc
+    return capture_document(services, member, document, behaviour)
 
 
 @router.get("/capture/{capture_id}")
