@@ -94,7 +94,7 @@ def capture_form(document: JsonObject) -> JsonObject:
     """The document as capture reads it: a single ``epcisBody.event`` as a one-event ``eventList``
     , and every alias of the EPCIS 2.0 context, in the document and its events,
      as :data:`EPCIS_CONTEXT`. Anything else is left for validation to judge."""
-    form = _event_form(document)
+    form: JsonObject = _event_form(document)
     body = form.get("epcisBody")
     if isinstance(body, dict):
         body = dict(body)

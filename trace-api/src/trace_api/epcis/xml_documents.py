@@ -22,7 +22,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-from lxml import etree
+from lxml import etree  # type: ignore[import-untyped]
 
 from .documents import EPCIS_CONTEXT, EpcisError, JsonObject
 
@@ -299,7 +299,7 @@ class _Reader:
         it where it is used (one made up for a default namespace), declared in the @context."""
         namespace = qname.namespace
         if namespace is None:  # an unqualified name inside an extension: a term of the context
-            return qname.localname
+            return str(qname.localname)
         prefix = next((p for p, ns in self.prefixes.items() if ns == namespace), None)
         if prefix is None:
             # The hash reads extension names under the document's own prefixes only, so even a
