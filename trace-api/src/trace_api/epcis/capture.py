@@ -91,6 +91,7 @@ def prepare(
     standalone = with_context(event, context)
     row = EpcisEvent(
         event_id=event_id,
+        declared_event_id=declared_event_id(event),
         event_type=event_type(event),
         action=event.get("action"),
         event_time=utc_datetime(event["eventTime"]),
@@ -107,6 +108,21 @@ def prepare(
     return Prepared(
         event_id, index, standalone, row, record, record.canonical_bytes(), _keys(event_id, event)
     )
+
+
+#: The longest declared eventID kept (an index column): a UUID URN is 45 characters, an
+#: Event Hash ID about 90.
+MAX_DECLARED_EVENT_ID = 300
+
+
+def declared_event_id(event: dict[str, Any]) -> str | None:
+    """The eventID the capturing application set, if any; raises ValueError if it is too long to keep."""
+    declared = event.get("eventID")
+    if not isinstance(declared, str):
+        return None
+    if len(declared) > MAX_DECLARED_EVENT_ID:
+        raise ValueError(f"eventID is longer than {MAX_DECLARED_EVENT_ID} characters")
+    return declared
 
 
 def _record(event_id: str, kind: str, event: dict[str, Any], member: Member) -> Record:

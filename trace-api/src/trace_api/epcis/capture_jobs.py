@@ -32,7 +32,7 @@ from ..orgs.service import Member
 from ..services import Services, writing
 from ..settings import ServiceSettings
 from .capture import Behaviour, Checked, apply_custody, check_document, fresh_events, store
-from .documents import EpcisError, events_of
+from .documents import EpcisError, capture_form, events_of
 from .models import CaptureJob
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,7 @@ def capture_document(
     The job is written first (status ``running``); the answer is the finished job. If writing
     fails part way, the job is left ``interrupted`` and the error raised.
     """
+    document = capture_form(document)
     try:
         count = len(events_of(document))
     except EpcisError as exc:

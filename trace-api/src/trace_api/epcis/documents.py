@@ -8,6 +8,7 @@ URIs pass through unchanged.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -21,6 +22,17 @@ Context = ContextEntry | list[ContextEntry]
 
 GS1_RESOLVER = "https://id.gs1.org"
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
+#: Published URLs of the EPCIS 2.0 JSON-LD context that name the context Suyuan bundles: the
+#: unversioned one (which most documents use), the 2.0.0 one, and the copy GS1 publishes with its
+#: GitHub sources (in the standard's examples and its OpenAPI document). Each is read as
+#: :data:`EPCIS_CONTEXT`, offline.
+EPCIS_CONTEXT_ALIASES = frozenset(
+    {
+        EPCIS_CONTEXT,
+        "https://ref.gs1.org/standards/epcis/epcis-context.jsonld",
+        "https://gs1.github.io/EPCIS/epcis-context.jsonld",
+    }
+)
 
 # Where the events are: in a capture document, and in a query document.
 EVENT_LIST_PATHS: tuple[tuple[str, ...], ...] = (
@@ -57,6 +69,48 @@ def context_entries(context: Context | None) -> list[ContextEntry]:
     if isinstance(context, str | dict):
         return [context]
     return list(context)
+
+
+def canonical_context(context: Context | None) -> list[ContextEntry]:
+    """``context`` as a list, each alias of the EPCIS 2.0 context written as :data:`EPCIS_CONTEXT`.
+
+    Raises :class:`EpcisError` for a value that is no JSON-LD context (neither a string, an object
+    nor a list of those).
+    """
+    if context is not None and not isinstance(context, str | dict | list):
+        raise EpcisError("@context must be a URL, an object or a list of those")
+    entries: list[ContextEntry] = []
+    for entry in context_entries(context):
+        if not isinstance(entry, str | dict):
+            raise EpcisError("@context must be a URL, an object or a list of those")
+        if isinstance(entry, str) and entry in EPCIS_CONTEXT_ALIASES:
+            entry = EPCIS_CONTEXT
+        if entry not in entries:
+            entries.append(entry)
+    return entries
+
+
+def capture_form(document: JsonObject) -> JsonObject:
+    """The document as capture reads it: a single ``epcisBody.event`` as a one-event ``eventList``
+    , and every alias of the EPCIS 2.0 context, in the document and its events,
+     as :data:`EPCIS_CONTEXT`. Anything else is left for validation to judge."""
+    form: JsonObject = _event_form(document)
+    body = form.get("epcisBody")
+    if isinstance(body, dict):
+        body = dict(body)
+        if "eventList" not in body and isinstance(body.get("event"), dict):
+            body["eventList"] = [body.pop("event")]
+        if isinstance(body.get("eventList"), list):
+            body["eventList"] = [_event_form(event) for event in body["eventList"]]
+        form["epcisBody"] = body
+    return form
+
+
+def _event_form(node: Any) -> Any:
+    if isinstance(node, dict) and "@context" in node:
+        with contextlib.suppress(EpcisError):  # an invalid @context is the schema's to report
+            return {**node, "@context": canonical_context(node["@context"])}
+    return dict(node) if isinstance(node, dict) else node
 
 
 def document_context(document: JsonObject) -> list[ContextEntry]:

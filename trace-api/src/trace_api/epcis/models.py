@@ -16,6 +16,9 @@ class EpcisEvent(SQLModel, table=True):
     )
 
     event_id: str = Field(primary_key=True, max_length=120, description="GS1 Event Hash ID")
+    declared_event_id: str | None = Field(
+        default=None, max_length=300, index=True, description="the eventID the capturing application set"
+    )
     event_type: str = Field(max_length=32, index=True)
     action: str | None = Field(default=None, max_length=8)
     event_time: dt.datetime

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import quote, unquote, urlencode
@@ -30,37 +31,83 @@ from ..webhooks.service import SIGNATURE_HEADER, require_target
 from .capture import Behaviour, existing_ids, prepare, store
 from .capture_jobs import BEHAVIOUR_HEADER, capture_document
 from .custody import custody_scan
-from .documents import IdentifierError, digital_link_to_urn, document_context, urn_to_digital_link
+from .documents import (
+    IdentifierError,
+    capture_form,
+    digital_link_to_urn,
+    document_context,
+    urn_to_digital_link,
+)
 from .hashing import EventHashError
 from .models import CaptureJob, EpcisEvent, NamedQuery, Subscription
-from .query import conditions_of, query_document, query_events
+from .query import conditions_of, find_event, query_document, query_events
 from .subscriptions import subscribe
 from .validation import validate_event
+from .xml_documents import XmlDocumentError, xml_document
 
 router = APIRouter(prefix="/epcis", tags=["epcis"])
+#: Where an answer keeps the eventID the capturing application declared, its ``eventID`` being
+#: the Event Hash ID (an absolute IRI: an extension field every JSON-LD reader takes as it is).
+DECLARED_EVENT_ID = "https://suyuan.dev/epcis/declaredEventID"
 ID_FIELDS = ("epcList", "childEPCs", "inputEPCList", "outputEPCList")
 CLASS_LISTS = ("quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList")
 
 
-def json_ld_body(what: str) -> dict[str, Any]:
+#: Media types of an XML capture document (EPCIS 2.0 or 1.2 XML binding).
+XML_TYPES = ("application/xml", "text/xml")
+
+
+def json_ld_body(what: str, xml: bool = False) -> dict[str, Any]:
     """The request body these routes read themselves (JSON or JSON-LD), for the OpenAPI document."""
     schema = {"type": "object", "description": what}
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": schema}, "application/ld+json": {"schema": schema}},
-        }
+    content: dict[str, Any] = {
+        "application/json": {"schema": schema},
+        "application/ld+json": {"schema": schema},
     }
+    if xml:
+        text = {"type": "string", "description": "an EPCIS 2.0 or 1.2 XML EPCISDocument"}
+        content |= {media: {"schema": text} for media in XML_TYPES}
+    return {"requestBody": {"required": True, "content": content}}
+
+
+#: How deep a JSON body may nest: far beyond any EPCIS event (about 6 levels, extensions a few
+#: more), and far below what the decoder, the schema check and the hash recurse through. It is
+#: checked before decoding: a dependency (py_ecc) lifts Python's recursion limit to 100,000, so a
+#: deep enough document would overflow the C stack and end the process rather than raise.
+MAX_JSON_DEPTH = 64
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_PARENS = bytes.maketrans(b"[]{}", b"()()")
 
 
 def _json_of(body: bytes, what: str) -> dict[str, Any]:
+    if _nests_deeper(body, MAX_JSON_DEPTH):
+        raise Unprocessable.field("body", f"nested more than {MAX_JSON_DEPTH} levels deep")
     try:
-        value = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+        value = json.loads(body, parse_constant=_no_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise Unprocessable.field("body", f"not JSON: {exc}") from exc
     if not isinstance(value, dict):
         raise Unprocessable.field("body", f"{what} is a JSON object")
     return value
+
+
+def _nests_deeper(body: bytes, limit: int) -> bool:
+    """Whether the JSON text ``body`` nests deeper than ``limit``, its strings aside.
+
+    Each round drops the innermost bracket pairs (C-speed byte replacement), so a document of
+    depth d is empty after d rounds; a few rounds for any real document, ``limit`` at most.
+    """
+    brackets = _JSON_STRING.sub(b"", body).translate(_PARENS, _NOT_BRACKETS)
+    for _ in range(limit):
+        if not brackets:
+            return False
+        brackets = brackets.replace(b"()", b"")
+    return b"(" in brackets
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _job_view(job: CaptureJob) -> dict[str, Any]:
@@ -103,7 +150,7 @@ def _too_large(what: str) -> dict[int | str, dict[str, Any]]:
 @router.post(
     "/capture",
     status_code=202,
-    openapi_extra=json_ld_body("an EPCIS 2.0 document (EPCISDocument)"),
+    openapi_extra=json_ld_body("an EPCIS 2.0 document (EPCISDocument)", xml=True),
     responses=_too_large(
         "The document is larger than `SUYUAN_EPCIS_MAX_DOCUMENT_BYTES` (`errors[0].field` is `body`), "
         "has more events than `SUYUAN_EPCIS_MAX_EVENTS`, or, under `rollback`, more than "
@@ -118,6 +165,9 @@ async def capture(
 ) -> JSONResponse:
     """Capture an EPCIS document; the job (202, Location header) reports each event's outcome.
 
+    JSON-LD (EPCIS 2.0), or XML (EPCIS 2.0 or 1.2, `Content-Type: application/xml` or `text/xml`),
+    read into the JSON-LD form: an event has the same Event Hash ID in either.
+
     `rollback` (the default) writes the document in one transaction, so it takes at most
     `SUYUAN_EPCIS_ROLLBACK_MAX_EVENTS` events (default 5,000); `proceed` writes larger documents
     in chunks, up to `SUYUAN_EPCIS_MAX_EVENTS` (default 50,000)."""
@@ -125,12 +175,21 @@ async def capture(
         raise Unprocessable.field(BEHAVIOUR_HEADER, "must be rollback or proceed")
     mode: Behaviour = "proceed" if behaviour == "proceed" else "rollback"
     body = await _body_within(request, services.settings.epcis_max_document_bytes)
-    job = await run_in_threadpool(_capture_body, services, member, body, mode)
+    xml = request.headers.get("content-type", "").split(";")[0].strip().lower() in XML_TYPES
+    job = await run_in_threadpool(_capture_body, services, member, body, mode, xml)
     return JSONResponse(_job_view(job), status_code=202, headers={"Location": f"/epcis/capture/{job.id}"})
 
 
-def _capture_body(services: Services, member: Member, body: bytes, behaviour: Behaviour) -> CaptureJob:
-    return capture_document(services, member, _json_of(body, "an EPCIS document"), behaviour)
+def _capture_body(
+    services: Services, member: Member, body: bytes, behaviour: Behaviour, xml: bool
+) -> CaptureJob:
+    if not xml:
+        return capture_document(services, member, _json_of(body, "an EPCIS document"), behaviour)
+    try:
+        document = xml_document(body)
+    except XmlDocumentError as exc:
+        raise Unprocessable.field(exc.path, exc.reason) from exc
+    return capture_document(services, member, document, behaviour)
 
 
 @router.get("/capture/{capture_id}")
@@ -163,7 +222,7 @@ async def capture_event(
 
 
 def _capture_one(services: Services, member: Member, body: bytes, path: str) -> JSONResponse:
-    event = _json_of(body, "an EPCIS event")
+    event = capture_form(_json_of(body, "an EPCIS event"))
     issues = validate_event(event, standalone=True)
     if issues:
         raise Unprocessable(
@@ -218,10 +277,8 @@ def event(
     session: Annotated[Session, Depends(get_session)],
     epc_format: Annotated[str, Header(alias="GS1-EPC-Format")] = "No_Preference",
 ) -> dict[str, Any]:
-    row = session.get(EpcisEvent, unquote(event_id))
-    if row is None or (member.org.org_type is not OrgType.regulator and row.org_id != member.org.id):
-        raise NotFound(f"no event {unquote(event_id)} visible to {member.org.handle}")
-    return _answer(row, epc_format, _prefix_length(request))
+    """One event, by its Event Hash ID or by the eventID its capturing application declared."""
+    return _answer(find_event(session, member, unquote(event_id)), epc_format, _prefix_length(request))
 
 
 def _prefix_length(request: Request) -> int:
@@ -233,6 +290,8 @@ def _answer(row: EpcisEvent, epc_format: str, prefix_length: int = 7) -> dict[st
     """The stored event; ``GS1-EPC-Format`` chooses Digital Link or EPC URN identifiers."""
     event: dict[str, Any] = json.loads(row.body)
     event["eventID"] = row.event_id
+    if row.declared_event_id is not None:
+        event[DECLARED_EVENT_ID] = row.declared_event_id
     event["recordTime"] = row.record_time.isoformat().replace("+00:00", "Z")
     if epc_format == "Always_GS1_Digital_Link":
         _translate(event, urn_to_digital_link)
