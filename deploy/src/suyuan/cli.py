@@ -23,6 +23,7 @@ from chain.cli import STATE
 
 from .bench import bench_app
 from .besu import deploy_app
+from .dbcopy import db_app
 from .simulate import simulate_app
 from .up import run_up
 
@@ -74,6 +75,7 @@ ingest.vision.cli.register_vision(app)
 scanners.cli.register(app)
 app.add_typer(bench_app, name="bench")
 app.add_typer(deploy_app, name="deploy")
+app.add_typer(db_app, name="db")
 
 
 def main() -> None:
