@@ -121,7 +121,7 @@ def submit_permit(
         session.flush()
         session.add_all(rows)
         session.flush()
-        for row in (permit, *rows):
-            session.refresh(row)
-            session.expunge(row)
+        for written in (permit, *rows):
+            session.refresh(written)
+            session.expunge(written)
     return Submitted(permit, rows, code)
