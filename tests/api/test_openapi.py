@@ -39,6 +39,8 @@ from trace_api.problems import PROBLEM_JSON
 EXAMPLES_PER_OPERATION = 12
 #: The stateful run: scenarios, and steps in each (an admission and what its links lead to).
 SCENARIOS, STEPS_PER_SCENARIO = 30, 10
+#: The paths of the stateful run: admissions and what their links lead to.
+LINKED_PATHS = r"^/v1/(batches|scans|trace|recalls)(/|$)"
 #: Operations of the stateful run that the regulator sends; the importer sends the others.
 REGULATOR_OPERATIONS = frozenset({"POST /v1/recalls", "POST /v1/recalls/{recall_id}/lift"})
 #: Valid values laid over every other generated body of these operations in the stateful run, so
@@ -143,7 +145,9 @@ def test_api_answers_generated_requests_as_documented(
 
 def test_api_answers_linked_operations_as_documented(seeded: tuple[Api, dict[str, Any]]) -> None:
     api, known = seeded
-    schema = schemathesis.openapi.from_asgi("/openapi.json", api.client.app)
+    # The operations of the linked workflow only: another domain's operations would otherwise
+    # take the derandomised scenarios' first steps, and the workflow's later steps go unreached.
+    schema = schemathesis.openapi.from_asgi("/openapi.json", api.client.app).include(path_regex=LINKED_PATHS)
     admission = known["bodies"][("POST", "/v1/batches")]
     lots = itertools.count(1)
     answered: dict[str, list[int]] = defaultdict(list)

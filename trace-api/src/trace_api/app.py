@@ -29,6 +29,7 @@ from .markets.routes import router as markets_router
 from .openapi import install_openapi
 from .orgs.routes import router as orgs_router
 from .overview.routes import router as overview_router
+from .permits.routes import router as permits_router
 from .problems import install_problem_handlers, problem_response
 from .recalls.routes import router as recalls_router
 from .reconcile.routes import router as reconcile_router
@@ -81,6 +82,7 @@ def create_app(services: Services) -> FastAPI:
         sites_router,
         equipment_router,
         filings_router,
+        permits_router,
         markets_router,
     )
     for router in routers:

@@ -1,5 +1,5 @@
 """``suyuan ledger``, ``suyuan org``, ``suyuan codes``, ``suyuan export``, ``suyuan equipment``,
-``suyuan filing``, ``suyuan verify``, ``suyuan audit`` and ``suyuan chain reconcile``.
+``suyuan filing``, ``suyuan permit``, ``suyuan verify``, ``suyuan audit`` and ``suyuan chain reconcile``.
 
 The ``suyuan`` root adds them through :func:`register`.
 """
@@ -36,6 +36,7 @@ from .equipment.cli import equipment_app
 from .errors import DomainError
 from .exports.cli import export_app
 from .filings.cli import filing_app
+from .permits.cli import permit_app
 from .reconcile.service import reconcile
 from .services import Services, build_services
 from .settings import ServiceSettings
@@ -55,6 +56,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(export_app, name="export")
     app.add_typer(equipment_app, name="equipment")
     app.add_typer(filing_app, name="filing")
+    app.add_typer(permit_app, name="permit")
     chain_app.command("reconcile")(chain_reconcile)
     app.command("verify")(verify)
     app.command("audit")(audit)

@@ -521,7 +521,12 @@ FACTS: dict[str, type[Fact]] = {
 
 #: The supervision domains that catalogue their record kinds in their own package: each module
 #: names its models in a ``FACTS`` dict (kind -> model), as this module does for the rest.
-DOMAIN_FACT_MODULES = ("trace_api.filings.facts", "trace_api.markets.facts", "trace_api.equipment.facts")
+DOMAIN_FACT_MODULES = (
+    "trace_api.filings.facts",
+    "trace_api.permits.facts",
+    "trace_api.markets.facts",
+    "trace_api.equipment.facts",
+)
 
 
 @cache

@@ -13,6 +13,7 @@ from .kitchen.models import Incident, Rectification, RectificationReview
 from .markets.models import Disposal, Market, Purchase, RapidTest, Rental, Stall, Supplier, Vendor, Weighing
 from .notices.models import OwedNotice
 from .orgs.models import ApiKey, Organisation
+from .permits.models import Permit, PermitMaterial
 from .recalls.models import NoticeDelivery, Recall, RecallNotice
 from .scans.models import CounterfeitSignal, ScanOutcome, Shipment
 from .webhooks.models import Webhook
@@ -54,6 +55,8 @@ __all__ = [
     "NoticeDelivery",
     "Organisation",
     "OwedNotice",
+    "Permit",
+    "PermitMaterial",
     "Purchase",
     "RapidTest",
     "Recall",

@@ -70,7 +70,7 @@ def seed_filings(services: Services, http: httpx.Client, regulator_key: str) -> 
     review(tofu, "request_more", "生产工艺流程图不清晰，请补交清晰的工艺流程图。", requested=["layout"])
     review(wonton, "request_more", "请补交全部从业人员的健康证明。", requested=["health_certificate"])
     supplement = {"X-Query-Code": filed[4]["query_code"]}
-    files = [("health_certificates", ("健康证-帮工.png", _picture("健康证明 帮工"), "image/png"))]
+    files = [("health_certificates", ("健康证-帮工.png", picture("健康证明 帮工"), "image/png"))]
     call(
         "POST",
         f"/v1/filings/{wonton}/supplements",
@@ -103,7 +103,7 @@ def seed_filings(services: Services, http: httpx.Client, regulator_key: str) -> 
         "certificate_check_url": services.settings.public_url + certificate["verification_path"],
         "console": "/console/filings",
     }
-    _write_private(path, json.dumps(info, indent=2, ensure_ascii=False) + "\n")
+    write_private(path, json.dumps(info, indent=2, ensure_ascii=False) + "\n")
     return info
 
 
@@ -134,16 +134,16 @@ def _form(
 
 def _materials(name: str, business_type: str) -> list[tuple[str, tuple[str, bytes, str]]]:
     files = [
-        ("id_document", ("身份证.png", _picture(f"身份证明 {name}"), "image/png")),
+        ("id_document", ("身份证.png", picture(f"身份证明 {name}"), "image/png")),
         ("premises_proof", ("租赁合同.pdf", PDF, "application/pdf")),
-        ("health_certificates", ("健康证.png", _picture(f"健康证明 {name}"), "image/png")),
+        ("health_certificates", ("健康证.png", picture(f"健康证明 {name}"), "image/png")),
     ]
     if business_type in ("workshop", "small_restaurant"):
         files.append(("layout", ("布局与流程.pdf", PDF + name.encode(), "application/pdf")))
     return files
 
 
-def _picture(text: str) -> bytes:
+def picture(text: str) -> bytes:
     """A plain picture standing for a scanned document (its text is not drawn: no font needed)."""
     image = Image.new("RGB", (480, 300), (246, 244, 238))
     draw = ImageDraw.Draw(image)
@@ -155,7 +155,7 @@ def _picture(text: str) -> bytes:
     return out.getvalue()
 
 
-def _write_private(path: Path, text: str) -> None:
+def write_private(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.touch(mode=0o600, exist_ok=True)
     path.write_text(text, encoding="utf-8")

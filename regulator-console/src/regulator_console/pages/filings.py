@@ -206,7 +206,8 @@ async def filing(request: Request, regulator: SignedIn, number: str) -> HTMLResp
     return await _detail(request, regulator, number)
 
 
-async def _forward(request: Request, regulator: Regulator, path: str) -> Response:
+async def forward(request: Request, regulator: Regulator, path: str) -> Response:
+    """The API's answer at ``path`` (a material, a paper) as the console's own."""
     answer = await _state(request).api.request(regulator.key, "GET", path)
     headers = {}
     if "content-disposition" in answer.headers:
@@ -220,24 +221,24 @@ async def _forward(request: Request, regulator: Regulator, path: str) -> Respons
 
 @router.get("/filings/{number}/materials/{material_id}")
 async def material(request: Request, regulator: SignedIn, number: str, material_id: str) -> Response:
-    return await _forward(request, regulator, f"/v1/filings/{number}/materials/{material_id}")
+    return await forward(request, regulator, f"/v1/filings/{number}/materials/{material_id}")
 
 
 @router.get("/filings/{number}/certificate.pdf")
 async def certificate(request: Request, regulator: SignedIn, number: str) -> Response:
-    return await _forward(request, regulator, f"/v1/filings/{number}/certificate.pdf")
+    return await forward(request, regulator, f"/v1/filings/{number}/certificate.pdf")
 
 
 @router.get("/filings/{number}/decision.pdf")
 async def decision(request: Request, regulator: SignedIn, number: str) -> Response:
-    return await _forward(request, regulator, f"/v1/filings/{number}/decision.pdf")
+    return await forward(request, regulator, f"/v1/filings/{number}/decision.pdf")
 
 
 @router.get("/filings/{number}/inspections/{inspection_id}/photo")
 async def inspection_photo(
     request: Request, regulator: SignedIn, number: str, inspection_id: str
 ) -> Response:
-    return await _forward(request, regulator, f"/v1/filings/{number}/inspections/{inspection_id}/photo")
+    return await forward(request, regulator, f"/v1/filings/{number}/inspections/{inspection_id}/photo")
 
 
 @router.post("/filings/{number}/review", response_class=HTMLResponse)

@@ -3,6 +3,8 @@ apply with their materials; the regulators of their jurisdiction accept, ask for
 (a registration certificate) or refuse (a decision); registered businesses are inspected daily.
 Every step is a ledger record (:mod:`.facts`)."""
 
+from ..paperwork.applicants import Caller
+from ..paperwork.materials import Upload
 from .facts import (
     FILING_FACTS,
     FiledMaterial,
@@ -26,8 +28,8 @@ from .models import (
     MaterialKind,
 )
 from .reviews import Reviewed, review_filing
-from .service import Caller, FilingQuery, describe_filing, get_filing, history, list_filings
-from .submission import Submitted, Upload, submit_filing, supplement_filing
+from .service import FilingQuery, describe_filing, get_filing, history, list_filings
+from .submission import Submitted, submit_filing, supplement_filing
 
 __all__ = [
     "FILING_FACTS",

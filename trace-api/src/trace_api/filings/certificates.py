@@ -16,16 +16,18 @@ from typing import Any, Literal
 
 from sqlmodel import Session, col, select
 
-from evidence import Ledger, StoredRecord, leaf_hash, utc_datetime
+from evidence import Ledger, StoredRecord, utc_datetime
 
 from ..errors import NotFound
+from ..paperwork.applicants import Caller, china_date
+from ..paperwork.papers import ledger_mark
+from ..paperwork.proofs import record_proof
 from ..services import Services
 from ..settings import ServiceSettings
-from ..verification.service import record_verification
 from .facts import FilingApproved, FilingRefused, FilingSubmitted
 from .models import Filing, FilingInspection, FilingStatus
-from .pdfs import LedgerMark, RefusedApplication, render_certificate, render_refusal
-from .service import Caller, certificate_path, china_date, get_filing
+from .pdfs import RefusedApplication, render_certificate, render_refusal
+from .service import certificate_path, get_filing
 
 #: ``valid``: its record checks and it is within its validity; ``expired``: it checks, but its
 #: validity ended; ``pending``: its record is not yet covered by an anchored checkpoint;
@@ -35,11 +37,6 @@ Standing = Literal["valid", "expired", "pending", "failed"]
 
 def verification_url(settings: ServiceSettings, certificate_no: str) -> str:
     return settings.public_url + certificate_path(certificate_no)
-
-
-def _mark(ledger: Ledger, session: Session, record_id: str) -> LedgerMark:
-    stored = ledger.get(record_id, conn=session.connection())
-    return LedgerMark(record_id=record_id, leaf_hash=leaf_hash(stored.body).hex())
 
 
 def _record(ledger: Ledger, session: Session, record_id: str) -> StoredRecord:
@@ -54,7 +51,7 @@ def certificate_pdf(
     if filing.status != FilingStatus.approved or filing.decision_record_id is None:
         raise NotFound(f"filing {number} has no certificate: it is {filing.status}")
     approved = FilingApproved.of(_record(ledger, session, filing.decision_record_id))
-    mark = _mark(ledger, session, filing.decision_record_id)
+    mark = ledger_mark(ledger, session, filing.decision_record_id)
     url = verification_url(settings, approved.certificate_no)
     return render_certificate(approved, mark, url), f"{approved.certificate_no}.pdf"
 
@@ -75,7 +72,7 @@ def decision_pdf(ledger: Ledger, session: Session, caller: Caller, number: str) 
         submitted_on=china_date(utc_datetime(submitted_record.time)),
         decided_on=china_date(utc_datetime(decided.time)),
     )
-    mark = _mark(ledger, session, filing.decision_record_id)
+    mark = ledger_mark(ledger, session, filing.decision_record_id)
     return render_refusal(refused, application, mark), f"BY-{number}.pdf"
 
 
@@ -110,22 +107,10 @@ def check_certificate(
     if not found:
         raise NotFound(f"no registration certificate {certificate_no} in the ledger")
     approved = FilingApproved.of(found[0])
-    checked = record_verification(services, found[0].record_id)
-    verification = {
-        "status": checked.status,
-        "failed_step": checked.failed_step,
-        "record_id": checked.record_id,
-        "index": checked.index,
-        "leaf_hash": checked.leaf_hash,
-        "steps": [step.model_dump() for step in checked.steps],
-        "tree_size": checked.checkpoint.tree_size if checked.checkpoint else None,
-        "root_hash": checked.checkpoint.root_hash if checked.checkpoint else None,
-        "anchor_block": checked.anchor.block if checked.anchor else None,
-        "inclusion_proof": checked.bundle.get("inclusion_proof") or [],
-    }
+    verification = record_proof(services, found[0].record_id)
     standing: Standing
-    if checked.status != "verified":
-        standing = checked.status
+    if verification["status"] != "verified":
+        standing = verification["status"]
     else:
         standing = "valid" if approved.valid_from <= today <= approved.valid_until else "expired"
     return CertificateCheck(approved, standing, verification, _latest_inspection(session, approved.filing_id))

@@ -8,27 +8,20 @@ where a regulator's own key signs each step.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, cast, get_args
 
 import typer
-from sqlmodel import Session, col, select
 
 from chain.cli import fail, out
-from evidence import Ledger, open_ledger
 
-from ..codes.cli import CLI_KEY_ID, cli_errors, member_by_handle, settings
-from ..orgs.models import Organisation, OrgType
-from ..orgs.service import Member
+from ..codes.cli import cli_errors, settings
+from ..paperwork.applicants import Caller
+from ..paperwork.cli import AsOption, local_time, reading, write_paper
 from .certificates import certificate_pdf, decision_pdf
 from .models import BusinessType
 from .service import (
-    CHINA,
-    Caller,
     FilingQuery,
     StatusFilter,
     describe_filing,
@@ -43,35 +36,6 @@ filing_app = typer.Typer(
 )
 
 STATUSES: tuple[str, ...] = get_args(StatusFilter)
-AsOption = Annotated[
-    str | None, typer.Option("--as", help="Handle of the organisation to act as; default the first regulator")
-]
-
-
-@contextmanager
-def _reading(acting: str | None) -> Iterator[tuple[Ledger, Session, Member]]:
-    ledger = open_ledger(settings())
-    try:
-        with Session(ledger.engine) as session:
-            yield ledger, session, _acting_member(session, acting)
-    finally:
-        ledger.engine.dispose()
-
-
-def _acting_member(session: Session, handle: str | None) -> Member:
-    if handle is not None:
-        return member_by_handle(session, handle)
-    query = select(Organisation).where(Organisation.org_type == OrgType.regulator)
-    regulator = session.exec(query.order_by(col(Organisation.created_at), col(Organisation.id))).first()
-    if regulator is None:
-        fail("no regulator organisation yet: pass --as ORG_HANDLE")
-    return Member(org=regulator, key_id=CLI_KEY_ID, kind="member")
-
-
-def _local(moment: str | None) -> str:
-    if not moment:
-        return "-"
-    return dt.datetime.fromisoformat(moment).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
 @filing_app.command("list")
@@ -89,7 +53,7 @@ def list_command(
     """List filings, newest first."""
     if status not in STATUSES:
         fail(f"--status must be one of {', '.join(STATUSES)}")
-    with cli_errors(), _reading(acting) as (_, session, member):
+    with cli_errors(), reading(acting) as (_, session, member):
         wanted = FilingQuery(cast(StatusFilter, status), business_type, jurisdiction, text)
         found, _cursor = list_filings(session, member, wanted, limit)
         rows = [describe_filing(session, filing) for filing in found]
@@ -102,7 +66,7 @@ def list_command(
         certificate = row["certificate"]["number"] if row["certificate"] else ""
         out.print(
             f"{row['id']}  {row['status']:<14} {row['business_type']:<16} {row['business_name']}  "
-            f"{row['jurisdiction']}  {_local(row['submitted_at'])}  {certificate}".rstrip()
+            f"{row['jurisdiction']}  {local_time(row['submitted_at'])}  {certificate}".rstrip()
         )
 
 
@@ -113,7 +77,7 @@ def show(
     acting: AsOption = None,
 ) -> None:
     """One filing: its facts, its materials and its history from the ledger."""
-    with cli_errors(), _reading(acting) as (ledger, session, member):
+    with cli_errors(), reading(acting) as (ledger, session, member):
         data = describe_in_full(ledger, session, get_filing(session, Caller(member=member), number))
     if as_json:
         out.print_json(json.dumps(data, ensure_ascii=False))
@@ -144,7 +108,7 @@ def _print_filing(data: dict[str, Any]) -> None:
     out.print("  history (ledger)")
     for step in data["history"]:
         opinion = step["payload"].get("opinion") or step["payload"].get("note") or ""
-        out.print(f"    #{step['index']:<6}{_local(step['time'])}  {step['kind']:<22}{opinion}")
+        out.print(f"    #{step['index']:<6}{local_time(step['time'])}  {step['kind']:<22}{opinion}")
 
 
 @filing_app.command("certificate")
@@ -155,9 +119,9 @@ def certificate(
 ) -> None:
     """Write the registration certificate (登记证) PDF of an approved filing."""
     config = settings()
-    with cli_errors(), _reading(acting) as (ledger, session, member):
+    with cli_errors(), reading(acting) as (ledger, session, member):
         pdf, _name = certificate_pdf(ledger, config, session, Caller(member=member), number)
-    _write(out_file, pdf)
+    write_paper(out_file, pdf)
 
 
 @filing_app.command("decision")
@@ -167,14 +131,6 @@ def decision(
     acting: AsOption = None,
 ) -> None:
     """Write the refusal decision (不予许可决定书) PDF of a refused filing."""
-    with cli_errors(), _reading(acting) as (ledger, session, member):
+    with cli_errors(), reading(acting) as (ledger, session, member):
         pdf, _name = decision_pdf(ledger, session, Caller(member=member), number)
-    _write(out_file, pdf)
-
-
-def _write(path: Path, pdf: bytes) -> None:
-    try:
-        path.write_bytes(pdf)
-    except OSError as exc:
-        fail(f"cannot write {path}: {exc.strerror or exc}")
-    out.print(f"wrote {path} ({len(pdf):,} bytes)")
+    write_paper(out_file, pdf)

@@ -1,10 +1,10 @@
 """What filings take from callers, checked field by field: an application, a review, an inspection.
 
 Identity card numbers follow GB 11643-1999 (17 digits and an ISO 7064 MOD 11-2 check character,
-the birth date inside them a real date); unified social credit codes GB 32100-2015; division
-codes GB/T 2260 (six digits, a county-level division); phone numbers are a mainland mobile
-number or a landline with its area code. Each refusal is a pydantic error of its own type whose
-message says what is wrong, so that the answer's problem names the field and the reason.
+the birth date inside them a real date); the fields every application shares (division code,
+credit code, phone) are checked by :mod:`trace_api.paperwork.fields`. Each refusal is a pydantic
+error of its own type whose message says what is wrong, so that the answer's problem names the
+field and the reason.
 """
 
 from __future__ import annotations
@@ -14,21 +14,14 @@ import re
 from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
-from pydantic_core import PydanticCustomError
 
-from ..orgs._uscc import UsccError, validate_uscc
+from ..paperwork import fields
+from ..paperwork.fields import PROVINCES, refusal
 from ..text import Line, Text
 from .models import BusinessType, InspectionResult, MaterialKind
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
-#: The first two digits of GB/T 2260 codes: provinces, autonomous regions, municipalities, HK, Macao.
-PROVINCES = frozenset(
-    {"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42"}
-    | {"43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82"}
-)
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
-LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 
 
 def id_check_character(first17: str) -> str:
@@ -57,15 +50,6 @@ def mask_id_number(number: str) -> str:
     return number[:3] + "*" * (len(number) - 7) + number[-4:]
 
 
-def mask_phone(phone: str) -> str:
-    digits = phone.replace("-", "")
-    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
-
-
-def _custom(kind: str, message: str) -> PydanticCustomError:
-    return PydanticCustomError(kind, message)
-
-
 class FilingIn(BaseModel):
     """An application for registration (登记申请) of a small food business."""
 
@@ -90,30 +74,20 @@ class FilingIn(BaseModel):
     @field_validator("business_name", "address", "operator_name", "jurisdiction")
     @classmethod
     def _not_blank(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise _custom("blank", "is blank")
-        return value
+        return fields.not_blank(value)
 
     @field_validator("categories")
     @classmethod
     def _categories(cls, values: list[str]) -> list[str]:
         kept = [value.strip() for value in values]
         if any(not value or len(value) > 50 for value in kept):
-            raise _custom("category", "each entry must be 1 to 50 characters")
+            raise refusal("category", "each entry must be 1 to 50 characters")
         return kept
 
     @field_validator("division_code")
     @classmethod
     def _division(cls, value: str) -> str:
-        code = value.strip()
-        if not re.fullmatch(r"\d{6}", code):
-            raise _custom("division_code_format", "must be six digits (GB/T 2260), e.g. 310115")
-        if code[:2] not in PROVINCES:
-            raise _custom("division_code_region", f"its province {code[:2]} is no province of GB/T 2260")
-        if code.endswith("00"):
-            raise _custom("division_code_level", "names a province or city: give the county or district")
-        return code
+        return fields.division_code(value)
 
     @field_validator("operator_id_number")
     @classmethod
@@ -121,29 +95,17 @@ class FilingIn(BaseModel):
         try:
             return validate_id_number(value)
         except ValueError as exc:
-            raise _custom("id_number", str(exc)) from exc
+            raise refusal("id_number", str(exc)) from exc
 
     @field_validator("uscc")
     @classmethod
     def _uscc(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
-            return None
-        try:
-            return validate_uscc(value)
-        except UsccError as exc:
-            raise _custom(f"uscc_{exc.problem}", str(exc)) from exc
+        return None if value is None or not value.strip() else fields.uscc(value)
 
     @field_validator("phone")
     @classmethod
     def _phone(cls, value: str) -> str:
-        phone = re.sub(r"[\s]", "", value)
-        if not (MOBILE.match(phone) or LANDLINE.match(phone)):
-            raise _custom(
-                "phone",
-                "must be a mainland mobile number (11 digits from 13 to 19) or a landline with its "
-                "area code, e.g. 021-12345678",
-            )
-        return phone
+        return fields.phone(value)
 
 
 Decision = Literal["accept", "request_more", "approve", "refuse"]
@@ -169,10 +131,7 @@ class ReviewIn(BaseModel):
     @field_validator("opinion")
     @classmethod
     def _opinion(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise _custom("blank", "is blank")
-        return value
+        return fields.not_blank(value)
 
 
 class InspectedItemIn(BaseModel):

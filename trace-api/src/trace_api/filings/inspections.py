@@ -22,11 +22,12 @@ from ..documents.models import Document
 from ..documents.service import holds_document
 from ..errors import Conflict, Unprocessable
 from ..orgs.service import Member
+from ..paperwork.applicants import Caller, actor_of, handle_of
 from ..services import Services
 from .facts import FilingInspected, InspectedItem
 from .inputs import InspectionIn
 from .models import Filing, FilingInspection, FilingStatus, InspectionResult
-from .service import Caller, actor_of, check_reviewer, filing_record, get_filing, handle_of
+from .service import check_reviewer, filing_record, get_filing
 
 PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 #: How far ahead of the server's clock an inspection's time may be (a phone's clock drifts).

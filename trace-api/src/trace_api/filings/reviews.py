@@ -19,18 +19,19 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
 from evidence import Subject, utc_datetime, utc_now, write_transaction
 
 from ..errors import Conflict
 from ..facts import Fact
 from ..orgs.service import Member
+from ..paperwork.applicants import Caller, actor_of, china_date, next_number, years_later
 from ..services import Services
 from .facts import FilingAccepted, FilingApproved, FilingMoreRequested, FilingRefused
 from .inputs import ReviewIn
 from .models import DECIDED, Filing, FilingStatus
-from .service import Caller, actor_of, check_reviewer, china_date, filing_record, get_filing
+from .service import check_reviewer, filing_record, get_filing
 
 #: The states each decision may be taken from.
 ALLOWED_FROM = {
@@ -128,18 +129,6 @@ def _categories(filing: Filing) -> list[str]:
     return list(json.loads(filing.categories))
 
 
-def years_later(day: dt.date, years: int) -> dt.date:
-    """The same day ``years`` later (29 February becomes 28 February in a common year)."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
-
-
 def certificate_number(session: Session, division_code: str, year: int) -> str:
     """The next registration certificate number (登记证编号) of the division in ``year``."""
-    prefix = f"SXDJ-{division_code}-{year}-"
-    taken = session.exec(
-        select(func.count()).select_from(Filing).where(col(Filing.certificate_no).startswith(prefix))
-    ).one()
-    return f"{prefix}{taken + 1:05d}"
+    return next_number(session, Filing.certificate_no, f"SXDJ-{division_code}-{year}-", 5)

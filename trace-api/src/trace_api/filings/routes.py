@@ -13,18 +13,29 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Header, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, Query, UploadFile
 from fastapi.responses import FileResponse, Response
 from sqlmodel import Session
 
 from .._paging import DEFAULT_LIMIT, Cursor, Limit
-from ..auth import CurrentMember, Regulator, current_member
+from ..auth import CurrentMember, Regulator
 from ..context import get_services, get_session
 from ..documents.models import Document
 from ..documents.service import document_path
-from ..errors import NotFound, Unprocessable
-from ..orgs.service import Member
-from ..problems import PROBLEM_JSON
+from ..errors import NotFound
+from ..paperwork.applicants import jurisdictions
+from ..paperwork.materials import Upload
+from ..paperwork.routes import (
+    CALLER_PROBLEMS,
+    MATERIAL_ANSWER,
+    OPTIONAL_KEY,
+    PDF_ANSWER,
+    CallerDep,
+    OptionalMember,
+    material_response,
+    pdf_response,
+    read_uploads,
+)
 from ..services import Services
 from . import pages
 from .certificates import certificate_pdf, decision_pdf
@@ -33,65 +44,24 @@ from .inspections import describe_inspection, inspect_filing, list_inspections
 from .models import BusinessType, FilingMaterial, MaterialKind
 from .reviews import review_filing
 from .service import (
-    Caller,
     FilingQuery,
     StatusFilter,
     describe_filing,
     describe_in_full,
     describe_material,
     get_filing,
-    jurisdictions,
     list_filings,
 )
-from .submission import FIELDS, MAX_MATERIAL_BYTES, Upload, submit_filing, supplement_filing
+from .submission import FIELDS, submit_filing, supplement_filing
 
 api = APIRouter(prefix="/v1/filings", tags=["filings"])
 
 SessionDep = Annotated[Session, Depends(get_session)]
 ServicesDep = Annotated[Services, Depends(get_services)]
-_PROBLEM = {"content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
-#: What a route taking either an API key or a query code answers besides the usual problems.
-CALLER_PROBLEMS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Neither an API key nor a query code", **_PROBLEM},
-    403: {"description": "The key's organisation may not do this", **_PROBLEM},
-}
-#: An API key is optional: a person sends the query code instead.
-OPTIONAL_KEY: dict[str, Any] = {"security": [{"apiKey": []}, {}]}
-
-
-def optional_member(request: Request, session: SessionDep) -> Member | None:
-    """The member whose key the request carries; None when it carries none."""
-    if "authorization" not in request.headers:
-        return None
-    return current_member(request, session)
-
-
-def filing_caller(
-    member: Annotated[Member | None, Depends(optional_member)],
-    query_code: Annotated[
-        str | None,
-        Header(alias="X-Query-Code", max_length=40, description="a person applicant's query code"),
-    ] = None,
-) -> Caller:
-    return Caller(member=member, query_code=None if member is not None else query_code)
-
-
-CallerDep = Annotated[Caller, Depends(filing_caller)]
 
 
 def _read(kind: MaterialKind, files: list[UploadFile] | UploadFile | None) -> list[Upload]:
-    """The uploads of one form field, read (a plain def: reading leaves the event loop)."""
-    if files is None:
-        return []
-    uploads = []
-    for file in files if isinstance(files, list) else [files]:
-        data = file.file.read(MAX_MATERIAL_BYTES + 1)
-        if len(data) > MAX_MATERIAL_BYTES:
-            raise Unprocessable.field(
-                FIELDS[kind], f"{file.filename} is larger than {MAX_MATERIAL_BYTES // 2**20} MiB"
-            )
-        uploads.append(Upload(kind, file.filename or "", data))
-    return uploads
+    return read_uploads(kind.value, FIELDS[kind], files)
 
 
 @api.get("/jurisdictions")
@@ -106,7 +76,7 @@ def submit(
     id_document: UploadFile,
     premises_proof: UploadFile,
     health_certificates: list[UploadFile],
-    member: Annotated[Member | None, Depends(optional_member)],
+    member: OptionalMember,
     services: ServicesDep,
     session: SessionDep,
     layout: UploadFile | None = None,
@@ -160,10 +130,7 @@ def filing(number: str, caller: CallerDep, services: ServicesDep, session: Sessi
 @api.get(
     "/{number}/materials/{material_id}",
     response_class=FileResponse,
-    responses={
-        200: {"content": {"application/pdf": {}, "image/jpeg": {}, "image/png": {}}},
-        **CALLER_PROBLEMS,
-    },
+    responses=MATERIAL_ANSWER,
     openapi_extra=OPTIONAL_KEY,
 )
 def material(
@@ -175,13 +142,7 @@ def material(
     path = document_path(services.settings.documents_dir, row.sha256) if row else None
     if row is None or row.filing_id != found.id or path is None or not path.is_file():
         raise NotFound(f"filing {number} has no material {material_id}")
-    return FileResponse(
-        path,
-        media_type=row.content_type,
-        filename=row.filename,
-        content_disposition_type="inline",
-        headers={"X-Content-Type-Options": "nosniff"},
-    )
+    return material_response(path, row.content_type, row.filename)
 
 
 @api.post("/{number}/reviews", status_code=201)
@@ -264,34 +225,20 @@ def inspection_photo(
     return FileResponse(path, media_type=document.content_type, headers={"X-Content-Type-Options": "nosniff"})
 
 
-def _pdf(body: bytes, filename: str) -> Response:
-    return Response(
-        body,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="{filename}"',
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
-
-
-PDF_ANSWER: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}}, **CALLER_PROBLEMS}
-
-
 @api.get(
     "/{number}/certificate.pdf", response_class=Response, responses=PDF_ANSWER, openapi_extra=OPTIONAL_KEY
 )
 def certificate(number: str, caller: CallerDep, services: ServicesDep, session: SessionDep) -> Response:
     """The registration certificate (登记证) of an approved filing: A4, with a QR code that opens its
     public verification page (``/filing-certificates/{certificate number}``)."""
-    return _pdf(*certificate_pdf(services.ledger, services.settings, session, caller, number))
+    return pdf_response(*certificate_pdf(services.ledger, services.settings, session, caller, number))
 
 
 @api.get("/{number}/decision.pdf", response_class=Response, responses=PDF_ANSWER, openapi_extra=OPTIONAL_KEY)
 def decision(number: str, caller: CallerDep, services: ServicesDep, session: SessionDep) -> Response:
     """The refusal decision (不予许可决定书) of a refused filing: its reasons, and the applicant's right
     to administrative reconsideration or litigation."""
-    return _pdf(*decision_pdf(services.ledger, session, caller, number))
+    return pdf_response(*decision_pdf(services.ledger, session, caller, number))
 
 
 #: The API's routes and the public verification page, as the application includes them.

@@ -9,75 +9,34 @@ a wrong query code too, so that acceptance numbers cannot be probed.
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import hmac
 import json
 import re
-import secrets
 from dataclasses import dataclass
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, or_, select
 
-from evidence import Actor, Ledger, Record, Subject, leaf_hash, utc_now
+from evidence import Actor, Ledger, Record, Subject, utc_now
 
 from .._paging import newest_after, page_of
-from ..errors import Forbidden, NotFound, Unauthorized
+from ..errors import NotFound, Unauthorized
 from ..facts import Fact
-from ..orgs.models import Organisation, OrgStatus, OrgType
 from ..orgs.service import Member
+from ..paperwork.applicants import (
+    Caller,
+    check_regulator_of,
+    handle_of,
+    is_regulator,
+    ledger_history,
+    like_pattern,
+    may_see,
+)
 from .models import BusinessType, Filing, FilingMaterial, FilingStatus, MaterialKind
 
-#: Acceptance numbers and certificates are dated in China Standard Time.
-CHINA = ZoneInfo("Asia/Shanghai")
-#: The actor of a person applicant's records: no organisation, no API key.
-PERSON_ACTOR = Actor(org="person", key_id="query-code")
-#: A query code: 12 characters of an alphabet without look-alikes, shown in groups of four.
-QUERY_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-QUERY_CODE_LENGTH = 12
 NUMBER_PATTERN = re.compile(r"^SX-\d{6}-\d{8}-\d{4,}$")
 
 #: ``pending``: what awaits a regulator (submitted or accepted).
 StatusFilter = Literal["all", "pending", "submitted", "accepted", "more_requested", "approved", "refused"]
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who asks about a filing: a member (by API key), or a person holding a query code."""
-
-    member: Member | None = None
-    query_code: str | None = None
-
-
-# -- query codes ---------------------------------------------------------------------------------
-
-
-def new_query_code() -> str:
-    raw = "".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(QUERY_CODE_LENGTH))
-    return "-".join(raw[i : i + 4] for i in range(0, QUERY_CODE_LENGTH, 4))
-
-
-def query_code_hash(code: str) -> bytes:
-    """The stored hash of a query code, however it was typed (case, dashes, spaces)."""
-    normal = re.sub(r"[\s-]", "", code).upper()
-    return hashlib.sha256(normal.encode()).digest()
-
-
-# -- who may see what ---------------------------------------------------------------------------
-
-
-def is_regulator(member: Member | None) -> bool:
-    return member is not None and member.org.org_type is OrgType.regulator
-
-
-def may_see(caller: Caller, filing: Filing) -> bool:
-    if caller.member is not None:
-        return is_regulator(caller.member) or filing.applicant_org_id == caller.member.org.id
-    if caller.query_code is not None and filing.query_code_hash is not None:
-        return hmac.compare_digest(query_code_hash(caller.query_code), filing.query_code_hash)
-    return False
 
 
 def get_filing(session: Session, caller: Caller, number: str) -> Filing:
@@ -85,33 +44,14 @@ def get_filing(session: Session, caller: Caller, number: str) -> Filing:
     if caller.member is None and caller.query_code is None:
         raise Unauthorized("send an API key ('Authorization: Bearer <key>') or the filing's query code")
     filing = session.get(Filing, number) if NUMBER_PATTERN.match(number) else None
-    if filing is None or not may_see(caller, filing):
+    if filing is None or not may_see(caller, filing.applicant_org_id, filing.query_code_hash):
         raise NotFound(f"no filing {number} that this caller may see")
     return filing
 
 
 def check_reviewer(member: Member, filing: Filing) -> None:
     """Only a regulator of the filing's jurisdiction acts on it, with a member key."""
-    if member.org.org_type is not OrgType.regulator:
-        raise Forbidden(f"only a market regulator reviews filings; {member.org.handle} is not one")
-    if member.kind != "member":
-        raise Forbidden("a device key may not act on filings; use a member's API key")
-    if member.org.jurisdiction != filing.jurisdiction:
-        raise Forbidden(
-            f"{member.org.handle} supervises {member.org.jurisdiction!r}; filing {filing.id} is filed "
-            f"with {filing.jurisdiction!r}"
-        )
-
-
-def jurisdictions(session: Session) -> list[str]:
-    """The jurisdictions of active regulators: where a filing may be filed."""
-    query = (
-        select(Organisation.jurisdiction)
-        .where(Organisation.org_type == OrgType.regulator, Organisation.status == OrgStatus.active)
-        .distinct()
-        .order_by(col(Organisation.jurisdiction))
-    )
-    return list(session.exec(query))
+    check_regulator_of(member, filing.jurisdiction, f"filing {filing.id}")
 
 
 # -- lists ---------------------------------------------------------------------------------------
@@ -143,7 +83,7 @@ def list_filings(
     if wanted.jurisdiction:
         query = query.where(Filing.jurisdiction == wanted.jurisdiction)
     if wanted.text:
-        pattern = "%" + wanted.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = like_pattern(wanted.text)
         query = query.where(
             or_(
                 col(Filing.business_name).like(pattern, escape="\\"),
@@ -160,13 +100,6 @@ def list_filings(
 
 
 # -- describing ----------------------------------------------------------------------------------
-
-
-def handle_of(session: Session, org_id: str | None) -> str | None:
-    if org_id is None:
-        return None
-    org = session.get(Organisation, org_id)
-    return org.handle if org is not None else None
 
 
 def describe_filing(session: Session, filing: Filing) -> dict[str, Any]:
@@ -228,30 +161,11 @@ def describe_material(filing: Filing, material: FilingMaterial) -> dict[str, Any
 
 
 def history(ledger: Ledger, session: Session, filing_id: str) -> list[dict[str, Any]]:
-    """Every ledger record about the filing, in log order: its kind, where it sits, who wrote it,
-    its leaf hash and its payload."""
-    steps = []
-    for stored in ledger.about("filing", filing_id, conn=session.connection()):
-        record = stored.record()
-        steps.append(
-            {
-                "kind": record.kind,
-                "record_id": record.record_id,
-                "index": stored.index,
-                "time": record.time,
-                "actor": record.actor.org,
-                "leaf_hash": leaf_hash(stored.body).hex(),
-                "payload": record.payload,
-            }
-        )
-    return steps
+    """Every ledger record about the filing, in log order."""
+    return ledger_history(ledger, session, "filing", filing_id)
 
 
 # -- records -------------------------------------------------------------------------------------
-
-
-def actor_of(member: Member | None) -> Actor:
-    return PERSON_ACTOR if member is None else Actor(org=member.org.uscc, key_id=member.key_id)
 
 
 def filing_record(
@@ -269,7 +183,3 @@ def filing_record(
         subjects=[*subjects, *extra],
         payload=fact.payload(),
     )
-
-
-def china_date(moment: dt.datetime) -> dt.date:
-    return moment.astimezone(CHINA).date()

@@ -1,9 +1,9 @@
 """The applicant's writes: an application with its materials (申请), and supplements (补正).
 
-Materials are PDFs or pictures (JPEG, PNG), by their bytes whatever their name says, at most
-:data:`MAX_MATERIAL_BYTES` each and :data:`MAX_MATERIALS` to a request. They are stored
-content-addressed in the documents folder (the same layout as ``/v1/documents``) and named in
-the step's ledger record by SHA-256; the filing's own table says which filing they belong to.
+Materials are PDFs or pictures (JPEG, PNG), checked by :mod:`trace_api.paperwork.materials`
+(10 MiB each, 20 to a request), stored content-addressed in the documents folder (the same layout
+as ``/v1/documents``) and named in the step's ledger record by SHA-256; the filing's own table says
+which filing they belong to.
 
 An application gets its acceptance number (``SX-<division code>-<yyyymmdd>-<seq>``, the date in
 China Standard Time, numbered per division and day) in the write transaction that records it,
@@ -16,43 +16,35 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
 from evidence import Record, Subject, utc_datetime, utc_now, write_transaction
 
-from ..documents.service import document_path
 from ..errors import Conflict, Forbidden, Unprocessable
-from ..orgs.models import OrgType
 from ..orgs.service import Member
+from ..paperwork.applicants import (
+    Caller,
+    actor_of,
+    check_applicant,
+    china_date,
+    jurisdictions,
+    new_query_code,
+    next_number,
+    query_code_hash,
+)
+from ..paperwork.fields import mask_phone
+from ..paperwork.materials import Upload, check_uploads, store_file
 from ..services import Services
 from ..text import check_text
 from .facts import FiledMaterial, FilingSubmitted, FilingSupplemented
-from .inputs import FilingIn, mask_id_number, mask_phone
+from .inputs import FilingIn, mask_id_number
 from .models import BusinessType, Filing, FilingMaterial, FilingStatus, MaterialKind
-from .service import (
-    Caller,
-    actor_of,
-    china_date,
-    filing_record,
-    get_filing,
-    jurisdictions,
-    new_query_code,
-    query_code_hash,
-)
+from .service import filing_record, get_filing
 
-MAX_MATERIAL_BYTES = 10 * 1024 * 1024
-MAX_MATERIALS = 20
-MATERIAL_TYPES = (
-    (b"%PDF-", "application/pdf"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-)
 #: What every application brings; workshops and small restaurants add their layout and process.
 REQUIRED = (MaterialKind.id_document, MaterialKind.premises_proof, MaterialKind.health_certificate)
 LAYOUT_REQUIRED = frozenset({BusinessType.workshop, BusinessType.small_restaurant})
@@ -67,41 +59,11 @@ FIELDS = {
 
 
 @dataclass(frozen=True)
-class Upload:
-    """One uploaded file, as the form field ``FIELDS[kind]`` carried it."""
-
-    kind: MaterialKind
-    filename: str
-    data: bytes
-
-
-@dataclass(frozen=True)
 class Submitted:
     filing: Filing
     materials: list[FilingMaterial]
     #: The person applicant's query code, shown once; None for a member organisation.
     query_code: str | None
-
-
-def material_type(upload: Upload) -> str:
-    """The upload's media type by its bytes; a 422 naming its field for anything else or too big."""
-    field = FIELDS[upload.kind]
-    if not upload.data:
-        raise Unprocessable.field(field, f"{upload.filename or 'a file'} is empty")
-    if len(upload.data) > MAX_MATERIAL_BYTES:
-        raise Unprocessable.field(
-            field, f"{upload.filename} is larger than {MAX_MATERIAL_BYTES // 2**20} MiB"
-        )
-    for magic, media_type in MATERIAL_TYPES:
-        if upload.data.startswith(magic):
-            return media_type
-    raise Unprocessable.field(field, f"{upload.filename or 'a file'} is not a PDF, JPEG or PNG")
-
-
-def check_uploads(uploads: Sequence[Upload]) -> list[str]:
-    if len(uploads) > MAX_MATERIALS:
-        raise Unprocessable.field("materials", f"{len(uploads)} files; at most {MAX_MATERIALS} at once")
-    return [material_type(upload) for upload in uploads]
 
 
 def _check_required(data: FilingIn, uploads: Sequence[Upload]) -> None:
@@ -110,27 +72,6 @@ def _check_required(data: FilingIn, uploads: Sequence[Upload]) -> None:
     for kind in needed:
         if kind not in given:
             raise Unprocessable.field(FIELDS[kind], f"is required for a {data.business_type.value} filing")
-
-
-def _check_applicant(member: Member | None) -> None:
-    if member is None:
-        return
-    if member.kind != "member":
-        raise Forbidden("a device key may not apply; use a member's API key")
-    if member.org.org_type is OrgType.regulator:
-        raise Forbidden("a market regulator reviews filings; it does not apply for registration")
-
-
-def _store_file(root: Path, data: bytes, sha256: str) -> None:
-    """Writes the bytes under their SHA-256 (once); a rolled-back transaction leaves at most an
-    unreferenced file, never a row without its file."""
-    path = document_path(root, sha256)
-    if path.is_file():
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{sha256}.{uuid.uuid4().hex}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 def _materials(
@@ -144,9 +85,9 @@ def _materials(
     rows = []
     for upload, media_type in zip(uploads, types, strict=True):
         digest = hashlib.sha256(upload.data).hexdigest()
-        _store_file(services.settings.documents_dir, upload.data, digest)
+        store_file(services.settings.documents_dir, upload.data, digest)
         row = FilingMaterial(
-            id=uuid.uuid4().hex, filing_id=filing_id, kind=upload.kind.value, sha256=digest,
+            id=uuid.uuid4().hex, filing_id=filing_id, kind=upload.kind, sha256=digest,
             content_type=media_type, size=len(upload.data), filename=(upload.filename or "material")[:255],
             supplement=supplement, created_at=at,
         )  # fmt: skip
@@ -162,11 +103,7 @@ def _filed(rows: Sequence[FilingMaterial]) -> list[FiledMaterial]:
 
 def acceptance_number(session: Session, division_code: str, day: dt.date) -> str:
     """The next acceptance number of the division on ``day`` (the caller holds the writer lock)."""
-    prefix = f"SX-{division_code}-{day:%Y%m%d}-"
-    taken = session.exec(
-        select(func.count()).select_from(Filing).where(col(Filing.id).startswith(prefix))
-    ).one()
-    return f"{prefix}{taken + 1:04d}"
+    return next_number(session, Filing.id, f"SX-{division_code}-{day:%Y%m%d}-", 4)
 
 
 def submit_filing(
@@ -174,7 +111,7 @@ def submit_filing(
 ) -> Submitted:
     """Records an application: its materials stored, its acceptance number drawn, ``filing.submitted``
     appended and its rows written, in one transaction. ``member`` None: a person applies."""
-    _check_applicant(member)
+    check_applicant(member, "filings")
     _check_required(data, uploads)
     types = check_uploads(uploads)
     code = new_query_code() if member is None else None
