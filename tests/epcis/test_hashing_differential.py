@@ -153,7 +153,9 @@ def _biz_transactions(rng: random.Random) -> list[dict[str, Any]]:
                     "https://ref.gs1.org/cbv/BTT-recadv",
                 ]
             )
-            out.append({"type": kind, "bizTransaction": value})
+            # The reference writes a pair in its JSON key order: both orders are compared.
+            pair = {"type": kind, "bizTransaction": value}
+            out.append(pair if rng.random() < 0.8 else {"bizTransaction": value, "type": kind})
     return out
 
 
