@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from epcis_event_hash_generator import PROP_ORDER  # type: ignore[import-untyped]
-from epcis_event_hash_generator import hash_generator as _reference  # type: ignore[import-untyped]
+from epcis_event_hash_generator import hash_generator as _reference
 from epcis_event_hash_generator.dl_normaliser import normaliser  # type: ignore[import-untyped]
 
 # The value IRIs the reference collects from the expanded document.
@@ -299,7 +299,7 @@ class _Writer:
         children = event[2]
         ordered = _in_order(children, PROP_ORDER)
         rest = [c for c in children if c[0] not in _NOT_HASHED]
-        return "eventType=" + event[0] + ordered + (_generic(rest) if rest else "")
+        return "eventType=" + str(event[0]) + ordered + (_generic(rest) if rest else "")
 
 
 def _reshape(node: Tree) -> Tree:
@@ -322,7 +322,7 @@ def _reshape(node: Tree) -> Tree:
             kept.append((name, "", [_pair(item) for item in items]))
         else:
             kept.append((name, "", items))
-    epcs = [("epc", c[1], []) for c in kept if c[0] == "childEPCs"]
+    epcs: list[Tree] = [("epc", c[1], []) for c in kept if c[0] == "childEPCs"]
     if epcs:
         kept = [c for c in kept if c[0] != "childEPCs"]
         kept.append(("childEPCs", "", epcs))
@@ -373,7 +373,7 @@ def _child(child: Tree, sub_order: Any) -> str:
         if text:
             text = "=" + text
     if text or nested:
-        return child[0] + text + nested
+        return str(child[0]) + text + nested
     return ""
 
 
