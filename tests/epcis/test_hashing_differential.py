@@ -378,3 +378,42 @@ def test_a_business_transaction_without_type_is_written_as_its_value_alone() -> 
     assert document_prehashes(_document([event]), reference=True) == [expected]
     typed = {**event, "bizTransactionList": event["bizTransactionList"][:1]}
     assert event_hash_id(event) != event_hash_id(typed)
+
+
+def test_events_differing_only_in_serials_times_and_numbers_share_one_expansion() -> None:
+    rng = random.Random(7)
+    events = [
+        {
+            "type": "ObjectEvent",
+            "action": "OBSERVE",
+            "eventTime": _time(rng),
+            "eventTimeZoneOffset": _offset(rng),
+            "epcList": [_epc(rng)],
+            "bizStep": "receiving",
+            "readPoint": {"id": f"urn:epc:id:sgln:0614141.00777.{n}"},
+            "quantityList": [{"epcClass": _class(rng), "quantity": n, "uom": "KGM"}],
+            "example:lot": f"LOT-{n}",
+        }
+        for n in range(200)
+    ]
+    before = hash_path_counts()
+    ids = [event_hash_id(event, CONTEXT) for event in events]
+    after = hash_path_counts()
+    assert after["expansions"] - before["expansions"] <= 1  # none if an earlier test expanded it
+    assert after["fast"] - before["fast"] == 200
+    assert len(set(ids)) == 200
+    assert [prehash(e, CONTEXT) for e in events[:20]] == document_prehashes(
+        _document(events[:20]), reference=True
+    )
+
+
+def test_a_shape_the_fast_path_leaves_is_hashed_by_the_reference() -> None:
+    # An event carrying its own @context inside a document's event list.
+    document = json.loads((CORPUS / "epcis" / "JSON" / "Example_9.6.1-ObjectEvent.jsonld").read_text())
+    events_of(document)[0]["@context"] = [{"example2": "https://ns.example.com/two/"}]
+    events_of(document)[0]["example2:note"] = "kept"
+    before = hash_path_counts()
+    fast = document_prehashes(document)
+    after = hash_path_counts()
+    assert after["reference"] - before["reference"] == len(events_of(document))
+    assert fast == document_prehashes(document, reference=True)
