@@ -27,9 +27,10 @@ from sqlmodel import Session
 from chain import LocalNode
 from trace_api.app import create_app
 from trace_api.bulk import bulk_store_epcis_events
-from trace_api.epcis import EPCIS_CONTEXT
+from trace_api.epcis import EPCIS_CONTEXT, document_prehashes
 from trace_api.epcis.capture import Behaviour
 from trace_api.epcis.capture_jobs import BEHAVIOUR_HEADER, capture_document
+from trace_api.epcis.hashing import hash_path_counts
 from trace_api.epcis.query import query_events
 from trace_api.orgs import Member, with_check_character
 from trace_api.server import start_server
@@ -79,14 +80,33 @@ def _behaviour(services: Services, count: int) -> Behaviour:
     return "rollback" if count <= services.settings.epcis_rollback_max_events else "proceed"
 
 
-def _capture_rate(services: Services, member: Member, count: int) -> float:
+def _capture_rate(services: Services, member: Member, count: int) -> dict[str, Any]:
+    """Capture rate of a ``count``-event document, how many of its events the fast hash path
+    could not take (hashed by the reference instead), and the rates of both hash paths alone."""
     document = _document(count)
+    before = hash_path_counts()
     started = time.perf_counter()
     job = capture_document(services, member, document, _behaviour(services, count))
     elapsed = time.perf_counter() - started
+    after = hash_path_counts()
     if job.status != "succeeded":
         raise RuntimeError(f"bench capture failed: {job.errors[:300]}")
-    return count / elapsed
+    return {
+        "capture_events_per_s": round(count / elapsed, 1),
+        "capture_hash_fallback_events": after["reference"] - before["reference"],
+        "capture_hash_expansions": after["expansions"] - before["expansions"],
+        "hash_events_per_s": round(_hash_rate(document, reference=False), 1),
+        "reference_hash_events_per_s": round(_hash_rate(document, reference=True), 1),
+    }
+
+
+def _hash_rate(document: dict[str, Any], reference: bool) -> float:
+    """Pre-hash strings of the document's events per second: ``reference`` by epcis-event-hash-generator
+    itself, one call for the whole document (its fastest use), else by the fast path."""
+    started = time.perf_counter()
+    prehashes = document_prehashes(document, reference=reference)
+    elapsed = time.perf_counter() - started
+    return len(prehashes) / elapsed
 
 
 def _livez_during_capture(services: Services, key: str, count: int) -> dict[str, float]:
@@ -174,7 +194,7 @@ def run_epcis_bench(events: int, stored: int, progress: Progress, probed: int = 
         services, member, key = _services(Path(name), node)
         result: dict[str, Any] = {"bench": "epcis", "database": "sqlite", "document_events": events}
         result["capture_behaviour"] = _behaviour(services, events)
-        result["capture_events_per_s"] = round(_capture_rate(services, member, events), 1)
+        result.update(_capture_rate(services, member, events))
         progress("capture", events, events)
         result["probed_capture_events"] = probed
         result.update(_livez_during_capture(services, key, probed))

@@ -1,8 +1,11 @@
 """GS1 Event Hash IDs (CBV 2.0 §8.9: ``ni:///sha-256;<hex>?ver=CBV2.0``) of EPCIS 2.0 JSON-LD events.
 
-The canonical pre-hash string and its hash come from ``epcis-event-hash-generator``, the
-reference implementation the CBV points to. This module is its boundary: it feeds it one
-document at a time, keeps it offline, and turns its silent failures into :class:`EventHashError`.
+The canonical pre-hash string and its hash are those of ``epcis-event-hash-generator``, the
+reference implementation the CBV points to. They are computed by :mod:`.fasthash`, which builds
+the same string without a JSON-LD expansion per event; a shape it does not handle goes to the
+reference itself. This module is the reference's boundary: it feeds it one document at a time,
+keeps it offline, works around its failure on a business transaction without its optional type,
+and turns its silent failures into :class:`EventHashError`.
 
 An event's compact names (``"bizStep": "shipping"``, ``"example:myField"``) are read under the
 JSON-LD @context of the document that carries it; hash a lone event with that context.
@@ -23,6 +26,7 @@ from epcis_event_hash_generator import (  # type: ignore[import-untyped]
     file_document_loader,
     hash_generator,
     json_to_py,
+    json_xml_model_mismatch_correction,
 )
 from pyld import jsonld  # type: ignore[import-untyped]
 
@@ -37,6 +41,7 @@ from .documents import (
     event_type,
     events_of,
 )
+from .fasthash import FastPrehasher
 
 # The contexts the package ships; anything else would be fetched from the network.
 _BUNDLED_CONTEXTS = frozenset({EPCIS_CONTEXT, "https://gs1.github.io/EPCIS/epcis-context.jsonld"})
@@ -71,14 +76,17 @@ def document_hash_ids(document: JsonObject) -> list[str]:
     return [_hash_id(p) for p in document_prehashes(document)]
 
 
-def document_prehashes(document: JsonObject) -> list[str]:
-    """The pre-hash strings of a document's events, in event order."""
+def document_prehashes(document: JsonObject, *, reference: bool = False) -> list[str]:
+    """The pre-hash strings of a document's events, in event order.
+
+    With ``reference``, computed by ``epcis-event-hash-generator`` itself (slower; the same strings).
+    """
     try:
         events = events_of(document)
     except EpcisError as exc:
         raise EventHashError(str(exc)) from exc
     ignored = ignored_fields(document)
-    return _prehashes(document_context(document), [without_fields(e, ignored) for e in events])
+    return _prehashes(document_context(document), [without_fields(e, ignored) for e in events], reference)
 
 
 def ignored_fields(document: JsonObject) -> set[str]:
@@ -105,7 +113,7 @@ def _hash_id(prehash_string: str) -> str:
     return f"ni:///sha-256;{hashlib.sha256(prehash_string.encode()).hexdigest()}?ver=CBV2.0"
 
 
-def _prehashes(context: list[ContextEntry], events: list[JsonObject]) -> list[str]:
+def _prehashes(context: list[ContextEntry], events: list[JsonObject], reference: bool = False) -> list[str]:
     for index, event in enumerate(events):
         try:
             event_type(event)
@@ -113,6 +121,11 @@ def _prehashes(context: list[ContextEntry], events: list[JsonObject]) -> list[st
             raise EventHashError(f"event {index}: {exc}") from exc
     for entry in context:
         _check_context_entry(entry)
+    fast = None if reference else _fast.prehashes(context, events)
+    if fast is not None:
+        _count("fast", len(events))
+        return fast
+    _count("reference", len(events))
     prehashes = _run_generator(context, events)
     if len(prehashes) != len(events):
         raise EventHashError(_skipped_event(context, events))
@@ -141,7 +154,7 @@ def _run_generator(context: list[ContextEntry], events: list[JsonObject]) -> lis
     with _lock, _offline_contexts():
         json_to_py._namespaces.clear()  # else prefixes leak from the previous document
         try:
-            tree = json_to_py.event_list_from_epcis_document_json(document)
+            tree = _event_tree(document)
             result: list[str] = hash_generator.derive_prehashes_from_events(tree)
         except jsonld.JsonLdError as exc:
             detail = f" {exc.details!r}" if exc.details else ""
@@ -150,6 +163,33 @@ def _run_generator(context: list[ContextEntry], events: list[JsonObject]) -> lis
         except Exception as exc:
             raise EventHashError(f"the event hash generator failed: {exc}") from exc
     return result
+
+
+def _event_tree(document: JsonObject) -> Any:
+    """``json_to_py.event_list_from_epcis_document_json``, step by step, with one correction.
+
+    The package pairs each source, destination and business transaction as (its first child,
+    its second child) and fails (``list index out of range``) on one without its optional
+    ``type``. Such an element gets an empty second child, which its pre-hash string leaves out:
+    ``bizTransactionListbizTransaction=<value>``, the element's value alone, as the CBV writes an
+    absent attribute.
+    """
+    document = json_to_py._bare_string_pre_preocessing(document)
+    json_to_py._collect_namespaces_from_jsonld_context(document["@context"])
+    events = []
+    for event in document["epcisBody"]["eventList"]:
+        tree = json_to_py._json_to_py(event)
+        _pad_untyped_pairs(tree)
+        events.append(json_xml_model_mismatch_correction.deep_structure_correction(tree))
+    return ("EventList", "", events)
+
+
+def _pad_untyped_pairs(tree: Any) -> None:
+    for name, _, children in tree[2]:
+        if name in _PAIR_LISTS and len(children) == 1:
+            children.append(("", "", []))
+        elif name not in _PAIR_LISTS:
+            _pad_untyped_pairs((name, "", children))
 
 
 def _skipped_event(context: list[ContextEntry], events: list[JsonObject]) -> str:
@@ -186,3 +226,26 @@ def _load_bundled_context(url: str, options: dict[str, Any] | None = None) -> An
 @cache
 def _bundled_context(url: str) -> Any:
     return _bundled_loader(url, {})
+
+
+def _expand(context: list[ContextEntry], document: JsonObject) -> Any:
+    """The JSON-LD expansion of ``document`` as the reference expands it (offline, one at a time)."""
+    with _lock, _offline_contexts():
+        return jsonld.expand(copy.deepcopy(document))
+
+
+def _count(path: str, events: int) -> None:
+    with _counts_lock:
+        _counts[path] += events
+
+
+def hash_path_counts() -> dict[str, int]:
+    """How many events were hashed by the fast path and by the reference since the process began."""
+    with _counts_lock:
+        return {**_counts, "expansions": _fast.expansions}
+
+
+_PAIR_LISTS = ("sourceList", "destinationList", "bizTransactionList")
+_counts = {"fast": 0, "reference": 0}
+_counts_lock = threading.Lock()
+_fast = FastPrehasher(_expand, lambda url: _bundled_context(url)["document"])
