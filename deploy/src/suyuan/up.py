@@ -15,6 +15,7 @@ stops them in the reverse order, the chain last.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
@@ -27,7 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from chain import ChainError, ChainSession, Settings, ensure_deployed, open_chain
 from chain.cli import STATE, chain_errors, fail, out, print_status, wait_for_signal
-from evidence import LedgerError, LoopHealth, make_anchorer, open_ledger, start_thread
+from evidence import Leadership, LedgerError, LoopHealth, make_anchorer, open_ledger, start_thread
 from ingest import IngestSettings
 from ingest.cli import cli_errors, open_ingestor, worker_options
 from ingest.worker import IngestWorker
@@ -60,13 +61,25 @@ class Up:
 
 
 def start_anchorer(up: Up) -> Stop:
+    """The anchorer; with several processes on one database, one leads and the others stand by."""
     config = STATE.settings(ServiceSettings)
     anchorer = make_anchorer(config, up.session, open_ledger(config))
+    leadership = Leadership(anchorer.ledger.engine, "anchorer")
     out.print(
         f"anchorer: log {anchorer.ledger.origin!r}, every {config.anchor_every_records} records "
         f"or {config.anchor_every_seconds:g} s"
     )
-    return anchorer.loop().start(up.health)
+
+    def changed(leading: bool) -> None:
+        out.print(f"anchorer: {'leads' if leading else 'stands by'} (pid {os.getpid()})")
+
+    stop_loop = anchorer.loop(leadership=leadership, on_change=changed).start(up.health)
+
+    def stop() -> None:
+        stop_loop()
+        leadership.release()
+
+    return stop
 
 
 def start_trace_api(up: Up) -> Stop:

@@ -97,6 +97,7 @@ if TYPE_CHECKING:
     )
     from ._background import BackgroundLoop, LoopHealth, start_thread
     from ._db import failure_text, is_contention, make_engine, read_transaction, sqlite_url, write_transaction
+    from ._leader import Leadership
     from ._ledger import Ledger, Receipt, StoredCheckpoint, StoredRecord
     from ._migrate import VERSION_TABLE as LEDGER_VERSION_TABLE
     from ._migrate import ledger_revision, upgrade_ledger_tables
@@ -132,6 +133,7 @@ _STORE_MODULES = {
         "sqlite_url",
         "write_transaction",
     ),
+    "._leader": ("Leadership",),
     "._ledger": ("Ledger", "Receipt", "StoredCheckpoint", "StoredRecord"),
     "._migrate": ("ledger_revision", "upgrade_ledger_tables"),
     "._service": ("make_anchorer", "open_ledger"),
@@ -176,6 +178,7 @@ __all__ = [
     "ConsistencyProofs",
     "Frontier",
     "InvalidRecord",
+    "Leadership",
     "Ledger",
     "LedgerError",
     "LedgerSettings",

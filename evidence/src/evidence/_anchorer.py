@@ -22,6 +22,7 @@ from chain import ChainClient, CheckpointConflict, ContractRevert, id_hash
 
 from ._background import BackgroundLoop
 from ._errors import AnchorError
+from ._leader import Leadership
 from ._ledger import Ledger, StoredCheckpoint
 
 log = logging.getLogger(__name__)
@@ -167,15 +168,36 @@ class Anchorer:
         self.stats.anchored += 1
         log.info("anchored checkpoint %d in block %d", checkpoint.tree_size, result.block_number)
 
-    def loop(self, tick_s: float = 0.2) -> BackgroundLoop:
+    def loop(
+        self,
+        tick_s: float = 0.2,
+        *,
+        leadership: Leadership | None = None,
+        on_change: Callable[[bool], None] | None = None,
+    ) -> BackgroundLoop:
         """The anchoring loop: any failure (chain, database, divergence) backs off and is retried.
 
-        After a failure the chain client is rebuilt and the local marks reconciled again.
+        After a failure the chain client is rebuilt and the local marks reconciled again. With
+        ``leadership``, only the process that leads anchors; the others stand by, asking every
+        pass, and the first to ask after the leader is gone takes over (reconciling with the chain
+        first, so nothing the old leader sent is skipped or sent twice). ``on_change`` hears each
+        change (True: now leading).
         """
         reconciled = False
+        leading: bool | None = None  # not known until the first pass asks
 
         def pass_once() -> None:
-            nonlocal reconciled
+            nonlocal reconciled, leading
+            if leadership is not None:
+                now = leadership.hold()
+                if now != leading:
+                    leading = now
+                    log.info("anchorer %s", "leads" if now else "stands by")
+                    if on_change is not None:
+                        on_change(now)
+                if not now:
+                    reconciled = False  # whoever leads meanwhile moves the chain on
+                    return
             if not reconciled:
                 self.reconcile()
                 reconciled = True

@@ -1,0 +1,123 @@
+"""Replicas on the real PostgreSQL: two anchorer processes, one leading, the other taking over when
+the leader is SIGKILLed, with no checkpoint skipped or anchored twice; appends from two processes
+at once forming one log that passes its audit."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from chain import ChainClient, Deployment, LocalNode, connect
+from evidence import audit_log, log_id_of, open_ledger
+from tests.api.test_cli import _start_up
+from tests.conftest import make_record
+from trace_api.settings import ServiceSettings
+
+SUYUAN = [sys.executable, "-m", "suyuan"]
+#: How long a standby may take to lead once the leader is gone (it asks every pass, 0.2 s).
+TAKEOVER_S = 30.0
+
+
+def _leader_lines(lines: list[str]) -> list[str]:
+    return [line.strip() for line in lines if line.startswith("anchorer: leads") or "stands by" in line]
+
+
+def _wait(condition: object, what: str, timeout_s: float = 60.0) -> float:
+    """Seconds until ``condition()`` holds; polling other processes' work, bounded by the deadline."""
+    start = time.monotonic()
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() - start < timeout_s, what
+        time.sleep(0.1)
+    return time.monotonic() - start
+
+
+def test_one_anchorer_leads_and_another_takes_over_when_it_is_killed(
+    cli_env: dict[str, str], postgres_url: str, anvil: LocalNode
+) -> None:
+    env = {
+        **cli_env,
+        "SUYUAN_DATABASE_URL": postgres_url,
+        "SUYUAN_RPC_URL": anvil.rpc_url or "",
+        "SUYUAN_ANCHOR_EVERY_SECONDS": "1",
+    }
+    deployed = subprocess.run(
+        [*SUYUAN, "chain", "deploy"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert deployed.returncode == 0, deployed.stderr
+    settings = ServiceSettings(data_dir=Path(env["SUYUAN_DATA_DIR"]), database_url=postgres_url)
+    ledger = open_ledger(settings)
+    first, first_lines = _start_up(env, "--service", "anchorer")
+    second, second_lines = _start_up(env, "--service", "anchorer")
+    processes = {first.pid: (first, first_lines), second.pid: (second, second_lines)}
+    try:
+        _wait(
+            lambda: _leader_lines(first_lines) and _leader_lines(second_lines),
+            f"both said where they stand: {first_lines} {second_lines}",
+        )
+        said = {pid: _leader_lines(lines) for pid, (_, lines) in processes.items()}
+        leads = [pid for pid, lines in said.items() if lines[-1].startswith("anchorer: leads")]
+        assert len(leads) == 1, said
+        leader = processes[leads[0]][0]
+        _, standby_lines = next(value for pid, value in processes.items() if pid != leads[0])
+
+        ledger.append_many([make_record(i, tag="before") for i in range(20)])
+        _wait(lambda: (ledger.latest_anchored_size() or 0) == ledger.size(), "the leader anchored")
+        leader.send_signal(signal.SIGKILL)
+        leader.wait(timeout=30)
+        ledger.append_many([make_record(i, tag="after") for i in range(20)])
+        took = _wait(
+            lambda: _leader_lines(standby_lines)[-1].startswith("anchorer: leads"),
+            "the standby leads",
+            TAKEOVER_S,
+        )
+        _wait(lambda: (ledger.latest_anchored_size() or 0) == ledger.size(), "the new leader anchored")
+
+        client = ChainClient(connect(anvil.rpc_url or ""), Deployment.load(settings.deployment_file))
+        log_id = log_id_of(ledger.origin)
+        on_chain = [client.checkpoint_at(log_id, i) for i in range(client.checkpoint_count(log_id))]
+        local = ledger.checkpoints()
+        assert [c.tree_size for c in on_chain] == [c.tree_size for c in local]  # none skipped, none twice
+        assert [c.root_hash for c in on_chain] == [c.root_hash for c in local]
+        assert all(c.anchor_block is not None for c in local)
+        assert local[-1].tree_size == 40
+        assert took < TAKEOVER_S
+    finally:
+        for process, _ in processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=60)
+        ledger.engine.dispose()
+
+
+def test_appends_from_two_processes_at_once_form_one_log(cli_env: dict[str, str], postgres_url: str) -> None:
+    env = {**cli_env, "SUYUAN_DATABASE_URL": postgres_url}
+    batches = [
+        "\n".join(json.dumps(make_record(i, tag=f"p{p}").model_dump(mode="json")) for i in range(60))
+        for p in range(2)
+    ]
+    appenders = [
+        subprocess.Popen(
+            [*SUYUAN, "ledger", "append", "-"],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in batches
+    ]
+    answers = [a.communicate(batch, timeout=300) for a, batch in zip(appenders, batches, strict=True)]
+
+    assert [a.returncode for a in appenders] == [0, 0], answers
+    ledger = open_ledger(ServiceSettings(data_dir=Path(env["SUYUAN_DATA_DIR"]), database_url=postgres_url))
+    try:
+        indexes = sorted(json.loads(line)["index"] for out, _ in answers for line in out.splitlines())
+        assert indexes == list(range(120))  # every append its own place, none shared or skipped
+        assert ledger.checkpoint() is not None
+        assert audit_log(ledger, None).records == 120
+    finally:
+        ledger.engine.dispose()
