@@ -194,7 +194,8 @@ def test_chain_calls_owed_past_their_bound_make_the_service_not_ready(
     api, node = persisted
     _members(api)
     payload = batch_payload(api, "haixian", lot="L2026-002")
-    services = _with_settings(api.services, chain_outbox_bound_seconds=0.5, anchor_every_seconds=60.0)
+    # Long enough for the first look to come before the bound on a loaded machine.
+    services = _with_settings(api.services, chain_outbox_bound_seconds=3.0, anchor_every_seconds=60.0)
     node.stop()  # the chain worker cannot send what the admission owes
     with TestClient(create_app(services)) as client:
         admitted = client.post("/v1/batches", json=payload, headers=api.headers("haixian"))
@@ -204,7 +205,7 @@ def test_chain_calls_owed_past_their_bound_make_the_service_not_ready(
 
     assert [f["part"] for f in stalled["failing"]] == ["chain_outbox"]
     assert stalled["parts"]["chain_outbox"]["pending"] == 1
-    assert stalled["parts"]["chain_outbox"]["bound_s"] == 0.5
+    assert stalled["parts"]["chain_outbox"]["bound_s"] == 3.0
 
 
 def test_differences_the_reconciler_could_not_repair_make_the_service_not_ready(api: Api) -> None:

@@ -26,8 +26,9 @@ def _commands(env: dict[str, str], *group: str) -> list[str]:
 def test_help_lists_every_components_commands(cli_env: dict[str, str]) -> None:
     assert set(_commands(cli_env)) == {
         "up", "chain", "ledger", "org", "codes", "export", "verify", "audit",  # chain, trace API
-        "filing", "equipment", "market",  # trace API's supervision domains
+        "filing", "permit", "equipment", "market",  # trace API's supervision domains
         "ingest", "device", "simulate", "vision", "bench",  # ingest
+        "deploy", "db",  # a multi-party network, and moving an installation into PostgreSQL
         "console",  # the regulator console
         "scan",  # the handheld scanner
     }  # fmt: skip
@@ -42,6 +43,8 @@ def test_help_lists_every_components_commands(cli_env: dict[str, str]) -> None:
         "vision",
     }
     assert "reconcile" in _commands(cli_env, "chain")
+    assert "rotate-anchor-key" in _commands(cli_env, "chain")
+    assert set(_commands(cli_env, "deploy")) == {"besu", "admin"}
 
 
 def test_up_starts_its_services_in_the_documented_order(cli_env: dict[str, str]) -> None:

@@ -11,9 +11,12 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
+
 from chain import ChainClient, Deployment, LocalNode, connect
 from evidence import audit_log, log_id_of, open_ledger
 from tests.api.test_cli import _start_up
+from tests.api.test_crash import _url
 from tests.conftest import make_record
 from trace_api.settings import ServiceSettings
 
@@ -121,3 +124,44 @@ def test_appends_from_two_processes_at_once_form_one_log(cli_env: dict[str, str]
         assert audit_log(ledger, None).records == 120
     finally:
         ledger.engine.dispose()
+
+
+JOBS = ("deliveries", "recall notices", "notices", "chain_reconcile", "equipment_rules")
+
+
+def _leading(url: str) -> dict[str, bool]:
+    parts = httpx.get(f"{url}/readyz", timeout=30).json()["parts"]
+    return {job: bool(parts[job].get("leading")) for job in JOBS}
+
+
+def test_each_background_job_runs_in_one_replica_and_moves_when_it_dies(
+    cli_env: dict[str, str], postgres_url: str, anvil: LocalNode
+) -> None:
+    env = {**cli_env, "SUYUAN_DATABASE_URL": postgres_url, "SUYUAN_RPC_URL": anvil.rpc_url or ""}
+    deployed = subprocess.run(
+        [*SUYUAN, "chain", "deploy"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert deployed.returncode == 0, deployed.stderr
+    replicas = [_start_up(env, "--service", "trace-api") for _ in range(2)]
+    urls = [_url(lines) for _, lines in replicas]
+    try:
+        _wait(lambda: all(sum(_leading(u)[job] for u in urls) == 1 for job in JOBS), "one leader per job")
+        leading = [_leading(url) for url in urls]
+        dying = 0 if leading[0]["recall notices"] else 1
+        survivor = urls[1 - dying]
+        replicas[dying][0].send_signal(signal.SIGKILL)
+        replicas[dying][0].wait(timeout=30)
+
+        took = _wait(
+            lambda: all(_leading(survivor).values()),
+            f"the survivor leads every job: {_leading(survivor)}",
+            TAKEOVER_S,
+        )
+
+        assert took < TAKEOVER_S
+        assert httpx.get(f"{survivor}/readyz", timeout=30).json()["parts"]["recall notices"]["running"]
+    finally:
+        for process, _ in replicas:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=60)

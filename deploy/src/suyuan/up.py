@@ -108,7 +108,8 @@ def start_trace_api(up: Up) -> Stop:
         reconcile_loop(services),
         EquipmentSweeper(services, rules_from_environment()).loop(),
     ]
-    stop_loops = [loop.start(up.health) for loop in loops]
+    # With several replicas on one database each job runs in one of them, the others standing by.
+    stop_loops = [loop.led(Leadership(services.engine, loop.name)).start(up.health) for loop in loops]
 
     def stop() -> None:
         for stop_loop in reversed(stop_loops):

@@ -15,9 +15,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._leader import Leadership
 
 log = logging.getLogger(__name__)
+#: How often a loop that stands by (another process leads its job) asks whether it may lead.
+STANDBY_POLL_S = 1.0
 
 
 @dataclass
@@ -33,6 +38,8 @@ class LoopHealth:
     last_error_at: float | None = None
     consecutive_failures: int = 0
     running: bool = False
+    #: With a leadership: whether this process leads the loop's job now (None: no leadership).
+    leading: bool | None = None
 
     def stalled(self, now: float | None = None) -> str | None:
         """Why the loop counts as stalled, or None while it keeps succeeding."""
@@ -54,7 +61,7 @@ class LoopHealth:
             "last_error": self.last_error,
             "last_error_at": self.last_error_at,
             "consecutive_failures": self.consecutive_failures,
-        }
+        } | ({} if self.leading is None else {"leading": self.leading})
 
 
 class BackgroundLoop:
@@ -86,6 +93,15 @@ class BackgroundLoop:
         self.max_backoff_s = max_backoff_s
         self._on_failure = on_failure
         self.health = LoopHealth(name, stall_after_s)
+        self._leadership: Leadership | None = None
+
+    def led(self, leadership: Leadership) -> BackgroundLoop:
+        """Runs the step only while this process leads ``leadership``: with several replicas on one
+        database, one runs the job and the others stand by, and one of them takes it over when the
+        leader dies (it asks on every pass). Stopping the loop gives the leadership up."""
+        self._leadership = leadership
+        self.health.leading = False
+        return self
 
     def run(self, stop: threading.Event) -> None:
         health = self.health
@@ -112,6 +128,11 @@ class BackgroundLoop:
         """One step; returns how long to wait before the next."""
         health = self.health
         try:
+            if self._leadership is not None:
+                health.leading = self._leadership.hold()
+                if not health.leading:  # standing by is a pass done: a standby never stalls
+                    health.last_success_at, health.consecutive_failures = time.time(), 0
+                    return STANDBY_POLL_S  # asks again soon, whatever the job's own tick
             self._step()
         except Exception as exc:  # a loop that stops on any error stops silently: never
             health.consecutive_failures += 1
@@ -139,7 +160,16 @@ class BackgroundLoop:
         if health is not None:
             health.append(self.health)
         self.health.running = True  # from now: a thread that is yet to be scheduled is not stalled
-        return start_thread(self.name, self.run, wake=self._wake)
+        stop = start_thread(self.name, self.run, wake=self._wake)
+        leadership = self._leadership
+        if leadership is None:
+            return stop
+
+        def stop_and_let_go() -> None:
+            stop()
+            leadership.release()
+
+        return stop_and_let_go
 
 
 def start_thread(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import re
 import zlib
 from contextlib import suppress
 from pathlib import Path
@@ -88,7 +89,7 @@ class Leadership:
         database = make_url(str(self.engine.url)).database
         if not database or database == ":memory:":
             return True  # one process owns an in-memory database
-        path = Path(f"{database}.{self.name}.leader")
+        path = Path(f"{database}.{re.sub(r'[^A-Za-z0-9_.-]+', '-', self.name)}.leader")
         handle = path.open("a")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -52,7 +52,6 @@ from ..chainops import (
     hash_of,
     note_mined,
     org_target,
-    outbox_state,
     send_fact,
     unfinished_lots,
 )
@@ -521,8 +520,9 @@ class _Watch:
         self.last_block: int | None = None
         self.last_pass: float | None = None
         self.failed = False
-        #: The chain worker's refused calls at the last pass: a new refusal asks for a pass.
-        self.refused = 0
+        #: The chain worker's refused calls when the last pass began: any other asks for a pass
+        #: (one refused while a pass ran is not missed).
+        self.refused: set[int] = set()
 
     def step(self) -> None:
         try:
@@ -531,8 +531,7 @@ class _Watch:
             self.failed = True
             raise NodeError(f"the chain node does not answer: {exc}") from exc
         every = self.services.settings.reconcile_every_seconds
-        with Session(self.services.engine) as session:
-            refused = outbox_state(session)[2]
+        refused = self._refused()
         why = self._due(block, every, refused)
         if why is None:
             self.last_block = block
@@ -544,8 +543,7 @@ class _Watch:
         self.services.repaired_since_start += len(report.repairs)
         self.failed, self.last_pass = False, time.monotonic()
         self.last_block = self.services.chain.w3.eth.block_number
-        with Session(self.services.engine) as session:
-            self.refused = outbox_state(session)[2]
+        self.refused = refused
         log.info(
             "chain reconcile: %d lots checked, %d differences found, %d repaired, %d remaining",
             report.checked,
@@ -554,12 +552,17 @@ class _Watch:
             len(report.remaining),
         )
 
-    def _due(self, block: int, every: float, refused: int) -> str | None:
+    def _refused(self) -> set[int]:
+        with Session(self.services.engine) as session:
+            query = select(ChainOp.id).where(ChainOp.status == ChainStatus.failed)
+            return {int(i) for i in session.exec(query) if i is not None}
+
+    def _due(self, block: int, every: float, refused: set[int]) -> str | None:
         if self.last_pass is None:
             return "first pass"
         if self.failed:
             return "the chain answers again"
-        if refused > self.refused:
+        if refused - self.refused:
             return "the chain refused a call the chain worker sent"
         if self.last_block is not None and block < self.last_block:
             return f"the chain went back from block {self.last_block} to {block}"
