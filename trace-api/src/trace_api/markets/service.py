@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from evidence import Actor, Ledger, Receipt, Record, Subject, utc_now
@@ -70,12 +71,24 @@ def tenants_on(session: Session, stall_ids: Sequence[str], day: dt.date) -> dict
     """The vendor renting each of the stalls on ``day`` (stalls not let are left out)."""
     if not stall_ids:
         return {}
-    rows = session.exec(
-        select(Rental.stall_id, Organisation)
-        .join(Organisation, col(Organisation.id) == Rental.vendor_org_id)
-        .where(col(Rental.stall_id).in_(stall_ids), Rental.starts_on <= day, Rental.ends_on >= day)
-    ).all()
-    return {stall_id: org for stall_id, org in rows}
+    return _vendors_by_stall(session, col(Rental.stall_id).in_(stall_ids), day)
+
+
+def market_tenants_on(session: Session, market_id: str, day: dt.date) -> dict[str, Organisation]:
+    """The vendor renting each of the market's stalls on ``day``, by stall id (stalls not let are
+    left out): :func:`tenants_on` for every stall, without naming them all."""
+    stalls = select(Stall.id).where(Stall.market_id == market_id)
+    return _vendors_by_stall(session, col(Rental.stall_id).in_(stalls.scalar_subquery()), day)
+
+
+def _vendors_by_stall(session: Session, stalls: ColumnElement[bool], day: dt.date) -> dict[str, Organisation]:
+    # The rentals as plain pairs, then each vendor once: a market's hundreds of stalls are let to a
+    # few dozen vendors, and building an organisation per stall costs more than the queries.
+    on_day = (Rental.starts_on <= day, Rental.ends_on >= day)
+    let = session.exec(select(Rental.stall_id, Rental.vendor_org_id).where(stalls, *on_day)).all()
+    query = select(Organisation).where(col(Organisation.id).in_({vendor_id for _, vendor_id in let}))
+    vendors = {org.id: org for org in session.exec(query)}
+    return {stall_id: vendors[vendor_id] for stall_id, vendor_id in let}
 
 
 def org_by_handle(session: Session, handle: str) -> Organisation | None:
