@@ -33,7 +33,7 @@ from ..orgs.models import Organisation
 from .models import Market, Stall, Weighing
 from .purchases import product_name
 from .rapid_tests import RapidTestIn, TerminalResult, TestSource, take_terminal_results
-from .service import market_day, market_tenants_on, operator_of
+from .service import market_day, operator_of, vendor_ids_on
 from .weighing import SHORT_WEIGHT_RULE, judge, stall_subject
 
 WEIGHINGS_TABLE = Weighing.__table__  # type: ignore[attr-defined]  # SQLModel's table, for bulk inserts
@@ -152,19 +152,23 @@ def take_weighings(
     session: Session, sink: AlertSink, readings: Sequence[DeviceReading], now: dt.datetime
 ) -> None:
     """Stores each recheck weighing, judged against its declared quantity; a short one alerts."""
+    named = [
+        (reading, *stall_of(session, reading), market_day(reading.at))
+        for reading in readings
+        if _recheck(reading)
+    ]
+    days: dict[dt.date, set[str]] = {}
+    for _, _, stall, day in named:
+        days.setdefault(day, set()).add(stall.id)
+    # Stalls are each let to one vendor a day (rentals never overlap), whatever the market.
+    tenants = {day: vendor_ids_on(session, stall_ids, day) for day, stall_ids in days.items()}
     rows: list[dict[str, Any]] = []
     shorts: list[tuple[Market, StallRef, dict[str, Any]]] = []
-    tenants: dict[tuple[str, dt.date], dict[str, Organisation]] = {}
-    for reading in filter(_recheck, readings):
-        market, stall = stall_of(session, reading)
-        day = market_day(reading.at)
-        if (market.id, day) not in tenants:
-            tenants[market.id, day] = market_tenants_on(session, market.id, day)
-        tenant = tenants[market.id, day].get(stall.id)
+    for reading, market, stall, day in named:
         declared, measured = float(reading.fields["declared_kg"]), float(reading.fields["kg"])
         judged = judge(declared, measured)
         row = {
-            "market_id": market.id, "stall_id": stall.id, "vendor_org_id": tenant.id if tenant else None,
+            "market_id": market.id, "stall_id": stall.id, "vendor_org_id": tenants[day].get(stall.id),
             "device_id": reading.device.id, "product": _product(str(reading.fields["product"])),
             "declared_kg": declared, "measured_kg": measured, "unit_price": reading.fields.get("unit_price"),
             "tolerance_kg": judged.tolerance_kg, "short": judged.short, "weighed_at": reading.at,
@@ -179,7 +183,7 @@ def take_weighings(
     openings = []
     for market, stall, row in shorts:
         if stall.id not in alerting:
-            vendor = tenants[market.id, market_day(row["weighed_at"])].get(stall.id)
+            vendor = session.get(Organisation, row["vendor_org_id"]) if row["vendor_org_id"] else None
             openings.append(_short_weight(session, market, stall, row, vendor))
             alerting.add(stall.id)
     open_alerts(session, sink, openings)

@@ -9,11 +9,10 @@ writes only its own stalls' purchase ledger; regulators see everything and write
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from evidence import Actor, Ledger, Receipt, Record, Subject, utc_now
@@ -67,28 +66,23 @@ def tenant_on(session: Session, stall_id: str, day: dt.date) -> Rental | None:
     ).first()
 
 
-def tenants_on(session: Session, stall_ids: Sequence[str], day: dt.date) -> dict[str, Organisation]:
+def tenants_on(session: Session, stall_ids: Collection[str], day: dt.date) -> dict[str, Organisation]:
     """The vendor renting each of the stalls on ``day`` (stalls not let are left out)."""
+    let = vendor_ids_on(session, stall_ids, day)
+    # Each vendor once: a market's hundreds of stalls are let to a few dozen vendors.
+    query = select(Organisation).where(col(Organisation.id).in_(set(let.values())))
+    vendors = {org.id: org for org in session.exec(query)} if let else {}
+    return {stall_id: vendors[vendor_id] for stall_id, vendor_id in let.items()}
+
+
+def vendor_ids_on(session: Session, stall_ids: Collection[str], day: dt.date) -> dict[str, str]:
+    """The id of the vendor renting each of the stalls on ``day`` (stalls not let are left out)."""
     if not stall_ids:
         return {}
-    return _vendors_by_stall(session, col(Rental.stall_id).in_(stall_ids), day)
-
-
-def market_tenants_on(session: Session, market_id: str, day: dt.date) -> dict[str, Organisation]:
-    """The vendor renting each of the market's stalls on ``day``, by stall id (stalls not let are
-    left out): :func:`tenants_on` for every stall, without naming them all."""
-    stalls = select(Stall.id).where(Stall.market_id == market_id)
-    return _vendors_by_stall(session, col(Rental.stall_id).in_(stalls.scalar_subquery()), day)
-
-
-def _vendors_by_stall(session: Session, stalls: ColumnElement[bool], day: dt.date) -> dict[str, Organisation]:
-    # The rentals as plain pairs, then each vendor once: a market's hundreds of stalls are let to a
-    # few dozen vendors, and building an organisation per stall costs more than the queries.
-    on_day = (Rental.starts_on <= day, Rental.ends_on >= day)
-    let = session.exec(select(Rental.stall_id, Rental.vendor_org_id).where(stalls, *on_day)).all()
-    query = select(Organisation).where(col(Organisation.id).in_({vendor_id for _, vendor_id in let}))
-    vendors = {org.id: org for org in session.exec(query)}
-    return {stall_id: vendors[vendor_id] for stall_id, vendor_id in let}
+    query = select(Rental.stall_id, Rental.vendor_org_id).where(
+        col(Rental.stall_id).in_(stall_ids), Rental.starts_on <= day, Rental.ends_on >= day
+    )
+    return {stall_id: vendor_id for stall_id, vendor_id in session.exec(query)}
 
 
 def org_by_handle(session: Session, handle: str) -> Organisation | None:
