@@ -1,11 +1,14 @@
 """``suyuan bench ingest --readings market``: a market's scales and rapid-test terminals through the
-real broker and ingest workers, next to a bare subscriber, every reading taken once."""
+real broker and ingest workers, next to a bare subscriber, every reading taken once; and
+``--in-process``, the same readings fed to one ingestor with no broker."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
-from suyuan.bench.ingest import run_ingest_bench
+from suyuan.bench.ingest import run_ingest_bench, run_ingest_in_process
 from suyuan.bench.markets import market_readings
 
 
@@ -30,3 +33,20 @@ def test_the_market_backlog_is_mostly_weighings_over_every_stall() -> None:
 
 def json_seq(payload: bytes) -> int:
     return int(json.loads(payload)["seq"])
+
+
+def test_bench_ingest_in_process_takes_every_market_reading_without_a_broker() -> None:
+    result = run_ingest_in_process(messages=400, readings="market", stalls=20)
+    assert (result["readings"], result["stalls"], result["devices"]) == ("market", 20, 2 + 1)
+    assert result["mode"] == "in process, no broker"
+    assert result["recorded"] == {"recorded": 400}
+    assert result["cpu_us_per_reading"] > 0
+
+
+def test_bench_ingest_in_process_refuses_workers_in_one_line(cli_env: dict[str, str]) -> None:
+    command = [sys.executable, "-m", "suyuan", "bench", "ingest", "--in-process", "--workers", "2"]
+    done = subprocess.run(command, env=cli_env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "error: --in-process runs one ingestor without a broker: it takes neither --workers nor --mqtt-url"
+    ]

@@ -18,11 +18,13 @@ from sqlmodel import Session, col, select
 from ingest import Ingestor, IngestWorker, Message, Outcome
 from ingest._process import rfc3339
 from tests._mqtt import Inbox
+from tests._webhooks import Receiver
 from tests.ingest.test_worker import wait_until
 from tests.markets.conftest import MARKET, Market, ingest_worker, ingestor_of
 from trace_api.coldchain import Alert, DeadLetter
-from trace_api.markets import Disposal, RapidTest, Weighing
-from trace_api.notices import NoticeSender
+from trace_api.markets import Disposal, RapidTest, Stall, Weighing
+from trace_api.notices import NoticeSender, notices_of
+from trace_api.orgs.models import Organisation
 
 
 @dataclass
@@ -148,6 +150,53 @@ def test_a_short_weighing_alerts_the_vendor_once_until_the_operator_resolves_it(
 
     devices.ingestor.ingest([devices.weighing("A-01", "菠菜", 1.0, 0.9, 6.4)])
     assert len([a for a in devices.rows(Alert) if a.rule == "short_weight" and a.closed_at is None]) == 1
+
+
+def test_short_weighings_at_several_stalls_in_one_batch_each_open_an_alert_and_owe_its_notices(
+    devices: Devices,
+) -> None:
+    market = devices.market
+    receiver = Receiver(path="/hooks/alerts")
+    try:
+        hook = market.api.as_org("veg-li", "POST", "/v1/webhooks", json={"url": receiver.url})
+        assert hook.status_code == 201, hook.text
+        batch = [
+            devices.weighing("A-01", "菠菜", 1.0, 0.95, 6.4),  # veg-wang's stall
+            devices.weighing("A-02", "韭菜", 2.0, 1.9, 10.0),  # veg-li's, with a webhook
+            devices.weighing("B-01", "猪肉", 0.5, 0.45, 30.0),  # not let: the operator's
+            devices.weighing("A-02", "韭菜", 2.0, 1.9, 10.0),  # short again: no second alert
+        ]
+        assert devices.ingestor.ingest(batch).outcomes == [Outcome.recorded] * 4
+    finally:
+        receiver.close()
+
+    handles = {o.id: o.handle for o in devices.rows(Organisation)}
+    stalls = {s.id: s.code for s in devices.rows(Stall)}
+    alerts = sorted(devices.rows(Alert), key=lambda a: stalls[a.subject_id or ""])
+    assert [(stalls[a.subject_id or ""], handles[a.org_id], a.rule) for a in alerts] == [
+        ("A-01", "veg-wang", "short_weight"),
+        ("A-02", "veg-li", "short_weight"),
+        ("B-01", MARKET, "short_weight"),
+    ]
+    ledger = market.api.services.ledger
+    opened = {a.id: ledger.get(a.open_record_id) for a in alerts}
+    assert [opened[a.id].record().payload["alert_id"] for a in alerts] == [a.id for a in alerts]
+    with Session(market.api.services.engine) as session:
+        owed = notices_of(session, [a.open_record_id for a in alerts])
+    told = {
+        (stalls[a.subject_id or ""], handles[n.org_id], n.channel.value)
+        for a in alerts
+        for n in owed
+        if n.record_id == a.open_record_id
+    }
+    assert told == {
+        ("A-01", "veg-wang", "mqtt"), ("A-01", MARKET, "mqtt"),
+        ("A-02", "veg-li", "mqtt"), ("A-02", "veg-li", "webhook"), ("A-02", MARKET, "mqtt"),
+        ("B-01", MARKET, "mqtt"),
+    }  # fmt: skip
+    assert len(owed) == len(told)
+    by_record = {a.open_record_id: a for a in alerts}
+    assert all(json.loads(n.message)["index"] == opened[by_record[n.record_id].id].index for n in owed)
 
 
 def test_a_weighing_without_a_declared_quantity_is_no_markets_business(devices: Devices) -> None:

@@ -76,8 +76,15 @@ class _Accepted:
     reading: Reading
     at: dt.datetime
     sha256: str
+    #: The payload as a domain sees it (dumped once: checked, then taken); empty for other kinds.
+    fields: dict[str, Any] = field(default_factory=dict)
     record: Record | None = None
     body: bytes = b""
+
+    def domain_reading(self, record_id: str = "", index: int = -1) -> DeviceReading:
+        """The reading as its domain sees it (checked: no record yet; taken: its record)."""
+        r = self.reading
+        return DeviceReading(self.device, self.org, r.kind, r.seq, self.at, self.fields, record_id, index)
 
 
 @dataclass
@@ -87,6 +94,8 @@ class _Prepared:
     count: int
     accepted: list[_Accepted]
     rejected: list[tuple[int, Message, ReadingError]]
+    #: What the domains' checks looked up (``Session.info``), handed on to their takes.
+    looked_up: dict[Any, Any] = field(default_factory=dict)
 
 
 def utcnow() -> dt.datetime:
@@ -112,7 +121,10 @@ class Ingestor:
         # Parsing and building records needs no lock: other workers keep committing meanwhile.
         with Session(self.engine) as session:
             prepared = _Run(self, session, now).prepare(messages)
-        with write_transaction(self.engine, self.ledger.lock_name) as conn, Session(bind=conn) as session:
+        with (
+            write_transaction(self.engine, self.ledger.lock_name) as conn,
+            Session(bind=conn, info=prepared.looked_up) as session,
+        ):
             result = _Run(self, session, now).commit(prepared)
             session.flush()
         return result
@@ -158,7 +170,7 @@ class _Run:
             except ReadingError as exc:
                 rejected.append((i, message, exc))
         self._build_records(accepted)
-        return _Prepared(len(messages), accepted, rejected)
+        return _Prepared(len(messages), accepted, rejected, dict(self.session.info))
 
     def commit(self, prepared: _Prepared) -> IngestResult:
         """Records what is new, recognises duplicates, dead-letters the rest (inside the write lock)."""
@@ -203,14 +215,17 @@ class _Run:
             )
         reading = parse_reading(topic.kind, message.payload, self.now)
         at = measured_at(reading)
-        domain = DOMAINS.get(topic.kind)
-        if domain is not None:
-            try:
-                domain.check(self.session, _device_reading(device, org, reading, at))
-            except ReadingRefused as exc:
-                raise ReadingError(exc.reason, exc.detail) from exc
         sha = hashlib.sha256(message.payload).hexdigest()
-        return _Accepted(index, message, device, org, reading, at, sha)
+        domain = DOMAINS.get(topic.kind)
+        if domain is None:
+            return _Accepted(index, message, device, org, reading, at, sha)
+        fields = reading.model_dump(mode="json", by_alias=True)
+        item = _Accepted(index, message, device, org, reading, at, sha, fields)
+        try:
+            domain.check(self.session, item.domain_reading())
+        except ReadingRefused as exc:
+            raise ReadingError(exc.reason, exc.detail) from exc
+        return item
 
     def _deduplicate(
         self, accepted: list[_Accepted]
@@ -280,8 +295,7 @@ class _Run:
         by_kind: dict[str, list[DeviceReading]] = {}
         for a, (record_id, index) in sorted(zip(fresh, recorded, strict=True), key=lambda p: p[0].at):
             if a.reading.kind in DOMAINS:
-                reading = _device_reading(a.device, a.org, a.reading, a.at, record_id, index)
-                by_kind.setdefault(a.reading.kind, []).append(reading)
+                by_kind.setdefault(a.reading.kind, []).append(a.domain_reading(record_id, index))
         sink = AlertSink(self.ingestor.ledger, self.ingestor.mqtt_url)
         for kind, readings in by_kind.items():
             DOMAINS[kind].take(self.session, sink, readings, self.now)
@@ -520,13 +534,6 @@ class _Run:
                     last_received_at=self.now,
                 )
             )
-
-
-def _device_reading(
-    device: Device, org: Organisation, reading: Reading, at: dt.datetime, record_id: str = "", index: int = -1
-) -> DeviceReading:
-    fields = reading.model_dump(mode="json", by_alias=True)
-    return DeviceReading(device, org, reading.kind, reading.seq, at, fields, record_id, index)
 
 
 def _store(state: RuleState, row: AlertState) -> None:

@@ -131,15 +131,24 @@ def bench_ingest(
         typer.Option(help="coldchain: thermometers; market: a market's scales and rapid-test terminals"),
     ] = Readings.coldchain,
     stalls: Annotated[int, typer.Option(min=10, help="With --readings market: the market's stalls")] = 500,
+    in_process: Annotated[
+        bool,
+        typer.Option("--in-process", help="Feed one ingestor in this process, no broker: CPU µs per reading"),
+    ] = False,
 ) -> None:
     """End-to-end ingest (broker → worker → ledger commit) against a bare paho subscriber, same broker."""
-    from .ingest import run_ingest_bench
+    from .ingest import run_ingest_bench, run_ingest_in_process
 
+    if in_process and (workers != 1 or mqtt_url is not None):
+        fail("--in-process runs one ingestor without a broker: it takes neither --workers nor --mqtt-url")
     with chain_errors(), cli_errors():
-        result = run_ingest_bench(
-            messages=messages, devices=devices, workers=workers, mqtt_url=mqtt_url, report=out.print,
-            readings=readings.value, stalls=stalls,
-        )  # fmt: skip
+        if in_process:
+            result = run_ingest_in_process(messages, devices, readings.value, stalls)
+        else:
+            result = run_ingest_bench(
+                messages=messages, devices=devices, workers=workers, mqtt_url=mqtt_url, report=out.print,
+                readings=readings.value, stalls=stalls,
+            )  # fmt: skip
     _print(result, as_json)
 
 

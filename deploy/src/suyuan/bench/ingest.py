@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 import json
 import multiprocessing as mp
 import os
@@ -43,6 +44,7 @@ from ingest import (
     IngestSettings,
     IngestWorker,
     LocalBroker,
+    Message,
     WorkerOptions,
 )
 from ingest.worker import DEVICE_FILTER
@@ -73,13 +75,7 @@ def run_ingest_bench(
     with tempfile.TemporaryDirectory(prefix="suyuan-bench-ingest-") as tmp:
         root = Path(tmp)
         settings = IngestSettings(data_dir=root / "data", database_url=None, mqtt_url=mqtt_url)
-        with LocalNode(root / "anvil", chain_id=31337) as node:  # for admitting the organisations only
-            services = fresh_services(node, settings)
-            if readings == "market":
-                passwords, codes = register_market_devices(services, stalls)
-                devices = len(passwords)
-            else:
-                passwords = _register(services, devices)
+        services, passwords, backlog = _prepare(root, settings, readings, messages, devices, stalls)
         ledger = services.ledger
         broker = None
         if mqtt_url is None:
@@ -90,11 +86,7 @@ def run_ingest_bench(
             mqtt_url = f"mqtt://{SERVICE_USER}:{SERVICE_PASSWORD}@127.0.0.1:{broker.port}"
         try:
             address = BrokerAddress.parse(mqtt_url)
-            if readings == "market":
-                backlog = market_readings(passwords, codes, messages)
-            else:
-                backlog = _readings(passwords, messages)
-            report(f"bench ingest: {messages} readings from {devices} devices, backlog drained twice")
+            report(f"bench ingest: {messages} readings from {len(passwords)} devices, backlog drained twice")
             raw_s = _drain_raw(address, backlog, passwords)
             ingest_s, outcomes = _drain_ingest(address, mqtt_url, backlog, passwords, settings, workers)
         finally:
@@ -103,14 +95,8 @@ def run_ingest_bench(
             ledger.engine.dispose()
     raw_per_s, ingest_per_s = messages / raw_s, messages / ingest_s
     return {
-        "bench": "ingest",
-        "readings": readings,
-        **({"stalls": stalls} if readings == "market" else {}),
-        "messages": messages,
-        "devices": devices,
+        **_described(readings, messages, len(passwords), stalls),
         "workers": workers,
-        "batch_size": BATCH_SIZE,
-        "database": "sqlite (WAL, synchronous=FULL)",
         "broker": "private mosquitto, shipped config"
         if mqtt_url and broker_is_private(mqtt_url)
         else "external",
@@ -121,6 +107,71 @@ def run_ingest_bench(
         "recorded": outcomes,
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
+    }
+
+
+def run_ingest_in_process(
+    messages: int = 20_000, devices: int = 50, readings: str = "coldchain", stalls: int = 500
+) -> dict[str, Any]:
+    """The same readings fed to one ingestor in this process, in batches of :data:`BATCH_SIZE` as
+    the broker queued them, no broker: what a reading costs the worker itself (parsing, records,
+    the ledger, rules, the domain's work, the commit), in CPU time and wall time."""
+    with tempfile.TemporaryDirectory(prefix="suyuan-bench-ingest-") as tmp:
+        root = Path(tmp)
+        settings = IngestSettings(data_dir=root / "data", database_url=None, mqtt_url=None)
+        services, passwords, backlog = _prepare(root, settings, readings, messages, devices, stalls)
+        # Notices are owed on MQTT as where a broker is configured; nothing sends them here.
+        ingestor = Ingestor(
+            services.engine, services.ledger, AlertRules(), settings.public_url, mqtt_url=OWED_ON
+        )
+        queued = [Message(topic, payload) for each in backlog.values() for topic, payload in each]
+        gc.collect()
+        gc.freeze()  # as a worker does before its first batch (IngestWorker.run)
+        outcomes: dict[str, int] = {}
+        started, cpu_started = time.perf_counter(), time.process_time()
+        for i in range(0, len(queued), BATCH_SIZE):
+            for outcome in ingestor.ingest(queued[i : i + BATCH_SIZE]).outcomes:
+                outcomes[outcome.value] = outcomes.get(outcome.value, 0) + 1
+        wall_s, cpu_s = time.perf_counter() - started, time.process_time() - cpu_started
+        gc.unfreeze()
+        services.ledger.engine.dispose()
+    return {
+        **_described(readings, messages, len(passwords), stalls),
+        "mode": "in process, no broker",
+        "in_process_per_s": round(messages / wall_s, 1),
+        "cpu_us_per_reading": round(cpu_s / messages * 1e6, 1),
+        "recorded": outcomes,
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+    }
+
+
+#: The broker the in-process run's notices are owed on (never connected to).
+OWED_ON = "mqtt://127.0.0.1:1"
+
+
+def _prepare(
+    root: Path, settings: IngestSettings, readings: str, messages: int, devices: int, stalls: int
+) -> tuple[Services, dict[str, str], dict[str, list[tuple[str, bytes]]]]:
+    """Fresh services with the devices registered; their MQTT passwords and their readings."""
+    with LocalNode(root / "anvil", chain_id=31337) as node:  # for admitting the organisations only
+        services = fresh_services(node, settings)
+        if readings == "market":
+            passwords, codes = register_market_devices(services, stalls)
+            return services, passwords, market_readings(passwords, codes, messages)
+        passwords = _register(services, devices)
+        return services, passwords, _readings(passwords, messages)
+
+
+def _described(readings: str, messages: int, devices: int, stalls: int) -> dict[str, Any]:
+    return {
+        "bench": "ingest",
+        "readings": readings,
+        **({"stalls": stalls} if readings == "market" else {}),
+        "messages": messages,
+        "devices": devices,
+        "batch_size": BATCH_SIZE,
+        "database": "sqlite (WAL, synchronous=FULL)",
     }
 
 

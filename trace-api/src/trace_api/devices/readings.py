@@ -9,6 +9,10 @@ tests and weighings, a lift's fault events) then go to that domain, in the same 
   letter with that reason, nothing is recorded;
 - after the readings are recorded, ``take`` applies them (the domain's own facts, alerts through
   ``trace_api.alerting``); an error there rolls the whole batch back, to be delivered again.
+
+The checks of a batch run in one session, before the writer lock is taken, and the takes in
+another, inside it; what the checks keep in ``Session.info`` is handed on to the takes' session,
+so that a batch looks up its registry rows once. Keep only plain values and detached rows there.
 """
 
 from __future__ import annotations

@@ -14,17 +14,20 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from evidence import Actor, Subject, utc_datetime
 
 from .._paging import newest_after, page_of
-from ..alerting import AlertSink, close_alert, open_alert
+from ..alerting import AlertOpening, AlertSink, close_alert, open_alerts
 from ..coldchain.models import Alert
 from ..errors import Conflict, NotFound, Unprocessable
 from ..orgs.models import Organisation
@@ -48,6 +51,7 @@ from .service import (
 
 #: The rule of the alert a failed rapid test raises against the vendor.
 RAPID_TEST_RULE = "rapid_test_failed"
+RAPID_TESTS_TABLE = RapidTest.__table__  # type: ignore[attr-defined]  # SQLModel's table, for bulk inserts
 
 
 class RapidTestIn(BaseModel):
@@ -131,15 +135,48 @@ def take_rapid_test(
     test_id: str | None = None,
 ) -> Taken:
     """Stores one result whose record is ``source``; a failure opens its disposal (as ``actor``)."""
-    test = RapidTest(
-        id=test_id or uuid.uuid4().hex, market_id=market.id, stall_id=stall.id, sample=data.sample,
-        product=product_name(data.product), method=data.method, value=data.value, unit=data.unit,
-        threshold=data.threshold, passed=data.passed, tested_at=tested_at, device_id=source.device_id,
-        record_id=source.record_id, ledger_index=source.ledger_index,
-    )  # fmt: skip
+    test = RapidTest(**_test_row(test_id or uuid.uuid4().hex, market, stall.id, data, tested_at, source))
     session.add(test)
     disposal = None if test.passed else open_disposal(session, sink, actor, market, stall, test)
     return Taken(test, disposal)
+
+
+@dataclass(frozen=True)
+class TerminalResult:
+    """A result as a terminal's reading brings it: who tested, where, and the reading's record."""
+
+    actor: Actor
+    market: Market
+    stall_id: str
+    data: RapidTestIn
+    tested_at: dt.datetime
+    source: TestSource
+
+
+def take_terminal_results(session: Session, sink: AlertSink, results: Sequence[TerminalResult]) -> None:
+    """Stores the results in one statement; then each failure, in order, opens its disposal (as
+    :func:`take_rapid_test` does for one result)."""
+    rows = [_test_row(uuid.uuid4().hex, r.market, r.stall_id, r.data, r.tested_at, r.source) for r in results]
+    if rows:
+        session.connection().execute(insert(RAPID_TESTS_TABLE), rows)
+    failed = [(result, row) for result, row in zip(results, rows, strict=True) if not row["passed"]]
+    if not failed:
+        return
+    query = select(Stall).where(col(Stall.id).in_({result.stall_id for result, _ in failed}))
+    stalls = {stall.id: stall for stall in session.exec(query)}
+    for result, row in failed:
+        open_disposal(session, sink, result.actor, result.market, stalls[result.stall_id], RapidTest(**row))
+
+
+def _test_row(
+    test_id: str, market: Market, stall_id: str, data: RapidTestIn, tested_at: dt.datetime, source: TestSource
+) -> dict[str, Any]:
+    return {
+        "id": test_id, "market_id": market.id, "stall_id": stall_id, "sample": data.sample,
+        "product": product_name(data.product), "method": data.method, "value": data.value, "unit": data.unit,
+        "threshold": data.threshold, "passed": data.passed, "tested_at": tested_at,
+        "device_id": source.device_id, "record_id": source.record_id, "ledger_index": source.ledger_index,
+    }  # fmt: skip
 
 
 def open_disposal(
@@ -168,12 +205,12 @@ def open_disposal(
         f"{test.product}: {test.method} {test.value:g} {test.unit} against {test.threshold:g} "
         f"(sample {test.sample}); {len(blocked)} lot(s) off sale until disposed of"
     )
-    alert = open_alert(
-        session, sink, org=vendor or operator, rule=RAPID_TEST_RULE, subject_type="market_disposal",
+    opening = AlertOpening(
+        org=vendor or operator, rule=RAPID_TEST_RULE, subject_type="market_disposal",
         subject_id=disposal.id, place=f"{market.name} {stall.code}", detail=detail, at=test.tested_at,
         audience=[operator], subjects=subjects,
     )  # fmt: skip
-    disposal.alert_id = alert.id
+    [disposal.alert_id] = open_alerts(session, sink, [opening])
     session.add(disposal)
     for purchase in blocked:
         purchase.status, purchase.disposal_id = PurchaseStatus.blocked, disposal.id

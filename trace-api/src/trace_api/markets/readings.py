@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from sqlalchemy import insert
@@ -25,19 +26,20 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from evidence import Actor
 
-from ..alerting import AlertSink, open_alert
+from ..alerting import AlertOpening, AlertSink, open_alerts
 from ..coldchain.models import Alert
 from ..devices import DeviceReading, ReadingDomain, ReadingRefused
 from ..orgs.models import Organisation
 from .models import Market, Stall, Weighing
 from .purchases import product_name
-from .rapid_tests import RapidTestIn, TestSource, take_rapid_test
-from .service import market_day, operator_of, tenants_on
+from .rapid_tests import RapidTestIn, TerminalResult, TestSource, take_terminal_results
+from .service import market_day, operator_of, vendor_ids_on
 from .weighing import SHORT_WEIGHT_RULE, judge, stall_subject
 
 WEIGHINGS_TABLE = Weighing.__table__  # type: ignore[attr-defined]  # SQLModel's table, for bulk inserts
-#: Keys of ``Session.info``: what one ingest transaction looked up once for all its readings.
-_MARKETS, _STALLS = "markets.by_operator", "markets.stalls"
+#: Keys of ``Session.info``: what one ingest batch looked up once for all its readings (its checks
+#: and then its takes: markets and stalls are never removed, so what a check found still holds).
+_MARKETS, _STALLS, _FOUND = "markets.by_operator", "markets.stalls", "markets.stall_of"
 T = TypeVar("T")
 
 
@@ -86,6 +88,16 @@ def _kept(session: Session, query: SelectOfScalar[T]) -> list[T]:
 
 
 def stall_of(session: Session, reading: DeviceReading) -> tuple[Market, StallRef]:
+    """The market and stall a reading names; :class:`ReadingRefused` when there is none. Found once
+    per batch for each (operator, device location, stall as sent)."""
+    found: dict[tuple[str, str | None, Any], tuple[Market, StallRef]] = session.info.setdefault(_FOUND, {})
+    key = (reading.org.id, reading.device.location, reading.fields.get("stall"))
+    if key not in found:
+        found[key] = _find_stall(session, reading)
+    return found[key]
+
+
+def _find_stall(session: Session, reading: DeviceReading) -> tuple[Market, StallRef]:
     market = market_of_device(session, reading)
     code = str(reading.fields.get("stall") or "")
     stall = stalls_of(session, market).get(code.strip().upper())
@@ -109,15 +121,14 @@ def take_rapid_tests(
     session: Session, sink: AlertSink, readings: Sequence[DeviceReading], now: dt.datetime
 ) -> None:
     """Stores each terminal's result against its reading's record; a failure opens its disposal."""
-    named = [(reading, *stall_of(session, reading)) for reading in readings]
-    ids = {ref.id for _, _, ref in named}
-    stalls = {s.id: s for s in session.exec(select(Stall).where(col(Stall.id).in_(ids)))}
-    for reading, market, ref in named:
-        stall = stalls[ref.id]
+    results = []
+    for reading in readings:
+        market, stall = stall_of(session, reading)
         fields = {k: reading.fields[k] for k in ("sample", "product", "method", "value", "unit", "threshold")}
         data = RapidTestIn.model_validate({**fields, "stall": stall.code, "passed": reading.fields["passed"]})
         source = TestSource(reading.device.id, reading.record_id, reading.ledger_index)
-        take_rapid_test(session, sink, _actor(reading), market, stall, data, reading.at, source)
+        results.append(TerminalResult(_actor(reading), market, stall.id, data, reading.at, source))
+    take_terminal_results(session, sink, results)
 
 
 # -- weighings -----------------------------------------------------------------------------------
@@ -141,36 +152,47 @@ def take_weighings(
     session: Session, sink: AlertSink, readings: Sequence[DeviceReading], now: dt.datetime
 ) -> None:
     """Stores each recheck weighing, judged against its declared quantity; a short one alerts."""
+    named = [
+        (reading, *stall_of(session, reading), market_day(reading.at))
+        for reading in readings
+        if _recheck(reading)
+    ]
+    days: dict[dt.date, set[str]] = {}
+    for _, _, stall, day in named:
+        days.setdefault(day, set()).add(stall.id)
+    # Stalls are each let to one vendor a day (rentals never overlap), whatever the market.
+    tenants = {day: vendor_ids_on(session, stall_ids, day) for day, stall_ids in days.items()}
     rows: list[dict[str, Any]] = []
-    shorts: list[tuple[DeviceReading, Market, StallRef, dict[str, Any]]] = []
-    tenants: dict[tuple[str, dt.date], dict[str, Organisation]] = {}
-    for reading in filter(_recheck, readings):
-        market, stall = stall_of(session, reading)
-        day = market_day(reading.at)
-        if (market.id, day) not in tenants:
-            stall_ids = [s.id for s in stalls_of(session, market).values()]
-            tenants[market.id, day] = tenants_on(session, stall_ids, day)
-        tenant = tenants[market.id, day].get(stall.id)
+    shorts: list[tuple[Market, StallRef, dict[str, Any]]] = []
+    for reading, market, stall, day in named:
         declared, measured = float(reading.fields["declared_kg"]), float(reading.fields["kg"])
         judged = judge(declared, measured)
         row = {
-            "market_id": market.id, "stall_id": stall.id, "vendor_org_id": tenant.id if tenant else None,
-            "device_id": reading.device.id, "product": product_name(str(reading.fields["product"])),
+            "market_id": market.id, "stall_id": stall.id, "vendor_org_id": tenants[day].get(stall.id),
+            "device_id": reading.device.id, "product": _product(str(reading.fields["product"])),
             "declared_kg": declared, "measured_kg": measured, "unit_price": reading.fields.get("unit_price"),
             "tolerance_kg": judged.tolerance_kg, "short": judged.short, "weighed_at": reading.at,
             "record_id": reading.record_id, "ledger_index": reading.ledger_index,
         }  # fmt: skip
         rows.append(row)
         if judged.short:
-            shorts.append((reading, market, stall, row))
+            shorts.append((market, stall, row))
     if rows:
         session.connection().execute(insert(WEIGHINGS_TABLE), rows)
-    alerting = _stalls_alerting(session, {stall.id for _, _, stall, _ in shorts})
-    for reading, market, stall, row in shorts:
+    alerting = _stalls_alerting(session, {stall.id for _, stall, _ in shorts})
+    openings = []
+    for market, stall, row in shorts:
         if stall.id not in alerting:
-            day = market_day(reading.at)
-            _short_weight(session, sink, reading, market, stall, row, tenants[market.id, day])
+            vendor = session.get(Organisation, row["vendor_org_id"]) if row["vendor_org_id"] else None
+            openings.append(_short_weight(session, market, stall, row, vendor))
             alerting.add(stall.id)
+    open_alerts(session, sink, openings)
+
+
+@lru_cache(maxsize=1024)
+def _product(name: str) -> str:
+    """:func:`.purchases.product_name`, remembered: a market's scales weigh the same few products."""
+    return product_name(name)
 
 
 def _stalls_alerting(session: Session, stall_ids: set[str]) -> set[str]:
@@ -187,27 +209,19 @@ def _stalls_alerting(session: Session, stall_ids: set[str]) -> set[str]:
 
 
 def _short_weight(
-    session: Session,
-    sink: AlertSink,
-    reading: DeviceReading,
-    market: Market,
-    stall: StallRef,
-    row: dict[str, Any],
-    tenants: dict[str, Organisation],
-) -> None:
-    """A ``short_weight`` alert against the stall's vendor."""
+    session: Session, market: Market, stall: StallRef, row: dict[str, Any], vendor: Organisation | None
+) -> AlertOpening:
+    """A ``short_weight`` alert against the stall's vendor (its operator when the stall is not let)."""
     operator = operator_of(session, market)
     short_g = (row["declared_kg"] - row["measured_kg"]) * 1000
     detail = (
         f"{row['product']}: declared {row['declared_kg']:g} kg, weighed {row['measured_kg']:g} kg on the "
         f"recheck scale, {short_g:.0f} g short (allowed {row['tolerance_kg'] * 1000:.1f} g)"
     )
-    open_alert(
-        session, sink, org=tenants.get(stall.id) or operator, rule=SHORT_WEIGHT_RULE,
-        subject_type="market_stall", subject_id=stall.id, place=f"{market.name} {stall.code}",
-        detail=detail, at=reading.at,
-        audience=[operator], subjects=stall_subject(market.id, stall.id),
-        worst_value=round(short_g / 1000, 6),
+    return AlertOpening(
+        org=vendor or operator, rule=SHORT_WEIGHT_RULE, subject_type="market_stall", subject_id=stall.id,
+        place=f"{market.name} {stall.code}", detail=detail, at=row["weighed_at"], audience=[operator],
+        subjects=stall_subject(market.id, stall.id), worst_value=round(short_g / 1000, 6),
     )  # fmt: skip
 
 

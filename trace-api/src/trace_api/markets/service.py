@@ -9,7 +9,7 @@ writes only its own stalls' purchase ledger; regulators see everything and write
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -66,16 +66,23 @@ def tenant_on(session: Session, stall_id: str, day: dt.date) -> Rental | None:
     ).first()
 
 
-def tenants_on(session: Session, stall_ids: Sequence[str], day: dt.date) -> dict[str, Organisation]:
+def tenants_on(session: Session, stall_ids: Collection[str], day: dt.date) -> dict[str, Organisation]:
     """The vendor renting each of the stalls on ``day`` (stalls not let are left out)."""
+    let = vendor_ids_on(session, stall_ids, day)
+    # Each vendor once: a market's hundreds of stalls are let to a few dozen vendors.
+    query = select(Organisation).where(col(Organisation.id).in_(set(let.values())))
+    vendors = {org.id: org for org in session.exec(query)} if let else {}
+    return {stall_id: vendors[vendor_id] for stall_id, vendor_id in let.items()}
+
+
+def vendor_ids_on(session: Session, stall_ids: Collection[str], day: dt.date) -> dict[str, str]:
+    """The id of the vendor renting each of the stalls on ``day`` (stalls not let are left out)."""
     if not stall_ids:
         return {}
-    rows = session.exec(
-        select(Rental.stall_id, Organisation)
-        .join(Organisation, col(Organisation.id) == Rental.vendor_org_id)
-        .where(col(Rental.stall_id).in_(stall_ids), Rental.starts_on <= day, Rental.ends_on >= day)
-    ).all()
-    return {stall_id: org for stall_id, org in rows}
+    query = select(Rental.stall_id, Rental.vendor_org_id).where(
+        col(Rental.stall_id).in_(stall_ids), Rental.starts_on <= day, Rental.ends_on >= day
+    )
+    return {stall_id: vendor_id for stall_id, vendor_id in session.exec(query)}
 
 
 def org_by_handle(session: Session, handle: str) -> Organisation | None:

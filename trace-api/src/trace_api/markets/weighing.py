@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -114,12 +115,38 @@ def market_settings() -> MarketSettings:
     return MarketSettings()
 
 
+@dataclass(frozen=True)
+class Tolerances:
+    """Bands as plain numbers, rising, so that judging a weighing walks tuples rather than models:
+    (upper bound in kg, ``inf`` for none; percent, or None; kg)."""
+
+    table: tuple[tuple[float, float | None, float], ...]
+
+    @classmethod
+    def of(cls, bands: Sequence[ToleranceBand]) -> Tolerances:
+        return cls(
+            tuple(
+                (math.inf if b.up_to_kg is None else b.up_to_kg, b.percent, float(b.kg or 0)) for b in bands
+            )
+        )
+
+    def allowed_kg(self, declared_kg: float) -> float:
+        """As :meth:`ToleranceBand.allowance` of the band ``declared_kg`` falls in."""
+        for up_to_kg, percent, kg in self.table:
+            if declared_kg <= up_to_kg:
+                return declared_kg * percent / 100 if percent is not None else kg
+        raise AssertionError("the last band is unbounded")  # MarketSettings checks it
+
+
+@cache
+def configured_tolerances() -> Tolerances:
+    """The configured bands (:func:`market_settings`), as a table, once per process."""
+    return Tolerances.of(market_settings().short_weight_tolerances)
+
+
 def tolerance_kg(declared_kg: float, bands: Sequence[ToleranceBand] | None = None) -> float:
     """The shortfall allowed when ``declared_kg`` was declared."""
-    for band in bands or market_settings().short_weight_tolerances:
-        if band.up_to_kg is None or declared_kg <= band.up_to_kg:
-            return band.allowance(declared_kg)
-    raise AssertionError("the last band is unbounded")  # MarketSettings checks it
+    return (Tolerances.of(bands) if bands else configured_tolerances()).allowed_kg(declared_kg)
 
 
 @dataclass(frozen=True)

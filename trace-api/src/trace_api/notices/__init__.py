@@ -1,14 +1,24 @@
 """Notices owed to organisations (MQTT and webhooks), recorded with their fact and sent after commit."""
 
 from .models import Channel, OwedNotice
-from .service import NoticeSender, delivery_status, describe_notice, notices_of, owe_notice
+from .service import (
+    NoticeSender,
+    Owed,
+    delivery_status,
+    describe_notice,
+    notices_of,
+    owe_notice,
+    owe_notices,
+)
 
 __all__ = [
     "Channel",
     "NoticeSender",
+    "Owed",
     "OwedNotice",
     "delivery_status",
     "describe_notice",
     "notices_of",
     "owe_notice",
+    "owe_notices",
 ]

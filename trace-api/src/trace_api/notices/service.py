@@ -1,7 +1,7 @@
 """Telling organisations what happened, after commit: a message on the organisation's MQTT topic
 and a signed POST to each webhook it registered.
 
-A fact's transaction only records what is owed (:func:`owe_notice`: one :class:`OwedNotice` per
+A fact's transaction only records what is owed (:func:`owe_notices`: one :class:`OwedNotice` per
 organisation per channel); after commit the :class:`NoticeSender` delivers, holding no database
 lock while it waits on brokers and receivers, and retries with capped exponential backoff until
 the channel accepts. Delivery is at least once: receivers deduplicate by the ``Suyuan-Delivery``
@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from evidence import BackgroundLoop, write_transaction
@@ -25,10 +26,11 @@ from ..devices.mqtt import MqttError, publish_json
 from ..orgs.models import Organisation
 from ..services import Services
 from ..webhooks.models import Webhook
-from ..webhooks.service import post_signed, webhooks_of
+from ..webhooks.service import post_signed
 from .models import Channel, OwedNotice
 
 DELIVERY_HEADER = "Suyuan-Delivery"
+OWED_TABLE = OwedNotice.__table__  # type: ignore[attr-defined]  # SQLModel's table, for bulk inserts
 MAX_BACKOFF_S = 300
 BATCH = 100
 #: Receivers called at the same time in one pass: one slow receiver does not hold up the others.
@@ -55,6 +57,43 @@ def publish_mqtt(mqtt_url: str | None, topic: str, message: dict[str, Any]) -> s
     return None
 
 
+@dataclass(frozen=True)
+class Owed:
+    """One fact's message owed to one organisation, as of ``now`` (its first attempt is due then)."""
+
+    event: str
+    org: Organisation
+    topic: str
+    message: Mapping[str, Any]
+    record_id: str
+    now: dt.datetime
+
+
+def owe_notices(session: Session, owed: Sequence[Owed], *, mqtt_url: str | None) -> int:
+    """The deliveries each organisation is owed for its fact (its MQTT topic when a broker is
+    configured, then each of its webhooks), written in the session's transaction: call it in the
+    facts' own. The organisations' webhooks are read in one query and the rows written in one
+    statement, so a transaction telling many facts pays per fact only for its rows. Returns how
+    many deliveries are owed."""
+    if not owed:
+        return 0
+    hooks = _webhooks_of(session, {o.org.id for o in owed})
+    rows: list[dict[str, Any]] = []
+    for each in owed:
+        body = json.dumps(dict(each.message), sort_keys=True, ensure_ascii=False)
+        owed_on = {
+            "event": each.event, "org_id": each.org.id, "message": body, "record_id": each.record_id,
+            "created_at": each.now, "next_attempt_at": each.now, "attempts": 0,
+        }  # fmt: skip
+        if mqtt_url is not None:
+            rows.append({**owed_on, "channel": Channel.mqtt, "webhook_id": None, "target": each.topic})
+        for hook in hooks.get(each.org.id, ()):
+            rows.append({**owed_on, "channel": Channel.webhook, "webhook_id": hook.id, "target": hook.url})
+    if rows:
+        session.connection().execute(insert(OWED_TABLE), rows)
+    return len(rows)
+
+
 def owe_notice(
     session: Session,
     *,
@@ -65,22 +104,18 @@ def owe_notice(
     record_id: str,
     mqtt_url: str | None,
     now: dt.datetime,
-) -> list[OwedNotice]:
-    """The deliveries ``org`` is owed for one fact (its MQTT topic when a broker is configured, and
-    each of its webhooks), added to the session: call it in the fact's own transaction."""
-    body = json.dumps(dict(message), sort_keys=True, ensure_ascii=False)
+) -> int:
+    """The deliveries ``org`` is owed for one fact (:func:`owe_notices`)."""
+    return owe_notices(session, [Owed(event, org, topic, message, record_id, now)], mqtt_url=mqtt_url)
 
-    def owed_on(channel: Channel, target: str, webhook_id: int | None = None) -> OwedNotice:
-        return OwedNotice(
-            event=event, org_id=org.id, channel=channel, webhook_id=webhook_id, target=target,
-            message=body, record_id=record_id, created_at=now, next_attempt_at=now,
-        )  # fmt: skip
 
-    owed = [owed_on(Channel.webhook, hook.url, hook.id) for hook in webhooks_of(session, org.id)]
-    if mqtt_url is not None:
-        owed.insert(0, owed_on(Channel.mqtt, topic))
-    session.add_all(owed)
-    return owed
+def _webhooks_of(session: Session, org_ids: set[str]) -> dict[str, list[Webhook]]:
+    """Each organisation's webhooks, oldest first."""
+    query = select(Webhook).where(col(Webhook.org_id).in_(org_ids)).order_by(col(Webhook.id))
+    hooks: dict[str, list[Webhook]] = {}
+    for hook in session.exec(query):
+        hooks.setdefault(hook.org_id, []).append(hook)
+    return hooks
 
 
 def delivery_status(notice: OwedNotice) -> str:
