@@ -107,7 +107,9 @@ def test_train_predict_export_make_no_network_attempt(tmp_path: Path) -> None:
 
 def hide_modules(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in names else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name in names else real(name, *a)
+    )
 
 
 def test_require_vision_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:

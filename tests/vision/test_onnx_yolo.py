@@ -62,7 +62,9 @@ def ultralytics_detections(model: object, frame: np.ndarray) -> list[Detection]:
     [result] = model.predict(frame, imgsz=DEMO_MODEL_IMGSZ, conf=CONFIDENCE, verbose=False)  # type: ignore[attr-defined]
     return [
         Detection(CLASSES[int(c)], float(p), (b[0], b[1], b[2], b[3]))
-        for c, p, b in zip(result.boxes.cls.tolist(), result.boxes.conf.tolist(), result.boxes.xyxy.tolist())
+        for c, p, b in zip(
+            result.boxes.cls.tolist(), result.boxes.conf.tolist(), result.boxes.xyxy.tolist(), strict=True
+        )
     ]
 
 
@@ -76,7 +78,8 @@ def test_onnxruntime_detector_matches_ultralytics_predict(
     assert [d.class_name for d in ours] == [d.class_name for d in theirs]
     for mine, reference in zip(ours, theirs, strict=True):
         assert mine.confidence == pytest.approx(reference.confidence, abs=CONFIDENCE_TOLERANCE)
-        assert max(abs(a - b) for a, b in zip(mine.box, reference.box)) <= BOX_TOLERANCE_PX, (mine, reference)
+        offsets = [abs(a - b) for a, b in zip(mine.box, reference.box, strict=True)]
+        assert max(offsets) <= BOX_TOLERANCE_PX, (mine, reference)
 
 
 def test_onnxruntime_detector_reads_names_and_size_from_the_export(detector: Detector) -> None:
@@ -91,7 +94,9 @@ def test_letterbox_pads_with_grey_and_rounds_each_side() -> None:
     padded, fit = letterbox(frame, (192, 320))
     assert padded.shape == (192, 320, 3)
     assert fit == Letterbox(0.5, 0.5, 0, 6)  # 320×180, 12 rows of padding split 6 and 6
-    assert (padded[:6] == 114).all() and (padded[186:] == 114).all() and (padded[6:186] == 0).all()
+    assert (padded[:6] == 114).all()
+    assert (padded[186:] == 114).all()
+    assert (padded[6:186] == 0).all()
     odd, fit = letterbox(np.zeros((517, 333, 3), np.uint8), (192, 320))
     left = round((320 - round(333 * 192 / 517)) / 2 - 0.1)
     assert (odd.shape, fit.pad_x, fit.pad_y) == ((192, 320, 3), left, 0)

@@ -117,7 +117,8 @@ def test_up_path_and_onnx_cameras_import_no_torch(cli_env: dict[str, str], tmp_p
     result = run_without(TRAINING, UP_PATH_WITHOUT_TRAINING, env=cli_env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     version, classes, loaded = result.stdout.strip().splitlines()[-3:]
-    assert version.startswith("kitchen-yolo11n.onnx sha256:") and " onnxruntime " in version
+    assert version.startswith("kitchen-yolo11n.onnx sha256:")
+    assert " onnxruntime " in version
     assert classes == "['cook', 'mask']"  # a hatless cook: no chef_hat found
     assert loaded == "loaded: []"
 

@@ -42,7 +42,7 @@ def vision_errors() -> AbstractContextManager[None]:
 
 
 def offline() -> None:
-    """Configures Ultralytics for this data directory; exits with one line if the training extra is missing."""
+    """Configures Ultralytics for this data directory; exits with one line without the training extra."""
     with vision_errors():
         require_training()
         configure_offline(STATE.settings(IngestSettings).data_dir)

@@ -45,9 +45,11 @@ class Detection:
 
 class _Model(Protocol):
     class_names: tuple[str, ...]
-    imgsz: int | tuple[int, int]
     #: The runtime and its release, e.g. ``onnxruntime 1.20.1``.
     runtime: str
+
+    @property
+    def imgsz(self) -> int | tuple[int, int]: ...
 
     def detect(self, frame: Image, confidence: float) -> list[Detection]: ...
 

@@ -61,9 +61,9 @@ def letterbox(frame: Image, size: tuple[int, int]) -> tuple[Image, Letterbox]:
     dw, dh = (size[1] - new_w) / 2, (size[0] - new_h) / 2
     top, bottom, left, right = round(dh - 0.1), round(dh + 0.1), round(dw - 0.1), round(dw + 0.1)
     if (width, height) != (new_w, new_h):
-        frame = cv2.resize(frame, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
+        frame = np.asarray(cv2.resize(frame, (new_w, new_h), interpolation=cv2.INTER_LINEAR), np.uint8)
     padded = cv2.copyMakeBorder(frame, top, bottom, left, right, cv2.BORDER_CONSTANT, value=(PAD_VALUE,) * 3)
-    return padded, Letterbox(new_w / width, new_h / height, left, top)
+    return np.asarray(padded, np.uint8), Letterbox(new_w / width, new_h / height, left, top)
 
 
 def to_input(padded: Image) -> Floats:
@@ -92,17 +92,22 @@ def nms(boxes: Floats, scores: Floats, iou: float) -> NDArray[np.intp]:
     while order.size:
         best, rest = order[0], order[1:]
         kept.append(int(best))
-        w = np.clip(np.minimum(boxes[best, 2], boxes[rest, 2]) - np.maximum(boxes[best, 0], boxes[rest, 0]), 0, None)
-        h = np.clip(np.minimum(boxes[best, 3], boxes[rest, 3]) - np.maximum(boxes[best, 1], boxes[rest, 1]), 0, None)
-        overlap = w * h
+        x1, y1 = np.maximum(boxes[best, 0], boxes[rest, 0]), np.maximum(boxes[best, 1], boxes[rest, 1])
+        x2, y2 = np.minimum(boxes[best, 2], boxes[rest, 2]), np.minimum(boxes[best, 3], boxes[rest, 3])
+        overlap = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
         order = rest[overlap / (areas[best] + areas[rest] - overlap) <= iou]
     return np.asarray(kept, dtype=np.intp)
 
 
 def class_nms(
-    boxes: Floats, scores: Floats, classes: NDArray[np.intp], iou: float = NMS_IOU, limit: int = MAX_DETECTIONS
+    boxes: Floats,
+    scores: Floats,
+    classes: NDArray[np.intp],
+    iou: float = NMS_IOU,
+    limit: int = MAX_DETECTIONS,
 ) -> NDArray[np.intp]:
-    """:func:`nms` within each class (boxes shifted apart by class, as Ultralytics does), at most ``limit``."""
+    """:func:`nms` within each class (boxes shifted apart by class, as Ultralytics does), at most
+    ``limit``."""
     if len(scores) > MAX_NMS:
         top = np.argsort(-scores, kind="stable")[:MAX_NMS]
         return top[class_nms(boxes[top], scores[top], classes[top], iou, limit)]
