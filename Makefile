@@ -2,15 +2,19 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-PY_STAMP := $(VENV)/.installed
+# Two installs: what running needs (`make up`), and everything (`make test`), which implies the first.
+RUN_STAMP := $(VENV)/.installed-run
+ALL_STAMP := $(VENV)/.installed-all
+RUN_EXTRAS := postgres,vision
+ALL_EXTRAS := dev,postgres,vision,training
 NPM_STAMP := node_modules/.installed
 
-.PHONY: up test lint typecheck artifacts-check deps browser fonts bench clean
+.PHONY: up test lint typecheck artifacts-check deps deps-all venv browser fonts bench clean
 
 up: deps fonts
 	$(BIN)/suyuan up
 
-test: deps browser fonts lint typecheck artifacts-check
+test: deps-all browser fonts lint typecheck artifacts-check
 	$(BIN)/pytest
 
 # The consumer page is tested in a real Chromium (Debian's package, driven by Playwright).
@@ -26,25 +30,37 @@ fonts:
 		echo "installing Debian's fonts-wqy-microhei for Chinese label sheets"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-wqy-microhei; }
 
-lint: $(PY_STAMP)
+lint: $(ALL_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-typecheck: $(PY_STAMP)
+typecheck: $(ALL_STAMP)
 	$(BIN)/mypy
 
-artifacts-check: deps
+artifacts-check: deps-all
 	$(BIN)/suyuan chain compile --check
 
-deps: $(PY_STAMP) $(NPM_STAMP)
+# Running needs no torch: the cameras run ONNX on onnxruntime (the vision extra). Tests, training
+# and export need Ultralytics with torch (the training extra) and the dev tools.
+deps: $(RUN_STAMP) $(NPM_STAMP)
 
-$(PY_STAMP): pyproject.toml
-	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,postgres,vision]"
-	touch $@
+deps-all: $(ALL_STAMP) $(NPM_STAMP)
+
+venv:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'
+	@test -x $(BIN)/python || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install --quiet --upgrade pip; }
+
+# Up to date after `make test` too: the full install has everything running needs.
+$(RUN_STAMP): pyproject.toml
+	@if [ $(ALL_STAMP) -nt pyproject.toml ]; then touch $@; else \
+		$(MAKE) --no-print-directory venv && \
+		$(BIN)/python -m pip install --quiet -e ".[$(RUN_EXTRAS)]" && touch $@; fi
+
+$(ALL_STAMP): pyproject.toml
+	$(MAKE) --no-print-directory venv
+	$(BIN)/python -m pip install --quiet -e ".[$(ALL_EXTRAS)]"
+	touch $@ $(RUN_STAMP)
 
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund

@@ -13,7 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from ingest.vision.offline import INSTALL_HINT, VisionExtraMissing, require_vision
+from ingest.vision.offline import (
+    INSTALL_HINT,
+    TRAINING_HINT,
+    TrainingExtraMissing,
+    VisionExtraMissing,
+    configure_offline,
+    require_training,
+    require_vision,
+)
 
 # Runs in a fresh interpreter: the guard must be in place before anything imports Ultralytics.
 CHILD = textwrap.dedent(
@@ -97,11 +105,25 @@ def test_train_predict_export_make_no_network_attempt(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "model.onnx").is_file()
 
 
-def test_require_vision_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+def hide_modules(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
     real = importlib.util.find_spec
     monkeypatch.setattr(
-        importlib.util, "find_spec", lambda name, *a: None if name == "ultralytics" else real(name, *a)
+        importlib.util, "find_spec", lambda name, *a: None if name in names else real(name, *a)
     )
+
+
+def test_require_vision_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    hide_modules(monkeypatch, "onnxruntime")
     with pytest.raises(VisionExtraMissing, match=r"pip install 'suyuan\[vision\]'"):
         require_vision()
     assert INSTALL_HINT == "the vision extra is not installed: pip install 'suyuan[vision]'"
+
+
+def test_cameras_need_no_training_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    hide_modules(monkeypatch, "ultralytics", "torch")
+    require_vision()
+    with pytest.raises(TrainingExtraMissing, match=r"pip install 'suyuan\[training\]'"):
+        require_training()
+    with pytest.raises(TrainingExtraMissing):
+        configure_offline(Path("unused"))
+    assert TRAINING_HINT == "the training extra is not installed: pip install 'suyuan[training]'"

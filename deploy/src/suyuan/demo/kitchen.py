@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from ingest.vision import DEMO_MODEL_ONNX, configure_offline
+from ingest.vision import DEMO_MODEL_ONNX
 from ingest.vision.synth import write_video
 from trace_api.devices import Device, DeviceIn, ReadingKind, register_device
 from trace_api.orgs import (
@@ -67,8 +67,8 @@ def run_kitchen_demo(
     report: Callable[[str], None] = print,
     stop: threading.Event | None = None,
 ) -> dict[str, Any]:
-    """Generates the kitchen video and judges it with the shipped model (no chain use)."""
-    configure_offline(services.settings.data_dir)
+    """Generates the kitchen video and judges it with the shipped ONNX model on onnxruntime (no chain
+    use, no torch)."""
     from ingest.vision.detector import Detector
     from ingest.vision.pipeline import run_camera
 

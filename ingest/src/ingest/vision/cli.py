@@ -17,7 +17,7 @@ from rich.table import Table
 from chain.cli import STATE, fail, failing_on, out, progress_bar
 
 from .._settings import IngestSettings
-from .offline import VisionError, configure_offline, require_vision
+from .offline import VisionError, configure_offline, require_training
 from .training import (
     TrainResult,
     camera_imgsz,
@@ -42,9 +42,9 @@ def vision_errors() -> AbstractContextManager[None]:
 
 
 def offline() -> None:
-    """Configures Ultralytics for this data directory; exits with one line if the extra is missing."""
+    """Configures Ultralytics for this data directory; exits with one line without the training extra."""
     with vision_errors():
-        require_vision()
+        require_training()
         configure_offline(STATE.settings(IngestSettings).data_dir)
 
 

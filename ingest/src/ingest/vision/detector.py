@@ -1,17 +1,19 @@
 """The kitchen model behind one small interface: a frame in, labelled boxes out.
 
-:class:`Detector` runs an Ultralytics YOLO detection model, exported to ONNX (the default, fast
-on CPUs) or as a PyTorch ``.pt`` file, on BGR frames as OpenCV decodes them. Ultralytics is
-imported only when a detector is built, after :func:`configure_offline` has switched off its
-downloads, DNS probes and telemetry. The model's identity travels with every incident: the
-SHA-256 of its file and a version string naming the file, the hash and the Ultralytics release.
+:class:`Detector` runs an Ultralytics YOLO detection model on BGR frames as OpenCV decodes them:
+exported to ONNX (the default, fast on CPUs) on onnxruntime with no torch
+(:mod:`ingest.vision.onnx_yolo`, the ``vision`` extra), or as PyTorch ``.pt`` weights through
+Ultralytics (the ``training`` extra), imported only when such a detector is built, after
+:func:`configure_offline` has switched off its downloads, DNS probes and telemetry. The model's
+identity travels with every incident: the SHA-256 of its file and a version string naming the
+file, the hash and the runtime that ran it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from .sources import CameraError, Image
 
@@ -41,6 +43,17 @@ class Detection:
         return self.box[3] - self.box[1]
 
 
+class _Model(Protocol):
+    class_names: tuple[str, ...]
+    #: The runtime and its release, e.g. ``onnxruntime 1.20.1``.
+    runtime: str
+
+    @property
+    def imgsz(self) -> int | tuple[int, int]: ...
+
+    def detect(self, frame: Image, confidence: float) -> list[Detection]: ...
+
+
 class Detector:
     """One loaded model. Not thread-safe: give each camera worker its own."""
 
@@ -59,22 +72,52 @@ class Detector:
             raise ModelError(f"model {model_path}: expected an .onnx or .pt file")
         self.path, self.confidence = model_path, confidence
         self.model_sha256 = _file_sha256(model_path)
-        self._model, self._ultralytics_version = _load(model_path, data_dir, threads)
-        self.imgsz = imgsz if imgsz is not None else _default_imgsz(model_path, self._model)
-        names: dict[int, str] = getattr(self._model, "names", None) or {}
-        if not names:
-            raise ModelError(f"model {model_path}: it names no classes (not an Ultralytics detection model?)")
-        self.class_names: tuple[str, ...] = tuple(names[i] for i in sorted(names))
+        self._model: _Model
+        if model_path.suffix == ".onnx":
+            from .offline import require_vision
+            from .onnx_yolo import OnnxYolo
+
+            require_vision()
+            self._model = OnnxYolo(model_path, imgsz, threads)
+        else:
+            self._model = _UltralyticsModel(model_path, data_dir, imgsz, threads)
+        self.imgsz = self._model.imgsz
+        self.class_names: tuple[str, ...] = self._model.class_names
 
     @property
     def model_version(self) -> str:
-        return f"{self.path.name} sha256:{self.model_sha256[:12]} ultralytics {self._ultralytics_version}"
+        return f"{self.path.name} sha256:{self.model_sha256[:12]} {self._model.runtime}"
 
     def detect(self, frame: Image) -> list[Detection]:
         """The model's boxes on one BGR frame, at or above the detector's confidence."""
-        results = self._model.predict(
-            frame, imgsz=self.imgsz, conf=self.confidence, device="cpu", verbose=False
-        )
+        return self._model.detect(frame, self.confidence)
+
+
+class _UltralyticsModel:
+    """``.pt`` weights through Ultralytics and torch; runs at the size they were trained at."""
+
+    def __init__(self, path: Path, data_dir: Path, imgsz: int | tuple[int, int] | None, threads: int | None):
+        from .offline import TRAINING_INSTALL, TrainingExtraMissing, require_training
+
+        try:
+            require_training()
+        except TrainingExtraMissing as exc:
+            raise ModelError(
+                f"model {path}: .pt weights need the training extra ({TRAINING_INSTALL}); "
+                "cameras run .onnx exports without it"
+            ) from exc
+        self._model, version = _load(path, data_dir, threads)
+        self.runtime = f"ultralytics {version}"
+        trained = getattr(self._model, "overrides", {}).get("imgsz")
+        default = trained if isinstance(trained, int) and trained > 0 else DEFAULT_IMGSZ
+        self.imgsz: int | tuple[int, int] = imgsz if imgsz is not None else default
+        names: dict[int, str] = getattr(self._model, "names", None) or {}
+        if not names:
+            raise ModelError(f"model {path}: it names no classes (not an Ultralytics detection model?)")
+        self.class_names = tuple(names[i] for i in sorted(names))
+
+    def detect(self, frame: Image, confidence: float) -> list[Detection]:
+        results = self._model.predict(frame, imgsz=self.imgsz, conf=confidence, device="cpu", verbose=False)
         boxes = results[0].boxes
         if boxes is None or len(boxes) == 0:
             return []
@@ -94,25 +137,6 @@ def _file_sha256(path: Path) -> str:
         return model_sha256(path)
     except OSError as exc:
         raise ModelError(f"model {path}: {exc.strerror or exc}") from exc
-
-
-def _default_imgsz(path: Path, model: Any) -> int | tuple[int, int]:
-    """An ONNX export with a fixed input shape needs exactly that size; weights run at the size they
-    were trained at; otherwise :data:`DEFAULT_IMGSZ`."""
-    if path.suffix != ".onnx":
-        trained = getattr(model, "overrides", {}).get("imgsz")
-        return trained if isinstance(trained, int) and trained > 0 else DEFAULT_IMGSZ
-    import onnx
-
-    try:
-        exported = onnx.load(str(path), load_external_data=False)
-    except Exception as exc:  # onnx raises DecodeError and others from protobuf
-        raise ModelError(f"model {path}: not a readable ONNX file ({exc})") from exc
-    dims = exported.graph.input[0].type.tensor_type.shape.dim
-    height, width = (d.dim_value for d in dims[2:4]) if len(dims) == 4 else (0, 0)
-    if height > 0 and width > 0:
-        return (int(height), int(width))
-    return DEFAULT_IMGSZ
 
 
 def _load(path: Path, data_dir: Path, threads: int | None) -> tuple[Any, str]:

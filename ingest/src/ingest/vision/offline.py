@@ -1,4 +1,8 @@
-"""Ultralytics without the network: its settings, fonts and caches under the data directory.
+"""Which extra is installed, and Ultralytics without the network: its settings, fonts and caches
+under the data directory.
+
+The ``vision`` extra (onnxruntime, numpy, OpenCV) runs the camera pipeline on ONNX exports; the
+``training`` extra (Ultralytics with torch, ONNX export) trains, exports and runs ``.pt`` weights.
 
 Unconfigured, Ultralytics probes DNS when imported, fetches Arial.ttf from GitHub while it
 trains, writes ``~/.config/Ultralytics`` and sends usage events; onnxruntime has telemetry.
@@ -14,9 +18,23 @@ import shutil
 import sys
 from pathlib import Path
 
-__all__ = ["VisionError", "VisionExtraMissing", "configure_offline", "require_offline", "require_vision"]
+__all__ = [
+    "TrainingExtraMissing",
+    "VisionError",
+    "VisionExtraMissing",
+    "configure_offline",
+    "require_offline",
+    "require_training",
+    "require_vision",
+]
 
 INSTALL_HINT = "the vision extra is not installed: pip install 'suyuan[vision]'"
+TRAINING_INSTALL = "pip install 'suyuan[training]'"
+TRAINING_HINT = f"the training extra is not installed: {TRAINING_INSTALL}"
+
+#: What each extra brings that the other does not, by import name.
+_RUNTIME_MODULES = ("onnxruntime", "numpy", "cv2")
+_TRAINING_MODULES = ("ultralytics", "torch", "torchvision", "onnx")
 
 # Every integration Ultralytics may load as a training callback; all stay off.
 _INTEGRATIONS = ("clearml", "comet", "dvc", "mlflow", "raytune", "tensorboard", "wandb")
@@ -31,15 +49,27 @@ class VisionExtraMissing(VisionError):
         super().__init__(INSTALL_HINT)
 
 
+class TrainingExtraMissing(VisionError):
+    def __init__(self) -> None:
+        super().__init__(TRAINING_HINT)
+
+
 def require_vision() -> None:
-    """Raises :class:`VisionExtraMissing` unless Ultralytics and torch can be imported."""
-    if any(importlib.util.find_spec(name) is None for name in ("ultralytics", "torch", "onnxruntime")):
+    """Raises :class:`VisionExtraMissing` unless the camera pipeline's runtime can be imported."""
+    if any(importlib.util.find_spec(name) is None for name in _RUNTIME_MODULES):
         raise VisionExtraMissing
+
+
+def require_training() -> None:
+    """Raises :class:`TrainingExtraMissing` unless Ultralytics, torch and ONNX export can be imported."""
+    require_vision()
+    if any(importlib.util.find_spec(name) is None for name in _TRAINING_MODULES):
+        raise TrainingExtraMissing
 
 
 def require_offline() -> None:
     """Raises :class:`VisionError` unless :func:`configure_offline` has run in this process."""
-    require_vision()
+    require_training()
     if os.environ.get("YOLO_OFFLINE") != "1" or "YOLO_CONFIG_DIR" not in os.environ:
         raise VisionError(
             "Ultralytics is not configured for offline use: call configure_offline(data_dir) first"
@@ -54,9 +84,9 @@ def configure_offline(data_dir: Path) -> Path:
     lets torch use all cores. Idempotent. Ultralytics reads its folder once per process: after
     the first call has imported it, a call for another data directory keeps (and returns) the
     first folder. Raises :class:`VisionError` if Ultralytics was imported unconfigured, and
-    :class:`VisionExtraMissing` without the extra.
+    :class:`TrainingExtraMissing` (or :class:`VisionExtraMissing`) without the extras.
     """
-    require_vision()
+    require_training()
     config_dir = (data_dir / "vision" / "ultralytics").resolve()
     loaded = sys.modules.get("ultralytics.utils")
     if loaded is not None:
