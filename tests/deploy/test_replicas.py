@@ -5,9 +5,11 @@ at once forming one log that passes its audit."""
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -15,8 +17,9 @@ import httpx
 
 from chain import ChainClient, Deployment, LocalNode, connect
 from evidence import audit_log, log_id_of, open_ledger
+from tests.api.conftest import admission_body, make_uscc
 from tests.api.test_cli import _start_up
-from tests.api.test_crash import _url
+from tests.api.test_crash import _upload_certificates, _url
 from tests.conftest import make_record
 from trace_api.settings import ServiceSettings
 
@@ -142,9 +145,54 @@ def test_each_background_job_runs_in_one_replica_and_moves_when_it_dies(
         [*SUYUAN, "chain", "deploy"], env=env, capture_output=True, text=True, timeout=120
     )
     assert deployed.returncode == 0, deployed.stderr
+    added = subprocess.run(
+        [
+            *SUYUAN,
+            *("org", "add", "--handle", "haixian", "--name", "Haixian Import", "--type", "importer"),
+            *("--uscc", make_uscc(), "--jurisdiction", "Shanghai"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert added.returncode == 0, added.stderr
+    key = re.search(r"API key \(shown once\): (\S+)", added.stdout)
+    assert key is not None, added.stdout
     replicas = [_start_up(env, "--service", "trace-api") for _ in range(2)]
     urls = [_url(lines) for _, lines in replicas]
     try:
+        # Admissions through both replicas at once form one log.
+        documents = _upload_certificates(urls[0], key.group(1))
+        admitted: list[int] = []
+
+        def admit(replica: int) -> None:
+            with httpx.Client(base_url=urls[replica], timeout=60) as http:
+                for n in range(5):
+                    response = http.post(
+                        "/v1/batches",
+                        json=admission_body(f"R{replica}-{n}", documents),
+                        headers={"Authorization": f"Bearer {key.group(1)}"},
+                    )
+                    admitted.append(response.status_code)
+
+        clients = [threading.Thread(target=admit, args=(r,)) for r in (0, 1)]
+        for client in clients:
+            client.start()
+        for client in clients:
+            client.join(timeout=300)
+        assert admitted == [201] * 10
+        settings = ServiceSettings(data_dir=Path(env["SUYUAN_DATA_DIR"]), database_url=postgres_url)
+        ledger = open_ledger(settings)
+        try:
+            assert ledger.checkpoint() is not None
+            assert audit_log(ledger, None).records == ledger.size()
+            for replica, n in ((r, n) for r in (0, 1) for n in range(5)):
+                about = ledger.about("batch", f"09506000134352.R{replica}-{n}")
+                assert [s.kind for s in about] == ["batch.admitted"], (replica, n)
+        finally:
+            ledger.engine.dispose()
+
         _wait(lambda: all(sum(_leading(u)[job] for u in urls) == 1 for job in JOBS), "one leader per job")
         leading = [_leading(url) for url in urls]
         dying = 0 if leading[0]["recall notices"] else 1
