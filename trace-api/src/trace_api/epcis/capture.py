@@ -4,6 +4,8 @@ An event captured before (same hash id) is a duplicate, never a second record. E
 an event that needs no database (schema validation, its Event Hash ID, its ledger record and the
 record's canonical bytes) is done by :func:`check_document` and :func:`prepare`, before the
 writer lock is taken; :func:`store` and :func:`apply_custody` write, in a write transaction.
+Query rows are plain column values, inserted with one ``executemany`` per table per write: building
+an ORM object per row cost more than hashing the event.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Set
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from evidence import Actor, InvalidRecord, Record, Subject, utc_datetime
@@ -43,15 +46,16 @@ KEY_KINDS = ("epc", "anyEPC", "epcClass", "anyEPCClass")
 
 @dataclass
 class Prepared:
-    """One event ready to write: its query row and keys, its ledger record and the record's bytes."""
+    """One event ready to write: its query row and keys (column values of :class:`EpcisEvent` and
+    :class:`EpcisEventKey`), its ledger record and the record's bytes."""
 
     event_id: str
     index: int
     event: dict[str, Any]
-    row: EpcisEvent
+    row: dict[str, Any]
     record: Record
     body: bytes
-    keys: list[EpcisEventKey] = field(default_factory=list)
+    keys: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -67,7 +71,9 @@ def _id_of(value: Any) -> str | None:
     return value.get("id") if isinstance(value, dict) else None
 
 
-def _keys(event_id: str, event: dict[str, Any]) -> list[EpcisEventKey]:
+def event_keys(event_id: str, event: dict[str, Any]) -> list[dict[str, str]]:
+    """The :class:`EpcisEventKey` rows of an event: each identifier it names, as written and as a
+    GS1 Digital Link URI, by the query parameter that matches it."""
     lists = epc_lists(event)
     values: set[tuple[str, str]] = set()
     for kind in KEY_KINDS:
@@ -75,7 +81,7 @@ def _keys(event_id: str, event: dict[str, Any]) -> list[EpcisEventKey]:
             values.add((kind, value[:300]))
             with contextlib.suppress(IdentifierError):
                 values.add((kind, urn_to_digital_link(value)[:300]))
-    return [EpcisEventKey(event_id=event_id, kind=k, value=v) for k, v in sorted(values)]
+    return [{"event_id": event_id, "kind": k, "value": v} for k, v in sorted(values)]
 
 
 def prepare(
@@ -89,24 +95,25 @@ def prepare(
     """Everything about one event that needs no database; raises if it cannot be identified or recorded."""
     event_id = event_hash_id(without_fields(event, set(ignored)), context)
     standalone = with_context(event, context)
-    row = EpcisEvent(
-        event_id=event_id,
-        declared_event_id=declared_event_id(event),
-        event_type=event_type(event),
-        action=event.get("action"),
-        event_time=utc_datetime(event["eventTime"]),
-        record_time=now,
-        biz_step=short_vocabulary(event.get("bizStep")),
-        disposition=short_vocabulary(event.get("disposition")),
-        read_point=_id_of(event.get("readPoint")),
-        biz_location=_id_of(event.get("bizLocation")),
-        org_id=member.org.id,
-        record_id=event_id,
-        body=json.dumps(standalone, ensure_ascii=False),
-    )
-    record = _record(event_id, row.event_type, standalone, member)
+    row = {
+        "event_id": event_id,
+        "declared_event_id": declared_event_id(event),
+        "event_type": event_type(event),
+        "action": event.get("action"),
+        "event_time": utc_datetime(event["eventTime"]),
+        "record_time": now,
+        "biz_step": short_vocabulary(event.get("bizStep")),
+        "disposition": short_vocabulary(event.get("disposition")),
+        "read_point": _id_of(event.get("readPoint")),
+        "biz_location": _id_of(event.get("bizLocation")),
+        "org_id": member.org.id,
+        "capture_id": None,
+        "record_id": event_id,
+        "body": json.dumps(standalone, ensure_ascii=False),
+    }
+    record = _record(event_id, row["event_type"], standalone, member)
     return Prepared(
-        event_id, index, standalone, row, record, record.canonical_bytes(), _keys(event_id, event)
+        event_id, index, standalone, row, record, record.canonical_bytes(), event_keys(event_id, event)
     )
 
 
@@ -181,13 +188,13 @@ def store(
     if not prepared:
         return
     records, bodies = [p.record for p in prepared], [p.body for p in prepared]
-    services.ledger.append_many(records, conn=session.connection(), bodies=bodies)
-    for p in prepared:
-        p.row.capture_id = capture_id
-    session.add_all([p.row for p in prepared])
-    session.flush()
-    session.add_all([k for p in prepared for k in p.keys])
-    session.flush()
+    connection = session.connection()
+    services.ledger.append_many(records, conn=connection, bodies=bodies)
+    rows = [{**p.row, "capture_id": capture_id} for p in prepared]
+    connection.execute(insert(EpcisEvent), rows)
+    keys = [k for p in prepared for k in p.keys]
+    if keys:
+        connection.execute(insert(EpcisEventKey), keys)
     enqueue(session, [p.event_id for p in prepared])
 
 
