@@ -113,8 +113,8 @@ class ChunkGate:
         self.go = threading.Event()
         original = capture_jobs._let_other_writers_in
 
-        def let_other_writers_in(services: Any) -> None:
-            original(services)
+        def let_other_writers_in(services: Any, released: float) -> None:
+            original(services, released)
             if not self.between.is_set():
                 self.between.set()
                 assert self.go.wait(STAGE_TIMEOUT_S), "the test did not let the capture go on"

@@ -130,9 +130,7 @@ def test_fast_validation_matches_the_full_walk_on_mutated_events() -> None:
         (("epcisBody", "queryResults"), {"queryName": 1}),
     ],
 )
-def test_fast_validation_matches_the_full_walk_on_broken_headers(
-    where: tuple[str, ...], value: Any
-) -> None:
+def test_fast_validation_matches_the_full_walk_on_broken_headers(where: tuple[str, ...], value: Any) -> None:
     document = _load(CORPUS / "epcis" / "JSON" / "Example_9.6.1-ObjectEvent.jsonld")
     events_of(document)[1]["eventTime"] = "yesterday"  # an event error beside the header's
     parent: Any = document

@@ -71,10 +71,13 @@ def _id_of(value: Any) -> str | None:
     return value.get("id") if isinstance(value, dict) else None
 
 
-def event_keys(event_id: str, event: dict[str, Any]) -> list[dict[str, str]]:
+def event_keys(
+    event_id: str, event: dict[str, Any], lists: dict[str, list[str]] | None = None
+) -> list[dict[str, str]]:
     """The :class:`EpcisEventKey` rows of an event: each identifier it names, as written and as a
-    GS1 Digital Link URI, by the query parameter that matches it."""
-    lists = epc_lists(event)
+    GS1 Digital Link URI, by the query parameter that matches it. ``lists``: the event's
+    :func:`epc_lists`, where the caller has them."""
+    lists = epc_lists(event) if lists is None else lists
     values: set[tuple[str, str]] = set()
     for kind in KEY_KINDS:
         for value in lists.get(kind, []):
@@ -111,9 +114,10 @@ def prepare(
         "record_id": event_id,
         "body": json.dumps(standalone, ensure_ascii=False),
     }
-    record = _record(event_id, row["event_type"], standalone, member)
+    lists = epc_lists(event)
+    record = _record(event_id, row["event_type"], standalone, member, lists)
     return Prepared(
-        event_id, index, standalone, row, record, record.canonical_bytes(), event_keys(event_id, event)
+        event_id, index, standalone, row, record, record.canonical_bytes(), event_keys(event_id, event, lists)
     )
 
 
@@ -132,8 +136,9 @@ def declared_event_id(event: dict[str, Any]) -> str | None:
     return declared
 
 
-def _record(event_id: str, kind: str, event: dict[str, Any], member: Member) -> Record:
-    lists = epc_lists(event)
+def _record(
+    event_id: str, kind: str, event: dict[str, Any], member: Member, lists: dict[str, list[str]]
+) -> Record:
     subjects = [Subject(type="epc", id=v[:512]) for v in lists.get("anyEPC", [])[:200]]
     subjects += [Subject(type="epc_class", id=v[:512]) for v in lists.get("anyEPCClass", [])[:200]]
     subjects.append(Subject(type="org", id=member.org.uscc))
@@ -147,26 +152,59 @@ def _record(event_id: str, kind: str, event: dict[str, Any], member: Member) -> 
     )
 
 
-def check_document(document: dict[str, Any], member: Member, now: dt.datetime) -> Checked:
-    """Validates the document and prepares each valid event (CPU work only: no database, no lock)."""
+@dataclass
+class Validated:
+    """A document after its schema check: the errors so far, and what preparing its events needs."""
+
+    events: list[dict[str, Any]]
+    errors: list[dict[str, Any]]
+    document_level: bool  # the document itself is invalid: none of its events is kept
+    context: Any = None
+    ignored: Set[str] = frozenset()
+    bad: Set[int] = frozenset()
+
+
+def validate_capture(document: dict[str, Any]) -> Validated:
+    """Checks the document against the schema (CPU work only: no database, no lock)."""
     errors: list[dict[str, Any]] = []
     try:
         validate_document(document)
     except EpcisValidationError as exc:
         errors = [dict(e) for e in exc.errors]
     if any(e.get("event") is None for e in errors):
-        return Checked([], errors, document_level=True)
-    context, ignored = document_context(document), ignored_fields(document)
-    bad = {e["event"] for e in errors}
+        return Validated([], errors, document_level=True)
+    return Validated(
+        events_of(document),
+        errors,
+        document_level=False,
+        context=document_context(document),
+        ignored=ignored_fields(document),
+        bad={e["event"] for e in errors},
+    )
+
+
+def prepare_events(
+    validated: Validated, start: int, stop: int, member: Member, now: dt.datetime
+) -> list[Prepared]:
+    """Prepares the valid events of ``validated`` from index ``start`` to ``stop`` (excluded); adds an
+    error to ``validated.errors`` for each that cannot be identified or recorded."""
     prepared: list[Prepared] = []
-    for index, event in enumerate(events_of(document)):
-        if index in bad:
+    for index in range(start, min(stop, len(validated.events))):
+        if index in validated.bad:
             continue
         try:
-            prepared.append(prepare(event, index, context, member, now, ignored))
+            event = validated.events[index]
+            prepared.append(prepare(event, index, validated.context, member, now, validated.ignored))
         except (EventHashError, InvalidRecord, KeyError, ValueError) as exc:
-            errors.append(_event_error(index, str(exc)))
-    return Checked(prepared, errors, document_level=False)
+            validated.errors.append(_event_error(index, str(exc)))
+    return prepared
+
+
+def check_document(document: dict[str, Any], member: Member, now: dt.datetime) -> Checked:
+    """Validates the document and prepares each valid event (CPU work only: no database, no lock)."""
+    validated = validate_capture(document)
+    prepared = prepare_events(validated, 0, len(validated.events), member, now)
+    return Checked(prepared, validated.errors, validated.document_level)
 
 
 def _event_error(index: int, reason: str) -> dict[str, Any]:

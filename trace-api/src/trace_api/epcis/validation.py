@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from typing import Any, TypedDict
@@ -219,7 +219,9 @@ def _compiled(ref: str) -> jsonschema_rs.Draft7Validator:
 
 
 def _conforms(checker: FormatChecker, name: str) -> Any:
-    return lambda instance: checker.conforms(instance, name)
+    """``checker``'s test of format ``name``, remembering the latest answers: the events of a
+    document repeat their vocabulary, locations and times."""
+    return lru_cache(maxsize=8192)(lambda instance: checker.conforms(instance, name))
 
 
 @cache
@@ -232,7 +234,9 @@ def _registry() -> Registry:
 def _schema_documents() -> dict[str, Any]:
     """The bundled schema documents by their ``$id``."""
     folder = files(_PACKAGE) / "schema"
-    documents = [json.loads(d.read_text("utf-8")) for d in [*_json_files(folder), *_json_files(folder / "schemas")]]
+    documents = [
+        json.loads(d.read_text("utf-8")) for d in [*_json_files(folder), *_json_files(folder / "schemas")]
+    ]
     return {d.get("$id", ""): d for d in documents}
 
 
