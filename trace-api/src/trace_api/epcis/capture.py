@@ -98,7 +98,7 @@ def prepare(
     """Everything about one event that needs no database; raises if it cannot be identified or recorded."""
     event_id = event_hash_id(without_fields(event, set(ignored)), context)
     standalone = with_context(event, context)
-    row = {
+    row: dict[str, Any] = {
         "event_id": event_id,
         "declared_event_id": declared_event_id(event),
         "event_type": event_type(event),
