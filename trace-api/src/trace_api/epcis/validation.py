@@ -63,7 +63,7 @@ class EpcisValidationError(EpcisError):
 
 def validate_document(document: JsonObject) -> None:
     """Check an EPCIS document (capture or query) against the schema; raise on any error."""
-    if _compiled(_ROOT).is_valid(document):
+    if _passes(_ROOT, document):
         return
     issues = document_issues(document)
     if issues:
@@ -78,9 +78,8 @@ def document_issues(document: JsonObject) -> list[ValidationIssue]:
         return full_document_issues(document)
     header, prefix, events = split
     issues = _issues(_validator(_ROOT), header, event_lists=EVENT_LIST_PATHS)
-    compiled = _compiled(_DOCUMENT_EVENT)
     for index, event in enumerate(events):
-        if compiled.is_valid(event):
+        if _passes(_DOCUMENT_EVENT, event):
             continue
         for issue in _issues(_validator(_DOCUMENT_EVENT), event, event_lists=()):
             issue["event"] = index
@@ -125,7 +124,7 @@ def validate_event(
     request body on its own, as the EPCIS REST binding sends one, which needs an ``@context``.
     """
     ref = _ROOT if standalone else _DOCUMENT_EVENT
-    if _compiled(ref).is_valid(event):
+    if _passes(ref, event):
         return []
     issues = _issues(_validator(ref), event, event_lists=())
     for issue in issues:
@@ -201,6 +200,19 @@ def _short(text: str) -> str:
 @cache
 def _validator(ref: str) -> Draft7Validator:
     return Draft7Validator({"$ref": ref}, registry=_registry(), format_checker=_format_checker())
+
+
+def _passes(ref: str, instance: object) -> bool:
+    """Whether the compiled validator for ``ref`` accepts ``instance``; False for what it cannot
+    read (a lone surrogate in a string, a key that is no string), which ``jsonschema`` then judges.
+
+    Requires ``instance`` to be a JSON value (dicts, lists, strings, numbers, booleans, None), as
+    parsed JSON and converted XML are: the compiled validator takes a tuple for an array.
+    """
+    try:
+        return bool(_compiled(ref).is_valid(instance))
+    except (ValueError, TypeError, OverflowError, RecursionError):  # UnicodeEncodeError is a ValueError
+        return False
 
 
 @cache
