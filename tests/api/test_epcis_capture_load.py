@@ -105,21 +105,39 @@ def _until(what: str, check: Callable[[], Any], capture: Capture) -> Any:
 
 
 class ChunkGate:
-    """Holds a ``proceed`` capture between its first and second write transactions until the test
-    lets it go (wraps :func:`capture_jobs._let_other_writers_in`)."""
+    """Holds a ``proceed`` capture between its first and second write transactions, and with
+    ``hold_checks`` after its checks too (before anything is written), each until the test lets it
+    go (wraps :func:`capture_jobs.prepare_events` and :func:`capture_jobs._let_other_writers_in`)."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.between = threading.Event()
-        self.go = threading.Event()
-        original = capture_jobs._let_other_writers_in
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, *, hold_checks: bool = False) -> None:
+        self.checked, self.write = threading.Event(), threading.Event()
+        if not hold_checks:
+            self.write.set()
+        self.between, self.go = threading.Event(), threading.Event()
+        prepare_events = capture_jobs.prepare_events
+        let_other_writers_in = capture_jobs._let_other_writers_in
 
-        def let_other_writers_in(services: Any) -> None:
-            original(services)
-            if not self.between.is_set():
-                self.between.set()
-                assert self.go.wait(STAGE_TIMEOUT_S), "the test did not let the capture go on"
+        def prepare_then_hold(*args: Any) -> Any:
+            prepared = prepare_events(*args)
+            self._hold(self.checked, self.write)
+            return prepared
 
-        monkeypatch.setattr(capture_jobs, "_let_other_writers_in", let_other_writers_in)
+        def let_in_then_hold(services: Any, released: float) -> None:
+            let_other_writers_in(services, released)
+            self._hold(self.between, self.go)
+
+        monkeypatch.setattr(capture_jobs, "prepare_events", prepare_then_hold)
+        monkeypatch.setattr(capture_jobs, "_let_other_writers_in", let_in_then_hold)
+
+    def release(self) -> None:
+        self.write.set()
+        self.go.set()
+
+    @staticmethod
+    def _hold(reached: threading.Event, go: threading.Event) -> None:
+        if not reached.is_set():
+            reached.set()
+            assert go.wait(STAGE_TIMEOUT_S), "the test did not let the capture go on"
 
 
 def _job(api: Api, **where: Any) -> CaptureJob | None:
@@ -179,18 +197,20 @@ def test_livez_is_answered_while_a_document_above_the_rollback_limit_is_captured
     document = _document(HUGE)
     refused = api.as_org("partner", "POST", "/epcis/capture", json=document)
     assert refused.status_code == 413, refused.text
-    gate = ChunkGate(monkeypatch)
+    gate = ChunkGate(monkeypatch, hold_checks=True)
     capture = Capture(served, api.headers("partner"), document, "proceed", timeout_s=HUGE_TIMEOUT_S)
     capture.start()
     try:
         _until("its job was running", lambda: _job(api, status="running"), capture)
         with httpx.Client(base_url=served, timeout=STAGE_TIMEOUT_S) as client:
-            checking = _probe_until(client, api, gate.between, capture)  # the checks, the first chunk
+            checking = _probe_until(client, api, gate.checked, capture)  # the checks (held after them)
+            gate.write.set()
+            _probe_until(client, api, gate.between, capture)  # the first chunk
             between = _probe_until(client, api, threading.Event(), capture, once=True)
             gate.go.set()
             _probe_until(client, api, capture.done, capture)
     finally:
-        gate.go.set()
+        gate.release()
     job = capture.answer().json()
 
     assert (job["status"], job["captured"], job["processed"]) == ("succeeded", HUGE, HUGE), job["errors"][:3]

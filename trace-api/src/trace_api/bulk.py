@@ -19,7 +19,7 @@ from typing import Any
 from evidence import Actor, Record, Subject, utc_datetime
 
 from .batches.models import Batch, StorageClass
-from .epcis.capture import _keys as epcis_keys
+from .epcis.capture import event_keys
 from .epcis.documents import EPCIS_CONTEXT, event_type, short_vocabulary, with_context
 from .epcis.models import EpcisEvent, EpcisEventKey
 from .events import lot_class, object_event, party
@@ -214,7 +214,7 @@ def bulk_store_epcis_events(
                 "body": json.dumps(with_context(event, EPCIS_CONTEXT), ensure_ascii=False),
             }
         )
-        keys += [key.model_dump() for key in epcis_keys(event_id, event)]
+        keys += event_keys(event_id, event)
     with writing(services) as session:
         connection = session.connection()
         connection.execute(EpcisEvent.__table__.insert(), rows)  # type: ignore[attr-defined]

@@ -4,6 +4,8 @@ An event captured before (same hash id) is a duplicate, never a second record. E
 an event that needs no database (schema validation, its Event Hash ID, its ledger record and the
 record's canonical bytes) is done by :func:`check_document` and :func:`prepare`, before the
 writer lock is taken; :func:`store` and :func:`apply_custody` write, in a write transaction.
+Query rows are plain column values, inserted with one ``executemany`` per table per write: building
+an ORM object per row cost more than hashing the event.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Set
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from evidence import Actor, InvalidRecord, Record, Subject, utc_datetime
@@ -43,15 +46,16 @@ KEY_KINDS = ("epc", "anyEPC", "epcClass", "anyEPCClass")
 
 @dataclass
 class Prepared:
-    """One event ready to write: its query row and keys, its ledger record and the record's bytes."""
+    """One event ready to write: its query row and keys (column values of :class:`EpcisEvent` and
+    :class:`EpcisEventKey`), its ledger record and the record's bytes."""
 
     event_id: str
     index: int
     event: dict[str, Any]
-    row: EpcisEvent
+    row: dict[str, Any]
     record: Record
     body: bytes
-    keys: list[EpcisEventKey] = field(default_factory=list)
+    keys: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -67,15 +71,20 @@ def _id_of(value: Any) -> str | None:
     return value.get("id") if isinstance(value, dict) else None
 
 
-def _keys(event_id: str, event: dict[str, Any]) -> list[EpcisEventKey]:
-    lists = epc_lists(event)
+def event_keys(
+    event_id: str, event: dict[str, Any], lists: dict[str, list[str]] | None = None
+) -> list[dict[str, str]]:
+    """The :class:`EpcisEventKey` rows of an event: each identifier it names, as written and as a
+    GS1 Digital Link URI, by the query parameter that matches it. ``lists``: the event's
+    :func:`epc_lists`, where the caller has them."""
+    lists = epc_lists(event) if lists is None else lists
     values: set[tuple[str, str]] = set()
     for kind in KEY_KINDS:
         for value in lists.get(kind, []):
             values.add((kind, value[:300]))
             with contextlib.suppress(IdentifierError):
                 values.add((kind, urn_to_digital_link(value)[:300]))
-    return [EpcisEventKey(event_id=event_id, kind=k, value=v) for k, v in sorted(values)]
+    return [{"event_id": event_id, "kind": k, "value": v} for k, v in sorted(values)]
 
 
 def prepare(
@@ -89,24 +98,26 @@ def prepare(
     """Everything about one event that needs no database; raises if it cannot be identified or recorded."""
     event_id = event_hash_id(without_fields(event, set(ignored)), context)
     standalone = with_context(event, context)
-    row = EpcisEvent(
-        event_id=event_id,
-        declared_event_id=declared_event_id(event),
-        event_type=event_type(event),
-        action=event.get("action"),
-        event_time=utc_datetime(event["eventTime"]),
-        record_time=now,
-        biz_step=short_vocabulary(event.get("bizStep")),
-        disposition=short_vocabulary(event.get("disposition")),
-        read_point=_id_of(event.get("readPoint")),
-        biz_location=_id_of(event.get("bizLocation")),
-        org_id=member.org.id,
-        record_id=event_id,
-        body=json.dumps(standalone, ensure_ascii=False),
-    )
-    record = _record(event_id, row.event_type, standalone, member)
+    row: dict[str, Any] = {
+        "event_id": event_id,
+        "declared_event_id": declared_event_id(event),
+        "event_type": event_type(event),
+        "action": event.get("action"),
+        "event_time": utc_datetime(event["eventTime"]),
+        "record_time": now,
+        "biz_step": short_vocabulary(event.get("bizStep")),
+        "disposition": short_vocabulary(event.get("disposition")),
+        "read_point": _id_of(event.get("readPoint")),
+        "biz_location": _id_of(event.get("bizLocation")),
+        "org_id": member.org.id,
+        "capture_id": None,
+        "record_id": event_id,
+        "body": json.dumps(standalone, ensure_ascii=False),
+    }
+    lists = epc_lists(event)
+    record = _record(event_id, row["event_type"], standalone, member, lists)
     return Prepared(
-        event_id, index, standalone, row, record, record.canonical_bytes(), _keys(event_id, event)
+        event_id, index, standalone, row, record, record.canonical_bytes(), event_keys(event_id, event, lists)
     )
 
 
@@ -125,8 +136,9 @@ def declared_event_id(event: dict[str, Any]) -> str | None:
     return declared
 
 
-def _record(event_id: str, kind: str, event: dict[str, Any], member: Member) -> Record:
-    lists = epc_lists(event)
+def _record(
+    event_id: str, kind: str, event: dict[str, Any], member: Member, lists: dict[str, list[str]]
+) -> Record:
     subjects = [Subject(type="epc", id=v[:512]) for v in lists.get("anyEPC", [])[:200]]
     subjects += [Subject(type="epc_class", id=v[:512]) for v in lists.get("anyEPCClass", [])[:200]]
     subjects.append(Subject(type="org", id=member.org.uscc))
@@ -140,26 +152,59 @@ def _record(event_id: str, kind: str, event: dict[str, Any], member: Member) -> 
     )
 
 
-def check_document(document: dict[str, Any], member: Member, now: dt.datetime) -> Checked:
-    """Validates the document and prepares each valid event (CPU work only: no database, no lock)."""
+@dataclass
+class Validated:
+    """A document after its schema check: the errors so far, and what preparing its events needs."""
+
+    events: list[dict[str, Any]]
+    errors: list[dict[str, Any]]
+    document_level: bool  # the document itself is invalid: none of its events is kept
+    context: Any = None
+    ignored: Set[str] = frozenset()
+    bad: Set[int] = frozenset()
+
+
+def validate_capture(document: dict[str, Any]) -> Validated:
+    """Checks the document against the schema (CPU work only: no database, no lock)."""
     errors: list[dict[str, Any]] = []
     try:
         validate_document(document)
     except EpcisValidationError as exc:
         errors = [dict(e) for e in exc.errors]
     if any(e.get("event") is None for e in errors):
-        return Checked([], errors, document_level=True)
-    context, ignored = document_context(document), ignored_fields(document)
-    bad = {e["event"] for e in errors}
+        return Validated([], errors, document_level=True)
+    return Validated(
+        events_of(document),
+        errors,
+        document_level=False,
+        context=document_context(document),
+        ignored=ignored_fields(document),
+        bad={e["event"] for e in errors},
+    )
+
+
+def prepare_events(
+    validated: Validated, start: int, stop: int, member: Member, now: dt.datetime
+) -> list[Prepared]:
+    """Prepares the valid events of ``validated`` from index ``start`` to ``stop`` (excluded); adds an
+    error to ``validated.errors`` for each that cannot be identified or recorded."""
     prepared: list[Prepared] = []
-    for index, event in enumerate(events_of(document)):
-        if index in bad:
+    for index in range(start, min(stop, len(validated.events))):
+        if index in validated.bad:
             continue
         try:
-            prepared.append(prepare(event, index, context, member, now, ignored))
+            event = validated.events[index]
+            prepared.append(prepare(event, index, validated.context, member, now, validated.ignored))
         except (EventHashError, InvalidRecord, KeyError, ValueError) as exc:
-            errors.append(_event_error(index, str(exc)))
-    return Checked(prepared, errors, document_level=False)
+            validated.errors.append(_event_error(index, str(exc)))
+    return prepared
+
+
+def check_document(document: dict[str, Any], member: Member, now: dt.datetime) -> Checked:
+    """Validates the document and prepares each valid event (CPU work only: no database, no lock)."""
+    validated = validate_capture(document)
+    prepared = prepare_events(validated, 0, len(validated.events), member, now)
+    return Checked(prepared, validated.errors, validated.document_level)
 
 
 def _event_error(index: int, reason: str) -> dict[str, Any]:
@@ -181,13 +226,13 @@ def store(
     if not prepared:
         return
     records, bodies = [p.record for p in prepared], [p.body for p in prepared]
-    services.ledger.append_many(records, conn=session.connection(), bodies=bodies)
-    for p in prepared:
-        p.row.capture_id = capture_id
-    session.add_all([p.row for p in prepared])
-    session.flush()
-    session.add_all([k for p in prepared for k in p.keys])
-    session.flush()
+    connection = session.connection()
+    services.ledger.append_many(records, conn=connection, bodies=bodies)
+    rows = [{**p.row, "capture_id": capture_id} for p in prepared]
+    connection.execute(insert(EpcisEvent), rows)
+    keys = [k for p in prepared for k in p.keys]
+    if keys:
+        connection.execute(insert(EpcisEventKey), keys)
     enqueue(session, [p.event_id for p in prepared])
 
 

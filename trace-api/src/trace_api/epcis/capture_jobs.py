@@ -7,7 +7,9 @@ A capture is long work for a worker thread, never the event loop, in two phases:
 everything that needs no database (:func:`~.capture.check_document`), without the writer lock;
 then the writes. ``rollback`` writes in one transaction; ``proceed`` writes :data:`CHUNK_EVENTS`
 events per transaction, so that other writers get the lock in between, and records the job's
-progress with each. An interrupted capture keeps what it wrote; sent again, those events are
+progress with each. ``proceed`` prepares each chunk's events (hash ids, records) while the lock is
+free after the previous chunk, so the pause other writers need costs the capture no time.
+An interrupted capture keeps what it wrote; sent again, those events are
 duplicates, so nothing is recorded twice.
 
 Ledger records are never taken back, so a ``rollback`` capture cannot be split into
@@ -31,7 +33,17 @@ from ..errors import TooLarge, Unprocessable
 from ..orgs.service import Member
 from ..services import Services, writing
 from ..settings import ServiceSettings
-from .capture import Behaviour, Checked, apply_custody, check_document, fresh_events, store
+from .capture import (
+    Behaviour,
+    Checked,
+    Validated,
+    apply_custody,
+    check_document,
+    fresh_events,
+    prepare_events,
+    store,
+    validate_capture,
+)
 from .documents import EpcisError, capture_form, events_of
 from .models import CaptureJob
 
@@ -66,11 +78,10 @@ def capture_document(
     refuse_oversized(services.settings, count, behaviour)
     job = _start_job(services, member, behaviour, count)
     try:
-        checked = check_document(document, member, job.created_at)
         if behaviour == "proceed":
-            _write_in_chunks(services, member, job, checked)
+            _write_in_chunks(services, member, job, validate_capture(document))
         else:
-            _write_at_once(services, member, job, checked)
+            _write_at_once(services, member, job, check_document(document, member, job.created_at))
     except BaseException:
         _interrupt(services, job.id)
         raise
@@ -130,31 +141,38 @@ def _write_at_once(services: Services, member: Member, job: CaptureJob, checked:
         session.merge(job)
 
 
-def _write_in_chunks(services: Services, member: Member, job: CaptureJob, checked: Checked) -> None:
-    """``proceed``: :data:`CHUNK_EVENTS` events per write transaction, the job's progress with each."""
-    errors, prepared = checked.errors, checked.prepared
-    chunks = [prepared[i : i + CHUNK_EVENTS] for i in range(0, len(prepared), CHUNK_EVENTS)] or [[]]
-    for number, chunk in enumerate(chunks):
-        if number:
-            _let_other_writers_in(services)
-        last = number == len(chunks) - 1
+def _write_in_chunks(services: Services, member: Member, job: CaptureJob, validated: Validated) -> None:
+    """``proceed``: the events of each :data:`CHUNK_EVENTS` of the document in one write transaction,
+    the job's progress with each; the next chunk is prepared while the writer lock is free."""
+    errors, count = validated.errors, len(validated.events)
+    starts = list(range(0, count, CHUNK_EVENTS)) or [0]
+    chunk = prepare_events(validated, 0, CHUNK_EVENTS, member, job.created_at)
+    for number, start in enumerate(starts):
+        last = number == len(starts) - 1
         with writing(services) as session:
             fresh, duplicates = fresh_events(session, chunk)
             kept = apply_custody(services, session, member, fresh, "proceed", errors)
             store(services, session, kept, job.id)
             job.captured += len(kept)
             job.duplicates += duplicates
-            job.processed = job.events if last else chunk[-1].index + 1
+            job.processed = job.events if last else start + CHUNK_EVENTS
             if last:
                 _finish(job, errors)
             else:
                 job.errors = _errors_json(errors)
             session.merge(job)
+        if not last:
+            released = time.monotonic()
+            chunk = prepare_events(
+                validated, start + CHUNK_EVENTS, start + 2 * CHUNK_EVENTS, member, job.created_at
+            )
+            _let_other_writers_in(services, released)
 
 
-def _let_other_writers_in(services: Services) -> None:
+def _let_other_writers_in(services: Services, released: float) -> None:
+    """Keeps the writer lock free for :data:`SQLITE_WRITER_GAP_S` since ``released`` (on SQLite)."""
     if services.engine.dialect.name == "sqlite":
-        time.sleep(SQLITE_WRITER_GAP_S)
+        time.sleep(max(0.0, released + SQLITE_WRITER_GAP_S - time.monotonic()))
 
 
 def _finish(job: CaptureJob, errors: list[dict[str, Any]]) -> None:

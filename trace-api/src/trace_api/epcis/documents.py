@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
@@ -264,6 +265,7 @@ def _require_digits(digits: str, length: int, what: str) -> None:
         raise IdentifierError(f"{what} must be {length} digits together, not {digits!r}")
 
 
+@lru_cache(maxsize=4096)  # a capture's EPCs share a few GTINs; their serials differ
 def _gtin(prefix: str, item: str) -> str:
     _require_digits(prefix + item, 13, "a GTIN's company prefix and indicator/item reference")
     digits = item[0] + prefix + item[1:]
