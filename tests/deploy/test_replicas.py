@@ -24,7 +24,7 @@ from tests.conftest import make_record
 from trace_api.settings import ServiceSettings
 
 SUYUAN = [sys.executable, "-m", "suyuan"]
-#: How long a standby may take to lead once the leader is gone (it asks every pass, 0.2 s).
+#: How long a standby may take to lead once the leader is gone (it asks every second).
 TAKEOVER_S = 30.0
 
 

@@ -73,13 +73,7 @@ def start_anchorer(up: Up) -> Stop:
     def changed(leading: bool) -> None:
         out.print(f"anchorer: {'leads' if leading else 'stands by'} (pid {os.getpid()})")
 
-    stop_loop = anchorer.loop(leadership=leadership, on_change=changed).start(up.health)
-
-    def stop() -> None:
-        stop_loop()
-        leadership.release()
-
-    return stop
+    return anchorer.loop(leadership=leadership, on_change=changed).start(up.health)  # gives it up on stop
 
 
 def start_trace_api(up: Up) -> Stop:

@@ -178,30 +178,25 @@ class Anchorer:
         """The anchoring loop: any failure (chain, database, divergence) backs off and is retried.
 
         After a failure the chain client is rebuilt and the local marks reconciled again. With
-        ``leadership``, only the process that leads anchors; the others stand by, asking every
-        pass, and the first to ask after the leader is gone takes over (reconciling with the chain
-        first, so nothing the old leader sent is skipped or sent twice). ``on_change`` hears each
-        change (True: now leading).
+        ``leadership``, only the process that leads anchors (:meth:`BackgroundLoop.led`); the
+        others stand by, and the first to ask after the leader is gone takes over, reconciling
+        with the chain first, so nothing the old leader sent is skipped or sent twice.
+        ``on_change`` hears where this process stands (True: now leading).
         """
         reconciled = False
-        leading: bool | None = None  # not known until the first pass asks
 
         def pass_once() -> None:
-            nonlocal reconciled, leading
-            if leadership is not None:
-                now = leadership.hold()
-                if now != leading:
-                    leading = now
-                    log.info("anchorer %s", "leads" if now else "stands by")
-                    if on_change is not None:
-                        on_change(now)
-                if not now:
-                    reconciled = False  # whoever leads meanwhile moves the chain on
-                    return
+            nonlocal reconciled
             if not reconciled:
                 self.reconcile()
                 reconciled = True
             self.step()
+
+        def changed(leading: bool) -> None:
+            nonlocal reconciled
+            reconciled = False  # whoever led meanwhile moved the chain on
+            if on_change is not None:
+                on_change(leading)
 
         def failed(exc: Exception) -> None:
             nonlocal reconciled
@@ -210,7 +205,7 @@ class Anchorer:
             self.stats.last_error = str(exc)
             reconciled = False
 
-        return BackgroundLoop(
+        loop = BackgroundLoop(
             "anchorer",
             pass_once,
             tick_s=tick_s,
@@ -218,6 +213,7 @@ class Anchorer:
             stall_after_s=anchor_bound_s(self.every_seconds),
             on_failure=failed,
         )
+        return loop if leadership is None else loop.led(leadership, changed)
 
     def run(self, stop: threading.Event, tick_s: float = 0.2) -> None:
         """Anchors until ``stop`` is set; failures back off and are retried, never fatal."""

@@ -94,12 +94,15 @@ class BackgroundLoop:
         self._on_failure = on_failure
         self.health = LoopHealth(name, stall_after_s)
         self._leadership: Leadership | None = None
+        self._on_leading: Callable[[bool], None] | None = None
+        self._told: bool | None = None  # what on_change last heard
 
-    def led(self, leadership: Leadership) -> BackgroundLoop:
+    def led(self, leadership: Leadership, on_change: Callable[[bool], None] | None = None) -> BackgroundLoop:
         """Runs the step only while this process leads ``leadership``: with several replicas on one
         database, one runs the job and the others stand by, and one of them takes it over when the
-        leader dies (it asks on every pass). Stopping the loop gives the leadership up."""
-        self._leadership = leadership
+        leader dies (it asks on every pass). ``on_change`` hears where this process stands, on the
+        first pass and at each change (True: now leading). Stopping the loop gives the leadership up."""
+        self._leadership, self._on_leading = leadership, on_change
         self.health.leading = False
         return self
 
@@ -130,6 +133,11 @@ class BackgroundLoop:
         try:
             if self._leadership is not None:
                 health.leading = self._leadership.hold()
+                if health.leading != self._told:
+                    self._told = health.leading
+                    log.info("%s %s", self.name, "leads" if health.leading else "stands by")
+                    if self._on_leading is not None:
+                        self._on_leading(health.leading)
                 if not health.leading:  # standing by is a pass done: a standby never stalls
                     health.last_success_at, health.consecutive_failures = time.time(), 0
                     return STANDBY_POLL_S  # asks again soon, whatever the job's own tick
