@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
 from chain import ChainClient, LocalNode, Role, connect, deploy_contracts, id_hash
+from tests._templates import MigratedTemplates
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser as PwBrowser
@@ -24,6 +26,32 @@ if TYPE_CHECKING:
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CORPUS = REPO_ROOT.parent / "shared" / "corpus"
+
+#: Where the machine has a roomy tmpfs, tests keep their files (and their subprocesses and the
+#: browser theirs) in RAM: the ledger's SQLite commits (synchronous=FULL) then wait on no fsync
+#: of a disk shared with other work. Setting ``PYTEST_DEBUG_TEMPROOT`` or ``TMPDIR`` chooses
+#: another place; a machine without such a tmpfs keeps the system's temporary folder.
+RAM_TEMP = Path("/dev/shm")
+RAM_TEMP_MIN_FREE_BYTES = 8 * 2**30
+
+
+def _roomy_tmpfs(path: Path) -> bool:
+    try:
+        mounts = Path("/proc/mounts").read_text().splitlines()
+        free = os.statvfs(path)
+    except OSError:
+        return False
+    is_tmpfs = any(line.split()[1:3] == [str(path), "tmpfs"] for line in mounts if line.strip())
+    return is_tmpfs and free.f_bavail * free.f_frsize >= RAM_TEMP_MIN_FREE_BYTES
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if {"PYTEST_DEBUG_TEMPROOT", "TMPDIR"} & os.environ.keys() or not _roomy_tmpfs(RAM_TEMP):
+        return
+    root = RAM_TEMP / f"suyuan-tests-{os.getuid()}"
+    root.mkdir(mode=0o700, exist_ok=True)
+    os.environ["PYTEST_DEBUG_TEMPROOT"] = os.environ["TMPDIR"] = str(root)
+    tempfile.tempdir = str(root)
 
 
 @pytest.fixture(scope="session")
@@ -111,6 +139,24 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'suyuan.db'}"
     return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture(scope="session")
+def migrated_templates(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> MigratedTemplates:
+    """The session's migrated template databases (see tests/_templates.py)."""
+    return MigratedTemplates(
+        tmp_path_factory.mktemp("templates"), lambda: str(request.getfixturevalue("postgres_server"))
+    )
+
+
+@pytest.fixture
+def migrated_database_url(database_url: str, migrated_templates: MigratedTemplates) -> str:
+    """The test's database (:func:`database_url`) already at the latest migration, ledger and trace
+    API, with no ledger identity yet: what a service opens as if it had migrated it itself."""
+    migrated_templates.fill(database_url)
+    return database_url
 
 
 @pytest.fixture

@@ -78,8 +78,8 @@ class Api:
 
 
 @pytest.fixture
-def api(tmp_path: Path, network: Network, database_url: str, mqtt_url: str) -> Iterator[Api]:
-    with serve_api(tmp_path, network.client, network.regulator, database_url, mqtt_url) as api:
+def api(tmp_path: Path, network: Network, migrated_database_url: str, mqtt_url: str) -> Iterator[Api]:
+    with serve_api(tmp_path, network.client, network.regulator, migrated_database_url, mqtt_url) as api:
         yield api
 
 

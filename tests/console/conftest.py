@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from cryptography.fernet import Fernet
 from playwright.sync_api import Browser as PwBrowser
 from playwright.sync_api import Page, ViewportSize
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from regulator_console import mount_console
 from regulator_console.i18n import catalogue
@@ -97,6 +100,17 @@ def english_words_in(texts: list[str]) -> list[str]:
     return sorted({run for run in runs if run in words})
 
 
+def _server_answer(url: str) -> str:
+    """Whether the server answers ``url`` outside the browser: which of the two stalled."""
+    started = time.monotonic()
+    try:
+        response = httpx.get(url, timeout=10)
+    except httpx.HTTPError as exc:
+        return f"outside the browser the server did not answer either ({exc!r})"
+    took = time.monotonic() - started
+    return f"outside the browser the server answered {response.status_code} in {took:.2f} s"
+
+
 @dataclass
 class Browser:
     """One browser context (its own cookies) and page, with the page checks every test shares."""
@@ -106,7 +120,11 @@ class Browser:
     request: pytest.FixtureRequest
 
     def open(self, path: str) -> Page:
-        self.page.goto(self.console.at(path))
+        url = self.console.at(path)
+        try:
+            self.page.goto(url)
+        except PlaywrightTimeout as exc:
+            raise AssertionError(f"{url} did not load in the browser; {_server_answer(url)}") from exc
         return self.page
 
     def sign_in(self, key: str | None = None) -> Page:
