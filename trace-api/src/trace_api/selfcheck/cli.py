@@ -80,10 +80,11 @@ def completion(
     acting: AsOption = None,
 ) -> None:
     """Completion (due against submitted) per area, per firm and per campaign."""
-    last = _date("--end", end) or china_date(dt.datetime.now(dt.UTC))
+    today = china_date(dt.datetime.now(dt.UTC))
+    last = _date("--end", end) or today
     first = _date("--start", start) or last - dt.timedelta(days=29)
     with cli_errors(), reading(acting) as (_, session, member):
-        report = completion_report(session, member, first, last, jurisdiction)
+        report = completion_report(session, member, first, last, today, jurisdiction)
     if as_json:
         _json(report)
         return

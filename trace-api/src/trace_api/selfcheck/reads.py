@@ -71,15 +71,20 @@ def _counts(done: Completion) -> dict[str, Any]:
 
 
 def completion_report(
-    session: Session, member: Member, start: dt.date, end: dt.date, jurisdiction: str | None = None
+    session: Session,
+    member: Member,
+    start: dt.date,
+    end: dt.date,
+    today: dt.date,
+    jurisdiction: str | None = None,
 ) -> dict[str, Any]:
-    """Due against submitted in ``[start, end]``: per campaign, per firm in it, per firm over every
-    campaign, and per area (jurisdiction). Regulators only."""
+    """Due against submitted in ``[start, end]`` (no day after ``today`` is due yet): per campaign,
+    per firm in it, per firm over every campaign, and per area (jurisdiction). Regulators only."""
     if not is_regulator(member):
         raise Forbidden("only market regulators read completion across firms")
     check_window(start, end)
     campaigns = list_campaigns(session, member, jurisdiction)
-    by_campaign = completion(session, campaigns, start, end)
+    by_campaign = completion(session, campaigns, start, end, today)
     names = {o.handle: o.name for o in session.exec(select(Organisation))}
     firms: dict[str, list[int]] = {}
     areas: dict[str, list[int]] = {}

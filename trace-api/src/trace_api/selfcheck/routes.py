@@ -191,10 +191,12 @@ def completion(
     jurisdiction: Annotated[str | None, Query(max_length=100)] = None,
 ) -> dict[str, Any]:
     """Completion (due against submitted) from ``start`` to ``end`` (China Standard Time dates;
-    the last 30 days to today by default), per campaign, firm and area. Regulators only."""
-    last = end or china_date(now)
+    the last 30 days to today by default; no day after today is due yet), per campaign, firm and
+    area. Regulators only."""
+    today = china_date(now)
+    last = end or today
     first = start or last - dt.timedelta(days=29)
-    return completion_report(session, member, first, last, jurisdiction)
+    return completion_report(session, member, first, last, today, jurisdiction)
 
 
 @router.get("/inspection-tasks")

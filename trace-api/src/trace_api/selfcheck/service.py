@@ -125,10 +125,11 @@ def period_of(campaign: Campaign, at: dt.datetime) -> dt.date:
     return today if campaign.frequency == Frequency.daily.value else campaign.starts_on
 
 
-def due_periods(campaign: Campaign, start: dt.date, end: dt.date) -> list[dt.date]:
+def due_periods(campaign: Campaign, start: dt.date, end: dt.date, today: dt.date) -> list[dt.date]:
     """The periods a firm owes in ``[start, end]``: each day of a daily campaign in it, or the one
-    period of a campaign run once if the window overlaps the campaign."""
-    first, last = max(start, campaign.starts_on), min(end, campaign.ends_on)
+    period of a campaign run once if the window overlaps the campaign; none after ``today``, which
+    has not come yet."""
+    first, last = max(start, campaign.starts_on), min(end, campaign.ends_on, today)
     if first > last:
         return []
     if campaign.frequency == Frequency.daily.value:
@@ -173,7 +174,3 @@ def describe_task(session: Session, task: InspectionTask) -> dict[str, Any]:
     data = task.model_dump(mode="json", exclude={"org_id", "evidence"})
     data.update(org=handle_of(session, task.org_id), evidence=json.loads(task.evidence))
     return data
-
-
-def at_moment(value: dt.datetime | None) -> dt.datetime:
-    return value if value is not None else dt.datetime.now(dt.UTC)

@@ -166,12 +166,13 @@ class Completion:
 
 
 def completion(
-    session: Session, campaigns: Sequence[Campaign], start: dt.date, end: dt.date
+    session: Session, campaigns: Sequence[Campaign], start: dt.date, end: dt.date, today: dt.date
 ) -> dict[str, dict[str, Completion]]:
-    """Per campaign, per firm asked (by handle): due periods in ``[start, end]`` and those submitted."""
+    """Per campaign, per firm asked (by handle): due periods in ``[start, end]`` up to ``today``
+    and those submitted."""
     result: dict[str, dict[str, Completion]] = {}
     for campaign in campaigns:
-        periods = due_periods(campaign, start, end)
+        periods = due_periods(campaign, start, end, today)
         done: dict[str, int] = {}
         if periods:
             rows = session.exec(
