@@ -5,6 +5,7 @@ rejected, rectified again, accepted), then English."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -47,6 +48,24 @@ def test_regulator_reads_completion_and_tasks_and_reviews_a_rectification(
     expect(page.locator(".tasks li")).to_contain_text("自查用时过短")
     expect(page.locator(".tasks li")).to_contain_text("xinghualou")
     browser.check_page("selfcheck")
+
+    page.get_by_label("任务名称").fill("节前专项自查")
+    page.get_by_label("频次").select_option("once")
+    page.get_by_label("开始日期").fill(today.isoformat())
+    page.get_by_label("截止日期").fill((today - dt.timedelta(days=1)).isoformat())
+    page.get_by_role("button", name="发起任务").click()
+    expect(page.get_by_label("截止日期")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("任务名称")).to_have_value("节前专项自查")
+    page.get_by_label("截止日期").fill((today + dt.timedelta(days=7)).isoformat())
+    page.get_by_role("button", name="发起任务").click()
+    expect(page.get_by_role("status")).to_have_text("自查任务已发起，相关企业即可提交。")
+    expect(page.get_by_role("heading", name=re.compile("节前专项自查"))).to_be_visible()
+    opened = api.as_org("samr", "GET", "/v1/selfcheck/campaigns").json()["campaigns"][0]
+    assert (opened["title"], opened["frequency"], opened["ends_on"]) == (
+        "节前专项自查",
+        "once",
+        (today + dt.timedelta(days=7)).isoformat(),
+    )
 
     page.get_by_role("link", name="laozhengxing：自查项 cold_storage").click()
     expect(page.locator("#rectification-state")).to_have_text("已整改，待审核")

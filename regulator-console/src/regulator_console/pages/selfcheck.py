@@ -49,6 +49,7 @@ STEPS = {
 }
 DECISIONS = {"accept": N_("Accept the rectification"), "reject": N_("Reject the rectification")}
 DONE = {
+    "opened": N_("Campaign opened: the firms it asks can submit now."),
     "accept": N_("Accepted: the rectification is closed."),
     "reject": N_("Rejected: the firm is to rectify again."),
 }
@@ -58,11 +59,16 @@ def _percent(rate: float | None) -> str:
     return "—" if rate is None else f"{rate * 100:.0f}%"
 
 
-@router.get("/selfcheck", response_class=HTMLResponse)
-async def overview(request: Request, regulator: SignedIn) -> HTMLResponse:
-    """Campaigns and completion over the last 30 days, tasks, and rectifications to review."""
+#: The campaign form's fields, as the API names them.
+CAMPAIGN_FIELDS = ("title", "checklist", "frequency", "starts_on", "ends_on")
+
+
+async def _overview(
+    request: Request, regulator: Regulator, *, form: dict[str, Any] | None = None, status_code: int = 200
+) -> HTMLResponse:
     api, key = _state(request).api, regulator.key
     jurisdiction = str(regulator.org.get("jurisdiction", ""))
+    checklists = await api.get(key, "/v1/selfcheck/checklists")
     report = await api.get(key, "/v1/selfcheck/completion", jurisdiction=jurisdiction)
     tasks = await api.get(key, "/v1/selfcheck/inspection-tasks")
     waiting = await api.get(key, "/v1/selfcheck/rectifications", status="submitted")
@@ -76,8 +82,41 @@ async def overview(request: Request, regulator: SignedIn) -> HTMLResponse:
         "reasons": REASONS,
         "label_of": label_of,
         "percent": _percent,
+        "checklists": [c for c in checklists["checklists"] if c["jurisdiction"] == jurisdiction],
+        "done": request.query_params.get("done") if form is None else None,
+        "done_messages": DONE,
+        "form": form or {"values": {}, "errors": {}, "problem": None},
     }
-    return render(request, "selfcheck/overview.html", context, regulator=regulator)
+    return render(request, "selfcheck/overview.html", context, regulator=regulator, status_code=status_code)
+
+
+@router.get("/selfcheck", response_class=HTMLResponse)
+async def overview(request: Request, regulator: SignedIn) -> HTMLResponse:
+    """Campaigns and completion over the last 30 days, tasks, rectifications to review, and the form
+    that opens a campaign."""
+    return await _overview(request, regulator)
+
+
+@router.post("/selfcheck/campaigns", response_class=HTMLResponse)
+async def open_campaign(
+    request: Request,
+    regulator: Writer,
+    title: Annotated[str, Form()] = "",
+    checklist: Annotated[str, Form()] = "",
+    frequency: Annotated[str, Form()] = "daily",
+    starts_on: Annotated[str, Form()] = "",
+    ends_on: Annotated[str, Form()] = "",
+) -> Response:
+    """Opens a campaign through the API (which records it in the ledger)."""
+    values = dict(zip(CAMPAIGN_FIELDS, (title, checklist, frequency, starts_on, ends_on), strict=True))
+    try:
+        await _state(request).api.post(regulator.key, "/v1/selfcheck/campaigns", values)
+    except ApiProblem as problem:
+        if problem.status not in (409, 422):
+            raise
+        kept = {"values": values, "errors": problem.field_errors(), "problem": problem}
+        return await _overview(request, regulator, form=kept, status_code=problem.status)
+    return RedirectResponse(f"{MOUNT}/selfcheck?done=opened#campaigns-h", status_code=303)
 
 
 async def _detail(

@@ -1,6 +1,8 @@
 """The regulators' writes: a checklist version (自查要点表) and a campaign (日常/专项自查), each one
 ledger record. Publishing a checklist code again makes its next version; a campaign names the
-version it asks, which its jurisdiction's regulators published."""
+version it asks, which its jurisdiction's regulators published. Two campaigns of one checklist
+and frequency never overlap (a firm would owe the same day twice); a daily and a one-off campaign
+of the same checklist may."""
 
 from __future__ import annotations
 
@@ -74,12 +76,15 @@ def open_campaign(services: Services, member: Member, data: CampaignIn, at: dt.d
             select(Campaign).where(
                 Campaign.checklist_id == checklist.id,
                 Campaign.jurisdiction == member.org.jurisdiction,
+                Campaign.frequency == data.frequency.value,
                 col(Campaign.starts_on) <= data.ends_on,
                 col(Campaign.ends_on) >= data.starts_on,
             )
         ).first()
         if clash is not None:
-            raise Conflict(f"campaign {clash.id} asks {checklist.id} over an overlapping period")
+            raise Conflict(
+                f"campaign {clash.id} asks {checklist.id} {clash.frequency} over an overlapping period"
+            )
         number = next_number(session, Campaign.id, f"ZC-{china_date(at):%Y%m%d}-", 3)
         campaign = Campaign(
             id=number, title=data.title, checklist_id=checklist.id, industry=checklist.industry,
