@@ -17,6 +17,7 @@ ALERT_RULES = {
     "contract_expiring": N_("Maintenance contract expiring"),
     "contract_missing": N_("No maintenance contract"),
     "equipment_fault": N_("Equipment fault"),
+    "selfcheck_flag": N_("Self-inspection data in doubt"),
 }
 #: What an alert of another domain than the cold chain is about (the API's ``subject_type``).
 ALERT_SUBJECTS = {
@@ -24,6 +25,7 @@ ALERT_SUBJECTS = {
     "vendor": N_("Vendor"),
     "market": N_("Market"),
     "equipment": N_("Lift"),
+    "selfcheck_task": N_("On-site inspection task"),
 }
 #: How goods must be kept (an admission's ``storage_class``, a device's).
 STORAGE_CLASSES = {"frozen": N_("Frozen"), "chilled": N_("Chilled"), "ambient": N_("Ambient")}

@@ -35,6 +35,7 @@ from .recalls.routes import router as recalls_router
 from .reconcile.routes import router as reconcile_router
 from .resolver import mount_resolver
 from .scans.routes import router as scans_router
+from .selfcheck.routes import router as selfcheck_router
 from .services import Services
 from .sites.routes import router as sites_router
 from .tracing.routes import router as trace_router
@@ -67,6 +68,7 @@ def create_app(services: Services) -> FastAPI:
         batches_router,
         codes_router,
         scans_router,
+        selfcheck_router,
         trace_router,
         recalls_router,
         webhooks_router,

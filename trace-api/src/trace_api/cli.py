@@ -1,5 +1,6 @@
 """``suyuan ledger``, ``suyuan org``, ``suyuan codes``, ``suyuan export``, ``suyuan equipment``,
-``suyuan filing``, ``suyuan permit``, ``suyuan verify``, ``suyuan audit`` and ``suyuan chain reconcile``.
+``suyuan filing``, ``suyuan permit``, ``suyuan selfcheck``, ``suyuan verify``, ``suyuan audit`` and
+``suyuan chain reconcile``.
 
 The ``suyuan`` root adds them through :func:`register`.
 """
@@ -38,6 +39,7 @@ from .exports.cli import export_app
 from .filings.cli import filing_app
 from .permits.cli import permit_app
 from .reconcile.service import reconcile
+from .selfcheck.cli import selfcheck_app
 from .services import Services, build_services
 from .settings import ServiceSettings
 
@@ -57,6 +59,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(equipment_app, name="equipment")
     app.add_typer(filing_app, name="filing")
     app.add_typer(permit_app, name="permit")
+    app.add_typer(selfcheck_app, name="selfcheck")
     chain_app.command("reconcile")(chain_reconcile)
     app.command("verify")(verify)
     app.command("audit")(audit)

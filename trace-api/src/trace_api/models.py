@@ -16,6 +16,12 @@ from .orgs.models import ApiKey, Organisation
 from .permits.models import Permit, PermitMaterial
 from .recalls.models import NoticeDelivery, Recall, RecallNotice
 from .scans.models import CounterfeitSignal, ScanOutcome, Shipment
+from .selfcheck.models import Answer as SelfcheckAnswer
+from .selfcheck.models import Campaign as SelfcheckCampaign
+from .selfcheck.models import Checklist as SelfcheckChecklist
+from .selfcheck.models import InspectionTask as SelfcheckInspectionTask
+from .selfcheck.models import Rectification as SelfcheckRectification
+from .selfcheck.models import Submission as SelfcheckSubmission
 from .webhooks.models import Webhook
 
 __all__ = [
@@ -65,6 +71,12 @@ __all__ = [
     "RectificationReview",
     "Rental",
     "ScanOutcome",
+    "SelfcheckAnswer",
+    "SelfcheckCampaign",
+    "SelfcheckChecklist",
+    "SelfcheckInspectionTask",
+    "SelfcheckRectification",
+    "SelfcheckSubmission",
     "SensorReading",
     "Shipment",
     "Stall",

@@ -4,7 +4,8 @@ An importer of frozen shrimp with its certificates, a wholesaler, two retailers 
 each positioned in Shanghai for the regulators' map (WGS-84, approximate district locations); codes
 issued, the lot shipped and received; the wholesaler splits off a child lot with half the
 items, ships it to a retailer, who sells some of them; small food business filings at different
-steps (:mod:`.filings`); food business permits in force, suspended and revoked (:mod:`.permits`).
+steps (:mod:`.filings`); food business permits in force, suspended and revoked (:mod:`.permits`); a catering
+self-inspection campaign with a rectification under review and a data-quality flag (:mod:`.selfcheck`).
 The organisations, their roles and API keys go to ``demo.json`` in the data directory so that
 scripts can drive it.
 """
@@ -31,6 +32,7 @@ from trace_api.services import Services, writing
 from .equipment import seed_equipment
 from .filings import seed_filings
 from .permits import seed_permits
+from .selfcheck import seed_selfcheck
 
 DEMO_FILE = "demo.json"
 GTIN = "06901234567892"
@@ -71,6 +73,7 @@ def seed_demo(services: Services, api_url: str) -> dict[str, Any]:
         organisations += seed_equipment(demo)
         seed_filings(services, http, keys["demo-samr"])
         seed_permits(services, http, keys["demo-samr"])
+        seed_selfcheck(services, http, keys["demo-samr"])
     info = {
         "api_url": api_url,
         "consumer_url": api_url + "/01/" + codes[0].split("/01/", 1)[1],

@@ -20,6 +20,7 @@ from . import (
     permits,
     recalls,
     scans,
+    selfcheck,
     signals,
 )
 
@@ -35,6 +36,7 @@ PAGES: tuple[ModuleType, ...] = (
     equipment,
     filings,
     permits,
+    selfcheck,
     markets,
     map,
     evidence,

@@ -71,6 +71,7 @@ AlertRule = Literal[
     "contract_expiring",
     "contract_missing",
     "equipment_fault",
+    "selfcheck_flag",
 ]
 EVERY_ALERT_RULE: tuple[str, ...] = get_args(AlertRule)
 
