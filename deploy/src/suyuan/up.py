@@ -79,6 +79,7 @@ def start_anchorer(up: Up) -> Stop:
 def start_trace_api(up: Up) -> Stop:
     """The API server, then its workers; on stop the server goes before the chain worker, and
     anything still owed stays in the outbox for the next start."""
+    from trace_api.credit import CreditGrader
     from trace_api.epcis.subscriptions import DeliveryWorker
     from trace_api.equipment import EquipmentSweeper
     from trace_api.equipment.cli import rules_from_environment
@@ -101,6 +102,7 @@ def start_trace_api(up: Up) -> Stop:
         NoticeSender(services).loop(),
         reconcile_loop(services),
         EquipmentSweeper(services, rules_from_environment()).loop(),
+        CreditGrader(services.ledger).loop(),
     ]
     # With several replicas on one database each job runs in one of them, the others standing by.
     stop_loops = [loop.led(Leadership(services.engine, loop.name)).start(up.health) for loop in loops]
@@ -119,6 +121,7 @@ def start_trace_api(up: Up) -> Stop:
         f"chain reconcile: now and every {config.reconcile_every_seconds:g} s "
         "(differences: GET /v1/chain/differences, suyuan chain reconcile)"
     )
+    out.print("credit grades: regraded from new evidence every 5 s (GET /v1/credit/grades, suyuan credit)")
     out.print(f"item codes and labels carry: {config.public_url}  (SUYUAN_PUBLIC_URL sets it)")
     if config.mqtt_url:
         out.print(

@@ -22,6 +22,7 @@ from .documents.routes import router as documents_router
 from .epcis.routes import router as epcis_router
 from .equipment.routes import router as equipment_router
 from .exports.routes import router as exports_router
+from .credit.routes import router as credit_router
 from .filings.routes import router as filings_router
 from .health import readiness
 from .kitchen.routes import router as kitchen_router
@@ -84,6 +85,7 @@ def create_app(services: Services) -> FastAPI:
         filings_router,
         permits_router,
         markets_router,
+        credit_router,
     )
     for router in routers:
         app.include_router(router)

@@ -1,5 +1,6 @@
 """``suyuan ledger``, ``suyuan org``, ``suyuan codes``, ``suyuan export``, ``suyuan equipment``,
-``suyuan filing``, ``suyuan permit``, ``suyuan verify``, ``suyuan audit`` and ``suyuan chain reconcile``.
+``suyuan filing``, ``suyuan permit``, ``suyuan credit``, ``suyuan verify``, ``suyuan audit`` and
+``suyuan chain reconcile``.
 
 The ``suyuan`` root adds them through :func:`register`.
 """
@@ -36,6 +37,7 @@ from .equipment.cli import equipment_app
 from .errors import DomainError
 from .exports.cli import export_app
 from .filings.cli import filing_app
+from .credit.cli import credit_app
 from .permits.cli import permit_app
 from .reconcile.service import reconcile
 from .services import Services, build_services
@@ -57,6 +59,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(equipment_app, name="equipment")
     app.add_typer(filing_app, name="filing")
     app.add_typer(permit_app, name="permit")
+    app.add_typer(credit_app, name="credit")
     chain_app.command("reconcile")(chain_reconcile)
     app.command("verify")(verify)
     app.command("audit")(audit)

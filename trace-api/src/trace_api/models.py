@@ -4,6 +4,7 @@ from .batches.models import Batch, Certificate
 from .chainops.models import ChainOp, ChainWorkerLease
 from .codes.models import ItemCode
 from .coldchain.models import Alert, AlertAcknowledgement, AlertState, BatchStay, DeadLetter, SensorReading
+from .credit.models import CreditCursor, CreditFinding, CreditGrade, CreditMark
 from .devices.models import Device
 from .documents.models import Document, DocumentHolder
 from .epcis.models import CaptureJob, Delivery, EpcisEvent, EpcisEventKey, NamedQuery, Subscription
@@ -31,6 +32,10 @@ __all__ = [
     "ChainWorkerLease",
     "Contract",
     "CounterfeitSignal",
+    "CreditCursor",
+    "CreditFinding",
+    "CreditGrade",
+    "CreditMark",
     "DeadLetter",
     "Delivery",
     "Device",
