@@ -56,7 +56,9 @@ class Credit:
         self.orgs[handle] = self.api.add_org(handle, org_type)
         return self.orgs[handle]
 
-    def append(self, fact: Fact, actor: str, subjects: Iterable[Subject] = (), kind: str | None = None) -> str:
+    def append(
+        self, fact: Fact, actor: str, subjects: Iterable[Subject] = (), kind: str | None = None
+    ) -> str:
         record_id = f"test:{next(_serial)}"
         record = Record(
             kind=kind or fact.KIND,

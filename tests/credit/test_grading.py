@@ -22,8 +22,10 @@ def test_grade_explains_each_factor_and_sums_to_the_score(credit: Credit) -> Non
 
     assert done.changed == ["laozhengxing"]
     [graded] = credit.graded_records("laozhengxing")
-    assert graded["grade"] == "A" and graded["score"] == 100 - 6 - 2
-    assert "previous_grade" not in graded and graded["scorecard_version"] == "2026.1"
+    assert graded["grade"] == "A"
+    assert graded["score"] == 100 - 6 - 2
+    assert "previous_grade" not in graded
+    assert graded["scorecard_version"] == "2026.1"
     assert_explained(graded, graded["score"])
     assert _factor(graded, "kitchen") | {"label": ""} == {
         "factor": "kitchen", "label": "", "weight": 25, "points": -6, "window_days": 365,
@@ -33,7 +35,8 @@ def test_grade_explains_each_factor_and_sums_to_the_score(credit: Credit) -> Non
     assert _factor(graded, "recalls")["points"] == 0
 
     shown = credit.grade("laozhengxing").json()  # the organisation reads its own explanation
-    assert shown["grade"] == "A" and shown["score"] == 92
+    assert shown["grade"] == "A"
+    assert shown["score"] == 92
     assert shown["record_id"] == f"credit:{credit.uscc('laozhengxing')}:1"
     assert_explained(shown["explanation"], shown["score"])
 
@@ -44,7 +47,8 @@ def test_grade_recorded_only_when_it_changes(credit: Credit) -> None:
     credit.regrade()
     credit.alert("xinghualou", "door_open")  # 93: still A
     again = credit.regrade()
-    assert again.regraded == 1 and again.changed == []
+    assert again.regraded == 1
+    assert again.changed == []
     assert [g["grade"] for g in credit.graded_records("xinghualou")] == ["A"]
     assert credit.grade("xinghualou").json()["score"] == 93  # the score kept up all the same
 
@@ -52,7 +56,7 @@ def test_grade_recorded_only_when_it_changes(credit: Credit) -> None:
         credit.incident("xinghualou")
     credit.regrade()  # 93 - 18 = 75: B
     records = credit.graded_records("xinghualou")
-    assert [(g["previous_grade"] if "previous_grade" in g else None, g["grade"]) for g in records] == [
+    assert [(g.get("previous_grade", None), g["grade"]) for g in records] == [
         (None, "A"),
         ("A", "B"),
     ]
@@ -68,7 +72,8 @@ def test_a_weight_bounds_what_a_factor_takes_off(credit: Credit) -> None:
     [graded] = credit.graded_records("coldstore")
     assert _factor(graded, "coldchain")["points"] == -20
     assert len(_factor(graded, "coldchain")["record_ids"]) == 6
-    assert graded["score"] == 80 and graded["grade"] == "B"
+    assert graded["score"] == 80
+    assert graded["grade"] == "B"
     assert_explained(graded, 80)
 
 
@@ -87,7 +92,8 @@ def test_rectification_accepted_gives_points_back(credit: Credit) -> None:
     shown = credit.grade("wangjiasha").json()
     kitchen = _factor(shown["explanation"], "kitchen")
     assert kitchen["outcomes"] == {"rectified": 1, "rectifying": 1, "open": 1}
-    assert kitchen["points"] == -(2 + 4 + 6) and shown["score"] == 88
+    assert kitchen["points"] == -(2 + 4 + 6)
+    assert shown["score"] == 88
     assert rectified in kitchen["record_ids"]
     assert_explained(shown["explanation"], shown["score"])
 
@@ -119,7 +125,8 @@ def test_evidence_out_of_its_window_regrades_without_new_records(credit: Credit)
 
     done = credit.regrade()
 
-    assert done.records_read == 0 and done.changed == ["old-sins"]
+    assert done.records_read == 0
+    assert done.changed == ["old-sins"]
     latest = credit.graded_records("old-sins")[-1]
     assert (latest["previous_grade"], latest["grade"], latest["score"]) == ("B", "A", 94)
     assert _factor(latest, "coldchain") | {"label": ""} == {

@@ -17,12 +17,12 @@ from .audits.routes import router as audits_router
 from .batches.routes import router as batches_router
 from .codes.routes import router as codes_router
 from .coldchain.routes import router as coldchain_router
+from .credit.routes import router as credit_router
 from .devices.routes import router as devices_router
 from .documents.routes import router as documents_router
 from .epcis.routes import router as epcis_router
 from .equipment.routes import router as equipment_router
 from .exports.routes import router as exports_router
-from .credit.routes import router as credit_router
 from .filings.routes import router as filings_router
 from .health import readiness
 from .kitchen.routes import router as kitchen_router

@@ -33,11 +33,11 @@ from evidence import (
 )
 
 from .codes.cli import codes_app
+from .credit.cli import credit_app
 from .equipment.cli import equipment_app
 from .errors import DomainError
 from .exports.cli import export_app
 from .filings.cli import filing_app
-from .credit.cli import credit_app
 from .permits.cli import permit_app
 from .reconcile.service import reconcile
 from .services import Services, build_services

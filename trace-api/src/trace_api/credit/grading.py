@@ -108,7 +108,7 @@ class CreditGrader:
                 return
             if cursor is not None:
                 _mark(session, _graded_or_found(session), now)
-                session.exec(delete(CreditFinding))  # type: ignore[call-overload]
+                session.exec(delete(CreditFinding))
             session.merge(CreditCursor(id=CURSOR, ledger_index=-1, scorecard_version=self.scorecard.version))
 
     def _kinds(self) -> object:

@@ -87,8 +87,9 @@ def parse_scorecard(text: str, source: str = "scorecard") -> Scorecard:
         raise ScorecardError(f"{source}: not TOML: {exc}") from exc
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "scorecard"
-        raise ScorecardError(f"{source}: {where}: {first['msg']}") from exc
+        where = "".join(f"{p}: " for p in [".".join(str(p) for p in first["loc"])] if p)
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ScorecardError(f"{source}: {where}{message}") from exc
 
 
 def default_scorecard_text() -> str:

@@ -70,7 +70,7 @@ def _score_factor(
         taken += terms.points.get(outcome, 0)
         record_ids += [f.record_id for f in findings]
         if outcome in terms.caps:
-            cap = max(cap or "A", terms.caps[outcome], key=GRADES.index)  # type: ignore[arg-type]
+            cap = max(cap or "A", terms.caps[outcome], key=GRADES.index)
     return FactorScored(
         factor=name, label=terms.label, weight=terms.weight, points=-min(taken, terms.weight),
         window_days=terms.window_days, record_ids=record_ids, outcomes=dict(outcomes), cap=cap,
