@@ -134,12 +134,14 @@ def start_trace_api(up: Up) -> Stop:
             "(set SUYUAN_MQTT_URL=mqtt://host:1883)"
         )
     if up.demo:
+        from .demo.credit import seed_credit
         from .demo.markets import seed_market_demo
         from .demo.network import DEMO_FILE, LOT, seed_demo
 
         try:
             demo = seed_demo(services, url)
             market = seed_market_demo(config.data_dir, url, demo["organisations"][0]["api_key"])
+            graded = seed_credit(services)
         except (RuntimeError, DomainError, ChainError, LedgerError, OSError) as exc:
             stop()
             fail(f"seeding the demo failed: {exc}")
@@ -155,6 +157,8 @@ def start_trace_api(up: Up) -> Stop:
         out.print(f"demo market board: {market['board_url']}  (keys: {config.data_dir / 'market-demo.json'})")
         for org in demo["organisations"]:
             out.print(f"  {org['handle']:<16} {org['type']:<11} {org['api_key']}")
+        grades = ", ".join(f"{g['org']} {g['grade']}" for g in graded["grades"]) or "none yet"
+        out.print(f"demo credit grades: {grades}  (GET /v1/credit/grades, suyuan credit grades)")
     return stop
 
 
