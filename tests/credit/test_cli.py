@@ -53,6 +53,14 @@ def test_regulator_regrades_lists_and_explains(credit: Credit, runner: CliRunner
     ungraded = runner.invoke(credit_cli.credit_app, ["show", "clean-shop"])
     assert "not graded yet" in ungraded.output
 
+    assert "no inspection plan drawn yet" in runner.invoke(credit_cli.credit_app, ["plans"]).output
+    body = {"period": "2026-04", "inspectors": ["王强 31001", "李娜 31002"], "seed": "ab" * 8}
+    assert credit.api.as_org("samr", "POST", "/v1/credit/plans", json=body).status_code == 201
+    plans = runner.invoke(credit_cli.credit_app, ["plans"])
+    assert plans.exit_code == 0, plans.output
+    assert "2026-04  PLAN-2026-04-" in plans.output
+    assert "    B  songhelou  李娜 31002、王强 31001" in plans.output
+
 
 @pytest.mark.parametrize(
     ("args", "message"),

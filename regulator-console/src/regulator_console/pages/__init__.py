@@ -8,6 +8,7 @@ from types import ModuleType
 
 from . import (
     alerts,
+    credit,
     dashboard,
     equipment,
     evidence,
@@ -35,6 +36,7 @@ PAGES: tuple[ModuleType, ...] = (
     equipment,
     filings,
     permits,
+    credit,
     markets,
     map,
     evidence,

@@ -1,4 +1,4 @@
-"""``suyuan credit scorecard|grades|show|regrade``: credit grades (企业信用分级) for a regulator.
+"""``suyuan credit scorecard|grades|show|plans|regrade``: credit grades (企业信用分级) for a regulator.
 
 The commands read with the operator's access to the data directory, acting as the organisation
 named by ``--as`` or by default as the first regulator (:mod:`trace_api.paperwork.cli`); they need
@@ -20,6 +20,7 @@ from evidence import open_ledger
 from ..codes.cli import cli_errors, settings
 from ..paperwork.cli import AsOption, reading
 from .grading import CreditGrader
+from .plans import describe_plan, list_plans
 from .scorecard import ScorecardError, load_scorecard
 from .service import (
     GradeFilter,
@@ -122,6 +123,27 @@ def show_command(
         )
         for record_id in factor["record_ids"]:
             out.print(f"      {record_id}", markup=False)
+
+
+@credit_app.command("plans")
+def plans_command(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON document")] = False,
+    acting: AsOption = None,
+) -> None:
+    """List the jurisdiction's inspection plans (双随机), newest month first, with their draws."""
+    with cli_errors(), reading(acting) as (_, session, member):
+        found = [describe_plan(plan) for plan in list_plans(session, member)]
+    if as_json:
+        out.print_json(json.dumps({"plans": found}, ensure_ascii=False))
+        return
+    if not found:
+        out.print("no inspection plan drawn yet")
+    for plan in found:
+        out.print(
+            f"{plan['period']}  {plan['id']}  seed {plan['seed']}  record {plan['record_id']}", markup=False
+        )
+        for draw in plan["draws"]:  # type: ignore[attr-defined]
+            out.print(f"    {draw['grade']}  {draw['org']}  {'、'.join(draw['inspectors'])}", markup=False)
 
 
 @credit_app.command("regrade")

@@ -41,5 +41,83 @@ class CreditGraded(Fact):
     repair_id: str | None = None
 
 
+class PlanDraw(_Part):
+    org: str
+    uscc: str
+    grade: str
+    inspectors: list[str]
+
+
+class PlanCandidate(_Part):
+    org: str
+    uscc: str
+    grade: str
+
+
+class CreditPlanDrawn(Fact):
+    """An inspection plan drawn at random (双随机): of the population (every firm of the
+    jurisdiction with its grade, by handle) and the inspectors, with the seed, so that anyone can
+    draw it again (:func:`trace_api.credit.plans.draw_plan`) and get the same plan."""
+
+    KIND: ClassVar[str] = "credit.plan_drawn"
+
+    plan_id: str
+    jurisdiction: str
+    period: str
+    regulator: str
+    seed: str
+    scorecard_version: str
+    inspections_per_year: dict[str, int]
+    inspectors: list[str]
+    population: list[PlanCandidate]
+    draws: list[PlanDraw]
+
+
+class CreditRepairApplied(Fact):
+    """A firm applies to repair its credit (信用修复), with a statement and its evidence."""
+
+    KIND: ClassVar[str] = "credit.repair_applied"
+
+    repair_id: str
+    org: str
+    uscc: str
+    grade: str | None
+    statement: str
+    evidence: list[str]
+
+
+class CreditRepairReviewed(Fact):
+    """A regulator's decision on a repair: ``accepted`` lets the findings up to the application
+    go, and the firm's grade is given again (``credit.graded`` naming the repair)."""
+
+    KIND: ClassVar[str] = "credit.repair_reviewed"
+
+    repair_id: str
+    org: str
+    uscc: str
+    regulator: str
+    decision: str
+    opinion: str
+    repaired_through: int | None = None
+
+
+class CreditBlacklisted(Fact):
+    """An organisation put on the list of serious violators (严重违法失信名单), with the reason
+    and the ledger records the listing rests on."""
+
+    KIND: ClassVar[str] = "credit.blacklisted"
+
+    listing_id: str
+    org: str
+    uscc: str
+    name: str
+    regulator: str
+    reason: str
+    record_ids: list[str]
+
+
 #: This domain's part of the catalogue of record kinds (``trace_api.facts.every_fact``).
-FACTS: dict[str, type[Fact]] = {CreditGraded.KIND: CreditGraded}
+FACTS: dict[str, type[Fact]] = {
+    model.KIND: model
+    for model in (CreditGraded, CreditPlanDrawn, CreditRepairApplied, CreditRepairReviewed, CreditBlacklisted)
+}

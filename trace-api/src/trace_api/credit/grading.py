@@ -45,7 +45,7 @@ from evidence import (
 from ..orgs.models import Organisation, OrgType
 from .factors import Factor, every_factor
 from .facts import CreditGraded
-from .models import CreditCursor, CreditFinding, CreditGrade, CreditMark
+from .models import CreditCursor, CreditFinding, CreditGrade, CreditMark, CreditRepair
 from .scorecard import Scorecard, load_scorecard
 from .scoring import Found, Scored, score_findings
 
@@ -255,7 +255,16 @@ def writing(ledger: Ledger) -> Iterator[Session]:
 
 
 def findings_of(session: Session, org_id: str) -> list[Found]:
-    rows = session.exec(select(CreditFinding).where(CreditFinding.org_id == org_id)).all()
+    """The organisation's findings that count: those after its latest accepted credit repair."""
+    query = select(CreditFinding).where(CreditFinding.org_id == org_id)
+    repaired = session.exec(
+        select(func.max(CreditRepair.ledger_index)).where(
+            CreditRepair.org_id == org_id, CreditRepair.status == "accepted"
+        )
+    ).first()
+    if repaired is not None:
+        query = query.where(col(CreditFinding.ledger_index) > repaired)
+    rows = session.exec(query).all()
     return [Found(r.factor, r.matter, r.outcome, r.record_id, r.ledger_index, _aware(r.time)) for r in rows]
 
 

@@ -27,6 +27,10 @@ class ScorecardError(ValueError):
     """A scorecard file that cannot be used, with where and why."""
 
 
+def _default_frequencies() -> dict[Grade, int]:
+    return {"A": 1, "B": 2, "C": 4, "D": 12}
+
+
 class FactorTerms(BaseModel):
     """One factor's terms: its label, its weight (the most points it takes off), its window, the
     points each outcome of a matter takes off, and the grade an outcome caps the grade at."""
@@ -49,6 +53,8 @@ class Scorecard(BaseModel):
     #: The minimum score of A, B and C; below C's it is D.
     grades: dict[Literal["A", "B", "C"], int]
     factors: dict[str, FactorTerms]
+    #: How many times a year a firm of each grade is drawn for inspection (双随机).
+    inspections_per_year: dict[Grade, int] = Field(default_factory=_default_frequencies)
 
     @model_validator(mode="after")
     def _check(self) -> Scorecard:
@@ -56,6 +62,10 @@ class Scorecard(BaseModel):
             raise ValueError("grades must give the minimum score of A, B and C")
         if not self.base >= self.grades["A"] > self.grades["B"] > self.grades["C"]:
             raise ValueError("grades: base >= A > B > C must hold")
+        if set(self.inspections_per_year) != set(GRADES) or not all(
+            0 <= n <= 12 for n in self.inspections_per_year.values()
+        ):
+            raise ValueError("inspections_per_year must give 0 to 12 inspections for each of A, B, C and D")
         known = every_factor()
         for name, terms in self.factors.items():
             if name not in known:
