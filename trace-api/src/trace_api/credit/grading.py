@@ -22,11 +22,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import column, delete, func, or_, table
+from sqlalchemy import ColumnElement, column, delete, func, or_, table
 from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
@@ -111,7 +111,7 @@ class CreditGrader:
                 session.exec(delete(CreditFinding))
             session.merge(CreditCursor(id=CURSOR, ledger_index=-1, scorecard_version=self.scorecard.version))
 
-    def _kinds(self) -> object:
+    def _kinds(self) -> ColumnElement[bool]:
         exact = [k for f in self.factors for k in f.reads if not k.endswith(".*")]
         prefixes = [k[:-1] for f in self.factors for k in f.reads if k.endswith(".*")]
         kind = _RECORDS.c.kind
@@ -124,7 +124,7 @@ class CreditGrader:
             assert cursor is not None
             query = (
                 sql_select(_RECORDS.c.idx, _RECORDS.c.body)
-                .where(_RECORDS.c.idx > cursor.ledger_index, self._kinds())  # type: ignore[arg-type]
+                .where(_RECORDS.c.idx > cursor.ledger_index, self._kinds())
                 .order_by(_RECORDS.c.idx)
                 .limit(BATCH)
             )
@@ -285,8 +285,8 @@ def _earlier_org(session: Session, factor: Factor, matter: str) -> str | None:
     return session.exec(query.limit(1)).first()
 
 
-def _mark(session: Session, org_ids: object, now: dt.datetime) -> None:
-    for org_id in org_ids:  # type: ignore[attr-defined]
+def _mark(session: Session, org_ids: Iterable[str], now: dt.datetime) -> None:
+    for org_id in org_ids:
         if session.get(CreditMark, org_id) is None:
             session.add(CreditMark(org_id=org_id, marked_at=now))
     session.flush()
