@@ -33,6 +33,7 @@ def test_up_demo_seeds_a_network_and_serves_its_consumer_page(cli_env: dict[str,
             lines.append(line)
         demo = json.loads((Path(cli_env["SUYUAN_DATA_DIR"]) / "demo.json").read_text())
         kitchen = json.loads((Path(cli_env["SUYUAN_DATA_DIR"]) / "kitchen-demo.json").read_text())
+        credit = json.loads((Path(cli_env["SUYUAN_DATA_DIR"]) / "credit-demo.json").read_text())
         incidents = httpx.get(
             f"{demo['api_url']}/v1/incidents",
             headers={"Authorization": f"Bearer {kitchen['api_key']}"},
@@ -91,4 +92,6 @@ def test_up_demo_seeds_a_network_and_serves_its_consumer_page(cli_env: dict[str,
         "user_unit",
     }
     assert len(elevators) == 12
+    assert credit["plan"] is not None  # the demo regulator's plan for the month, drawn at once
+    assert any(line.startswith("demo credit grades: ") for line in lines)
     assert [e["name"] for e in elevators if e["status"] == "overdue"] == ["世纪大厦 消防梯"]

@@ -79,6 +79,7 @@ def start_anchorer(up: Up) -> Stop:
 def start_trace_api(up: Up) -> Stop:
     """The API server, then its workers; on stop the server goes before the chain worker, and
     anything still owed stays in the outbox for the next start."""
+    from trace_api.credit import CreditGrader
     from trace_api.epcis.subscriptions import DeliveryWorker
     from trace_api.equipment import EquipmentSweeper
     from trace_api.equipment.cli import rules_from_environment
@@ -101,6 +102,7 @@ def start_trace_api(up: Up) -> Stop:
         NoticeSender(services).loop(),
         reconcile_loop(services),
         EquipmentSweeper(services, rules_from_environment()).loop(),
+        CreditGrader(services.ledger).loop(),
     ]
     # With several replicas on one database each job runs in one of them, the others standing by.
     stop_loops = [loop.led(Leadership(services.engine, loop.name)).start(up.health) for loop in loops]
@@ -119,6 +121,7 @@ def start_trace_api(up: Up) -> Stop:
         f"chain reconcile: now and every {config.reconcile_every_seconds:g} s "
         "(differences: GET /v1/chain/differences, suyuan chain reconcile)"
     )
+    out.print("credit grades: regraded from new evidence every 5 s (GET /v1/credit/grades, suyuan credit)")
     out.print(f"item codes and labels carry: {config.public_url}  (SUYUAN_PUBLIC_URL sets it)")
     if config.mqtt_url:
         out.print(
@@ -131,12 +134,14 @@ def start_trace_api(up: Up) -> Stop:
             "(set SUYUAN_MQTT_URL=mqtt://host:1883)"
         )
     if up.demo:
+        from .demo.credit import seed_credit
         from .demo.markets import seed_market_demo
         from .demo.network import DEMO_FILE, LOT, seed_demo
 
         try:
             demo = seed_demo(services, url)
             market = seed_market_demo(config.data_dir, url, demo["organisations"][0]["api_key"])
+            graded = seed_credit(services)
         except (RuntimeError, DomainError, ChainError, LedgerError, OSError) as exc:
             stop()
             fail(f"seeding the demo failed: {exc}")
@@ -152,6 +157,8 @@ def start_trace_api(up: Up) -> Stop:
         out.print(f"demo market board: {market['board_url']}  (keys: {config.data_dir / 'market-demo.json'})")
         for org in demo["organisations"]:
             out.print(f"  {org['handle']:<16} {org['type']:<11} {org['api_key']}")
+        grades = ", ".join(f"{g['org']} {g['grade']}" for g in graded["grades"]) or "none yet"
+        out.print(f"demo credit grades: {grades}  (GET /v1/credit/grades, suyuan credit grades)")
     return stop
 
 

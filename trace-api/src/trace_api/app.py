@@ -17,6 +17,7 @@ from .audits.routes import router as audits_router
 from .batches.routes import router as batches_router
 from .codes.routes import router as codes_router
 from .coldchain.routes import router as coldchain_router
+from .credit.routes import router as credit_router
 from .devices.routes import router as devices_router
 from .documents.routes import router as documents_router
 from .epcis.routes import router as epcis_router
@@ -86,6 +87,7 @@ def create_app(services: Services) -> FastAPI:
         filings_router,
         permits_router,
         markets_router,
+        credit_router,
     )
     for router in routers:
         app.include_router(router)

@@ -527,6 +527,7 @@ DOMAIN_FACT_MODULES = (
     "trace_api.markets.facts",
     "trace_api.equipment.facts",
     "trace_api.selfcheck.facts",
+    "trace_api.credit.facts",
 )
 
 

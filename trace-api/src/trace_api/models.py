@@ -4,6 +4,15 @@ from .batches.models import Batch, Certificate
 from .chainops.models import ChainOp, ChainWorkerLease
 from .codes.models import ItemCode
 from .coldchain.models import Alert, AlertAcknowledgement, AlertState, BatchStay, DeadLetter, SensorReading
+from .credit.models import (
+    CreditBlacklisting,
+    CreditCursor,
+    CreditFinding,
+    CreditGrade,
+    CreditMark,
+    CreditPlan,
+    CreditRepair,
+)
 from .devices.models import Device
 from .documents.models import Document, DocumentHolder
 from .epcis.models import CaptureJob, Delivery, EpcisEvent, EpcisEventKey, NamedQuery, Subscription
@@ -37,6 +46,13 @@ __all__ = [
     "ChainWorkerLease",
     "Contract",
     "CounterfeitSignal",
+    "CreditBlacklisting",
+    "CreditCursor",
+    "CreditFinding",
+    "CreditGrade",
+    "CreditMark",
+    "CreditPlan",
+    "CreditRepair",
     "DeadLetter",
     "Delivery",
     "Device",

@@ -8,6 +8,7 @@ from types import ModuleType
 
 from . import (
     alerts,
+    credit,
     dashboard,
     equipment,
     evidence,
@@ -37,6 +38,7 @@ PAGES: tuple[ModuleType, ...] = (
     filings,
     permits,
     selfcheck,
+    credit,
     markets,
     map,
     evidence,
