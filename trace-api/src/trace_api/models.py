@@ -6,6 +6,7 @@ from .codes.models import ItemCode
 from .coldchain.models import Alert, AlertAcknowledgement, AlertState, BatchStay, DeadLetter, SensorReading
 from .devices.models import Device
 from .documents.models import Document, DocumentHolder
+from .enforcement.models import EnforcementInspection, Inspector
 from .epcis.models import CaptureJob, Delivery, EpcisEvent, EpcisEventKey, NamedQuery, Subscription
 from .equipment.models import Contract, Equipment, EquipmentEvent, FaultReport, Grid, Inspection, Maintenance
 from .filings.models import Filing, FilingInspection, FilingMaterial
@@ -37,6 +38,7 @@ __all__ = [
     "Disposal",
     "Document",
     "DocumentHolder",
+    "EnforcementInspection",
     "EpcisEvent",
     "EpcisEventKey",
     "Equipment",
@@ -48,6 +50,7 @@ __all__ = [
     "Grid",
     "Incident",
     "Inspection",
+    "Inspector",
     "ItemCode",
     "Maintenance",
     "Market",
