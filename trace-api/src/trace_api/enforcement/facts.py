@@ -96,9 +96,76 @@ class InspectionRecorded(Fact):
     summary: str = ""
 
 
+class DocumentIssued(Fact):
+    """An enforcement document drawn up from an inspection: the inspection record (现场检查笔录,
+    ``inspection_record``) or an order to rectify (责令改正通知书, ``rectification_order``). Its PDF
+    is rendered from this record and the inspection's, byte for byte the same every time."""
+
+    KIND: ClassVar[str] = "inspection.document_issued"
+    OMIT_IF_NONE: ClassVar[frozenset[str]] = frozenset({"deadline", "requirements"})
+
+    document_id: str
+    document_kind: str
+    inspection_id: str
+    inspection_record_id: str
+    inspector_id: str
+    badge_no: str
+    issued_on: dt.date
+    #: With an order to rectify: by when, and what the party must do.
+    deadline: dt.date | None = None
+    requirements: str | None = None
+
+
+class DocumentSigned(Fact):
+    """The inspector signed the document's PDF with their own key (Ed25519 over the PDF's bytes)."""
+
+    KIND: ClassVar[str] = "inspection.document_signed"
+
+    document_id: str
+    inspection_id: str
+    pdf_sha256: str
+    pdf_size: int
+    algorithm: str  # Ed25519
+    signature: str  # base64
+    public_key: str  # raw, hex
+    key_sha256: str
+    key_record_id: str  # the inspection.signing_key_registered record of that key
+    inspector_id: str
+    badge_no: str
+
+
+class SignatureFile(_Part):
+    sha256: str
+    content_type: str
+    size: int
+
+
+class DocumentCountersigned(Fact):
+    """The inspected party signed for the document on site: a handwritten signature image and a
+    photo taken at signing; the document is then delivered to the party."""
+
+    KIND: ClassVar[str] = "inspection.document_countersigned"
+
+    document_id: str
+    inspection_id: str
+    pdf_sha256: str
+    signer_name: str
+    signature_image: SignatureFile
+    photo: SignatureFile
+    party: str  # the party's handle, to whom it is delivered
+
+
 #: Every enforcement fact model, by kind.
 ENFORCEMENT_FACTS: dict[str, type[Fact]] = {
-    model.KIND: model for model in (InspectorAdded, SigningKeyRegistered, InspectionRecorded)
+    model.KIND: model
+    for model in (
+        InspectorAdded,
+        SigningKeyRegistered,
+        InspectionRecorded,
+        DocumentIssued,
+        DocumentSigned,
+        DocumentCountersigned,
+    )
 }
 
 #: This domain's part of the catalogue of record kinds (``trace_api.facts.every_fact``).

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from ..paperwork import fields
 from ..text import Line, Text
-from .models import FindingResult
+from .models import DocumentKind, FindingResult
 
 SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 
@@ -103,4 +103,33 @@ class InspectionIn(BaseModel):
     def _aware(cls, value: dt.datetime | None) -> dt.datetime | None:
         if value is not None and value.tzinfo is None:
             raise fields.refusal("timezone", "needs a UTC offset (e.g. 2026-12-05T09:30:00+08:00)")
+        return value
+
+
+class DocumentIn(BaseModel):
+    """A document to draw up from an inspection: its record (现场检查笔录), or an order to rectify
+    (责令改正通知书) with a deadline and what the party must do."""
+
+    kind: DocumentKind
+    deadline: dt.date | None = Field(default=None, description="with rectification_order: 改正期限")
+    requirements: Text | None = Field(
+        default=None, max_length=2000, description="with rectification_order: 改正要求"
+    )
+
+
+class SignatureIn(BaseModel):
+    """The inspector's Ed25519 signature over the document's PDF bytes, made on their device."""
+
+    signature: str = Field(max_length=200, description="64 bytes, base64")
+    pdf_sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the PDF the inspector signed")
+
+    @field_validator("signature")
+    @classmethod
+    def _signature(cls, value: str) -> str:
+        try:
+            raw = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise fields.refusal("signature", "is not base64") from exc
+        if len(raw) != 64:
+            raise fields.refusal("signature", f"is {len(raw)} bytes; an Ed25519 signature is 64")
         return value

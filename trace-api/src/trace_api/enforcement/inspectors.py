@@ -102,6 +102,7 @@ def register_signing_key(services: Services, member: Member, data: SigningKeyIn)
         services.ledger.append(record, conn=session.connection())
         inspector.public_key = raw.hex()
         inspector.key_registered_at = utc_datetime(record.time)
+        inspector.key_record_id = record.record_id
         session.add(inspector)
         session.flush()
         session.refresh(inspector)

@@ -35,6 +35,8 @@ class Inspector(SQLModel, table=True):
     #: The raw 32-byte Ed25519 public key (hex) the inspector signs documents with; None until registered.
     public_key: str | None = Field(default=None, max_length=64)
     key_registered_at: dt.datetime | None = None
+    #: The ``inspection.signing_key_registered`` record of that key.
+    key_record_id: str | None = Field(default=None, max_length=256)
     created_at: dt.datetime
 
 
@@ -57,3 +59,41 @@ class EnforcementInspection(SQLModel, table=True):
     evidence_count: int
     record_id: str = Field(max_length=256)
     ledger_index: int = Field(sa_type=BigInteger)
+
+
+class DocumentKind(StrEnum):
+    inspection_record = "inspection_record"  # 现场检查笔录
+    rectification_order = "rectification_order"  # 责令改正通知书
+
+
+#: The suffix of each kind's document number after its inspection's.
+DOCUMENT_SUFFIX = {DocumentKind.inspection_record: "BL", DocumentKind.rectification_order: "ZG"}
+
+
+class DocumentStatus(StrEnum):
+    issued = "issued"  # drawn up, awaiting the inspector's signature
+    signed = "signed"  # signed by the inspector, awaiting the party's
+    delivered = "delivered"  # countersigned by the party and delivered to it
+
+
+class EnforcementDocument(SQLModel, table=True):
+    """A paperless enforcement document: its PDF is rendered from its ``inspection.document_issued``
+    record; once signed, the signed bytes are kept in the documents folder under ``pdf_sha256``."""
+
+    __tablename__ = "enforcement_documents"
+
+    #: ``<inspection number>-BL`` (笔录) or ``-ZG`` (责令改正).
+    id: str = Field(primary_key=True, max_length=48)
+    inspection_id: str = Field(foreign_key="enforcement_inspections.id", index=True, max_length=40)
+    kind: str = Field(max_length=32, description="a DocumentKind")
+    status: str = Field(max_length=16, description="a DocumentStatus")
+    jurisdiction: str = Field(max_length=100, index=True)
+    party_org_id: str = Field(foreign_key="organisations.id", index=True)
+    inspector_id: str = Field(foreign_key="inspectors.id")
+    issued_at: dt.datetime
+    issued_record_id: str = Field(max_length=256)
+    pdf_sha256: str | None = Field(default=None, max_length=64, index=True)
+    signed_at: dt.datetime | None = None
+    signed_record_id: str | None = Field(default=None, max_length=256)
+    delivered_at: dt.datetime | None = None
+    countersigned_record_id: str | None = Field(default=None, max_length=256)

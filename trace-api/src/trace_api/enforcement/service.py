@@ -90,12 +90,21 @@ def describe_in_full(ledger: Ledger, session: Session, inspection: EnforcementIn
 
 
 def inspection_record(
-    number: str, party_uscc: str, record_id: str, fact: Fact, actor: Actor, time: str
+    number: str,
+    party_uscc: str,
+    record_id: str,
+    fact: Fact,
+    actor: Actor,
+    time: str,
+    document_id: str | None = None,
 ) -> Record:
-    """A record about an inspection: its subjects name it, the acting regulator and the party."""
+    """A record about an inspection: its subjects name it, the acting regulator and the party,
+    and the enforcement document it is about (``enforcement_document``)."""
     subjects = [Subject(type="inspection", id=number), Subject(type="org", id=actor.org)]
     if party_uscc != actor.org:
         subjects.append(Subject(type="org", id=party_uscc))
+    if document_id is not None:
+        subjects.append(Subject(type="enforcement_document", id=document_id))
     return Record(
         kind=fact.KIND, record_id=record_id, time=time, actor=actor, subjects=subjects, payload=fact.payload()
     )
