@@ -32,6 +32,7 @@ from evidence import (
 )
 
 from .codes.cli import codes_app
+from .enforcement.cli import enforcement_app
 from .equipment.cli import equipment_app
 from .errors import DomainError
 from .exports.cli import export_app
@@ -57,6 +58,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(equipment_app, name="equipment")
     app.add_typer(filing_app, name="filing")
     app.add_typer(permit_app, name="permit")
+    app.add_typer(enforcement_app, name="enforcement")
     chain_app.command("reconcile")(chain_reconcile)
     app.command("verify")(verify)
     app.command("audit")(audit)

@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlmodel import Session, select
+
+from evidence import Ledger
 
 from ..documents.service import document_path
 from ..errors import Defect, NotFound, Unprocessable
@@ -104,18 +108,35 @@ def check_signature(signed: DocumentSigned, key: SigningKeyRegistered, pdf: byte
 def check_document(
     services: Services, session: Session, document_id: str | None, pdf: bytes | None
 ) -> DocumentCheck:
+    """The document checked in full: its signature, its key, and each record against the ledger
+    and the root anchored on chain."""
+    return check_signed(
+        services.ledger,
+        services.settings.documents_dir,
+        session,
+        document_id,
+        pdf,
+        lambda record_id: record_proof(services, record_id),
+    )
+
+
+def check_signed(
+    ledger: Ledger,
+    documents_dir: Path,
+    session: Session,
+    document_id: str | None,
+    pdf: bytes | None,
+    prove: Callable[[str], dict[str, Any]],
+) -> DocumentCheck:
+    """The document's signature and key checked, and each of its records by ``prove`` (a record's
+    id to its check, with a ``status``)."""
     document = find_signed(session, document_id, pdf)
     assert document.signed_record_id is not None
     assert document.pdf_sha256 is not None
     conn = session.connection()
-    ledger = services.ledger
     signed = DocumentSigned.of(ledger.get(document.signed_record_id, conn=conn))
     key = SigningKeyRegistered.of(ledger.get(signed.key_record_id, conn=conn))
-    stored = (
-        pdf
-        if pdf is not None
-        else document_path(services.settings.documents_dir, document.pdf_sha256).read_bytes()
-    )
+    stored = pdf if pdf is not None else document_path(documents_dir, document.pdf_sha256).read_bytes()
     check_signature(signed, key, stored)
     issued = DocumentIssued.of(ledger.get(document.issued_record_id, conn=conn))
     countersigned = (
@@ -131,7 +152,7 @@ def check_document(
     }
     if document.countersigned_record_id:
         record_ids["countersigned"] = document.countersigned_record_id
-    proofs = {name: record_proof(services, record_id) for name, record_id in record_ids.items()}
+    proofs = {name: prove(record_id) for name, record_id in record_ids.items()}
     statuses = {p["status"] for p in proofs.values()}
     proven = "failed" if "failed" in statuses else "pending" if "pending" in statuses else "verified"
     return DocumentCheck(document, issued, signed, countersigned, proven, proofs)
