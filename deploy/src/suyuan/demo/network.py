@@ -28,6 +28,7 @@ from trace_api.orgs import (
 )
 from trace_api.services import Services, writing
 
+from .enforcement import seed_enforcement
 from .equipment import seed_equipment
 from .filings import seed_filings
 from .permits import seed_permits
@@ -71,6 +72,7 @@ def seed_demo(services: Services, api_url: str) -> dict[str, Any]:
         organisations += seed_equipment(demo)
         seed_filings(services, http, keys["demo-samr"])
         seed_permits(services, http, keys["demo-samr"])
+        seed_enforcement(services, http, keys["demo-samr"])
     info = {
         "api_url": api_url,
         "consumer_url": api_url + "/01/" + codes[0].split("/01/", 1)[1],
