@@ -9,6 +9,7 @@ from types import ModuleType
 from . import (
     alerts,
     dashboard,
+    enforcement,
     equipment,
     evidence,
     filings,
@@ -35,6 +36,7 @@ PAGES: tuple[ModuleType, ...] = (
     equipment,
     filings,
     permits,
+    enforcement,
     markets,
     map,
     evidence,

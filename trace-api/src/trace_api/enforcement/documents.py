@@ -281,9 +281,14 @@ def delivery_message(document: EnforcementDocument, record_id: str) -> dict[str,
     }
 
 
-def list_documents(session: Session, member: Member, limit: int = 100) -> list[EnforcementDocument]:
-    """Newest first: a regulator's jurisdiction's; the inspected organisation's delivered ones."""
+def list_documents(
+    session: Session, member: Member, inspection: str | None = None, limit: int = 100
+) -> list[EnforcementDocument]:
+    """Newest first: a regulator's jurisdiction's; the inspected organisation's delivered ones;
+    of one inspection if ``inspection`` names it."""
     query = select(EnforcementDocument)
+    if inspection:
+        query = query.where(EnforcementDocument.inspection_id == inspection)
     if member.org.org_type is OrgType.regulator:
         query = query.where(EnforcementDocument.jurisdiction == member.org.jurisdiction)
     else:

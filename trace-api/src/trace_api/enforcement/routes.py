@@ -170,10 +170,14 @@ def issue(number: str, data: DocumentIn, member: CurrentMember, services: Servic
 
 
 @api.get("/documents")
-def documents(member: CurrentMember, session: SessionDep) -> dict[str, Any]:
-    """Enforcement documents, newest first: a regulator's jurisdiction's; those delivered to the
-    calling organisation."""
-    return {"documents": [describe_document(d) for d in list_documents(session, member)]}
+def documents(
+    member: CurrentMember,
+    session: SessionDep,
+    inspection: Annotated[str | None, Query(max_length=40, description="only this inspection's")] = None,
+) -> dict[str, Any]:
+    """Enforcement documents, newest first (100 at most): a regulator's jurisdiction's; those
+    delivered to the calling organisation."""
+    return {"documents": [describe_document(d) for d in list_documents(session, member, inspection)]}
 
 
 @api.get("/documents/{document_id}")
