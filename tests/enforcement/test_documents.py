@@ -79,6 +79,7 @@ def test_documents_signed_countersigned_delivered_and_verified(
 
         key = enforcement.signing_keys["wang"]
         pdf, signed = sign(enforcement, order["id"], key)
+        signature_body = json.loads(signed.request.content)
         assert signed.status_code == 201, signed.text
         assert signed.json()["status"] == "signed"
         fact = DocumentSigned.of(api.services.ledger.get(signed.json()["record_id"]))
@@ -89,18 +90,34 @@ def test_documents_signed_countersigned_delivered_and_verified(
         )
         assert fact.public_key == key.public_key().public_bytes_raw().hex()
 
-        countersigned = api.as_org(
-            "wang",
-            "POST",
-            f"/v1/enforcement/documents/{order['id']}/countersignature",
-            data={"signer_name": "张师傅"},
-            files={
+        countersign = {
+            "data": {"signer_name": "张师傅"},
+            "files": {
                 "signature_image": ("sign.png", png("black", (200, 80)), "image/png"),
                 "photo": ("at.png", png("grey"), "image/png"),
             },
-        )
+        }
+        path = f"/v1/enforcement/documents/{order['id']}/countersignature"
+        countersigned = api.as_org("wang", "POST", path, **countersign)
         assert countersigned.status_code == 201, countersigned.text
         assert countersigned.json()["status"] == "delivered"
+
+        # Each step sent again (a phone's queue replayed after a lost answer) records nothing new.
+        size = api.services.ledger.size()
+        body = {
+            "kind": "rectification_order",
+            "deadline": tomorrow,
+            "requirements": "立即安排过期人员体检并停止上岗。",
+        }
+        replays = (
+            api.as_org("wang", "POST", f"/v1/enforcement/inspections/{inspected}/documents", json=body),
+            api.as_org(
+                "wang", "POST", f"/v1/enforcement/documents/{order['id']}/signature", json=signature_body
+            ),
+            api.as_org("wang", "POST", path, **countersign),
+        )
+        assert [r.status_code for r in replays] == [200, 200, 200], [r.text for r in replays]
+        assert api.services.ledger.size() == size
 
         assert NoticeSender(api.services).run_once(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)) >= 1
         assert receiver.arrived.wait(10)

@@ -58,6 +58,13 @@ def document_topic(org_handle: str) -> str:
 class Written:
     document: EnforcementDocument
     record_id: str
+    #: False when the same step was sent again (a phone's queue replayed): nothing new recorded.
+    created: bool = True
+
+
+def _again(session: Session, document: EnforcementDocument, record_id: str) -> Written:
+    session.expunge(document)
+    return Written(document, record_id, created=False)
 
 
 def _own_inspection(session: Session, member: Member, number: str) -> tuple[Inspector, EnforcementInspection]:
@@ -97,8 +104,20 @@ def issue_document(services: Services, member: Member, number: str, data: Docume
     with write_transaction(services.engine, services.ledger.lock_name) as conn, Session(bind=conn) as session:
         inspector, inspection = _own_inspection(session, member, number)
         document_id = f"{inspection.id}-{DOCUMENT_SUFFIX[data.kind]}"
-        if session.get(EnforcementDocument, document_id) is not None:
-            raise Conflict(f"inspection {number} has its {data.kind.value} already: {document_id}")
+        existing = session.get(EnforcementDocument, document_id)
+        if existing is not None:
+            earlier = DocumentIssued.of(
+                services.ledger.get(existing.issued_record_id, conn=session.connection())
+            )
+            wanted = (data.deadline, (data.requirements or "").strip() or None)
+            if (
+                data.kind is DocumentKind.inspection_record
+                or (earlier.deadline, earlier.requirements) == wanted
+            ):
+                return _again(session, existing, existing.issued_record_id)
+            raise Conflict(
+                f"inspection {number} has its {data.kind.value} already, with other terms: {document_id}"
+            )
         if data.kind is DocumentKind.rectification_order and inspection.failed_items == 0:
             raise Conflict(f"inspection {number} found nothing to rectify: every item passed")
         moment = utc_now()
@@ -155,7 +174,13 @@ def sign_document(services: Services, member: Member, document_id: str, data: Si
     with write_transaction(services.engine, services.ledger.lock_name) as conn, Session(bind=conn) as session:
         inspector, document = _own_document(session, member, document_id)
         if document.status != DocumentStatus.issued.value:
-            raise Conflict(f"{document_id} is signed already")
+            assert document.signed_record_id is not None
+            signed = DocumentSigned.of(
+                services.ledger.get(document.signed_record_id, conn=session.connection())
+            )
+            if (signed.signature, signed.pdf_sha256) == (data.signature, data.pdf_sha256):
+                return _again(session, document, document.signed_record_id)
+            raise Conflict(f"{document_id} is signed already, with another signature")
         if inspector.public_key is None or inspector.key_record_id is None:
             raise Conflict(
                 f"{inspector.badge_no} has no signing key; PUT /v1/enforcement/inspectors/me/signing-key"
@@ -235,6 +260,15 @@ def countersign_document(
                 f"{document_id} is not signed by the inspector yet; the party countersigns a signed PDF"
             )
         if document.status == DocumentStatus.delivered.value:
+            assert document.countersigned_record_id is not None
+            earlier = DocumentCountersigned.of(
+                services.ledger.get(document.countersigned_record_id, conn=session.connection())
+            )
+            if (earlier.signature_image.sha256, earlier.photo.sha256) == (
+                image_file.sha256,
+                photo_file.sha256,
+            ):
+                return _again(session, document, document.countersigned_record_id)
             raise Conflict(f"{document_id} is countersigned and delivered already")
         assert document.pdf_sha256 is not None
         for upload, filed in ((signature_image, image_file), (photo, photo_file)):

@@ -160,12 +160,16 @@ def evidence_file(
 
 
 @api.post("/inspections/{number}/documents", status_code=201)
-def issue(number: str, data: DocumentIn, member: CurrentMember, services: ServicesDep) -> dict[str, Any]:
+def issue(
+    number: str, data: DocumentIn, member: CurrentMember, services: ServicesDep, response: Response
+) -> dict[str, Any]:
     """The inspection's inspector draws up its record (``inspection_record``, 现场检查笔录) or an
     order to rectify (``rectification_order``, 责令改正通知书, with ``deadline`` and
     ``requirements``). Recorded as ``inspection.document_issued``; then GET its PDF, sign the
     bytes with the inspector's own key and POST the signature."""
     done = issue_document(services, member, number, data)
+    if not done.created:
+        response.status_code = 200
     return {**describe_document(done.document), "record_id": done.record_id}
 
 
@@ -198,11 +202,13 @@ def pdf(document_id: str, member: CurrentMember, services: ServicesDep, session:
 
 @api.post("/documents/{document_id}/signature", status_code=201)
 def signature(
-    document_id: str, data: SignatureIn, member: CurrentMember, services: ServicesDep
+    document_id: str, data: SignatureIn, member: CurrentMember, services: ServicesDep, response: Response
 ) -> dict[str, Any]:
     """The inspector's Ed25519 signature over the PDF's bytes (made on their device): checked with
     their registered key before ``inspection.document_signed`` is recorded."""
     done = sign_document(services, member, document_id, data)
+    if not done.created:
+        response.status_code = 200
     return {**describe_document(done.document), "record_id": done.record_id}
 
 
@@ -214,6 +220,7 @@ def countersignature(
     photo: UploadFile,
     member: CurrentMember,
     services: ServicesDep,
+    response: Response,
 ) -> dict[str, Any]:
     """The party countersigns on the inspector's phone: the handwritten signature (PNG or JPEG) and
     a photo taken at signing. Recorded as ``inspection.document_countersigned``; the document is
@@ -226,6 +233,8 @@ def countersignature(
     )
     taken = Upload("photo", "photo", photo.filename or "", photo.file.read(MAX_PHOTO_BYTES + 1))
     done = countersign_document(services, member, document_id, signer_name, image, taken)
+    if not done.created:
+        response.status_code = 200
     return {**describe_document(done.document), "record_id": done.record_id}
 
 
