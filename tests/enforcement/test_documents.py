@@ -8,11 +8,13 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import io
 import json
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from pypdf import PdfReader
 
 from tests._webhooks import Receiver
 from tests.enforcement.conftest import Enforcement, findings, png
@@ -74,7 +76,15 @@ def test_documents_signed_countersigned_delivered_and_verified(
         first = api.as_org("wang", "GET", f"/v1/enforcement/documents/{order['id']}/pdf").content
         again = api.as_org("wang", "GET", f"/v1/enforcement/documents/{order['id']}/pdf").content
         assert first == again  # rendered from the records, byte for byte
-        assert first.startswith(b"%PDF-")
+        text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(first)).pages)
+        for expected in (
+            "责令改正通知书",
+            f"{inspected}-ZG",
+            "两名厨师健康证明过期",
+            "第四十五条",
+            "立即安排过期人员体检",
+        ):
+            assert expected in text.replace("\n", ""), expected
         assert api.as_org("noodles", "GET", f"/v1/enforcement/documents/{order['id']}/pdf").status_code == 404
 
         key = enforcement.signing_keys["wang"]

@@ -32,6 +32,7 @@ from .facts import DocumentIssued, InspectionRecorded
 from .models import DocumentKind
 
 RESULTS = {"pass": "符合", "fail": "不符合", "not_applicable": "不适用"}
+PERMIT_STATES = {"active": "有效", "suspended": "暂停", "revoked": "撤销"}
 #: Where a document is checked by anyone (its number appended).
 VERIFY_PATH = "/enforcement-documents/"
 
@@ -58,14 +59,17 @@ def render_inspection_record(
     title(pdf, "现场检查笔录", 22)
     numbered(pdf, f"编号：{issued.document_id}")
     party = inspection.party
-    licences = "、".join(f"{p.get('certificate_no')}（{p.get('state')}）" for p in party.permits) or "无"
+    licences = "、".join(
+        f"{p.get('certificate_no')}（{PERMIT_STATES.get(str(p.get('state')), p.get('state'))}）"
+        for p in party.permits
+    )
     fields(
         pdf,
         [
             ("被检查单位", party.name),
             ("统一社会信用代码", party.uscc),
             ("检查地点", inspection.place or party.address or ""),
-            ("食品经营许可证", licences),
+            ("食品经营许可证", licences or "无"),
             ("检查时间", local_time(inspection.inspected_at)),
             ("检查类型", f"{inspection.template_name}（第{inspection.template_version}版）"),
             ("执法机关", inspection.regulator_name),
