@@ -155,6 +155,9 @@ def start_trace_api(up: Up) -> Stop:
         )
         out.print(f"demo organisations and API keys: {config.data_dir / DEMO_FILE}")
         out.print(f"demo market board: {market['board_url']}  (keys: {config.data_dir / 'market-demo.json'})")
+        out.print(
+            f"demo enforcement (inspector, signed documents): {config.data_dir / 'enforcement-demo.json'}"
+        )
         for org in demo["organisations"]:
             out.print(f"  {org['handle']:<16} {org['type']:<11} {org['api_key']}")
         grades = ", ".join(f"{g['org']} {g['grade']}" for g in graded["grades"]) or "none yet"

@@ -20,6 +20,7 @@ from .coldchain.routes import router as coldchain_router
 from .credit.routes import router as credit_router
 from .devices.routes import router as devices_router
 from .documents.routes import router as documents_router
+from .enforcement.routes import router as enforcement_router
 from .epcis.routes import router as epcis_router
 from .equipment.routes import router as equipment_router
 from .exports.routes import router as exports_router
@@ -88,6 +89,7 @@ def create_app(services: Services) -> FastAPI:
         permits_router,
         markets_router,
         credit_router,
+        enforcement_router,
     )
     for router in routers:
         app.include_router(router)

@@ -30,6 +30,8 @@ def member_of(*types: OrgType) -> Callable[[Member], Member]:
     """A dependency admitting members of organisations of the given types only."""
 
     def check(member: Annotated[Member, Depends(current_member)]) -> Member:
+        if member.kind == "inspector":
+            raise Forbidden("an inspector's key acts on inspections only; use a member's API key")
         if member.org.org_type not in types:
             allowed = " or ".join(t.value for t in types)
             kind = member.org.org_type.value
@@ -45,7 +47,7 @@ def member_of(*types: OrgType) -> Callable[[Member], Member]:
 def member_key(member: Annotated[Member, Depends(current_member)]) -> Member:
     """A dependency admitting member keys only: a device key acts for its device, nothing more."""
     if member.kind != "member":
-        raise Forbidden("a device key may not do this; use a member's API key")
+        raise Forbidden(f"a {member.kind} key may not do this; use a member's API key")
     return member
 
 

@@ -1,6 +1,6 @@
 """``suyuan ledger``, ``suyuan org``, ``suyuan codes``, ``suyuan export``, ``suyuan equipment``,
 ``suyuan filing``, ``suyuan permit``, ``suyuan selfcheck``, ``suyuan credit``,
-``suyuan verify``, ``suyuan audit`` and
+``suyuan enforcement``, ``suyuan verify``, ``suyuan audit`` and
 ``suyuan chain reconcile``.
 
 The ``suyuan`` root adds them through :func:`register`.
@@ -35,6 +35,7 @@ from evidence import (
 
 from .codes.cli import codes_app
 from .credit.cli import credit_app
+from .enforcement.cli import enforcement_app
 from .equipment.cli import equipment_app
 from .errors import DomainError
 from .exports.cli import export_app
@@ -63,6 +64,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(permit_app, name="permit")
     app.add_typer(selfcheck_app, name="selfcheck")
     app.add_typer(credit_app, name="credit")
+    app.add_typer(enforcement_app, name="enforcement")
     chain_app.command("reconcile")(chain_reconcile)
     app.command("verify")(verify)
     app.command("audit")(audit)

@@ -528,6 +528,7 @@ DOMAIN_FACT_MODULES = (
     "trace_api.equipment.facts",
     "trace_api.selfcheck.facts",
     "trace_api.credit.facts",
+    "trace_api.enforcement.facts",
 )
 
 

@@ -15,6 +15,7 @@ from .credit.models import (
 )
 from .devices.models import Device
 from .documents.models import Document, DocumentHolder
+from .enforcement.models import EnforcementInspection, Inspector
 from .epcis.models import CaptureJob, Delivery, EpcisEvent, EpcisEventKey, NamedQuery, Subscription
 from .equipment.models import Contract, Equipment, EquipmentEvent, FaultReport, Grid, Inspection, Maintenance
 from .filings.models import Filing, FilingInspection, FilingMaterial
@@ -59,6 +60,7 @@ __all__ = [
     "Disposal",
     "Document",
     "DocumentHolder",
+    "EnforcementInspection",
     "EpcisEvent",
     "EpcisEventKey",
     "Equipment",
@@ -70,6 +72,7 @@ __all__ = [
     "Grid",
     "Incident",
     "Inspection",
+    "Inspector",
     "ItemCode",
     "Maintenance",
     "Market",

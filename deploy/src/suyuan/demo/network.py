@@ -29,6 +29,7 @@ from trace_api.orgs import (
 )
 from trace_api.services import Services, writing
 
+from .enforcement import seed_enforcement
 from .equipment import seed_equipment
 from .filings import seed_filings
 from .permits import seed_permits
@@ -74,6 +75,7 @@ def seed_demo(services: Services, api_url: str) -> dict[str, Any]:
         seed_filings(services, http, keys["demo-samr"])
         seed_permits(services, http, keys["demo-samr"])
         seed_selfcheck(services, http, keys["demo-samr"])
+        seed_enforcement(services, http, keys["demo-samr"])
     info = {
         "api_url": api_url,
         "consumer_url": api_url + "/01/" + codes[0].split("/01/", 1)[1],

@@ -158,19 +158,25 @@ def create_organisation(
 
 def issue_api_key(session: Session, org: Organisation, label: str, kind: str) -> str:
     """A new key ``sy_<id>_<secret>``; only its hash is stored, so it is shown once."""
-    key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
-    session.add(
-        ApiKey(
-            id=key_id,
-            org_id=org.id,
-            label=label,
-            kind=kind,
-            secret_hash=_hash(secret),
-            created_at=dt.datetime.now(dt.UTC),
-        )
-    )
+    row, key = new_api_key(org, label, kind)
+    session.add(row)
     session.commit()
-    return f"{KEY_PREFIX}_{key_id}_{secret}"
+    return key
+
+
+def new_api_key(org: Organisation, label: str, kind: str) -> tuple[ApiKey, str]:
+    """A key's row (not yet added) and the key itself, for a caller that writes the row in its
+    own transaction (an inspector's key with the inspector)."""
+    key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
+    row = ApiKey(
+        id=key_id,
+        org_id=org.id,
+        label=label,
+        kind=kind,
+        secret_hash=_hash(secret),
+        created_at=dt.datetime.now(dt.UTC),
+    )
+    return row, f"{KEY_PREFIX}_{key_id}_{secret}"
 
 
 def _hash(secret: str) -> bytes:
@@ -201,7 +207,9 @@ def authenticate(session: Session, token: str) -> Member:
     return Member(org=org, key_id=key.id, kind=key.kind)
 
 
-KEY_KINDS = ("member", "device")
+#: ``inspector``: a regulator's person recording on-site inspections (:mod:`trace_api.enforcement`);
+#: only the inspection routes accept it.
+KEY_KINDS = ("member", "device", "inspector")
 
 
 def public_key(key: ApiKey) -> dict[str, Any]:
