@@ -526,6 +526,7 @@ DOMAIN_FACT_MODULES = (
     "trace_api.permits.facts",
     "trace_api.markets.facts",
     "trace_api.equipment.facts",
+    "trace_api.risk.facts",
 )
 
 

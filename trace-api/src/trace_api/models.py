@@ -15,6 +15,7 @@ from .notices.models import OwedNotice
 from .orgs.models import ApiKey, Organisation
 from .permits.models import Permit, PermitMaterial
 from .recalls.models import NoticeDelivery, Recall, RecallNotice
+from .risk.models import RiskCursor, RiskRuleState, RiskWarning
 from .scans.models import CounterfeitSignal, ScanOutcome, Shipment
 from .webhooks.models import Webhook
 
@@ -64,6 +65,9 @@ __all__ = [
     "Rectification",
     "RectificationReview",
     "Rental",
+    "RiskCursor",
+    "RiskRuleState",
+    "RiskWarning",
     "ScanOutcome",
     "SensorReading",
     "Shipment",
