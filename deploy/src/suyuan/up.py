@@ -84,6 +84,7 @@ def start_trace_api(up: Up) -> Stop:
     from trace_api.equipment.cli import rules_from_environment
     from trace_api.notices import NoticeSender
     from trace_api.recalls.notify import NoticeWorker
+    from trace_api.risk import RiskEvaluator, RuleError, load_rules
 
     config = STATE.settings(ServiceSettings)
     services = build_services(config, up.session)
@@ -102,6 +103,11 @@ def start_trace_api(up: Up) -> Stop:
         reconcile_loop(services),
         EquipmentSweeper(services, rules_from_environment()).loop(),
     ]
+    try:
+        risk_rules = load_rules(config.risk_rules)
+    except RuleError as exc:
+        fail(f"invalid risk rules (SUYUAN_RISK_RULES): {exc}")
+    loops.append(RiskEvaluator(services, risk_rules).loop())
     # With several replicas on one database each job runs in one of them, the others standing by.
     stop_loops = [loop.led(Leadership(services.engine, loop.name)).start(up.health) for loop in loops]
 
@@ -133,10 +139,12 @@ def start_trace_api(up: Up) -> Stop:
     if up.demo:
         from .demo.markets import seed_market_demo
         from .demo.network import DEMO_FILE, LOT, seed_demo
+        from .demo.risk import seed_risk_demo
 
         try:
             demo = seed_demo(services, url)
             market = seed_market_demo(config.data_dir, url, demo["organisations"][0]["api_key"])
+            risk = seed_risk_demo(services, risk_rules, url, market)
         except (RuntimeError, DomainError, ChainError, LedgerError, OSError) as exc:
             stop()
             fail(f"seeding the demo failed: {exc}")
@@ -150,6 +158,7 @@ def start_trace_api(up: Up) -> Stop:
         )
         out.print(f"demo organisations and API keys: {config.data_dir / DEMO_FILE}")
         out.print(f"demo market board: {market['board_url']}  (keys: {config.data_dir / 'market-demo.json'})")
+        out.print(f"demo risk warnings: {url}/console/risk  ({len(risk['warnings'])} raised)")
         for org in demo["organisations"]:
             out.print(f"  {org['handle']:<16} {org['type']:<11} {org['api_key']}")
     return stop

@@ -34,6 +34,7 @@ from .problems import install_problem_handlers, problem_response
 from .recalls.routes import router as recalls_router
 from .reconcile.routes import router as reconcile_router
 from .resolver import mount_resolver
+from .risk.routes import router as risk_router
 from .scans.routes import router as scans_router
 from .services import Services
 from .sites.routes import router as sites_router
@@ -84,6 +85,7 @@ def create_app(services: Services) -> FastAPI:
         filings_router,
         permits_router,
         markets_router,
+        risk_router,
     )
     for router in routers:
         app.include_router(router)

@@ -38,6 +38,7 @@ from .exports.cli import export_app
 from .filings.cli import filing_app
 from .permits.cli import permit_app
 from .reconcile.service import reconcile
+from .risk.cli import risk_app
 from .services import Services, build_services
 from .settings import ServiceSettings
 
@@ -57,6 +58,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(equipment_app, name="equipment")
     app.add_typer(filing_app, name="filing")
     app.add_typer(permit_app, name="permit")
+    app.add_typer(risk_app, name="risk")
     chain_app.command("reconcile")(chain_reconcile)
     app.command("verify")(verify)
     app.command("audit")(audit)
