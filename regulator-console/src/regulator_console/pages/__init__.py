@@ -19,6 +19,7 @@ from . import (
     members,
     permits,
     recalls,
+    risk,
     scans,
     signals,
 )
@@ -35,6 +36,7 @@ PAGES: tuple[ModuleType, ...] = (
     equipment,
     filings,
     permits,
+    risk,
     markets,
     map,
     evidence,
