@@ -12,8 +12,11 @@ Times are the records' own (``time``), so a replay raises the same warnings as t
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import json
 import operator
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,9 +46,10 @@ class Observed:
     @property
     def epoch(self) -> float:
         """The record's time in seconds since the epoch (parsed on first use)."""
-        if self._epoch is None:
-            self._epoch = dt.datetime.fromisoformat(self.time).timestamp()
-        return self._epoch
+        found = self._epoch
+        if found is None:
+            found = self._epoch = dt.datetime.fromisoformat(self.time).timestamp()
+        return found
 
 
 @dataclass(frozen=True)
@@ -84,39 +88,69 @@ def _test(check: Filter) -> Callable[[dict[str, Any]], bool]:
 
 
 class _Compiled:
-    """A rule made ready to run: its filters, its key getters by kind, its condition."""
+    """A rule made ready to run: its filters, its key getters by kind, its condition.
+
+    Rules that test the same filters or group by the same paths share the answer for a record
+    (:meth:`RiskEngine.feed` keeps them by ``filter_sig`` and ``key_sigs``), so fifty rules over
+    a few kinds cost little more than their conditions."""
 
     def __init__(self, rule: Rule) -> None:
         self.rule = rule
         self.tests = [_test(f) for f in rule.where]
-        default = [compile_path(p) for p in rule.key]
+        self.filter_sig = tuple((f.path, f.op, json.dumps(f.value, sort_keys=True)) for f in rule.where)
+        paths = {kind: tuple(rule.keys.get(kind, rule.key)) for kind in rule.kinds}
+        self.key_sigs = paths
         self.keys: dict[str, list[Getter]] = {
-            kind: [compile_path(p) for p in rule.keys[kind]] if kind in rule.keys else default
-            for kind in rule.kinds
+            kind: [compile_path(p) for p in ps] for kind, ps in paths.items()
         }
         self.lookup = rule.lookup
         self.learn_from = compile_path(rule.lookup.from_path) if rule.lookup else None
         self.learn_to = compile_path(rule.lookup.to_path) if rule.lookup else None
         condition = rule.condition
         self.becomes = compile_path(condition.path) if isinstance(condition, Becomes) else None
+        self.window_s = (condition.window_days or 0.0) * DAY_S if not isinstance(condition, Becomes) else 0.0
+        #: A count's threshold; 0 for the other conditions.
+        self.at_least = condition.at_least if isinstance(condition, Count) else 0
 
-    def groups(self, record: Observed, states: dict[StateKey, State]) -> list[str]:
-        parts = [getter(record.payload) for getter in self.keys[record.kind]]
-        if not all(parts):
-            return []
-        if self.lookup is not None and record.kind == self.lookup.applies_to:
-            rid = self.rule.id
-            parts = [
-                sorted({states[(rid, LOOKUP_PREFIX + str(v))]["to"] for v in values
-                        if (rid, LOOKUP_PREFIX + str(v)) in states})
-                for values in parts
-            ]  # fmt: skip
-        if len(parts) == 1:
-            return sorted({str(v) for v in parts[0]})
-        combos: list[list[str]] = [[]]
-        for values in parts:
-            combos = [[*c, str(v)] for c in combos for v in dict.fromkeys(values)]
-        return sorted({KEY_SEPARATOR.join(c) for c in combos})
+    def translated(self, record: Observed, states: dict[StateKey, State]) -> list[str]:
+        """The groups of a record whose keys go through the rule's lookup (a lot to its supplier)."""
+        rid = self.rule.id
+        parts = []
+        for getter in self.keys[record.kind]:
+            found = (states.get((rid, LOOKUP_PREFIX + str(v))) for v in getter(record.payload))
+            parts.append(sorted({entry["to"] for entry in found if entry is not None}))
+        return _combine(parts)
+
+
+def _groups(getters: list[Getter], payload: dict[str, Any]) -> list[str]:
+    """The group keys of a payload: one value per path joined, for each combination of values."""
+    if len(getters) == 1:
+        values = getters[0](payload)
+        return [str(values[0])] if len(values) == 1 else sorted({str(v) for v in values})
+    return _combine([getter(payload) for getter in getters])
+
+
+def _combine(parts: list[list[Any]]) -> list[str]:
+    if not all(parts):
+        return []
+    if all(len(values) == 1 for values in parts):
+        return [KEY_SEPARATOR.join(str(values[0]) for values in parts)]
+    combos: list[list[str]] = [[]]
+    for values in parts:
+        combos = [[*c, str(v)] for c in combos for v in dict.fromkeys(values)]
+    return sorted({KEY_SEPARATOR.join(c) for c in combos})
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pauses the cyclic garbage collector (reference counting goes on), if it was running."""
+    running = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if running:
+            gc.enable()
 
 
 class RiskEngine:
@@ -141,18 +175,43 @@ class RiskEngine:
     def feed(self, record: Observed) -> list[Raised]:
         """The warnings ``record`` raises, the states it touches updated."""
         raised: list[Raised] = []
-        for compiled in self._by_kind.get(record.kind, ()):
-            if all(test(record.payload) for test in compiled.tests):
-                for group in compiled.groups(record, self.states):
-                    found = self._apply(compiled, group, record)
+        rules = self._by_kind.get(record.kind)
+        if rules:
+            payload = record.payload
+            passed: dict[tuple[Any, ...], bool] = {}
+            keyed: dict[tuple[str, ...], list[str]] = {}
+            for compiled in rules:
+                if compiled.tests:
+                    ok = passed.get(compiled.filter_sig)
+                    if ok is None:
+                        ok = passed[compiled.filter_sig] = all(test(payload) for test in compiled.tests)
+                    if not ok:
+                        continue
+                if compiled.lookup is not None and record.kind == compiled.lookup.applies_to:
+                    groups = compiled.translated(record, self.states)
+                else:
+                    sig = compiled.key_sigs[record.kind]
+                    groups = keyed.get(sig)  # type: ignore[assignment]
+                    if groups is None:
+                        groups = keyed[sig] = _groups(compiled.keys[record.kind], payload)
+                rule_id = compiled.rule.id
+                for group in groups:
+                    if compiled.at_least:  # a count, inline: most rules are
+                        found = self._count((rule_id, group), compiled.at_least, compiled.window_s, record)
+                    else:
+                        found = self._apply(compiled, group, record)
                     if found is not None:
                         raised.append(Raised(compiled.rule, group, found, record))
-        for compiled in self._learners.get(record.kind, ()):
-            self._learn(compiled, record)
+        for learner in self._learners.get(record.kind, ()):
+            self._learn(learner, record)
         return raised
 
     def feed_all(self, records: Iterable[Observed]) -> list[Raised]:
-        return [raised for record in records for raised in self.feed(record)]
+        """The warnings a batch of records raises. The cyclic garbage collector waits meanwhile:
+        the states are many small lists that it would walk again and again, and a batch makes no
+        cycles."""
+        with paused_gc():
+            return [raised for record in records for raised in self.feed(record)]
 
     def take_changes(self) -> dict[StateKey, State | None]:
         """The states changed since the last call (None: dropped), to be stored."""
@@ -180,27 +239,39 @@ class RiskEngine:
         key = (compiled.rule.id, group)
         condition = compiled.rule.condition
         if isinstance(condition, Count):
-            return self._count(key, condition, record)
+            return self._count(key, condition.at_least, compiled.window_s, record)
         if isinstance(condition, Sequence):
-            return self._sequence(key, condition, record)
+            return self._sequence(key, condition, compiled.window_s, record)
         assert compiled.becomes is not None
         return self._becomes(key, condition, compiled.becomes(record.payload), record)
 
-    def _count(self, key: StateKey, condition: Count, record: Observed) -> tuple[str, ...] | None:
-        since = record.epoch - condition.window_days * DAY_S
-        window = [w for w in self.states.get(key, {}).get("w", ()) if w[0] > since]
-        window.append([record.epoch, record.record_id])
-        if len(window) >= condition.at_least:
-            self._set(key, None)
+    def _count(
+        self, key: StateKey, at_least: int, window_s: float, record: Observed
+    ) -> tuple[str, ...] | None:
+        """Keeps the group's window in place: its [time, record id] pairs within ``window_s``."""
+        at = record.epoch
+        state = self.states.get(key)
+        if state is None:
+            window: list[Any] = []
+            self.states[key] = {"w": window}
+        else:
+            window = state["w"]
+            if window and window[0][0] <= at - window_s:
+                since = at - window_s
+                window[:] = [w for w in window if w[0] > since]
+        window.append((at, record.record_id))
+        self._dirty.add(key)
+        if len(window) >= at_least:
+            del self.states[key]  # the window starts afresh
             return tuple(rid for _, rid in window)
-        self._set(key, {"w": window})
         return None
 
-    def _sequence(self, key: StateKey, condition: Sequence, record: Observed) -> tuple[str, ...] | None:
+    def _sequence(
+        self, key: StateKey, condition: Sequence, window_s: float, record: Observed
+    ) -> tuple[str, ...] | None:
         state = self.states.get(key)
         steps = condition.steps
-        window = condition.window_days
-        if state is not None and window is not None and record.epoch - state["t"] > window * DAY_S:
+        if state is not None and window_s and record.epoch - state["t"] > window_s:
             state = None
         if state is not None and steps[len(state["e"])] == record.kind:
             evidence = [*state["e"], record.record_id]
@@ -209,7 +280,7 @@ class RiskEngine:
                 return tuple(evidence)
             self._set(key, {"t": state["t"], "e": evidence})
         elif record.kind == steps[0]:
-            self._set(key, {"t": record.epoch if condition.window_days else 0, "e": [record.record_id]})
+            self._set(key, {"t": record.epoch if window_s else 0, "e": [record.record_id]})
         return None
 
     def _becomes(
