@@ -33,7 +33,7 @@ APPEND_BATCH = 5000
 TARGET_RATIO = 0.5
 START = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 SPAN_S = 30 * 86_400
-FIRMS, STALLS, KITCHENS, SUPPLIERS, LOTS = 2000, 800, 600, 300, 5000
+FIRMS, STALLS, KITCHENS, SUPPLIERS, LOTS = 20_000, 5000, 5000, 3000, 50_000
 VIOLATIONS = ("no_hat", "no_mask", "smoking", "rodent")
 #: Kinds of the stream and their weights; ``scan.receive`` is read by no rule.
 MIX = (

@@ -88,11 +88,8 @@ def _test(check: Filter) -> Callable[[dict[str, Any]], bool]:
 
 
 class _Compiled:
-    """A rule made ready to run: its filters, its key getters by kind, its condition.
-
-    Rules that test the same filters or group by the same paths share the answer for a record
-    (:meth:`RiskEngine.feed` keeps them by ``filter_sig`` and ``key_sigs``), so fifty rules over
-    a few kinds cost little more than their conditions."""
+    """A rule made ready to run: its filters, its key getters by kind, its condition. Rules of a
+    kind with the same ``filter_sig`` and ``key_sigs`` share a :class:`_Bucket`."""
 
     def __init__(self, rule: Rule) -> None:
         self.rule = rule
@@ -141,6 +138,33 @@ def _combine(parts: list[list[Any]]) -> list[str]:
     return sorted({KEY_SEPARATOR.join(c) for c in combos})
 
 
+@dataclass
+class _Bucket:
+    """The rules of one kind that test the same filters and group by the same paths: a record's
+    filters and groups are worked out once for all of them; their counts run inline."""
+
+    tests: list[Callable[[dict[str, Any]], bool]]
+    getters: list[Getter]
+    #: (rule id, threshold, window in seconds, rule) of each count.
+    counts: list[tuple[str, int, float, Rule]] = field(default_factory=list)
+    others: list[_Compiled] = field(default_factory=list)
+
+
+def _plan(compiled_rules: list[_Compiled]) -> dict[str, list[_Bucket]]:
+    plans: dict[str, dict[tuple[Any, ...], _Bucket]] = {}
+    for compiled in compiled_rules:
+        for kind in compiled.rule.kinds:
+            if compiled.lookup is not None and kind == compiled.lookup.applies_to:
+                continue  # its keys go through its lookup: see RiskEngine._translating
+            sig = (compiled.filter_sig, compiled.key_sigs[kind])
+            bucket = plans.setdefault(kind, {}).setdefault(sig, _Bucket(compiled.tests, compiled.keys[kind]))
+            if compiled.at_least:
+                bucket.counts.append((compiled.rule.id, compiled.at_least, compiled.window_s, compiled.rule))
+            else:
+                bucket.others.append(compiled)
+    return {kind: list(buckets.values()) for kind, buckets in plans.items()}
+
+
 @contextmanager
 def paused_gc() -> Iterator[None]:
     """Pauses the cyclic garbage collector (reference counting goes on), if it was running."""
@@ -160,14 +184,14 @@ class RiskEngine:
         self.rules = rules
         self.states: dict[StateKey, State] = dict(states or {})
         self._dirty: set[StateKey] = set()
-        self._by_kind: dict[str, list[_Compiled]] = {}
         self._learners: dict[str, list[_Compiled]] = {}
-        for rule in rules.rules:
-            compiled = _Compiled(rule)
-            for kind in rule.kinds:
-                self._by_kind.setdefault(kind, []).append(compiled)
-            if rule.lookup is not None:
-                self._learners.setdefault(rule.lookup.kind, []).append(compiled)
+        self._translating: dict[str, list[_Compiled]] = {}
+        every = [_Compiled(rule) for rule in rules.rules]
+        for compiled in every:
+            if compiled.lookup is not None:
+                self._learners.setdefault(compiled.lookup.kind, []).append(compiled)
+                self._translating.setdefault(compiled.lookup.applies_to, []).append(compiled)
+        self._plans = _plan(every)
 
     def kinds(self) -> set[str]:
         return self.rules.kinds()
@@ -175,31 +199,23 @@ class RiskEngine:
     def feed(self, record: Observed) -> list[Raised]:
         """The warnings ``record`` raises, the states it touches updated."""
         raised: list[Raised] = []
-        rules = self._by_kind.get(record.kind)
-        if rules:
-            payload = record.payload
-            passed: dict[tuple[Any, ...], bool] = {}
-            keyed: dict[tuple[str, ...], list[str]] = {}
-            for compiled in rules:
-                if compiled.tests:
-                    ok = passed.get(compiled.filter_sig)
-                    if ok is None:
-                        ok = passed[compiled.filter_sig] = all(test(payload) for test in compiled.tests)
-                    if not ok:
-                        continue
-                if compiled.lookup is not None and record.kind == compiled.lookup.applies_to:
-                    groups = compiled.translated(record, self.states)
-                else:
-                    sig = compiled.key_sigs[record.kind]
-                    groups = keyed.get(sig)  # type: ignore[assignment]
-                    if groups is None:
-                        groups = keyed[sig] = _groups(compiled.keys[record.kind], payload)
-                rule_id = compiled.rule.id
-                for group in groups:
-                    if compiled.at_least:  # a count, inline: most rules are
-                        found = self._count((rule_id, group), compiled.at_least, compiled.window_s, record)
-                    else:
-                        found = self._apply(compiled, group, record)
+        payload = record.payload
+        for bucket in self._plans.get(record.kind, ()):
+            if bucket.tests and not all(test(payload) for test in bucket.tests):
+                continue
+            for group in _groups(bucket.getters, payload):
+                for rule_id, at_least, window_s, rule in bucket.counts:
+                    found = self._count((rule_id, group), at_least, window_s, record)
+                    if found is not None:
+                        raised.append(Raised(rule, group, found, record))
+                for compiled in bucket.others:
+                    found = self._apply(compiled, group, record)
+                    if found is not None:
+                        raised.append(Raised(compiled.rule, group, found, record))
+        for compiled in self._translating.get(record.kind, ()):
+            if all(test(payload) for test in compiled.tests):
+                for group in compiled.translated(record, self.states):
+                    found = self._apply(compiled, group, record)
                     if found is not None:
                         raised.append(Raised(compiled.rule, group, found, record))
         for learner in self._learners.get(record.kind, ()):
