@@ -57,6 +57,8 @@ def test_up_demo_seeds_a_network_and_serves_its_consumer_page(cli_env: dict[str,
             timeout=30,
         ).json()["equipment"]
         console_line = next(line for line in lines if line.startswith("demo regulator console: "))
+        risk_line = next(line for line in lines if line.startswith("demo risk warnings: "))
+        assert risk_line.rstrip().endswith("(1 raised)")
         console_url, console_key = console_line.split()[3], console_line.split()[-1]
         with httpx.Client(timeout=30) as browser:
             form = browser.get(console_url + "signin")

@@ -85,6 +85,7 @@ def start_trace_api(up: Up) -> Stop:
     from trace_api.equipment.cli import rules_from_environment
     from trace_api.notices import NoticeSender
     from trace_api.recalls.notify import NoticeWorker
+    from trace_api.risk import RiskEvaluator, RuleError, load_rules
 
     config = STATE.settings(ServiceSettings)
     services = build_services(config, up.session)
@@ -104,6 +105,11 @@ def start_trace_api(up: Up) -> Stop:
         EquipmentSweeper(services, rules_from_environment()).loop(),
         CreditGrader(services.ledger).loop(),
     ]
+    try:
+        risk_rules = load_rules(config.risk_rules)
+    except RuleError as exc:
+        fail(f"invalid risk rules (SUYUAN_RISK_RULES): {exc}")
+    loops.append(RiskEvaluator(services, risk_rules).loop())
     # With several replicas on one database each job runs in one of them, the others standing by.
     stop_loops = [loop.led(Leadership(services.engine, loop.name)).start(up.health) for loop in loops]
 
@@ -137,11 +143,13 @@ def start_trace_api(up: Up) -> Stop:
         from .demo.credit import seed_credit
         from .demo.markets import seed_market_demo
         from .demo.network import DEMO_FILE, LOT, seed_demo
+        from .demo.risk import seed_risk_demo
 
         try:
             demo = seed_demo(services, url)
             market = seed_market_demo(config.data_dir, url, demo["organisations"][0]["api_key"])
             graded = seed_credit(services)
+            risk = seed_risk_demo(services, risk_rules, url, market)
         except (RuntimeError, DomainError, ChainError, LedgerError, OSError) as exc:
             stop()
             fail(f"seeding the demo failed: {exc}")
@@ -158,6 +166,7 @@ def start_trace_api(up: Up) -> Stop:
         out.print(
             f"demo enforcement (inspector, signed documents): {config.data_dir / 'enforcement-demo.json'}"
         )
+        out.print(f"demo risk warnings: {url}/console/risk  ({len(risk['warnings'])} raised)")
         for org in demo["organisations"]:
             out.print(f"  {org['handle']:<16} {org['type']:<11} {org['api_key']}")
         grades = ", ".join(f"{g['org']} {g['grade']}" for g in graded["grades"]) or "none yet"

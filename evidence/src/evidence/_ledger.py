@@ -366,6 +366,26 @@ class Ledger:
             query = query.where(and_(RECORDS.c.appended_at <= anchor, earlier))
         return query.order_by(RECORDS.c.appended_at.desc(), RECORDS.c.idx.desc()).limit(limit)
 
+    def records_from(
+        self, start: int, limit: int, kinds: Sequence[str] | None = None
+    ) -> tuple[list[StoredRecord], int]:
+        """Up to ``limit`` records at index ``start`` or later in index order (only of ``kinds``,
+        if given), and the index a reader continues from: after the last one returned, or the
+        log's size when fewer were found, since every record below it was then looked at. Reads
+        the size and the records in one transaction, so nothing committed meanwhile is skipped."""
+        with read_transaction(self.engine) as conn:
+            size = self._size(conn)
+            query = select(RECORDS.c.idx, RECORDS.c.record_id, RECORDS.c.kind, RECORDS.c.body).where(
+                RECORDS.c.idx >= start, RECORDS.c.idx < size
+            )
+            if kinds is not None:
+                query = query.where(RECORDS.c.kind.in_(list(kinds)))
+            rows = conn.execute(query.order_by(RECORDS.c.idx).limit(limit)).all()
+        found = [StoredRecord(int(i), rid, kind, _blob(body)) for i, rid, kind, body in rows]
+        if len(found) == limit:
+            return found, found[-1].index + 1
+        return found, max(start, size)
+
     def iter_records(self, batch: int = 5000) -> Iterator[tuple[int, bytes]]:
         """(index, body) of every stored record in index order, read in batches."""
         after: int | None = None  # no lower bound: a row at a negative index must be seen too

@@ -36,6 +36,7 @@ from .problems import install_problem_handlers, problem_response
 from .recalls.routes import router as recalls_router
 from .reconcile.routes import router as reconcile_router
 from .resolver import mount_resolver
+from .risk.routes import router as risk_router
 from .scans.routes import router as scans_router
 from .selfcheck.routes import router as selfcheck_router
 from .services import Services
@@ -90,6 +91,7 @@ def create_app(services: Services) -> FastAPI:
         markets_router,
         credit_router,
         enforcement_router,
+        risk_router,
     )
     for router in routers:
         app.include_router(router)

@@ -42,6 +42,7 @@ from .exports.cli import export_app
 from .filings.cli import filing_app
 from .permits.cli import permit_app
 from .reconcile.service import reconcile
+from .risk.cli import risk_app
 from .selfcheck.cli import selfcheck_app
 from .services import Services, build_services
 from .settings import ServiceSettings
@@ -65,6 +66,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(selfcheck_app, name="selfcheck")
     app.add_typer(credit_app, name="credit")
     app.add_typer(enforcement_app, name="enforcement")
+    app.add_typer(risk_app, name="risk")
     chain_app.command("reconcile")(chain_reconcile)
     app.command("verify")(verify)
     app.command("audit")(audit)

@@ -529,6 +529,7 @@ DOMAIN_FACT_MODULES = (
     "trace_api.selfcheck.facts",
     "trace_api.credit.facts",
     "trace_api.enforcement.facts",
+    "trace_api.risk.facts",
 )
 
 

@@ -19,6 +19,8 @@ from sqlmodel import Session
 from evidence import anchor_bound_s
 
 from .chainops import outbox_state
+from .risk.evaluation import CURSOR
+from .risk.models import RiskCursor
 from .services import Services
 
 
@@ -33,6 +35,7 @@ def readiness(services: Services) -> tuple[list[dict[str, str]], dict[str, Any]]
             failing.append({"part": health.name, "reason": reason})
     _chain_differences(services, failing, parts)
     _chain_outbox(services, failing, parts)
+    _risk_cursor(services, parts)
     bound = anchor_bound_s(services.settings.anchor_every_seconds)
     waiting = services.ledger.unanchored_since()
     age = 0.0 if waiting is None else (dt.datetime.now(dt.UTC) - waiting).total_seconds()
@@ -84,3 +87,19 @@ def _chain_outbox(services: Services, failing: list[dict[str, str]], parts: dict
                 "reason": f"a fact has waited {age:.0f} s for its chain call (bound {bound:g} s)",
             }
         )
+
+
+def _risk_cursor(services: Services, parts: dict[str, Any]) -> None:
+    """How far the risk engine has read the log (once it has run): progress, never a failure,
+    since its loop's own health says whether it keeps going."""
+    with Session(services.engine) as session:
+        cursor = session.get(RiskCursor, CURSOR)
+    if cursor is None:
+        return
+    parts["risk_cursor"] = {
+        "next_index": cursor.next_index,
+        "behind": max(0, services.ledger.size() - cursor.next_index),
+        "records_read": cursor.records_read,
+        "warnings_raised": cursor.warnings_raised,
+        "rules_version": cursor.rules_version,
+    }

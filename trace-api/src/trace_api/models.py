@@ -25,6 +25,7 @@ from .notices.models import OwedNotice
 from .orgs.models import ApiKey, Organisation
 from .permits.models import Permit, PermitMaterial
 from .recalls.models import NoticeDelivery, Recall, RecallNotice
+from .risk.models import RiskCursor, RiskRuleState, RiskWarning
 from .scans.models import CounterfeitSignal, ScanOutcome, Shipment
 from .selfcheck.models import Answer as SelfcheckAnswer
 from .selfcheck.models import Campaign as SelfcheckCampaign
@@ -89,6 +90,9 @@ __all__ = [
     "Rectification",
     "RectificationReview",
     "Rental",
+    "RiskCursor",
+    "RiskRuleState",
+    "RiskWarning",
     "ScanOutcome",
     "SelfcheckAnswer",
     "SelfcheckCampaign",

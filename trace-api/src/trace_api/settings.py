@@ -70,6 +70,11 @@ class ServiceSettings(LedgerSettings):
     mqtt_url: str | None = Field(
         default=None, description="mqtt://host:port for recall notifications; unset: none"
     )
+    risk_rules: Path | None = Field(
+        default=None,
+        description="A TOML file of risk rules added to the shipped ones (trace_api/risk/"
+        "default_rules.toml); a rule of the same id replaces the shipped one",
+    )
     webhook_allow_http: bool | None = Field(
         default=None,
         description="Let webhooks and EPCIS subscriptions use http:// URLs; unset: only in the "

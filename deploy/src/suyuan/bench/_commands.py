@@ -112,6 +112,20 @@ def bench_scanners(
     _print(result, as_json)
 
 
+@bench_app.command("risk")
+def bench_risk(
+    as_json: AsJson = False,
+    records: Annotated[int, typer.Option(min=1000, help="Synthetic ledger records replayed")] = 1_000_000,
+) -> None:
+    """Risk rule evaluation (50 rules) over a replayed stream of ledger records, against replaying
+    the same stream without rules."""
+    from .risk import run_risk_bench
+
+    with failing_on(LedgerError), progress_bar(records, "bench risk") as advance:
+        result = run_risk_bench(records, advance)
+    _print(result, as_json)
+
+
 class Readings(StrEnum):
     coldchain = "coldchain"
     market = "market"
