@@ -1,6 +1,6 @@
 """``suyuan ledger``, ``suyuan org``, ``suyuan codes``, ``suyuan export``, ``suyuan equipment``,
 ``suyuan filing``, ``suyuan permit``, ``suyuan selfcheck``, ``suyuan credit``,
-``suyuan enforcement``, ``suyuan verify``, ``suyuan audit`` and
+``suyuan enforcement``, ``suyuan risk``, ``suyuan verify``, ``suyuan audit`` and
 ``suyuan chain reconcile``.
 
 The ``suyuan`` root adds them through :func:`register`.
