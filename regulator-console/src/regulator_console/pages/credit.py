@@ -30,6 +30,8 @@ FACTORS = {
     "recalls": N_("Recalls of its lots"),
     "equipment": N_("Overdue elevator maintenance"),
     "permits": N_("Permit status"),
+    "inspection": N_("On-site inspection findings and orders to rectify"),
+    "selfcheck": N_("Self-inspection rectifications and data quality"),
 }
 REPAIR_STATUSES = {"pending": N_("Awaiting review"), "accepted": N_("Accepted"), "rejected": N_("Rejected")}
 
