@@ -59,13 +59,17 @@ def test_inspections_and_orders_to_rectify_lower_the_grade(credit: Credit, enfor
     assert_explained(latest, 70)
 
 
-def test_self_inspection_rectifications_and_flags_lower_the_grade(credit: Credit, selfcheck: Selfcheck) -> None:
+def test_self_inspection_rectifications_and_flags_lower_the_grade(
+    credit: Credit, selfcheck: Selfcheck
+) -> None:
     credit.org("laozhengxing")
     credit.clock.now = selfcheck.clock.now
     checklist = selfcheck.checklist()
     campaign = selfcheck.campaign(checklist["id"])["id"]
     licence = selfcheck.photo("laozhengxing")
-    answers = selfcheck.answers("laozhengxing", failing=("cold_storage",), photos={"licence_displayed": licence})
+    answers = selfcheck.answers(
+        "laozhengxing", failing=("cold_storage",), photos={"licence_displayed": licence}
+    )
     answers[2]["note"] = "冷藏柜温度 9 °C"
     first = selfcheck.submitted("laozhengxing", campaign, answers=answers)
     credit.regrade()
@@ -80,10 +84,14 @@ def test_self_inspection_rectifications_and_flags_lower_the_grade(credit: Credit
     path = f"/rectifications/{rectification}"
     given = {"note": "已维修冷藏柜", "evidence": [selfcheck.photo("laozhengxing")]}
     selfcheck.ok(selfcheck.post("laozhengxing", f"{path}/evidence", given))
-    selfcheck.ok(selfcheck.post("samr", f"{path}/reviews", {"decision": "reject", "opinion": "未见温度计读数。"}))
+    selfcheck.ok(
+        selfcheck.post("samr", f"{path}/reviews", {"decision": "reject", "opinion": "未见温度计读数。"})
+    )
     selfcheck.clock.now += DAY
     again = selfcheck.submitted(
-        "laozhengxing", campaign, answers=selfcheck.answers("laozhengxing", photos={"licence_displayed": licence})
+        "laozhengxing",
+        campaign,
+        answers=selfcheck.answers("laozhengxing", photos={"licence_displayed": licence}),
     )
     credit.clock.now = selfcheck.clock.now + dt.timedelta(hours=1)
     credit.regrade()

@@ -14,6 +14,7 @@ from trace_api.credit.scorecard import default_scorecard_text
 #: The tests over the API run on SQLite only: the grader's SQL runs on both in test_grading.
 ON_SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
+
 def _card(old: str, new: str, text: str | None = None) -> str:
     text = text if text is not None else default_scorecard_text()
     assert old in text
