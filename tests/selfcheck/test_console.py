@@ -1,6 +1,7 @@
 """企业自查 in the console, in a real Chromium: completion per area and firm, the on-site inspection
-task a hurried submission opened (awaiting an inspector, then done by an inspection naming it), and a rectification's remote review (an opinion required,
-rejected, rectified again, accepted), then English."""
+task a hurried submission opened (awaiting an inspector, then done by an inspection naming it),
+and a rectification's remote review (an opinion required, rejected, rectified again, accepted),
+then English."""
 
 from __future__ import annotations
 
