@@ -73,6 +73,15 @@ class Credit:
             ledger.append(record, conn=conn)
         return record_id
 
+    def inspectors(self, *entries: str, regulator: str = "samr") -> list[str]:
+        """Registers inspectors of ``regulator``, each given as ``<name> <badge number>``."""
+        for entry in entries:
+            name, badge = entry.rsplit(" ", 1)
+            body = {"name": name, "badge_no": badge}
+            added = self.api.as_org(regulator, "POST", "/v1/enforcement/inspectors", json=body)
+            assert added.status_code == 201, added.text
+        return list(entries)
+
     def uscc(self, handle: str) -> str:
         return str(self.orgs[handle]["uscc"])
 

@@ -54,7 +54,8 @@ def test_regulator_regrades_lists_and_explains(credit: Credit, runner: CliRunner
     assert "not graded yet" in ungraded.output
 
     assert "no inspection plan drawn yet" in runner.invoke(credit_cli.credit_app, ["plans"]).output
-    body = {"period": "2026-04", "inspectors": ["王强 31001", "李娜 31002"], "seed": "ab" * 8}
+    credit.inspectors("王强 31001", "李娜 31002")
+    body = {"period": "2026-04", "seed": "ab" * 8}
     assert credit.api.as_org("samr", "POST", "/v1/credit/plans", json=body).status_code == 201
     plans = runner.invoke(credit_cli.credit_app, ["plans"])
     assert plans.exit_code == 0, plans.output
@@ -84,7 +85,7 @@ def test_bad_input_is_a_one_line_error(
 def test_scorecard_shown_and_a_file_checked(runner: CliRunner, tmp_path: Path) -> None:
     shown = runner.invoke(credit_cli.credit_app, ["scorecard"])
     assert shown.exit_code == 0, shown.output
-    assert "version 2026.1, base 100; A ≥ 90, B ≥ 75, C ≥ 60; below: D" in shown.output
+    assert "version 2026.2, base 100; A ≥ 90, B ≥ 75, C ≥ 60; below: D" in shown.output
     assert "permits:" in shown.output
     assert "revoked −40" in shown.output
     broken = tmp_path / "card.toml"

@@ -27,6 +27,7 @@ def test_regulator_reads_grades_draws_a_plan_and_accepts_a_repair(
     for _ in range(3):
         credit.incident("lapsed-diner")
     credit.regrade()
+    credit.inspectors("王强 31001", "李娜 31002", "张伟 31003")
 
     page = browser.sign_in()
     page.get_by_role("link", name="信用分级").click()
@@ -45,14 +46,20 @@ def test_regulator_reads_grades_draws_a_plan_and_accepts_a_repair(
 
     page.goto(console.at("/credit/plans"))
     page.get_by_label("月份（YYYY-MM）").fill("2026-13")
-    page.get_by_label("执法人员（每行一名）").fill("王强 31001\n李娜 31002\n张伟 31003")
+    roster = page.get_by_label("执法人员（每行一名）")
+    roster.fill("王强 31001\n李娜\n赵六")
     page.get_by_role("button", name="抽取").click()
     expect(page.get_by_label("月份（YYYY-MM）")).to_have_attribute("aria-invalid", "true")
     page.get_by_label("月份（YYYY-MM）").fill("2026-04")
     page.get_by_role("button", name="抽取").click()
+    expect(roster).to_have_attribute("aria-invalid", "true")  # 赵六 is no inspector of samr
+    expect(page.get_by_role("alert")).to_contain_text("'赵六' is not a registered inspector of samr")
+    roster.fill("")  # every registered inspector
+    page.get_by_role("button", name="抽取").click()
     plan = page.locator(".plan")
     expect(plan).to_have_count(1)
     expect(plan).to_contain_text("lapsed-diner")  # of the two B firms, ceil(2 × 2 / 12) = 1 drawn
+    expect(plan).to_contain_text(re.compile("王强 31001|李娜 31002|张伟 31003"))
     browser.check_page("credit-plans")
 
     proof = api.upload("lapsed-diner", b"%PDF-1.4 rectification", "整改报告.pdf")

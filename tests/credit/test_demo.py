@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from suyuan.demo.credit import DEMO_FILE, seed_credit
+from suyuan.demo.credit import DEMO_FILE, INSPECTORS, seed_credit
 from tests.api.conftest import make_uscc
 from tests.credit.conftest import Credit
 
@@ -46,3 +46,4 @@ def test_demo_regulator_gets_the_month_plan_once(credit: Credit) -> None:
     plans = api.as_org("samr", "GET", "/v1/credit/plans").json()["plans"]
     assert [p["id"] for p in plans] == [first["plan"]]
     assert [d["org"] for d in plans[0]["draws"]] == ["demo-lifts"]
+    assert set(plans[0]["draws"][0]["inspectors"]) <= set(INSPECTORS)  # registered, then drawn from

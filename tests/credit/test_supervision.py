@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 
 from tests.credit.conftest import Credit, assert_explained
+from tests.enforcement.conftest import Enforcement
+from tests.enforcement.conftest import enforcement as enforcement  # a fixture
 from trace_api.credit.facts import CreditPlanDrawn
 from trace_api.credit.plans import draw_plan
 
@@ -33,6 +35,7 @@ def _graded_firms(credit: Credit) -> None:
 
 def test_plan_draws_by_grade_and_is_drawn_again_from_its_record(credit: Credit) -> None:
     _graded_firms(credit)
+    credit.inspectors(*INSPECTORS)
     api = credit.api
     seed = "5eed" * 8
 
@@ -60,10 +63,12 @@ def test_plan_draws_by_grade_and_is_drawn_again_from_its_record(credit: Credit) 
         "samr", "POST", "/v1/credit/plans", json={"period": "2026-04", "inspectors": INSPECTORS}
     )
     assert twice.status_code == 409
-    drawn = api.as_org(
-        "samr", "POST", "/v1/credit/plans", json={"period": "2026-05", "inspectors": INSPECTORS}
-    )
+    drawn = api.as_org("samr", "POST", "/v1/credit/plans", json={"period": "2026-05"})
+    assert drawn.status_code == 201, drawn.text
     assert drawn.json()["seed"] != seed  # the server drew one, and recorded it
+    # No inspectors named: drawn from the regulator's registered inspectors, all of them.
+    drawn_fact = CreditPlanDrawn.of(api.services.ledger.get(drawn.json()["record_id"]))
+    assert drawn_fact.inspectors == sorted(INSPECTORS)
     listed = api.as_org("samr", "GET", "/v1/credit/plans").json()["plans"]
     assert [p["period"] for p in listed] == ["2026-05", "2026-04"]
 
@@ -77,10 +82,41 @@ def test_plan_draws_by_grade_and_is_drawn_again_from_its_record(credit: Credit) 
     ],
 )
 def test_plan_bad_input_names_the_field(credit: Credit, body: dict[str, Any], field: str) -> None:
+    credit.inspectors(*INSPECTORS)
     answer = credit.api.as_org("samr", "POST", "/v1/credit/plans", json=body)
     assert answer.status_code == 422
     assert answer.headers["content-type"].startswith("application/problem+json")
     assert [e["field"] for e in answer.json()["errors"]] == [field]
+
+
+def test_plan_draws_only_the_regulators_registered_inspectors(
+    credit: Credit, enforcement: Enforcement
+) -> None:
+    credit.org("shop", "retailer")
+    api = credit.api
+    none_yet = api.as_org("samr", "POST", "/v1/credit/plans", json={"period": "2026-04"})
+    assert none_yet.status_code == 409
+    assert [e["field"] for e in none_yet.json()["errors"]] == ["inspectors"]
+    assert "samr has 0 registered inspector(s)" in none_yet.json()["detail"]
+
+    enforcement.add_regulator("pudong-samr", "Shanghai")
+    credit.inspectors("赵六 31009", regulator="pudong-samr")
+    credit.inspectors(*INSPECTORS[:2])
+    theirs = api.as_org(
+        "samr", "POST", "/v1/credit/plans", json={"period": "2026-04", "inspectors": ["王强", "赵六 31009"]}
+    )
+    assert theirs.status_code == 422
+    assert theirs.headers["content-type"].startswith("application/problem+json")
+    assert theirs.json()["errors"] == [
+        {"field": "inspectors[1]", "reason": "'赵六 31009' is not a registered inspector of samr"}
+    ]
+
+    by_badge_and_name = api.as_org(
+        "samr", "POST", "/v1/credit/plans", json={"period": "2026-04", "inspectors": ["31002", "王强"]}
+    )
+    assert by_badge_and_name.status_code == 201, by_badge_and_name.text
+    [draw] = by_badge_and_name.json()["draws"]
+    assert draw["inspectors"] == sorted(INSPECTORS[:2])
 
 
 def test_plan_only_by_a_regulator(credit: Credit) -> None:

@@ -1,6 +1,7 @@
 """企业自查 in the console, in a real Chromium: completion per area and firm, the on-site inspection
-task a hurried submission opened, and a rectification's remote review (an opinion required,
-rejected, rectified again, accepted), then English."""
+task a hurried submission opened (awaiting an inspector, then done by an inspection naming it),
+and a rectification's remote review (an opinion required, rejected, rectified again, accepted),
+then English."""
 
 from __future__ import annotations
 
@@ -15,13 +16,15 @@ from tests.api.conftest import Api
 from tests.console.conftest import Browser, Console
 from tests.console.conftest import browser as browser  # fixtures of the console's page tests
 from tests.console.conftest import console as console
+from tests.enforcement.conftest import Enforcement
+from tests.enforcement.conftest import enforcement as enforcement  # a fixture
 from tests.selfcheck.conftest import Selfcheck
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def test_regulator_reads_completion_and_tasks_and_reviews_a_rectification(
-    browser: Browser, console: Console, api: Api, selfcheck: Selfcheck
+    browser: Browser, console: Console, api: Api, selfcheck: Selfcheck, enforcement: Enforcement
 ) -> None:
     # The console's API runs on the system clock: the campaign runs today.
     selfcheck.clock.now = dt.datetime.now(dt.UTC)
@@ -47,7 +50,14 @@ def test_regulator_reads_completion_and_tasks_and_reviews_a_rectification(
     expect(page.get_by_role("row").filter(has_text="laozhengxing Co.")).to_contain_text("100%")
     expect(page.locator(".tasks li")).to_contain_text("自查用时过短")
     expect(page.locator(".tasks li")).to_contain_text("xinghualou")
+    expect(page.locator(".tasks li")).to_contain_text("待现场检查")
     browser.check_page("selfcheck")
+
+    enforcement.inspector("wang")
+    [task] = api.as_org("wang", "GET", "/v1/enforcement/tasks").json()["tasks"]
+    inspected = enforcement.recorded("wang", "xinghualou", task=task["id"])
+    page.reload()
+    expect(page.locator(".tasks li.done")).to_contain_text(f"已由现场检查 {inspected['id']} 完成")
 
     page.get_by_label("任务名称").fill("节前专项自查")
     page.get_by_label("频次").select_option("once")

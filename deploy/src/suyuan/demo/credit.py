@@ -1,7 +1,8 @@
 """``suyuan up --demo``'s credit grades (企业信用分级): one pass of the grader over what the demo
 seeded (the overdue elevator, the market's failed rapid test, …), so that the console's grades are
 there at once rather than at the background grader's next tick, and the demo regulator's
-inspection plan (双随机) for the month. The grades and the plan go to ``credit-demo.json`` in the
+inspection plan (双随机) for the month, drawn from its registered inspectors (the demo's roster is
+registered first where it is not yet). The grades and the plan go to ``credit-demo.json`` in the
 data directory; a later run reads no record twice and draws no second plan for the month.
 """
 
@@ -21,6 +22,7 @@ from trace_api.credit import (
     draw_inspection_plan,
     load_scorecard,
 )
+from trace_api.enforcement import Inspector, InspectorIn, add_inspector
 from trace_api.orgs.models import Organisation
 from trace_api.orgs.service import Member
 from trace_api.services import Services
@@ -29,7 +31,7 @@ from .filings import write_private
 
 DEMO_FILE = "credit-demo.json"
 REGULATOR = "demo-samr"
-#: The demo regulator's law-enforcement officers (执法人员名录), made up.
+#: The demo regulator's law-enforcement officers (执法人员名录), made up: registered as its inspectors.
 INSPECTORS = ("王强 31010001", "李娜 31010002", "张伟 31010003", "陈静 31010004")
 
 
@@ -68,7 +70,9 @@ def _plan(services: Services, session: Session) -> str | None:
     if drawn is not None:
         return drawn.id
     member = Member(org=regulator, key_id="demo", kind="member")
-    plan = draw_inspection_plan(
-        services.ledger, load_scorecard(), member, PlanIn(period=period, inspectors=list(INSPECTORS))
-    )
+    for entry in INSPECTORS:
+        name, badge = entry.rsplit(" ", 1)
+        if session.exec(select(Inspector).where(Inspector.badge_no == badge)).first() is None:
+            add_inspector(services, member, InspectorIn(name=name, badge_no=badge))
+    plan = draw_inspection_plan(services.ledger, load_scorecard(), member, PlanIn(period=period))
     return plan.id

@@ -30,6 +30,8 @@ FACTORS = {
     "recalls": N_("Recalls of its lots"),
     "equipment": N_("Overdue elevator maintenance"),
     "permits": N_("Permit status"),
+    "inspection": N_("On-site inspection findings and orders to rectify"),
+    "selfcheck": N_("Self-inspection rectifications and data quality"),
 }
 REPAIR_STATUSES = {"pending": N_("Awaiting review"), "accepted": N_("Accepted"), "rejected": N_("Rejected")}
 
@@ -79,7 +81,9 @@ async def draw(
 ) -> Response:
     """Draws the month's plan through the API (which records the draw in the ledger)."""
     roster = [line.strip() for line in inspectors.splitlines() if line.strip()]
-    body: dict[str, Any] = {"period": period.strip(), "inspectors": roster}
+    body: dict[str, Any] = {"period": period.strip()}
+    if roster:  # none given: the API draws from every inspector the regulator registered
+        body["inspectors"] = roster
     if seed.strip():
         body["seed"] = seed.strip()
     try:
@@ -88,7 +92,10 @@ async def draw(
         if problem.status not in (409, 422):
             raise
         form = {"period": period, "inspectors": inspectors, "seed": seed}
-        kept = {**form, "errors": problem.field_errors(), "problem": problem}
+        errors = problem.field_errors()
+        if any(name.startswith("inspectors[") for name in errors):
+            errors["inspectors"] = next(v for k, v in errors.items() if k.startswith("inspectors["))
+        kept = {**form, "errors": errors, "problem": problem}
         return await _plans(request, regulator, kept, problem.status)
     return RedirectResponse(f"{MOUNT}/credit/plans", status_code=303)
 

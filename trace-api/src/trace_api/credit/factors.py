@@ -187,8 +187,12 @@ PERMITS = Factor("permits", tuple(_PERMIT_OUTCOMES), ("suspended", "reinstated",
 CREDIT_FACTORS: tuple[Factor, ...] = (KITCHEN, COLDCHAIN, MARKETS, RECALLS, EQUIPMENT, PERMITS)
 
 #: The modules whose ``CREDIT_FACTORS`` make up the registry: a domain defines its own factors
-#: (``trace_api.inspection.credit``, say) and is listed here.
-FACTOR_MODULES: tuple[str, ...] = ("trace_api.credit.factors",)
+#: in a module of its own and is listed here.
+FACTOR_MODULES: tuple[str, ...] = (
+    "trace_api.credit.factors",
+    "trace_api.enforcement.credit",  # inspection: on-site inspections' failed items, orders to rectify
+    "trace_api.selfcheck.credit",  # selfcheck: unrectified failing items, data-quality flags
+)
 
 
 @cache

@@ -1,6 +1,7 @@
 """Inspection plans drawn at random (双随机, 一公开): for one month of one jurisdiction, firms drawn
 at random with a frequency by credit grade, and for each two inspectors drawn at random from the
-regulator's roster.
+regulator's roster: its registered inspectors (``trace_api.enforcement``'s ``inspectors``), all of
+them or those the request names, each entered as ``<name> <badge number>``.
 
 The draw is a pure function of its inputs (:func:`draw_plan`): the population (every firm of the
 jurisdiction, by handle, with its grade), the inspectors, the seed and the frequencies. All of
@@ -24,7 +25,8 @@ from sqlmodel import Session, col, select
 
 from evidence import Actor, Ledger, Record, Subject, rfc3339, utc_datetime, utc_now
 
-from ..errors import Conflict
+from ..enforcement.models import Inspector
+from ..errors import Conflict, Unprocessable
 from ..orgs.models import Organisation, OrgStatus, OrgType
 from ..orgs.service import Member
 from ..paperwork.applicants import check_regulator_of
@@ -40,8 +42,9 @@ class PlanIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="The month planned, YYYY-MM")
-    #: The regulator's law-enforcement officers to draw from (执法人员名录), at least two.
-    inspectors: list[str] = Field(min_length=INSPECTORS_PER_FIRM, max_length=500)
+    #: The regulator's inspectors to draw from (执法人员名录), each by badge number (执法证号), by
+    #: name (one of that name) or as ``<name> <badge number>``; all of them when left out.
+    inspectors: list[str] | None = Field(default=None, min_length=INSPECTORS_PER_FIRM, max_length=500)
     #: Hex; drawn by the server when not given. Either way the record keeps it.
     seed: str | None = Field(default=None, pattern=r"^[0-9a-f]{16,64}$")
 
@@ -63,6 +66,46 @@ def draw_plan(
         )
         for c in chosen
     ]
+
+
+def roster_entry(inspector: Inspector) -> str:
+    """How a plan names an inspector: ``<name> <badge number>``."""
+    return f"{inspector.name} {inspector.badge_no}"
+
+
+def roster_of(session: Session, member: Member, given: Sequence[str] | None) -> list[str]:
+    """The inspectors to draw from: the regulator's registered inspectors, or those of them
+    ``given`` names (422 naming the entry that is none of them), at least two (409 otherwise)."""
+    registered = list(
+        session.exec(
+            select(Inspector).where(Inspector.org_id == member.org.id).order_by(col(Inspector.badge_no))
+        )
+    )
+    if given is None:
+        roster = sorted({roster_entry(i) for i in registered})
+        if len(roster) < INSPECTORS_PER_FIRM:
+            raise Conflict.field(
+                "inspectors",
+                f"{member.org.handle} has {len(roster)} registered inspector(s); a plan draws from at "
+                f"least {INSPECTORS_PER_FIRM} (add them with POST /v1/enforcement/inspectors)",
+            )
+        return roster
+    chosen: set[str] = set()
+    for n, entry in enumerate(given):
+        text = " ".join(entry.split())
+        matches = [i for i in registered if text in (i.badge_no, i.name, roster_entry(i))]
+        if not matches:
+            raise Unprocessable.field(
+                f"inspectors[{n}]", f"{entry!r} is not a registered inspector of {member.org.handle}"
+            )
+        if len(matches) > 1:
+            raise Unprocessable.field(
+                f"inspectors[{n}]", f"{entry!r} names {len(matches)} inspectors; give the badge number"
+            )
+        chosen.add(roster_entry(matches[0]))
+    if len(chosen) < INSPECTORS_PER_FIRM:
+        raise Conflict.field("inspectors", f"give at least {INSPECTORS_PER_FIRM} different inspectors")
+    return sorted(chosen)
 
 
 def population_of(session: Session, jurisdiction: str) -> list[PlanCandidate]:
@@ -90,9 +133,7 @@ def draw_inspection_plan(ledger: Ledger, scorecard: Scorecard, member: Member, d
         )
         if session.exec(taken).first() is not None:
             raise Conflict(f"{jurisdiction} has an inspection plan for {data.period} already")
-        roster = sorted(set(data.inspectors))
-        if len(roster) < INSPECTORS_PER_FIRM:
-            raise Conflict.field("inspectors", f"give at least {INSPECTORS_PER_FIRM} different inspectors")
+        roster = roster_of(session, member, data.inspectors)
         seed = data.seed or secrets.token_hex(16)
         population = population_of(session, jurisdiction)
         per_year = {str(grade): n for grade, n in scorecard.inspections_per_year.items()}

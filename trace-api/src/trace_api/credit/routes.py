@@ -68,8 +68,11 @@ def grade(handle: str, member: CurrentMember, session: SessionDep) -> dict[str, 
 @api.post("/plans", status_code=201)
 def draw_plan(data: PlanIn, regulator: Regulator, services: ServicesDep) -> dict[str, Any]:
     """Draw the inspection plan (双随机) of the regulator's jurisdiction for a month: firms at
-    random with a frequency by grade, two inspectors of ``inspectors`` each, from ``seed`` (or one
-    the server draws). Recorded as ``credit.plan_drawn`` with everything needed to draw it again."""
+    random with a frequency by grade, two inspectors each from ``seed`` (or one the server draws).
+    The inspectors are the regulator's registered ones (``POST /v1/enforcement/inspectors``): those
+    ``inspectors`` names (by badge number, name, or ``<name> <badge number>``; any other entry is
+    refused, naming it) or, left out, all of them. Recorded as ``credit.plan_drawn`` with
+    everything needed to draw it again."""
     return describe_plan(draw_inspection_plan(services.ledger, load_scorecard(), regulator, data))
 
 

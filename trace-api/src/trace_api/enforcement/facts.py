@@ -75,6 +75,7 @@ class InspectionRecorded(Fact):
     """An on-site inspection (现场检查) with a finding for every item of its template."""
 
     KIND: ClassVar[str] = "inspection.recorded"
+    OMIT_IF_NONE: ClassVar[frozenset[str]] = frozenset({"task"})
 
     inspection_id: str
     client_id: str
@@ -94,6 +95,8 @@ class InspectionRecorded(Fact):
     #: How many items failed: zero is a clean inspection.
     failed_items: int
     summary: str = ""
+    #: The self-inspection task (``selfcheck.inspection_task``) it does, if it answers one.
+    task: str | None = None
 
 
 class DocumentIssued(Fact):

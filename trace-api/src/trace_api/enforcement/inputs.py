@@ -97,6 +97,11 @@ class InspectionIn(BaseModel):
     inspected_at: dt.datetime | None = Field(default=None, description="when (with offset); now if left out")
     findings: list[FindingIn] = Field(min_length=1, max_length=100)
     summary: Text = Field(default="", max_length=2000, description="检查情况 in the inspector's words")
+    task: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{32}$",
+        description="the open self-inspection task (现场检查任务, GET /v1/enforcement/tasks) it does",
+    )
 
     @field_validator("inspected_at")
     @classmethod

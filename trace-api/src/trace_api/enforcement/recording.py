@@ -1,6 +1,8 @@
 """The inspector's write: an on-site inspection from a template (现场检查), the inspected party
 filled in from the registry, a finding for every item, photos and video stored by SHA-256, and
-one ``inspection.recorded`` record, in one transaction.
+one ``inspection.recorded`` record, in one transaction. An inspection that names an open
+self-inspection task (``task``: one a data-quality flag opened about the party) does it in the same
+transaction: ``selfcheck.inspection_task_done`` is recorded and the task's alert closed.
 
 The phone names each inspection with its own ``client_id``: sent again (a retry after a lost
 answer, an offline queue flushed twice), the same inspection is answered as recorded, never
@@ -17,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from evidence import Actor, utc_datetime, utc_now, write_transaction
 
+from ..alerting import AlertSink
 from ..errors import Conflict, Forbidden, NotFound, Unprocessable
 from ..filings.models import Filing
 from ..orgs.models import Organisation, OrgType
@@ -24,6 +27,7 @@ from ..orgs.service import Member
 from ..paperwork.applicants import china_date, next_number
 from ..paperwork.materials import Upload, store_file
 from ..permits.models import Permit
+from ..selfcheck.supervision import complete_task, task_answered
 from ..services import Services
 from .checklists import Checklist, get_checklist
 from .evidence import Evidence, check_evidence
@@ -156,6 +160,11 @@ def record_inspection(
         regulator = member.org
         party_org = party_of(session, data.party, regulator.jurisdiction)
         party = registry_party(session, party_org)
+        task = (
+            None
+            if data.task is None
+            else task_answered(session, data.task, regulator.jurisdiction, party_org)
+        )
         moment = utc_now()
         at = utc_datetime(moment)
         inspected_at = (data.inspected_at or at).astimezone(dt.UTC)
@@ -171,7 +180,7 @@ def record_inspection(
             inspector_name=inspector.name, badge_no=inspector.badge_no, regulator=regulator.handle,
             regulator_name=regulator.name, jurisdiction=regulator.jurisdiction, party=party,
             place=data.place.strip() or party_org.address or "", inspected_at=inspected_at,
-            findings=findings, failed_items=failed, summary=data.summary.strip(),
+            findings=findings, failed_items=failed, summary=data.summary.strip(), task=data.task,
         )  # fmt: skip
         record_id = f"inspection:{number}:recorded"
         actor = Actor(org=regulator.uscc, key_id=member.key_id)
@@ -184,6 +193,11 @@ def record_inspection(
             evidence_count=len({e.sha256 for e in evidence}), record_id=record_id, ledger_index=index,
         )  # fmt: skip
         session.add(inspection)
+        if task is not None:
+            complete_task(
+                session, AlertSink.of(services), actor, task, inspection_id=number,
+                inspection_record_id=record_id, inspector_id=inspector.id, failed_items=failed, at=at,
+            )  # fmt: skip
         session.flush()
         session.refresh(inspection)
         session.expunge(inspection)

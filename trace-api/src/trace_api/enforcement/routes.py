@@ -8,7 +8,7 @@ An inspection is ``multipart/form-data``: the field ``inspection`` holds its JSO
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Response, UploadFile
 from fastapi.responses import FileResponse
@@ -22,6 +22,8 @@ from ..documents.service import document_path
 from ..errors import NotFound, Unprocessable
 from ..paperwork.materials import Upload
 from ..paperwork.routes import material_response, pdf_response
+from ..selfcheck.reads import list_tasks
+from ..selfcheck.service import describe_task
 from ..services import Services
 from . import pages
 from .checklists import CHECKLISTS, get_checklist
@@ -123,6 +125,20 @@ def record(
     if not done.created:
         response.status_code = 200
     return describe_in_full(services.ledger, session, done.inspection)
+
+
+@api.get("/tasks")
+def tasks(
+    member: CurrentMember,
+    session: SessionDep,
+    status: Annotated[Literal["open", "done", "all"], Query(description="open: not yet inspected")] = "open",
+) -> dict[str, Any]:
+    """The on-site inspection tasks (现场检查任务) self-inspection's data-quality flags opened in the
+    caller's jurisdiction, newest first: an inspector's to do. An inspection naming one
+    (``task`` in its JSON) does it. Inspectors and regulators only."""
+    done = None if status == "all" else status == "done"
+    found = list_tasks(session, member, jurisdiction=member.org.jurisdiction, done=done)
+    return {"tasks": [describe_task(session, t) for t in found]}
 
 
 @api.get("/inspections")

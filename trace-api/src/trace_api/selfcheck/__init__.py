@@ -9,6 +9,7 @@ from .facts import (
     SELFCHECK_FACTS,
     CampaignOpened,
     ChecklistPublished,
+    InspectionTaskDone,
     InspectionTaskOpened,
     RectificationAccepted,
     RectificationRejected,
@@ -34,6 +35,7 @@ from .reads import completion_report, list_campaigns, list_rectifications, list_
 from .rectifications import complete_rectification, get_rectification, review_rectification
 from .rules import SelfcheckRules
 from .submissions import Submitted, submit_selfcheck
+from .supervision import complete_task, task_answered
 
 __all__ = [
     "INDUSTRY_MEMBERS",
@@ -49,6 +51,7 @@ __all__ = [
     "Frequency",
     "Industry",
     "InspectionTask",
+    "InspectionTaskDone",
     "InspectionTaskOpened",
     "Rectification",
     "RectificationAccepted",
@@ -63,6 +66,7 @@ __all__ = [
     "SubmissionIn",
     "Submitted",
     "complete_rectification",
+    "complete_task",
     "completion_report",
     "get_rectification",
     "list_campaigns",
@@ -73,4 +77,5 @@ __all__ = [
     "publish_checklist",
     "review_rectification",
     "submit_selfcheck",
+    "task_answered",
 ]

@@ -145,6 +145,24 @@ class InspectionTaskOpened(Fact):
     evidence: list[str]
 
 
+class InspectionTaskDone(Fact):
+    """An inspector's on-site inspection answered the task (``inspection.recorded`` naming it):
+    the task is done and its alert closed."""
+
+    KIND: ClassVar[str] = "selfcheck.inspection_task_done"
+
+    task_id: str
+    org: str
+    org_handle: str
+    jurisdiction: str
+    reason: str
+    inspection_id: str
+    inspection_record_id: str
+    inspector_id: str
+    #: How many items the inspection found failed (zero: the doubt was not borne out on site).
+    failed_items: int
+
+
 #: Every self-inspection fact model, by kind.
 SELFCHECK_FACTS: dict[str, type[Fact]] = {
     model.KIND: model
@@ -156,6 +174,7 @@ SELFCHECK_FACTS: dict[str, type[Fact]] = {
         RectificationAccepted,
         RectificationRejected,
         InspectionTaskOpened,
+        InspectionTaskDone,
     )
 }
 

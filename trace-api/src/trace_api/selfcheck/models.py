@@ -146,7 +146,8 @@ class Rectification(SQLModel, table=True):
 
 
 class InspectionTask(SQLModel, table=True):
-    """An on-site inspection (现场检查) that a data-quality flag asks for."""
+    """An on-site inspection (现场检查) that a data-quality flag asks for; open until an inspector's
+    inspection of the firm names it (then ``inspection_id``, ``done_at`` and ``done_record_id``)."""
 
     __tablename__ = "selfcheck_inspection_tasks"
 
@@ -161,3 +162,8 @@ class InspectionTask(SQLModel, table=True):
     created_at: dt.datetime
     record_id: str = Field(max_length=256)
     alert_id: str | None = Field(default=None, max_length=32)
+    #: The enforcement inspection (``JC-…``) that did it, when, and its record
+    #: (``selfcheck.inspection_task_done``).
+    inspection_id: str | None = Field(default=None, max_length=40)
+    done_at: dt.datetime | None = None
+    done_record_id: str | None = Field(default=None, max_length=256)

@@ -52,11 +52,29 @@ def list_rectifications(
     return list(session.exec(query.order_by(*order).limit(limit)))
 
 
-def list_tasks(session: Session, member: Member, limit: int = 200) -> list[InspectionTask]:
+def list_tasks(
+    session: Session,
+    member: Member,
+    limit: int = 200,
+    *,
+    jurisdiction: str | None = None,
+    done: bool | None = None,
+) -> list[InspectionTask]:
+    """Newest first, of ``jurisdiction`` if given, open (``done=False``) or done ones if asked.
+    Regulators (and their inspectors) only."""
     if not is_regulator(member):
         raise Forbidden("only market regulators see on-site inspection tasks")
+    query = select(InspectionTask)
+    if jurisdiction is not None:
+        query = query.where(InspectionTask.jurisdiction == jurisdiction)
+    if done is not None:
+        query = query.where(
+            col(InspectionTask.inspection_id).is_not(None)
+            if done
+            else col(InspectionTask.inspection_id).is_(None)
+        )
     order = (col(InspectionTask.created_at).desc(), col(InspectionTask.id))
-    return list(session.exec(select(InspectionTask).order_by(*order).limit(limit)))
+    return list(session.exec(query.order_by(*order).limit(limit)))
 
 
 def check_window(start: dt.date, end: dt.date) -> None:

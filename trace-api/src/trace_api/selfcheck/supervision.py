@@ -11,7 +11,9 @@ The flags (:class:`.models.FlagReason`):
   earlier such flag covers any of them.
 
 The alert is the regulators' (the lowest handle of the jurisdiction, told to the others), not the
-firm's: an on-site inspection is not announced to the firm it checks.
+firm's: an on-site inspection is not announced to the firm it checks. An inspector's inspection of
+the firm that names the task does it (:func:`task_answered`, :func:`complete_task`): a
+``selfcheck.inspection_task_done`` record, and the alert closed.
 """
 
 from __future__ import annotations
@@ -26,9 +28,11 @@ from sqlmodel import Session, col, select
 
 from evidence import Actor, Subject
 
-from ..alerting import AlertOpening, AlertSink, open_alerts
+from ..alerting import AlertOpening, AlertSink, close_alert, open_alerts
+from ..coldchain.models import Alert
+from ..errors import Conflict, Forbidden, Unprocessable
 from ..orgs.models import Organisation
-from .facts import InspectionTaskOpened
+from .facts import InspectionTaskDone, InspectionTaskOpened
 from .models import Answer, Campaign, FlagReason, InspectionTask, Submission
 from .rules import SelfcheckRules
 from .service import due_periods, firms_asked, record_fact, regulators_of
@@ -151,6 +155,61 @@ def open_tasks(
         tasks.append(task)
     session.flush()
     return tasks
+
+
+def task_answered(session: Session, task_id: str, jurisdiction: str, party: Organisation) -> InspectionTask:
+    """The open task an inspection of ``party`` by a regulator of ``jurisdiction`` names (field ``task``)."""
+    task = session.get(InspectionTask, task_id)
+    if task is None:
+        raise Unprocessable.field("task", f"no on-site inspection task {task_id}")
+    if task.jurisdiction != jurisdiction:
+        raise Forbidden(
+            f"task {task_id} is of {task.jurisdiction!r}; this inspector supervises {jurisdiction!r}"
+        )
+    if task.org_id != party.id:
+        raise Unprocessable.field("task", f"task {task_id} is not about {party.handle}")
+    if task.inspection_id is not None:
+        raise Conflict.field("task", f"task {task_id} was done by inspection {task.inspection_id}")
+    return task
+
+
+def complete_task(
+    session: Session,
+    sink: AlertSink,
+    actor: Actor,
+    task: InspectionTask,
+    *,
+    inspection_id: str,
+    inspection_record_id: str,
+    inspector_id: str,
+    failed_items: int,
+    at: dt.datetime,
+) -> str:
+    """Records the task done by the inspection (``selfcheck.inspection_task_done``) and closes its
+    alert; the record's id."""
+    firm = session.get(Organisation, task.org_id)
+    assert firm is not None  # a foreign key of the task
+    fact = InspectionTaskDone(
+        task_id=task.id, org=firm.uscc, org_handle=firm.handle, jurisdiction=task.jurisdiction,
+        reason=task.reason, inspection_id=inspection_id, inspection_record_id=inspection_record_id,
+        inspector_id=inspector_id, failed_items=failed_items,
+    )  # fmt: skip
+    record_id = f"selfcheck:task:{task.id}:done"
+    subjects = [
+        Subject(type="selfcheck_task", id=task.id),
+        Subject(type="inspection", id=inspection_id),
+        Subject(type="org", id=firm.uscc),
+    ]
+    record_fact(session, sink.ledger, actor, record_id, subjects, fact, at)
+    task.inspection_id, task.done_at, task.done_record_id = inspection_id, at, record_id
+    session.add(task)
+    alert = None if task.alert_id is None else session.get(Alert, task.alert_id)
+    if alert is not None and alert.closed_at is None:
+        audience = [r for r in regulators_of(session, task.jurisdiction) if r.id != alert.org_id]
+        note = f"on-site inspection {inspection_id}: {failed_items} item(s) failed"
+        close_alert(session, sink, alert, at=at, note=note, audience=audience, subjects=subjects)
+    session.flush()
+    return record_id
 
 
 @dataclass(frozen=True)
