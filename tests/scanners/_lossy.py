@@ -10,7 +10,9 @@ Each request that arrives meets one fate, drawn from a seeded random sequence:
 - ``busy``: answered by the link itself, 503 with ``Retry-After: 2``, as a proxy in front of a
   loaded server does (only when scripted).
 Requests on one link come one at a time (one scanner), so a seed gives the same fates every run.
-A ``script`` of fates, if given, decides the first requests.
+A ``script`` of fates, if given, decides the first requests. With ``lossy`` (a test of a request's
+bytes) only the requests it picks meet a fate; the others (a browser's page and assets, which it
+loads several at a time) pass, uncounted.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import asyncio
 import random
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Self
 
 #: Shares of the fates that lose a request (20% together).
@@ -33,8 +35,15 @@ BUSY = (
 class LossyLink:
     """A proxy in front of ``upstream`` (``host, port``) on a port of its own; use as a context manager."""
 
-    def __init__(self, upstream: tuple[str, int], seed: int, script: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        upstream: tuple[str, int],
+        seed: int,
+        script: Sequence[str] = (),
+        lossy: Callable[[bytes], bool] | None = None,
+    ) -> None:
         self.upstream = upstream
+        self._lossy = lossy
         self._script = list(script)
         self.fates: Counter[str] = Counter()
         self._random = random.Random(seed)
@@ -79,8 +88,11 @@ class LossyLink:
         server: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
         try:
             while (request := await _read_message(scanner_in)) is not None:
-                fate = self._fate()
-                self.fates[fate] += 1
+                if self._lossy is None or self._lossy(request):
+                    fate = self._fate()
+                    self.fates[fate] += 1
+                else:
+                    fate = "passed"
                 if fate == "dropped":
                     return
                 if fate == "busy":
