@@ -57,7 +57,8 @@ def test_inspections_queued_offline_are_recorded_once_when_the_network_returns(p
     phone.check_page("inspection-offline")
     queued = phone.stored()["databases"]["suyuan-inspections/inspections"]
     client_ids = {each["party"]: each["client_id"] for each in queued}
-    assert all(client_ids.values()) and len(set(client_ids.values())) == 2
+    assert all(client_ids.values())
+    assert len(set(client_ids.values())) == 2
     assert not recorded_inspections(api)
 
     phone.context.set_offline(False)  # the `online` event sends the queue
