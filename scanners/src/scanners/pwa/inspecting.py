@@ -7,14 +7,21 @@ signed-in inspector's key through the trace API in process.
 - ``POST /scan/api/enforcement/inspections``: one queued inspection (``multipart/form-data``: the
   ``inspection`` JSON with the phone's ``client_id``, and its ``evidence`` files), sent on to
   ``POST /v1/enforcement/inspections``. The API's answer comes back as it is: 201 recorded now, 200
-  recorded before under the same ``client_id`` (a resend after a lost answer), or its problem.
+  recorded before under the same ``client_id`` (a resend after a lost answer), or its problem;
+- ``PUT /scan/api/enforcement/signing-key``: the public half of the Ed25519 key the phone made (its
+  private half never leaves the phone), registered for the inspector;
+- ``POST /scan/api/enforcement/inspections/{number}/record``: the inspection record (现场检查笔录)
+  drawn up from a recorded inspection (the API answers the same document when asked again);
+- ``GET /scan/api/enforcement/documents/{id}/pdf``: its PDF, the bytes the phone signs;
+- ``POST /scan/api/enforcement/documents/{id}/signature``: the phone's signature over them, queued
+  until sent (the same signature again is answered 200).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import UploadFile
 
@@ -72,3 +79,58 @@ async def send_inspection(request: Request, inspector: InspectorWriter) -> Respo
     except ApiProblem as refused:
         return passed_on(refused)
     return JSONResponse(answer.json(), status_code=answer.status_code)
+
+
+DocumentId = Annotated[str, Path(pattern=r"^[0-9A-Za-z-]{1,48}$")]
+
+
+async def _passed(request: Request, key: str, method: str, path: str, body: Any = None) -> Response:
+    """The trace API's answer to ``method path`` (JSON), passed back with its status."""
+    try:
+        answer = await state_of(request).api.request(key, method, path, json=body)
+    except ApiProblem as refused:
+        return passed_on(refused)
+    return JSONResponse(answer.json(), status_code=answer.status_code)
+
+
+async def _json_body(request: Request) -> Any:
+    try:
+        return await request.json()
+    except ValueError:
+        return None
+
+
+@router.put("/signing-key")
+async def signing_key(request: Request, inspector: InspectorWriter) -> Response:
+    body = await _json_body(request)
+    if body is None:
+        return problem(422, "The request is invalid", 'send JSON: {"public_key": "..."}')
+    return await _passed(request, inspector.key, "PUT", "/v1/enforcement/inspectors/me/signing-key", body)
+
+
+@router.post("/inspections/{number}/record")
+async def inspection_record(request: Request, inspector: InspectorWriter, number: DocumentId) -> Response:
+    body = {"kind": "inspection_record"}
+    return await _passed(request, inspector.key, "POST", f"{INSPECTIONS_PATH}/{number}/documents", body)
+
+
+@router.get("/documents/{document_id}/pdf")
+async def document_pdf(request: Request, inspector: SignedIn, document_id: DocumentId) -> Response:
+    try:
+        answer = await state_of(request).api.request(
+            inspector.key, "GET", f"/v1/enforcement/documents/{document_id}/pdf"
+        )
+    except ApiProblem as refused:
+        return passed_on(refused)
+    return Response(answer.content, media_type="application/pdf")
+
+
+@router.post("/documents/{document_id}/signature")
+async def document_signature(
+    request: Request, inspector: InspectorWriter, document_id: DocumentId
+) -> Response:
+    body = await _json_body(request)
+    if body is None:
+        return problem(422, "The request is invalid", 'send JSON: {"signature": "...", "pdf_sha256": "..."}')
+    path = f"/v1/enforcement/documents/{document_id}/signature"
+    return await _passed(request, inspector.key, "POST", path, body)

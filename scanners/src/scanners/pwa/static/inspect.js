@@ -2,11 +2,13 @@
 // phone for offline use), name the party, give a finding for every item with photos from the camera
 // or a file, and save it as a draft or queue it. Drafts and queued inspections are kept in IndexedDB
 // (inspections.js) and survive a reload or a closed tab; the queue is sent, exactly once, on open,
-// when the network comes back, after queuing and on "Sync now" (sendinspections.js).
+// when the network comes back, after queuing and on "Sync now" (sendinspections.js). A recorded
+// inspection's record is signed on the phone with a key made here (signing.js), the signature queued.
 
 import { N_, language, loadCatalogue, setLanguage, t, translatePage } from "./i18n.js";
-import { allInspections, deleteDraft, getInspection, keep, kept, queueDraft, saveDraft, sha256 } from "./inspections.js";
+import { allInspections, allSignatures, deleteDraft, getInspection, keep, kept, queueDraft, saveDraft, sha256 } from "./inspections.js";
 import { sendInspections } from "./sendinspections.js";
+import { makeSigningKey, signRecord, signingKey } from "./signing.js";
 
 const RESULTS = { pass: N_("Pass"), fail: N_("Fail"), not_applicable: N_("Not applicable") };
 const SHOWN_IN_LIST = 100;
@@ -293,7 +295,25 @@ function stateLine(inspection) {
   return t("Recorded as %(number)s", { number: inspection.result?.number || "" }) + again;
 }
 
-function inspectionItem(inspection) {
+const SIGNATURE_STATES = {
+  queued: N_("Inspection record %(id)s: signed on this phone, waiting to be sent"),
+  sent: N_("Inspection record %(id)s: signed"),
+  refused: N_("Inspection record %(id)s: the signature was refused"),
+};
+
+function documentLine(inspection, signature, key) {
+  if (signature) {
+    const line = element("span", { class: "signed" }, t(SIGNATURE_STATES[signature.state], { id: signature.document_id }));
+    line.dataset.state = signature.state;
+    return line;
+  }
+  if (!key) return null;
+  const sign = element("button", { type: "button", class: "secondary" }, t("Sign the inspection record"));
+  sign.addEventListener("click", () => signOne(inspection));
+  return sign;
+}
+
+function inspectionItem(inspection, signatures, key) {
   const item = element("li", { "data-id": inspection.id, "data-state": inspection.state });
   if (inspection.client_id) item.dataset.clientId = inspection.client_id;
   const photos = inspection.findings.reduce((n, f) => n + f.photos.length, 0);
@@ -303,6 +323,10 @@ function inspectionItem(inspection) {
   if (inspection.state === "refused") {
     const errors = (inspection.result?.errors || []).map((e) => (e.field ? `${e.field}: ${e.reason}` : e.reason));
     item.append(element("br"), element("span", { class: "detail" }, errors.join("; ") || inspection.result?.detail || ""));
+  }
+  if (inspection.state === "recorded") {
+    const line = documentLine(inspection, signatures.get(inspection.id), key);
+    if (line) item.append(element("br"), line);
   }
   if (inspection.state === "draft") {
     const row = element("div", { class: "row" });
@@ -327,8 +351,48 @@ async function render() {
     $(`n-${state}`).textContent = String(inspections.filter((i) => i.state === state).length);
   }
   const shown = inspections.filter((i) => i.state === showing).slice(0, SHOWN_IN_LIST);
-  $("queue-list").replaceChildren(...shown.map(inspectionItem));
+  const signatures = new Map((await allSignatures(me.inspector.badge_no)).map((s) => [s.inspection, s]));
+  const key = await signingKey(me.inspector.badge_no);
+  $("queue-list").replaceChildren(...shown.map((each) => inspectionItem(each, signatures, key)));
   $("queue-empty").hidden = shown.length > 0;
+  paintKey(key);
+}
+
+// ---- signing ----
+
+function paintKey(key) {
+  let words = N_("No signing key on this phone: make one to sign inspection records here.");
+  if (key?.registered) words = N_("Inspection records are signed with this phone's key; its private half never leaves the phone.");
+  else if (key) words = N_("The key is made: it is registered with the server on the next sync.");
+  $("key-state").dataset.i18n = words;
+  $("key-state").textContent = t(words);
+  $("key-state").dataset.registered = String(Boolean(key?.registered));
+}
+
+async function makeKey() {
+  if (!me?.inspector) return;
+  try {
+    await makeSigningKey(me.inspector.badge_no);
+  } catch {
+    say(N_("This browser cannot make an Ed25519 key: sign with the command line instead."));
+    return;
+  }
+  await render();
+  requestSync();
+}
+
+async function signOne(inspection) {
+  try {
+    const answer = await fetch("/scan/api/me", { cache: "no-store" });
+    if (!answer.ok) throw new Error(`${answer.status}`);
+    const session = await answer.json();
+    await signRecord(inspection, me.inspector.badge_no, session.csrf);
+  } catch {
+    say(N_("Signing needs the network: the server draws up the record's PDF."));
+    return;
+  }
+  await render();
+  requestSync();
 }
 
 // ---- the network ----
@@ -440,6 +504,7 @@ function wire() {
   $("inspection").addEventListener("submit", queueCurrent);
   $("new-draft").addEventListener("click", startNew);
   $("sync-now").addEventListener("click", requestSync);
+  $("make-key").addEventListener("click", makeKey);
   $("signout").addEventListener("click", signOut);
   $("language").addEventListener("click", switchLanguage);
   for (const tab of document.querySelectorAll("[data-show]")) {

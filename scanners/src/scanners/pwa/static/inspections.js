@@ -4,7 +4,8 @@
 // queue, and it stays "queued" until the server's answer arrives: then it is "recorded" (with the
 // inspection's number) or "refused" (with the server's problem), and stays to be shown. The templates
 // are kept here too, for inspecting offline. Inspections belong to the inspector who made them
-// (`badge`): only that inspector's session sends them.
+// (`badge`): only that inspector's session sends them. The inspector's signing key (a
+// non-extractable Ed25519 CryptoKey) and the signatures waiting to be sent are kept here as well.
 
 const DATABASE = "suyuan-inspections";
 const VERSION = 1;
@@ -34,6 +35,8 @@ function openDatabase() {
       const inspections = db.createObjectStore("inspections", { keyPath: "id" });
       inspections.createIndex("badge", "badge");
       db.createObjectStore("kept", { keyPath: "id" });
+      const signatures = db.createObjectStore("signatures", { keyPath: "document_id" });
+      signatures.createIndex("badge", "badge");
     };
     opening = promised(request);
   }
@@ -114,4 +117,25 @@ export async function kept(id) {
 export async function sha256(blob) {
   const digest = await crypto.subtle.digest("SHA-256", await blob.arrayBuffer());
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+// A signature over a document's PDF, queued to be sent (once: the server answers a resend 200).
+export async function queueSignature(signature) {
+  const { transaction, store: signatures } = await store("signatures", "readwrite");
+  const before = await promised(signatures.get(signature.document_id));
+  if (!before) signatures.put({ ...signature, state: "queued", queued_at: Date.now() });
+  await done(transaction);
+}
+
+export async function allSignatures(badge) {
+  const { store: signatures } = await store("signatures", "readonly");
+  const found = await promised(signatures.index("badge").getAll(badge));
+  return found.sort((a, b) => a.queued_at - b.queued_at);
+}
+
+export async function settleSignature(documentId, state, result) {
+  const { transaction, store: signatures } = await store("signatures", "readwrite");
+  const found = await promised(signatures.get(documentId));
+  if (found?.state === "queued") signatures.put({ ...found, state, result, settled_at: Date.now() });
+  await done(transaction);
 }

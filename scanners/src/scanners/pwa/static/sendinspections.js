@@ -4,9 +4,11 @@
 // with the inspection recorded the first time: never a second inspection. An inspection leaves the
 // queue only with the server's answer for it (recorded, or refused with a 4xx problem); anything else
 // (no network, a cut connection, a 5xx, a session that ended) stops the round and leaves it queued.
-// A Web Lock keeps two tabs from sending at once.
+// Then the phone's signing key, if not yet registered, and the signatures made on the phone, the same
+// way. A Web Lock keeps two tabs from sending at once.
 
-import { queuedInspections, settle } from "./inspections.js";
+import { allSignatures, queuedInspections, settle, settleSignature } from "./inspections.js";
+import { registerKey } from "./signing.js";
 
 async function whoIsSignedIn() {
   let answer;
@@ -89,7 +91,35 @@ async function sendAll(progress) {
     sent += 1;
     progress?.(sent);
   }
+  const registered = await registerKey(me.inspector.badge_no, me.csrf);
+  if (registered !== "ok") return { outcome: registered, sent };
+  for (const signature of await allSignatures(me.inspector.badge_no)) {
+    if (signature.state !== "queued") continue;
+    const outcome = await sendSignature(signature, me.csrf);
+    if (outcome !== "ok") return { outcome, sent };
+    progress?.(sent);
+  }
   return { outcome: "ok", sent };
+}
+
+async function sendSignature(signature, csrf) {
+  let answer;
+  try {
+    answer = await fetch(`/scan/api/enforcement/documents/${encodeURIComponent(signature.document_id)}/signature`, {
+      method: "POST",
+      cache: "no-store",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify({ signature: signature.signature, pdf_sha256: signature.pdf_sha256 }),
+    });
+  } catch {
+    return "offline";
+  }
+  if (answer.status === 401) return "signed-out";
+  if (answer.status >= 500 || answer.status === 429) return "unavailable";
+  const body = await answer.json().catch(() => ({}));
+  if (answer.ok) await settleSignature(signature.document_id, "sent", { status: body.status || null });
+  else await settleSignature(signature.document_id, "refused", { detail: body.detail || body.title || null });
+  return "ok";
 }
 
 // Sends every queued inspection of the signed-in inspector. Resolves to
