@@ -50,6 +50,8 @@ class LossyLink:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="lossy-link", daemon=True)
         self._server: asyncio.Server | None = None
+        #: The connections being served (a browser keeps some open after its last request).
+        self._open: set[asyncio.Task[None]] = set()
         self.url = ""
 
     def __enter__(self) -> Self:
@@ -72,6 +74,10 @@ class LossyLink:
     async def _close(self) -> None:
         assert self._server is not None
         self._server.close()
+        serving = list(self._open)
+        for task in serving:
+            task.cancel()
+        await asyncio.gather(*serving, return_exceptions=True)
         await self._server.wait_closed()
 
     def _fate(self) -> str:
@@ -86,6 +92,9 @@ class LossyLink:
 
     async def _connection(self, scanner_in: asyncio.StreamReader, scanner_out: asyncio.StreamWriter) -> None:
         server: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+        task = asyncio.current_task()
+        assert task is not None
+        self._open.add(task)
         try:
             while (request := await _read_message(scanner_in)) is not None:
                 if self._lossy is None or self._lossy(request):
@@ -116,6 +125,7 @@ class LossyLink:
         except (ConnectionError, asyncio.IncompleteReadError):
             return
         finally:
+            self._open.discard(task)
             for writer in (scanner_out, server[1] if server else None):
                 if writer is not None:
                     writer.close()
