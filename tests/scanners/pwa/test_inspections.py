@@ -82,3 +82,8 @@ def test_inspections_queued_offline_are_recorded_once_when_the_network_returns(p
     page.get_by_role("button", name="立即同步").click()  # sending again records nothing twice
     wait_for_sync(page, rounds)
     assert len(recorded_inspections(api)) == 2
+
+    page.get_by_role("button", name="English").click()  # the same app, in English
+    expect(page.locator("h1")).to_have_text("On-site inspection")
+    expect(page.locator("#template option:checked")).to_have_text("Catering food safety inspection")
+    expect(page.locator('fieldset[data-item="C1"] label').first).to_have_text("Pass")
