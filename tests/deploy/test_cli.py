@@ -26,7 +26,7 @@ def _commands(env: dict[str, str], *group: str) -> list[str]:
 def test_help_lists_every_components_commands(cli_env: dict[str, str]) -> None:
     assert set(_commands(cli_env)) == {
         "up", "chain", "ledger", "org", "codes", "export", "verify", "audit",  # chain, trace API
-        "filing", "permit", "equipment", "market",  # trace API's supervision domains
+        "filing", "permit", "equipment", "market", "selfcheck", "credit", "enforcement", "risk",  # domains
         "ingest", "device", "simulate", "vision", "bench",  # ingest
         "deploy", "db",  # a multi-party network, and moving an installation into PostgreSQL
         "console",  # the regulator console
@@ -41,6 +41,7 @@ def test_help_lists_every_components_commands(cli_env: dict[str, str]) -> None:
         "ingest",
         "scanners",
         "vision",
+        "risk",
     }
     assert "reconcile" in _commands(cli_env, "chain")
     assert "rotate-anchor-key" in _commands(cli_env, "chain")

@@ -10,7 +10,9 @@ Each request that arrives meets one fate, drawn from a seeded random sequence:
 - ``busy``: answered by the link itself, 503 with ``Retry-After: 2``, as a proxy in front of a
   loaded server does (only when scripted).
 Requests on one link come one at a time (one scanner), so a seed gives the same fates every run.
-A ``script`` of fates, if given, decides the first requests.
+A ``script`` of fates, if given, decides the first requests. With ``lossy`` (a test of a request's
+bytes) only the requests it picks meet a fate; the others (a browser's page and assets, which it
+loads several at a time) pass, uncounted.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import asyncio
 import random
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Self
 
 #: Shares of the fates that lose a request (20% together).
@@ -33,14 +35,23 @@ BUSY = (
 class LossyLink:
     """A proxy in front of ``upstream`` (``host, port``) on a port of its own; use as a context manager."""
 
-    def __init__(self, upstream: tuple[str, int], seed: int, script: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        upstream: tuple[str, int],
+        seed: int,
+        script: Sequence[str] = (),
+        lossy: Callable[[bytes], bool] | None = None,
+    ) -> None:
         self.upstream = upstream
+        self._lossy = lossy
         self._script = list(script)
         self.fates: Counter[str] = Counter()
         self._random = random.Random(seed)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="lossy-link", daemon=True)
         self._server: asyncio.Server | None = None
+        #: The connections being served (a browser keeps some open after its last request).
+        self._open: set[asyncio.Task[None]] = set()
         self.url = ""
 
     def __enter__(self) -> Self:
@@ -63,6 +74,10 @@ class LossyLink:
     async def _close(self) -> None:
         assert self._server is not None
         self._server.close()
+        serving = list(self._open)
+        for task in serving:
+            task.cancel()
+        await asyncio.gather(*serving, return_exceptions=True)
         await self._server.wait_closed()
 
     def _fate(self) -> str:
@@ -77,10 +92,16 @@ class LossyLink:
 
     async def _connection(self, scanner_in: asyncio.StreamReader, scanner_out: asyncio.StreamWriter) -> None:
         server: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+        task = asyncio.current_task()
+        assert task is not None
+        self._open.add(task)
         try:
             while (request := await _read_message(scanner_in)) is not None:
-                fate = self._fate()
-                self.fates[fate] += 1
+                if self._lossy is None or self._lossy(request):
+                    fate = self._fate()
+                    self.fates[fate] += 1
+                else:
+                    fate = "passed"
                 if fate == "dropped":
                     return
                 if fate == "busy":
@@ -104,6 +125,7 @@ class LossyLink:
         except (ConnectionError, asyncio.IncompleteReadError):
             return
         finally:
+            self._open.discard(task)
             for writer in (scanner_out, server[1] if server else None):
                 if writer is not None:
                     writer.close()

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from regulator_console.sessions import SessionSeal
 from scanners.pwa.signin import SESSION_COOKIE, scanner_secret
 from tests.scanners.pwa.conftest import SHOP, Phone, Scanner, goods_at_shop
+from tests.scanners.pwa.inspecting import inspector_with_parties
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -79,7 +80,7 @@ def test_regulators_unknown_keys_and_suspended_members_do_not_get_the_scanner(ph
 def test_writes_need_the_sessions_csrf_token_and_a_session(scanner: Scanner) -> None:
     scanner.api.add_org("shop", "retailer")
     sealed = _sealed(scanner, scanner.api.keys["shop"])
-    body = {"scans": []}
+    body: dict[str, list[object]] = {"scans": []}
     with httpx.Client(base_url=scanner.url) as client:
         nobody = client.post("/scan/api/sync", json=body, headers={"X-CSRF-Token": "x"})
         client.cookies.set(SESSION_COOKIE, sealed, path="/scan")
@@ -143,3 +144,40 @@ def test_partners_to_ship_to_are_other_members_that_take_goods(scanner: Scanner)
 
     assert found.json() == {"partners": [{"handle": "shop2", "name": "shop2 Co.", "org_type": "retailer"}]}
     assert empty.status_code == 422
+
+
+def test_an_inspectors_key_gets_the_inspection_mode_and_only_it_records_inspections(
+    scanner: Scanner,
+) -> None:
+    key = inspector_with_parties(scanner.api, "mianguan")
+    scanner.api.add_org("shop", "retailer")
+    inspection = {"inspection": '{"client_id": "phone-0001", "template": "catering"}'}
+    with httpx.Client(base_url=scanner.url) as client:
+        form = client.get("/scan/signin")
+        token = re.search(r'name="csrf" value="([^"]+)"', form.text)
+        assert token is not None
+        signed_in = client.post("/scan/signin", data={"api_key": key, "csrf": token.group(1)})
+        shell = client.get("/scan/")
+        me = client.get("/scan/api/me").json()
+        parties = client.get("/scan/api/enforcement/parties", params={"q": "mian"})
+        templates = client.get("/scan/api/enforcement/templates")
+        unchecked = client.post(
+            "/scan/api/enforcement/inspections", data=inspection, headers={"X-CSRF-Token": me["csrf"]}
+        )
+        client.cookies.set(SESSION_COOKIE, _sealed(scanner, scanner.api.keys["shop"]), path="/scan")
+        member = client.get("/scan/api/me").json()
+        as_member = client.post(
+            "/scan/api/enforcement/inspections", data=inspection, headers={"X-CSRF-Token": member["csrf"]}
+        )
+        member_shell = client.get("/scan/")
+
+    assert (signed_in.status_code, signed_in.headers["location"]) == (303, "/scan/")
+    assert 'src="/scan/assets/inspect.js"' in shell.text
+    assert me["inspector"] == {"name": "王建国", "badge_no": me["inspector"]["badge_no"]}
+    found = {"handle": "mianguan", "name": "mianguan Co.", "org_type": "restaurant"}
+    assert parties.json() == {"parties": [found]}
+    assert {t["code"] for t in templates.json()["templates"]} >= {"catering"}
+    assert unchecked.status_code == 422  # the API's own check, passed on
+    assert {e["field"] for e in unchecked.json()["errors"]} >= {"inspection.party", "inspection.findings"}
+    assert (as_member.status_code, member["inspector"]) == (403, None)
+    assert 'src="/scan/assets/app.js"' in member_shell.text

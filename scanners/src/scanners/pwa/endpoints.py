@@ -1,7 +1,8 @@
 """``/scan/api/*``: what the app's scripts ask the server, each answered with the signed-in member's
 key through the trace API in process.
 
-- ``GET /scan/api/me``: the member's organisation and the session's CSRF token (the app keeps the
+- ``GET /scan/api/me``: the member's organisation (and, for an inspector's session, the inspector)
+  and the session's CSRF token (the app keeps the
   token in memory only; the key never leaves the server);
 - ``POST /scan/api/sync``: the queued scans, sent on to ``POST /v1/scans:batch``; the API's answer
   (a result per scan) comes back as it is;
@@ -39,9 +40,17 @@ async def me(trader: SignedIn) -> dict[str, Any]:
             "org_type": org.get("org_type"),
             "address": position.get("address") if isinstance(position, dict) else None,
         },
+        "inspector": _inspector(trader.inspector),
         "csrf": trader.session.csrf,
         "expires_at": trader.session.expires_at,
     }
+
+
+def _inspector(found: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What the inspection mode shows of the inspector (None for a member's session)."""
+    if found is None:
+        return None
+    return {"name": found.get("name"), "badge_no": found.get("badge_no")}
 
 
 @router.post("/sync")

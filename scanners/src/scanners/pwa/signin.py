@@ -1,6 +1,8 @@
 """Who uses the phone scanner: the member's sign-in, its session cookie, its CSRF token, sign-out.
 
-A member signs in with its organisation's API key on a plain HTML form (no script sees the key).
+A member signs in with its organisation's API key on a plain HTML form (no script sees the key);
+so does a regulator's inspector with their own key (kind ``inspector``), for the app's inspection
+mode.
 The key goes into a session cookie sealed with :class:`regulator_console.sessions.SessionSeal`:
 ``HttpOnly`` (no script reads it), ``SameSite=Strict`` (no other site's page sends it), scoped to
 ``/scan`` and carrying its own expiry. The seal's key is derived from the console's secret, so a
@@ -22,7 +24,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from regulator_console.api import ApiProblem
+from regulator_console.api import ApiProblem, TraceApi
 from regulator_console.sessions import ConsoleSession
 
 from .state import MOUNT, state_of
@@ -43,12 +45,18 @@ def scanner_secret(console_secret: bytes) -> bytes:
     return base64.urlsafe_b64encode(derived)
 
 
+#: The API's answer for an inspector's key (``GET /v1/enforcement/inspectors/me``).
+INSPECTOR_PATH = "/v1/enforcement/inspectors/me"
+
+
 @dataclass(frozen=True)
 class Trader:
-    """Who is signed in: their session and their organisation as ``GET /v1/organisations/me`` answers."""
+    """Who is signed in: their session and their organisation as ``GET /v1/organisations/me`` answers;
+    for a regulator's inspector, also the inspector as ``GET /v1/enforcement/inspectors/me`` does."""
 
     session: ConsoleSession
     org: dict[str, Any]
+    inspector: dict[str, Any] | None = None
 
     @property
     def key(self) -> str:
@@ -63,6 +71,21 @@ class BadCsrf(Exception):
     """A write without this session's CSRF token."""
 
 
+class NotAnInspector(Exception):
+    """An inspection write from a member's session (only inspectors record inspections)."""
+
+
+async def inspector_behind(api: TraceApi, key: str) -> dict[str, Any] | None:
+    """The inspector whose key ``key`` is; None for any other key of a regulator."""
+    try:
+        found: dict[str, Any] = await api.get(key, INSPECTOR_PATH)
+    except ApiProblem as refused:
+        if refused.status == 403:
+            return None
+        raise
+    return found
+
+
 async def signed_in(request: Request) -> Trader:
     """The signed-in member, checked against the API now."""
     state = state_of(request)
@@ -75,6 +98,11 @@ async def signed_in(request: Request) -> Trader:
         if problem.status in (401, 403):
             raise SignInRequired from problem
         raise
+    if org.get("org_type") == "regulator":
+        inspector = await inspector_behind(state.api, session.key)
+        if inspector is None:
+            raise SignInRequired
+        return Trader(session=session, org=org, inspector=inspector)
     if org.get("org_type") not in SCANNER_ROLES:
         raise SignInRequired
     return Trader(session=session, org=org)
@@ -97,6 +125,16 @@ async def checked_csrf(request: Request, trader: SignedIn) -> Trader:
 
 
 Writer = Annotated[Trader, Depends(checked_csrf)]
+
+
+async def inspector_writing(trader: Writer) -> Trader:
+    """The signed-in inspector, on a write carrying the session's CSRF token."""
+    if trader.inspector is None:
+        raise NotAnInspector
+    return trader
+
+
+InspectorWriter = Annotated[Trader, Depends(inspector_writing)]
 
 
 def cookie_flags(request: Request) -> dict[str, Any]:
@@ -140,10 +178,10 @@ async def sign_in(
         if str(problem.problem.get("type", "")).endswith("organisation-suspended"):
             return _sign_in_page(request, t("This organisation is suspended: its keys cannot sign in."), 403)
         raise
-    if org.get("org_type") == "regulator":
+    if org.get("org_type") == "regulator" and await inspector_behind(state.api, key) is None:
         message = t("This is a market regulator's key: regulators use the console.")
         return _sign_in_page(request, message, 403, to_console=True)
-    if org.get("org_type") not in SCANNER_ROLES:
+    if org.get("org_type") not in {*SCANNER_ROLES, "regulator"}:
         return _sign_in_page(request, t("This organisation does not scan goods."), 403)
     _, sealed = state.seal.open_session(key)
     response = RedirectResponse(MOUNT + "/", status_code=303)

@@ -4,7 +4,10 @@ application, the app shell, its assets, its service worker and manifest, and its
 The app is plain JavaScript modules (``static/``) and zxing-wasm's reader (served from the checkout's
 ``node_modules``, its ``.wasm`` file included: nothing is fetched from a CDN). The service worker
 keeps the shell and every asset, so ``/scan/`` opens without a network; the scans wait in the
-phone's IndexedDB and go to the server through ``/scan/api/sync`` (see :mod:`.endpoints`).
+phone's IndexedDB and go to the server through ``/scan/api/sync`` (see :mod:`.endpoints`). An
+inspector's session opens the inspection mode at the same address (``inspect.html``): drafts and
+queued inspections with their photos wait in IndexedDB and go through
+``/scan/api/enforcement/inspections`` (see :mod:`.inspecting`).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from regulator_console.api import ApiProblem, TraceApi
 from regulator_console.sessions import SessionSeal
 
-from . import endpoints, i18n, signin
+from . import endpoints, i18n, inspecting, signin
 from .state import MOUNT, ScannerState, passed_on, problem, state_of
 from .views import TEMPLATES_DIR, environment, render
 
@@ -123,6 +126,7 @@ def create_scanner(
     _app_routes(scanner)
     scanner.include_router(signin.router)
     scanner.include_router(endpoints.router)
+    scanner.include_router(inspecting.router)
     _error_answers(scanner)
     return scanner
 
@@ -141,11 +145,16 @@ def mount_scanner(
 def _app_routes(scanner: FastAPI) -> None:
     @scanner.get("/", response_class=HTMLResponse)
     async def shell(request: Request) -> Response:
-        """The app (the same page for every member: who is signed in the scripts ask the API).
-        Without a session the member signs in first; offline, the service worker's copy opens."""
+        """The app: the scanner for a member, the inspection mode for an inspector (who is signed
+        in the scripts ask the API). Without a session the member signs in first; offline, the
+        service worker's copy opens."""
         if state_of(request).seal.read(request.cookies.get(signin.SESSION_COOKIE)) is None:
             return RedirectResponse(MOUNT + "/signin", status_code=303)
-        return render(request, "shell.html")
+        try:
+            inspecting = (await signin.signed_in(request)).inspector is not None
+        except signin.SignInRequired:
+            inspecting = False  # the scanner's script sends the member to sign in again
+        return render(request, "inspect.html" if inspecting else "shell.html")
 
     @scanner.get("/sw.js")
     async def service_worker(request: Request) -> Response:
@@ -214,6 +223,10 @@ def _error_answers(scanner: FastAPI) -> None:
     @scanner.exception_handler(signin.BadCsrf)
     async def bad_csrf(request: Request, exc: signin.BadCsrf) -> Response:
         return problem(403, "Not allowed", "the write did not carry this session's CSRF token")
+
+    @scanner.exception_handler(signin.NotAnInspector)
+    async def not_an_inspector(request: Request, exc: signin.NotAnInspector) -> Response:
+        return problem(403, "Not allowed", "only an inspector's session records inspections")
 
     @scanner.exception_handler(ApiProblem)
     async def api_problem(request: Request, exc: ApiProblem) -> Response:
