@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+from tests._cli import run_suyuan
 from tests.api.test_cli import _start_up
 
 SUYUAN = [sys.executable, "-m", "suyuan"]
@@ -14,10 +15,7 @@ SUYUAN = [sys.executable, "-m", "suyuan"]
 
 def _commands(env: dict[str, str], *group: str) -> list[str]:
     """The command names a help page lists, in its order."""
-    result = subprocess.run(
-        [*SUYUAN, *group, "--help"], env={**env, "COLUMNS": "200"}, capture_output=True, text=True,
-        timeout=60, check=False,
-    )  # fmt: skip
+    result = run_suyuan({**env, "COLUMNS": "200"}, *group, "--help")
     assert result.returncode == 0, result.stderr
     listed = result.stdout.split("Commands", 1)[1].splitlines()[1:]
     return [line.split()[1] for line in listed if line.startswith("│ ") and line[2] != " "]
@@ -26,7 +24,7 @@ def _commands(env: dict[str, str], *group: str) -> list[str]:
 def test_help_lists_every_components_commands(cli_env: dict[str, str]) -> None:
     assert set(_commands(cli_env)) == {
         "up", "chain", "ledger", "org", "codes", "export", "verify", "audit",  # chain, trace API
-        "filing", "permit", "equipment", "market",  # trace API's supervision domains
+        "filing", "permit", "equipment", "market", "selfcheck",  # trace API's supervision domains
         "ingest", "device", "simulate", "vision", "bench",  # ingest
         "deploy", "db",  # a multi-party network, and moving an installation into PostgreSQL
         "console",  # the regulator console
@@ -68,9 +66,7 @@ def test_up_starts_its_services_in_the_documented_order(cli_env: dict[str, str])
 def test_console_secret_makes_a_session_key_and_up_refuses_a_bad_one(cli_env: dict[str, str]) -> None:
     from cryptography.fernet import Fernet
 
-    made = subprocess.run(
-        [*SUYUAN, "console", "secret"], env=cli_env, capture_output=True, text=True, timeout=60
-    )
+    made = run_suyuan(cli_env, "console", "secret")
     Fernet(made.stdout.strip().encode())  # a usable key
     bad = subprocess.run(
         [*SUYUAN, "up"], env={**cli_env, "SUYUAN_CONSOLE_SECRET": "not-a-key"},
