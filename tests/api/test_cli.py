@@ -1,4 +1,4 @@
-"""`suyuan org add` and `suyuan codes issue` as a user runs them."""
+"""`suyuan org add` as a user runs it (in process), and `suyuan up` as its own process."""
 
 from __future__ import annotations
 
@@ -15,14 +15,15 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests._cli import Ran, run_suyuan
 from tests.api.conftest import make_uscc
 from trace_api.settings import ServiceSettings
 
 SUYUAN = [sys.executable, "-m", "suyuan"]
 
 
-def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*SUYUAN, *args], env=env, capture_output=True, text=True, timeout=120)
+def _run(env: dict[str, str], *args: str) -> Ran:
+    return run_suyuan(env, *args)
 
 
 def test_org_add_admits_an_organisation_with_a_working_key(cli_env: dict[str, str]) -> None:

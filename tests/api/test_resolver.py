@@ -6,8 +6,6 @@ import datetime as dt
 import itertools
 import json
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +17,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from evidence import Actor, Anchorer, ChainAnchors, Record, Subject, utc_now, verify_bundle
+from tests._cli import run_suyuan
 from tests.api.conftest import Api, batch_payload
 from tests.conftest import Network
 from trace_api import gs1
@@ -541,8 +540,7 @@ def test_proof_bundle_from_page_verifies_offline_and_on_chain(
     on_chain = verify_bundle(bundle, key.group(1), ChainAnchors(network.client))
     (tmp_path / "proof.json").write_text(response.text)
     command = ["verify", "--bundle", str(tmp_path / "proof.json"), "--key", key.group(1), "--offline"]
-    cli = subprocess.run([sys.executable, "-m", "suyuan", *command], env=cli_env, capture_output=True,
-                         text=True, timeout=120)  # fmt: skip
+    cli = run_suyuan(cli_env, *command)
 
     assert response.headers["content-disposition"] == 'attachment; filename="suyuan-proof-0.json"'
     assert key.group(1) == api.services.ledger.signer.verifier_key()

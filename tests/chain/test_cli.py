@@ -1,26 +1,19 @@
-"""The `suyuan chain` and `suyuan bench chain` commands, run as a user runs them."""
+"""The `suyuan chain` and `suyuan bench chain` commands, run as a user runs them (in process)."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 import typer
 
 from chain.cli import fail
+from tests._cli import Ran, run_suyuan
 from tests.evidence.test_cli import _record
 
-SUYUAN = [sys.executable, "-m", "suyuan"]
 
-
-def _run(
-    env: dict[str, str], *args: str, check: bool = True, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [*SUYUAN, *args], env=env, capture_output=True, text=True, timeout=120, input=stdin
-    )
+def _run(env: dict[str, str], *args: str, check: bool = True, stdin: str | None = None) -> Ran:
+    result = run_suyuan(env, *args, stdin=stdin)
     if check and result.returncode != 0:
         raise AssertionError(f"suyuan {' '.join(args)} failed: {result.stderr}")
     return result

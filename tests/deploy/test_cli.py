@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+from tests._cli import run_suyuan
 from tests.api.test_cli import _start_up
 
 SUYUAN = [sys.executable, "-m", "suyuan"]
@@ -14,10 +15,7 @@ SUYUAN = [sys.executable, "-m", "suyuan"]
 
 def _commands(env: dict[str, str], *group: str) -> list[str]:
     """The command names a help page lists, in its order."""
-    result = subprocess.run(
-        [*SUYUAN, *group, "--help"], env={**env, "COLUMNS": "200"}, capture_output=True, text=True,
-        timeout=60, check=False,
-    )  # fmt: skip
+    result = run_suyuan({**env, "COLUMNS": "200"}, *group, "--help")
     assert result.returncode == 0, result.stderr
     listed = result.stdout.split("Commands", 1)[1].splitlines()[1:]
     return [line.split()[1] for line in listed if line.startswith("│ ") and line[2] != " "]
@@ -69,9 +67,7 @@ def test_up_starts_its_services_in_the_documented_order(cli_env: dict[str, str])
 def test_console_secret_makes_a_session_key_and_up_refuses_a_bad_one(cli_env: dict[str, str]) -> None:
     from cryptography.fernet import Fernet
 
-    made = subprocess.run(
-        [*SUYUAN, "console", "secret"], env=cli_env, capture_output=True, text=True, timeout=60
-    )
+    made = run_suyuan(cli_env, "console", "secret")
     Fernet(made.stdout.strip().encode())  # a usable key
     bad = subprocess.run(
         [*SUYUAN, "up"], env={**cli_env, "SUYUAN_CONSOLE_SECRET": "not-a-key"},

@@ -4,8 +4,6 @@ PostgreSQL, proven row for row and by the ledger's audit, and served from there 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +13,7 @@ from sqlmodel import Session, func, select
 
 from evidence import Ledger, make_engine, open_ledger
 from suyuan.dbcopy import CopyError, copy_database
+from tests._cli import run_suyuan
 from tests.api.conftest import Api, batch_payload, make_uscc, serve_api
 from tests.api.test_scans import BATCH, _scan
 from tests.conftest import Network
@@ -22,8 +21,6 @@ from trace_api.app import create_app
 from trace_api.batches.models import Batch
 from trace_api.services import Services
 from trace_api.settings import ServiceSettings
-
-SUYUAN = [sys.executable, "-m", "suyuan"]
 
 
 def _nothing(_table: str, _done: int, _total: int) -> None:
@@ -145,20 +142,8 @@ def test_only_sqlite_is_copied_and_only_into_postgresql(
 def test_the_command_copies_and_says_how_to_switch(installed: Api, postgres_url: str) -> None:
     env = {"SUYUAN_DATA_DIR": str(installed.services.settings.data_dir), "PATH": "/usr/bin:/bin"}
 
-    copied = subprocess.run(
-        [*SUYUAN, "db", "copy-to-postgres", "--to", postgres_url, "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    again = subprocess.run(
-        [*SUYUAN, "db", "copy-to-postgres", "--to", postgres_url],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    copied = run_suyuan(env, "db", "copy-to-postgres", "--to", postgres_url, "--json")
+    again = run_suyuan(env, "db", "copy-to-postgres", "--to", postgres_url)
 
     assert copied.returncode == 0, copied.stderr
     summary = json.loads(copied.stdout)

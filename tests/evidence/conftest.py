@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,6 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from chain import LocalNode
+from tests._cli import run_suyuan
 from tests.conftest import make_record
 
 if TYPE_CHECKING:
@@ -26,13 +25,8 @@ def embedded(tmp_path: Path, cli_env: dict[str, str]) -> Iterator[tuple[dict[str
     data_dir = Path(cli_env["SUYUAN_DATA_DIR"])
     node = LocalNode(data_dir / "chain", chain_id=31337)
     node.start()
-    subprocess.run(
-        [sys.executable, "-m", "suyuan", "chain", "deploy"],
-        env=cli_env,
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
+    deployed = run_suyuan(cli_env, "chain", "deploy")
+    assert deployed.returncode == 0, deployed.stderr
     yield cli_env, node
     node.stop()
 

@@ -1,4 +1,5 @@
-"""`suyuan ledger`, `suyuan verify` and `suyuan audit` as a user runs them."""
+"""`suyuan ledger`, `suyuan verify` and `suyuan audit` as a user runs them (in process; `suyuan up`
+as its own process)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ import sys
 from pathlib import Path
 
 from chain import LocalNode
+from tests._cli import Ran, run_suyuan
 
 SUYUAN = [sys.executable, "-m", "suyuan"]
 
 
-def _run(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*SUYUAN, *args], env=env, input=stdin, capture_output=True, text=True, timeout=120)
+def _run(env: dict[str, str], *args: str, stdin: str | None = None) -> Ran:
+    return run_suyuan(env, *args, stdin=stdin)
 
 
 def _record(i: int) -> dict[str, object]:
@@ -139,7 +141,7 @@ def test_up_anchors_a_new_record_within_ten_seconds(cli_env: dict[str, str]) -> 
     )
     try:
         assert up.stdout is not None
-        lines = []
+        lines: list[str] = []
         while not any("Ctrl-C stops" in line for line in lines):
             line = up.stdout.readline()
             assert line, "suyuan up exited early: " + "".join(lines)

@@ -6,29 +6,26 @@ from __future__ import annotations
 import json
 import re
 import stat
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlmodel import Session, select
 
+from tests._cli import Ran, run_suyuan
 from tests.api.conftest import Api
 from trace_api.devices import Device, verify_password
 
-SUYUAN = [sys.executable, "-m", "suyuan"]
 STORE = "urn:epc:id:sgln:9506000.00001.0"
 
 
-def suyuan(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*SUYUAN, *args], env=env, capture_output=True, text=True, timeout=120)
+def suyuan(env: dict[str, str], *args: str) -> Ran:
+    return run_suyuan(env, *args)
 
 
 @pytest.fixture
 def database_url(tmp_path: Path) -> str:
-    """SQLite only: these commands run the registry code the API tests cover on both databases, and
-    each command is a process start of a few seconds."""
+    """SQLite only: these commands run the registry code the API tests cover on both databases."""
     return f"sqlite:///{tmp_path / 'suyuan.db'}"
 
 

@@ -5,11 +5,10 @@ real broker and ingest workers, next to a bare subscriber, every reading taken o
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 from suyuan.bench.ingest import run_ingest_bench, run_ingest_in_process
 from suyuan.bench.markets import market_readings
+from tests._cli import run_suyuan
 
 
 def test_bench_ingest_of_a_market_reports_both_rates_from_one_run() -> None:
@@ -44,8 +43,7 @@ def test_bench_ingest_in_process_takes_every_market_reading_without_a_broker() -
 
 
 def test_bench_ingest_in_process_refuses_workers_in_one_line(cli_env: dict[str, str]) -> None:
-    command = [sys.executable, "-m", "suyuan", "bench", "ingest", "--in-process", "--workers", "2"]
-    done = subprocess.run(command, env=cli_env, capture_output=True, text=True, timeout=120)
+    done = run_suyuan(cli_env, "bench", "ingest", "--in-process", "--workers", "2")
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
         "error: --in-process runs one ingestor without a broker: it takes neither --workers nor --mqtt-url"

@@ -4,19 +4,16 @@ trace API serves."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests._cli import Ran, run_suyuan
 from tests.markets.conftest import MARKET, Market
 
-SUYUAN = [sys.executable, "-m", "suyuan"]
 
-
-def suyuan(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*SUYUAN, *args], env=env, capture_output=True, text=True, timeout=120)
+def suyuan(env: dict[str, str], *args: str) -> Ran:
+    return run_suyuan(env, *args)
 
 
 @pytest.fixture

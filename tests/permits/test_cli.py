@@ -4,26 +4,19 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
+from tests._cli import Ran, run_suyuan
 from tests.permits.conftest import Permits
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
-def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "suyuan", "permit", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def _run(env: dict[str, str], *args: str) -> Ran:
+    return run_suyuan(env, "permit", *args)
 
 
 def test_regulator_lists_shows_and_writes_the_permit(
