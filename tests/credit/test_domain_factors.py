@@ -118,7 +118,7 @@ def test_self_inspection_days_missed_lower_the_grade(credit: Credit, selfcheck: 
     credit.org("xinghualou")
     selfcheck.api.client.app.state.selfcheck_rules = SelfcheckRules(all_pass_run=10)  # type: ignore[attr-defined]
     campaign = selfcheck.campaign(selfcheck.checklist()["id"])["id"]
-    closer = PeriodCloser(credit.api.services, clock=selfcheck.clock)
+    closer = PeriodCloser(credit.api.services.ledger, clock=selfcheck.clock)
     for _ in range(6):  # 2 to 7 March: xinghualou submits every day, laozhengxing never
         selfcheck.submitted("xinghualou", campaign)
         selfcheck.clock.now += DAY

@@ -19,7 +19,7 @@ from trace_api.selfcheck.periods import period_record_id
 
 
 def _closer(api: Api, now: dt.datetime) -> PeriodCloser:
-    return PeriodCloser(api.services, clock=Clock(now))
+    return PeriodCloser(api.services.ledger, clock=Clock(now))
 
 
 def _payload(api: Api, campaign: str, period: str) -> dict[str, Any]:

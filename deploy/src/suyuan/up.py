@@ -105,7 +105,7 @@ def start_trace_api(up: Up) -> Stop:
         reconcile_loop(services),
         EquipmentSweeper(services, rules_from_environment()).loop(),
         CreditGrader(services.ledger).loop(),
-        PeriodCloser(services).loop(),
+        PeriodCloser(services.ledger).loop(),
     ]
     try:
         risk_rules = load_rules(config.risk_rules)

@@ -31,10 +31,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from evidence import Actor, BackgroundLoop, Subject
+from evidence import Actor, BackgroundLoop, Ledger, Subject, write_transaction
 
 from ..paperwork.applicants import china_date
-from ..services import Services, writing
 from .facts import FirmAsked, PeriodClosed
 from .models import Campaign, ClosedPeriod, Frequency, Submission
 from .service import firms_asked, record_fact
@@ -70,8 +69,8 @@ def period_record_id(campaign_id: str, period: dt.date) -> str:
 class PeriodCloser:
     """Closes every ended period: once (:meth:`run_once`), or in a loop (:meth:`loop`)."""
 
-    def __init__(self, services: Services, clock: Clock = utc_clock, tick_s: float = 60.0) -> None:
-        self.services = services
+    def __init__(self, ledger: Ledger, clock: Clock = utc_clock, tick_s: float = 60.0) -> None:
+        self.ledger = ledger
         self.clock = clock
         self.tick_s = tick_s
         #: Set after every completed pass (tests wait on it rather than on time).
@@ -83,7 +82,11 @@ class PeriodCloser:
         now = now or self.clock()
         done = Closed()
         for campaign_id, period in self._owed(china_date(now)):
-            with writing(self.services) as session:
+            # One write transaction a period, holding the ledger's writer lock (no chain call is owed).
+            with (
+                write_transaction(self.ledger.engine, self.ledger.lock_name) as conn,
+                Session(bind=conn) as session,
+            ):
                 missed = self._close(session, campaign_id, period, now)
             if missed is not None:
                 done.periods.append((campaign_id, period, missed))
@@ -104,7 +107,7 @@ class PeriodCloser:
     def _owed(self, today: dt.date) -> list[tuple[str, dt.date]]:
         """The ended periods not closed yet, oldest first (campaigns fully closed are skipped by
         their count of closed periods)."""
-        with Session(self.services.engine) as session:
+        with Session(self.ledger.engine) as session:
             campaigns = session.exec(select(Campaign).where(col(Campaign.starts_on) < today)).all()
             counts = dict(
                 session.exec(
@@ -153,7 +156,7 @@ class PeriodCloser:
             Subject(type="selfcheck_period", id=f"{campaign.id}:{period.isoformat()}"),
             *(Subject(type="org", id=f.uscc) for f in missed),
         ]
-        ledger = self.services.ledger
+        ledger = self.ledger
         record_fact(
             session, ledger, Actor(org=ledger.origin, key_id=CLOSER_KEY), record_id, subjects, fact, now
         )
