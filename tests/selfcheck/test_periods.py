@@ -42,7 +42,8 @@ def test_a_day_closes_once_naming_each_firm_and_its_submission(api: Api, selfche
 
     assert _closed(_closer(api, START + dt.timedelta(hours=13))) == []  # 23:00 in China: not over yet
     midnight = dt.datetime(2026, 3, 2, 16, 0, tzinfo=dt.UTC)  # 00:00 on 3 March in China
-    closer = _closer(api, midnight)
+    assert _closed(_closer(api, midnight + dt.timedelta(minutes=4))) == []  # a submission may still commit
+    closer = _closer(api, midnight + dt.timedelta(minutes=5))
     assert _closed(closer) == [(daily, "2026-03-02", ["xinghualou"])]
     assert _closed(closer) == []  # closed once
     assert _closed(_closer(api, midnight + dt.timedelta(hours=20))) == []

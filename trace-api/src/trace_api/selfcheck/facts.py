@@ -4,8 +4,8 @@ payload model per kind.
 Records name organisations by USCC (``org``) and handle (``org_handle``), so each reads on its
 own; times are RFC 3339 strings in UTC, a period a China Standard Time date. Subjects:
 ``selfcheck_checklist``, ``selfcheck_campaign``, ``selfcheck_submission``,
-``selfcheck_rectification``, ``selfcheck_task``, ``selfcheck_period`` and ``org`` (USCC): a firm's whole self-inspection
-history is read by its ``org`` subject.
+``selfcheck_rectification``, ``selfcheck_task``, ``selfcheck_period`` and ``org`` (USCC): a firm's
+whole self-inspection history (the periods it missed included) is read by its ``org`` subject.
 """
 
 from __future__ import annotations

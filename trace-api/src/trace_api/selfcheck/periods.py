@@ -4,8 +4,9 @@ record names every firm the campaign asked and its submission for the period, or
 A day a firm does not submit leaves nothing behind it; this record is what makes the miss
 evidence, for the credit grader (the selfcheck factor's ``missed`` outcome) and for anyone reading
 the firm's history (each firm that missed is a subject of the record). A daily campaign's period
-is a China Standard Time day, closed once the next day has begun; a campaign run once has one
-period (dated its first day), closed once the day after its ``ends_on`` has begun.
+is a China Standard Time day, closed once the next day has begun (and :data:`GRACE` has passed,
+for a submission stamped in the day's last second to commit); a campaign run once has one period
+(dated its first day), closed once the day after its ``ends_on`` has begun.
 
 One record a period, not one per firm that missed: a campaign asking N firms for D days writes D
 records, whatever the firms do, each carrying ~100 bytes per firm asked, where a record of its
@@ -38,6 +39,9 @@ from .facts import FirmAsked, PeriodClosed
 from .models import Campaign, ClosedPeriod, Frequency, Submission
 from .service import firms_asked, record_fact
 
+#: How long after a period's end it is closed: a submission stamped in its last second (its day
+#: taken from the clock before its write transaction) has committed by then.
+GRACE = dt.timedelta(minutes=5)
 #: The key the closing records are signed under (a rule, not a person).
 CLOSER_KEY = "rule:selfcheck-periods"
 Clock = Callable[[], dt.datetime]
@@ -81,7 +85,7 @@ class PeriodCloser:
         """Closes, at ``now`` (the clock's time by default), every period ended and not closed."""
         now = now or self.clock()
         done = Closed()
-        for campaign_id, period in self._owed(china_date(now)):
+        for campaign_id, period in self._owed(china_date(now - GRACE)):
             # One write transaction a period, holding the ledger's writer lock (no chain call is owed).
             with (
                 write_transaction(self.ledger.engine, self.ledger.lock_name) as conn,
@@ -119,9 +123,8 @@ class PeriodCloser:
                 ended = ended_periods(campaign, today)
                 if counts.get(campaign.id, 0) >= len(ended):
                     continue
-                closed = set(
-                    session.exec(select(ClosedPeriod.period).where(ClosedPeriod.campaign_id == campaign.id))
-                )
+                query = select(col(ClosedPeriod.period)).where(ClosedPeriod.campaign_id == campaign.id)
+                closed = set(session.exec(query))
                 owed.extend((campaign.id, period) for period in ended if period not in closed)
         return sorted(owed, key=lambda owed: (owed[1], owed[0]))
 
