@@ -49,7 +49,7 @@ def test_grades_are_seen_by_the_firm_itself_and_its_regulators_only(credit: Cred
 
 def test_scorecard_is_public(credit: Credit) -> None:
     card = credit.api.client.get("/v1/credit/scorecard").json()
-    assert card["version"] == "2026.2"
+    assert card["version"] == "2026.3"
     assert card["grades"] == {"A": 90, "B": 75, "C": 60}
     assert set(card["factors"]) == {
         "kitchen",

@@ -85,7 +85,7 @@ def test_bad_input_is_a_one_line_error(
 def test_scorecard_shown_and_a_file_checked(runner: CliRunner, tmp_path: Path) -> None:
     shown = runner.invoke(credit_cli.credit_app, ["scorecard"])
     assert shown.exit_code == 0, shown.output
-    assert "version 2026.2, base 100; A ≥ 90, B ≥ 75, C ≥ 60; below: D" in shown.output
+    assert "version 2026.3, base 100; A ≥ 90, B ≥ 75, C ≥ 60; below: D" in shown.output
     assert "permits:" in shown.output
     assert "revoked −40" in shown.output
     broken = tmp_path / "card.toml"

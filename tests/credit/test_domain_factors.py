@@ -1,6 +1,7 @@
 """The factors the supervision domains define for the scorecard, from their own records made
 through their APIs: on-site inspections (failed items by count, orders to rectify) and
-self-inspections (failing items left unrectified or rejected, data-quality flags). Each moves
+self-inspections (failing items left unrectified or rejected, data-quality flags, periods
+missed). Each moves
 the firm's grade, and the explanation names the records and sums to the score."""
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from tests.enforcement.conftest import Enforcement, findings
 from tests.enforcement.conftest import enforcement as enforcement  # a fixture
 from tests.selfcheck.conftest import DAY, Selfcheck
 from tests.selfcheck.conftest import selfcheck as selfcheck  # a fixture
+from trace_api.selfcheck import PeriodCloser, SelfcheckRules
+from trace_api.selfcheck.periods import period_record_id
 
 
 def _factor(graded: dict[str, Any], name: str) -> dict[str, Any]:
@@ -108,3 +111,28 @@ def test_self_inspection_rectifications_and_flags_lower_the_grade(
     ]
     assert again["record_id"] not in factor["record_ids"]  # a submission with nothing failing finds nothing
     assert_explained(latest, 87)
+
+
+def test_self_inspection_days_missed_lower_the_grade(credit: Credit, selfcheck: Selfcheck) -> None:
+    credit.org("laozhengxing")
+    credit.org("xinghualou")
+    selfcheck.api.client.app.state.selfcheck_rules = SelfcheckRules(all_pass_run=10)  # type: ignore[attr-defined]
+    campaign = selfcheck.campaign(selfcheck.checklist()["id"])["id"]
+    closer = PeriodCloser(credit.api.services.ledger, clock=selfcheck.clock)
+    for _ in range(6):  # 2 to 7 March: xinghualou submits every day, laozhengxing never
+        selfcheck.submitted("xinghualou", campaign)
+        selfcheck.clock.now += DAY
+        closer.run_once()
+    credit.clock.now = selfcheck.clock.now + dt.timedelta(hours=1)
+    credit.regrade()
+
+    [graded] = credit.graded_records("laozhengxing")
+    factor = _factor(graded, "selfcheck")
+    assert (graded["grade"], graded["score"]) == ("B", 88)
+    assert (factor["points"], factor["outcomes"]) == (-12, {"missed": 6})
+    assert factor["record_ids"] == [
+        period_record_id(campaign, dt.date(2026, 3, 2) + n * DAY) for n in range(6)
+    ]
+    assert set(_kinds(credit, factor["record_ids"])) == {"selfcheck.period_closed"}
+    assert_explained(graded, 88)
+    assert credit.graded_records("xinghualou") == []  # every day submitted: nothing found

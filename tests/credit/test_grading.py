@@ -25,7 +25,7 @@ def test_grade_explains_each_factor_and_sums_to_the_score(credit: Credit) -> Non
     assert graded["grade"] == "A"
     assert graded["score"] == 100 - 6 - 2
     assert "previous_grade" not in graded
-    assert graded["scorecard_version"] == "2026.2"
+    assert graded["scorecard_version"] == "2026.3"
     assert_explained(graded, graded["score"])
     assert _factor(graded, "kitchen") | {"label": ""} == {
         "factor": "kitchen", "label": "", "weight": 25, "points": -6, "window_days": 365,

@@ -47,9 +47,9 @@ def test_scorecard_refused_with_where_and_why(text: str, message: str) -> None:
 
 def test_deployment_names_its_own_scorecard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     own = tmp_path / "scorecard.toml"
-    own.write_text(_card('version = "2026.2"', 'version = "sh-2026.2"'), encoding="utf-8")
+    own.write_text(_card('version = "2026.3"', 'version = "sh-2026.3"'), encoding="utf-8")
     monkeypatch.setenv("SUYUAN_CREDIT_SCORECARD", str(own))
-    assert load_scorecard().version == "sh-2026.2"
+    assert load_scorecard().version == "sh-2026.3"
     monkeypatch.setenv("SUYUAN_CREDIT_SCORECARD", str(tmp_path / "missing.toml"))
     with pytest.raises(ScorecardError, match=r"missing\.toml"):
         load_scorecard()
@@ -63,12 +63,12 @@ def test_new_scorecard_version_regrades_everyone(credit: Credit) -> None:
     assert credit.graded_records("strict-test")[-1]["grade"] == "A"
 
     stricter = parse_scorecard(
-        _card("open = 6 ", "open = 20 ", _card('version = "2026.2"', 'version = "2026.3"'))
+        _card("open = 6 ", "open = 20 ", _card('version = "2026.3"', 'version = "2026.4"'))
     )
     done = credit.regrade(stricter)
 
     assert done.changed == ["strict-test"]
     assert done.records_read >= 1
     latest = credit.graded_records("strict-test")[-1]
-    assert (latest["grade"], latest["score"], latest["scorecard_version"]) == ("B", 80, "2026.3")
+    assert (latest["grade"], latest["score"], latest["scorecard_version"]) == ("B", 80, "2026.4")
     assert credit.regrade(stricter).records_read == 0

@@ -129,7 +129,10 @@ def test_appends_from_two_processes_at_once_form_one_log(cli_env: dict[str, str]
         ledger.engine.dispose()
 
 
-JOBS = ("deliveries", "recall notices", "notices", "chain_reconcile", "equipment_rules", "credit_grades")
+JOBS = (
+    "deliveries", "recall notices", "notices", "chain_reconcile", "equipment_rules", "credit_grades",
+    "selfcheck_periods",
+)  # fmt: skip
 
 
 def _leading(url: str) -> dict[str, bool]:

@@ -1,4 +1,4 @@
-"""``suyuan selfcheck campaigns|completion|tasks|rectifications`` as a regulator runs them, in
+"""``suyuan selfcheck campaigns|completion|tasks|rectifications|close-periods`` as a regulator runs them, in
 process on the API's data; bad options are one line and a non-zero exit."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from suyuan.cli import app as suyuan_app
 from tests.api.conftest import Api
 from tests.selfcheck.conftest import DAY, Selfcheck
 from trace_api.paperwork import cli as paperwork_cli
+from trace_api.selfcheck import cli as selfcheck_cli
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -50,6 +51,16 @@ def test_regulator_reads_campaigns_completion_tasks_and_rectifications(
         == rectification
     )
     assert run("rectifications", "--status", "accepted").strip() == "no rectification"
+
+    monkeypatch.setattr(selfcheck_cli, "settings", lambda: api.services.settings)
+    closed = run("close-periods").splitlines()  # at the real clock: the March campaign has ended
+    assert len(closed) == 30  # 2 to 31 March
+    assert closed[:2] == [
+        f"{campaign}  2026-03-02  missed: xinghualou",
+        f"{campaign}  2026-03-03  missed: xinghualou",
+    ]
+    assert closed[2] == f"{campaign}  2026-03-04  missed: laozhengxing, xinghualou"
+    assert run("close-periods").strip() == "no period to close"
 
     for args, message in (
         (["completion", "--start", "March"], "--start must be a date, YYYY-MM-DD (got 'March')"),

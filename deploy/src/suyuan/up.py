@@ -86,6 +86,7 @@ def start_trace_api(up: Up) -> Stop:
     from trace_api.notices import NoticeSender
     from trace_api.recalls.notify import NoticeWorker
     from trace_api.risk import RiskEvaluator, RuleError, load_rules
+    from trace_api.selfcheck import PeriodCloser
 
     config = STATE.settings(ServiceSettings)
     services = build_services(config, up.session)
@@ -104,6 +105,7 @@ def start_trace_api(up: Up) -> Stop:
         reconcile_loop(services),
         EquipmentSweeper(services, rules_from_environment()).loop(),
         CreditGrader(services.ledger).loop(),
+        PeriodCloser(services.ledger).loop(),
     ]
     try:
         risk_rules = load_rules(config.risk_rules)
@@ -127,6 +129,7 @@ def start_trace_api(up: Up) -> Stop:
         f"chain reconcile: now and every {config.reconcile_every_seconds:g} s "
         "(differences: GET /v1/chain/differences, suyuan chain reconcile)"
     )
+    out.print("self-inspection periods: closed as each ends, every 60 s (selfcheck.period_closed)")
     out.print("credit grades: regraded from new evidence every 5 s (GET /v1/credit/grades, suyuan credit)")
     out.print(f"item codes and labels carry: {config.public_url}  (SUYUAN_PUBLIC_URL sets it)")
     if config.mqtt_url:

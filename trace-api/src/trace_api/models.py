@@ -30,6 +30,7 @@ from .scans.models import CounterfeitSignal, ScanOutcome, Shipment
 from .selfcheck.models import Answer as SelfcheckAnswer
 from .selfcheck.models import Campaign as SelfcheckCampaign
 from .selfcheck.models import Checklist as SelfcheckChecklist
+from .selfcheck.models import ClosedPeriod as SelfcheckClosedPeriod
 from .selfcheck.models import InspectionTask as SelfcheckInspectionTask
 from .selfcheck.models import Rectification as SelfcheckRectification
 from .selfcheck.models import Submission as SelfcheckSubmission
@@ -97,6 +98,7 @@ __all__ = [
     "SelfcheckAnswer",
     "SelfcheckCampaign",
     "SelfcheckChecklist",
+    "SelfcheckClosedPeriod",
     "SelfcheckInspectionTask",
     "SelfcheckRectification",
     "SelfcheckSubmission",

@@ -31,7 +31,7 @@ FACTORS = {
     "equipment": N_("Overdue elevator maintenance"),
     "permits": N_("Permit status"),
     "inspection": N_("On-site inspection findings and orders to rectify"),
-    "selfcheck": N_("Self-inspection rectifications and data quality"),
+    "selfcheck": N_("Self-inspection completion, rectifications and data quality"),
 }
 REPAIR_STATUSES = {"pending": N_("Awaiting review"), "accepted": N_("Accepted"), "rejected": N_("Rejected")}
 

@@ -3,7 +3,8 @@ open daily or one-off campaigns; the firms asked submit item by item with photos
 opens a rectification (整改) that the firm completes with evidence and a regulator of its
 jurisdiction reviews remotely. Data supervision reads completion per firm and area, and flags
 doubtful data (a reused photo, a checklist done in seconds, always all-pass), each flag an
-on-site inspection task and an alert. Every step is a ledger record (:mod:`.facts`)."""
+on-site inspection task and an alert. When a period ends, a record names the firms asked and
+whether each submitted (:mod:`.periods`). Every step is a ledger record (:mod:`.facts`)."""
 
 from .facts import (
     SELFCHECK_FACTS,
@@ -11,6 +12,7 @@ from .facts import (
     ChecklistPublished,
     InspectionTaskDone,
     InspectionTaskOpened,
+    PeriodClosed,
     RectificationAccepted,
     RectificationRejected,
     RectificationSubmitted,
@@ -30,6 +32,7 @@ from .models import (
     RectificationStatus,
     Submission,
 )
+from .periods import PeriodCloser
 from .publishing import open_campaign, publish_checklist
 from .reads import completion_report, list_campaigns, list_rectifications, list_submissions, list_tasks
 from .rectifications import complete_rectification, get_rectification, review_rectification
@@ -53,6 +56,8 @@ __all__ = [
     "InspectionTask",
     "InspectionTaskDone",
     "InspectionTaskOpened",
+    "PeriodClosed",
+    "PeriodCloser",
     "Rectification",
     "RectificationAccepted",
     "RectificationIn",

@@ -1,10 +1,11 @@
-"""``suyuan selfcheck campaigns|completion|tasks|rectifications``: enterprise self-inspection for a
-regulator.
+"""``suyuan selfcheck campaigns|completion|tasks|rectifications|close-periods``: enterprise
+self-inspection for a regulator.
 
 The commands read with the operator's access to the data directory, acting as the organisation
 named by ``--as`` or by default as the first regulator (:mod:`trace_api.paperwork.cli`). Publishing,
 submitting and reviewing stay with the API and the console, where each caller's own key signs its
-step.
+step. ``close-periods`` runs one pass of what ``suyuan up`` runs in the background: closing the
+campaigns' periods that have ended.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from typing import Annotated, Any
 import typer
 
 from chain.cli import fail, out
+from evidence import open_ledger
 
-from ..codes.cli import cli_errors
+from ..codes.cli import cli_errors, settings
 from ..paperwork.applicants import china_date
 from ..paperwork.cli import AsOption, local_time, reading
 from .models import RectificationStatus
+from .periods import PeriodCloser
 from .reads import completion_report, list_campaigns, list_rectifications, list_tasks
 from .service import describe_campaign, describe_rectification, describe_task
 
@@ -132,3 +135,18 @@ def rectifications(
         out.print("no rectification")
     for row in rows:
         out.print(f"{row['id']}  {row['status']:<10}{row['org']:<16}{local_time(row['opened_at'])}")
+
+
+@selfcheck_app.command("close-periods")
+def close_periods() -> None:
+    """Close now every campaign period that has ended (selfcheck.period_closed), as suyuan up does."""
+    with cli_errors():
+        ledger = open_ledger(settings())
+        try:
+            done = PeriodCloser(ledger).run_once()
+        finally:
+            ledger.engine.dispose()
+    if not done.periods:
+        out.print("no period to close")
+    for campaign_id, period, missed in done.periods:
+        out.print(f"{campaign_id}  {period.isoformat()}  missed: {', '.join(missed) or 'none'}", markup=False)

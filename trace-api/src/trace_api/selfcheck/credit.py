@@ -1,5 +1,5 @@
 """Enterprise self-inspection's factor of the credit scorecard (``trace_api.credit``): a failing
-item that stays unrectified, and the doubts data supervision raises.
+item that stays unrectified, a period missed, and the doubts data supervision raises.
 
 Each rectification a submission opens (``selfcheck.submitted``, its ``rectifications``) is a matter
 against the firm, its outcome following its records: ``failing`` (open), ``rectifying`` (evidence
@@ -7,8 +7,10 @@ given, awaiting review), ``rejected`` (the review sent it back) and ``rectified`
 data-quality flag (``selfcheck.inspection_task``) is a matter of its own, its outcome the flag's
 reason (``photo_reused``, ``too_fast``, ``always_pass``).
 
-Completion (due days against submitted ones) is not a factor: a day missed leaves no record to
-read, and the grader reads records only.
+Completion: each firm a ``selfcheck.period_closed`` record names as having missed the period
+(its ``missed``) is a matter of its own (``<campaign>:<period>``), outcome ``missed``. A missed day
+leaves nothing behind it; the record that closes the period (:mod:`.periods`) is what the grader
+reads.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from evidence import Record
 from ..credit.factors import Factor, Finding, org_by_uscc
 from .facts import (
     InspectionTaskOpened,
+    PeriodClosed,
     RectificationAccepted,
     RectificationRejected,
     RectificationSubmitted,
@@ -47,6 +50,11 @@ def _selfcheck(session: Session, record: Record) -> list[Finding]:
         model, outcome = _REVIEWED[record.kind]
         reviewed = model.of(record)
         return [Finding(org_by_uscc(session, reviewed.org), reviewed.rectification_id, outcome)]
+    if record.kind == PeriodClosed.KIND:
+        closed = PeriodClosed.of(record)
+        matter = f"{closed.campaign_id}:{closed.period.isoformat()}"
+        found = (org_by_uscc(session, uscc) for uscc in closed.missed)
+        return [Finding(org, matter, "missed") for org in found if org is not None]
     task = InspectionTaskOpened.of(record)
     org = org_by_uscc(session, task.org)
     return [] if org is None else [Finding(org, task.task_id, task.reason)]
@@ -59,8 +67,9 @@ SELFCHECK = Factor(
         RectificationSubmitted.KIND,
         *_REVIEWED,
         InspectionTaskOpened.KIND,
+        PeriodClosed.KIND,
     ),
-    ("failing", "rectifying", "rejected", "rectified", *(reason.value for reason in FlagReason)),
+    ("missed", "failing", "rectifying", "rejected", "rectified", *(reason.value for reason in FlagReason)),
     _selfcheck,
 )
 

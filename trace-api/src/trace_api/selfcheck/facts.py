@@ -4,8 +4,8 @@ payload model per kind.
 Records name organisations by USCC (``org``) and handle (``org_handle``), so each reads on its
 own; times are RFC 3339 strings in UTC, a period a China Standard Time date. Subjects:
 ``selfcheck_checklist``, ``selfcheck_campaign``, ``selfcheck_submission``,
-``selfcheck_rectification``, ``selfcheck_task`` and ``org`` (USCC): a firm's whole self-inspection
-history is read by its ``org`` subject.
+``selfcheck_rectification``, ``selfcheck_task``, ``selfcheck_period`` and ``org`` (USCC): a firm's
+whole self-inspection history (the periods it missed included) is read by its ``org`` subject.
 """
 
 from __future__ import annotations
@@ -163,6 +163,33 @@ class InspectionTaskDone(Fact):
     failed_items: int
 
 
+class FirmAsked(_Part):
+    """A firm a campaign asked for a period, and its submission for the period (None: missed)."""
+
+    org: str  # USCC
+    org_handle: str
+    submission_id: str | None
+
+
+class PeriodClosed(Fact):
+    """A campaign's period ended (a day of a daily campaign, China Standard Time; the whole period
+    of a campaign run once): every firm the campaign asked, each with its submission or none.
+    ``missed`` repeats the USCCs of those without one, so a reader need not walk ``firms``."""
+
+    KIND: ClassVar[str] = "selfcheck.period_closed"
+
+    campaign_id: str
+    checklist_id: str
+    industry: str
+    jurisdiction: str
+    frequency: str  # daily | once
+    period: dt.date
+    #: The last day the period covered (the period itself for a day; ``ends_on`` for a campaign run once).
+    ended_on: dt.date
+    firms: list[FirmAsked]
+    missed: list[str]
+
+
 #: Every self-inspection fact model, by kind.
 SELFCHECK_FACTS: dict[str, type[Fact]] = {
     model.KIND: model
@@ -175,6 +202,7 @@ SELFCHECK_FACTS: dict[str, type[Fact]] = {
         RectificationRejected,
         InspectionTaskOpened,
         InspectionTaskDone,
+        PeriodClosed,
     )
 }
 

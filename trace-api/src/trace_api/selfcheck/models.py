@@ -167,3 +167,18 @@ class InspectionTask(SQLModel, table=True):
     inspection_id: str | None = Field(default=None, max_length=40)
     done_at: dt.datetime | None = None
     done_record_id: str | None = Field(default=None, max_length=256)
+
+
+class ClosedPeriod(SQLModel, table=True):
+    """A campaign's period closed (``selfcheck.period_closed``): one row a period, written with its
+    record in one transaction, so no period is closed twice."""
+
+    __tablename__ = "selfcheck_periods_closed"
+
+    campaign_id: str = Field(foreign_key="selfcheck_campaigns.id", primary_key=True, max_length=40)
+    #: A day of a daily campaign; the first day of a campaign run once.
+    period: dt.date = Field(primary_key=True)
+    asked: int
+    missed: int
+    closed_at: dt.datetime
+    record_id: str = Field(max_length=256)
