@@ -173,7 +173,7 @@ def test_counts_of_the_same_records_share_one_window_and_raise_what_each_alone_r
     assert [key for key in together.states] == [("two_in_a_day", "cs")]  # one window, the first rule's id
 
 
-def test_windows_and_timed_sequences_expire_once_a_day_after_they_can_count_no_more() -> None:
+def test_windows_and_timed_sequences_expire_by_the_day_after_they_can_count_no_more() -> None:
     engine = RiskEngine(default_rules())
     who = {"organisation": "k", "violation": "rodent"}
     engine.feed_all(
@@ -187,9 +187,9 @@ def test_windows_and_timed_sequences_expire_once_a_day_after_they_can_count_no_m
     engine.feed_all([rec("scan.receive", 7.9)])
     assert ("coldchain_excursions", "cs") in engine.states  # within its week and a day's grace
     engine.feed_all([rec("scan.receive", 8.5)])
-    assert ("coldchain_excursions", "cs") in engine.states  # looked for once a day (last at 7.9)
+    assert ("coldchain_excursions", "cs") in engine.states  # due by the end of day 8
     engine.feed_all([rec("scan.receive", 9)])
     assert ("coldchain_excursions", "cs") not in engine.states
     assert engine.take_changes() == {("coldchain_excursions", "cs"): None}  # so its row is deleted
-    engine.feed_all([rec("scan.receive", 91.5)])
+    engine.feed_all([rec("scan.receive", 92)])
     assert list(engine.states) == [("credit_grade_d", "f")]  # a last value does not expire

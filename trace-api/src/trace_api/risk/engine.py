@@ -37,7 +37,7 @@ KEY_SEPARATOR = " · "
 LOOKUP_PREFIX = "\x00lookup:"
 DAY_S = 86_400.0
 #: How late (in the records' own time) a record may come and still be counted with the state that
-#: expired before it; expired state is looked for once per this much of the records' time.
+#: expired before it; expired state is looked for by the day it falls due (this long).
 LATE_S = DAY_S
 
 
@@ -239,7 +239,10 @@ class RiskEngine:
         for compiled in every:
             if isinstance(compiled.rule.condition, Sequence) and compiled.window_s:
                 self._expiry[compiled.rule.id] = compiled.window_s
-        self._next_sweep = float("-inf")
+        #: The keys of windows and timed sequences by the LATE_S-long period they may expire by.
+        self._due: dict[int, set[StateKey]] = {}
+        for key, state in self.states.items():
+            self._check_due(key, state)
         #: Every kind some rule or lookup reads: feed_all passes the others by.
         self._reads = set(self._plans) | set(self._translating) | set(self._learners)
 
@@ -281,28 +284,38 @@ class RiskEngine:
             for last in records:
                 if last.kind in reads:
                     found += self.feed(last)
-            if last is not None and last.epoch >= self._next_sweep:
+            if last is not None:
                 self.expire(last.epoch)
         return found
 
     def expire(self, now: float) -> int:
         """Drops the windows and timed sequences whose last record is more than their window and
         :data:`LATE_S` before ``now`` (seconds since the epoch); answers how many. Run by
-        :meth:`feed_all` once per :data:`LATE_S` of the records' time."""
-        expiry = self._expiry
-        gone = []
-        for key, state in self.states.items():
-            keep = expiry.get(key[0])
-            if keep is None:
-                continue
-            window = state.get("w")
-            newest = window[-1][0] if window else state.get("t", now)
-            if newest + keep + LATE_S <= now:
-                gone.append(key)
-        for key in gone:
-            self._set(key, None)
-        self._next_sweep = now + LATE_S
-        return len(gone)
+        :meth:`feed_all`; it looks only at the keys that fell due by ``now`` (by the day)."""
+        gone = 0
+        for period in sorted(p for p in self._due if p * LATE_S <= now):
+            for key in self._due.pop(period):
+                state = self.states.get(key)
+                if state is None:
+                    continue
+                if self._check_due(key, state, now):
+                    self._set(key, None)
+                    gone += 1
+        return gone
+
+    def _check_due(self, key: StateKey, state: State, now: float | None = None) -> bool:
+        """Whether ``key``'s state has expired by ``now``; if not, it is due again when it may."""
+        keep = self._expiry.get(key[0])
+        if keep is None:
+            return False
+        window = state.get("w")
+        last = window[-1][0] if window else state.get("t")
+        if last is None:
+            return False
+        if now is not None and last + keep + LATE_S <= now:
+            return True
+        self._due.setdefault(int((last + keep) / LATE_S) + 2, set()).add(key)
+        return False
 
     def take_changes(self) -> dict[StateKey, State | None]:
         """The states changed since the last call (None: dropped), to be stored."""
@@ -356,6 +369,7 @@ class RiskEngine:
                 window[:] = [w for w in window if w[0] > since]
         window.append((at, record.record_id, record.index))
         self._dirty.add(key)
+        self._due.setdefault(int((at + share.keep_s) / LATE_S) + 2, set()).add(key)
         size = len(window)
         fired: dict[str, int] | None = None
         for rule_id, at_least, window_s, rule in share.counts:
@@ -391,6 +405,8 @@ class RiskEngine:
             self._set(key, {"t": state["t"], "e": evidence})
         elif record.kind == steps[0]:
             self._set(key, {"t": record.epoch if window_s else 0, "e": [record.record_id]})
+            if window_s:
+                self._due.setdefault(int((record.epoch + window_s) / LATE_S) + 2, set()).add(key)
         return None
 
     def _becomes(
