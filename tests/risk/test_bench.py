@@ -17,7 +17,7 @@ def test_bench_risk_reports_both_rates_and_their_ratio() -> None:
     report = json.loads(result.output.strip().splitlines()[-1])
     assert (report["records"], report["records_read"], report["rules"]) == (10_000, 10_000, 50)
     assert report["ratio"] == round(report["evaluate_per_s"] / report["replay_per_s"], 3)
-    assert report["warnings_raised"] > 0
+    assert 0 < report["warnings_raised"] < report["records"] // 20  # a rare event, as in a city's ledger
     assert report["target_ratio"] == 0.5
 
 
@@ -28,3 +28,16 @@ def test_the_bench_stream_is_the_same_for_a_seed_and_every_rule_reads_some_of_it
     rules = bench_rules()
     assert len({r.id for r in rules.rules}) == 50
     assert all(set(rule.kinds) & kinds for rule in rules.rules)
+
+
+def test_the_bench_city_rectifies_what_it_detected_and_stalls_stay_in_their_market() -> None:
+    detected: set[tuple[str, str]] = set()
+    markets: dict[str, str] = {}
+    for record in synthetic_records(20_000):
+        payload = record.payload
+        if record.kind == "incident.detected":
+            detected.add((payload["organisation"], payload["violation"]))
+        elif record.kind == "incident.rectified":
+            assert (payload["organisation"], payload["violation"]) in detected
+        elif record.kind.startswith("market."):
+            assert markets.setdefault(payload["stall"], payload["market"]) == payload["market"]

@@ -141,3 +141,55 @@ def test_an_engine_resumed_from_its_stored_state_raises_what_one_engine_would() 
     late = RiskEngine(default_rules(), stored).feed_all(stream[4:])
     assert [r.evidence for r in early + late] == [r.evidence for r in whole]
     assert len(whole) == 2
+
+
+def count_rule(rule_id: str, at_least: int, days: float) -> str:
+    return f"""
+[[rule]]
+id = "{rule_id}"
+title = "{rule_id}"
+kinds = ["alert.opened"]
+key = ["device|org"]
+where = [{{ path = "rule", op = "==", value = "temperature" }}]
+condition = {{ type = "count", at_least = {at_least}, window_days = {days} }}
+level = "blue"
+message = "{rule_id}"
+"""
+
+
+SHARED = [("two_in_a_day", 2, 1), ("three_in_a_week", 3, 7), ("five_in_two_weeks", 5, 14)]
+
+
+def test_counts_of_the_same_records_share_one_window_and_raise_what_each_alone_raises() -> None:
+    days = [0, 0.5, 2, 2.2, 3, 6, 6.1, 6.15, 9, 15, 30, 30.5, 31, 31.2]
+    stream = [excursion(f"cs/t{n % 3}", d) for n, d in enumerate(days)] + [excursion("cs/t1", 31.3, "silent")]
+    together = RiskEngine(parse_rules('version = "t"\n' + "".join(count_rule(*r) for r in SHARED)))
+    raised = together.feed_all(stream)
+    alone = []
+    for rule in SHARED:
+        alone += RiskEngine(parse_rules('version = "t"\n' + count_rule(*rule))).feed_all(stream)
+    assert sorted((r.rule.id, r.evidence) for r in raised) == sorted((r.rule.id, r.evidence) for r in alone)
+    assert {r.rule.id for r in raised} == {rule_id for rule_id, _, _ in SHARED}
+    assert [key for key in together.states] == [("two_in_a_day", "cs")]  # one window, the first rule's id
+
+
+def test_windows_and_timed_sequences_expire_by_the_day_after_they_can_count_no_more() -> None:
+    engine = RiskEngine(default_rules())
+    who = {"organisation": "k", "violation": "rodent"}
+    engine.feed_all(
+        [
+            excursion("cs/t", 0),
+            rec("incident.rectified", 0, **who),
+            rec("credit.graded", 0, org="f", grade="B"),
+        ]
+    )
+    engine.take_changes()
+    engine.feed_all([rec("scan.receive", 7.9)])
+    assert ("coldchain_excursions", "cs") in engine.states  # within its week and a day's grace
+    engine.feed_all([rec("scan.receive", 8.5)])
+    assert ("coldchain_excursions", "cs") in engine.states  # due by the end of day 8
+    engine.feed_all([rec("scan.receive", 9)])
+    assert ("coldchain_excursions", "cs") not in engine.states
+    assert engine.take_changes() == {("coldchain_excursions", "cs"): None}  # so its row is deleted
+    engine.feed_all([rec("scan.receive", 92)])
+    assert list(engine.states) == [("credit_grade_d", "f")]  # a last value does not expire

@@ -17,6 +17,7 @@ import datetime as dt
 import random
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from itertools import islice
 from pathlib import Path
@@ -33,14 +34,31 @@ APPEND_BATCH = 5000
 TARGET_RATIO = 0.5
 START = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 SPAN_S = 30 * 86_400
-FIRMS, STALLS, KITCHENS, SUPPLIERS, LOTS = 20_000, 5000, 5000, 3000, 50_000
+#: The city of a million records (30 days); a stream of another size has a city of its size, so
+#: each firm, stall and kitchen writes as many records a month at any size.
+PER_MILLION = {
+    "firms": 20_000, "stalls": 5000, "kitchens": 5000, "suppliers": 3000, "lots": 50_000, "markets": 40,
+}  # fmt: skip
 VIOLATIONS = ("no_hat", "no_mask", "smoking", "rodent")
-#: Kinds of the stream and their weights; ``scan.receive`` is read by no rule.
+#: Records of each kind in a month of the city of a million records, from each one's rate:
+#: a firm's credit grade is given or changes once in five months; a firm's cold store alarms once
+#: in two months (most alarms from a few firms: see TROUBLED); a stall records one purchase (a lot
+#: bought in) a day, and fails one rapid test in fifty days (2 % of daily tests); a kitchen's
+#: cameras catch one violation a month, four in five of them rectified; ten recalls a month in the
+#: city. The rest are the traceability records no rule reads (receipts, shipments, scans).
 MIX = (
-    ("alert.opened", 25), ("market.purchase_recorded", 20), ("market.disposal_opened", 5),
-    ("incident.detected", 10), ("incident.rectified", 5), ("recall.issued", 1), ("credit.graded", 4),
-    ("scan.receive", 30),
+    ("credit.graded", 4000), ("alert.opened", 10_000), ("market.purchase_recorded", 150_000),
+    ("market.disposal_opened", 3000), ("incident.detected", 5000), ("incident.rectified", 4000),
+    ("recall.issued", 10), ("scan.receive", 823_990),
 )  # fmt: skip
+#: The share of a kind's records that come from the worst tenth of its firms, stalls or kitchens
+#: (a failing compressor alarms twice a week; a kitchen that keeps breaking the rules).
+TROUBLED = {"alert.opened": 0.8, "market.disposal_opened": 0.5, "incident.detected": 0.6}
+#: The share of lots bought without their certificate (合格证) from the worst tenth of suppliers,
+#: and from the others.
+UNCERTIFIED = (0.05, 0.005)
+#: Credit grades and their shares, with each grade's scores.
+GRADES = (("A", 40, 90, 100), ("B", 35, 80, 89), ("C", 17, 65, 79), ("D", 8, 30, 64))
 
 
 def bench_rules() -> RuleSet:
@@ -53,15 +71,16 @@ def bench_rules() -> RuleSet:
             where=[{"path": "rule", "op": "==", "value": ("temperature", "door_open", "silent")[n % 3]}],
         ))  # fmt: skip
     for n in range(10):
-        kind, key = (
-            ("market.disposal_opened", ["market", "stall"]),
-            ("market.purchase_recorded", ["supplier_id"]),
+        kind, key, where = (
+            ("market.disposal_opened", ["market", "stall"], []),
+            (
+                "market.purchase_recorded",
+                ["supplier_id"],
+                [{"path": "certified", "op": "==", "value": False}],
+            ),
         )[n % 2]
-        rules.append(
-            _rule(
-                f"bench_market_{n}", [kind], key, {"type": "count", "at_least": 3 + n, "window_days": 2 + n}
-            )
-        )
+        condition = {"type": "count", "at_least": 3 + n, "window_days": 2 + n}
+        rules.append(_rule(f"bench_market_{n}", [kind], key, condition, where=where))
     for n in range(8):
         steps = ["incident.rectified", "incident.detected"]
         rules.append(_rule(
@@ -70,7 +89,7 @@ def bench_rules() -> RuleSet:
         ))  # fmt: skip
     for n in range(7):
         rules.append(_rule(
-            f"bench_grade_{n}", ["credit.graded"], ["organisation"],
+            f"bench_grade_{n}", ["credit.graded"], ["org"],
             {"type": "becomes", "path": "grade", "value": "CD"[n % 2]},
             where=[{"path": "score", "op": "<", "value": 90 - n * 5}],
         ))  # fmt: skip
@@ -91,53 +110,87 @@ def _rule(
 
 
 def synthetic_records(count: int, seed: int = 7) -> Iterator[Record]:
-    """``count`` records, one at a time, the same ones for the same seed."""
-    chance = random.Random(seed)
+    """``count`` records in time order over 30 days, one at a time, the same ones for the same seed."""
+    city = _City(count, random.Random(seed))
     kinds = [k for k, _ in MIX]
     weights = [w for _, w in MIX]
     for i in range(count):
-        yield _record(i, chance.choices(kinds, weights)[0], chance, count)
+        yield city.record(i, city.chance.choices(kinds, weights)[0])
 
 
-def _record(i: int, kind: str, chance: random.Random, count: int) -> Record:
-    at = START + dt.timedelta(seconds=SPAN_S * i / count)
-    time = at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    actor = {"org": f"91310000MA{chance.randrange(FIRMS):07d}", "key_id": "bench"}
-    payload = _payload(kind, chance)
-    return Record.model_validate(
-        {"kind": kind, "record_id": f"bench-{i}", "time": time, "actor": actor, "payload": payload}
-    )
+class _City:
+    """Who writes the records: firms, stalls (each in one market), kitchens, suppliers and their
+    lots, as many as the stream's size makes; kitchens rectify what was detected, in order."""
 
+    def __init__(self, count: int, chance: random.Random) -> None:
+        self.count = count
+        self.chance = chance
+        size = {name: max(1, n * count // 1_000_000) for name, n in PER_MILLION.items()}
+        self.firms, self.stalls, self.kitchens = size["firms"], size["stalls"], size["kitchens"]
+        self.suppliers, self.lots, self.markets = size["suppliers"], size["lots"], size["markets"]
+        self.detected: deque[tuple[int, str]] = deque()
 
-def _payload(kind: str, chance: random.Random) -> dict[str, Any]:
-    r = chance.randrange
-    if kind == "alert.opened":
-        rule = chance.choices(("temperature", "door_open", "silent"), (6, 2, 2))[0]
-        return {
-            "alert_id": f"AL-{r(10**9)}",
-            "rule": rule,
-            "device": f"firm-{r(FIRMS)}/t{r(4)}",
-            "place": "冷库",
-        }
-    if kind == "market.purchase_recorded":
-        lot = r(LOTS)
-        where = {"market": f"m-{r(40)}", "stall": f"S-{r(STALLS)}"}
-        supplied = {"batch_id": f"lot-{lot}", "supplier_id": f"sup-{lot % SUPPLIERS}", "quantity": 10}
-        return {"purchase_id": f"P-{r(10**9)}", **where, **supplied}
-    if kind == "market.disposal_opened":
-        return {"disposal_id": f"D-{r(10**9)}", "market": f"m-{r(40)}", "stall": f"S-{r(STALLS)}"}
-    if kind in ("incident.detected", "incident.rectified"):
-        return {
-            "incident_id": f"I-{r(10**9)}",
-            "organisation": f"kitchen-{r(KITCHENS)}",
-            "violation": chance.choice(VIOLATIONS),
-        }
-    if kind == "recall.issued":
-        lot = r(LOTS)
-        return {"recall_id": f"R-{r(10**9)}", "batch_id": f"lot-{lot}", "scope": [f"lot-{lot}"]}
-    if kind == "credit.graded":
-        return {"organisation": f"firm-{r(FIRMS)}", "grade": chance.choice("ABCD"), "score": r(100)}
-    return {"action": "receive", "quantity": 1}
+    def record(self, i: int, kind: str) -> Record:
+        at = START + dt.timedelta(seconds=SPAN_S * i / self.count)
+        time = at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        actor = {"org": f"91310000MA{self.chance.randrange(self.firms):07d}", "key_id": "bench"}
+        payload = self.payload(kind)
+        return Record.model_validate(
+            {"kind": kind, "record_id": f"bench-{i}", "time": time, "actor": actor, "payload": payload}
+        )
+
+    def pick(self, kind: str, among: int) -> int:
+        """One of ``among``: from its worst tenth for the TROUBLED share of ``kind``'s records."""
+        worst = max(1, among // 10)
+        if self.chance.random() < TROUBLED.get(kind, 0.1):
+            return self.chance.randrange(worst)
+        return self.chance.randrange(among)
+
+    def payload(self, kind: str) -> dict[str, Any]:
+        r = self.chance.randrange
+        if kind == "alert.opened":
+            rule = self.chance.choices(("temperature", "door_open", "silent"), (6, 2, 2))[0]
+            firm = self.pick(kind, self.firms)
+            return {
+                "alert_id": f"AL-{r(10**9)}",
+                "rule": rule,
+                "device": f"firm-{firm}/t{r(4)}",
+                "place": "冷库",
+            }
+        if kind in ("market.purchase_recorded", "market.disposal_opened"):
+            stall = self.pick(kind, self.stalls)
+            where = {"market": f"m-{stall % self.markets}", "stall": f"S-{stall}"}
+            if kind == "market.disposal_opened":
+                return {"disposal_id": f"D-{r(10**9)}", **where}
+            lot = r(self.lots)
+            supplier = lot % self.suppliers
+            certified = self.chance.random() >= UNCERTIFIED[supplier >= max(1, self.suppliers // 10)]
+            supplied = {"batch_id": f"lot-{lot}", "supplier_id": f"sup-{supplier}", "certified": certified}
+            return {"purchase_id": f"P-{r(10**9)}", **where, **supplied, "quantity": 10}
+        if kind == "incident.detected" or (kind == "incident.rectified" and not self.detected):
+            kitchen, violation = self.pick("incident.detected", self.kitchens), self.chance.choice(VIOLATIONS)
+            if kind == "incident.detected":
+                self.detected.append((kitchen, violation))
+            return {
+                "incident_id": f"I-{r(10**9)}",
+                "organisation": f"kitchen-{kitchen}",
+                "violation": violation,
+            }
+        if kind == "incident.rectified":
+            kitchen, violation = self.detected.popleft()
+            return {
+                "incident_id": f"I-{r(10**9)}",
+                "organisation": f"kitchen-{kitchen}",
+                "violation": violation,
+            }
+        if kind == "recall.issued":
+            lot = r(self.lots)
+            return {"recall_id": f"R-{r(10**9)}", "batch_id": f"lot-{lot}", "scope": [f"lot-{lot}"]}
+        if kind == "credit.graded":
+            grade, _, low, high = self.chance.choices(GRADES, [g[1] for g in GRADES])[0]
+            graded = f"firm-{self.pick(kind, self.firms)}"
+            return {"org": graded, "uscc": graded, "grade": grade, "score": low + r(high - low + 1)}
+        return {"action": "receive", "quantity": 1}
 
 
 def _fill(ledger: Ledger, count: int, progress: Progress) -> None:

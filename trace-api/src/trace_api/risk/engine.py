@@ -6,6 +6,13 @@ records come from and where the state is kept is :mod:`.evaluation`'s. The state
 rule's group holds only what its condition still needs (the window's record ids and times, the
 steps of a sequence taken so far, the last value), and is dropped once it holds nothing.
 
+Count rules that count the same records (the same kinds, filters and key paths, no lookup) share
+one window per group, kept under the id of the first of them in the rules file: a record is
+appended once, each rule counts the entries within its own window after the record it last fired
+on (``f``), and entries that no rule can count again are dropped. A window, or a sequence with a
+window, whose last record has been out of every window for a day of the records' time is
+dropped by :meth:`RiskEngine.feed_all`, so the state is bounded by what the windows hold.
+
 Times are the records' own (``time``), so a replay raises the same warnings as the first pass.
 """
 
@@ -29,6 +36,9 @@ KEY_SEPARATOR = " · "
 #: Group keys of a rule's learnt lookup entries start so (no payload key does).
 LOOKUP_PREFIX = "\x00lookup:"
 DAY_S = 86_400.0
+#: How late (in the records' own time) a record may come and still be counted with the state that
+#: expired before it; expired state is looked for by the day it falls due (this long).
+LATE_S = DAY_S
 
 
 @dataclass
@@ -108,6 +118,10 @@ class _Compiled:
         self.window_s = (condition.window_days or 0.0) * DAY_S if not isinstance(condition, Becomes) else 0.0
         #: A count's threshold; 0 for the other conditions.
         self.at_least = condition.at_least if isinstance(condition, Count) else 0
+        #: What a count counts: rules with the same share one window per group.
+        self.counts_sig: tuple[Any, ...] = (
+            self.filter_sig, tuple(sorted(paths.items())), rule.id if rule.lookup else None,
+        )  # fmt: skip
 
     def translated(self, record: Observed, states: dict[StateKey, State]) -> list[str]:
         """The groups of a record whose keys go through the rule's lookup (a lot to its supplier)."""
@@ -139,18 +153,45 @@ def _combine(parts: list[list[Any]]) -> list[str]:
 
 
 @dataclass
+class _Share:
+    """Count rules that count the same records: one window per group, kept under ``state_id``
+    for ``keep_s`` (the longest of their windows)."""
+
+    state_id: str
+    #: (rule id, threshold, window in seconds, rule) of each count, in the rules file's order.
+    counts: list[tuple[str, int, float, Rule]] = field(default_factory=list)
+    keep_s: float = 0.0
+
+    def add(self, compiled: _Compiled) -> None:
+        rule = compiled.rule
+        self.counts.append((rule.id, compiled.at_least, compiled.window_s, rule))
+        self.keep_s = max(self.keep_s, compiled.window_s)
+
+
+@dataclass
 class _Bucket:
     """The rules of one kind that test the same filters and group by the same paths: a record's
     filters and groups are worked out once for all of them; their counts run inline."""
 
     tests: list[Callable[[dict[str, Any]], bool]]
     getters: list[Getter]
-    #: (rule id, threshold, window in seconds, rule) of each count.
-    counts: list[tuple[str, int, float, Rule]] = field(default_factory=list)
+    shares: list[_Share] = field(default_factory=list)
     others: list[_Compiled] = field(default_factory=list)
 
 
-def _plan(compiled_rules: list[_Compiled]) -> dict[str, list[_Bucket]]:
+def _share(compiled_rules: list[_Compiled]) -> dict[str, _Share]:
+    """Each count rule's share, by rule id."""
+    shares: dict[tuple[Any, ...], _Share] = {}
+    found: dict[str, _Share] = {}
+    for compiled in compiled_rules:
+        if compiled.at_least:
+            share = shares.setdefault(compiled.counts_sig, _Share(compiled.rule.id))
+            share.add(compiled)
+            found[compiled.rule.id] = share
+    return found
+
+
+def _plan(compiled_rules: list[_Compiled], shares: dict[str, _Share]) -> dict[str, list[_Bucket]]:
     plans: dict[str, dict[tuple[Any, ...], _Bucket]] = {}
     for compiled in compiled_rules:
         for kind in compiled.rule.kinds:
@@ -158,10 +199,10 @@ def _plan(compiled_rules: list[_Compiled]) -> dict[str, list[_Bucket]]:
                 continue  # its keys go through its lookup: see RiskEngine._translating
             sig = (compiled.filter_sig, compiled.key_sigs[kind])
             bucket = plans.setdefault(kind, {}).setdefault(sig, _Bucket(compiled.tests, compiled.keys[kind]))
-            if compiled.at_least:
-                bucket.counts.append((compiled.rule.id, compiled.at_least, compiled.window_s, compiled.rule))
-            else:
+            if not compiled.at_least:
                 bucket.others.append(compiled)
+            elif (share := shares[compiled.rule.id]) not in bucket.shares:
+                bucket.shares.append(share)
     return {kind: list(buckets.values()) for kind, buckets in plans.items()}
 
 
@@ -191,7 +232,19 @@ class RiskEngine:
             if compiled.lookup is not None:
                 self._learners.setdefault(compiled.lookup.kind, []).append(compiled)
                 self._translating.setdefault(compiled.lookup.applies_to, []).append(compiled)
-        self._plans = _plan(every)
+        self._shares = _share(every)
+        self._plans = _plan(every, self._shares)
+        #: How long after its newest record a state may matter, by the first part of its key.
+        self._expiry: dict[str, float] = {s.state_id: s.keep_s for s in self._shares.values()}
+        for compiled in every:
+            if isinstance(compiled.rule.condition, Sequence) and compiled.window_s:
+                self._expiry[compiled.rule.id] = compiled.window_s
+        #: The keys of windows and timed sequences by the LATE_S-long period they may expire by.
+        self._due: dict[int, set[StateKey]] = {}
+        for key, state in self.states.items():
+            self._check_due(key, state)
+        #: Every kind some rule or lookup reads: feed_all passes the others by.
+        self._reads = set(self._plans) | set(self._translating) | set(self._learners)
 
     def kinds(self) -> set[str]:
         return self.rules.kinds()
@@ -204,10 +257,8 @@ class RiskEngine:
             if bucket.tests and not all(test(payload) for test in bucket.tests):
                 continue
             for group in _groups(bucket.getters, payload):
-                for rule_id, at_least, window_s, rule in bucket.counts:
-                    found = self._count((rule_id, group), at_least, window_s, record)
-                    if found is not None:
-                        raised.append(Raised(rule, group, found, record))
+                for share in bucket.shares:
+                    self._count(share, group, record, raised)
                 for compiled in bucket.others:
                     found = self._apply(compiled, group, record)
                     if found is not None:
@@ -223,11 +274,48 @@ class RiskEngine:
         return raised
 
     def feed_all(self, records: Iterable[Observed]) -> list[Raised]:
-        """The warnings a batch of records raises. The cyclic garbage collector waits meanwhile:
-        the states are many small lists that it would walk again and again, and a batch makes no
-        cycles."""
+        """The warnings a batch of records raises, then the state that expired dropped (see
+        :meth:`expire`). The cyclic garbage collector waits meanwhile: the states are many small
+        lists that it would walk again and again, and a batch makes no cycles."""
+        last: Observed | None = None
+        reads = self._reads
         with paused_gc():
-            return [raised for record in records for raised in self.feed(record)]
+            found: list[Raised] = []
+            for last in records:
+                if last.kind in reads:
+                    found += self.feed(last)
+            if last is not None:
+                self.expire(last.epoch)
+        return found
+
+    def expire(self, now: float) -> int:
+        """Drops the windows and timed sequences whose last record is more than their window and
+        :data:`LATE_S` before ``now`` (seconds since the epoch); answers how many. Run by
+        :meth:`feed_all`; it looks only at the keys that fell due by ``now`` (by the day)."""
+        gone = 0
+        for period in sorted(p for p in self._due if p * LATE_S <= now):
+            for key in self._due.pop(period):
+                state = self.states.get(key)
+                if state is None:
+                    continue
+                if self._check_due(key, state, now):
+                    self._set(key, None)
+                    gone += 1
+        return gone
+
+    def _check_due(self, key: StateKey, state: State, now: float | None = None) -> bool:
+        """Whether ``key``'s state has expired by ``now``; if not, it is due again when it may."""
+        keep = self._expiry.get(key[0])
+        if keep is None:
+            return False
+        window = state.get("w")
+        last = window[-1][0] if window else state.get("t")
+        if last is None:
+            return False
+        if now is not None and last + keep + LATE_S <= now:
+            return True
+        self._due.setdefault(int((last + keep) / LATE_S) + 2, set()).add(key)
+        return False
 
     def take_changes(self) -> dict[StateKey, State | None]:
         """The states changed since the last call (None: dropped), to be stored."""
@@ -255,32 +343,52 @@ class RiskEngine:
         key = (compiled.rule.id, group)
         condition = compiled.rule.condition
         if isinstance(condition, Count):
-            return self._count(key, condition.at_least, compiled.window_s, record)
+            raised: list[Raised] = []
+            self._count(self._shares[compiled.rule.id], group, record, raised)
+            return raised[0].evidence if raised else None
         if isinstance(condition, Sequence):
             return self._sequence(key, condition, compiled.window_s, record)
         assert compiled.becomes is not None
         return self._becomes(key, condition, compiled.becomes(record.payload), record)
 
-    def _count(
-        self, key: StateKey, at_least: int, window_s: float, record: Observed
-    ) -> tuple[str, ...] | None:
-        """Keeps the group's window in place: its [time, record id] pairs within ``window_s``."""
+    def _count(self, share: _Share, group: str, record: Observed, raised: list[Raised]) -> None:
+        """Appends ``record`` to the group's shared window: its [time, record id, ledger index]
+        entries within the longest window. A rule raises once it counts ``at_least`` entries
+        within its window after the one it last fired on (``f``: rule id to ledger index), and
+        entries every rule has fired past are dropped."""
         at = record.epoch
+        key = (share.state_id, group)
         state = self.states.get(key)
         if state is None:
             window: list[Any] = []
-            self.states[key] = {"w": window}
+            state = self.states[key] = {"w": window}
         else:
             window = state["w"]
-            if window and window[0][0] <= at - window_s:
-                since = at - window_s
+            since = at - share.keep_s
+            if window[0][0] <= since:
                 window[:] = [w for w in window if w[0] > since]
-        window.append((at, record.record_id))
+        window.append((at, record.record_id, record.index))
         self._dirty.add(key)
-        if len(window) >= at_least:
-            del self.states[key]  # the window starts afresh
-            return tuple(rid for _, rid in window)
-        return None
+        self._due.setdefault(int((at + share.keep_s) / LATE_S) + 2, set()).add(key)
+        size = len(window)
+        fired: dict[str, int] | None = None
+        for rule_id, at_least, window_s, rule in share.counts:
+            if size < at_least:
+                continue
+            after = state.get("f", {}).get(rule_id, -1)
+            since = at - window_s
+            counted = [w for w in window if w[0] > since and w[2] > after]
+            if len(counted) >= at_least:  # the rule's window starts afresh
+                fired = state.setdefault("f", {})
+                fired[rule_id] = record.index
+                raised.append(Raised(rule, group, tuple(w[1] for w in counted), record))
+        if fired is None:
+            return
+        if len(fired) == len(share.counts):
+            done = min(fired.values())
+            window[:] = [w for w in window if w[2] > done]
+            if not window:
+                del self.states[key]
 
     def _sequence(
         self, key: StateKey, condition: Sequence, window_s: float, record: Observed
@@ -297,6 +405,8 @@ class RiskEngine:
             self._set(key, {"t": state["t"], "e": evidence})
         elif record.kind == steps[0]:
             self._set(key, {"t": record.epoch if window_s else 0, "e": [record.record_id]})
+            if window_s:
+                self._due.setdefault(int((record.epoch + window_s) / LATE_S) + 2, set()).add(key)
         return None
 
     def _becomes(
