@@ -200,7 +200,10 @@ def test_chain_calls_owed_past_their_bound_make_the_service_not_ready(
     with TestClient(create_app(services)) as client:
         admitted = client.post("/v1/batches", json=payload, headers=api.headers("haixian"))
         assert admitted.status_code == 201, admitted.text
-        assert client.get("/readyz").status_code == 200
+        first = client.get("/readyz")
+        # Ready while the call is younger than its bound (a loaded machine may look later).
+        waited = first.json()["parts"]["chain_outbox"]["oldest_pending_age_s"]
+        assert first.status_code == (200 if waited <= 3.0 else 503), first.text
         stalled = _poll(_ready(client, 503))
 
     assert [f["part"] for f in stalled["failing"]] == ["chain_outbox"]
