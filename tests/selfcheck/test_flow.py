@@ -136,3 +136,17 @@ def test_campaign_run_once_takes_one_submission_in_its_period(api: Api, selfchec
     assert selfcheck.submitted("wangjiasha", campaign["id"])["period"] == "2026-03-02"
     selfcheck.clock.now += DAY
     assert selfcheck.submit("wangjiasha", campaign["id"]).status_code == 409
+
+
+def test_food_producers_are_asked_by_a_food_production_campaign_and_restaurants_are_not(
+    api: Api, selfcheck: Selfcheck
+) -> None:
+    api.add_org("weizhen", "producer")  # a food factory (食品生产企业)
+    api.add_org("wangjiasha", "restaurant")
+    checklist = selfcheck.checklist(
+        code="production-daily", industry="food_production", title="食品生产日常自查"
+    )
+    campaign = selfcheck.campaign(checklist["id"], title="2026年3月食品生产日常自查")
+
+    assert selfcheck.submitted("weizhen", campaign["id"])["period"] == "2026-03-02"
+    assert selfcheck.submit("wangjiasha", campaign["id"]).status_code == 404  # not asked

@@ -98,7 +98,7 @@ def org_add(
         typer.Option(
             "--type",
             help="importer, wholesaler, retailer, restaurant, market, regulator, vendor, maintainer, "
-            "user_unit",
+            "user_unit, producer",
         ),
     ],
     uscc: Annotated[str, typer.Option(help="Unified social credit code (统一社会信用代码)")],

@@ -60,6 +60,7 @@ SITE_KINDS = {
     "vendor": N_("Vendor"),
     "maintainer": N_("Maintenance unit"),
     "user_unit": N_("Equipment user unit"),
+    "producer": N_("Food producer"),
     "cold_store": N_("Cold store"),
     "camera": N_("Kitchen camera"),
     "scale": N_("Market scale"),

@@ -39,6 +39,7 @@ ORG_TYPES = {
     "vendor": N_("Vendor"),
     "maintainer": N_("Maintenance unit"),
     "user_unit": N_("Equipment user unit"),
+    "producer": N_("Food producer"),
 }
 STATUSES = {"active": N_("Active"), "suspended": N_("Suspended")}
 CHAIN_ROLES = {

@@ -27,6 +27,7 @@ FREQUENCIES = {"daily": N_("Daily"), "once": N_("Once (special campaign)")}
 INDUSTRIES = {
     "catering": N_("Catering"),
     "food_sales": N_("Food sales"),
+    "food_production": N_("Food production"),
     "farmers_market": N_("Farmers' market"),
     "special_equipment": N_("Special equipment"),
 }

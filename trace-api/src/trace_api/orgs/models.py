@@ -23,6 +23,8 @@ class OrgType(StrEnum):
     maintainer = "maintainer"
     #: A special-equipment user unit (使用单位): the owner or manager of elevators in use.
     user_unit = "user_unit"
+    #: A food producer (食品生产企业): a factory or workshop making food.
+    producer = "producer"
 
     @property
     def chain_role(self) -> Role:

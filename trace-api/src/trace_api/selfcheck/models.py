@@ -25,6 +25,7 @@ class Industry(StrEnum):
 
     catering = "catering"  # 餐饮服务
     food_sales = "food_sales"  # 食品销售
+    food_production = "food_production"  # 食品生产
     farmers_market = "farmers_market"  # 农贸市场
     special_equipment = "special_equipment"  # 特种设备使用
 
@@ -33,6 +34,7 @@ class Industry(StrEnum):
 INDUSTRY_MEMBERS: dict[Industry, frozenset[OrgType]] = {
     Industry.catering: frozenset({OrgType.restaurant}),
     Industry.food_sales: frozenset({OrgType.importer, OrgType.wholesaler, OrgType.retailer}),
+    Industry.food_production: frozenset({OrgType.producer}),
     Industry.farmers_market: frozenset({OrgType.market, OrgType.vendor}),
     Industry.special_equipment: frozenset({OrgType.user_unit}),
 }

@@ -20,6 +20,7 @@ SiteKind = Literal[
     "vendor",
     "maintainer",
     "user_unit",
+    "producer",
     "cold_store",
     "camera",
     "scale",
