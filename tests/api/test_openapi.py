@@ -187,10 +187,42 @@ def test_api_answers_linked_operations_as_documented(seeded: tuple[Api, dict[str
         "POST /v1/batches/{batch_id}/codes",
         "GET /v1/trace/{batch_id}",
         "POST /v1/recalls",
-        "POST /v1/recalls/{recall_id}/acknowledgements",
-        "POST /v1/recalls/{recall_id}/lift",
     ):
         assert any(200 <= s < 300 for s in answered[label]), (label, json.dumps(answered))
+    # The last steps are reached too, but how often they find a recall still open to acknowledge
+    # varies between runs; every answer was checked against the document above, and the walk
+    # below takes each link once with valid bodies.
+    for label in ("POST /v1/recalls/{recall_id}/acknowledgements", "POST /v1/recalls/{recall_id}/lift"):
+        assert answered[label], (label, json.dumps(answered))
+    _walk_the_links(schema, api, admission)
+
+
+def _walk_the_links(schema: Any, api: Api, admission: dict[str, Any]) -> None:
+    """Admission, codes, trace, recall, acknowledgement and lift, each id taken from the answer the
+    document's link names, each answer a success checked against the document."""
+
+    def call(path: str, method: str, caller: str, **parts: Any) -> Any:
+        case = schema[path][method].Case(headers=api.headers(caller), **parts)
+        response = case.call()
+        case.validate_response(response, checks=CHECKS)
+        assert 200 <= response.status_code < 300, (method, path, response.text)
+        return response.json()
+
+    batch = call("/v1/batches", "POST", "haixian", body={**admission, "lot": "LINKED-WALK"})
+    lot = {"batch_id": batch["id"]}  # IssueCodes, TraceLot, RecallLot: $response.body#/id
+    call("/v1/batches/{batch_id}/codes", "POST", "haixian", path_parameters=lot, body={"count": 2})
+    call("/v1/trace/{batch_id}", "GET", "haixian", path_parameters=lot)
+    recall = call("/v1/recalls", "POST", "samr", body={**lot, "reason": "walk", "recall_class": "I"})
+    ids = {"recall_id": recall["id"]}  # AcknowledgeRecall, LiftRecall: $response.body#/id
+    acknowledgement = {"quantity_quarantined": 10}
+    call(
+        "/v1/recalls/{recall_id}/acknowledgements",
+        "POST",
+        "haixian",
+        path_parameters=ids,
+        body=acknowledgement,
+    )
+    call("/v1/recalls/{recall_id}/lift", "POST", "samr", path_parameters=ids, body={"reason": "walk"})
 
 
 def _chosen(body: dict[str, Any]) -> bool:
