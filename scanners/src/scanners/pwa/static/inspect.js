@@ -257,11 +257,14 @@ async function queueCurrent(event) {
   const problem = formProblem(current);
   $("form-problem").textContent = problem || "";
   if (problem) return;
-  current.kept = true;
-  await saveDraft(current);
-  await queueDraft(current.id);
-  say(N_("Queued: it is sent as soon as the network is there."));
+  // The form is the next inspection's at once, before the queued one is written: what is typed
+  // meanwhile must not land in the inspection being queued, nor be cleared when it is.
+  const queued = current;
+  queued.kept = true;
   startNew();
+  await saveDraft(queued);
+  await queueDraft(queued.id);
+  say(N_("Queued: it is sent as soon as the network is there."));
   await render();
   requestSync();
 }
