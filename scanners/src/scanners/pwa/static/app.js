@@ -6,6 +6,7 @@
 import { Camera } from "./camera.js";
 import { readCode } from "./codes.js";
 import { N_, language, loadCatalogue, setLanguage, t, translatePage } from "./i18n.js";
+import { paintLanguage, paintNetwork as paintNetworkSaying, say, shownNotice } from "./notice.js";
 import { allScans, enqueue, forgetOldRecorded, forgetProfile, loadProfile, saveProfile } from "./queue.js";
 import { ACTIONS, describe, scanItem } from "./queueview.js";
 import { findPartners, rememberPartner, restoreSetup, saveSetup, setup, setupProblem } from "./setup.js";
@@ -22,7 +23,6 @@ let showing = "pending";
 let splitItems = [];
 let camera = null;
 let audio = null;
-let notice = null;
 const lastSeen = new Map();
 
 // ---- who is signed in ----
@@ -215,6 +215,10 @@ const OUTCOMES = {
   unavailable: N_("The server did not answer: the waiting scans will be sent later."),
 };
 
+function paintNetwork() {
+  paintNetworkSaying(OUTCOMES.offline);
+}
+
 async function render() {
   if (!profile) return;
   const scans = await allScans(profile.handle);
@@ -224,20 +228,6 @@ async function render() {
   const shown = scans.filter((s) => s.state === showing).slice(0, SHOWN_IN_LIST);
   $("queue-list").replaceChildren(...shown.map(scanItem));
   $("queue-empty").hidden = shown.length > 0;
-}
-
-function say(message, values) {
-  notice = message ? { message, values } : null;
-  $("notice").textContent = notice ? t(notice.message, notice.values) : "";
-}
-
-function paintNetwork() {
-  const online = navigator.onLine;
-  $("network").dataset.state = online ? "online" : "offline";
-  $("network").dataset.i18n = online ? N_("Online") : N_("Offline");
-  $("network").textContent = t($("network").dataset.i18n);
-  if (!online) say(OUTCOMES.offline);
-  else if (notice?.message === OUTCOMES.offline) say(null);
 }
 
 let syncing = null;
@@ -253,7 +243,7 @@ function requestSync() {
       syncAgain = false;
       const result = await syncQueue();
       if (result.outcome === "ok") {
-        if (notice && Object.values(OUTCOMES).includes(notice.message)) say(null);
+        if (Object.values(OUTCOMES).includes(shownNotice()?.message)) say(null);
       } else {
         say(OUTCOMES[result.outcome]);
       }
@@ -288,14 +278,6 @@ async function registerWorker() {
 }
 
 // ---- language ----
-
-function paintLanguage() {
-  translatePage();
-  const other = language() === "zh" ? "en" : "zh";
-  $("language").textContent = other === "en" ? "English" : "中文";
-  $("language").lang = other === "en" ? "en" : "zh-CN";
-  if (notice) say(notice.message, notice.values);
-}
 
 async function switchLanguage() {
   await setLanguage(language() === "zh" ? "en" : "zh");

@@ -6,6 +6,7 @@
 // inspection's record is signed on the phone with a key made here (signing.js), the signature queued.
 
 import { N_, language, loadCatalogue, setLanguage, t, translatePage } from "./i18n.js";
+import { paintLanguage, paintNetwork as paintNetworkSaying, say, shownNotice } from "./notice.js";
 import { allInspections, allSignatures, deleteDraft, getInspection, keep, kept, queueDraft, saveDraft, sha256 } from "./inspections.js";
 import { sendInspections } from "./sendinspections.js";
 import { makeSigningKey, signRecord, signingKey } from "./signing.js";
@@ -18,7 +19,6 @@ let me = null;
 let templates = [];
 let current = null;
 let showing = "queued";
-let notice = null;
 let syncs = 0;
 
 // ---- who is signed in, and the templates ----
@@ -406,18 +406,8 @@ const OUTCOMES = {
   unavailable: N_("The server did not answer: the waiting inspections will be sent later."),
 };
 
-function say(message, values) {
-  notice = message ? { message, values } : null;
-  $("notice").textContent = notice ? t(notice.message, notice.values) : "";
-}
-
 function paintNetwork() {
-  const online = navigator.onLine;
-  $("network").dataset.state = online ? "online" : "offline";
-  $("network").dataset.i18n = online ? N_("Online") : N_("Offline");
-  $("network").textContent = t($("network").dataset.i18n);
-  if (!online) say(OUTCOMES.offline);
-  else if (notice?.message === OUTCOMES.offline) say(null);
+  paintNetworkSaying(OUTCOMES.offline);
 }
 
 let syncing = null;
@@ -433,7 +423,7 @@ function requestSync() {
       syncAgain = false;
       const result = await sendInspections(() => render());
       if (result.outcome === "ok") {
-        if (notice && Object.values(OUTCOMES).includes(notice.message)) say(null);
+        if (Object.values(OUTCOMES).includes(shownNotice()?.message)) say(null);
       } else {
         say(OUTCOMES[result.outcome]);
       }
@@ -458,14 +448,6 @@ async function registerWorker() {
 }
 
 // ---- language ----
-
-function paintLanguage() {
-  translatePage();
-  const other = language() === "zh" ? "en" : "zh";
-  $("language").textContent = other === "en" ? "English" : "中文";
-  $("language").lang = other === "en" ? "en" : "zh-CN";
-  if (notice) say(notice.message, notice.values);
-}
 
 async function switchLanguage() {
   await setLanguage(language() === "zh" ? "en" : "zh");
