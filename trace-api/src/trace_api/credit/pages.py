@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
 from ..context import get_session
-from ..paperwork.pages import answers_json, certificate_templates, render_page
+from ..paperwork.pages import answers_json, certificate_templates, page_words, render_page
 from .disclosure import public_disclosure
 
 router = APIRouter(tags=["credit"])
@@ -38,6 +38,5 @@ def credit_disclosure(
     shown = public_disclosure(session)
     if answers_json(request, fmt):
         return JSONResponse(shown, headers={"Vary": "Accept", "Cache-Control": "no-cache"})
-    language = "en" if lang == "en" else "zh"
-    words = {"lang": language, "tr": lambda zh, en: en if language == "en" else zh}
+    words = page_words(lang)
     return render_page(templates, request, "disclosure.html", {**shown, **words}, 200)

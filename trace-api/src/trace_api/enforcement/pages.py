@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from ..context import get_services, get_session
 from ..errors import NotFound
-from ..paperwork.pages import answers_json, certificate_templates, render_page
+from ..paperwork.pages import answers_json, certificate_templates, page_words, render_page
 from ..services import Services
 from .verification import check_document
 
@@ -59,8 +59,7 @@ def document_check(
 ) -> Response:
     """An enforcement document checked against the ledger (open to anyone)."""
     as_json = answers_json(request, fmt)
-    language = "en" if lang == "en" else "zh"
-    words = {"lang": language, "tr": lambda zh, en: en if language == "en" else zh}
+    words = page_words(lang)
     try:
         check = check_document(services, session, number, None)
     except NotFound:

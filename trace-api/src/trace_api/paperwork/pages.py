@@ -6,6 +6,7 @@ revocation shows at once)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import Request, Response
 from fastapi.templating import Jinja2Templates
@@ -52,6 +53,13 @@ def certificate_templates(folder: Path) -> Jinja2Templates:
 def answers_json(request: Request, fmt: str | None) -> bool:
     """``?format=json``, else what ``Accept`` asks for."""
     return fmt.lower() == "json" if fmt is not None else wants_json(request.headers.get("accept", ""))
+
+
+def page_words(lang: str) -> dict[str, Any]:
+    """A page's language (``zh`` unless ``en`` is asked for) and ``tr(zh, en)``, which picks the
+    words in it."""
+    language = "en" if lang == "en" else "zh"
+    return {"lang": language, "tr": lambda zh, en: en if language == "en" else zh}
 
 
 def render_page(

@@ -22,7 +22,7 @@ from sqlmodel import Session
 from ..context import get_services, get_session
 from ..errors import NotFound
 from ..paperwork.applicants import china_date
-from ..paperwork.pages import answers_json, certificate_templates, render_page
+from ..paperwork.pages import answers_json, certificate_templates, page_words, render_page
 from ..services import Services
 from .certificates import check_certificate
 
@@ -75,8 +75,7 @@ def permit_check(
 ) -> Response:
     """A food business permit checked against the ledger (open to anyone: where its QR code leads)."""
     as_json = answers_json(request, fmt)
-    language = "en" if lang == "en" else "zh"
-    words = {"lang": language, "tr": lambda zh, en: en if language == "en" else zh}
+    words = page_words(lang)
     try:
         check = check_certificate(services, session, number, today_of(request))
     except NotFound:
