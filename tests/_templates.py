@@ -13,6 +13,7 @@ own, as before: slower, never different.
 
 from __future__ import annotations
 
+import functools
 import shutil
 import sqlite3
 import subprocess
@@ -59,8 +60,6 @@ class MigratedTemplates:
         self._folder = folder
         self._postgres_server = postgres_server
         self._sqlite: Path | None = None
-        self._postgres_sql: str | None = None
-        self._postgres_tried = False
 
     def fill(self, url: str) -> None:
         if url.startswith("sqlite:///"):
@@ -83,7 +82,7 @@ class MigratedTemplates:
     # -- PostgreSQL --------------------------------------------------------------------------
 
     def _fill_postgres(self, url: str) -> None:
-        sql = self._postgres_template()
+        sql = self._postgres_template
         if sql is None:
             return
         schema = search_path_of(url)
@@ -92,10 +91,9 @@ class MigratedTemplates:
             conn.execute(f"DROP SCHEMA {schema}")  # the dump creates it, with its objects
             conn.execute(sql.replace(TEMPLATE_SCHEMA, schema).encode())
 
+    @functools.cached_property
     def _postgres_template(self) -> str | None:
-        if self._postgres_tried:
-            return self._postgres_sql
-        self._postgres_tried = True
+        """The template schema's SQL, made on first use; ``None`` without a working ``pg_dump``."""
         pg_dump = shutil.which("pg_dump")
         if pg_dump is None:
             return None
@@ -113,7 +111,7 @@ class MigratedTemplates:
         finally:
             with psycopg.connect(server, autocommit=True) as conn:
                 conn.execute(f"DROP SCHEMA {TEMPLATE_SCHEMA} CASCADE")
-        if dumped.returncode == 0:  # less psql's own commands (``\restrict`` in recent pg_dump)
-            lines = dumped.stdout.splitlines()
-            self._postgres_sql = "\n".join(line for line in lines if not line.startswith("\\"))
-        return self._postgres_sql
+        if dumped.returncode != 0:
+            return None
+        lines = dumped.stdout.splitlines()  # less psql's own commands (``\restrict`` in recent pg_dump)
+        return "\n".join(line for line in lines if not line.startswith("\\"))
