@@ -34,6 +34,10 @@ _SQLITE_LOCK_CODES = {5, 6}
 #: PostgreSQL SQLSTATEs of lock waits that gave up or lost: lock_not_available, serialization
 #: failure, deadlock detected, query_canceled (a statement or lock timeout).
 _POSTGRES_LOCK_STATES = {"55P03", "40001", "40P01", "57014"}
+#: The longest a SQLite writer waiting for the writer lock sleeps between tries. SQLite's own busy
+#: handler sleeps up to 100 ms between tries, so a lock freed just after a try stayed free that
+#: long while writers waited for it; writers take it within a few milliseconds instead.
+SQLITE_WRITER_POLL_MAX_S = 0.002
 SQLITE_MMAP_BYTES = 1 << 30
 SQLITE_CACHE_KIB = 65_536
 
@@ -74,6 +78,7 @@ def make_engine(
             pool_size=SQLITE_POOL_SIZE if pool_size is None else pool_size,
             max_overflow=-1 if max_overflow is None else max_overflow,
             pool_timeout=lock_timeout_s,
+            execution_options={"suyuan_lock_timeout_ms": lock_timeout_ms},
         )
 
         def configure(dbapi_connection: Any, _record: Any) -> None:
@@ -144,8 +149,44 @@ def _configure_sqlite(dbapi_connection: Any, busy_timeout_ms: int) -> None:
 
 
 def _begin_sqlite(connection: Connection) -> None:
-    mode = "IMMEDIATE" if connection.get_execution_options().get("suyuan_write") else "DEFERRED"
-    connection.exec_driver_sql(f"BEGIN {mode}")
+    options = connection.get_execution_options()
+    if not options.get("suyuan_write"):
+        connection.exec_driver_sql("BEGIN DEFERRED")
+        return
+    timeout_ms = int(options.get("suyuan_lock_timeout_ms", 0))
+    dbapi_connection = connection.connection.dbapi_connection
+    assert dbapi_connection is not None
+    # Waiting for the writer lock is done here, trying often, rather than by SQLite's busy handler.
+    dbapi_connection.execute("PRAGMA busy_timeout=0")
+    try:
+        if _take_writer_lock(dbapi_connection, timeout_ms / 1000):
+            return
+        # Out of time: one last try through SQLAlchemy, whose error says the lock was busy.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    finally:
+        dbapi_connection.execute(f"PRAGMA busy_timeout={timeout_ms}")
+
+
+def _take_writer_lock(dbapi_connection: Any, timeout_s: float) -> bool:
+    """Begins a write transaction within ``timeout_s``, trying again after short pauses.
+
+    False when the lock stayed busy that long, or the try failed for another reason.
+    """
+    deadline = time.monotonic() + timeout_s
+    pause = SQLITE_WRITER_POLL_MAX_S / 8
+    while True:
+        try:
+            dbapi_connection.execute("BEGIN IMMEDIATE")
+            return True
+        except sqlite3.OperationalError as exc:
+            code = getattr(exc, "sqlite_errorcode", None)
+            if code is None or (int(code) & 0xFF) not in _SQLITE_LOCK_CODES:
+                return False  # not the lock: the last try through SQLAlchemy reports it
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        time.sleep(min(pause, left))  # the holder commits in its own time: a poll, not a sync
+        pause = min(pause * 2, SQLITE_WRITER_POLL_MAX_S)
 
 
 @contextmanager

@@ -126,6 +126,25 @@ def bench_risk(
     _print(result, as_json)
 
 
+@bench_app.command("writers")
+def bench_writers(
+    as_json: AsJson = False,
+    processes: Annotated[int, typer.Option(min=2, max=16, help="Processes taking turns with the lock")] = 2,
+    rounds: Annotated[int, typer.Option(min=1, help="Write transactions per process")] = 40,
+    hold_ms: Annotated[float, typer.Option(min=0, help="Milliseconds each transaction holds the lock")] = 30,
+    outside_ms: Annotated[float, typer.Option(min=0, help="Milliseconds of work between transactions")] = 10,
+) -> None:
+    """How busy SQLite's writer lock is kept by processes taking turns: the product's write
+    transactions against SQLite's own busy handler."""
+    from .writers import run_writers_bench
+
+    with progress_bar(2 * processes * rounds, "bench writers") as advance:
+        result = run_writers_bench(
+            processes=processes, rounds=rounds, hold_ms=hold_ms, outside_ms=outside_ms, progress=advance
+        )
+    _print(result, as_json)
+
+
 class Readings(StrEnum):
     coldchain = "coldchain"
     market = "market"

@@ -57,9 +57,10 @@ EVENT_LIST = "epcisBody.eventList"
 #: Events a ``proceed`` capture writes per write transaction; the writer lock is free in between.
 CHUNK_EVENTS = 500
 #: The pause between a capture's write transactions on SQLite. A waiting SQLite writer (in this
-#: process or another) retries every 100 ms at most (SQLite's busy handler), so a longer pause
-#: lets it in. PostgreSQL grants a released advisory lock to the first waiter: no pause there.
-SQLITE_WRITER_GAP_S = 0.12
+#: process or another) tries again every ``SQLITE_WRITER_POLL_MAX_S`` (2 ms) at most, so a pause
+#: of ten such tries lets it in. PostgreSQL grants a released advisory lock to the first waiter:
+#: no pause there.
+SQLITE_WRITER_GAP_S = 0.02
 
 
 def capture_document(
