@@ -40,6 +40,7 @@ def test_help_lists_every_components_commands(cli_env: dict[str, str]) -> None:
         "scanners",
         "vision",
         "risk",
+        "writers",
     }
     assert "reconcile" in _commands(cli_env, "chain")
     assert "rotate-anchor-key" in _commands(cli_env, "chain")
