@@ -36,6 +36,7 @@ from regulator_console import ConsoleSettings, mount_console
 from scanners.pwa import mount_scanner
 from trace_api.app import create_app
 from trace_api.chainops import ChainWorker
+from trace_api.devices import TOPIC_ROOT, alert_topic
 from trace_api.errors import DomainError
 from trace_api.reconcile.service import reconcile_loop
 from trace_api.server import start_server
@@ -134,8 +135,8 @@ def start_trace_api(up: Up) -> Stop:
     out.print(f"item codes and labels carry: {config.public_url}  (SUYUAN_PUBLIC_URL sets it)")
     if config.mqtt_url:
         out.print(
-            f"recall notices and alerts: MQTT broker {config.mqtt_url} (topics suyuan/v1/<org>/recalls "
-            "and suyuan/v1/<org>/alerts) and webhooks"
+            f"recall notices and alerts: MQTT broker {config.mqtt_url} (topics {TOPIC_ROOT}/<org>/recalls "
+            f"and {alert_topic('<org>')}) and webhooks"
         )
     else:
         out.print(
