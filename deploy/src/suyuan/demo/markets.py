@@ -27,7 +27,7 @@ import httpx
 import paho.mqtt.client as mqtt
 from PIL import Image, ImageDraw
 
-from chain.cli import STATE, out
+from chain.cli import cli_settings, out
 from evidence import start_thread
 from trace_api.devices import BrokerAddress, device_topic, publish_on
 from trace_api.markets import VENDOR_TYPE, market_day
@@ -295,7 +295,7 @@ class MarketFeed:
 
 def start_market_feed(up: Up) -> Callable[[], None]:
     """With ``--demo`` and a broker: the demo market's terminal and scale publish until stopped."""
-    config = STATE.settings(ServiceSettings)
+    config = cli_settings(ServiceSettings)
     path = config.data_dir / DEMO_FILE
     if not up.demo or not path.exists():
         return lambda: None
