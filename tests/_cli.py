@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from typer.testing import CliRunner
 
-from chain.cli import STATE
 from suyuan.cli import app
 
 
@@ -29,11 +28,5 @@ def run_suyuan(env: dict[str, str], *args: str, stdin: str | None = None) -> Ran
     """Runs ``suyuan *args`` in process under exactly ``env``'s ``SUYUAN_*`` settings (the others
     this process has are hidden for the run); an unexpected exception propagates to the test."""
     hidden: dict[str, str | None] = {k: None for k in os.environ if k.startswith("SUYUAN_") and k not in env}
-    STATE.overrides.clear()  # the root's options of an earlier run in this process
-    try:
-        result = CliRunner().invoke(
-            app, list(args), input=stdin, env={**env, **hidden}, catch_exceptions=False
-        )
-    finally:
-        STATE.overrides.clear()
+    result = CliRunner().invoke(app, list(args), input=stdin, env={**env, **hidden}, catch_exceptions=False)
     return Ran(result.exit_code, result.stdout, result.stderr)

@@ -3,6 +3,7 @@ contracts that list modules by name are checked here against the modules that ex
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import tomllib
@@ -50,3 +51,24 @@ def test_trace_api_names_its_entry_points_without_loading_the_web_stack_for_a_do
 
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["[]", "trace_api.app", "trace_api.services"]
+
+
+def _layer_modules(layer: str) -> set[str]:
+    return {name.strip() for name in layer.split(":")}
+
+
+def _documented_modules(row_start: str) -> set[str]:
+    """The modules named in the first cell of docs/architecture.md's allowed-imports row."""
+    text = (REPO_ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    (row,) = [line for line in text.splitlines() if line.startswith(row_start)]
+    return set(re.findall(r"`([^`]+)`", row.split(" | ")[0])) - {"trace_api"}
+
+
+def test_architecture_doc_names_each_trace_api_layer_as_the_layers_contract_does() -> None:
+    web, domains, shared = _contract(
+        "inside trace-api, the web layer over the domains over the shared facts and services"
+    )["layers"]
+
+    assert _documented_modules("| `trace_api`'s domains (") == _layer_modules(domains)
+    assert _documented_modules("| `trace_api`'s shared modules (") == _layer_modules(shared)
+    assert _layer_modules(web) <= _documented_modules("| `trace_api`'s web layer (")

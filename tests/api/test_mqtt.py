@@ -157,15 +157,17 @@ def test_publish_json_gives_up_on_a_broker_that_does_not_answer() -> None:
 
 
 def _sources() -> Iterator[Path]:
-    for root in ("trace-api/src/trace_api", "ingest/src/ingest"):
+    for root in ("trace-api/src/trace_api", "ingest/src/ingest", "deploy/src/suyuan"):
         yield from sorted((REPO / root).rglob("*.py"))
 
 
 def test_every_mqtt_client_and_notice_goes_through_the_one_module() -> None:
     """Clients come from ``BrokerAddress.client`` (which decodes the URL's credentials) and
     notices go out through ``publish_json`` or ``publish_on``: nothing else imports paho's
-    publish helpers or builds a paho client of its own."""
+    publish helpers or builds a paho client of its own; and topics are spelt from ``TOPIC_ROOT``
+    (or the functions that build them), not written out."""
     helper = REPO / "trace-api/src/trace_api/devices/mqtt.py"
+    topics = REPO / "trace-api/src/trace_api/devices/service.py"
     found = []
     for path in _sources():
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -175,6 +177,8 @@ def test_every_mqtt_client_and_notice_goes_through_the_one_module() -> None:
         ]
         if path != helper:
             found += [f"{where}:{line} builds a paho client of its own" for line in _paho_clients(tree)]
+        if path != topics:
+            found += [f"{where}:{line} writes the topic root out" for line in _topic_root_literals(tree)]
 
     assert found == []
 
@@ -189,6 +193,26 @@ def _imports_of(tree: ast.AST, module: str) -> list[int]:
         ):
             lines.append(node.lineno)
     return lines
+
+
+def _topic_root_literals(tree: ast.AST) -> list[int]:
+    """Lines of string literals holding ``suyuan/v1``, docstrings aside."""
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and "suyuan/v1" in node.value
+        and id(node) not in docstrings
+    ]
 
 
 def _paho_clients(tree: ast.AST) -> list[int]:

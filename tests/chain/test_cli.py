@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import typer
@@ -29,6 +30,16 @@ def test_deploy_then_status_reports_contracts_and_roles(cli_env: dict[str, str])
     assert set(status["deployment"]["contracts"]) == {"Membership", "BatchRegistry", "EvidenceAnchor"}
     roles = {a["name"]: a["roles"] for a in status["accounts"]}
     assert roles == {"anchor": ["anchor"], "regulator": ["regulator"]}
+
+
+def test_global_options_hold_for_their_own_run_only(cli_env: dict[str, str], tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    _run(cli_env, "--data-dir", str(other), "ledger", "append", "-", stdin=json.dumps(_record(0)))
+    there = json.loads(_run(cli_env, "--data-dir", str(other), "ledger", "status", "--json").stdout)
+    here = json.loads(_run(cli_env, "ledger", "status", "--json").stdout)  # the next run: no option
+
+    assert (there["size"], here["size"]) == (1, 0)
+    assert (other / "suyuan.db").is_file()
 
 
 def test_grant_admits_a_new_member(cli_env: dict[str, str]) -> None:

@@ -1,7 +1,9 @@
 """The ``chain`` commands, and the helpers every component's commands share.
 
-The helpers: the global options' settings (:data:`STATE`), one-line errors (:func:`fail`,
-:func:`failing_on`), the ``out`` and ``console`` consoles, progress bars, waiting for a signal.
+The helpers: settings under the root's global options (:func:`cli_settings`, which reads the
+:class:`GlobalOptions` the root hands over for its run), one-line errors
+(:func:`fail`, :func:`failing_on`), the ``out`` and ``console`` consoles, progress bars, waiting
+for a signal.
 The ``suyuan`` root (the ``suyuan`` package) adds the commands through :func:`register`.
 """
 
@@ -12,6 +14,9 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
@@ -52,23 +57,40 @@ def register(app: typer.Typer) -> None:
 S = TypeVar("S", bound=Settings)
 
 
-class CliState:
-    """The root's global options (``--data-dir``, ``--rpc-url``), over the environment's settings."""
+@dataclass(frozen=True)
+class GlobalOptions:
+    """The ``suyuan`` root's global options (``--data-dir``, ``--rpc-url``), for one run of the
+    command line: the root hands them over with :func:`use_global_options`, and the commands below
+    read them through :func:`cli_settings`."""
 
-    def __init__(self) -> None:
-        self.overrides: dict[str, Any] = {}
+    data_dir: Path | None = None
+    rpc_url: str | None = None
 
-    def settings(self, kind: type[S]) -> S:
-        """The settings of ``kind`` from the environment and the global options; a bad one exits."""
-        try:
-            return kind(**self.overrides)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            field = ".".join(str(p) for p in first["loc"])
-            fail(f"invalid setting {field}: {first['msg']}")
+    def overrides(self) -> dict[str, Any]:
+        """The settings these options give, over the environment's."""
+        return {name: value for name, value in asdict(self).items() if value is not None}
 
 
-STATE = CliState()
+_OPTIONS: ContextVar[GlobalOptions | None] = ContextVar("suyuan_global_options", default=None)
+
+
+def use_global_options(context: typer.Context, options: GlobalOptions) -> None:
+    """Makes ``options`` the global options of the run that ``context`` (the root's) is for, until
+    that run ends: a later run in the same process starts from none."""
+    token = _OPTIONS.set(options)
+    context.call_on_close(lambda: _OPTIONS.reset(token))
+
+
+def cli_settings(kind: type[S]) -> S:
+    """The settings of ``kind`` from the environment, under the global options of the run of the
+    command line in this thread; a bad setting exits with a one-line error naming it."""
+    try:
+        options = _OPTIONS.get()
+        return kind(**(options.overrides() if options is not None else {}))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        fail(f"invalid setting {field}: {first['msg']}")
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -125,7 +147,7 @@ def chain_compile(
 @chain_app.command("node")
 def chain_node() -> None:
     """Run the embedded anvil node in the foreground until interrupted."""
-    settings = STATE.settings(Settings)
+    settings = cli_settings(Settings)
     with chain_errors(), open_chain(settings.model_copy(update={"rpc_url": None})) as session:
         if session.node is None:
             fail(f"a node is already running at {session.rpc_url}")
@@ -141,7 +163,7 @@ def chain_deploy(
     ),
 ) -> None:
     """Deploy the contracts (once) and write the deployment record."""
-    with chain_errors(), open_chain(STATE.settings(Settings)) as session:
+    with chain_errors(), open_chain(cli_settings(Settings)) as session:
         deployment, new = ensure_deployed(session, force=force, regulator_org=regulator_org)
         verb = "deployed" if new else "already deployed"
         out.print(f"{verb} on chain {deployment.chain_id}: " + json.dumps(deployment.contracts))
@@ -150,7 +172,7 @@ def chain_deploy(
 @chain_app.command("status")
 def chain_status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False) -> None:
     """Print node, chain id, block, contracts and the roles of known accounts."""
-    with chain_errors(), open_chain(STATE.settings(Settings)) as session:
+    with chain_errors(), open_chain(cli_settings(Settings)) as session:
         print_status(session, as_json)
 
 
@@ -165,7 +187,7 @@ def chain_grant(
         chosen = Role[role.upper()]
     except KeyError:
         fail(f"invalid --role {role!r}: choose one of regulator, importer, trader, anchor")
-    with chain_errors(), open_chain(STATE.settings(Settings)) as session:
+    with chain_errors(), open_chain(cli_settings(Settings)) as session:
         client = session.client()
         account = session.keystore.load_or_create(name)
         result = client.grant_member(session.account("regulator"), account.address, chosen, id_hash(org))
@@ -182,7 +204,7 @@ def chain_rotate_anchor_key(
 ) -> None:
     """Give the anchorer a new key: granted the anchor role, then the old key's role revoked and the
     old key kept aside as anchor-retired-<address>. Stop the anchorer first; start it again after."""
-    with chain_errors(), open_chain(STATE.settings(Settings)) as session:
+    with chain_errors(), open_chain(cli_settings(Settings)) as session:
         client, keystore = session.client(), session.keystore
         regulator = session.account(REGULATOR_KEY)
         old = keystore.load(ANCHOR_KEY)

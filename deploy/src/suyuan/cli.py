@@ -19,7 +19,7 @@ import regulator_console.cli
 import scanners.cli
 import trace_api.cli
 import trace_api.markets.cli
-from chain.cli import STATE
+from chain.cli import GlobalOptions, use_global_options
 
 from .bench import bench_app
 from .besu import deploy_app
@@ -32,6 +32,7 @@ app = typer.Typer(name="suyuan", help="Suyuan (溯源): verifiable food traceabi
 
 @app.callback()
 def root(
+    context: typer.Context,
     data_dir: Annotated[
         Path | None,
         typer.Option(
@@ -43,10 +44,7 @@ def root(
         typer.Option("--rpc-url", help="External chain node (env SUYUAN_RPC_URL; default: embedded anvil)"),
     ] = None,
 ) -> None:
-    if data_dir is not None:
-        STATE.overrides["data_dir"] = data_dir
-    if rpc_url is not None:
-        STATE.overrides["rpc_url"] = rpc_url
+    use_global_options(context, GlobalOptions(data_dir=data_dir, rpc_url=rpc_url))
 
 
 @app.command("up")

@@ -26,7 +26,7 @@ from sqlalchemy import Connection, DateTime, Engine, MetaData, Table, func, sele
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from chain.cli import STATE, fail, out, progress_bar
+from chain.cli import cli_settings, fail, out, progress_bar
 from evidence import (
     LEDGER_VERSION_TABLE,
     Ledger,
@@ -240,7 +240,7 @@ def copy_to_postgres(
     """Copy the ledger and every table of the embedded SQLite database into PostgreSQL, and prove the
     copy (same rows in every table, ledger audit passed, same root). Stop `suyuan up` first; then
     set SUYUAN_DATABASE_URL to the target."""
-    config = STATE.settings(ServiceSettings)
+    config = cli_settings(ServiceSettings)
     try:
         source = open_ledger(config)
         with progress_bar(1, "copy") as advance:

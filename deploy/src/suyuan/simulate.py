@@ -25,7 +25,7 @@ import paho.mqtt.client as mqtt
 import typer
 from sqlmodel import Session, select
 
-from chain.cli import STATE, fail, out
+from chain.cli import cli_settings, fail, out
 from evidence import write_transaction
 from ingest import BrokerAddress, IngestSettings
 from ingest.cli import org_by_handle, registry
@@ -221,7 +221,7 @@ def simulate_coldchain(
     storage_class: Annotated[str, typer.Option(help="frozen, chilled or ambient")] = "frozen",
 ) -> None:
     """Publish realistic cold-store readings (registering sim-NN devices of ORG on first use)."""
-    config = STATE.settings(IngestSettings)
+    config = cli_settings(IngestSettings)
     if not config.mqtt_url:
         fail("no MQTT broker configured: set SUYUAN_MQTT_URL=mqtt://[user:password@]host:1883")
     with registry() as session:

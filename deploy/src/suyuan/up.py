@@ -27,7 +27,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from chain import ChainError, ChainSession, Settings, ensure_deployed, open_chain
-from chain.cli import STATE, chain_errors, fail, out, print_status, wait_for_signal
+from chain.cli import chain_errors, cli_settings, fail, out, print_status, wait_for_signal
 from evidence import Leadership, LedgerError, LoopHealth, make_anchorer, open_ledger, start_thread
 from ingest import IngestSettings
 from ingest.cli import cli_errors, open_ingestor, worker_options
@@ -36,6 +36,7 @@ from regulator_console import ConsoleSettings, mount_console
 from scanners.pwa import mount_scanner
 from trace_api.app import create_app
 from trace_api.chainops import ChainWorker
+from trace_api.devices import TOPIC_ROOT, alert_topic
 from trace_api.errors import DomainError
 from trace_api.reconcile.service import reconcile_loop
 from trace_api.server import start_server
@@ -62,7 +63,7 @@ class Up:
 
 def start_anchorer(up: Up) -> Stop:
     """The anchorer; with several processes on one database, one leads and the others stand by."""
-    config = STATE.settings(ServiceSettings)
+    config = cli_settings(ServiceSettings)
     anchorer = make_anchorer(config, up.session, open_ledger(config))
     leadership = Leadership(anchorer.ledger.engine, "anchorer")
     out.print(
@@ -88,7 +89,7 @@ def start_trace_api(up: Up) -> Stop:
     from trace_api.risk import RiskEvaluator, RuleError, load_rules
     from trace_api.selfcheck import PeriodCloser
 
-    config = STATE.settings(ServiceSettings)
+    config = cli_settings(ServiceSettings)
     services = build_services(config, up.session)
     services.background = up.health
     app = create_app(services)
@@ -134,8 +135,8 @@ def start_trace_api(up: Up) -> Stop:
     out.print(f"item codes and labels carry: {config.public_url}  (SUYUAN_PUBLIC_URL sets it)")
     if config.mqtt_url:
         out.print(
-            f"recall notices and alerts: MQTT broker {config.mqtt_url} (topics suyuan/v1/<org>/recalls "
-            "and suyuan/v1/<org>/alerts) and webhooks"
+            f"recall notices and alerts: MQTT broker {config.mqtt_url} (topics {TOPIC_ROOT}/<org>/recalls "
+            f"and {alert_topic('<org>')}) and webhooks"
         )
     else:
         out.print(
@@ -191,7 +192,7 @@ def _console_settings(config: ServiceSettings) -> tuple[bytes, int, Path | None]
 
 def start_ingest(up: Up) -> Stop:
     """One ingest worker when a broker is configured; says so when none is."""
-    config = STATE.settings(IngestSettings)
+    config = cli_settings(IngestSettings)
     if not config.mqtt_url:
         out.print("cold-chain ingest: off; no MQTT broker configured (set SUYUAN_MQTT_URL=mqtt://host:1883)")
         return lambda: None
@@ -215,7 +216,7 @@ def start_kitchen_feed(up: Up) -> Stop:
         return lambda: None
     from .demo.kitchen import prepare_kitchen_demo, run_kitchen_demo
 
-    config = STATE.settings(IngestSettings)
+    config = cli_settings(IngestSettings)
     services = build_services(config, up.session)
     try:
         prepared = prepare_kitchen_demo(services)
@@ -257,7 +258,7 @@ def run_up(*, demo: bool, services: Sequence[str] = ()) -> None:
     if unknown:
         fail(f"unknown --service {unknown[0]!r}: choose from {', '.join(SERVICES)}")
     with chain_errors(), ExitStack() as running:
-        session = running.enter_context(open_chain(STATE.settings(Settings)))
+        session = running.enter_context(open_chain(cli_settings(Settings)))
         _, new = ensure_deployed(session)
         up = Up(session, demo)
         for name, start in SERVICES.items():

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
-from chain.cli import STATE, fail, failing_on, out, wait_for_signal
+from chain.cli import cli_settings, fail, failing_on, out, wait_for_signal
 from evidence import Ledger, LedgerError, failure_text, open_ledger, start_thread
 from trace_api.coldchain import listed_devices
 from trace_api.devices import (
@@ -55,7 +55,7 @@ def register(app: typer.Typer) -> None:
 
 
 def settings() -> IngestSettings:
-    return STATE.settings(IngestSettings)
+    return cli_settings(IngestSettings)
 
 
 def cli_errors() -> AbstractContextManager[None]:

@@ -221,7 +221,7 @@ class Topic:
 def parse_topic(topic: str) -> Topic:
     match = TOPIC.match(topic)
     if match is None:
-        raise ReadingError("bad_topic", f"{topic!r} is not suyuan/v1/<org>/<device>/<kind>")
+        raise ReadingError("bad_topic", f"{topic!r} is not {TOPIC_ROOT}/<org>/<device>/<kind>")
     org, device, kind = match.groups()
     if kind not in SCHEMAS:
         raise ReadingError("unknown_kind", f"no reading kind {kind!r} (kinds: {', '.join(SCHEMAS)})")

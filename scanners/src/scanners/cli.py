@@ -18,7 +18,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from rich.markup import escape
 
-from chain.cli import STATE, console, out, progress_bar
+from chain.cli import cli_settings, console, out, progress_bar
 
 from ._codes import ScannedCode, read_scanned
 from ._errors import ApiUnreachable, NotACode, ScannerError, UnreadableImage
@@ -87,7 +87,7 @@ def scan_root(
 
 
 def _settings() -> ScannerSettings:
-    settings = STATE.settings(ScannerSettings)
+    settings = cli_settings(ScannerSettings)
     if "path" in _queue_option:
         settings = settings.model_copy(update={"scan_queue": _queue_option["path"]})
     return settings

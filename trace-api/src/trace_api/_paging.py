@@ -2,6 +2,7 @@
 
 The cursor is opaque to clients (the last row's key, base64url-encoded). There is no OFFSET:
 a deep page costs what the first does, and rows added meanwhile neither repeat nor go missing.
+The lists' query parameters (``Limit``, ``Cursor``) are the web layer's, in :mod:`trace_api.params`.
 """
 
 from __future__ import annotations
@@ -10,9 +11,8 @@ import base64
 import binascii
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
-from fastapi import Query
 from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import Session, col
 
@@ -20,11 +20,6 @@ from .errors import Unprocessable
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
-
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"rows per page, at most {MAX_LIMIT}")]
-Cursor = Annotated[
-    str | None, Query(max_length=400, description="the previous page's next_cursor; unset: the first page")
-]
 
 T = TypeVar("T")
 

@@ -19,7 +19,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from chain import ChainClient, ChainError, ensure_deployed, open_chain
-from chain.cli import STATE, chain_app, console, fail, failing_on, out, progress_bar, wait_for_signal
+from chain.cli import chain_app, cli_settings, console, fail, failing_on, out, progress_bar, wait_for_signal
 from evidence import (
     LedgerError,
     VerificationError,
@@ -73,7 +73,7 @@ def register(app: typer.Typer) -> None:
 
 
 def settings() -> ServiceSettings:
-    return STATE.settings(ServiceSettings)
+    return cli_settings(ServiceSettings)
 
 
 def ledger_errors() -> AbstractContextManager[None]:

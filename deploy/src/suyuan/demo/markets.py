@@ -13,6 +13,7 @@ in the data directory.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -24,12 +25,11 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 from PIL import Image, ImageDraw
 
-from chain.cli import STATE, out
+from chain.cli import cli_settings, out
 from evidence import start_thread
-from trace_api.devices import BrokerAddress, publish_on
+from trace_api.devices import BrokerAddress, device_topic, publish_on
 from trace_api.markets import VENDOR_TYPE, market_day
 from trace_api.orgs import with_check_character
 from trace_api.settings import ServiceSettings
@@ -276,8 +276,8 @@ class MarketFeed:
         try:
             while not stop.is_set():
                 for kind, payload in self.readings(dt.datetime.now(dt.UTC)):
-                    username = self.devices[kind]["username"]
-                    publish_on(clients[kind], f"suyuan/v1/{username}/{kind}", payload)
+                    topic = device_topic(OPERATOR[0], self.devices[kind]["name"], kind)
+                    publish_on(clients[kind], topic, payload)
                 stop.wait(self.every_s)
         finally:
             for client in clients.values():
@@ -285,10 +285,9 @@ class MarketFeed:
                 client.disconnect()
 
     def _client(self, device: dict[str, str]) -> mqtt.Client:
-        client = mqtt.Client(
-            CallbackAPIVersion.VERSION2, client_id=f"demo-{device['name']}", protocol=mqtt.MQTTv5
-        )
-        client.username_pw_set(device["username"], device["password"])
+        """A client of the broker with the device's own credentials, its network loop started."""
+        address = dataclasses.replace(self.address, username=device["username"], password=device["password"])
+        client = address.client(client_id=f"demo-{device['name']}")
         client.connect_async(self.address.host, self.address.port)
         client.loop_start()
         return client
@@ -296,7 +295,7 @@ class MarketFeed:
 
 def start_market_feed(up: Up) -> Callable[[], None]:
     """With ``--demo`` and a broker: the demo market's terminal and scale publish until stopped."""
-    config = STATE.settings(ServiceSettings)
+    config = cli_settings(ServiceSettings)
     path = config.data_dir / DEMO_FILE
     if not up.demo or not path.exists():
         return lambda: None

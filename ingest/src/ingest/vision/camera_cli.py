@@ -21,7 +21,7 @@ import typer
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from chain.cli import STATE, fail, failing_on, out
+from chain.cli import cli_settings, fail, failing_on, out
 from evidence import LedgerError, failure_text, start_thread
 
 from .._settings import IngestSettings
@@ -70,7 +70,7 @@ def ingest_camera(
     as_json: Annotated[bool, typer.Option("--json", help="End with the run's figures as JSON")] = False,
 ) -> None:
     """Judge a kitchen camera's frames and record each incident (snapshot, ledger record, alert)."""
-    config = STATE.settings(IngestSettings)
+    config = cli_settings(IngestSettings)
     origin = _parse_time(recorded_at)
     with camera_errors():
         camera = _prepare(config, org, device, source, sample_fps, model, rules, imgsz, confidence)

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from chain.cli import STATE, fail, failing_on, out, progress_bar
+from chain.cli import cli_settings, fail, failing_on, out, progress_bar
 
 from .._settings import IngestSettings
 from .offline import VisionError, configure_offline, require_training
@@ -45,7 +45,7 @@ def offline() -> None:
     """Configures Ultralytics for this data directory; exits with one line without the training extra."""
     with vision_errors():
         require_training()
-        configure_offline(STATE.settings(IngestSettings).data_dir)
+        configure_offline(cli_settings(IngestSettings).data_dir)
 
 
 @vision_app.command("synth")

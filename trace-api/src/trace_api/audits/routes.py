@@ -11,9 +11,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 
-from .._paging import DEFAULT_LIMIT, Cursor, Limit
 from ..auth import Regulator
 from ..context import get_services
+from ..params import DEFAULT_LIMIT, Cursor, Limit
 from ..services import Services
 from .service import audit_report, find_audit, list_audits, start_audit
 from .views import AuditPage, AuditView

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime
 from sqlmodel import Session
 
-from .._paging import DEFAULT_LIMIT, Cursor, Limit
 from ..auth import CurrentMember, member_of
 from ..context import WriteSession, get_services, get_session
 from ..orgs.models import OrgType
 from ..orgs.service import Member
+from ..params import DEFAULT_LIMIT, Cursor, Limit
 from ..services import Services
 from .listing import LotFilter, LotRole, list_lots
 from .service import BatchIn, admit_batch, describe_batch, get_batch, require_batch_reader

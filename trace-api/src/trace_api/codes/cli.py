@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
 from chain import ChainError, open_chain
-from chain.cli import STATE, fail, failing_on, out, progress_bar
+from chain.cli import cli_settings, fail, failing_on, out, progress_bar
 from evidence import LedgerError, failure_text, make_engine, write_transaction
 
 from ..batches.service import get_batch
@@ -39,7 +39,7 @@ codes_app = typer.Typer(
 
 
 def settings() -> ServiceSettings:
-    return STATE.settings(ServiceSettings)
+    return cli_settings(ServiceSettings)
 
 
 @contextmanager

@@ -8,11 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session
 
-from .._paging import DEFAULT_LIMIT, Cursor, Limit
 from ..auth import CurrentMember
 from ..batches.lineage import with_ancestors
 from ..batches.service import get_batch, require_batch_reader
 from ..context import WriteSession, get_services, get_session
+from ..params import DEFAULT_LIMIT, Cursor, Limit
 from ..services import Services
 from .alerts import AcknowledgementIn, AlertFilter, AlertStatus, acknowledge_alert, list_alerts, read_alert
 from .dead_letters import list_dead_letters

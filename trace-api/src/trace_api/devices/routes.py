@@ -9,7 +9,6 @@ from sqlmodel import Session, select
 
 from evidence import Actor
 
-from .._paging import DEFAULT_LIMIT, Cursor, Limit
 from ..auth import CurrentMember
 from ..coldchain.activity import listed_devices
 from ..context import WriteSession, get_services, get_session
@@ -17,6 +16,7 @@ from ..errors import Forbidden
 from ..geo import Position
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
+from ..params import DEFAULT_LIMIT, Cursor, Limit
 from ..services import Services
 from .models import ReadingKind
 from .service import (

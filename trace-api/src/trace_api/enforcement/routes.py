@@ -15,13 +15,13 @@ from fastapi.responses import FileResponse
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from .._paging import DEFAULT_LIMIT, Cursor, Limit
 from ..auth import CurrentMember
 from ..context import get_services, get_session
 from ..documents.service import document_path
 from ..errors import NotFound, Unprocessable
 from ..paperwork.materials import Upload
 from ..paperwork.routes import material_response, pdf_response
+from ..params import DEFAULT_LIMIT, Cursor, Limit
 from ..selfcheck.reads import list_tasks
 from ..selfcheck.service import describe_task
 from ..services import Services

@@ -14,10 +14,10 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from .._paging import DEFAULT_LIMIT, Cursor, Limit
 from ..auth import CurrentMember, Regulator
 from ..codes.labels import qr_png, qr_svg
 from ..context import WriteSession, get_services, get_session
+from ..params import DEFAULT_LIMIT, Cursor, Limit
 from ..services import Services
 from .checklist import CHECKLIST
 from .contracts import ContractIn, record_contract

@@ -17,7 +17,6 @@ from fastapi import APIRouter, Depends, Form, Query, UploadFile
 from fastapi.responses import FileResponse, Response
 from sqlmodel import Session
 
-from .._paging import DEFAULT_LIMIT, Cursor, Limit
 from ..auth import CurrentMember, Regulator
 from ..context import get_services, get_session
 from ..documents.models import Document
@@ -36,6 +35,7 @@ from ..paperwork.routes import (
     pdf_response,
     read_uploads,
 )
+from ..params import DEFAULT_LIMIT, Cursor, Limit
 from ..services import Services
 from . import pages
 from .certificates import certificate_pdf, decision_pdf

@@ -14,10 +14,10 @@ from fastapi import APIRouter, Depends, Form, Query, UploadFile
 from fastapi.responses import FileResponse, Response
 from sqlmodel import Session
 
-from .._paging import DEFAULT_LIMIT, Cursor, Limit
 from ..auth import CurrentMember, Regulator
 from ..context import get_services, get_session
 from ..errors import Unprocessable
+from ..params import DEFAULT_LIMIT, Cursor, Limit
 from ..services import Services
 from .reviews import ReviewIn, review_rectification
 from .service import (

@@ -15,13 +15,13 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from .._paging import DEFAULT_LIMIT, Cursor, Limit
 from ..alerting import AlertSink
 from ..auth import CurrentMember
 from ..context import WriteSession, get_services, get_session
 from ..errors import Forbidden
 from ..orgs.models import Organisation
 from ..orgs.service import Member
+from ..params import DEFAULT_LIMIT, Cursor, Limit
 from ..services import Services
 from . import answers
 from .models import Stall

@@ -7,10 +7,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session
 
-from .._paging import DEFAULT_LIMIT, Cursor, Limit
 from ..auth import CurrentMember, MemberKey, Regulator
 from ..context import WriteSession, get_services, get_session
 from ..geo import Position
+from ..params import DEFAULT_LIMIT, Cursor, Limit
 from ..services import Services
 from ..text import Line
 from .membership import (

@@ -16,7 +16,6 @@ from fastapi import APIRouter, Depends, Form, Query, UploadFile
 from fastapi.responses import FileResponse, Response
 from sqlmodel import Session
 
-from .._paging import DEFAULT_LIMIT, Cursor, Limit
 from ..auth import CurrentMember, Regulator
 from ..context import get_services, get_session
 from ..documents.service import document_path
@@ -32,6 +31,7 @@ from ..paperwork.routes import (
     pdf_response,
     read_uploads,
 )
+from ..params import DEFAULT_LIMIT, Cursor, Limit
 from ..services import Services
 from . import pages
 from .actions import change_certificate

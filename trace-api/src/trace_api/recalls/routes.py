@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session
 
-from .._paging import DEFAULT_LIMIT, Cursor, Limit
 from ..auth import CurrentMember, Regulator
 from ..context import WriteSession, get_services, get_session
+from ..params import DEFAULT_LIMIT, Cursor, Limit
 from ..services import Services
 from .holdings import preview_recall
 from .lifting import LiftIn, lift_recall

@@ -8,10 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session
 
-from .._paging import DEFAULT_LIMIT, Cursor, Limit
 from ..auth import Regulator
 from ..context import get_services, get_session
 from ..errors import Unavailable
+from ..params import DEFAULT_LIMIT, Cursor, Limit
 from ..services import Services
 from .evaluation import RiskEvaluator
 from .rules import Level, RuleError, RuleSet, load_rules

@@ -15,13 +15,13 @@ from sqlmodel import Session
 
 from evidence import rfc3339
 
-from .._paging import DEFAULT_LIMIT, Cursor, Limit
 from ..auth import CurrentMember, MemberKey
 from ..context import WriteSession, get_services, get_session
 from ..errors import Forbidden
 from ..openapi import PROBLEM_REF
 from ..orgs.models import OrgType
 from ..orgs.service import Member
+from ..params import DEFAULT_LIMIT, Cursor, Limit
 from ..problems import PROBLEM_JSON, domain_problem, problem_members, status_of
 from ..services import Services
 from .batch import MAX_SCAN_BATCH, CheckedBatch, SyncedBatch, checked_batch, sync_batch

@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session
 
-from .._paging import Cursor
 from ..auth import Regulator
 from ..context import get_session
 from ..equipment.web import Now, Rules
+from ..params import Cursor
 from .service import get_site, list_sites
 from .views import EquipmentSiteDetail, SiteDetail, SitePage
 
