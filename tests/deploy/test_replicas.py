@@ -131,7 +131,7 @@ def test_appends_from_two_processes_at_once_form_one_log(cli_env: dict[str, str]
 
 JOBS = (
     "deliveries", "recall notices", "notices", "chain_reconcile", "equipment_rules", "credit_grades",
-    "selfcheck_periods",
+    "selfcheck_periods", "risk_rules",
 )  # fmt: skip
 
 
