@@ -11,7 +11,7 @@ import pytest
 from web3 import Web3
 
 from chain import LocalNode, ReceiptWait, TransactionFailed
-from evidence import AnchorError, Anchorer, log_id_of
+from evidence import Anchorer, AnchorError, log_id_of
 from tests.api.conftest import Api, batch_payload
 from tests.api.test_chain_unavailable import private_node, w3  # noqa: F401 - fixtures: a node of its own
 from tests.api.test_scans import BATCH, _scan
@@ -22,17 +22,17 @@ from trace_api.chainops import batch_chain_id
 RECEIPT_WAIT = ReceiptWait(poll_s=0.05, timeout_s=1.0)
 
 
-def _mining(w3: Web3, on: bool) -> None:
+def _mining(node: Web3, on: bool) -> None:
     """Switches the node's block production: off, it still answers and keeps what it is sent."""
     if not on:  # anvil: an interval of 0 is no mining at all, automine included
-        w3.provider.make_request("evm_setIntervalMining", [0])  # type: ignore[arg-type]
-    w3.provider.make_request("evm_setAutomine", [on])  # type: ignore[arg-type]
+        node.provider.make_request("evm_setIntervalMining", [0])  # type: ignore[arg-type]
+    node.provider.make_request("evm_setAutomine", [on])  # type: ignore[arg-type]
     if on:
-        w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type] # what waited is mined now
+        node.provider.make_request("evm_mine", [])  # type: ignore[arg-type] # what waited is mined now
 
 
-def _sent(w3: Web3, address: str) -> int:
-    return w3.eth.get_transaction_count(Web3.to_checksum_address(address), "latest")
+def _sent(node: Web3, address: str) -> int:
+    return node.eth.get_transaction_count(Web3.to_checksum_address(address), "latest")
 
 
 def _readyz_when(api: Api, condition: Any, what: str, timeout_s: float = 60.0) -> dict[str, Any]:
@@ -49,8 +49,8 @@ def _readyz_when(api: Api, condition: Any, what: str, timeout_s: float = 60.0) -
 def test_a_halted_chain_leaves_the_ledger_accepting_and_both_outboxes_catch_up_once_it_mines(
     api: Api,
     network: Network,
-    w3: Web3,
-    private_node: LocalNode,  # noqa: F811 - the fixtures above
+    w3: Web3,  # noqa: F811 - the fixtures imported above
+    private_node: LocalNode,  # noqa: F811
 ) -> None:
     addresses = {
         handle: api.add_org(handle, kind)["chain_address"]

@@ -47,7 +47,7 @@ class QbftProxy:
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 request = self.rfile.read(int(self.headers["Content-Length"]))
                 answer = httpx.post(
                     proxy.upstream, content=request, headers={"Content-Type": "application/json"}
@@ -66,7 +66,7 @@ class QbftProxy:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's name
+            def log_message(self, format: str, *args: Any) -> None:
                 pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

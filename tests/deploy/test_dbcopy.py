@@ -164,8 +164,8 @@ def test_a_source_that_fails_its_audit_is_not_copied(installed: Api, postgres_ur
         installed.services.settings.data_dir / "suyuan.db"
     ) as db:  # a record altered on disk
         db.execute(
-            "UPDATE ledger_records SET body = CAST(REPLACE(CAST(body AS TEXT), 'Listeria', 'listeria') AS BLOB) "
-            "WHERE kind = 'recall.issued'"
+            "UPDATE ledger_records SET body = "
+            "CAST(REPLACE(CAST(body AS TEXT), 'Listeria', 'listeria') AS BLOB) WHERE kind = 'recall.issued'"
         )
         assert db.total_changes == 1
 

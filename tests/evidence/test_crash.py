@@ -157,7 +157,7 @@ def test_chain_node_restart_during_anchoring_resumes_without_gaps_or_duplicates(
     ledger = make_ledger()
     anchorer = Anchorer(
         ledger,
-        lambda: ChainClient(connect(url, timeout_s=5), deployment, wait=ReceiptWait(poll_s=0.01, timeout_s=5)),
+        lambda: ChainClient(connect(url, timeout_s=5), deployment, wait=ReceiptWait(0.01, timeout_s=5)),
         anchor_account,
         every_records=5,
         every_seconds=0.2,

@@ -90,7 +90,8 @@ class Settings(BaseSettings):
         """How a transaction's receipt is waited for on this chain."""
         derived = ReceiptWait.for_block_period(self.block_period_s, self.receipt_timeout_blocks)
         return ReceiptWait(
-            poll_s=self.receipt_poll_s or derived.poll_s, timeout_s=self.receipt_timeout_s or derived.timeout_s
+            poll_s=self.receipt_poll_s or derived.poll_s,
+            timeout_s=self.receipt_timeout_s or derived.timeout_s,
         )
 
     @property

@@ -29,8 +29,9 @@ class ServiceSettings(LedgerSettings):
         le=3600,
         description="How long the chain worker's lease lasts without renewal: another replica (or a "
         "restarted process) takes over sending chain calls once it expires. Longer than the "
-        "receipt wait (SUYUAN_RECEIPT_TIMEOUT_BLOCKS block periods, or SUYUAN_RECEIPT_TIMEOUT_S), so a "
-        f"worker's lease outlives its wait for a receipt; unset: 90 s, or the wait and {LEASE_OVER_WAIT_S:g} s",
+        "receipt wait (SUYUAN_RECEIPT_TIMEOUT_BLOCKS block periods, or SUYUAN_RECEIPT_TIMEOUT_S), "
+        "so a worker's lease outlives its wait for a receipt; unset: 90 s, or the wait and "
+        f"{LEASE_OVER_WAIT_S:g} s",
     )
     chain_outbox_bound_seconds: float = Field(
         default=120.0,
