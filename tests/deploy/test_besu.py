@@ -197,6 +197,10 @@ def test_compose_runs_the_whole_network_with_pinned_images_and_health_checks(net
         assert command[2] in SERVICES, command
         assert services[name]["depends_on"]["deploy"] == {"condition": "service_completed_successfully"}
         assert services[name]["environment"]["SUYUAN_DATABASE_URL"].startswith("postgresql://")
+    for name in ("deploy", "trace-api-1", "trace-api-2", "anchorer", "ingest"):
+        genesis = json.loads((out / "genesis.json").read_text())
+        period = genesis["config"]["qbft"]["blockperiodseconds"]
+        assert services[name]["environment"]["SUYUAN_BLOCK_PERIOD_SECONDS"] == str(period)  # receipt waits
     rpc_nodes = {services[n]["environment"]["SUYUAN_RPC_URL"] for n in ("trace-api-1", "trace-api-2")}
     assert len(rpc_nodes) == 2  # the replicas talk to different validators
     assert (out / "mosquitto" / "mosquitto.conf").read_text().count("listener 1883 0.0.0.0") == 1

@@ -4,11 +4,13 @@ PostgreSQL, proven row for row and by the ledger's audit, and served from there 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from sqlmodel import Session, func, select
 
 from evidence import Ledger, make_engine, open_ledger
@@ -19,6 +21,7 @@ from tests.api.test_scans import BATCH, _scan
 from tests.conftest import Network
 from trace_api.app import create_app
 from trace_api.batches.models import Batch
+from trace_api.migrate import upgrade
 from trace_api.services import Services
 from trace_api.settings import ServiceSettings
 
@@ -153,3 +156,52 @@ def test_the_command_copies_and_says_how_to_switch(installed: Api, postgres_url:
     assert again.returncode == 1
     assert "holds rows already" in again.stderr
     assert len(again.stderr.strip().splitlines()) == 1
+
+
+def test_a_source_that_fails_its_audit_is_not_copied(installed: Api, postgres_url: str) -> None:
+    env = {"SUYUAN_DATA_DIR": str(installed.services.settings.data_dir), "PATH": "/usr/bin:/bin"}
+    with sqlite3.connect(
+        installed.services.settings.data_dir / "suyuan.db"
+    ) as db:  # a record altered on disk
+        db.execute(
+            "UPDATE ledger_records SET body = "
+            "CAST(REPLACE(CAST(body AS TEXT), 'Listeria', 'listeria') AS BLOB) WHERE kind = 'recall.issued'"
+        )
+        assert db.total_changes == 1
+
+    refused = run_suyuan(env, "db", "copy-to-postgres", "--to", postgres_url)
+
+    assert refused.returncode == 1
+    assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+    assert "the source ledger fails its audit at step 'records'" in refused.stderr
+    assert "nothing was copied" in refused.stderr
+    assert set(_counts(postgres_url).values()) == {0}
+
+
+def test_a_copy_whose_rows_differ_commits_nothing_and_can_be_tried_again(
+    installed: Api, postgres_url: str
+) -> None:
+    # A target that does not keep what it is given: a trigger alters each organisation's name.
+    migrated = make_engine(postgres_url)
+    upgrade(migrated)
+    with migrated.begin() as conn:
+        conn.execute(
+            text(
+                "CREATE FUNCTION shout() RETURNS trigger AS $$ BEGIN NEW.name := upper(NEW.name); "
+                "RETURN NEW; END $$ LANGUAGE plpgsql"
+            )
+        )
+        conn.execute(
+            text("CREATE TRIGGER shout BEFORE INSERT ON organisations FOR EACH ROW EXECUTE FUNCTION shout()")
+        )
+
+    with pytest.raises(CopyError, match="table organisations differs after the copy: nothing was committed"):
+        copy_database(installed.services.ledger, postgres_url, _nothing)
+    left = _counts(postgres_url)
+    with migrated.begin() as conn:
+        conn.execute(text("DROP TRIGGER shout ON organisations"))
+    migrated.dispose()
+    report = copy_database(installed.services.ledger, postgres_url, _nothing)
+
+    assert set(left.values()) == {0}  # not even the ledger's origin, written before the copy began
+    assert report.records == installed.services.ledger.size()

@@ -4,6 +4,7 @@ at once forming one log that passes its audit."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import signal
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -131,7 +133,7 @@ def test_appends_from_two_processes_at_once_form_one_log(cli_env: dict[str, str]
 
 JOBS = (
     "deliveries", "recall notices", "notices", "chain_reconcile", "equipment_rules", "credit_grades",
-    "selfcheck_periods",
+    "selfcheck_periods", "risk_rules",
 )  # fmt: skip
 
 
@@ -140,33 +142,42 @@ def _leading(url: str) -> dict[str, bool]:
     return {job: bool(parts[job].get("leading")) for job in JOBS}
 
 
-def test_each_background_job_runs_in_one_replica_and_moves_when_it_dies(
-    cli_env: dict[str, str], postgres_url: str, anvil: LocalNode
-) -> None:
-    env = {**cli_env, "SUYUAN_DATABASE_URL": postgres_url, "SUYUAN_RPC_URL": anvil.rpc_url or ""}
+def _deployed_with(env: dict[str, str], *orgs: tuple[str, str]) -> dict[str, str]:
+    """Deploys the contracts and admits each (handle, type) with the real command line; their API keys."""
     deployed = subprocess.run(
         [*SUYUAN, "chain", "deploy"], env=env, capture_output=True, text=True, timeout=120
     )
     assert deployed.returncode == 0, deployed.stderr
-    added = subprocess.run(
-        [
-            *SUYUAN,
-            *("org", "add", "--handle", "haixian", "--name", "Haixian Import", "--type", "importer"),
-            *("--uscc", make_uscc(), "--jurisdiction", "Shanghai"),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert added.returncode == 0, added.stderr
-    key = re.search(r"API key \(shown once\): (\S+)", added.stdout)
-    assert key is not None, added.stdout
+    keys = {}
+    for handle, org_type in orgs:
+        added = subprocess.run(
+            [
+                *SUYUAN,
+                *("org", "add", "--handle", handle, "--name", f"{handle} Co.", "--type", org_type),
+                *("--uscc", make_uscc(), "--jurisdiction", "Shanghai"),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert added.returncode == 0, added.stderr
+        key = re.search(r"API key \(shown once\): (\S+)", added.stdout)
+        assert key is not None, added.stdout
+        keys[handle] = key.group(1)
+    return keys
+
+
+def test_each_background_job_runs_in_one_replica_and_moves_when_it_dies(
+    cli_env: dict[str, str], postgres_url: str, anvil: LocalNode
+) -> None:
+    env = {**cli_env, "SUYUAN_DATABASE_URL": postgres_url, "SUYUAN_RPC_URL": anvil.rpc_url or ""}
+    key = _deployed_with(env, ("haixian", "importer"))["haixian"]
     replicas = [_start_up(env, "--service", "trace-api") for _ in range(2)]
     urls = [_url(lines) for _, lines in replicas]
     try:
         # Admissions through both replicas at once form one log.
-        documents = _upload_certificates(urls[0], key.group(1))
+        documents = _upload_certificates(urls[0], key)
         admitted: list[int] = []
 
         def admit(replica: int) -> None:
@@ -175,7 +186,7 @@ def test_each_background_job_runs_in_one_replica_and_moves_when_it_dies(
                     response = http.post(
                         "/v1/batches",
                         json=admission_body(f"R{replica}-{n}", documents),
-                        headers={"Authorization": f"Bearer {key.group(1)}"},
+                        headers={"Authorization": f"Bearer {key}"},
                     )
                     admitted.append(response.status_code)
 
@@ -216,3 +227,108 @@ def test_each_background_job_runs_in_one_replica_and_moves_when_it_dies(
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
                 process.wait(timeout=60)
+
+
+class HeldReceiver:
+    """A webhook receiver that holds the first recall notice open until ``release`` is set (its sender
+    is killed meanwhile) and answers every other request at once; it keeps each arrival's
+    ``Suyuan-Delivery`` header, and whether it was answered."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.first_entered = threading.Event()
+        self.arrivals: list[dict[str, str]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers["Content-Length"]))
+                if self.headers.get("Suyuan-Event") != "recall.issued":
+                    self.send_response(204)
+                    self.end_headers()
+                    return
+                arrival = {"delivery": self.headers["Suyuan-Delivery"], "answered": "no"}
+                receiver.arrivals.append(arrival)
+                if len(receiver.arrivals) == 1:
+                    receiver.first_entered.set()
+                    receiver.release.wait(60)
+                with contextlib.suppress(OSError):  # the first one's sender is gone by then
+                    self.send_response(204)
+                    self.end_headers()
+                    arrival["answered"] = "yes"
+
+            def log_message(self, format: str, *args: object) -> None:
+                return None
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_notice_in_flight_when_its_replica_is_killed_is_delivered_by_the_other_with_the_same_id(
+    cli_env: dict[str, str], postgres_url: str, anvil: LocalNode
+) -> None:
+    env = {
+        **cli_env,
+        "SUYUAN_DATABASE_URL": postgres_url,
+        "SUYUAN_RPC_URL": anvil.rpc_url or "",
+        "SUYUAN_WEBHOOK_ALLOW_HTTP": "true",
+        "SUYUAN_WEBHOOK_ALLOW_PRIVATE": "true",
+    }
+    keys = _deployed_with(env, ("haixian", "importer"), ("samr", "regulator"))
+    receiver = HeldReceiver()
+    replicas = [_start_up(env, "--service", "trace-api") for _ in range(2)]
+    urls = [_url(lines) for _, lines in replicas]
+    try:
+        _wait(
+            lambda: sum(_leading(u)["recall notices"] for u in urls) == 1, "one replica sends recall notices"
+        )
+        sender = 0 if _leading(urls[0])["recall notices"] else 1
+        survivor = urls[1 - sender]
+        as_haixian = httpx.Client(
+            base_url=survivor, timeout=60, headers={"Authorization": f"Bearer {keys['haixian']}"}
+        )
+        as_samr = httpx.Client(
+            base_url=survivor, timeout=60, headers={"Authorization": f"Bearer {keys['samr']}"}
+        )
+        with as_haixian, as_samr:
+            documents = _upload_certificates(survivor, keys["haixian"])
+            admitted = as_haixian.post("/v1/batches", json=admission_body("KILL-1", documents))
+            assert admitted.status_code == 201, admitted.text
+            hook = as_haixian.post("/v1/webhooks", json={"url": receiver.url})
+            assert hook.status_code == 201, hook.text
+            recall = as_samr.post(
+                "/v1/recalls",
+                json={"batch_id": "09506000134352.KILL-1", "reason": "Listeria", "recall_class": "I"},
+            )
+            assert recall.status_code == 201, recall.text
+
+            assert receiver.first_entered.wait(60), "the leading replica sent the notice"
+            replicas[sender][0].send_signal(signal.SIGKILL)  # while the receiver holds its request open
+            replicas[sender][0].wait(timeout=30)
+            _wait(lambda: len(receiver.arrivals) == 2, "the survivor sent the notice again", TAKEOVER_S)
+            receiver.release.set()
+
+            def deliveries() -> list[dict[str, object]]:
+                shown = as_samr.get(f"/v1/recalls/{recall.json()['id']}").json()
+                return [d for n in shown["notices"] for d in n["deliveries"]]
+
+            _wait(lambda: [d["status"] for d in deliveries()] == ["delivered"], "the delivery is recorded")
+            delivered = deliveries()[0]
+
+        first, second = receiver.arrivals
+        assert second["answered"] == "yes"
+        # At least once: the killed replica's request reached the receiver before it died, and the
+        # survivor sent the notice again under the same id, by which the receiver deduplicates.
+        assert first["delivery"] == second["delivery"] == str(delivered["id"])
+    finally:
+        for process, _ in replicas:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=60)
+        receiver.close()

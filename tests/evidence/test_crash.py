@@ -17,7 +17,16 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 
-from chain import ChainClient, Deployment, LocalNode, Role, connect, deploy_contracts, id_hash
+from chain import (
+    ChainClient,
+    Deployment,
+    LocalNode,
+    ReceiptWait,
+    Role,
+    connect,
+    deploy_contracts,
+    id_hash,
+)
 from evidence import Anchorer, Ledger, audit_log, log_id_of, open_ledger
 from tests.conftest import REPO_ROOT, make_record, wait_for_state_dump
 from trace_api.settings import ServiceSettings
@@ -148,7 +157,7 @@ def test_chain_node_restart_during_anchoring_resumes_without_gaps_or_duplicates(
     ledger = make_ledger()
     anchorer = Anchorer(
         ledger,
-        lambda: ChainClient(connect(url, timeout_s=5), deployment, timeout_s=5),
+        lambda: ChainClient(connect(url, timeout_s=5), deployment, wait=ReceiptWait(0.01, timeout_s=5)),
         anchor_account,
         every_records=5,
         every_seconds=0.2,

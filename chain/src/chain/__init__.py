@@ -27,6 +27,7 @@ from ._node import LocalNode, running_node_url
 from ._session import ChainSession, ensure_deployed, keystore_for, open_chain
 from ._settings import Settings, default_data_dir
 from ._toolchain import CONTRACT_NAMES, EVM_VERSION, SOLC_VERSION
+from ._wait import ReceiptWait
 
 __all__ = [
     "CONTRACT_NAMES",
@@ -53,6 +54,7 @@ __all__ = [
     "LocalNode",
     "NodeError",
     "NotHolder",
+    "ReceiptWait",
     "Role",
     "Settings",
     "ToolchainError",

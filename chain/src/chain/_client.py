@@ -2,8 +2,9 @@
 
 It behaves the same on anvil and on Hyperledger Besu QBFT: every transaction is signed locally
 with chain id and zero fees set explicitly, nonces are assigned per sender under a lock (so
-concurrent senders never collide), the POA extraData middleware is injected, receipt status is
-checked, and custom errors are decoded into :mod:`chain._errors` exceptions.
+concurrent senders never collide), the POA extraData middleware is injected, receipts are waited
+for as the block period says (:mod:`chain._wait`), receipt status is checked, and custom errors
+are decoded into :mod:`chain._errors` exceptions.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ._compile import load_artifact
 from ._deploy import Deployment
 from ._errors import NodeError, TransactionFailed, UnknownRevert, revert_error
 from ._toolchain import CONTRACT_NAMES
+from ._wait import ReceiptWait
 
 #: Gas headroom over the node's estimate.
 GAS_MARGIN = 1.2
@@ -142,14 +144,12 @@ class _Nonces:
 class ContractClient:
     """Suyuan's contracts on one chain, reached through one Web3 connection: the transaction layer."""
 
-    def __init__(
-        self, w3: Web3, deployment: Deployment, *, poll_s: float = 0.01, timeout_s: float = 60.0
-    ) -> None:
+    def __init__(self, w3: Web3, deployment: Deployment, *, wait: ReceiptWait | None = None) -> None:
         self.w3 = w3
         self.deployment = deployment
         self.chain_id = deployment.chain_id
-        self._poll_s = poll_s
-        self._timeout_s = timeout_s
+        #: How receipts are waited for; without one, as for a node that mines a block per transaction.
+        self.receipt_wait = wait or ReceiptWait.for_block_period(0)
         self._nonces = _Nonces(w3)
         abis = {name: load_artifact(name)["abi"] for name in CONTRACT_NAMES}
         self.contracts: dict[str, Contract] = {
@@ -198,14 +198,17 @@ class ContractClient:
                 raise TransactionFailed(f"node refused transaction from {address}: {exc}") from exc
 
     def wait(self, tx_hash: str) -> TxResult:
+        """Waits for the transaction's receipt, as :attr:`receipt_wait` says, and returns its result.
+
+        The first receipt is final: QBFT (and anvil) never reorganise a mined block.
+        """
+        wait = self.receipt_wait
         try:
             receipt = self.w3.eth.wait_for_transaction_receipt(
-                HexBytes(tx_hash), timeout=self._timeout_s, poll_latency=self._poll_s
+                HexBytes(tx_hash), timeout=wait.timeout_s, poll_latency=wait.poll_s
             )
         except TimeExhausted as exc:
-            raise TransactionFailed(
-                f"transaction {tx_hash} not mined within {self._timeout_s:.0f} s"
-            ) from exc
+            raise TransactionFailed(f"transaction {tx_hash} not mined within {wait.timeout_s:g} s") from exc
         if receipt["status"] != 1:
             self._explain_failure(tx_hash, receipt["blockNumber"])
         return TxResult(

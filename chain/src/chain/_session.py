@@ -38,12 +38,7 @@ class ChainSession:
         return deployment
 
     def client(self) -> ChainClient:
-        return ChainClient(
-            self.w3,
-            self.deployment(),
-            poll_s=self.settings.receipt_poll_s,
-            timeout_s=self.settings.receipt_timeout_s,
-        )
+        return ChainClient(self.w3, self.deployment(), wait=self.settings.receipt_wait)
 
     def account(self, name: str) -> LocalAccount:
         return self.keystore.load(name)
@@ -90,7 +85,7 @@ def ensure_deployed(
     regulator = session.keystore.load_or_create(REGULATOR_KEY)
     org_id = id_hash(regulator_org)
     deployment = deploy_contracts(session.w3, regulator, org_id)
-    client = ChainClient(session.w3, deployment)
+    client = ChainClient(session.w3, deployment, wait=session.settings.receipt_wait)
     anchor = session.keystore.load_or_create(ANCHOR_KEY)
     client.grant_member(regulator, anchor.address, Role.ANCHOR, org_id)
     deployment.save(session.settings.deployment_file)

@@ -383,6 +383,9 @@ def compose(plan: NetworkPlan, validators: Sequence[Validator]) -> dict[str, Any
     services["ingest"] = _suyuan_service(
         ["up", "--service", "ingest"], node_of[3 % len(node_of)], healthcheck=status
     )
+    for service in services.values():
+        if service.get("image") == SUYUAN_IMAGE:  # receipt waits follow the genesis's block period
+            service["environment"]["SUYUAN_BLOCK_PERIOD_SECONDS"] = str(plan.block_period_s)
     volumes: dict[str, dict[str, Any]] = {f"{v.name}-data": {} for v in validators}
     volumes |= {"postgres-data": {}, "mosquitto-data": {}, "suyuan-state": {}}
     return {

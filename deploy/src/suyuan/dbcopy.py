@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -152,31 +153,60 @@ def copy_database(source: Ledger, target_url: str, advance: Advance) -> CopyRepo
     try:
         with target.connect() as conn:
             _require_empty(conn)
-        Ledger(target, source.origin, source.signer)  # the ledger's own tables, by its migrations
-        upgrade(target)
-        report = CopyReport()
-        with write_transaction(source.engine, source.lock_name) as read, target.begin() as write:
-            source_tables, target_tables = _tables(read), _tables(write)
-            ordered = [t for t in target_tables.sorted_tables if t.name not in VERSION_TABLES]
-            missing = [t.name for t in ordered if t.name not in source_tables.tables]
-            if missing:
-                raise CopyError(f"the source lacks tables the target has: {', '.join(missing)}")
-            for table in reversed(ordered):  # what opening the ledger wrote (its origin and key)
-                write.execute(table.delete())
-            for table in ordered:
-                report.tables[table.name] = _copy_table(
-                    read, write, source_tables.tables[table.name], table, advance
-                )
-                _reset_sequences(write, table)
-            for table in ordered:
-                if _digest(read, source_tables.tables[table.name]) != _digest(write, table):
-                    raise CopyError(f"table {table.name} differs after the copy: nothing was committed")
-            size = source.size()
-            root = source.root(size).hex() if size else ""
-        _prove(target, source, size, root, report)
-        return report
+        try:
+            return _copy_and_prove(source, target, advance)
+        except BaseException:
+            _empty(target)  # as it was found, so that the copy can be tried again
+            raise
     finally:
         target.dispose()
+
+
+def _copy_and_prove(source: Ledger, target: Engine, advance: Advance) -> CopyReport:
+    """Requires ``target`` empty; writes its rows in one transaction, committed once they match."""
+    Ledger(target, source.origin, source.signer)  # the ledger's own tables, by its migrations
+    upgrade(target)
+    report = CopyReport()
+    with write_transaction(source.engine, source.lock_name) as read, target.begin() as write:
+        source_tables, target_tables = _tables(read), _tables(write)
+        ordered = [t for t in target_tables.sorted_tables if t.name not in VERSION_TABLES]
+        missing = [t.name for t in ordered if t.name not in source_tables.tables]
+        if missing:
+            raise CopyError(f"the source lacks tables the target has: {', '.join(missing)}")
+        _audit_source(source)  # read under the writer lock: what is audited is what is copied
+        for table in reversed(ordered):  # what opening the ledger wrote (its origin and key)
+            write.execute(table.delete())
+        for table in ordered:
+            report.tables[table.name] = _copy_table(
+                read, write, source_tables.tables[table.name], table, advance
+            )
+            _reset_sequences(write, table)
+        for table in ordered:
+            if _digest(read, source_tables.tables[table.name]) != _digest(write, table):
+                raise CopyError(f"table {table.name} differs after the copy: nothing was committed")
+        size = source.size()
+        root = source.root(size).hex() if size else ""
+    _prove(target, source, size, root, report)
+    return report
+
+
+def _audit_source(source: Ledger) -> None:
+    """A source that fails its audit is not copied: its copy would fail the same way."""
+    try:
+        audit_log(source, None)
+    except VerificationError as exc:
+        raise CopyError(
+            f"the source ledger fails its audit at step '{exc.step}': {exc.detail}; nothing was copied"
+        ) from exc
+
+
+def _empty(target: Engine) -> None:
+    """Deletes every row a failed copy left (the ledger's origin and key, or a copy that failed
+    its proof after commit), in one transaction."""
+    with suppress(SQLAlchemyError), target.begin() as conn:  # the copy's own error is the one to tell
+        for table in reversed(_tables(conn).sorted_tables):
+            if table.name not in VERSION_TABLES:
+                conn.execute(table.delete())
 
 
 def _copy_table(read: Connection, write: Connection, source: Table, target: Table, advance: Advance) -> int:
@@ -219,9 +249,13 @@ def _prove(target: Engine, source: Ledger, size: int, root: str, report: CopyRep
     try:
         audited = audit_log(copied, None)
     except VerificationError as exc:
-        raise CopyError(f"the copied ledger fails its audit at step '{exc.step}': {exc.detail}") from exc
+        raise CopyError(
+            f"the copied ledger fails its audit at step '{exc.step}': {exc.detail}; the copy was removed"
+        ) from exc
     if audited.records != size or (size and audited.root.hex() != root):
-        raise CopyError(f"the copied ledger's root differs: {audited.root.hex()} against {root}")
+        raise CopyError(
+            f"the copied ledger's root differs: {audited.root.hex()} against {root}; the copy was removed"
+        )
     report.records, report.root, report.checkpoints_checked = (
         audited.records,
         root,

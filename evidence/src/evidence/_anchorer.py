@@ -143,10 +143,29 @@ class Anchorer:
         if self.due():
             self.ledger.checkpoint()
         anchored = 0
-        for checkpoint in self.ledger.checkpoints(unanchored_only=True):
+        pending = self.ledger.checkpoints(unanchored_only=True)
+        if pending:
+            self._require_settled()
+        for checkpoint in pending:
             self._anchor(checkpoint)
             anchored += 1
         return anchored
+
+    def _require_settled(self) -> None:
+        """Raises :class:`AnchorError` while a commitment this account sent still waits to be mined.
+
+        On a halted chain (a QBFT network without its quorum) the node keeps the transaction and
+        mines it once blocks resume; sending the checkpoint again meanwhile would only queue a
+        second transaction behind it, which the contract then refuses.
+        """
+        eth = self.client.w3.eth
+        waiting = eth.get_transaction_count(self.account.address, "pending") - eth.get_transaction_count(
+            self.account.address, "latest"
+        )
+        if waiting > 0:
+            raise AnchorError(
+                f"{waiting} anchoring transaction(s) still wait to be mined: the chain is not advancing"
+            )
 
     def _chain_regressed(self) -> bool:
         """Whether the chain lost anchors this process recorded (a node restarted from an older state)."""

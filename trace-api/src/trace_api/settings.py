@@ -9,6 +9,9 @@ from pydantic import Field, PrivateAttr, model_validator
 
 from evidence import LedgerSettings
 
+#: How much longer than a receipt wait the chain worker's lease lasts when none is configured.
+LEASE_OVER_WAIT_S = 30.0
+
 
 class ServiceSettings(LedgerSettings):
     """The trace API's settings, on top of the evidence ledger's and the chain's."""
@@ -25,8 +28,10 @@ class ServiceSettings(LedgerSettings):
         gt=0,
         le=3600,
         description="How long the chain worker's lease lasts without renewal: another replica (or a "
-        "restarted process) takes over sending chain calls once it expires. Longer than "
-        "SUYUAN_RECEIPT_TIMEOUT_S, so a worker's lease outlives its wait for a receipt",
+        "restarted process) takes over sending chain calls once it expires. Longer than the "
+        "receipt wait (SUYUAN_RECEIPT_TIMEOUT_BLOCKS block periods, or SUYUAN_RECEIPT_TIMEOUT_S), "
+        "so a worker's lease outlives its wait for a receipt; unset: 90 s, or the wait and "
+        f"{LEASE_OVER_WAIT_S:g} s",
     )
     chain_outbox_bound_seconds: float = Field(
         default=120.0,
@@ -106,10 +111,14 @@ class ServiceSettings(LedgerSettings):
     def _lease_outlives_receipt_wait(self) -> Self:
         # A worker renews its lease when it marks a call `sending`, then waits for the receipt: a
         # lease that ran out during the wait would let another replica send the same call.
-        if self.chain_lease_seconds <= self.receipt_timeout_s:
+        wait_s = self.receipt_wait.timeout_s
+        if "chain_lease_seconds" not in self.model_fields_set:
+            # A long block period lengthens the receipt wait: the default lease follows it.
+            self.chain_lease_seconds = max(self.chain_lease_seconds, wait_s + LEASE_OVER_WAIT_S)
+        if self.chain_lease_seconds <= wait_s:
             raise ValueError(
                 f"chain_lease_seconds ({self.chain_lease_seconds:g}) must be longer than "
-                f"receipt_timeout_s ({self.receipt_timeout_s:g}): a chain worker's lease must "
+                f"receipt_timeout_s ({wait_s:g}): a chain worker's lease must "
                 "outlive its wait for a receipt"
             )
         return self
