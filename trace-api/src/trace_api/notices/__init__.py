@@ -7,6 +7,7 @@ from .service import (
     delivery_status,
     describe_notice,
     notices_of,
+    notified_via,
     owe_notice,
     owe_notices,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "delivery_status",
     "describe_notice",
     "notices_of",
+    "notified_via",
     "owe_notice",
     "owe_notices",
 ]

@@ -137,6 +137,20 @@ def describe_notice(notice: OwedNotice) -> dict[str, Any]:
     }
 
 
+def notified_via(notices: Iterable[OwedNotice]) -> str:
+    """How each channel of a fact's notices stands, in a line (``mqtt suyuan/v1/x/alerts pending``)."""
+    parts = [
+        f"{n.channel.value} {n.target} "
+        + ("delivered" if n.delivered_at is not None else n.last_error or "pending")
+        for n in notices
+    ]
+    return "; ".join(parts) or "none: no webhook registered and no MQTT broker configured"
+
+
+def _standing(notice: OwedNotice) -> str:
+    return "delivered" if notice.delivered_at is not None else notice.last_error or "pending"
+
+
 def notices_of(session: Session, record_ids: Iterable[str]) -> list[OwedNotice]:
     """The notices owed for these ledger records, oldest first."""
     ids = set(record_ids)
