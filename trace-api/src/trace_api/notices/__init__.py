@@ -2,6 +2,7 @@
 
 from .models import Channel, OwedNotice
 from .service import (
+    NoticeOutbox,
     NoticeSender,
     Owed,
     delivery_status,
@@ -14,6 +15,7 @@ from .service import (
 
 __all__ = [
     "Channel",
+    "NoticeOutbox",
     "NoticeSender",
     "Owed",
     "OwedNotice",
