@@ -260,6 +260,45 @@ def _worker_process(store: ColdStore, broker: ConfiguredBroker, log: Path) -> su
         )
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # leadership is per database
+def test_ingest_command_sends_the_alert_notices_it_owes(
+    cold_store: ColdStore, broker: ConfiguredBroker, tmp_path: Path
+) -> None:
+    """``suyuan ingest mqtt`` on its own (no trace API on the database) runs the notice sender:
+    the alert a batch owes reaches the broker from the outbox."""
+    listener = BrokerClient(broker, SERVICE, SERVICE_PASSWORD, "regulator")
+    assert not listener.connect().is_failure
+    assert not listener.subscribe("suyuan/v1/haixian/alerts").is_failure
+    device = device_client(cold_store, broker, "cs-01")
+    # −8 °C in the frozen store for 650 s, up to just now: the worker's own clock opens the alert.
+    readings = [
+        (m.topic, m.payload)
+        for m in (
+            cold_store.message("cs-01", "temperature", cold_store.at(s), celsius=-8.0)
+            for s in (-700, -375, -50)
+        )
+    ]
+    worker = _worker_process(cold_store, broker, tmp_path / "worker.log")
+    try:
+
+        def recorded() -> bool:
+            # Sent again until the worker, once subscribed, has them: a second delivery is a duplicate.
+            device.publish_all(readings)
+            return recorded_seqs(cold_store) == [0, 1, 2]
+
+        wait_until(recorded, 60, "the worker to record the readings")
+        message = listener.next_message(timeout=30)
+    finally:
+        worker.terminate()
+        worker.wait(30)
+        device.close()
+        listener.close()
+    told = json.loads(message.payload)
+    assert (told["event"], told["rule"], told["organisation"]) == ("alert.opened", "temperature", "haixian")
+    [owed] = _owed_notices(cold_store)
+    assert (owed.record_id, owed.attempts, owed.delivered_at is not None) == (told["record_id"], 1, True)
+
+
 class Publisher(threading.Thread):
     """A device publishing a known set of readings, re-sending whatever the broker did not acknowledge."""
 
