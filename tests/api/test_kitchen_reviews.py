@@ -71,7 +71,7 @@ def test_rejection_reopens_the_incident_and_acceptance_closes_it(kitchen: Kitche
         "samr",
     )
     assert answer["record_id"] == f"incident:{kitchen.id}:rectified:reviewed"
-    assert answer["notified_via"] == "mqtt suyuan/v1/canteen/alerts"
+    assert answer["notified_via"] == "mqtt suyuan/v1/canteen/alerts pending"
     incident = kitchen.get("canteen")
     assert incident["status"] == "open"
     assert [r["review"]["decision"] for r in incident["rectifications"]] == ["rejected"]

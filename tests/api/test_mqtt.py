@@ -16,7 +16,7 @@ from tests.api.conftest import Api, batch_payload, serve_api
 from tests.conftest import Network
 from tests.ingest._broker import BrokerClient, ConfiguredBroker, free_port
 from trace_api.devices import BrokerUrlError, PublishError, alert_topic, publish_json
-from trace_api.kitchen import publish_notice
+from trace_api.notices.service import publish_mqtt
 from trace_api.recalls.notify import NoticeWorker, recall_topic
 
 REPO = Path(__file__).resolve().parents[2]
@@ -119,28 +119,27 @@ def test_recall_notice_the_broker_refuses_is_not_counted_as_delivered(
     )
 
 
-def test_rectification_notice_reaches_the_alert_topic_without_error_noise(
+def test_notice_reaches_the_alert_topic_without_error_noise(
     broker: ConfiguredBroker, listener: BrokerClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     body = {"event": "incident.rectified", "note": "厨师帽已发放 hats issued"}
 
-    answer = publish_notice(url_for(broker, SERVICE, SERVICE_PASSWORD), alert_topic("canteen"), body)
+    answer = publish_mqtt(url_for(broker, SERVICE, SERVICE_PASSWORD), alert_topic("canteen"), body)
     message = listener.next_message()
 
-    assert answer == "mqtt suyuan/v1/canteen/alerts"
+    assert answer is None
     assert (message.topic, json.loads(message.payload)) == ("suyuan/v1/canteen/alerts", body)
     assert errors_logged(caplog) == []
 
 
-def test_rectification_answers_how_publishing_failed_instead_of_raising(broker: ConfiguredBroker) -> None:
-    wrong_password = publish_notice(url_for(broker, SERVICE, "guess"), alert_topic("canteen"), {})
-    no_broker = publish_notice(f"mqtt://127.0.0.1:{free_port()}", alert_topic("canteen"), {})
+def test_notice_publishing_answers_how_it_failed_instead_of_raising(broker: ConfiguredBroker) -> None:
+    wrong_password = publish_mqtt(url_for(broker, SERVICE, "guess"), alert_topic("canteen"), {})
+    no_broker = publish_mqtt(f"mqtt://127.0.0.1:{free_port()}", alert_topic("canteen"), {})
 
     assert (
-        wrong_password
-        == f"mqtt failed: the broker 127.0.0.1:{broker.port} refused the connection: Not authorized"
+        wrong_password == f"failed: the broker 127.0.0.1:{broker.port} refused the connection: Not authorized"
     )
-    assert no_broker.startswith("mqtt failed: [Errno 111]")
+    assert str(no_broker).startswith("failed: [Errno 111]")
 
 
 @pytest.mark.parametrize(

@@ -65,8 +65,9 @@ class ColdStore:
 def make_ingestor(api: Api, clock: Callable[[], dt.datetime], rules: AlertRules | None = None) -> Ingestor:
     services = api.services
     return Ingestor(
-        services.engine, services.ledger, rules or AlertRules(), services.settings.public_url, clock
-    )
+        services.engine, services.ledger, rules or AlertRules(), services.settings.public_url, clock,
+        mqtt_url=services.settings.mqtt_url,
+    )  # fmt: skip
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ devices had acknowledged by the broker against the set the ledger holds, with no
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import os
 import signal
@@ -31,6 +32,7 @@ from evidence._tables import RECORDS
 from ingest import AlertRules, Ingestor, IngestWorker, WorkerOptions
 from trace_api.app import create_app
 from trace_api.coldchain import Alert, DeadLetter, SensorReading
+from trace_api.notices import NoticeSender, OwedNotice
 
 from ._broker import BrokerClient, ConfiguredBroker
 from .conftest import ColdStore, Counted
@@ -62,7 +64,7 @@ def reading_records(store: ColdStore) -> list[str]:
         return [r for (r,) in conn.execute(query)]
 
 
-def test_worker_records_readings_once_and_publishes_alerts_on_the_local_broker(
+def test_worker_records_readings_once_and_its_alerts_reach_the_local_broker_after_commit(
     cold_store: ColdStore, mqtt_url: str, run_worker: Callable[..., tuple[IngestWorker, Counted]]
 ) -> None:
     worker, counted = run_worker(mqtt_url)
@@ -98,6 +100,8 @@ def test_worker_records_readings_once_and_publishes_alerts_on_the_local_broker(
         publisher.disconnect()
         publisher.loop_stop()
         counted.wait_for(len(messages))
+        assert not got_alert.is_set()  # owed by the batch's transaction, sent by the notice sender
+        assert NoticeSender(cold_store.api.services).run_once(cold_store.clock.now) == 1
         assert got_alert.wait(10), "no alert reached suyuan/v1/haixian/alerts"
     finally:
         listener.disconnect()
@@ -106,6 +110,7 @@ def test_worker_records_readings_once_and_publishes_alerts_on_the_local_broker(
     assert len(reading_records(cold_store)) == 8
     assert worker.stats.outcomes["duplicate"] == 4
     assert worker.stats.dead_reasons == {"schema": 1}
+    assert worker.stats.alerts_owed == 1
     assert alerts[0]["event"] == "alert.opened"
     assert alerts[0]["rule"] == "temperature"
     assert alerts[0]["batches"] == [cold_store.batch_id]
@@ -155,6 +160,66 @@ def test_shared_subscription_splits_readings_between_two_workers_without_loss_or
     assert len(reading_records(cold_store)) == 200
 
 
+def test_excursion_alert_is_owed_by_the_worker_and_delivered_once_the_broker_takes_it(
+    cold_store: ColdStore, broker: ConfiguredBroker, run_worker: Callable[..., tuple[IngestWorker, Counted]]
+) -> None:
+    """The alert a batch opens is owed in its transaction; the broker refusing the notice sender's
+    first attempt (it is down) loses nothing: the next attempt after the backoff delivers it."""
+    _, counted = run_worker(service_url(broker))
+    device = device_client(cold_store, broker, "cs-01")
+    username = cold_store.devices["cs-01"]["device"]["username"]
+    readings = [
+        cold_store.message("cs-01", "temperature", cold_store.at(300 * i), celsius=-8.0) for i in range(3)
+    ]
+    cold_store.clock.now = cold_store.at(3600)
+    assert all(not code.is_failure for code in device.publish_all([(m.topic, m.payload) for m in readings]))
+    device.close()
+    counted.wait_for(len(readings))
+    [owed] = _owed_notices(cold_store)
+    assert (owed.event, owed.target, owed.attempts, owed.delivered_at) == (
+        "alert.opened",
+        "suyuan/v1/haixian/alerts",
+        0,
+        None,
+    )
+
+    settings = cold_store.api.services.settings.model_copy(update={"mqtt_url": service_url(broker)})
+    sender = NoticeSender(dataclasses.replace(cold_store.api.services, settings=settings))
+    broker.stop()
+    now = cold_store.clock.now
+    assert sender.run_once(now) == 0
+    [failed] = _owed_notices(cold_store)
+    assert (failed.attempts, failed.delivered_at) == (1, None)
+    assert str(failed.last_error).startswith("failed:")
+
+    broker.start()
+    listener = BrokerClient(broker, SERVICE, SERVICE_PASSWORD, "regulator")
+    try:
+        assert not listener.connect().is_failure
+        assert not listener.subscribe("suyuan/v1/+/alerts").is_failure
+        assert sender.run_once(now + dt.timedelta(seconds=3)) == 1
+        message = listener.next_message()
+        assert sender.run_once(now + dt.timedelta(days=1)) == 0
+    finally:
+        listener.close()
+    told = json.loads(message.payload)
+    assert message.topic == "suyuan/v1/haixian/alerts"
+    assert (told["event"], told["rule"], told["device"], told["record_id"]) == (
+        "alert.opened",
+        "temperature",
+        username,
+        owed.record_id,
+    )
+    assert told["batches"] == [cold_store.batch_id]
+    [delivered] = _owed_notices(cold_store)
+    assert (delivered.attempts, delivered.last_error, delivered.delivered_at is not None) == (2, None, True)
+
+
+def _owed_notices(store: ColdStore) -> list[OwedNotice]:
+    with Session(store.api.services.engine) as session:
+        return list(session.exec(select(OwedNotice).order_by(col(OwedNotice.id))))
+
+
 def test_device_publishing_under_another_devices_topic_is_refused_and_never_recorded(
     cold_store: ColdStore, broker: ConfiguredBroker, run_worker: Callable[..., tuple[IngestWorker, Counted]]
 ) -> None:
@@ -193,6 +258,45 @@ def _worker_process(store: ColdStore, broker: ConfiguredBroker, log: Path) -> su
             stdout=out,
             stderr=subprocess.STDOUT,
         )
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # leadership is per database
+def test_ingest_command_sends_the_alert_notices_it_owes(
+    cold_store: ColdStore, broker: ConfiguredBroker, tmp_path: Path
+) -> None:
+    """``suyuan ingest mqtt`` on its own (no trace API on the database) runs the notice sender:
+    the alert a batch owes reaches the broker from the outbox."""
+    listener = BrokerClient(broker, SERVICE, SERVICE_PASSWORD, "regulator")
+    assert not listener.connect().is_failure
+    assert not listener.subscribe("suyuan/v1/haixian/alerts").is_failure
+    device = device_client(cold_store, broker, "cs-01")
+    # −8 °C in the frozen store for 650 s, up to just now: the worker's own clock opens the alert.
+    readings = [
+        (m.topic, m.payload)
+        for m in (
+            cold_store.message("cs-01", "temperature", cold_store.at(s), celsius=-8.0)
+            for s in (-700, -375, -50)
+        )
+    ]
+    worker = _worker_process(cold_store, broker, tmp_path / "worker.log")
+    try:
+
+        def recorded() -> bool:
+            # Sent again until the worker, once subscribed, has them: a second delivery is a duplicate.
+            device.publish_all(readings)
+            return recorded_seqs(cold_store) == [0, 1, 2]
+
+        wait_until(recorded, 60, "the worker to record the readings")
+        message = listener.next_message(timeout=30)
+    finally:
+        worker.terminate()
+        worker.wait(30)
+        device.close()
+        listener.close()
+    told = json.loads(message.payload)
+    assert (told["event"], told["rule"], told["organisation"]) == ("alert.opened", "temperature", "haixian")
+    [owed] = _owed_notices(cold_store)
+    assert (owed.record_id, owed.attempts, owed.delivered_at is not None) == (told["record_id"], 1, True)
 
 
 class Publisher(threading.Thread):

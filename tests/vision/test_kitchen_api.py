@@ -108,7 +108,7 @@ def test_rectification_is_stored_recorded_and_answers_the_incident(kitchens: Kit
     assert response.status_code == 201, response.text
     answer = response.json()
     assert answer["photo_sha256"] == hashlib.sha256(photo).hexdigest()
-    assert answer["notified_via"] == "mqtt suyuan/v1/canteen/alerts"
+    assert answer["notified_via"] == "mqtt suyuan/v1/canteen/alerts pending"
     stored = api.as_org("samr", "GET", answer["photo_url"])
     assert stored.status_code == 200
     assert stored.content == photo

@@ -15,7 +15,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,6 @@ cv2 = pytest.importorskip("cv2")
 np = pytest.importorskip("numpy")
 
 from evidence import Ledger, open_ledger  # noqa: E402
-from ingest._process import Notice  # noqa: E402  (after the skip: needs the vision extra)
 from ingest.vision.classes import CLASSES  # noqa: E402
 from ingest.vision.detector import Detection  # noqa: E402
 from ingest.vision.judge import RulesError, SiteRules  # noqa: E402
@@ -34,10 +33,12 @@ from ingest.vision.pipeline import CameraStats, run_camera  # noqa: E402
 from ingest.vision.sources import Backoff, CameraError, SourceError, SourceEvent, frame_sha256  # noqa: E402
 from ingest.vision.synth import Cook, Scene, render_scene, write_video  # noqa: E402
 from tests.api.conftest import make_uscc  # noqa: E402
+from tests.ingest._broker import BrokerClient, ConfiguredBroker  # noqa: E402
 from trace_api.devices import DeviceIn, ReadingKind, register_device, retire_device  # noqa: E402
 from trace_api.documents import document_path  # noqa: E402
 from trace_api.kitchen import Incident  # noqa: E402
 from trace_api.migrate import upgrade  # noqa: E402
+from trace_api.notices import NoticeOutbox, NoticeSender, OwedNotice  # noqa: E402
 from trace_api.orgs.models import Organisation, OrgType  # noqa: E402
 from trace_api.settings import ServiceSettings  # noqa: E402
 
@@ -45,6 +46,7 @@ ORIGIN = dt.datetime(2026, 11, 27, 8, 0, tzinfo=dt.UTC)
 RULES = SiteRules(persist_seconds=2, max_gap_seconds=1, cooldown_seconds=60)
 SECONDS_PER_SCENE = 4
 FPS = 5
+SERVICE, SERVICE_PASSWORD = "suyuan", "service-secret"
 
 DRESSED = (Cook(0.3, 0.62), Cook(0.72, 0.6, scale=0.9))
 TIMELINE = [
@@ -61,20 +63,25 @@ class Kitchen:
     settings: ServiceSettings
     ledger: Ledger
     org: str = "canteen"
-    published: list[Notice] = field(default_factory=list)
+    #: The broker the alerts are owed on; owing one connects to nothing.
+    mqtt_url: str = "mqtt://127.0.0.1:1883"
 
     def run(self, source: Any, detector: Any, **options: Any) -> CameraStats:
         return run_camera(
             engine=self.ledger.engine, ledger=self.ledger, documents_dir=self.settings.documents_dir,
             org=options.pop("org", self.org), device=options.pop("device", "cam-1"), source=source,
             detector=detector, rules=options.pop("rules", RULES),
-            publish=options.pop("publish", self.published.append),
+            mqtt_url=options.pop("mqtt_url", self.mqtt_url),
             origin=ORIGIN, **options,
         )  # fmt: skip
 
     def incidents(self) -> list[Incident]:
         with Session(self.ledger.engine) as session:
             return list(session.exec(select(Incident).order_by(col(Incident.started_at))))
+
+    def owed(self) -> list[OwedNotice]:
+        with Session(self.ledger.engine) as session:
+            return list(session.exec(select(OwedNotice).order_by(col(OwedNotice.id))))
 
 
 @pytest.fixture
@@ -206,24 +213,58 @@ def test_incidents_where_the_scene_has_a_violation_and_nowhere_else(kitchen: Kit
     )
     assert hatless["class"] == "cook"
     assert hatless["box"][0] > 320  # the right-hand cook, the one drawn without a hat
-    assert [(n.topic, n.body["record_id"]) for n in kitchen.published] == [
-        ("suyuan/v1/canteen/alerts", i.record_id) for i in incidents
+    owed = kitchen.owed()  # each alert owed with its incident, to be sent after commit
+    assert [(n.event, n.channel.value, n.target, n.record_id, n.delivered_at) for n in owed] == [
+        ("incident.detected", "mqtt", "suyuan/v1/canteen/alerts", i.record_id, None) for i in incidents
     ]
-    assert kitchen.published[0].body["snapshot_url"] == f"/v1/incidents/{incidents[0].id}/snapshot"
+    assert json.loads(owed[0].message)["snapshot_url"] == f"/v1/incidents/{incidents[0].id}/snapshot"
     stored = kitchen.ledger.about("device", "canteen/cam-1")
     assert [s.kind for s in stored] == ["incident.detected", "incident.detected"]
 
 
-def test_alert_that_cannot_be_published_is_counted_not_raised(kitchen: Kitchen, tmp_path: Path) -> None:
+def test_alert_is_owed_with_its_incident_and_sent_once_the_broker_takes_it(
+    kitchen: Kitchen, tmp_path: Path
+) -> None:
+    """The broker is down while the camera records and on the notice sender's first attempt: the
+    incident is recorded and its alert is delivered by the next attempt after the backoff."""
+    broker = ConfiguredBroker(tmp_path / "broker", {SERVICE: SERVICE_PASSWORD}, [SERVICE])
+    url = f"mqtt://{SERVICE}:{SERVICE_PASSWORD}@127.0.0.1:{broker.port}"
     detector = TruthDetector()
     folder = write_folder(tmp_path / "frames", detector, TIMELINE[:2])
+    with network_closed() as attempts:  # the camera owes the alert: it calls no broker
+        stats = kitchen.run(str(folder), detector, mqtt_url=url)
+    assert attempts == []
+    [incident] = kitchen.incidents()
+    settings = kitchen.settings.model_copy(update={"mqtt_url": url})
+    sender = NoticeSender(NoticeOutbox(kitchen.ledger.engine, kitchen.ledger, settings))
+    now = dt.datetime.now(dt.UTC)
+    assert sender.run_once(now) == 0
+    [failed] = kitchen.owed()
+    assert (failed.attempts, failed.delivered_at) == (1, None)
+    assert str(failed.last_error).startswith("failed:")
 
-    def broker_down(notice: Notice) -> None:
-        raise ConnectionRefusedError("broker down")
-
-    stats = kitchen.run(str(folder), detector, publish=broker_down)
-    assert (stats.incidents, stats.published, stats.publish_failures) == (1, 0, 1)
-    assert [i.violation for i in kitchen.incidents()] == ["no_chef_hat"]
+    with broker:
+        listener = BrokerClient(broker, SERVICE, SERVICE_PASSWORD, "regulator")
+        try:
+            assert not listener.connect().is_failure
+            assert not listener.subscribe("suyuan/v1/+/alerts").is_failure
+            assert sender.run_once(now + dt.timedelta(seconds=3)) == 1
+            message = listener.next_message()
+            assert sender.run_once(now + dt.timedelta(days=1)) == 0
+        finally:
+            listener.close()
+    assert stats.incidents == 1
+    told = json.loads(message.payload)
+    assert message.topic == "suyuan/v1/canteen/alerts"
+    assert (told["event"], told["incident_id"], told["record_id"], told["violation"]) == (
+        "incident.detected",
+        incident.id,
+        incident.record_id,
+        "no_chef_hat",
+    )
+    assert told["snapshot_url"] == f"/v1/incidents/{incident.id}/snapshot"
+    [delivered] = kitchen.owed()
+    assert (delivered.attempts, delivered.last_error, delivered.delivered_at is not None) == (2, None, True)
 
 
 @pytest.mark.parametrize(
@@ -343,47 +384,6 @@ def test_demo_model_on_a_generated_video_without_the_network(
     violating = {name for name, allowed, _ in DEMO_TIMELINE if allowed}
     assert set(found) == violating, "no incident in a compliant scene, one in each other"
     assert all(name in found[name] for name in violating), found
-
-
-# -- alerts on the broker ----------------------------------------------------------------------------
-
-
-def test_alerts_reach_the_restaurant_and_the_regulator_topic(mqtt_url: str) -> None:
-    import paho.mqtt.client as mqtt
-    from paho.mqtt.enums import CallbackAPIVersion
-
-    from ingest.vision.pipeline import MqttPublisher
-
-    received: list[mqtt.MQTTMessage] = []
-    subscribed, arrived = threading.Event(), threading.Event()
-    regulator = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"regulator-{uuid.uuid4().hex[:8]}")
-    regulator.on_connect = lambda client, *_: client.subscribe("suyuan/v1/+/alerts", qos=1)
-    regulator.on_subscribe = lambda *_: subscribed.set()
-    regulator.on_message = lambda _c, _u, message: (received.append(message), arrived.set())
-    host_port = mqtt_url.removeprefix("mqtt://").split(":")
-    regulator.connect(host_port[0], int(host_port[1]) if len(host_port) > 1 else 1883)
-    regulator.loop_start()
-    try:
-        assert subscribed.wait(10), "the regulator's subscription was not acknowledged"
-        publisher = MqttPublisher(mqtt_url, f"camera-{uuid.uuid4().hex[:8]}")
-        assert publisher.start(wait_s=10)
-        publisher(Notice("suyuan/v1/canteen/alerts", {"event": "incident.detected", "violation": "rodent"}))
-        assert publisher.close(timeout_s=10) == 0
-        assert arrived.wait(10), "the alert did not arrive"
-    finally:
-        regulator.disconnect()
-        regulator.loop_stop()
-    assert received[0].topic == "suyuan/v1/canteen/alerts"
-    assert json.loads(received[0].payload) == {"event": "incident.detected", "violation": "rodent"}
-
-
-def test_alerts_to_a_broker_that_is_down_are_counted_on_close() -> None:
-    from ingest.vision.pipeline import MqttPublisher
-
-    publisher = MqttPublisher("mqtt://127.0.0.1:9", "camera-offline")
-    assert publisher.start(wait_s=0) is False
-    publisher(Notice("suyuan/v1/canteen/alerts", {"event": "incident.detected"}))
-    assert publisher.close(timeout_s=0.2) == 1
 
 
 # -- suyuan ingest camera ----------------------------------------------------------------------------

@@ -4,8 +4,8 @@
 2. the anchorer: the evidence ledger's checkpoints committed on chain;
 3. the trace API, the regulator console at ``/console``, the phone scanner at ``/scan``, and the
    API's workers: the chain worker, EPCIS deliveries, recall notices, the other notices owed
-   (alerts of every domain), chain reconcile (and, with ``--demo``, the demo network seeded
-   through it);
+   (alerts of every domain, ingest's cold-chain alerts and kitchen incidents included), chain
+   reconcile (and, with ``--demo``, the demo network seeded through it);
 4. cold-chain ingest, when a broker is configured;
 5. with ``--demo``, the kitchen-camera feed.
 

@@ -4,7 +4,9 @@ Within the transaction, each message is parsed, checked against the device regis
 as a redelivery by (device, sequence number), linked to the batches staying at the device's place,
 appended to the ledger as an EPCIS sensor event, and run through the alert rules; readings of a
 supervision domain's kind then go to that domain (``ingest.domains``). Messages that cannot be
-taken become dead letters in the same transaction. The caller acknowledges the messages
+taken become dead letters in the same transaction. The notices of the alerts it opens or closes
+are owed in that transaction too (``trace_api.notices``), and the notice sender delivers them
+after commit, retrying until the broker and the webhooks accept them. The caller acknowledges the messages
 to the broker only after :meth:`Ingestor.ingest` returns, so a crash at any point loses nothing.
 """
 
@@ -27,6 +29,7 @@ from trace_api.coldchain import Alert, AlertState, DeadLetter, SensorReading, ba
 from trace_api.coldchain.models import BatchStay
 from trace_api.devices import Device, DeviceReading, ReadingRefused, alert_topic
 from trace_api.facts import AlertClosed, AlertOpened, ReadingRecorded
+from trace_api.notices import Owed, owe_notices
 from trace_api.orgs.models import Organisation, OrgStatus
 
 from .domains import DOMAINS
@@ -54,7 +57,8 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class Notice:
-    """An alert to publish once its transaction has committed."""
+    """An alert's message on its topic, as the notice sender delivers it after commit (its
+    deliveries are owed in the alert's transaction, on MQTT and the organisation's webhooks)."""
 
     topic: str
     body: dict[str, Any]
@@ -63,6 +67,7 @@ class Notice:
 @dataclass
 class IngestResult:
     outcomes: list[Outcome]
+    #: The alerts' notices owed in the batch's transaction.
     notices: list[Notice] = field(default_factory=list)
     dead_reasons: list[str] = field(default_factory=list)
 
@@ -112,7 +117,7 @@ class Ingestor:
     #: Base of the lots' GS1 Digital Link class identifiers in the EPCIS events.
     resolver: str
     clock: Callable[[], dt.datetime] = utcnow
-    #: The broker the domains' alerts are told on (their notices are owed in the outbox).
+    #: The broker alerts are told on (their notices are owed in the outbox, ``notices_owed``).
     mqtt_url: str | None = None
 
     def ingest(self, messages: Sequence[Message]) -> IngestResult:
@@ -136,7 +141,8 @@ class Ingestor:
             session.flush()
 
     def sweep(self) -> list[Notice]:
-        """Opens the alerts that time alone makes due: doors left open, excursions, silent devices."""
+        """Opens the alerts that time alone makes due: doors left open, excursions, silent devices;
+        returns their notices, owed in the same transaction."""
         with write_transaction(self.engine, self.ledger.lock_name) as conn, Session(bind=conn) as session:
             run = _Run(self, session, self.clock())
             notices = run.sweep()
@@ -150,6 +156,7 @@ class _Run:
     def __init__(self, ingestor: Ingestor, session: Session, now: dt.datetime) -> None:
         self.ingestor, self.session, self.now = ingestor, session, now
         self.notices: list[Notice] = []
+        self._owed: list[Owed] = []
 
     # -- messages ------------------------------------------------------------------------------
 
@@ -186,6 +193,7 @@ class _Run:
         for i, _, _ in rejected:
             outcomes[i] = Outcome.dead_letter
         self.dead([(m, e) for _, m, e in rejected])
+        self._owe_notices()
         return IngestResult(outcomes, self.notices, [e.reason for _, _, e in sorted(rejected, key=_first)])
 
     def _devices(self, usernames: set[str]) -> dict[str, tuple[Device, Organisation]]:
@@ -392,6 +400,7 @@ class _Run:
             self._transition(device, org, row.rule, state, change, self.now, None)
             _store(state, row)
             self.session.add(row)
+        self._owe_notices()
         return self.notices
 
     def _devices_by_id(self, ids: set[str]) -> dict[str, tuple[Device, Organisation]]:
@@ -496,8 +505,15 @@ class _Run:
             payload=payload,
         )
         receipt = self.ingestor.ledger.append(record, conn=self.session.connection())
-        body = {"event": kind, "organisation": org.handle, "record_id": record_id, "index": receipt.index}
-        self.notices.append(Notice(alert_topic(org.handle), {**body, **payload}))
+        message = {"organisation": org.handle, "record_id": record_id, "index": receipt.index, **payload}
+        topic = alert_topic(org.handle)
+        self._owed.append(Owed(kind, org, topic, message, record_id, self.now))
+        self.notices.append(Notice(topic, {"event": kind, **message}))
+
+    def _owe_notices(self) -> None:
+        """The alerts' notices, owed in one statement in the transaction that opened or closed them."""
+        owe_notices(self.session, self._owed, mqtt_url=self.ingestor.mqtt_url)
+        self._owed = []
 
     # -- dead letters --------------------------------------------------------------------------
 

@@ -2,6 +2,9 @@
 
 The ``suyuan`` root adds them through :func:`register`. These commands act
 with the operator's access to the data directory and the database; none needs the chain.
+The alerts they record owe their notices in the database (``notices_owed``); ``suyuan ingest mqtt``
+and ``suyuan ingest camera`` also run the notice sender, which sends while the process leads the
+``notices`` job on its database (under ``suyuan up`` the trace API's process may lead instead).
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -31,6 +34,7 @@ from trace_api.devices import (
 )
 from trace_api.errors import DomainError
 from trace_api.migrate import upgrade
+from trace_api.notices import NoticeOutbox, NoticeSender
 from trace_api.orgs.models import Organisation
 
 from ._process import Ingestor
@@ -72,6 +76,13 @@ def open_ingestor(config: IngestSettings) -> Ingestor:
     return Ingestor(ledger.engine, ledger, rules, config.public_url, mqtt_url=config.mqtt_url)
 
 
+def start_notice_sender(ledger: Ledger, config: IngestSettings) -> Callable[[], None]:
+    """The notice sender over the ingest's database, led (one process of a database sends); returns
+    the function that stops it. Notices go to ``config``'s broker and the organisations' webhooks."""
+    sender = NoticeSender(NoticeOutbox(ledger.engine, ledger, config))
+    return sender.led().start()
+
+
 def worker_options(config: IngestSettings, url: str) -> WorkerOptions:
     return WorkerOptions(
         url=url,
@@ -96,6 +107,7 @@ def ingest_mqtt(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     with cli_errors():
         worker = IngestWorker(open_ingestor(config), worker_options(config, config.mqtt_url))
+    stop_sender = start_notice_sender(worker.ingestor.ledger, config)
     stop_worker = worker.serve()
     out.print(
         f"ingest: {worker.options.subscription} on {worker.address.host}:{worker.address.port} "
@@ -107,6 +119,7 @@ def ingest_mqtt(
     finally:
         stop_reporter()
         stop_worker()
+        stop_sender()
         out.print(f"ingest stopped: {worker.stats.summary()}")
 
 

@@ -10,6 +10,10 @@ Messages delivered before a reconnection are never acknowledged on the new conne
 broker resends them with their packet ids, and acknowledging a stale id could acknowledge a
 different message.
 
+The alerts a batch or a sweep opens or closes owe their notices in its transaction
+(``notices_owed``); the worker publishes nothing itself: the notice sender (``suyuan up`` runs it
+with the trace API) delivers them after commit and retries them while the broker is away.
+
 The worker is a :class:`evidence.BackgroundLoop`: a pass that fails (a locked or unreachable
 database, a failed alert sweep) is logged and retried with backoff, the same batch first, and
 the loop's health (``ingest``) is what ``/readyz`` names when it stalls.
@@ -35,10 +39,10 @@ from paho.mqtt.subscribeoptions import SubscribeOptions
 from sqlalchemy.exc import DataError, IntegrityError
 
 from evidence import BackgroundLoop, LedgerError, LoopHealth, start_thread
-from trace_api.devices import TOPIC_ROOT, BrokerUrlError, publish_on
+from trace_api.devices import TOPIC_ROOT, BrokerUrlError
 from trace_api.devices import BrokerAddress as SharedBrokerAddress
 
-from ._process import Ingestor, IngestResult, Message, Notice, Outcome
+from ._process import Ingestor, IngestResult, Message, Outcome
 
 log = logging.getLogger("suyuan.ingest")
 
@@ -93,7 +97,8 @@ class WorkerStats:
     outcomes: Counter[str] = field(default_factory=Counter)
     dead_reasons: Counter[str] = field(default_factory=Counter)
     batches: int = 0
-    alerts_published: int = 0
+    #: Alerts opened or closed, their notices owed to the notice sender.
+    alerts_owed: int = 0
     connections: int = 0
 
     def summary(self) -> str:
@@ -240,10 +245,9 @@ class IngestWorker:
         self._held = []
         if result is not None:
             self._count(result)
-            self._publish(result.notices)
         if time.monotonic() >= self._next_sweep:
             self._next_sweep = time.monotonic() + self.options.sweep_every_s
-            self._publish(self.ingestor.sweep())
+            self.stats.alerts_owed += len(self.ingestor.sweep())
 
     def _next_batch(self, timeout: float) -> list[_Delivery]:
         try:
@@ -283,10 +287,6 @@ class IngestWorker:
         self.stats.batches += 1
         self.stats.outcomes.update(o.value for o in result.outcomes)
         self.stats.dead_reasons.update(result.dead_reasons)
+        self.stats.alerts_owed += len(result.notices)
         if self.on_batch is not None:
             self.on_batch(result)
-
-    def _publish(self, notices: list[Notice]) -> None:
-        for notice in notices:
-            publish_on(self.client, notice.topic, notice.body)
-            self.stats.alerts_published += 1

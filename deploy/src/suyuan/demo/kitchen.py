@@ -37,7 +37,6 @@ CANTEEN, CAMERA = "demo-canteen", "kitchen-cam-1"
 
 def seed_kitchen_demo(
     services: Services,
-    publish: Callable[[Any], None] | None = None,
     report: Callable[[str], None] = print,
     stop: threading.Event | None = None,
 ) -> dict[str, Any]:
@@ -45,7 +44,7 @@ def seed_kitchen_demo(
     prepared = prepare_kitchen_demo(services)
     if isinstance(prepared, dict):
         return prepared
-    return run_kitchen_demo(services, prepared, publish, report, stop)
+    return run_kitchen_demo(services, prepared, report, stop)
 
 
 def prepare_kitchen_demo(services: Services) -> dict[str, Any] | str:
@@ -63,12 +62,11 @@ def prepare_kitchen_demo(services: Services) -> dict[str, Any] | str:
 def run_kitchen_demo(
     services: Services,
     api_key: str,
-    publish: Callable[[Any], None] | None = None,
     report: Callable[[str], None] = print,
     stop: threading.Event | None = None,
 ) -> dict[str, Any]:
     """Generates the kitchen video and judges it with the shipped ONNX model on onnxruntime (no chain
-    use, no torch)."""
+    use, no torch). The incidents' alerts are owed with them, for the notice sender."""
     from ingest.vision.detector import Detector
     from ingest.vision.pipeline import run_camera
 
@@ -79,7 +77,8 @@ def run_kitchen_demo(
     detector = Detector(DEMO_MODEL_ONNX, data_dir=services.settings.data_dir)
     stats = run_camera(
         engine=services.engine, ledger=services.ledger, documents_dir=services.settings.documents_dir,
-        org=CANTEEN, device=CAMERA, source=str(video), detector=detector, publish=publish, stop=stop,
+        org=CANTEEN, device=CAMERA, source=str(video), detector=detector,
+        mqtt_url=services.settings.mqtt_url, stop=stop,
     )  # fmt: skip
     info = {
         "organisation": CANTEEN,

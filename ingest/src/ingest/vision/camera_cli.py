@@ -2,7 +2,9 @@
 
 Registered on the ``ingest`` command group by :func:`register_camera`. The camera must be a
 registered device of kind ``camera`` (``suyuan device add --kinds camera``). A recording runs to
-its end; a stream runs until Ctrl-C or SIGTERM, reconnecting whenever it is lost.
+its end; a stream runs until Ctrl-C or SIGTERM, reconnecting whenever it is lost. Each incident's
+alert is owed with its record; while the command runs it also runs the notice sender, which sends
+while the process leads the ``notices`` job on its database (else the process that leads does).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ if TYPE_CHECKING:
     from .detector import Detector
     from .incidents import RecordedIncident
     from .judge import SiteRules
-    from .pipeline import CameraStats, MqttPublisher
+    from .pipeline import CameraStats
     from .sources import FrameSource, SourceEvent
 
 
@@ -57,7 +59,8 @@ def ingest_camera(
         Path | None, typer.Option(help="JSON or TOML site rules (violations, persistence, cooldown)")
     ] = None,
     mqtt_url: Annotated[
-        str | None, typer.Option(help="Broker for the alerts; default: SUYUAN_MQTT_URL (unset: none)")
+        str | None,
+        typer.Option(help="Broker the alerts are owed on; default: SUYUAN_MQTT_URL (unset: webhooks only)"),
     ] = None,
     imgsz: Annotated[
         int | None, typer.Option(min=32, help="Model input size; default: the ONNX's own, else 320")
@@ -77,12 +80,12 @@ def ingest_camera(
     out.print(
         f"camera {org}/{device}: {source} at {sample_fps:g} frames/s; model {camera.detector.model_version}"
     )
-    publisher = _publisher(mqtt_url or config.mqtt_url, f"suyuan-camera-{org}-{device}"[:64])
+    config = config.model_copy(update={"mqtt_url": mqtt_url or config.mqtt_url})
+    stop_sender = _notice_sender(config, camera.ledger)
     try:
-        stats = _run(config, camera, org, device, publisher, origin, report_every)
+        stats = _run(config, camera, org, device, origin, report_every)
     finally:
-        if publisher is not None and (left := publisher.close()):
-            out.print(f"{left} alerts were not delivered to the broker (they are in the ledger)")
+        stop_sender()
         camera.ledger.engine.dispose()
     out.print(f"camera {org}/{device} stopped: {stats.summary()}")
     if as_json:
@@ -137,7 +140,6 @@ def _run(
     camera: _Prepared,
     org: str,
     device: str,
-    publisher: MqttPublisher | None,
     origin: dt.datetime | None,
     report_every: float,
 ) -> CameraStats:
@@ -153,7 +155,7 @@ def _run(
                 run_camera(
                     engine=camera.ledger.engine, ledger=camera.ledger, documents_dir=config.documents_dir,
                     org=org, device=device, source=camera.source, detector=camera.detector,
-                    rules=camera.rules, publish=publisher, stop=stop, origin=origin,
+                    rules=camera.rules, mqtt_url=config.mqtt_url, stop=stop, origin=origin,
                     on_incident=_print_incident, progress_every_s=report_every,
                     on_progress=lambda s: out.print(f"camera {org}/{device}: {s.summary()}"),
                 )
@@ -195,23 +197,20 @@ def _parse_time(value: str | None) -> dt.datetime | None:
     return parsed
 
 
-def _publisher(url: str | None, client_id: str) -> MqttPublisher | None:
-    if not url:
-        out.print("alerts: none published; no MQTT broker configured (SUYUAN_MQTT_URL or --mqtt-url)")
-        return None
-    from ..worker import IngestError
-    from .pipeline import MqttPublisher
+def _notice_sender(config: IngestSettings, ledger: Ledger) -> Callable[[], None]:
+    """The notice sender while the camera runs (led: one process of the database sends)."""
+    from trace_api.devices import BrokerAddress, BrokerUrlError
 
-    try:
-        publisher = MqttPublisher(url, client_id)
-    except IngestError as exc:
-        fail(str(exc))
-    if not publisher.start():
-        out.print(
-            f"alerts: the broker at {publisher.address.host}:{publisher.address.port} does not answer yet; "
-            "alerts are kept until it does"
-        )
-    return publisher
+    from ..cli import start_notice_sender
+
+    if config.mqtt_url:
+        try:
+            BrokerAddress.parse(config.mqtt_url)
+        except BrokerUrlError as exc:
+            fail(str(exc))
+    else:
+        out.print("alerts: on webhooks only; no MQTT broker configured (SUYUAN_MQTT_URL or --mqtt-url)")
+    return start_notice_sender(ledger, config)
 
 
 def _run_until_signal(work: Callable[[threading.Event], None]) -> None:

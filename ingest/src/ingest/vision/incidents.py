@@ -1,13 +1,15 @@
-"""Incidents into the evidence ledger: the snapshot stored, the record appended, the alert published.
+"""Incidents into the evidence ledger: the snapshot stored, the record appended, the alert owed.
 
 For each incident the judge completes, one database transaction stores two pictures as documents
 of the camera's organisation, content-addressed: the snapshot (the best frame as JPEG with the
 violation's boxes and labels drawn) and the frame itself, lossless PNG, whose decoded pixels
 hash to the record's ``frame_sha256``. It appends an ``incident.detected`` record naming the
 camera, the organisation, the span, the violation, the confidence, the boxes, both pictures'
-SHA-256 and the model's, and adds the incident row. After the commit the caller publishes the
-notice on the organisation's alert topic ``suyuan/v1/{org}/alerts``; the regulator subscribes to
-``suyuan/v1/+/alerts``, so that one topic reaches both the restaurant and the regulator.
+SHA-256 and the model's, adds the incident row, and owes the incident's notice
+(``trace_api.notices``) on the organisation's alert topic ``suyuan/v1/{org}/alerts`` and its
+webhooks; the notice sender delivers it after commit, retrying while the broker is away. The
+regulator subscribes to ``suyuan/v1/+/alerts``, so that one topic reaches both the restaurant and
+the regulator.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from trace_api.devices import Device, alert_topic
 from trace_api.documents import store_document
 from trace_api.facts import IncidentDetected
 from trace_api.kitchen import Incident
+from trace_api.notices import owe_notice
 from trace_api.orgs.models import Organisation
 
 from .._process import Notice
@@ -62,6 +65,7 @@ class RecordedIncident:
     ledger_index: int
     snapshot_sha256: str
     frame_document_sha256: str
+    #: The alert as the notice sender delivers it on its topic (owed with the record).
     notice: Notice
 
 
@@ -112,19 +116,26 @@ def box_list(candidate: IncidentCandidate[Any]) -> list[dict[str, Any]]:
 
 
 class IncidentRecorder:
-    """Writes the incidents of one camera: one transaction each."""
+    """Writes the incidents of one camera: one transaction each. ``mqtt_url``: the broker the
+    alerts are owed on (None: the organisation's webhooks only)."""
 
     def __init__(
-        self, engine: Engine, ledger: Ledger, documents_dir: Path, camera: Camera, model: ModelInfo
+        self,
+        engine: Engine,
+        ledger: Ledger,
+        documents_dir: Path,
+        camera: Camera,
+        model: ModelInfo,
+        mqtt_url: str | None = None,
     ) -> None:
         self.engine, self.ledger, self.documents_dir = engine, ledger, documents_dir
-        self.camera, self.model = camera, model
+        self.camera, self.model, self.mqtt_url = camera, model, mqtt_url
 
     def record(
         self, candidate: IncidentCandidate[Frame], when: Callable[[float], dt.datetime]
     ) -> RecordedIncident:
-        """Stores the pictures, appends ``incident.detected`` and adds the incident row; returns
-        the notice to publish once this has returned (the transaction has committed)."""
+        """Stores the pictures, appends ``incident.detected``, adds the incident row and owes its
+        notice, in one transaction; returns what was recorded."""
         frame = candidate.frame
         snapshot = encode(draw_snapshot(frame.image, candidate), ".jpg", [_jpeg_quality(), JPEG_QUALITY])
         original = encode(frame.image, ".png")
@@ -188,12 +199,16 @@ class IncidentRecorder:
                 )
             )  # fmt: skip
             session.flush()
-        body = {"event": INCIDENT_KIND, "record_id": record.record_id, "index": receipt.index, **payload}
-        body["snapshot_url"] = f"/v1/incidents/{incident_id}/snapshot"
+            message = {"record_id": record.record_id, "index": receipt.index, **payload}
+            message["snapshot_url"] = f"/v1/incidents/{incident_id}/snapshot"
+            owe_notice(
+                session, event=INCIDENT_KIND, org=org, topic=alert_topic(org.handle), message=message,
+                record_id=record.record_id, mqtt_url=self.mqtt_url, now=dt.datetime.now(dt.UTC),
+            )  # fmt: skip
+        notice = Notice(alert_topic(org.handle), {"event": INCIDENT_KIND, **message})
         return RecordedIncident(
-            incident_id, record.record_id, receipt.index, snapshot_sha256,
-            frame_document_sha256, Notice(alert_topic(org.handle), body),
-        )  # fmt: skip
+            incident_id, record.record_id, receipt.index, snapshot_sha256, frame_document_sha256, notice
+        )
 
 
 def _jpeg_quality() -> int:

@@ -1,8 +1,9 @@
 """One kitchen camera end to end: frames, detections, judgement, incidents in the ledger, alerts.
 
 :func:`run_camera` runs in the calling thread until the source ends (a file, a folder) or the
-``stop`` event is set (a stream, which otherwise reconnects for ever). A lost stream or a broker
-that cannot be reached is reported and counted, never raised; a missing file, an undecodable
+``stop`` event is set (a stream, which otherwise reconnects for ever). Each incident's alert is
+owed in its transaction and sent after commit by the notice sender, which retries it while the
+broker is away. A lost stream is reported and counted, never raised; a missing file, an undecodable
 frame, an unknown camera or a model that cannot judge the site's violations raise
 :class:`CameraError` with a one-line message.
 """
@@ -19,16 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-import paho.mqtt.client as mqtt
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from evidence import Ledger
-from trace_api.devices import Device, ReadingKind, publish_on
+from trace_api.devices import Device, ReadingKind
 from trace_api.orgs.models import Organisation
 
-from .._process import Notice
-from ..worker import BrokerAddress
 from .detector import Detection
 from .incidents import Camera, IncidentRecorder, ModelInfo, RecordedIncident
 from .judge import Judge, RulesError, SiteRules
@@ -54,8 +52,6 @@ class CameraStats:
     frames: int = 0
     detections: int = 0
     incidents: int = 0
-    published: int = 0
-    publish_failures: int = 0
     stream_losses: int = 0
     #: Wall-clock seconds the run took, and seconds of source time it covered.
     seconds: float = 0.0
@@ -81,8 +77,6 @@ class CameraStats:
             "detections": self.detections,
             "incidents": self.incidents,
             "violations": dict(self.violations),
-            "published": self.published,
-            "publish_failures": self.publish_failures,
             "stream_losses": self.stream_losses,
             "seconds": round(self.seconds, 3),
             "media_seconds": round(self.media_seconds, 3),
@@ -121,7 +115,7 @@ def run_camera(
     rules: SiteRules | None = None,
     sample_fps: float = 5.0,
     backoff: Backoff | None = None,
-    publish: Callable[[Notice], None] | None = None,
+    mqtt_url: str | None = None,
     stop: threading.Event | None = None,
     origin: dt.datetime | None = None,
     on_incident: Callable[[RecordedIncident], None] | None = None,
@@ -134,7 +128,8 @@ def run_camera(
     ``source`` is a :class:`FrameSource` or a URI for :func:`open_source` (with ``sample_fps``,
     ``backoff`` and ``on_source_event``); a stream's losses are counted either way. ``origin`` is
     the wall time of a recording's first frame (default: now); stream frames carry their own
-    time. ``publish`` receives each incident's notice after its transaction has committed.
+    time. Each incident's notice is owed in its transaction, on the broker of ``mqtt_url`` (None:
+    webhooks only) and the organisation's webhooks; the notice sender delivers it after commit.
     """
     rules = rules or SiteRules()
     rules.check_model(detector.class_names)
@@ -156,9 +151,9 @@ def run_camera(
             f"frames at {source.sample_fps:g} frames/s: no violation could ever persist"
         )
     model = ModelInfo(detector.model_sha256, detector.model_version)
-    recorder = IncidentRecorder(engine, ledger, documents_dir, camera, model)
+    recorder = IncidentRecorder(engine, ledger, documents_dir, camera, model, mqtt_url)
     when = _clock(source.live, origin or dt.datetime.now(dt.UTC))
-    run = _CameraRun(detector, Judge(rules), recorder, when, stats, publish, on_incident)
+    run = _CameraRun(detector, Judge(rules), recorder, when, stats, on_incident)
     started = last_report = time.monotonic()
     try:
         for frame in source.frames(stop):
@@ -179,12 +174,11 @@ class _CameraRun:
     recorder: IncidentRecorder
     when: Callable[[float], dt.datetime]
     stats: CameraStats
-    publish: Callable[[Notice], None] | None
     on_incident: Callable[[RecordedIncident], None] | None
     first_time: float | None = None
 
     def take(self, frame: Frame) -> None:
-        """Detects, judges, and records (then publishes) each incident the frame completes."""
+        """Detects, judges, and records each incident the frame completes (its notice owed)."""
         detections = self.detector.detect(frame.image)
         stats = self.stats
         stats.frames += 1
@@ -198,7 +192,6 @@ class _CameraRun:
             log.info(
                 "%s: %s %s", self.recorder.camera.device.username, candidate.violation, recorded.record_id
             )
-            _publish(self.publish, recorded.notice, stats)
             if self.on_incident is not None:
                 self.on_incident(recorded)
 
@@ -218,69 +211,3 @@ def _clock(live: bool, origin: dt.datetime) -> Callable[[float], dt.datetime]:
     if live:
         return lambda t: dt.datetime.fromtimestamp(t, dt.UTC)
     return lambda t: origin + dt.timedelta(seconds=t)
-
-
-def _publish(publish: Callable[[Notice], None] | None, notice: Notice, stats: CameraStats) -> None:
-    if publish is None:
-        return
-    try:
-        publish(notice)
-    except Exception as exc:  # the incident is in the ledger; a failed alert must not stop the camera
-        stats.publish_failures += 1
-        log.warning("alert on %s not published: %s", notice.topic, exc)
-    else:
-        stats.published += 1
-
-
-class MqttPublisher:
-    """Publishes notices (QoS 1, MQTT 5) through one connection that reconnects by itself; while
-    the broker is away paho keeps the messages and sends them when it returns."""
-
-    def __init__(self, url: str, client_id: str) -> None:
-        self.address = BrokerAddress.parse(url)
-        self.client = self.address.client(client_id)
-        self.client.reconnect_delay_set(1, 30)
-        self.client.on_connect = self._on_connect
-        self.client.on_publish = self._on_publish
-        self.connected = threading.Event()
-        self._changed = threading.Condition()
-        self._unacknowledged: set[int] = set()
-        self._early: set[int] = set()  # acknowledged before publish() returned its mid
-
-    def start(self, wait_s: float = 5.0) -> bool:
-        """Connects in the background; returns whether the broker answered within ``wait_s``."""
-        self.client.connect_async(self.address.host, self.address.port)
-        self.client.loop_start()
-        return self.connected.wait(wait_s)
-
-    def __call__(self, notice: Notice) -> None:
-        info = publish_on(self.client, notice.topic, notice.body)
-        with self._changed:
-            if info.mid in self._early:
-                self._early.discard(info.mid)
-            else:
-                self._unacknowledged.add(info.mid)
-
-    def close(self, timeout_s: float = 5.0) -> int:
-        """Waits up to ``timeout_s`` for the broker to acknowledge what is queued; returns how many
-        it did not."""
-        with self._changed:
-            self._changed.wait_for(lambda: not self._unacknowledged, timeout_s)
-            left = len(self._unacknowledged)
-        self.client.disconnect()
-        self.client.loop_stop()
-        return left
-
-    def _on_connect(
-        self, _client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _props: Any
-    ) -> None:
-        if not reason.is_failure:
-            self.connected.set()
-
-    def _on_publish(self, _client: mqtt.Client, _userdata: Any, mid: int, _reason: Any, _props: Any) -> None:
-        with self._changed:
-            if mid in self._unacknowledged:
-                self._unacknowledged.discard(mid)
-            else:
-                self._early.add(mid)
-            self._changed.notify_all()

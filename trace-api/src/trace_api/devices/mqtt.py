@@ -7,8 +7,9 @@ kitchen alerts, rectifications) is one JSON object in UTF-8, published at QoS 1 
 under ``TOPIC_ROOT``.
 
 :func:`publish_json` publishes one notice on a connection of its own and returns once the
-broker has acknowledged it; long-running publishers (the ingest worker, cameras) keep their
-connection from :meth:`BrokerAddress.client` and publish with :func:`publish_on`.
+broker has acknowledged it (the notice workers deliver each notice owed so, after commit);
+long-running publishers (simulated devices) keep their connection from
+:meth:`BrokerAddress.client` and publish with :func:`publish_on`.
 """
 
 from __future__ import annotations

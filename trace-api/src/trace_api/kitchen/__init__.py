@@ -12,7 +12,6 @@ from .service import (
     image_type,
     incident_status,
     list_incidents,
-    publish_notice,
     rectify,
 )
 
@@ -31,7 +30,6 @@ __all__ = [
     "image_type",
     "incident_status",
     "list_incidents",
-    "publish_notice",
     "rectify",
     "review_rectification",
 ]

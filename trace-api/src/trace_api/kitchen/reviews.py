@@ -10,22 +10,21 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
 from evidence import Record, utc_datetime, write_transaction
 
-from ..devices import alert_topic
 from ..errors import Conflict, Forbidden, NotFound, Unprocessable
 from ..facts import IncidentReviewed
-from ..orgs.models import OrgType
+from ..notices import OwedNotice
+from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
 from ..services import Services
 from ..text import Text
 from .models import Incident, Rectification, RectificationReview, ReviewDecision
-from .service import IncidentView, get_incident, incident_record, incident_status
+from .service import IncidentView, get_incident, incident_record, incident_status, owe_incident_notice
 
 
 class ReviewIn(BaseModel):
@@ -42,16 +41,17 @@ class Reviewed:
     review: RectificationReview
     incident: Incident
     reviewer: str
-    #: Published on the restaurant's alert topic once committed (the regulators listen there too).
-    topic: str
-    notice: dict[str, Any]
+    #: Owed with the record on the restaurant's alert topic (the regulators listen there too) and
+    #: its webhooks; the notice sender delivers them after commit.
+    notices: list[OwedNotice]
 
 
 def review_rectification(
     services: Services, member: Member, incident_id: str, rectification_id: str, data: ReviewIn
 ) -> Reviewed:
     """Records a regulator's decision on a rectification in one transaction: the review row, the
-    ``incident.reviewed`` record, and the incident closed (accepted) or reopened (rejected)."""
+    ``incident.reviewed`` record, the incident closed (accepted) or reopened (rejected), and the
+    notices owed to the restaurant."""
     if member.org.org_type is not OrgType.regulator:
         raise Forbidden(f"only a regulator reviews rectifications; {member.org.handle} is not one")
     if member.kind != "member":
@@ -81,18 +81,20 @@ def review_rectification(
             incident.rectified_at = None
         session.add(incident)
         session.add(review)
+        restaurant = session.get(Organisation, incident.org_id)
+        assert restaurant is not None  # foreign key
+        message = {
+            "record_id": record.record_id,
+            "index": receipt.index,
+            "status": incident_status(incident),
+            **record.payload,
+        }
+        notices = owe_incident_notice(services, session, restaurant, record, message, now)
         session.flush()
         for row in (review, incident):
             session.refresh(row)
             session.expunge(row)
-    body = {
-        "event": record.kind,
-        "record_id": record.record_id,
-        "index": receipt.index,
-        "status": incident_status(incident),
-        **record.payload,
-    }
-    return Reviewed(review, incident, member.org.handle, alert_topic(view.organisation), body)
+    return Reviewed(review, incident, member.org.handle, notices)
 
 
 def _review_record(

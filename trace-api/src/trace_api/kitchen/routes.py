@@ -18,6 +18,7 @@ from ..auth import CurrentMember, Regulator
 from ..context import get_services, get_session
 from ..errors import Unprocessable
 from ..params import DEFAULT_LIMIT, Cursor, Limit
+from ..notices import describe_notice, notified_via
 from ..services import Services
 from .reviews import ReviewIn, review_rectification
 from .service import (
@@ -31,7 +32,6 @@ from .service import (
     get_incident,
     incident_status,
     list_incidents,
-    publish_notice,
     rectify,
     snapshot_of,
     thumbnail,
@@ -97,13 +97,17 @@ def add_rectification(
     services: Annotated[Services, Depends(get_services)],
 ) -> dict[str, Any]:
     """The restaurant's rectification (整改): a photo of the fix and a note; recorded in the ledger
-    as ``incident.rectified`` and published on the organisation's alert topic."""
-    data = photo.file.read(MAX_PHOTO_BYTES + 1)  # a plain def: writing and publishing leave the event loop
+    as ``incident.rectified``, with its notices owed on the organisation's alert topic and webhooks
+    (``notices``; sent after commit, retried until delivered)."""
+    data = photo.file.read(MAX_PHOTO_BYTES + 1)  # a plain def: writing leaves the event loop
     if len(data) > MAX_PHOTO_BYTES:
         raise Unprocessable.field("photo", f"larger than {MAX_PHOTO_BYTES // (1024 * 1024)} MiB")
     done = rectify(services, member, incident_id, note, data, photo.filename or "rectification")
-    published = publish_notice(services.settings.mqtt_url, done.topic, done.notice)
-    return {**describe_rectification(done.rectification), "notified_via": published}
+    return {
+        **describe_rectification(done.rectification),
+        "notified_via": notified_via(done.notices),
+        "notices": [describe_notice(n) for n in done.notices],
+    }
 
 
 @router.post("/{incident_id}/rectifications/{rectification_id}/review", status_code=201)
@@ -116,11 +120,12 @@ def review(
 ) -> dict[str, Any]:
     """A regulator's decision on a rectification (整改复核), once: ``accepted`` closes the incident,
     ``rejected`` (with a note saying what to fix) reopens it for another rectification. Recorded
-    as ``incident.reviewed`` and published on the restaurant's alert topic."""
+    as ``incident.reviewed``, with its notices owed on the restaurant's alert topic and webhooks
+    (``notices``; sent after commit, retried until delivered)."""
     done = review_rectification(services, member, incident_id, rectification_id, data)
-    published = publish_notice(services.settings.mqtt_url, done.topic, done.notice)
     return {
         **describe_review(done.review, done.reviewer),
         "incident_status": incident_status(done.incident),
-        "notified_via": published,
+        "notified_via": notified_via(done.notices),
+        "notices": [describe_notice(n) for n in done.notices],
     }

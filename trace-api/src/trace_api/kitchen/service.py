@@ -11,6 +11,7 @@ regulators' reviews are :mod:`.reviews`.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import uuid
@@ -24,12 +25,13 @@ from sqlmodel import Session, col, func, select
 from evidence import Actor, Record, Subject, utc_datetime, utc_now, write_transaction
 
 from .._paging import newest_after, page_of
-from ..devices import MqttError, alert_topic, publish_json
+from ..devices import alert_topic
 from ..devices.models import Device
 from ..documents.models import Document
 from ..documents.service import document_path, store_document
 from ..errors import Conflict, Forbidden, NotFound, Unprocessable
 from ..facts import Fact, IncidentDetected, IncidentRectified
+from ..notices import OwedNotice, notices_of, owe_notice
 from ..orgs.models import Organisation, OrgType
 from ..orgs.service import Member
 from ..services import Services
@@ -252,9 +254,9 @@ def describe_review(review: RectificationReview, reviewer: str | None) -> dict[s
 @dataclass(frozen=True)
 class Rectified:
     rectification: Rectification
-    #: Published on the organisation's alert topic once committed (the regulator listens there too).
-    topic: str
-    notice: dict[str, Any]
+    #: Owed with the record on the organisation's alert topic (the regulator listens there too)
+    #: and its webhooks; the notice sender delivers them after commit.
+    notices: list[OwedNotice]
 
 
 def rectify(
@@ -266,7 +268,8 @@ def rectify(
     filename: str,
 ) -> Rectified:
     """Records the organisation's answer to its incident: the photo stored, ``incident.rectified``
-    appended (naming the ``incident.detected`` record), the incident marked rectified, one transaction.
+    appended (naming the ``incident.detected`` record), the incident marked rectified and its
+    notices owed, one transaction.
     """
     if member.kind != "member":
         raise Forbidden("a device key may not answer incidents; use a member's API key")
@@ -329,11 +332,32 @@ def rectify(
         incident.rectified_at = now
         session.add(incident)
         session.add(rectification)
+        message = {"record_id": record.record_id, "index": receipt.index, **record.payload}
+        notices = owe_incident_notice(services, session, member.org, record, message, now)
         session.flush()
         session.refresh(rectification)
         session.expunge(rectification)
-    body = {"event": record.kind, "record_id": record.record_id, "index": receipt.index, **record.payload}
-    return Rectified(rectification, alert_topic(view.organisation), body)
+    return Rectified(rectification, notices)
+
+
+def owe_incident_notice(
+    services: Services,
+    session: Session,
+    org: Organisation,
+    record: Record,
+    message: dict[str, Any],
+    now: dt.datetime,
+) -> list[OwedNotice]:
+    """The notices of an incident's record owed to its organisation (``suyuan/v1/{org}/alerts``,
+    where the regulators listen too, and its webhooks), in the record's transaction; returns them."""
+    owe_notice(
+        session, event=record.kind, org=org, topic=alert_topic(org.handle), message=message,
+        record_id=record.record_id, mqtt_url=services.settings.mqtt_url, now=now,
+    )  # fmt: skip
+    notices = notices_of(session, [record.record_id])
+    for notice in notices:
+        session.expunge(notice)
+    return notices
 
 
 def incident_record(member: Member, view: IncidentView, record_id: str, fact: Fact) -> Record:
@@ -368,15 +392,3 @@ def _check_photo(photo: bytes) -> str:
     if media_type is None:
         raise Unprocessable.field("photo", "is not a JPEG, PNG or WebP image")
     return media_type
-
-
-def publish_notice(mqtt_url: str | None, topic: str, body: dict[str, Any]) -> str:
-    """Publishes one notice (QoS 1, MQTT 5); returns how it went. A broker that is down never fails
-    the request: the ledger has the record either way."""
-    if mqtt_url is None:
-        return "none: no MQTT broker configured (SUYUAN_MQTT_URL)"
-    try:
-        publish_json(mqtt_url, topic, body)
-    except MqttError as exc:
-        return f"mqtt failed: {exc}"
-    return f"mqtt {topic}"

@@ -2,23 +2,27 @@
 
 from .models import Channel, OwedNotice
 from .service import (
+    NoticeOutbox,
     NoticeSender,
     Owed,
     delivery_status,
     describe_notice,
     notices_of,
+    notified_via,
     owe_notice,
     owe_notices,
 )
 
 __all__ = [
     "Channel",
+    "NoticeOutbox",
     "NoticeSender",
     "Owed",
     "OwedNotice",
     "delivery_status",
     "describe_notice",
     "notices_of",
+    "notified_via",
     "owe_notice",
     "owe_notices",
 ]

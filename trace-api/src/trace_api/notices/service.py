@@ -17,14 +17,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Engine, insert
 from sqlmodel import Session, col, select
 
-from evidence import BackgroundLoop, write_transaction
+from evidence import BackgroundLoop, Leadership, Ledger, write_transaction
 
 from ..devices.mqtt import MqttError, publish_json
 from ..orgs.models import Organisation
 from ..services import Services
+from ..settings import ServiceSettings
 from ..webhooks.models import Webhook
 from ..webhooks.service import post_signed
 from .models import Channel, OwedNotice
@@ -137,6 +138,20 @@ def describe_notice(notice: OwedNotice) -> dict[str, Any]:
     }
 
 
+def notified_via(notices: Iterable[OwedNotice]) -> str:
+    """How each channel of a fact's notices stands, in a line (``mqtt suyuan/v1/x/alerts pending``)."""
+    parts = [
+        f"{n.channel.value} {n.target} "
+        + ("delivered" if n.delivered_at is not None else n.last_error or "pending")
+        for n in notices
+    ]
+    return "; ".join(parts) or "none: no webhook registered and no MQTT broker configured"
+
+
+def _standing(notice: OwedNotice) -> str:
+    return "delivered" if notice.delivered_at is not None else notice.last_error or "pending"
+
+
 def notices_of(session: Session, record_ids: Iterable[str]) -> list[OwedNotice]:
     """The notices owed for these ledger records, oldest first."""
     ids = set(record_ids)
@@ -144,6 +159,17 @@ def notices_of(session: Session, record_ids: Iterable[str]) -> list[OwedNotice]:
         return []
     query = select(OwedNotice).where(col(OwedNotice.record_id).in_(ids)).order_by(col(OwedNotice.id))
     return list(session.exec(query))
+
+
+@dataclass(frozen=True)
+class NoticeOutbox:
+    """What the notice sender needs of a process that runs it without the trace API's
+    :class:`~trace_api.services.Services` (the ingest commands): the database, the ledger's writer
+    lock, and the settings (the broker, the webhooks' rules)."""
+
+    engine: Engine
+    ledger: Ledger
+    settings: ServiceSettings
 
 
 @dataclass
@@ -154,9 +180,10 @@ class _Due:
 
 
 class NoticeSender:
-    """Delivers the notices owed. ``run_once`` does one pass; ``loop`` runs it in the background."""
+    """Delivers the notices owed, whichever process owed them. ``run_once`` does one pass; ``loop``
+    runs it in the background, and ``led`` only while this process leads the ``notices`` job."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services | NoticeOutbox) -> None:
         self.services = services
 
     def run_once(self, now: dt.datetime | None = None) -> int:
@@ -221,3 +248,10 @@ class NoticeSender:
             max_backoff_s=MAX_LOOP_BACKOFF_S,
             stall_after_s=STALL_AFTER_S,
         )
+
+    def led(self, tick_s: float = 1.0) -> BackgroundLoop:
+        """The notice loop, run only while this process leads the ``notices`` job on its database:
+        with several processes on one database (``suyuan up``'s trace API, ``suyuan ingest``), one
+        sends, the others stand by."""
+        loop = self.loop(tick_s)
+        return loop.led(Leadership(self.services.engine, loop.name))

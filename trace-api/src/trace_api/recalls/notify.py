@@ -6,7 +6,9 @@ channel, with the recall's rows and ledger record); after commit a :class:`Notic
 delivers, holding no database lock while it waits on brokers and receivers, and retries with
 capped exponential backoff until the channel accepts. A slow or failing receiver never holds
 up the recall nor other writers. Delivery is at least once: receivers deduplicate by the
-``Suyuan-Delivery`` header (webhooks) or by ``recall_id`` (MQTT).
+``Suyuan-Delivery`` header (webhooks) or by ``recall_id`` (MQTT). The worker delivers as the
+notice sender of :mod:`trace_api.notices` does, with its batch, parallel receivers, backoff and
+bounds; recalls keep their own outbox because a recall's progress is read from its deliveries.
 
 Topic ``suyuan/v1/{org_handle}/recalls``, QoS 1, MQTT 5, JSON payload.
 """
@@ -27,7 +29,15 @@ from evidence import BackgroundLoop, write_transaction
 
 from ..devices import TOPIC_ROOT
 from ..facts import RecallIssued
-from ..notices.service import backoff_s, publish_mqtt
+from ..notices.service import (
+    BATCH,
+    DELIVERY_HEADER,
+    MAX_LOOP_BACKOFF_S,
+    PARALLEL,
+    STALL_AFTER_S,
+    backoff_s,
+    publish_mqtt,
+)
 from ..orgs.models import Organisation
 from ..services import Services
 from ..webhooks.models import Webhook
@@ -35,14 +45,6 @@ from ..webhooks.service import post_signed, webhooks_of
 from .models import NoticeChannel, NoticeDelivery, Recall, RecallNotice
 
 EVENT = RecallIssued.KIND
-DELIVERY_HEADER = "Suyuan-Delivery"
-BATCH = 100
-#: Receivers called at the same time in one pass: one slow receiver does not hold up the others.
-PARALLEL = 8
-#: The worker's own retry after a failed pass, at most; and how long without a completed pass
-#: makes it stalled (a pass may wait on a batch's receivers, PARALLEL at a time, 5 s each at most).
-MAX_LOOP_BACKOFF_S = 30.0
-STALL_AFTER_S = 120.0
 
 
 def recall_topic(org_handle: str) -> str:
