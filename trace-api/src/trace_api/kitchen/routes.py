@@ -17,8 +17,8 @@ from sqlmodel import Session
 from ..auth import CurrentMember, Regulator
 from ..context import get_services, get_session
 from ..errors import Unprocessable
-from ..params import DEFAULT_LIMIT, Cursor, Limit
 from ..notices import describe_notice, notified_via
+from ..params import DEFAULT_LIMIT, Cursor, Limit
 from ..services import Services
 from .reviews import ReviewIn, review_rectification
 from .service import (
