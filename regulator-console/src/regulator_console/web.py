@@ -125,9 +125,7 @@ def refusal(org: dict[str, Any]) -> str | None:
             )
         return i18n._("This key is not a member API key: sign in with the organisation's member API key.")
     if org.get("org_type") not in CONSOLE_ROLES:
-        return i18n._(
-            "%(name)s is not a market regulator: the console is for regulators.", name=name
-        )
+        return i18n._("%(name)s is not a market regulator: the console is for regulators.", name=name)
     return None
 
 
