@@ -1,8 +1,9 @@
 """The regulators' overview: the figures of their dashboard, each from an aggregate query.
 
 Nothing here reads a whole table: open alerts and incidents are counted through their open
-marker's index, risk warnings not closed through their (status, level) index, today's admissions and scans through the ledger's (kind, appended_at) index,
-counterfeit signals through (created_at, reason), recall progress for the recalls shown only.
+marker's index, risk warnings not closed through their (status, level) index, today's
+admissions and scans through the ledger's (kind, appended_at) index, counterfeit signals through
+(created_at, reason), recall progress for the recalls shown only.
 "Today" is the calendar day in China Standard Time (Asia/Shanghai), from 00:00; counts are of
 facts recorded since then (a scan an offline scanner syncs today counts today).
 """
