@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
@@ -98,12 +99,13 @@ def _heading_counts(page: Page) -> dict[str, tuple[int, str]]:
     found: dict[str, tuple[int, str]] = {}
     for count in page.locator("main h2 .count").all():
         heading = str(count.evaluate("e => e.closest('h2').id"))
-        found[heading] = (int(count.inner_text().replace(",", "")), _link_of(count, heading))
+        found[heading] = (int(re.sub(r"\D", "", count.inner_text())), _link_of(count, heading))
     return found
 
 
 @on_sqlite
 def test_each_figure_counts_what_its_list_shows(browser: Browser, busy: tuple[Api, str]) -> None:
+    api, _ = busy
     page = browser.sign_in()
     expect(page.get_by_role("heading", name="总览")).to_be_visible()
     browser.check_page("dashboard-busy")
@@ -117,8 +119,10 @@ def test_each_figure_counts_what_its_list_shows(browser: Browser, busy: tuple[Ap
     assert len(figures) == 4 + 3 + 2 + 4 + 6 + 5
     assert {label: value for label, (value, _) in figures.items() if value} == EXPECTED
     counts = _heading_counts(page)
+    since = quote(api.as_org("samr", "GET", "/v1/overview").json()["today"]["since"])
     assert counts == {
         "alerts-h": (1, "/console/alerts?status=open"),
+        "signals-h": (1, f"/console/signals?since={since}"),
         "recalls-h": (1, "/console/recalls?status=active"),
     }
     expect(page.locator("#signals-h .badge")).to_have_text("今日 1")
@@ -134,6 +138,9 @@ def test_each_figure_counts_what_its_list_shows(browser: Browser, busy: tuple[Ap
     expect(page.locator(LISTED_ROWS)).to_contain_text("haixian/cs-01")
     page.goto(browser.console.at("/signals?reason=code_never_issued"))
     expect(page.locator(LISTED_ROWS)).to_contain_text("FAKEFAKEFAKEFAKE")
+    page.goto(browser.console.at("/signals?since=yesterday"))
+    expect(page.get_by_label("记录时间起（北京时间）")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#since-error")).to_be_visible()
     page.goto(browser.console.at("/risk?status=active&level=orange"))
     expect(page.locator(LISTED_ROWS)).to_contain_text("同一企业冷链温度多次超标")
 
