@@ -60,6 +60,17 @@ def test_keys_are_listed_without_their_secrets(importer: Api) -> None:
     assert importer.as_org("stranger", "GET", KEYS).json()[0]["id"] not in response.text
 
 
+def test_my_organisation_names_the_calling_keys_kind(importer: Api) -> None:
+    """A client (the console) tells a member key from a device's by this alone."""
+    device = _issue(importer, "haixian", "device")
+    member = importer.as_org("haixian", "GET", "/v1/organisations/me").json()
+    by_device = importer.client.get("/v1/organisations/me", headers={"Authorization": f"Bearer {device}"})
+
+    assert member["key"] == {"id": importer.keys["haixian"].split("_")[1], "kind": "member"}
+    assert by_device.json()["key"] == {"id": device.split("_")[1], "kind": "device"}
+    assert by_device.json()["handle"] == member["handle"] == "haixian"
+
+
 def test_revoked_key_is_refused_at_once_and_recorded(importer: Api) -> None:
     device = _issue(importer, "haixian", "device")
     assert _as_key(importer, device, "GET", "/v1/organisations/me") == 200

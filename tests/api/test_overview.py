@@ -110,7 +110,13 @@ def test_overview_counts_what_the_network_recorded_today(network_day: tuple[Api,
     if overview["today"]["since"] != _utc(day_start(dt.datetime.now(dt.UTC))):
         pytest.skip("midnight in Shanghai passed while the test ran: its day's counts start again")
     assert overview["alerts"] == {
-        "open_by_kind": {"temperature": 1, "door_open": 0, "silent": 0, "kitchen_incident": 0},
+        "open_by_kind": {
+            "temperature": 1,
+            "door_open": 0,
+            "silent": 0,
+            "kitchen_incident": 0,
+            **{f"risk_{level}": 0 for level in ("red", "orange", "yellow", "blue")},
+        },
         "open_total": 1,
     }
     assert overview["recalls"] == {

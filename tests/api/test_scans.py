@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import Session
@@ -409,3 +410,8 @@ def test_signals_filter_by_reason_and_page_newest_first(chain_of_custody: Api) -
     assert len(page()["signals"]) == 4
     assert unknown.status_code == 422
     assert [e["field"] for e in unknown.json()["errors"]] == ["query.reason"]
+    # Recorded from the third fake's time on (in China Standard Time, as the console sends it).
+    third = dt.datetime.fromisoformat(first["signals"][0]["created_at"]).astimezone(ZoneInfo("Asia/Shanghai"))
+    assert [s["code"] for s in page(since=third.isoformat())["signals"]] == [off_path[0]["code"], fakes[2]]
+    naive = api.as_org("samr", "GET", "/v1/signals", params={"since": "2026-12-04T00:00:00"})
+    assert [e["field"] for e in naive.json()["errors"]] == ["query.since"]

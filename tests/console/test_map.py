@@ -15,6 +15,8 @@ from regulator_console.sessions import SESSION_COOKIE, SessionSeal
 from tests.api.conftest import Api, make_uscc
 from tests.api.test_devices import COLD_STORE, Feed, add_device
 from tests.console.conftest import ARTIFACTS, PHONE, Browser, Console
+from tests.markets.conftest import Market
+from tests.markets.conftest import market as market  # the farmers' market caoyang (a fixture)
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -234,3 +236,35 @@ def test_a_positioned_kitchen_camera_is_a_marker_with_its_incident(
     expect(alert).to_contain_text("后厨违规")
     expect(alert).to_contain_text("厨师未戴厨师帽")
     browser.check_page("map-camera-details")
+
+
+def test_a_positioned_farmers_market_is_a_marker_with_its_failed_rapid_test(
+    console: Console, market: Market, browser: Browser
+) -> None:
+    """The market caoyang, registered at its position in Putuo (its operator has none of its own):
+    a failed rapid test at stall A-01 counts on its marker, names itself in its details, and the
+    details lead to the market's page."""
+    market.bought("veg-wang", "A-01", "菠菜")
+    market.rapid_test("A-01", "菠菜", passed=False, sample="S-0001")
+    page = browser.sign_in()
+
+    browser.open("/map")
+    marker = page.locator('svg.site-map a.marker[data-site="market:caoyang"]')
+    expect(marker).to_have_class(re.compile(r"\blevel-some\b"))
+    expect(marker).to_have_attribute(
+        "aria-label", "曹杨农贸市场 Caoyang Farmers' Market（农贸市场）：1 条未处理告警"
+    )
+    expect(page.locator("svg.site-map a.marker")).to_have_count(1)  # no organisation is placed
+    expect(page.locator('tr[data-site="market:caoyang"] td').nth(1)).to_have_text("1")
+    browser.check_page("map-market")
+
+    marker.click()
+    details = page.locator("#site-details")
+    expect(details.get_by_role("heading", name="曹杨农贸市场 Caoyang Farmers' Market")).to_be_visible()
+    expect(details).to_contain_text("北纬 31.2395°")
+    (alert,) = details.locator(".alert-list li").all()
+    expect(alert).to_contain_text("快检不合格")
+    expect(alert).to_contain_text("S-0001")
+    browser.check_page("map-market-details")
+    details.get_by_role("link", name="市场详情").click()
+    expect(page).to_have_url(re.compile(r"/console/markets/caoyang$"))

@@ -125,6 +125,10 @@ def test_a_kind_the_overview_counts_shows_even_when_no_page_names_it(browser: Br
             "维保超期电梯",
             "电梯故障",
             "无维保合同电梯",
+            "红色风险预警",
+            "橙色风险预警",
+            "黄色风险预警",
+            "蓝色风险预警",
             "kitchen_incident",
         ]
     )

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from regulator_console.sessions import SESSION_COOKIE, SessionSeal
-from tests.api.conftest import batch_payload
+from tests.api.conftest import Api, batch_payload
 from tests.console.conftest import Browser, Console
 
 #: The console fixture's session lifetime (``mount_console``'s default).
@@ -88,6 +88,66 @@ def test_a_member_keys_session_an_expired_one_and_a_forged_one_get_no_data(conso
         assert refused.status_code == 303
         assert refused.headers["location"] == "/console/signin?next=/console/"
     assert (htmx.status_code, htmx.headers["hx-redirect"]) == (401, "/console/signin?next=/console/")
+
+
+def _inspector_and_device_keys(api: Api) -> dict[str, str]:
+    """An inspector's key and a device's key of the regulator ``samr``, by kind."""
+    body = {"name": "王建国", "badge_no": "3100000001"}
+    inspector = api.as_org("samr", "POST", "/v1/enforcement/inspectors", json=body)
+    assert inspector.status_code == 201, inspector.text
+    device = api.as_org("samr", "POST", "/v1/organisations/me/keys", params={"kind": "device"})
+    assert device.status_code == 201, device.text
+    return {"inspector": inspector.json()["api_key"], "device": device.json()["api_key"]}
+
+
+#: What the console says to each kind of key it refuses, samr being "Market Regulator".
+REFUSED_KEYS = {
+    "inspector": "这是Market Regulator执法人员的密钥，只能记录检查。请使用本单位的成员 API 密钥登录。",
+    "device": "这是Market Regulator设备的密钥，只能代表该设备。请使用本单位的成员 API 密钥登录。",
+}
+
+
+def test_a_regulators_inspector_and_device_keys_are_refused_at_sign_in(browser: Browser) -> None:
+    keys = _inspector_and_device_keys(browser.console.api)
+    page = browser.open("/signin")
+    for kind, key in keys.items():
+        page.get_by_label("API 密钥").fill(key)
+        page.get_by_role("button", name="登录").click()
+        expect(page.get_by_role("alert")).to_have_text(REFUSED_KEYS[kind])
+        expect(page.get_by_role("heading", name="登录")).to_be_visible()
+        assert not [c for c in page.context.cookies() if c["name"] == SESSION_COOKIE], kind
+    browser.check_page("signin-inspector-key")
+    page.get_by_role("link", name="English").click()
+    page.get_by_label("API key").fill(keys["inspector"])
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "This is an inspector's key of Market Regulator: it records inspections only. "
+        "Sign in with the organisation's member API key."
+    )
+
+
+def test_a_session_sealed_for_an_inspector_or_device_key_gets_no_data(console: Console) -> None:
+    """The sign-in refuses such keys; a session cookie holding one anyway (made under the console's
+    secret) is refused on every page, though the API would answer some of them to that key."""
+    api = console.api
+    api.add_org("haixian", "importer")
+    assert api.as_org("haixian", "POST", "/v1/batches", json=batch_payload(api, "haixian")).status_code == 201
+    keys = _inspector_and_device_keys(api)
+    for kind, key in keys.items():
+        # The API itself lists lots to such a key: only the console's check stands in the way.
+        listed = api.client.get("/v1/batches", headers={"Authorization": f"Bearer {key}"})
+        assert (listed.status_code, "L2026-001" in listed.text) == (200, True), kind
+        with httpx.Client(base_url=console.url, timeout=30) as client:
+            client.cookies.set(SESSION_COOKIE, _sealed(console, key), path="/console")
+            for path in ("/", "/lots", "/lots?lot=L2026-001", "/members/haixian", "/map"):
+                answer = client.get("/console" + path)
+                main = answer.text.partition("<main")[2].partition("</main>")[0]
+                assert answer.status_code == 403, (kind, path)
+                assert REFUSED_KEYS[kind] in main, (kind, path)
+                assert "L2026-001" not in main, (kind, path)
+                assert "haixian" not in main, (kind, path)
+            signout = client.post("/console/signout", data={"csrf": "anything"})
+            assert signout.status_code == 403, kind
 
 
 def _inject_session(browser: Browser, cookie: str) -> None:

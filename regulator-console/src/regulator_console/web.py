@@ -5,8 +5,9 @@ A page is one router in :mod:`regulator_console.pages` plus its templates and it
 names itself in the navigation with :class:`NavItem`, and may add open-alert figures to the
 dashboard with :class:`DashboardCard`. Each page handler takes a
 :class:`Regulator` (``Depends(signed_in)``): the session cookie is opened and the key it holds is
-checked with the trace API (``GET /v1/me``) on every request, so a revoked key or an organisation
-that is not a regulator gets the sign-in page or a 403 page, never data. Each write takes
+checked with the trace API (``GET /v1/organisations/me``) on every request, so a revoked key, a
+key that is not a member key (an inspector's, a device's) or an organisation that is not a
+regulator gets the sign-in page or a 403 page, never data. Each write takes
 ``Depends(checked_csrf)`` as well.
 """
 
@@ -35,8 +36,12 @@ PACKAGE_DIR = Path(__file__).parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
 STATIC_DIR = PACKAGE_DIR / "static"
 MOUNT = "/console"
-#: The organisation types the console serves (inspectors' keys come later).
+#: The organisation types the console serves.
 CONSOLE_ROLES = frozenset({"regulator"})
+#: The key kinds that sign in (``GET /v1/organisations/me``'s ``key.kind``): a member key acts for
+#: its whole organisation; an inspector's key acts on inspections only and a device's for its
+#: device, so neither may see the regulator-wide lists the console shows.
+CONSOLE_KEY_KINDS = frozenset({"member"})
 #: Scripts the console serves from npm packages: URL name → path under node_modules.
 VENDOR = {
     "htmx.min.js": "htmx.org/dist/htmx.min.js",
@@ -86,11 +91,42 @@ class SignInRequired(Exception):
 
 
 class NotForThisRole(Exception):
-    """Signed in, but the organisation is not one the console serves."""
+    """Signed in, but with a key the console does not serve: ``why`` says so, in the request's
+    language (see :func:`refusal`)."""
 
-    def __init__(self, org: dict[str, Any]) -> None:
-        super().__init__(org.get("org_type"))
-        self.org = org
+    def __init__(self, why: str) -> None:
+        super().__init__(why)
+        self.why = why
+
+
+def key_kind(org: dict[str, Any]) -> str:
+    """The kind of the key ``GET /v1/organisations/me`` was called with (``""`` if it says none)."""
+    key = org.get("key")
+    return str(key.get("kind", "")) if isinstance(key, dict) else ""
+
+
+def refusal(org: dict[str, Any]) -> str | None:
+    """Why the key behind ``GET /v1/organisations/me``'s answer ``org`` may not use the console,
+    in the request's language; ``None`` when it may: a member key of a regulator."""
+    kind = key_kind(org)
+    name = org.get("name", "")
+    if kind not in CONSOLE_KEY_KINDS:
+        if kind == "inspector":
+            return i18n._(
+                "This is an inspector's key of %(name)s: it records inspections only. "
+                "Sign in with the organisation's member API key.",
+                name=name,
+            )
+        if kind == "device":
+            return i18n._(
+                "This is a device's key of %(name)s: it acts for its device only. "
+                "Sign in with the organisation's member API key.",
+                name=name,
+            )
+        return i18n._("This key is not a member API key: sign in with the organisation's member API key.")
+    if org.get("org_type") not in CONSOLE_ROLES:
+        return i18n._("%(name)s is not a market regulator: the console is for regulators.", name=name)
+    return None
 
 
 class BadCsrf(Exception):
@@ -141,8 +177,9 @@ async def signed_in(request: Request) -> Regulator:
         if problem.status in (401, 403):
             raise SignInRequired from problem
         raise
-    if org.get("org_type") not in CONSOLE_ROLES:
-        raise NotForThisRole(org)
+    why = refusal(org)
+    if why is not None:
+        raise NotForThisRole(why)
     return Regulator(session=session, org=org)
 
 
@@ -364,15 +401,9 @@ def _core_routes(console: FastAPI) -> None:
             if str(problem.problem.get("type", "")).endswith("organisation-suspended"):
                 return again(i18n._("This organisation is suspended: its keys cannot sign in."), 403)
             raise
-        if org.get("org_type") not in CONSOLE_ROLES:
-            return again(
-                i18n._(
-                    "This key belongs to %(name)s, which is not a market regulator: "
-                    "the console is for regulators.",
-                    name=org.get("name", ""),
-                ),
-                403,
-            )
+        why = refusal(org)
+        if why is not None:
+            return again(why, 403)
         _, sealed = state.seal.open_session(key)
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(SESSION_COOKIE, sealed, max_age=state.seal.lifetime_s, **_cookie_flags(request))
@@ -414,11 +445,8 @@ def _error_pages(console: FastAPI) -> None:
 
     @console.exception_handler(NotForThisRole)
     async def not_for_this_role(request: Request, exc: NotForThisRole) -> Response:
-        message = i18n._(
-            "%(name)s is not a market regulator: the console is for regulators.", name=exc.org.get("name", "")
-        )
         return render(
-            request, "error.html", {"title": i18n._("Not allowed"), "message": message}, status_code=403
+            request, "error.html", {"title": i18n._("Not allowed"), "message": exc.why}, status_code=403
         )
 
     @console.exception_handler(BadCsrf)

@@ -6,8 +6,11 @@ a ledger of millions of records as on an empty one. The active recalls' progress
 
 The open-alert figures are the pages' own: each page module may declare ``DASHBOARD``, a tuple of
 :class:`~regulator_console.web.DashboardCard` (the alert kind, its label, the list behind it), so
-a later domain adds its warnings with its page. A kind the API counts that no page names still
-shows, by its name.
+a later domain adds its warnings with its page (the risk warnings by level, say). A kind the API
+counts that no page names still shows, by its name. Every figure is a link to the list behind it,
+the counts in the headings too: the open alerts' to the alert list (counting the figures that lead
+into it), the active recalls' to the recalls in force; the ledger's checkpoint and anchor lead to
+the evidence page, which shows the same.
 """
 
 from __future__ import annotations
@@ -67,6 +70,13 @@ def alert_figures(cards: list[DashboardCard], open_by_kind: dict[str, int]) -> l
     return figures
 
 
+def alert_list_total(figures: list[AlertFigure]) -> int:
+    """The open alerts the alert list (``/alerts?status=open``) shows: the figures leading into
+    it, so not the kitchen incidents nor the risk warnings, which have lists of their own."""
+    listed = console_url("/alerts") + "?"
+    return sum(figure.count for figure in figures if figure.link.startswith(listed))
+
+
 def signal_reasons(by_kind: dict[str, int]) -> dict[str, str]:
     """The counterfeit signals' reasons with their labels: the known ones in their order, then any
     other the API counts, by its name."""
@@ -81,9 +91,11 @@ async def _overview(request: Request, regulator: SignedIn) -> dict[str, Any]:
 @router.get("/", response_class=HTMLResponse)
 async def dashboard(request: Request, regulator: SignedIn) -> HTMLResponse:
     overview = await _overview(request, regulator)
+    figures = alert_figures(_state(request).cards, overview["alerts"]["open_by_kind"])
     context = {
         "o": overview,
-        "alert_figures": alert_figures(_state(request).cards, overview["alerts"]["open_by_kind"]),
+        "alert_figures": figures,
+        "alerts_listed": alert_list_total(figures),
         "scan_actions": SCAN_ACTIONS,
         "signal_kinds": signal_reasons(overview["signals"]["by_kind"]),
         "audit_results": AUDIT_RESULTS,

@@ -1,5 +1,6 @@
 """地图 Map: every positioned site of the network (organisations, cold stores, kitchen cameras,
-market scales) placed by its coordinates and coloured by its open alerts.
+market scales, farmers' markets, elevators) placed by its coordinates and coloured by its open
+alerts (an elevator by its status).
 
 One call, ``GET /v1/sites`` (a page of up to :data:`PAGE_SIZE` sites, keyset-paged), draws the map
 and the list below it, so both always show the same sites. The base is drawn here as SVG
@@ -20,6 +21,7 @@ from fastapi.responses import HTMLResponse
 
 from ..api import ApiProblem
 from ..i18n import N_, _, number
+from ..vocabulary import ALERT_RULES
 from ..web import MOUNT, NavItem, SignedIn, _state, render
 from .map_base import (
     Frame,
@@ -103,9 +105,11 @@ EQUIPMENT_LEVELS: dict[str, Level] = {
     "fault": "many",
 }
 
-#: A site's id as ``GET /v1/sites`` gives it: ``org:{handle}``, ``device:{handle}:{name}`` or
-#: ``equipment:{equipment code}``.
-SITE_ID = re.compile(r"(org:[a-z0-9-]{2,64}|device:[a-z0-9-]{2,64}:[a-z0-9-]{2,63}|equipment:[0-9]{20})")
+#: A site's id as ``GET /v1/sites`` gives it: ``org:{handle}``, ``device:{handle}:{name}``,
+#: ``market:{market handle}`` or ``equipment:{equipment code}``.
+SITE_ID = re.compile(
+    r"(org:[a-z0-9-]{2,64}|device:[a-z0-9-]{2,64}:[a-z0-9-]{2,63}|market:[a-z0-9-]{2,63}|equipment:[0-9]{20})"
+)
 
 
 def site_level(site: dict[str, Any]) -> Level:
@@ -287,7 +291,7 @@ async def site_map(
         "cursor": cursor,
         "next_cursor": page["next_cursor"],
         "site_kinds": SITE_KINDS,
-        "alert_kinds": ALERT_KINDS,
+        "alert_kinds": {**ALERT_RULES, **ALERT_KINDS},
         "level_labels": LEVELS,
         "equipment_statuses": EQUIPMENT_STATUSES,
         "link": lambda site_id: site_link(site_id, alerting, cursor),

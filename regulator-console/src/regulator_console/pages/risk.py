@@ -15,10 +15,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ..api import ApiProblem
 from ..i18n import N_, _
-from ..web import MOUNT, NavItem, Regulator, SignedIn, Writer, _state, console_url, render
+from ..web import MOUNT, DashboardCard, NavItem, Regulator, SignedIn, Writer, _state, console_url, render
 from .filings import label_of
 
 NAV = NavItem("/risk", N_("Risk warnings"), 58)
+#: The warnings not closed, by level, highest first (``GET /v1/overview`` counts them as
+#: ``risk_<level>``), each linked to the list of that level.
+DASHBOARD = (
+    DashboardCard("risk_red", N_("Red risk warnings"), "/risk?status=active&level=red"),
+    DashboardCard("risk_orange", N_("Orange risk warnings"), "/risk?status=active&level=orange"),
+    DashboardCard("risk_yellow", N_("Yellow risk warnings"), "/risk?status=active&level=yellow"),
+    DashboardCard("risk_blue", N_("Blue risk warnings"), "/risk?status=active&level=blue"),
+)
 router = APIRouter()
 
 PAGE_SIZE = 50

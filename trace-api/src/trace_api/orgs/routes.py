@@ -110,7 +110,9 @@ def uscc_check(
 
 @router.get("/me")
 def my_organisation(member: CurrentMember) -> dict[str, Any]:
-    return public_org(member.org, member)
+    """The caller's organisation, and the key it called with: ``key`` (its ``id`` and ``kind``:
+    ``member``, ``device`` or ``inspector``), so a client can tell what the key may do."""
+    return {**public_org(member.org, member), "key": {"id": member.key_id, "kind": member.kind}}
 
 
 @router.put("/{handle}/position")

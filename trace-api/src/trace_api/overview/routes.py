@@ -25,8 +25,11 @@ def overview(
     """The regulators' dashboard (regulators only): open alerts by kind, active recalls with their
     progress, today's admissions, scans and sales, counterfeit signals, and the ledger's state.
 
-    - `alerts`: open cold-chain alerts by rule (`temperature`, `door_open`, `silent`: open until
-      a reading closes them) and open kitchen incidents (`kitchen_incident`: until rectified).
+    - `alerts`: open alerts by rule (the cold chain's `temperature`, `door_open`, `silent`: open
+      until a reading closes them; every other domain's rule with an open alert, as
+      `GET /v1/alerts?status=open&rule=…` lists them), open kitchen incidents
+      (`kitchen_incident`: until rectified) and risk warnings not closed, by level (`risk_red`,
+      `risk_orange`, `risk_yellow`, `risk_blue`: as `GET /v1/risk/warnings?status=active` counts them).
     - `recalls`: how many recalls are active (their lot still under recall) and the 20 most
       recent, each with its holders told, reached, acknowledged and the quantity quarantined.
     - `today`: facts recorded since 00:00 Asia/Shanghai (`since`, in UTC), by scan action.

@@ -1,8 +1,9 @@
 """The regulators' overview: the figures of their dashboard, each from an aggregate query.
 
 Nothing here reads a whole table: open alerts and incidents are counted through their open
-marker's index, today's admissions and scans through the ledger's (kind, appended_at) index,
-counterfeit signals through (created_at, reason), recall progress for the recalls shown only.
+marker's index, risk warnings not closed through their (status, level) index, today's
+admissions and scans through the ledger's (kind, appended_at) index, counterfeit signals through
+(created_at, reason), recall progress for the recalls shown only.
 "Today" is the calendar day in China Standard Time (Asia/Shanghai), from 00:00; counts are of
 facts recorded since then (a scan an offline scanner syncs today counts today).
 """
@@ -23,6 +24,7 @@ from ..facts import BatchAdmitted, BatchSplit, DestroyScanned, ReceiveScanned, S
 from ..health import readiness
 from ..kitchen.models import Incident
 from ..recalls.models import NoticeDelivery, Recall, RecallNotice
+from ..risk.views import count_active_by_level
 from ..scans.models import SIGNAL_REASONS, CounterfeitSignal
 from ..services import Services
 from .views import (
@@ -45,6 +47,9 @@ from .views import (
 OVERVIEW_TIMEZONE = "Asia/Shanghai"
 #: The open kitchen-camera incidents' kind among the alerts (beside the cold-chain rules).
 KITCHEN_INCIDENT = "kitchen_incident"
+#: The kind risk warnings not yet closed are counted under among the alerts, by their level
+#: (``risk_red``, ``risk_orange``, ``risk_yellow``, ``risk_blue``).
+RISK_WARNING_PREFIX = "risk_"
 #: Each scan action and the ledger record kind one such scan appends.
 SCAN_KINDS = {
     "ship": ShipScanned.KIND,
@@ -77,16 +82,18 @@ def day_start(now: dt.datetime, timezone: str = OVERVIEW_TIMEZONE) -> dt.datetim
 
 
 def open_alerts(session: Session) -> AlertCounts:
-    """Cold-chain alerts open until closed (``/v1/alerts?status=open``); kitchen incidents while
-    the restaurant owes a rectification (``/v1/incidents?status=open``: none sent yet, or the last
-    one rejected by a regulator)."""
+    """Alerts of every domain open until closed (``/v1/alerts?status=open``); kitchen incidents
+    while the restaurant owes a rectification (``/v1/incidents?status=open``: none sent yet, or the
+    last one rejected by a regulator); risk warnings not closed, by level
+    (``/v1/risk/warnings?status=active&level=…``)."""
     rules = session.exec(
         select(Alert.rule, func.count()).where(col(Alert.closed_at).is_(None)).group_by(col(Alert.rule))
     ).all()
     incidents = session.exec(
         select(func.count()).select_from(Incident).where(col(Incident.rectified_at).is_(None))
     ).one()
-    counts = {**dict.fromkeys(ALERT_RULES, 0), **dict(rules), KITCHEN_INCIDENT: incidents}
+    risk = {RISK_WARNING_PREFIX + level: n for level, n in count_active_by_level(session).items()}
+    counts = {**dict.fromkeys(ALERT_RULES, 0), **dict(rules), KITCHEN_INCIDENT: incidents, **risk}
     return AlertCounts(open_by_kind=counts, open_total=sum(counts.values()))
 
 

@@ -16,9 +16,11 @@ MAX_RECALLS_SHOWN = 20
 class AlertCounts(BaseModel):
     open_by_kind: dict[str, int] = Field(
         description="open alerts by kind: the cold-chain rules (temperature excursion, door_open, "
-        "silent device) until a reading closes them, and kitchen_incident until rectified"
+        "silent device) until a reading closes them, every other domain's alert rules with an open "
+        "alert (rapid_test_failed, maintenance_overdue, …), kitchen_incident until rectified, and "
+        "the risk warnings not closed by level (risk_red, risk_orange, risk_yellow, risk_blue)"
     )
-    open_total: int
+    open_total: int = Field(description="the sum of open_by_kind")
 
 
 class RecallProgress(BaseModel):

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from evidence import Ledger, UnknownRecord, leaf_hash
 
@@ -57,13 +57,16 @@ def list_warnings(
 
 
 def count_active_by_level(session: Session) -> dict[str, int]:
-    """Warnings not closed, by level, highest first."""
+    """Warnings not closed, by level, highest first: one grouped count over the (status, level)
+    index, never the warnings one by one."""
     rows = session.exec(
-        select(RiskWarning.level, RiskWarning.id).where(col(RiskWarning.status).in_(ACTIVE))
+        select(RiskWarning.level, func.count())
+        .where(col(RiskWarning.status).in_(ACTIVE))
+        .group_by(col(RiskWarning.level))
     ).all()
     counts = {level.value: 0 for level in sorted(Level, key=LEVEL_ORDER.__getitem__, reverse=True)}
-    for level, _ in rows:
-        counts[level] = counts.get(level, 0) + 1
+    for level, n in rows:
+        counts[level] = counts.get(level, 0) + n
     return counts
 
 

@@ -202,12 +202,18 @@ def list_signals(
     code: Annotated[str | None, Query(max_length=512, description="GS1 Digital Link URI of an item")] = None,
     batch_id: Annotated[str | None, Query(max_length=64)] = None,
     reason: Annotated[SignalReason | None, Query(description="why the scan was taken for a sign")] = None,
+    since: Annotated[
+        AwareDatetime | None,
+        Query(description="signals recorded at or after this RFC 3339 time, e.g. 2026-12-04T00:00:00+08:00"),
+    ] = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> dict[str, Any]:
     """Counterfeit signals, newest first, a page at a time: all for regulators; with ``code`` or
-    ``batch_id``, those about goods the caller's organisation admitted or holds. None is public."""
+    ``batch_id``, those about goods the caller's organisation admitted or holds. None is public.
+    ``since`` keeps those recorded at or after a time (the overview's ``signals.today`` counts
+    those since ``today.since``)."""
     signals, next_cursor = readable_signals(
-        session, member, code=code, batch_id=batch_id, reason=reason, limit=limit, cursor=cursor
+        session, member, code=code, batch_id=batch_id, reason=reason, since=since, limit=limit, cursor=cursor
     )
     return {"signals": describe_signals(session, signals), "next_cursor": next_cursor}

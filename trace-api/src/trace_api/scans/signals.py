@@ -7,11 +7,12 @@ None of them is public: the consumer's page shows only what the network's own st
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlmodel import Session, col, select
 
-from .._paging import newest_after, page_of
+from .._paging import newest_after, page_of, since_bound
 from ..batches.service import get_batch
 from ..codes.models import ItemCode
 from ..errors import Forbidden, Unprocessable
@@ -28,12 +29,14 @@ def readable_signals(
     code: str | None = None,
     batch_id: str | None = None,
     reason: str | None = None,
+    since: dt.datetime | None = None,
     limit: int,
     cursor: str | None = None,
 ) -> tuple[list[CounterfeitSignal], str | None]:
     """Every signal for a regulator; for another organisation, those about a batch (or a code of a
     batch) it admitted or holds: the issuer and the owner hear what others claim about their goods.
-    A page of them, newest first, and the next page's cursor."""
+    A page of them (recorded at or after ``since``, aware), newest first, and the next page's
+    cursor."""
     if member.org.org_type is not OrgType.regulator:
         if code is None and batch_id is None:
             raise Forbidden("only regulators list every signal: give the code or batch_id of your goods")
@@ -48,6 +51,9 @@ def readable_signals(
         query = query.where(CounterfeitSignal.batch_id == batch_id)
     if reason is not None:
         query = query.where(CounterfeitSignal.reason == reason)
+    bound = since_bound(since)
+    if bound is not None:
+        query = query.where(col(CounterfeitSignal.created_at) >= bound)
     after = newest_after(session, CounterfeitSignal, cursor, "created_at", key_type=int)
     if after is not None:
         query = query.where(after)

@@ -31,10 +31,12 @@ def sites(
     cursor: Cursor = None,
 ) -> SitePage:
     """Every positioned site (regulators only): organisations with a position, by handle, then
-    devices in service with a position, by organisation and name, then registered elevators, by
-    equipment code. Each with its kind, owner, WGS-84 coordinates, address and open alerts
-    (cold-chain alerts until closed, kitchen incidents until rectified; an organisation's count
-    covers all its devices); an elevator with its status (normal, due_soon, overdue, fault)."""
+    devices in service with a position, by organisation and name, then farmers' markets with a
+    position, by handle, then registered elevators, by equipment code. Each with its kind, owner,
+    WGS-84 coordinates, address and open alerts (cold-chain alerts until closed, kitchen incidents
+    until rectified; an organisation's count covers all its devices; a market's, the alerts about
+    its stalls and its failed rapid tests); an elevator with its status (normal, due_soon,
+    overdue, fault)."""
     found, next_cursor = list_sites(
         session, alerting=alerting, limit=limit, cursor=cursor, equipment_rules=rules, now=now
     )
@@ -45,6 +47,7 @@ def sites(
 def site(
     _: Regulator, session: Annotated[Session, Depends(get_session)], site_id: str, rules: Rules, now: Now
 ) -> EquipmentSiteDetail | SiteDetail:
-    """One site (``org:{handle}``, ``device:{org handle}:{device name}`` or ``equipment:{code}``)
+    """One site (``org:{handle}``, ``device:{org handle}:{device name}``, ``market:{handle}`` or
+    ``equipment:{code}``)
     with its newest open alerts (regulators only)."""
     return get_site(session, site_id, rules, now)

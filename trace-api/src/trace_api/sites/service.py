@@ -1,9 +1,11 @@
 """The network's sites for the regulators' map: every positioned organisation, every positioned
-device in service and every registered elevator, with the alerts open there.
+device in service, every positioned farmers' market and every registered elevator, with the alerts
+open there.
 
-A page is organisations first (by handle), then devices (by username), then elevators (by
-equipment code, :mod:`trace_api.equipment.sites`), after the cursor's site: keyset paging over
-three tables, each read through its unique key. The open alerts of a page's
+A page is organisations first (by handle), then devices (by username), then markets (by handle,
+:mod:`trace_api.markets.sites`), then elevators (by equipment code,
+:mod:`trace_api.equipment.sites`), after the cursor's site: keyset paging over four tables, each
+read through its unique key. The open alerts of a page's
 sites are counted in two grouped queries (cold-chain alerts through their open marker's index,
 kitchen incidents through theirs), never by reading alerts one by one.
 """
@@ -25,6 +27,8 @@ from ..equipment.sites import PREFIX as EQUIPMENT_PREFIX
 from ..equipment.sites import equipment_site, equipment_sites
 from ..errors import NotFound
 from ..kitchen.models import Incident
+from ..markets.sites import PREFIX as MARKET_PREFIX
+from ..markets.sites import market_site, market_sites
 from ..orgs.models import Organisation
 from ..overview.service import KITCHEN_INCIDENT
 from .views import MAX_ALERTS_SHOWN, EquipmentSite, EquipmentSiteDetail, OpenAlert, Site, SiteDetail, SiteKind
@@ -44,19 +48,23 @@ def list_sites(
     now: dt.datetime | None = None,
 ) -> tuple[list[Site | EquipmentSite], str | None]:
     """A page of sites after ``cursor`` (``alerting``: only those with an open alert), and the
-    next page's cursor (None at the end). Elevators come last, their status as of ``now`` under
-    ``equipment_rules``."""
+    next page's cursor (None at the end). Markets come after the devices, elevators last, their
+    status as of ``now`` under ``equipment_rules``."""
     after = None if cursor is None else decode_cursor(cursor)
     sites: list[Site | EquipmentSite] = []
     if after is None or after.startswith(ORG_PREFIX):
         org_after = None if after is None else after.removeprefix(ORG_PREFIX)
         sites += _org_sites(session, org_after, alerting, limit + 1)
         after = None
-    elif not after.startswith((DEVICE_PREFIX, EQUIPMENT_PREFIX)):
+    elif not after.startswith((DEVICE_PREFIX, MARKET_PREFIX, EQUIPMENT_PREFIX)):
         raise unknown_cursor()
     if len(sites) <= limit and (after is None or after.startswith(DEVICE_PREFIX)):
         device_after = None if after is None else _username(after)
         sites += _device_sites(session, device_after, alerting, limit + 1 - len(sites))
+        after = None
+    if len(sites) <= limit and (after is None or after.startswith(MARKET_PREFIX)):
+        market_after = None if after is None else after.removeprefix(MARKET_PREFIX)
+        sites += market_sites(session, market_after, alerting, limit + 1 - len(sites))
         after = None
     if len(sites) <= limit:
         code_after = None if after is None else after.removeprefix(EQUIPMENT_PREFIX)
@@ -78,6 +86,8 @@ def get_site(
         found = _org_detail(session, site_id.removeprefix(ORG_PREFIX))
     elif site_id.startswith(DEVICE_PREFIX) and site_id.count(":") == 2:
         found = _device_detail(session, _username(site_id))
+    elif site_id.startswith(MARKET_PREFIX):
+        found = market_site(session, site_id.removeprefix(MARKET_PREFIX))
     elif site_id.startswith(EQUIPMENT_PREFIX):
         rules, moment = equipment_rules or EquipmentRules(), now or dt.datetime.now(dt.UTC)
         found = equipment_site(session, site_id.removeprefix(EQUIPMENT_PREFIX), rules, moment)

@@ -33,13 +33,17 @@ MAX_ALERTS_SHOWN = 50
 
 class Site(BaseModel):
     id: str = Field(
-        description="`org:{handle}`, `device:{org handle}:{device name}` or `equipment:{equipment code}`"
+        description="`org:{handle}`, `device:{org handle}:{device name}`, `market:{market handle}` or "
+        "`equipment:{equipment code}`"
     )
-    source: Literal["organisation", "device", "equipment"]
+    source: Literal["organisation", "device", "market", "equipment"]
     kind: SiteKind
-    org: str = Field(description="the organisation's handle (a device's owner, an elevator's user unit)")
+    org: str = Field(
+        description="the organisation's handle (a device's owner, a market's operator, "
+        "an elevator's user unit)"
+    )
     org_name: str
-    name: str = Field(description="the organisation's name, or the device's")
+    name: str = Field(description="the organisation's name, or the device's, the market's, the elevator's")
     place: str | None = Field(
         description="the storage location a device watches, an elevator's grid area and inspector "
         "(null for an organisation)"
@@ -66,7 +70,7 @@ class EquipmentSite(Site):
 
 class SitePage(BaseModel):
     sites: list[EquipmentSite | Site] = Field(
-        description="organisations, devices, then elevators (with their status)"
+        description="organisations, devices, markets, then elevators (with their status)"
     )
     next_cursor: str | None = Field(description="the next page's cursor; null on the last page")
 
