@@ -37,6 +37,16 @@ def test_device_key_cannot_issue_keys(importer: Api) -> None:
     assert len(importer.as_org("haixian", "GET", KEYS).json()) == 2  # nothing issued
 
 
+def test_a_regulators_device_key_has_none_of_the_regulators_powers(importer: Api) -> None:
+    device = _issue(importer, "samr", "device")
+    recall = {"batch_id": "00000000-0000-0000-0000-000000000000", "reason": "a test", "recall_class": "I"}
+
+    assert _as_key(importer, device, "GET", "/v1/organisations/me") == 200  # it is the regulator's key
+    assert _as_key(importer, device, "GET", "/v1/overview") == 403
+    assert _as_key(importer, device, "POST", "/v1/recalls", json=recall) == 403
+    assert importer.as_org("samr", "GET", "/v1/overview").status_code == 200
+
+
 def test_unknown_key_kind_is_refused(importer: Api) -> None:
     response = importer.as_org("haixian", "POST", KEYS, params={"kind": "admin"})
 

@@ -51,6 +51,14 @@ def member_key(member: Annotated[Member, Depends(current_member)]) -> Member:
     return member
 
 
+def regulator(member: Annotated[Member, Depends(member_of(OrgType.regulator))]) -> Member:
+    """A dependency admitting a regulator's people: its member keys (inspectors' keys are refused by
+    :func:`member_of`); a device of a regulator acts for its device, never with the regulator's powers."""
+    if member.kind == "device":
+        raise Forbidden("a device key may not act for a regulator; use a member's API key")
+    return member
+
+
 CurrentMember = Annotated[Member, Depends(current_member)]
 MemberKey = Annotated[Member, Depends(member_key)]
-Regulator = Annotated[Member, Depends(member_of(OrgType.regulator))]
+Regulator = Annotated[Member, Depends(regulator)]
