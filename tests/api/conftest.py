@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from eth_account.signers.local import LocalAccount
 from fastapi.testclient import TestClient
-from sqlmodel import Session
 
 from chain import ChainClient, Keystore
 from evidence import open_ledger
@@ -21,7 +20,7 @@ from tests.conftest import Network
 from trace_api.app import create_app
 from trace_api.chainops import ChainWorker
 from trace_api.orgs import with_check_character
-from trace_api.orgs.service import OrganisationIn, create_organisation
+from trace_api.orgs.service import OrganisationIn, admit_organisation
 from trace_api.services import Services
 from trace_api.settings import ServiceSettings
 
@@ -99,16 +98,16 @@ def serve_api(
     keystore = Keystore(settings.keys_dir, "test", scrypt_n=2**10)
     services = Services(settings, ledger.engine, ledger, chain, keystore, regulator)
     services.create_tables()
-    with Session(services.engine) as session:
-        regulator_in = OrganisationIn(
-            handle="samr",
-            name="Market Regulator",
-            org_type="regulator",  # type: ignore[arg-type]
-            uscc=make_uscc(),
-            jurisdiction="Shanghai",
-        )
-        _, key = create_organisation(services, session, regulator_in)
+    regulator_in = OrganisationIn(
+        handle="samr",
+        name="Market Regulator",
+        org_type="regulator",  # type: ignore[arg-type]
+        uscc=make_uscc(),
+        jurisdiction="Shanghai",
+    )
+    _, key = admit_organisation(services, regulator_in)
     worker = ChainWorker(services)
+    worker.drain()  # samr holds its role on chain before the first request
     stop_worker = worker.start()  # as `suyuan up` runs it: chain calls go after commit
     try:
         with TestClient(create_app(services)) as client:
