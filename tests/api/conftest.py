@@ -14,7 +14,7 @@ import pytest
 from eth_account.signers.local import LocalAccount
 from fastapi.testclient import TestClient
 
-from chain import ChainClient, Keystore
+from chain import ChainClient, Keystore, Role
 from evidence import open_ledger
 from tests.conftest import Network
 from trace_api.app import create_app
@@ -78,6 +78,10 @@ class Api:
 
 @pytest.fixture
 def api(tmp_path: Path, network: Network, migrated_database_url: str, mqtt_url: str) -> Iterator[Api]:
+    # The chain tests' members are no organisations of the API: the reconciler would report them.
+    for member in (network.importer, network.trader_a, network.trader_b):
+        role = Role.IMPORTER if member is network.importer else Role.TRADER
+        network.client.revoke_member(network.regulator, member.address, role)
     with serve_api(tmp_path, network.client, network.regulator, migrated_database_url, mqtt_url) as api:
         yield api
 
