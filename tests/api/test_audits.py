@@ -81,13 +81,14 @@ def test_audit_runs_in_the_background_to_a_passed_result_and_a_report(logged: Ap
 def test_audit_of_a_tampered_log_fails_naming_the_leaf(logged: Api) -> None:
     logged.mined()
     with logged.services.engine.begin() as conn:
-        body = conn.execute(text("SELECT body FROM ledger_records WHERE idx = 1")).scalar_one()
+        # The second lot's admission, after the admissions of samr and haixian and the first lot's.
+        body = conn.execute(text("SELECT body FROM ledger_records WHERE idx = 3")).scalar_one()
         forged = bytes(body).replace(b'"quantity":1200', b'"quantity":9200')
-        conn.execute(text("UPDATE ledger_records SET body = :b WHERE idx = 1"), {"b": forged})
+        conn.execute(text("UPDATE ledger_records SET body = :b WHERE idx = 3"), {"b": forged})
 
     done = finished(logged, start(logged)["id"])
 
-    assert (done["result"], done["failure"]["step"], done["failure"]["index"]) == ("failed", "records", 1)
+    assert (done["result"], done["failure"]["step"], done["failure"]["index"]) == ("failed", "records", 3)
     assert logged.as_org("samr", "GET", "/v1/overview").json()["ledger"]["last_audit"]["result"] == "failed"
 
 

@@ -24,6 +24,7 @@ from tests.api.test_epcis import _capture, _doc, _lot_event
 from tests.api.test_scans import BATCH, _scan
 from tests.conftest import REPO_ROOT, Network
 from trace_api.chainops import (
+    MEMBERSHIP_OPERATIONS,
     ChainOp,
     ChainStatus,
     ChainWorker,
@@ -41,10 +42,13 @@ from trace_api.settings import ServiceSettings
 
 
 def _members(api: Api) -> dict[str, str]:
-    return {
+    """Three members, holding their roles on chain."""
+    addresses = {
         handle: Web3.to_checksum_address(api.add_org(handle, kind)["chain_address"])
         for handle, kind in (("haixian", "importer"), ("partner", "wholesaler"), ("rival", "retailer"))
     }
+    api.mined()
+    return addresses
 
 
 def _admit(api: Api) -> dict[str, Any]:
@@ -54,8 +58,14 @@ def _admit(api: Api) -> dict[str, Any]:
 
 
 def _ops(api: Api) -> list[ChainOp]:
+    """Every chain operation, in order: the first grants samr its role."""
     with Session(api.services.engine) as session:
         return list(session.exec(select(ChainOp).order_by(col(ChainOp.id))))
+
+
+def _lot_ops(api: Api) -> list[ChainOp]:
+    """The operations about lots (not the members' roles), in order."""
+    return [op for op in _ops(api) if op.operation not in MEMBERSHIP_OPERATIONS]
 
 
 def test_a_rolled_back_capture_leaves_nothing_on_chain(api: Api) -> None:
@@ -69,7 +79,7 @@ def test_a_rolled_back_capture_leaves_nothing_on_chain(api: Api) -> None:
     api.mined()
 
     assert job["status"] == "failed", job
-    assert [op.operation.value for op in _ops(api)] == ["register"]
+    assert [op.operation.value for op in _lot_ops(api)] == ["register"]
     assert api.services.chain.batch(batch_chain_id(BATCH)).holder == addresses["haixian"]
     assert [e.name for e in api.services.chain.events_about("BatchRegistry", batch_chain_id(BATCH))] == [
         "BatchRegistered"
@@ -91,7 +101,7 @@ def test_facts_reach_the_chain_in_commit_order_with_their_transactions(api: Api)
 
     api.mined()
 
-    ops = _ops(api)
+    ops = _lot_ops(api)
     assert [op.operation.value for op in ops] == ["register", "split", "transfer", "recall"]
     assert all(op.status is ChainStatus.mined and op.attempts == 1 for op in ops)
     blocks = [op.block_number or 0 for op in ops]
@@ -123,7 +133,7 @@ def test_a_worker_that_died_after_sending_finds_the_call_mined_and_never_sends_i
         shipped = _scan(api, "haixian", action="ship", batch_id=BATCH, counterparty="partner")
         assert shipped.status_code == 201, shipped.text
         # It recorded `sending`, sent, and died before recording the outcome.
-        op = next(op for op in _ops(api) if op.record_id == shipped.json()["record_id"])
+        op = next(op for op in _lot_ops(api) if op.record_id == shipped.json()["record_id"])
         dead._mark_sending(op)
         with Session(api.services.engine) as session:
             sent = send_fact(api.services, Orgs(session), api.services.ledger.get(op.record_id), BATCH)
@@ -131,7 +141,7 @@ def test_a_worker_that_died_after_sending_finds_the_call_mined_and_never_sends_i
 
     api.mined()
 
-    after = next(o for o in _ops(api) if o.id == op.id)
+    after = next(o for o in _lot_ops(api) if o.id == op.id)
     assert (after.status, after.attempts, after.tx_hash) == (ChainStatus.mined, 1, sent.tx_hash)
     events = api.services.chain.events_about("BatchRegistry", batch_chain_id(BATCH))
     assert [e.tx_hash for e in events if e.name != "BatchRegistered"] == [sent.tx_hash]
@@ -180,7 +190,7 @@ def test_a_worker_killed_between_sending_and_noting_is_not_sent_again_by_the_nex
             assert worker.stdout is not None
             said = worker.stdout.readline()  # the worker's own word that its call is mined
             assert said.startswith("sent 0x"), said + (worker.stderr.read() if worker.stderr else "")
-            during = next(op for op in _ops(api) if op.record_id == shipped.json()["record_id"])
+            during = next(op for op in _lot_ops(api) if op.record_id == shipped.json()["record_id"])
         finally:
             worker.send_signal(signal.SIGKILL)
             worker.wait(timeout=60)
@@ -191,14 +201,14 @@ def test_a_worker_killed_between_sending_and_noting_is_not_sent_again_by_the_nex
         )
         drained = later.drain()
 
-    after = next(op for op in _ops(api) if op.id == during.id)
+    after = next(op for op in _lot_ops(api) if op.id == during.id)
     assert worker.returncode == -signal.SIGKILL
     assert (during.status, during.attempts, during.tx_hash) == (ChainStatus.sending, 1, None)
     assert drained == 1
     assert (after.status, after.attempts, after.tx_hash) == (ChainStatus.mined, 1, said.split()[1])
     events = api.services.chain.events_about("BatchRegistry", batch_chain_id(BATCH))
     leaves = [hash_of(event) for event in events]
-    for op in _ops(api):
+    for op in _lot_ops(api):
         assert leaves.count(leaf_hash(api.services.ledger.get(op.record_id).body)) == 1, op.operation
     assert [event.name for event in events] == ["BatchRegistered", "CustodyTransferred"]
     shipment = api.as_org("haixian", "GET", f"/v1/batches/{BATCH}").json()
@@ -216,14 +226,14 @@ def test_one_worker_sends_at_a_time_and_another_takes_over_when_its_lease_expire
         assert api.chain_worker.lease.take()
         _scan(api, "haixian", action="ship", batch_id=BATCH, counterparty="partner")
         blocked = other.drain()
-        pending = [op.status for op in _ops(api)]
+        pending = [op.status for op in _lot_ops(api)]
         _expire_lease(api)
         taken = other.drain()
 
     assert blocked == 0
     assert pending == [ChainStatus.mined, ChainStatus.pending]
     assert taken == 1
-    assert [op.status for op in _ops(api)] == [ChainStatus.mined, ChainStatus.mined]
+    assert [op.status for op in _lot_ops(api)] == [ChainStatus.mined, ChainStatus.mined]
     assert api.chain_worker.drain() == 0  # nothing is left for it
 
 
@@ -249,14 +259,14 @@ def test_a_call_the_chain_refuses_is_marked_failed_then_replayed_by_the_reconcil
 
     api.mined()
     failed = api.as_org("haixian", "GET", f"/v1/batches/{BATCH}").json()["chain"]
-    refused = _ops(api)
+    refused = _lot_ops(api)
     report = reconcile(api.services, repair=True)
     repaired = api.as_org("haixian", "GET", f"/v1/batches/{BATCH}").json()
 
     assert failed["status"] == "failed"
     assert [(op.status, op.attempts) for op in refused] == [(ChainStatus.failed, 1)]
     assert (refused[0].last_error or "").startswith("BatchRegistryMissingRole(")
-    assert [(op.status, op.last_error) for op in _ops(api)] == [(ChainStatus.mined, None)]
+    assert [(op.status, op.last_error) for op in _lot_ops(api)] == [(ChainStatus.mined, None)]
     assert [(r.kind, r.batch_id) for r in report.repairs] == [
         ("member.granted", "org:haixian"),
         ("batch.admitted", BATCH),
@@ -276,7 +286,7 @@ def _sent_elsewhere(api: Api) -> tuple[ChainOp, TxResult]:
     with api.chain_worker._pass:
         shipped = _scan(api, "haixian", action="ship", batch_id=BATCH, counterparty="partner")
         assert shipped.status_code == 201, shipped.text
-        op = next(op for op in _ops(api) if op.record_id == shipped.json()["record_id"])
+        op = next(op for op in _lot_ops(api) if op.record_id == shipped.json()["record_id"])
         with Session(api.services.engine) as session:
             sent = send_fact(api.services, Orgs(session), api.services.ledger.get(op.record_id), BATCH)
     return op, sent
@@ -288,7 +298,7 @@ def test_a_call_refused_because_an_earlier_send_was_mined_meanwhile_is_marked_mi
 
     api.mined()
 
-    after = next(o for o in _ops(api) if o.id == op.id)
+    after = next(o for o in _lot_ops(api) if o.id == op.id)
     assert (after.status, after.tx_hash, after.last_error) == (ChainStatus.mined, sent.tx_hash, None)
     lot = api.as_org("haixian", "GET", f"/v1/batches/{BATCH}").json()
     assert lot["chain"]["status"] == "confirmed"
@@ -304,7 +314,7 @@ def test_the_reconciler_settles_a_refused_call_whose_fact_stands_on_chain(api: A
 
     report = reconcile(api.services, repair=True)
 
-    after = next(o for o in _ops(api) if o.id == op.id)
+    after = next(o for o in _lot_ops(api) if o.id == op.id)
     assert (after.status, after.tx_hash, after.last_error) == (ChainStatus.mined, sent.tx_hash, None)
     assert (report.repairs, report.remaining) == ([], [])
     assert api.as_org("haixian", "GET", "/readyz").json()["parts"]["chain_outbox"]["failed"] == 0
@@ -342,14 +352,14 @@ def test_a_worker_whose_lease_lapsed_mid_send_sends_nothing_more_and_never_unmar
             "samr", "POST", "/v1/recalls", json={"batch_id": BATCH, "reason": "Listeria", "recall_class": "I"}
         )
         assert (shipped.status_code, recall.status_code) == (201, 201)
-        stale = _ops(api)[2]  # the recall, as the slow worker read it: pending
+        stale = _lot_ops(api)[2]  # the recall, as the slow worker read it: pending
         finished = slow.drain()
         with pytest.raises(LeaseLost):
             slow._mark_sending(stale)
         stored = api.services.ledger.get(stale.record_id)
         slow._finish(stale, stored, ChainStatus.failed, error="BatchRegistryAlreadyRecalled()")
 
-    ops = _ops(api)
+    ops = _lot_ops(api)
     assert [op.operation.value for op in ops] == ["register", "transfer", "recall"]
     assert (finished, taken_over) == (1, [2])  # the slow worker noted its one call; the other sent the rest
     assert [(op.status, op.attempts, op.last_error) for op in ops[1:]] == [(ChainStatus.mined, 1, None)] * 2

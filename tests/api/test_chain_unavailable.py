@@ -1,6 +1,6 @@
-"""While the chain node is down, scans are accepted and owed to the chain, and reach it in order
-once it answers again; the one write that needs the node at once (admitting a member, whose role
-is granted on chain) answers 503 with Retry-After, not 500."""
+"""While the chain node is down, scans and admissions of members are accepted and owed to the
+chain, and reach it in order once it answers again: a member's role is granted before its own
+chain calls are sent, and no other write waits for the grant."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session, col, select
 from web3 import Web3
 
-from chain import LocalNode, connect
+from chain import LocalNode, Role, connect
 from tests.api.conftest import Api, batch_payload, make_uscc
 from tests.api.test_scans import BATCH, _scan
-from trace_api.chainops import batch_chain_id
+from trace_api.chainops import ChainOp, ChainStatus, batch_chain_id
 
 
 @pytest.fixture
@@ -73,13 +74,12 @@ def test_scans_during_a_chain_outage_are_accepted_and_reach_the_chain_in_order_o
     assert kinds == ["batch.admitted", "scan.ship", "scan.receive", "scan.ship"]
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_admitting_a_member_while_the_chain_node_is_down_answers_503_with_retry_after(
+def test_members_admitted_during_a_chain_outage_are_granted_their_roles_before_their_own_calls(
     api: Api, private_node: LocalNode
 ) -> None:
     private_node.stop()
 
-    response = api.client.post(
+    admitted = api.client.post(
         "/v1/organisations",
         json={
             "handle": "haixian",
@@ -90,9 +90,53 @@ def test_admitting_a_member_while_the_chain_node_is_down_answers_503_with_retry_
         },
         headers=api.headers("samr"),
     )
+    api.keys["haixian"] = admitted.json()["api_key"]
+    wholesale = api.add_org("wholesale", "wholesaler")
+    lot = api.as_org("haixian", "POST", "/v1/batches", json=batch_payload(api, "haixian"))
+    shipped = _scan(api, "haixian", action="ship", batch_id=BATCH, counterparty="wholesale")
+    standing = api.as_org("samr", "GET", "/v1/organisations/haixian").json()["chain"]
+    private_node.start()
+    api.mined()
 
-    assert response.status_code == 503, response.text
-    assert response.headers["retry-after"] == "1"
-    assert response.json()["type"].endswith("/chain-unavailable")
-    listed = api.client.get("/v1/organisations?name=Haixian", headers=api.headers("samr")).json()
-    assert listed["organisations"] == []
+    assert [r.status_code for r in (admitted, lot, shipped)] == [201, 201, 201]
+    assert admitted.json()["chain"]["status"] == "pending"
+    assert (standing["holds_role"], standing["pending_changes"]) == (None, 1)
+    haixian = admitted.json()["organisation"]["chain_address"]
+    assert api.services.chain.has_role(haixian, Role.IMPORTER)
+    assert api.services.chain.has_role(wholesale["chain_address"], Role.TRADER)
+    assert api.services.chain.batch(batch_chain_id(BATCH)).holder == Web3.to_checksum_address(
+        wholesale["chain_address"]
+    )
+    with Session(api.services.engine) as session:
+        ops = list(session.exec(select(ChainOp).order_by(col(ChainOp.id))))
+    sent = [(op.operation.value, op.status.value) for op in ops[1:]]  # after samr's own grant
+    assert sent == [("grant", "mined"), ("grant", "mined"), ("register", "mined"), ("transfer", "mined")]
+    blocks = [op.block_number or 0 for op in ops[1:]]
+    assert blocks == sorted(blocks)  # each mined after the one before it
+    confirmed = api.as_org("samr", "GET", "/v1/organisations/haixian").json()["chain"]
+    assert (confirmed["holds_role"], confirmed["pending_changes"]) == (True, 0)
+
+
+def test_other_writes_go_on_while_an_admission_grant_is_owed(api: Api, private_node: LocalNode) -> None:
+    api.add_org("importer", "importer")
+    api.mined()
+    private_node.stop()
+
+    api.add_org("haixian", "importer")  # its grant now waits for the node
+    uploaded = api.as_org(
+        "importer", "POST", "/v1/documents", files={"file": ("c.pdf", b"c", "application/pdf")}
+    )
+    lot = api.as_org("importer", "POST", "/v1/batches", json=batch_payload(api, "importer", lot="L-OTHER"))
+    positioned = api.as_org(
+        "samr", "PUT", "/v1/organisations/importer/position", json={"latitude": 31.2, "longitude": 121.4}
+    )
+    with Session(api.services.engine) as session:
+        owed = [
+            op.operation.value
+            for op in session.exec(select(ChainOp).where(ChainOp.status != ChainStatus.mined))
+        ]
+    private_node.start()
+    api.mined()
+
+    assert [r.status_code for r in (uploaded, lot, positioned)] == [201, 201, 200]
+    assert owed == ["grant", "register"]

@@ -61,6 +61,7 @@ def test_org_add_admits_an_organisation_with_a_working_key(cli_env: dict[str, st
 
     assert added.returncode == 0, added.stderr
     assert "admitted samr-xh (regulator)" in added.stdout
+    assert "chain role: regulator, granted" in added.stdout  # sent before the command returned
     assert re.search(r"API key \(shown once\): sy_[0-9a-f]{16}_\S+", added.stdout)
     assert again.returncode == 1
     assert "exists already" in again.stderr

@@ -90,13 +90,15 @@ def _broken() -> dict[str, Any]:
 
 
 def test_rollback_keeps_nothing_of_a_document_with_an_invalid_event(partner: Api) -> None:
+    before = partner.services.ledger.size()  # the admissions of the organisations
+
     job = _capture(partner, "partner", _broken(), "rollback").json()
 
     assert job["status"] == "failed"
     assert [(e["event"], e["path"]) for e in job["errors"]] == [(1, "/epcisBody/eventList/1/eventTime")]
     assert job["errors"][0]["reason"] == "required but missing"
     assert _query(partner, "partner") == []
-    assert partner.services.ledger.size() == 0
+    assert partner.services.ledger.size() == before
 
 
 def test_proceed_keeps_the_valid_events(partner: Api) -> None:
@@ -114,6 +116,7 @@ def test_proceed_keeps_the_valid_events(partner: Api) -> None:
 def test_same_event_captured_twice_is_a_duplicate(partner: Api) -> None:
     document = _load(SHIPPING_DOC)
     event = {"@context": document["@context"], **events_of(document)[0]}
+    before = partner.services.ledger.size()  # the admissions of the organisations
 
     first = _capture(partner, "partner", document).json()
     again = _capture(partner, "partner", document).json()
@@ -123,7 +126,7 @@ def test_same_event_captured_twice_is_a_duplicate(partner: Api) -> None:
     assert (first["captured"], again["captured"], again["duplicates"]) == (count, 0, count)
     assert single.status_code == 409
     assert single.json()["event_id"] == document_hash_ids(document)[0]
-    assert partner.services.ledger.size() == count
+    assert partner.services.ledger.size() == before + count
 
 
 def test_single_event_capture_and_read_back(partner: Api) -> None:

@@ -31,6 +31,7 @@ WRITTEN_HERE = {
     "document.shared",
     "api_key.revoked",
     "chain.difference",
+    "org.admitted",
     "org.positioned",
     "device.positioned",
     "epcis.ObjectEvent",

@@ -16,7 +16,7 @@ from eth_account import Account
 from sqlmodel import Session, select
 from web3 import Web3
 
-from chain import ChainClient, LocalNode, connect, deploy_contracts, id_hash
+from chain import ChainClient, LocalNode, Role, connect, deploy_contracts, id_hash
 from evidence import Actor, Record, Subject, open_ledger, utc_now, write_transaction
 from tests.api.conftest import Api, batch_payload, make_uscc, serve_api
 from tests.api.test_cli import _run
@@ -130,6 +130,38 @@ def test_reconcile_reports_a_transfer_never_committed_once_and_leaves_it(api: Ap
     assert "wholesale" in holder["detail"]
     assert all(api.services.ledger.get(r).kind == DIFFERENCE_KIND for r in first.recorded)
     assert api.as_org("haixian", "GET", "/v1/chain/differences").status_code == 403
+
+
+def test_reconcile_reports_a_role_on_chain_no_member_accounts_for_once_and_leaves_it(api: Api) -> None:
+    addresses = _members(api)
+    # A role granted outside the service, and one an admission whose commit was lost left behind.
+    stranger = Account.create().address
+    api.services.chain.grant_member(api.services.regulator_key, stranger, Role.IMPORTER, id_hash("uscc:x"))
+    haixian = api.as_org("samr", "GET", "/v1/organisations/haixian").json()
+    api.services.chain.grant_member(
+        api.services.regulator_key, addresses["haixian"], Role.TRADER, id_hash(f"uscc:{haixian['uscc']}")
+    )
+
+    looked = reconcile(api.services, repair=False)
+    first = reconcile(api.services, repair=True)
+    second = reconcile(api.services, repair=True)
+
+    expected = [
+        (f"account:{stranger}", "unknown_member", None, "importer"),
+        (f"account:{addresses['haixian']}", "foreign_role", "haixian", "trader"),
+    ]
+    for report in (looked, first, second):
+        assert [(d.batch_id, d.kind, d.database, d.chain) for d in report.remaining] == expected
+    assert looked.recorded == []
+    assert (first.repairs, second.repairs) == ([], [])
+    assert len(first.recorded) == 2
+    assert second.recorded == []  # each once
+    assert api.services.chain.has_role(stranger, Role.IMPORTER)  # not revoked: a regulator decides
+    assert api.services.chain.has_role(addresses["haixian"], Role.TRADER)
+    differences = api.as_org("samr", "GET", "/v1/chain/differences").json()["differences"]
+    unknown = next(d for d in differences if d["kind"] == "unknown_member")
+    assert unknown["batch_id"] == f"account:{stranger}"
+    assert "no organisation of the database has that account" in unknown["detail"]
 
 
 def test_reconcile_without_repair_only_reports_what_the_chain_lost(

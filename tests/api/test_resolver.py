@@ -308,9 +308,10 @@ def test_records_are_verified_once_anchored_and_new_ones_pending(
 
     assert anchored["status"] == "verified"
     assert {c["status"] for c in anchored["records"]} == {"verified"}
-    assert all(c["anchor_block"] is not None and c["tree_size"] == 7 for c in anchored["records"])
-    assert [cp["tree_size"] for cp in anchored["checkpoints"]] == [7]
-    assert anchored["checkpoints"][0]["note"].startswith(api.services.ledger.origin + "\n7\n")
+    size = 4 + 7  # the admissions of samr and the item's three holders, then the item's 7 records
+    assert all(c["anchor_block"] is not None and c["tree_size"] == size for c in anchored["records"])
+    assert [cp["tree_size"] for cp in anchored["checkpoints"]] == [size]
+    assert anchored["checkpoints"][0]["note"].startswith(f"{api.services.ledger.origin}\n{size}\n")
     statuses = {c["record_id"]: c["status"] for c in after["records"]}
     assert statuses.pop(later) == "pending"
     assert set(statuses.values()) == {"verified"}
@@ -542,12 +543,12 @@ def test_proof_bundle_from_page_verifies_offline_and_on_chain(
     command = ["verify", "--bundle", str(tmp_path / "proof.json"), "--key", key.group(1), "--offline"]
     cli = run_suyuan(cli_env, *command)
 
-    assert response.headers["content-disposition"] == 'attachment; filename="suyuan-proof-0.json"'
+    assert response.headers["content-disposition"] == 'attachment; filename="suyuan-proof-4.json"'
     assert key.group(1) == api.services.ledger.signer.verifier_key()
     assert offline.record_id == on_chain.record_id == f"batch:{item.batch_id}:admitted"
     assert on_chain.anchored_block is not None
     assert cli.returncode == 0, cli.stderr
-    assert f"verified: record 'batch:{item.batch_id}:admitted' (leaf 0)" in cli.stdout
+    assert f"verified: record 'batch:{item.batch_id}:admitted' (leaf 4)" in cli.stdout
 
 
 def test_proof_link_type_lists_every_shown_bundle_and_refuses_others(api: Api, resolver: TestClient) -> None:

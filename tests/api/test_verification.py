@@ -18,6 +18,8 @@ from tests.conftest import Network
 
 LOT_ID = "09506000134352.L2026-001"
 ADMITTED = f"batch:{LOT_ID}:admitted"
+#: Its index: after the admissions of samr and the importer.
+ADMITTED_AT = 2
 STEPS = ["bytes", "inclusion", "signature", "anchor"]
 
 
@@ -36,7 +38,8 @@ def verification(api: Api, record_id: str, handle: str = "samr") -> Any:
 
 @pytest.fixture
 def admitted(api: Api) -> Api:
-    """An importer's lot admitted through the API (the ledger's first record), and two more."""
+    """An importer's lot admitted through the API (the first record after the admissions of the
+    organisations), and two more."""
     api.add_org("haixian", "importer")
     for lot in ("L2026-001", "L2026-002", "L2026-003"):
         response = api.as_org("haixian", "POST", "/v1/batches", json=batch_payload(api, "haixian", lot=lot))
@@ -61,7 +64,7 @@ def test_record_verification_passes_every_step_once_anchored(anchored: Api) -> N
     assert response.status_code == 200, response.text
     found = response.json()
     assert (found["status"], found["failed_step"], statuses(found)) == ("verified", None, ["passed"] * 4)
-    assert (found["record_id"], found["index"], found["kind"]) == (ADMITTED, 0, "batch.admitted")
+    assert (found["record_id"], found["index"], found["kind"]) == (ADMITTED, ADMITTED_AT, "batch.admitted")
     assert found["record"]["payload"]["lot"] == "L2026-001"
     assert found["body_text"].startswith('{"actor":')
     checkpoint = anchored.services.ledger.latest_checkpoint()
@@ -82,9 +85,10 @@ def test_record_verification_is_pending_until_a_checkpoint_covers_it(admitted: A
 def test_record_verification_names_bytes_when_the_stored_record_was_altered(anchored: Api) -> None:
     anchored.mined()  # the chain worker is idle: this writes behind the API's back
     with anchored.services.engine.begin() as conn:
-        body = conn.execute(text("SELECT body FROM ledger_records WHERE idx = 0")).scalar_one()
+        at = {"idx": ADMITTED_AT}
+        body = conn.execute(text("SELECT body FROM ledger_records WHERE idx = :idx"), at).scalar_one()
         forged = bytes(body).replace(b'"quantity":1200', b'"quantity":9200')
-        conn.execute(text("UPDATE ledger_records SET body = :b WHERE idx = 0"), {"b": forged})
+        conn.execute(text("UPDATE ledger_records SET body = :b WHERE idx = :idx"), {"b": forged, **at})
 
     found = verification(anchored, ADMITTED).json()
 
@@ -204,9 +208,9 @@ def test_ledger_state_names_size_checkpoint_anchor_and_keys(anchored: Api) -> No
 
 
 def test_record_at_a_ledger_index(admitted: Api) -> None:
-    found = admitted.as_org("samr", "GET", "/v1/ledger/records/0")
+    found = admitted.as_org("samr", "GET", f"/v1/ledger/records/{ADMITTED_AT}")
     beyond = admitted.as_org("samr", "GET", "/v1/ledger/records/999")
-    importer = admitted.as_org("haixian", "GET", "/v1/ledger/records/0")
+    importer = admitted.as_org("haixian", "GET", f"/v1/ledger/records/{ADMITTED_AT}")
 
-    assert found.json() == {"index": 0, "record_id": ADMITTED, "kind": "batch.admitted"}
+    assert found.json() == {"index": ADMITTED_AT, "record_id": ADMITTED, "kind": "batch.admitted"}
     assert (beyond.status_code, importer.status_code) == (404, 403)

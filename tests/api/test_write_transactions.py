@@ -11,13 +11,14 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from evidence import Ledger, UnknownRecord, make_engine, write_transaction
 from tests._webhooks import Receiver
@@ -300,3 +301,52 @@ def test_a_resent_scan_is_answered_on_the_write_transactions_own_connection(
             first.json()["record_id"],
             first.json()["index"],
         )
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_the_service_answers_while_an_upload_holding_the_writer_lock_waits(
+    api: Api, served: str, database_url: str
+) -> None:
+    """An upload holds the writer lock while it stores up to 20 MiB and commits: it must do that off
+    the event loop. Here it waits on the documents table, which another transaction has locked (a
+    PostgreSQL lock: SQLite's only lock is the writer's, taken before the handler runs)."""
+    api.add_org("haixian", "importer")
+    content = b"%PDF-1.7\n" + bytes(16 * 1024 * 1024)
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as blocker, engine.connect() as watcher:
+            blocker.execute(text("LOCK TABLE documents IN ACCESS EXCLUSIVE MODE"))
+            with ThreadPoolExecutor(1) as pool:
+                upload = pool.submit(
+                    httpx.post,
+                    f"{served}/v1/documents",
+                    files={"file": ("big.pdf", content, "application/pdf")},
+                    headers=api.headers("haixian"),
+                    timeout=120,
+                )
+                try:
+                    _wait_for_lock_waiter(watcher, "documents", upload)
+                    live = httpx.get(f"{served}/livez", timeout=10)
+                finally:
+                    blocker.rollback()  # the upload goes on
+                uploaded = upload.result()
+    finally:
+        engine.dispose()
+
+    assert live.status_code == 200
+    assert uploaded.status_code == 201, uploaded.text
+    assert uploaded.json()["size"] == len(content)
+
+
+def _wait_for_lock_waiter(watcher: Connection, table: str, request: Future[httpx.Response]) -> None:
+    """Returns once a transaction waits for a lock on ``table``; raises if ``request`` ended first."""
+    deadline = time.monotonic() + 60
+    query = text(
+        "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+        "WHERE c.relname = :table AND NOT l.granted"
+    )
+    while not watcher.execute(query, {"table": table}).scalar_one():
+        watcher.rollback()  # a fresh snapshot of pg_locks each time
+        assert not request.done(), request.result().text
+        assert time.monotonic() < deadline, f"nothing waited for {table}"
+        time.sleep(0.02)  # another process's lock table: polled, bounded by the deadline

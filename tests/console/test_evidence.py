@@ -31,7 +31,8 @@ POLLED = 15_000
 
 @pytest.fixture
 def anchored(console: Console, network: Network) -> Console:
-    """Three lots admitted by an importer, the log anchored on chain."""
+    """Three lots admitted by an importer, the log anchored on chain: 5 records, after the
+    admissions of samr and the importer."""
     api = console.api
     api.add_org("haixian", "importer")
     for lot in ("L2026-001", "L2026-002", "L2026-003"):
@@ -64,7 +65,7 @@ def test_record_verified_by_id_and_by_index_passes_every_step(browser: Browser, 
     browser.sign_in()
     page = browser.open("/evidence")
     expect(page.get_by_role("heading", name="证据", exact=True)).to_be_visible()
-    expect(page.get_by_role("row", name=re.compile("最新检查点"))).to_contain_text("3 条记录")
+    expect(page.get_by_role("row", name=re.compile("最新检查点"))).to_contain_text("5 条记录")
     expect(page.get_by_role("row", name=re.compile("最近一次上链锚定"))).to_contain_text("区块")
     browser.check_page("evidence")
 
@@ -83,7 +84,7 @@ def test_record_verified_by_id_and_by_index_passes_every_step(browser: Browser, 
     browser.check_page("evidence-record")
 
     page.goto(browser.console.at("/evidence"))
-    verify(page, "2")
+    verify(page, "4")
     expect(page.get_by_role("heading", name="核验通过：每一步均通过")).to_be_visible()
     expect(page.get_by_role("row", name=re.compile("记录编号"))).to_contain_text("L2026-003")
 
@@ -141,7 +142,7 @@ def test_audit_is_followed_live_to_its_result_report_and_overview(
     browser.check_page("evidence-audit")
     report = json.loads(downloaded(page, "下载审计报告（JSON）").read_text())
     audit_id = page.url.rsplit("/", 1)[1]
-    assert (report["audit_id"], report["result"], report["records_checked"]) == (audit_id, "passed", 4)
+    assert (report["audit_id"], report["result"], report["records_checked"]) == (audit_id, "passed", 6)
 
     page.goto(browser.console.at("/evidence"))
     expect(page.get_by_role("row", name=re.compile("最近一次审计"))).to_contain_text("通过")

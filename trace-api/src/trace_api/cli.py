@@ -108,7 +108,7 @@ def org_add(
     """Admit an organisation: chain account with its role, and a first API key (shown once)."""
     from pydantic import ValidationError
 
-    from .orgs.service import OrganisationIn, admit_organisation
+    from .orgs.service import OrganisationIn, admission_record_id, admit_organisation
 
     try:
         data = OrganisationIn.model_validate(
@@ -129,8 +129,29 @@ def org_add(
             org, key = admit_organisation(services, data)
         except DomainError as exc:
             fail(exc.detail)
+        chain = _send_owed(services, admission_record_id(org))
     out.print(f"admitted {org.handle} ({org.org_type.value}), chain account {org.chain_address}")
+    if chain == "confirmed":
+        out.print(f"chain role: {org.org_type.chain_role.name.lower()}, granted")
+    else:
+        out.print(f"chain role: {chain}; the chain worker of `suyuan up` grants it")
     out.print(f"API key (shown once): {key}")
+
+
+def _send_owed(services: Services, record_id: str) -> str:
+    """Sends the chain calls owed so far, unless another process's chain worker holds the chain;
+    where the record's call stands then (``confirmed``, ``pending`` or ``failed``)."""
+    from sqlmodel import Session
+
+    from .chainops import ChainWorker, record_chain_status
+
+    try:
+        ChainWorker(services).drain()
+    except ChainError as exc:
+        console.print(f"the chain worker could not send yet: {exc}")
+    with Session(services.engine) as session:
+        status = record_chain_status(session, record_id)
+    return status["status"] if status else "pending"
 
 
 def _read_records(source: str) -> list[dict[str, Any]]:

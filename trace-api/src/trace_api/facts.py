@@ -263,6 +263,18 @@ class ChainDifference(Fact):
     chain: str | None
 
 
+class OrgAdmitted(Fact):
+    """An organisation admitted to the network: its chain role is granted after commit, through the
+    chain outbox, before any chain call of its own."""
+
+    KIND: ClassVar[str] = "org.admitted"
+
+    handle: str
+    org_type: str
+    role: str  # the chain role granted (Role.value, e.g. IMPORTER_ROLE)
+    account: str  # the member's chain account
+
+
 class OrgSuspended(Fact):
     """A regulator suspended a member: its keys are refused and its chain role revoked until restored."""
 
@@ -501,6 +513,7 @@ FACTS: dict[str, type[Fact]] = {
         DocumentShared,
         ApiKeyRevoked,
         ChainDifference,
+        OrgAdmitted,
         OrgSuspended,
         OrgRestored,
         AuditStarted,

@@ -7,6 +7,7 @@ from eth_account import Account
 
 from chain import ChainClient, Keystore, LocalNode, connect, deploy_contracts, id_hash
 from evidence import open_ledger
+from trace_api.chainops import ChainWorker
 from trace_api.orgs import Member, OrganisationIn
 from trace_api.orgs import admit_organisation as admit
 from trace_api.services import Services
@@ -29,9 +30,11 @@ def fresh_services(node: LocalNode, settings: ServiceSettings) -> Services:
 def admit_organisation(
     services: Services, handle: str, name: str, org_type: str, uscc: str, jurisdiction: str = "bench"
 ) -> tuple[Member, str]:
-    """The organisation, admitted on chain with its role, as its first member and that member's key."""
+    """The organisation, admitted with its role granted on chain, as its first member and that
+    member's key."""
     data = OrganisationIn.model_validate(
         {"handle": handle, "name": name, "org_type": org_type, "uscc": uscc, "jurisdiction": jurisdiction}
     )
     org, key = admit(services, data)
+    ChainWorker(services).drain()  # the grant is owed to the chain: sent now, as `suyuan org add` does
     return Member(org=org, key_id=key.split("_")[1], kind="member"), key

@@ -16,6 +16,7 @@ from evidence import Record, StoredRecord, leaf_hash
 from ..facts import (
     BatchAdmitted,
     BatchSplit,
+    OrgAdmitted,
     OrgRestored,
     OrgSuspended,
     RecallIssued,
@@ -36,6 +37,7 @@ ON_CHAIN_KINDS = {
     RecallLifted.KIND: ChainOperation.lift,
     OrgSuspended.KIND: ChainOperation.revoke,
     OrgRestored.KIND: ChainOperation.grant,
+    OrgAdmitted.KIND: ChainOperation.grant,
 }
 #: The event argument that carries the leaf hash of the fact, per call.
 _HASH_ARGS = ("admissionHash", "shipmentHash", "splitHash", "reasonHash")
@@ -96,13 +98,17 @@ class RoleChange:
 
 
 def role_change(orgs: Orgs, record: Record) -> RoleChange:
-    """The role change an ``org.suspended`` or ``org.restored`` record makes; ``LookupError`` for a
-    member the database does not know."""
-    fact = OrgRestored.of(record) if OrgRestored.reads(record.kind) else OrgSuspended.of(record)
+    """The role change an ``org.admitted``, ``org.suspended`` or ``org.restored`` record makes;
+    ``LookupError`` for a member the database does not know."""
+    fact: OrgAdmitted | OrgRestored | OrgSuspended
+    if OrgAdmitted.reads(record.kind):
+        fact = OrgAdmitted.of(record)
+    else:
+        fact = OrgRestored.of(record) if OrgRestored.reads(record.kind) else OrgSuspended.of(record)
     member = orgs.by_handle.get(fact.handle)
     if member is None:
         raise LookupError(f"no organisation with handle {fact.handle}")
-    return RoleChange(member, Role(fact.role), isinstance(fact, OrgRestored))
+    return RoleChange(member, Role(fact.role), not isinstance(fact, OrgSuspended))
 
 
 def role_settled(
@@ -126,16 +132,23 @@ def role_settled(
 
 
 def send_fact(services: Services, orgs: Orgs, stored: StoredRecord, target: str) -> TxResult:
-    """Sends the record's chain call as the member who made it, carrying its leaf hash.
+    """Sends the record's chain call as the member who made it, carrying its leaf hash; an
+    admission's grant as the service's regulator account (the operator admits members too).
 
     Raises ``LookupError`` for an actor or receiver the database does not know, and the chain
     client's errors (``ContractRevert`` when the chain refuses).
     """
     record = stored.record()
+    chain = services.chain
+    if stored.kind == OrgAdmitted.KIND:  # granted by the account that grants every member its role
+        change = role_change(orgs, record)
+        return chain.grant_member(
+            services.regulator_key, change.member.chain_address, change.role, org_chain_id(change.member)
+        )
     actor = orgs.by_uscc.get(record.actor.org)
     if actor is None:
         raise LookupError(f"no organisation with USCC {record.actor.org}")
-    chain, leaf, lot = services.chain, leaf_hash(stored.body), batch_chain_id(target)
+    leaf, lot = leaf_hash(stored.body), batch_chain_id(target)
     account = services.account_of(actor.handle)
     if stored.kind == BatchAdmitted.KIND:
         return chain.register_batch(account, lot, leaf)

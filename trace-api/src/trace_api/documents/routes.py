@@ -40,14 +40,17 @@ class ShareIn(BaseModel):
 @router.post(
     "", status_code=201, responses={200: {"description": "The same bytes were uploaded before: their record"}}
 )
-async def upload_document(
+def upload_document(
     file: UploadFile,
     member: CurrentMember,
     services: Annotated[Services, Depends(get_services)],
     session: WriteSession,
 ) -> JSONResponse:
     """Store a document (201); uploading the same bytes again answers 200 with the same record."""
-    data = await file.read(MAX_BYTES + 1)
+    # A plain function, run in a worker thread: reading, hashing and writing up to 20 MiB and the
+    # commit happen holding the writer lock, and must not hold up the event loop meanwhile. The
+    # body was received (spooled) before the handler runs, so the file is read synchronously.
+    data = file.file.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise Unprocessable.field("file", f"larger than {MAX_BYTES // (1024 * 1024)} MiB")
     if not data:

@@ -5,7 +5,7 @@ from .models import ApiKey, Organisation, OrgType
 from .service import (
     Member,
     OrganisationIn,
-    admit_on_chain,
+    admission_record_id,
     admit_organisation,
     authenticate,
     create_organisation,
@@ -21,7 +21,7 @@ __all__ = [
     "OrgType",
     "Organisation",
     "OrganisationIn",
-    "admit_on_chain",
+    "admission_record_id",
     "admit_organisation",
     "authenticate",
     "create_organisation",

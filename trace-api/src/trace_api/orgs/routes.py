@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session
 
 from ..auth import CurrentMember, MemberKey, Regulator
+from ..chainops import record_chain_status
 from ..context import WriteSession, get_services, get_session
 from ..geo import Position
 from ..params import DEFAULT_LIMIT, Cursor, Limit
@@ -28,6 +29,7 @@ from .service import (
     Member,
     OrganisationIn,
     OrgFilter,
+    admission_record_id,
     find_organisations,
     issue_api_key,
     list_keys,
@@ -62,11 +64,14 @@ def admit_organisation(
 ) -> dict[str, Any]:
     """Admit an organisation (regulators only). The API key in the answer is shown once.
 
+    Its chain role is granted after commit by the chain worker (``chain``: ``pending`` until
+    mined), before any chain call the new member makes; the node need not answer meanwhile.
     A ``position`` (WGS-84 latitude and longitude, an address) places it on the regulators' map,
     recorded as ``org.positioned``."""
-    # The chain grant waits for its block holding no database lock.
     org, api_key = admit(services, data, regulator)
-    return {"organisation": public_org(org), "api_key": api_key}
+    with Session(services.engine) as session:
+        chain = record_chain_status(session, admission_record_id(org))
+    return {"organisation": public_org(org), "api_key": api_key, "chain": chain}
 
 
 @router.get("")

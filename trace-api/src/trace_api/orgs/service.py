@@ -1,4 +1,5 @@
-"""Admitting organisations: validated identity, a chain account with its role, a first API key."""
+"""Admitting organisations: validated identity, a chain account whose role the chain outbox grants,
+a first API key."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from evidence import Actor, Record, Subject, utc_datetime, utc_now
 
 from .._paging import decode_cursor, page_of
 from ..errors import Conflict, Forbidden, NotFound, Suspended, Unauthorized, Unprocessable
-from ..facts import ApiKeyRevoked, OrgPositioned
+from ..facts import ApiKeyRevoked, OrgAdmitted, OrgPositioned
 from ..geo import Position
 from ..gs1 import GS1Error, validate_gln
 from ..services import Services, writing
@@ -99,30 +100,19 @@ def refuse_clash(session: Session, data: OrganisationIn) -> None:
         raise Conflict(f"an organisation with handle {clash.handle!r} or code {clash.uscc} exists already")
 
 
-def admit_on_chain(services: Services, data: OrganisationIn) -> LocalAccount:
-    """The organisation's chain key, created if missing, holding its role on chain.
-
-    Idempotent, so it runs before the organisation's row is written and holding no database lock:
-    a crash in between leaves a member on chain that a second admission finds and keeps.
-    """
-    account = services.keystore.load_or_create(data.handle)
-    role = data.org_type.chain_role
-    if role not in services.chain.roles_of(account.address):
-        services.chain.grant_member(services.regulator_key, account.address, role, uscc_chain_id(data.uscc))
-    return account
-
-
 def admit_organisation(
     services: Services, data: OrganisationIn, admitted_by: Member | None = None
 ) -> tuple[Organisation, str]:
-    """Admits an organisation: its role is granted on chain first, holding no database lock, then
-    its row and first member key are written in one write transaction. Returns it and the key.
+    """Admits an organisation in one write transaction: its row, its ``org.admitted`` record with
+    the grant of its chain role owed to the chain, and its first member key. Returns it and the key;
+    the grant stands on chain as :func:`admission_record_id`'s chain status says.
 
-    ``admitted_by`` is the regulator whose key admitted it (None: the service's operator), the
-    actor of the ``org.positioned`` record when the admission gives a position."""
+    Nothing waits on the chain: the chain worker grants the role after commit, in commit order,
+    so every chain call the new member makes later is sent after its grant. ``admitted_by`` is the
+    regulator whose key admitted it (None: the service's operator), the actor of its records."""
     with Session(services.engine) as session:
         refuse_clash(session, data)
-    account = admit_on_chain(services, data)
+    account = services.keystore.load_or_create(data.handle)  # a file, before the lock is taken
     with writing(services) as session:
         org, key = create_organisation(services, session, data, account, admitted_by)
         session.expunge(org)
@@ -136,11 +126,13 @@ def create_organisation(
     account: LocalAccount | None = None,
     admitted_by: Member | None = None,
 ) -> tuple[Organisation, str]:
-    """Creates the organisation, its chain key with its role (unless ``account`` was admitted on
-    chain already by :func:`admit_on_chain`), and a first member API key. A position given is
-    recorded as ``org.positioned``: ``session`` must then hold the writer lock."""
+    """Creates the organisation with its chain account (``account``, else loaded or created), its
+    ``org.admitted`` record owing the grant of its role to the chain, a position if given
+    (``org.positioned``), and a first member API key. ``session`` must hold the writer lock."""
+    from ..chainops import owe_membership  # chainops reads organisations: imported on use
+
     refuse_clash(session, data)
-    account = account or admit_on_chain(services, data)
+    account = account or services.keystore.load_or_create(data.handle)
     org = Organisation(
         id=uuid.uuid4().hex,
         chain_address=account.address,
@@ -148,12 +140,38 @@ def create_organisation(
         **data.model_dump(exclude={"position"}),
     )
     session.add(org)
+    actor = _actor(services, admitted_by)
+    record = _admission_record(org, actor)
+    services.ledger.append(record, conn=session.connection())
+    owe_membership(session, record.kind, record.record_id, org)
     if data.position is not None:
-        _place(services, session, org, data.position, _actor(services, admitted_by))
+        _place(services, session, org, data.position, actor)
     session.commit()
     key = issue_api_key(session, org, "first member", "member")
     session.refresh(org)  # the key's commit expired it
     return org, key
+
+
+def admission_record_id(org: Organisation) -> str:
+    """The id of the organisation's ``org.admitted`` record, whose chain operation grants its role."""
+    return f"org:{org.uscc}:admitted"
+
+
+def _admission_record(org: Organisation, actor: Actor) -> Record:
+    fact = OrgAdmitted(
+        handle=org.handle,
+        org_type=org.org_type.value,
+        role=org.org_type.chain_role.value,
+        account=org.chain_address,
+    )
+    return Record(
+        kind=OrgAdmitted.KIND,
+        record_id=admission_record_id(org),
+        time=utc_now(),
+        actor=actor,
+        subjects=[Subject(type="org", id=org.uscc)],
+        payload=fact.payload(),
+    )
 
 
 def issue_api_key(session: Session, org: Organisation, label: str, kind: str) -> str:

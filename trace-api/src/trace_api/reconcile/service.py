@@ -10,7 +10,10 @@ record proves: that is never invented into the ledger, but reported (once, as a
 
 For every lot the database knows: is it registered on chain, is the chain's holder the
 database's, is its parent the database's, is its recall flag the database's. Lots are read in
-pages; only the lots that differ are kept.
+pages; only the lots that differ are kept. For every member: does the chain hold its role while
+it is active, and only then. And for every account the Membership contract granted a role: does
+an organisation of the database hold it with that role; an account that holds a role no
+organisation accounts for is reported, never revoked.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 from web3.exceptions import Web3Exception
 
-from chain import BatchRecord, ContractRevert, NodeError, UnknownBatch
+from chain import BatchRecord, ChainEvent, ContractRevert, NodeError, Role, UnknownBatch
 from evidence import (
     Actor,
     BackgroundLoop,
@@ -75,10 +78,12 @@ ACTOR_KEY = "chain-reconciler"
 
 @dataclass(frozen=True)
 class Difference:
-    """One way the chain and the database disagree about a lot."""
+    """One way the chain and the database disagree about a lot, a member or a chain account."""
 
+    #: The lot; ``org:<handle>`` for a member, ``account:<address>`` for an account on chain.
     batch_id: str
-    #: unregistered, holder, parent, recall, chain_only or replay_failed
+    #: unregistered, holder, parent, recall, chain_only or replay_failed (lots); member (a
+    #: member's role); unknown_member or foreign_role (an account's role no member accounts for)
     kind: str
     detail: str
     database: str | None = None
@@ -156,14 +161,17 @@ def reconcile(services: Services, *, repair: bool, progress: Progress | None = N
     report = Report()
     if repair:  # a refused call whose fact stands on chain after all is settled, not compared
         ChainWorker(services).settle_refused()
+    strangers = _strangers(services)
     roles = _role_differences(services)
     differing = _confirmed(services, _suspects(services, report, progress), report)
     if not repair:
-        report.found[:0] = roles
+        report.found[:0] = strangers + roles
         report.replayable = [_fact(stored, target) for stored, target in _missing_facts(services, differing)]
         report.remaining = report.found + _chain_only(services, differing)
         return report
     if not roles and not differing:
+        report.found, report.remaining = list(strangers), list(strangers)
+        report.recorded = _record_differences(services, report) if strangers else []
         return report
     lease = ChainLease(services, "reconciler")
     lease.wait(services.settings.chain_lease_seconds)
@@ -174,7 +182,8 @@ def reconcile(services: Services, *, repair: bool, progress: Progress | None = N
         report.replayable = [_fact(stored, target) for stored, target in missing]
         failed = _replay_all(services, lease, missing, report)
         remaining = _still_differing(services, differing) if missing else report.found[len(members) :]
-        report.remaining = members + remaining + failed + _chain_only(services, differing)
+        report.remaining = strangers + members + remaining + failed + _chain_only(services, differing)
+        report.found[:0] = strangers
         report.recorded = _record_differences(services, report)
     finally:
         lease.give_up()
@@ -259,6 +268,61 @@ def _role_differences(services: Services) -> list[Difference]:
             )
         )
     return found
+
+
+def _strangers(services: Services) -> list[Difference]:
+    """Accounts holding a member's role on chain that no organisation of the database holds with
+    that role: granted outside the service, or by an admission whose commit was lost. Reported,
+    never revoked: who holds the account is the regulators' to judge. (A suspended member that
+    still holds its own role is :func:`_role_differences`' to repair.)
+
+    The chain is read before the database: the chain worker sends an admission's grant only after
+    the admission committed, so every grant it made names an organisation the database shows."""
+    held = _roles_held(services)
+    with Session(services.engine) as session:
+        orgs = Orgs(session)
+    found = []
+    for (address, role), granted in held.items():
+        org = orgs.by_address.get(address.lower())
+        if org is not None and org.org_type.chain_role is role:
+            continue
+        own = None if org is None else org.org_type.chain_role.name.lower()
+        whose = (
+            "no organisation of the database has that account"
+            if org is None
+            else f"it is {org.handle}'s account, whose type carries the {own} role"
+        )
+        found.append(
+            Difference(
+                f"account:{address}",
+                "unknown_member" if org is None else "foreign_role",
+                f"account {address} holds the {role.name.lower()} role on chain (granted in block "
+                f"{granted.block_number}), but {whose}",
+                None if org is None else org.handle,
+                role.name.lower(),
+            )
+        )
+    for difference in found:
+        log.warning("chain difference: %s", difference.detail)
+    return found
+
+
+def _roles_held(services: Services) -> dict[tuple[str, Role], ChainEvent]:
+    """Each (account, role) the Membership contract's events leave granted, with the grant; not
+    the anchoring accounts' role, nor the deploying regulator's (neither is an organisation)."""
+    held: dict[tuple[str, Role], ChainEvent] = {}
+    deployer = services.regulator_key.address.lower()
+    for event in services.chain.events("Membership"):
+        if event.name not in ("MemberGranted", "MemberRevoked"):
+            continue
+        address, role = str(event.args["account"]), Role.from_id(bytes(event.args["role"]))
+        if role is Role.ANCHOR or address.lower() == deployer:
+            continue
+        if event.name == "MemberGranted":
+            held[(address, role)] = event
+        else:
+            held.pop((address, role), None)
+    return held
 
 
 def _restore_members(services: Services, lease: ChainLease, report: Report) -> list[Difference]:
