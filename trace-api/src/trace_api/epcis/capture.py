@@ -184,19 +184,10 @@ def validate_capture(document: dict[str, Any]) -> Validated:
 
 
 def prepare_events(
-    validated: Validated,
-    start: int,
-    stop: int,
-    member: Member,
-    now: dt.datetime,
-    errors: list[dict[str, Any]] | None = None,
+    validated: Validated, start: int, stop: int, member: Member, now: dt.datetime
 ) -> list[Prepared]:
     """Prepares the valid events of ``validated`` from index ``start`` to ``stop`` (excluded); adds an
-    error to ``errors`` (default ``validated.errors``) for each that cannot be identified or recorded.
-
-    Reads ``validated`` only, so one thread may prepare while another writes ``validated.errors``.
-    """
-    refused = validated.errors if errors is None else errors
+    error to ``validated.errors`` for each that cannot be identified or recorded."""
     prepared: list[Prepared] = []
     for index in range(start, min(stop, len(validated.events))):
         if index in validated.bad:
@@ -205,7 +196,7 @@ def prepare_events(
             event = validated.events[index]
             prepared.append(prepare(event, index, validated.context, member, now, validated.ignored))
         except (EventHashError, InvalidRecord, KeyError, ValueError) as exc:
-            refused.append(_event_error(index, str(exc)))
+            validated.errors.append(_event_error(index, str(exc)))
     return prepared
 
 

@@ -7,8 +7,8 @@ A capture is long work for a worker thread, never the event loop, in two phases:
 everything that needs no database (:func:`~.capture.check_document`), without the writer lock;
 then the writes. ``rollback`` writes in one transaction; ``proceed`` writes :data:`CHUNK_EVENTS`
 events per transaction, so that other writers get the lock in between, and records the job's
-progress with each. ``proceed`` prepares each chunk's events (hash ids, records) in another thread
-while the previous chunk is written.
+progress with each. ``proceed`` prepares each chunk's events (hash ids, records) while the lock is
+free after the previous chunk, so the pause other writers need costs the capture no time.
 An interrupted capture keeps what it wrote; sent again, those events are
 duplicates, so nothing is recorded twice.
 
@@ -25,7 +25,6 @@ import json
 import logging
 import time
 import uuid
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -37,7 +36,6 @@ from ..settings import ServiceSettings
 from .capture import (
     Behaviour,
     Checked,
-    Prepared,
     Validated,
     apply_custody,
     check_document,
@@ -146,42 +144,30 @@ def _write_at_once(services: Services, member: Member, job: CaptureJob, checked:
 
 def _write_in_chunks(services: Services, member: Member, job: CaptureJob, validated: Validated) -> None:
     """``proceed``: the events of each :data:`CHUNK_EVENTS` of the document in one write transaction,
-    the job's progress with each. The next chunk is prepared in another thread while this one is
-    written, and the writer lock is left free for a moment between chunks."""
+    the job's progress with each; the next chunk is prepared while the writer lock is free."""
     errors, count = validated.errors, len(validated.events)
     starts = list(range(0, count, CHUNK_EVENTS)) or [0]
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="epcis-prepare") as preparer:
-
-        def prepared(start: int) -> Future[tuple[list[Prepared], list[dict[str, Any]]]]:
-            def run() -> tuple[list[Prepared], list[dict[str, Any]]]:
-                refused: list[dict[str, Any]] = []
-                stop = start + CHUNK_EVENTS
-                chunk = prepare_events(validated, start, stop, member, job.created_at, refused)
-                return chunk, refused
-
-            return preparer.submit(run)
-
-        upcoming = prepared(0)
-        for number, start in enumerate(starts):
-            last = number == len(starts) - 1
-            chunk, refused = upcoming.result()
-            errors.extend(refused)  # in document order: this chunk's after the previous chunk's custody
-            if not last:
-                upcoming = prepared(start + CHUNK_EVENTS)
-            with writing(services) as session:
-                fresh, duplicates = fresh_events(session, chunk)
-                kept = apply_custody(services, session, member, fresh, "proceed", errors)
-                store(services, session, kept, job.id)
-                job.captured += len(kept)
-                job.duplicates += duplicates
-                job.processed = job.events if last else start + CHUNK_EVENTS
-                if last:
-                    _finish(job, errors)
-                else:
-                    job.errors = _errors_json(errors)
-                session.merge(job)
-            if not last:
-                _let_other_writers_in(services, time.monotonic())
+    chunk = prepare_events(validated, 0, CHUNK_EVENTS, member, job.created_at)
+    for number, start in enumerate(starts):
+        last = number == len(starts) - 1
+        with writing(services) as session:
+            fresh, duplicates = fresh_events(session, chunk)
+            kept = apply_custody(services, session, member, fresh, "proceed", errors)
+            store(services, session, kept, job.id)
+            job.captured += len(kept)
+            job.duplicates += duplicates
+            job.processed = job.events if last else start + CHUNK_EVENTS
+            if last:
+                _finish(job, errors)
+            else:
+                job.errors = _errors_json(errors)
+            session.merge(job)
+        if not last:
+            released = time.monotonic()
+            chunk = prepare_events(
+                validated, start + CHUNK_EVENTS, start + 2 * CHUNK_EVENTS, member, job.created_at
+            )
+            _let_other_writers_in(services, released)
 
 
 def _let_other_writers_in(services: Services, released: float) -> None:
