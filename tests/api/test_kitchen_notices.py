@@ -15,6 +15,7 @@ pytest.importorskip("cv2")  # incidents are recorded as the camera pipeline reco
 from sqlmodel import Session, col, select
 
 from tests._kitchen import add_camera, photo_png, record_incident, rectify, review
+from tests._notices import delivered_once, refused_while_away
 from tests.api.conftest import Api, serve_api
 from tests.conftest import Network
 from tests.ingest._broker import BrokerClient, ConfiguredBroker
@@ -58,22 +59,10 @@ def test_rectification_notice_is_owed_and_retried_until_the_broker_takes_it(
 
     sender = NoticeSender(api.services)
     now = dt.datetime.now(dt.UTC)
-    assert sender.run_once(now) == 0  # nobody listens yet
-    [failed] = owed(api)
-    assert (failed.attempts, failed.delivered_at) == (1, None)
-    assert str(failed.last_error).startswith("failed:")
+    refused_while_away(sender, lambda: owed(api), now)  # nobody listens yet
 
     broker.start()
-    listener = BrokerClient(broker, SERVICE, SERVICE_PASSWORD, "regulator")
-    try:
-        assert not listener.connect().is_failure
-        assert not listener.subscribe("suyuan/v1/+/alerts").is_failure
-        assert sender.run_once(now + dt.timedelta(seconds=1)) == 0  # not due before its backoff
-        assert sender.run_once(now + dt.timedelta(seconds=3)) == 1
-        message = listener.next_message()
-        assert sender.run_once(now + dt.timedelta(days=1)) == 0  # delivered once
-    finally:
-        listener.close()
+    message = delivered_once(sender, BrokerClient(broker, SERVICE, SERVICE_PASSWORD, "regulator"), now)
 
     told = json.loads(message.payload)
     assert message.topic == "suyuan/v1/canteen/alerts"
