@@ -47,6 +47,20 @@ def test_a_regulators_device_key_has_none_of_the_regulators_powers(importer: Api
     assert importer.as_org("samr", "GET", "/v1/overview").status_code == 200
 
 
+def test_an_inspectors_key_acts_on_inspections_only(importer: Api) -> None:
+    body = {"name": "王建国", "badge_no": "3100000001"}
+    added = importer.as_org("samr", "POST", "/v1/enforcement/inspectors", json=body)
+    assert added.status_code == 201, added.text
+    inspector = str(added.json()["api_key"])
+
+    # What the phone's inspection mode calls: its organisation, the parties, the enforcement routes.
+    for url in ("/v1/organisations/me", "/v1/organisations?q=hai", "/v1/enforcement/templates"):
+        assert _as_key(importer, inspector, "GET", url) == 200, url
+    # Nothing else of its regulator's: not the lots, recalls, keys or dashboard figures.
+    for url in ("/v1/batches", "/v1/recalls", "/v1/overview", "/v1/organisations/haixian", KEYS):
+        assert _as_key(importer, inspector, "GET", url) == 403, url
+
+
 def test_unknown_key_kind_is_refused(importer: Api) -> None:
     response = importer.as_org("haixian", "POST", KEYS, params={"kind": "admin"})
 

@@ -128,15 +128,17 @@ def test_a_regulators_inspector_and_device_keys_are_refused_at_sign_in(browser: 
 
 def test_a_session_sealed_for_an_inspector_or_device_key_gets_no_data(console: Console) -> None:
     """The sign-in refuses such keys; a session cookie holding one anyway (made under the console's
-    secret) is refused on every page, though the API would answer some of them to that key."""
+    secret) is refused on every page, though the API lists lots to the device key."""
     api = console.api
     api.add_org("haixian", "importer")
     assert api.as_org("haixian", "POST", "/v1/batches", json=batch_payload(api, "haixian")).status_code == 201
     keys = _inspector_and_device_keys(api)
     for kind, key in keys.items():
-        # The API itself lists lots to such a key: only the console's check stands in the way.
+        # The API lists lots to a device's key (an inspector's acts on inspections only): for the
+        # device's, only the console's check stands in the way.
         listed = api.client.get("/v1/batches", headers={"Authorization": f"Bearer {key}"})
-        assert (listed.status_code, "L2026-001" in listed.text) == (200, True), kind
+        shown = {"device": (200, True), "inspector": (403, False)}[kind]
+        assert (listed.status_code, "L2026-001" in listed.text) == shown, kind
         with httpx.Client(base_url=console.url, timeout=30) as client:
             client.cookies.set(SESSION_COOKIE, _sealed(console, key), path="/console")
             for path in ("/", "/lots", "/lots?lot=L2026-001", "/members/haixian", "/map"):

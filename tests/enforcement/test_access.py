@@ -23,7 +23,7 @@ def test_inspector_key_refused_for_regulator_actions(enforcement: Enforcement) -
     assert added.status_code == 403, added.text
     issued = api.as_org("wang", "POST", "/v1/organisations/me/keys")
     assert issued.status_code == 403
-    assert "inspector key" in issued.json()["detail"]
+    assert "inspector's key acts on inspections only" in issued.json()["detail"]
 
 
 def test_regulator_member_key_does_not_record_inspections(enforcement: Enforcement) -> None:

@@ -14,7 +14,9 @@ from .orgs.models import OrgType
 from .orgs.service import Member, authenticate
 
 
-def current_member(request: Request, session: Annotated[Session, Depends(get_session)]) -> Member:
+def any_key(request: Request, session: Annotated[Session, Depends(get_session)]) -> Member:
+    """A dependency admitting every kind of key: only for the routes an inspector's key may call too
+    (the enforcement routes, the caller's own organisation, the list of organisations)."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -23,6 +25,13 @@ def current_member(request: Request, session: Annotated[Session, Depends(get_ses
     # Hand the connection back: a request must not hold one while it waits for the writer's.
     session.expunge_all()
     session.rollback()
+    return member
+
+
+def current_member(member: Annotated[Member, Depends(any_key)]) -> Member:
+    """A dependency admitting member and device keys: an inspector's key acts on inspections only."""
+    if member.kind == "inspector":
+        raise Forbidden("an inspector's key acts on inspections only; use a member's API key")
     return member
 
 
@@ -59,6 +68,7 @@ def regulator(member: Annotated[Member, Depends(member_of(OrgType.regulator))]) 
     return member
 
 
+AnyKey = Annotated[Member, Depends(any_key)]
 CurrentMember = Annotated[Member, Depends(current_member)]
 MemberKey = Annotated[Member, Depends(member_key)]
 Regulator = Annotated[Member, Depends(regulator)]

@@ -24,7 +24,7 @@ from fastapi.dependencies.utils import get_flat_params
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 
-from .auth import current_member
+from .auth import any_key
 from .problems import PROBLEM_JSON
 
 PROBLEM_REF = "#/components/schemas/Problem"
@@ -151,7 +151,7 @@ def _declare_problems(operation: dict[str, Any], route: RouteContext, method: st
         content = {media: spec for media, spec in declared.items() if media != "application/json"}
         content[PROBLEM_JSON] = {"schema": {"$ref": PROBLEM_REF}}
         responses[str(status)] = {"description": ERROR_TEXTS[status], "content": content}
-    if _depends_on(route.dependant, current_member):
+    if _depends_on(route.dependant, any_key):
         operation["security"] = [{SECURITY_SCHEME: []}]
 
 
@@ -159,7 +159,7 @@ def error_statuses(route: RouteContext, method: str) -> list[int]:
     """The problem statuses a route can answer, from its parameters and dependencies."""
     takes_input = get_flat_params(route.dependant) or route.body_field is not None or method in WRITE_METHODS
     statuses = [422] if takes_input else []
-    if _depends_on(route.dependant, current_member):
+    if _depends_on(route.dependant, any_key):
         statuses += [401, 403]
     if route.path_format in NO_STORAGE_PATHS:
         return statuses

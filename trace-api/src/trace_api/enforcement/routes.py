@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from ..auth import CurrentMember
+from ..auth import AnyKey
 from ..context import get_services, get_session
 from ..documents.service import document_path
 from ..errors import NotFound, Unprocessable
@@ -61,7 +61,7 @@ def template(code: str) -> dict[str, Any]:
 
 
 @api.post("/inspectors", status_code=201)
-def add(data: InspectorIn, member: CurrentMember, services: ServicesDep) -> dict[str, Any]:
+def add(data: InspectorIn, member: AnyKey, services: ServicesDep) -> dict[str, Any]:
     """A regulator's member key adds an inspector: answers the inspector's API key, shown only
     here. Recorded as ``inspection.inspector_added``."""
     done = add_inspector(services, member, data)
@@ -69,19 +69,19 @@ def add(data: InspectorIn, member: CurrentMember, services: ServicesDep) -> dict
 
 
 @api.get("/inspectors")
-def inspectors(member: CurrentMember, session: SessionDep) -> dict[str, Any]:
+def inspectors(member: AnyKey, session: SessionDep) -> dict[str, Any]:
     """The calling regulator's inspectors."""
     return {"inspectors": [describe_inspector(i) for i in list_inspectors(session, member)]}
 
 
 @api.get("/inspectors/me")
-def me(member: CurrentMember, session: SessionDep) -> dict[str, Any]:
+def me(member: AnyKey, session: SessionDep) -> dict[str, Any]:
     """The inspector whose key calls."""
     return describe_inspector(inspector_of(session, member))
 
 
 @api.put("/inspectors/me/signing-key")
-def signing_key(data: SigningKeyIn, member: CurrentMember, services: ServicesDep) -> dict[str, Any]:
+def signing_key(data: SigningKeyIn, member: AnyKey, services: ServicesDep) -> dict[str, Any]:
     """The inspector registers their Ed25519 public key (the private key never leaves their
     device). Recorded as ``inspection.signing_key_registered``."""
     inspector, record_id = register_signing_key(services, member, data)
@@ -111,7 +111,7 @@ def parse_inspection(text: str) -> InspectionIn:
 @api.post("/inspections", status_code=201)
 def record(
     inspection: Annotated[str, Form(description="the inspection's JSON (InspectionIn)")],
-    member: CurrentMember,
+    member: AnyKey,
     services: ServicesDep,
     session: SessionDep,
     response: Response,
@@ -129,7 +129,7 @@ def record(
 
 @api.get("/tasks")
 def tasks(
-    member: CurrentMember,
+    member: AnyKey,
     session: SessionDep,
     status: Annotated[Literal["open", "done", "all"], Query(description="open: not yet inspected")] = "open",
 ) -> dict[str, Any]:
@@ -143,7 +143,7 @@ def tasks(
 
 @api.get("/inspections")
 def inspections(
-    member: CurrentMember,
+    member: AnyKey,
     session: SessionDep,
     party: Annotated[str | None, Query(max_length=64, description="the inspected party's handle")] = None,
     limit: Limit = DEFAULT_LIMIT,
@@ -155,16 +155,14 @@ def inspections(
 
 
 @api.get("/inspections/{number}")
-def inspection(
-    number: str, member: CurrentMember, services: ServicesDep, session: SessionDep
-) -> dict[str, Any]:
+def inspection(number: str, member: AnyKey, services: ServicesDep, session: SessionDep) -> dict[str, Any]:
     """The inspection with every finding and its evidence, as its ledger record holds them."""
     return describe_in_full(services.ledger, session, get_inspection(session, member, number))
 
 
 @api.get("/inspections/{number}/evidence/{sha256}", response_class=FileResponse)
 def evidence_file(
-    number: str, sha256: str, member: CurrentMember, services: ServicesDep, session: SessionDep
+    number: str, sha256: str, member: AnyKey, services: ServicesDep, session: SessionDep
 ) -> FileResponse:
     """One photo or video of the inspection, as taken."""
     found = get_inspection(session, member, number)
@@ -177,7 +175,7 @@ def evidence_file(
 
 @api.post("/inspections/{number}/documents", status_code=201)
 def issue(
-    number: str, data: DocumentIn, member: CurrentMember, services: ServicesDep, response: Response
+    number: str, data: DocumentIn, member: AnyKey, services: ServicesDep, response: Response
 ) -> dict[str, Any]:
     """The inspection's inspector draws up its record (``inspection_record``, 现场检查笔录) or an
     order to rectify (``rectification_order``, 责令改正通知书, with ``deadline`` and
@@ -191,7 +189,7 @@ def issue(
 
 @api.get("/documents")
 def documents(
-    member: CurrentMember,
+    member: AnyKey,
     session: SessionDep,
     inspection: Annotated[str | None, Query(max_length=40, description="only this inspection's")] = None,
 ) -> dict[str, Any]:
@@ -201,7 +199,7 @@ def documents(
 
 
 @api.get("/documents/{document_id}")
-def document(document_id: str, member: CurrentMember, session: SessionDep) -> dict[str, Any]:
+def document(document_id: str, member: AnyKey, session: SessionDep) -> dict[str, Any]:
     return describe_document(get_document(session, member, document_id))
 
 
@@ -210,7 +208,7 @@ def document(document_id: str, member: CurrentMember, session: SessionDep) -> di
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}}},
 )
-def pdf(document_id: str, member: CurrentMember, services: ServicesDep, session: SessionDep) -> Response:
+def pdf(document_id: str, member: AnyKey, services: ServicesDep, session: SessionDep) -> Response:
     """The document's PDF: the bytes the inspector signs (the same every time), or signed."""
     found = get_document(session, member, document_id)
     return pdf_response(document_pdf(services, session, found), f"{document_id}.pdf")
@@ -218,7 +216,7 @@ def pdf(document_id: str, member: CurrentMember, services: ServicesDep, session:
 
 @api.post("/documents/{document_id}/signature", status_code=201)
 def signature(
-    document_id: str, data: SignatureIn, member: CurrentMember, services: ServicesDep, response: Response
+    document_id: str, data: SignatureIn, member: AnyKey, services: ServicesDep, response: Response
 ) -> dict[str, Any]:
     """The inspector's Ed25519 signature over the PDF's bytes (made on their device): checked with
     their registered key before ``inspection.document_signed`` is recorded."""
@@ -234,7 +232,7 @@ def countersignature(
     signer_name: Annotated[str, Form(max_length=50, description="当事人签名人姓名")],
     signature_image: UploadFile,
     photo: UploadFile,
-    member: CurrentMember,
+    member: AnyKey,
     services: ServicesDep,
     response: Response,
 ) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session
 
-from ..auth import CurrentMember, MemberKey, Regulator
+from ..auth import AnyKey, CurrentMember, MemberKey, Regulator
 from ..chainops import record_chain_status
 from ..context import WriteSession, get_services, get_session
 from ..geo import Position
@@ -76,7 +76,7 @@ def admit_organisation(
 
 @router.get("")
 def list_organisations(
-    member: CurrentMember,
+    member: AnyKey,
     session: Annotated[Session, Depends(get_session)],
     name: Annotated[str | None, Query(min_length=1, max_length=200, description="part of the name")] = None,
     org_type: Annotated[OrgType | None, Query(alias="type")] = None,
@@ -114,7 +114,7 @@ def uscc_check(
 
 
 @router.get("/me")
-def my_organisation(member: CurrentMember) -> dict[str, Any]:
+def my_organisation(member: AnyKey) -> dict[str, Any]:
     """The caller's organisation, and the key it called with: ``key`` (its ``id`` and ``kind``:
     ``member``, ``device`` or ``inspector``), so a client can tell what the key may do."""
     return {**public_org(member.org, member), "key": {"id": member.key_id, "kind": member.kind}}

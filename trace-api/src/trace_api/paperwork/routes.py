@@ -11,7 +11,7 @@ from fastapi import Depends, Header, Request, UploadFile
 from fastapi.responses import FileResponse, Response
 from sqlmodel import Session
 
-from ..auth import current_member
+from ..auth import any_key, current_member
 from ..context import get_session
 from ..orgs.service import Member
 from ..problems import PROBLEM_JSON
@@ -37,7 +37,7 @@ def optional_member(request: Request, session: Annotated[Session, Depends(get_se
     """The member whose key the request carries; None when it carries none."""
     if "authorization" not in request.headers:
         return None
-    return current_member(request, session)
+    return current_member(any_key(request, session))
 
 
 def applicant_caller(
