@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
+import pytest
 
 from chain import ChainClient, Deployment, LocalNode, connect
 from evidence import audit_log, log_id_of, open_ledger
@@ -43,20 +44,21 @@ def _wait(condition: object, what: str, timeout_s: float = 60.0) -> float:
     return time.monotonic() - start
 
 
+@pytest.fixture
+def shared_env(cli_env: dict[str, str], postgres_url: str, anvil: LocalNode) -> dict[str, str]:
+    """The environment of processes sharing one PostgreSQL database and one chain node."""
+    return {**cli_env, "SUYUAN_DATABASE_URL": postgres_url, "SUYUAN_RPC_URL": anvil.rpc_url or ""}
+
+
 def test_one_anchorer_leads_and_another_takes_over_when_it_is_killed(
-    cli_env: dict[str, str], postgres_url: str, anvil: LocalNode
+    shared_env: dict[str, str], anvil: LocalNode
 ) -> None:
-    env = {
-        **cli_env,
-        "SUYUAN_DATABASE_URL": postgres_url,
-        "SUYUAN_RPC_URL": anvil.rpc_url or "",
-        "SUYUAN_ANCHOR_EVERY_SECONDS": "1",
-    }
+    env = {**shared_env, "SUYUAN_ANCHOR_EVERY_SECONDS": "1"}
     deployed = subprocess.run(
         [*SUYUAN, "chain", "deploy"], env=env, capture_output=True, text=True, timeout=120
     )
     assert deployed.returncode == 0, deployed.stderr
-    settings = ServiceSettings(data_dir=Path(env["SUYUAN_DATA_DIR"]), database_url=postgres_url)
+    settings = ServiceSettings(data_dir=Path(env["SUYUAN_DATA_DIR"]), database_url=env["SUYUAN_DATABASE_URL"])
     ledger = open_ledger(settings)
     first, first_lines = _start_up(env, "--service", "anchorer")
     second, second_lines = _start_up(env, "--service", "anchorer")
@@ -168,10 +170,8 @@ def _deployed_with(env: dict[str, str], *orgs: tuple[str, str]) -> dict[str, str
     return keys
 
 
-def test_each_background_job_runs_in_one_replica_and_moves_when_it_dies(
-    cli_env: dict[str, str], postgres_url: str, anvil: LocalNode
-) -> None:
-    env = {**cli_env, "SUYUAN_DATABASE_URL": postgres_url, "SUYUAN_RPC_URL": anvil.rpc_url or ""}
+def test_each_background_job_runs_in_one_replica_and_moves_when_it_dies(shared_env: dict[str, str]) -> None:
+    env = shared_env
     key = _deployed_with(env, ("haixian", "importer"))["haixian"]
     replicas = [_start_up(env, "--service", "trace-api") for _ in range(2)]
     urls = [_url(lines) for _, lines in replicas]
@@ -196,7 +196,8 @@ def test_each_background_job_runs_in_one_replica_and_moves_when_it_dies(
         for client in clients:
             client.join(timeout=300)
         assert admitted == [201] * 10
-        settings = ServiceSettings(data_dir=Path(env["SUYUAN_DATA_DIR"]), database_url=postgres_url)
+        data_dir, database_url = Path(env["SUYUAN_DATA_DIR"]), env["SUYUAN_DATABASE_URL"]
+        settings = ServiceSettings(data_dir=data_dir, database_url=database_url)
         ledger = open_ledger(settings)
         try:
             assert ledger.checkpoint() is not None
@@ -271,15 +272,9 @@ class HeldReceiver:
 
 
 def test_a_notice_in_flight_when_its_replica_is_killed_is_delivered_by_the_other_with_the_same_id(
-    cli_env: dict[str, str], postgres_url: str, anvil: LocalNode
+    shared_env: dict[str, str],
 ) -> None:
-    env = {
-        **cli_env,
-        "SUYUAN_DATABASE_URL": postgres_url,
-        "SUYUAN_RPC_URL": anvil.rpc_url or "",
-        "SUYUAN_WEBHOOK_ALLOW_HTTP": "true",
-        "SUYUAN_WEBHOOK_ALLOW_PRIVATE": "true",
-    }
+    env = {**shared_env, "SUYUAN_WEBHOOK_ALLOW_HTTP": "true", "SUYUAN_WEBHOOK_ALLOW_PRIVATE": "true"}
     keys = _deployed_with(env, ("haixian", "importer"), ("samr", "regulator"))
     receiver = HeldReceiver()
     replicas = [_start_up(env, "--service", "trace-api") for _ in range(2)]

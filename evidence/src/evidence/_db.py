@@ -159,34 +159,42 @@ def _begin_sqlite(connection: Connection) -> None:
     # Waiting for the writer lock is done here, trying often, rather than by SQLite's busy handler.
     dbapi_connection.execute("PRAGMA busy_timeout=0")
     try:
-        if _take_writer_lock(dbapi_connection, timeout_ms / 1000):
-            return
-        # Out of time: one last try through SQLAlchemy, whose error says the lock was busy.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            begun = _retry_while_locked(
+                lambda: dbapi_connection.execute("BEGIN IMMEDIATE"),
+                timeout_ms / 1000,
+                SQLITE_WRITER_POLL_MAX_S / 8,
+                SQLITE_WRITER_POLL_MAX_S,
+            )
+        except sqlite3.Error:
+            begun = False  # not the lock: the last try, through SQLAlchemy, reports it
+        if not begun:  # out of time: one last try through SQLAlchemy, whose error says it was busy
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
     finally:
         dbapi_connection.execute(f"PRAGMA busy_timeout={timeout_ms}")
 
 
-def _take_writer_lock(dbapi_connection: Any, timeout_s: float) -> bool:
-    """Begins a write transaction within ``timeout_s``, trying again after short pauses.
-
-    False when the lock stayed busy that long, or the try failed for another reason.
+def _retry_while_locked(
+    attempt: Callable[[], object], timeout_s: float, pause: float, longest: float
+) -> bool:
+    """Runs ``attempt`` until another connection's lock no longer refuses it, sleeping ``pause``
+    between tries, doubled each time up to ``longest``. False when it was still refused after
+    ``timeout_s``; any other error is raised.
     """
     deadline = time.monotonic() + timeout_s
-    pause = SQLITE_WRITER_POLL_MAX_S / 8
     while True:
         try:
-            dbapi_connection.execute("BEGIN IMMEDIATE")
+            attempt()
             return True
         except sqlite3.OperationalError as exc:
             code = getattr(exc, "sqlite_errorcode", None)
             if code is None or (int(code) & 0xFF) not in _SQLITE_LOCK_CODES:
-                return False  # not the lock: the last try through SQLAlchemy reports it
+                raise
         left = deadline - time.monotonic()
         if left <= 0:
             return False
-        time.sleep(min(pause, left))  # the holder commits in its own time: a poll, not a sync
-        pause = min(pause * 2, SQLITE_WRITER_POLL_MAX_S)
+        time.sleep(min(pause, left))  # the holder lets go in its own time: a poll, not a sync
+        pause = min(pause * 2, longest)
 
 
 @contextmanager
@@ -223,14 +231,9 @@ def _enter_wal(cursor: Any, timeout_s: float) -> None:
     locked" at once, without its busy handler, to a connection that asks while another switches:
     processes opening one fresh database together retry until ``timeout_s`` has passed.
     """
-    deadline = time.monotonic() + timeout_s
-    pause = 0.005
-    while True:
-        try:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() >= deadline:
-                raise
-        time.sleep(pause)  # a retry's backoff: the other connection holds the lock for a moment
-        pause = min(pause * 2, 0.1)
+
+    def switch() -> None:
+        cursor.execute("PRAGMA journal_mode=WAL")
+
+    if not _retry_while_locked(switch, timeout_s, 0.005, 0.1):
+        switch()  # out of time: the last try raises the lock's error
