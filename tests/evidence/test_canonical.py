@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import random
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 import rfc8785
 
+from evidence import InvalidRecord, Record
 from evidence._canonical import canonical_json
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
@@ -97,3 +99,34 @@ def test_canonical_json_refuses_what_reference_refuses(value: Any) -> None:
         canonical_json(value)
     with pytest.raises(type(ours.value)):
         reference(value)
+
+
+NOT_PLAIN = [
+    dt.datetime(2026, 11, 27, 8, 0, tzinfo=dt.UTC), (1, 2.0), {1: "a", "b": 2}, 2**53, -0.0, 1e21, 1.0,
+    math.nan, "\ud800", {"😀": 1, "\ue000": 2}, [{"deep": (None, 5.0)}],
+]  # fmt: skip
+
+
+def dumped_bytes(record: Record) -> bytes | str:
+    """What the envelope's bytes were made from before the fast path: pydantic's JSON-mode dump."""
+    return outcome(canonical_json, record.model_dump(mode="json"))
+
+
+def test_record_bytes_equal_those_of_its_json_mode_dump() -> None:
+    """``Record.canonical_bytes`` writes the envelope without dumping it when the payload is plain
+    JSON; every payload, plain or not, gives the bytes (or the refusal) of the dumped envelope."""
+    rng = random.Random(9162)
+    payloads: list[dict[str, Any]] = [{"value": value} for value in NOT_PLAIN]
+    payloads += [{f"k{i}": random_value(rng) for i in range(rng.randint(0, 5))} for _ in range(1500)]
+    for payload in payloads:
+        record = Record(
+            kind="sensor.reading", record_id="reading:t-1:1", time="2026-11-27T08:00:00Z",
+            actor={"org": "91310000MA1K4XYZ0A", "key_id": "device:t-1"},
+            subjects=[{"type": "device", "id": "t-1"}, {"type": "code", "id": "引号\"😀"}], payload=payload,
+        )  # fmt: skip
+        try:
+            ours: bytes | str = record.canonical_bytes()
+        except InvalidRecord:
+            ours = "refused"
+        expected = dumped_bytes(record)
+        assert ours == (expected if isinstance(expected, bytes) else "refused"), payload

@@ -168,3 +168,17 @@ def test_parse_rfc3339_converts_offsets_to_utc() -> None:
         2026, 11, 27, 0, 0, 0, 123456, dt.UTC
     )
     assert parse_rfc3339("9999-12-31T23:59:59Z").year == 9999
+
+
+@pytest.mark.parametrize("value", [None, 20261127, ["2026-11-27T08:00:00Z"], b"2026-11-27T08:00:00Z"])
+def test_parse_rfc3339_refuses_what_is_not_text(value: Any) -> None:
+    with pytest.raises(ValueError, match="RFC 3339"):
+        parse_rfc3339(value)
+
+
+def test_parse_rfc3339_refuses_a_bad_time_each_time_it_is_asked() -> None:
+    # Answers are remembered; a refusal is not, and stays a refusal.
+    for _ in range(3):
+        with pytest.raises(ValueError, match="not a real date"):
+            parse_rfc3339("2026-02-30T08:00:00Z")
+    assert parse_rfc3339("2026-02-28T08:00:00+08:00") == dt.datetime(2026, 2, 28, 0, 0, tzinfo=dt.UTC)

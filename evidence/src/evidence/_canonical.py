@@ -28,10 +28,18 @@ class _Unsure(Exception):
 
 def canonical_json(value: Any) -> bytes:
     """The RFC 8785 bytes of a JSON value (dicts with str keys, lists, str, int, float, bool, None)."""
+    plain = plain_canonical_json(value)
+    return bytes(rfc8785.dumps(value)) if plain is None else plain
+
+
+def plain_canonical_json(value: Any) -> bytes | None:
+    """The RFC 8785 bytes of the value when the standard library's encoder writes them, else None:
+    for a value holding anything but the plain JSON types (dicts with str keys, lists, str, int,
+    float, bool, None), a number or key outside what it writes as JCS does, or invalid Unicode."""
     try:
         return _encode(_plain(value) if _needs_rewrite(value) else value).encode("utf-8")
     except (_Unsure, UnicodeEncodeError, ValueError):
-        return bytes(rfc8785.dumps(value))
+        return None
 
 
 def _needs_rewrite(value: Any) -> bool:
