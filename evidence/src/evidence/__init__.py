@@ -96,6 +96,7 @@ if TYPE_CHECKING:
         running_audit,
     )
     from ._background import BackgroundLoop, LoopHealth, start_thread
+    from ._bulk import BulkInsert, bulk_insert
     from ._db import failure_text, is_contention, make_engine, read_transaction, sqlite_url, write_transaction
     from ._leader import Leadership
     from ._ledger import Ledger, Receipt, StoredCheckpoint, StoredRecord
@@ -125,6 +126,7 @@ _STORE_MODULES = {
         "running_audit",
     ),
     "._background": ("BackgroundLoop", "LoopHealth", "start_thread"),
+    "._bulk": ("BulkInsert", "bulk_insert"),
     "._db": (
         "failure_text",
         "is_contention",
@@ -171,6 +173,7 @@ __all__ = [
     "AuditStatus",
     "AuditStopped",
     "BackgroundLoop",
+    "BulkInsert",
     "BundleCheck",
     "ChainAnchors",
     "Checkpoint",
@@ -208,6 +211,7 @@ __all__ = [
     "anchor_bound_s",
     "audit_log",
     "audits_page",
+    "bulk_insert",
     "chain_anchors",
     "check_bundle",
     "check_record",

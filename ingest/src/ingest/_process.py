@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Table, insert
+from sqlalchemy import ColumnElement, Engine, Table
 from sqlmodel import Session, col, select
 
-from evidence import Actor, Ledger, Record, Subject, rfc3339, write_transaction
+from evidence import Actor, BulkInsert, Ledger, Record, Subject, bulk_insert, rfc3339, write_transaction
 from trace_api.alerting import AlertSink
 from trace_api.coldchain import Alert, AlertState, DeadLetter, SensorReading, batches_at, held_at
 from trace_api.coldchain.models import BatchStay
@@ -38,6 +38,11 @@ from .rules import AlertRules, RuleState, Transition, due, observe
 
 READING_KIND = ReadingRecorded.KIND
 READINGS: Table = SensorReading.__table__  # type: ignore[attr-defined]
+#: A reading's row, made before the writer lock but for its ledger index (the last column).
+READING_COLUMNS = (
+    "device_id", "seq", "kind", "measured_at", "value", "unit", "payload_sha256", "record_id", "received_at",
+    "ledger_index",
+)  # fmt: skip
 #: A dead letter keeps at most this much of its payload.
 MAX_STORED_PAYLOAD = 64 * 1024
 SILENT, DOOR, TEMPERATURE = "silent", "door_open", "temperature"
@@ -85,6 +90,8 @@ class _Accepted:
     fields: dict[str, Any] = field(default_factory=dict)
     record: Record | None = None
     body: bytes = b""
+    #: Its reading row but for the ledger index (:data:`READING_COLUMNS`), made before the lock.
+    row: tuple[Any, ...] = ()
 
     def domain_reading(self, record_id: str = "", index: int = -1) -> DeviceReading:
         """The reading as its domain sees it (checked: no record yet; taken: its record)."""
@@ -267,9 +274,20 @@ class _Run:
             min(a.at for a in accepted),
             max(a.at for a in accepted),
         )
+        rows = self._readings_insert()
         for item in accepted:
-            item.record = self._reading_record(item, stays.get((item.device.org_id, item.device.place), []))
-            item.body = item.record.canonical_bytes()
+            item.record = record = self._reading_record(
+                item, stays.get((item.device.org_id, item.device.place), [])
+            )
+            item.body = record.canonical_bytes()
+            reading = item.reading
+            item.row = rows.values(
+                (item.device.id, reading.seq, reading.kind, item.at, reading.value, reading.unit, item.sha256,
+                 record.record_id, self.now),
+            )  # fmt: skip
+
+    def _readings_insert(self) -> BulkInsert:
+        return bulk_insert(self.ingestor.engine.dialect, READINGS, READING_COLUMNS)
 
     def _record(self, fresh: list[_Accepted]) -> None:
         if not fresh:
@@ -278,23 +296,12 @@ class _Run:
         receipts = self.ingestor.ledger.append_many(
             records, conn=self.session.connection(), bodies=[a.body for a in fresh]
         )
-        received = self.now
-        rows = [
-            {
-                "device_id": a.device.id,
-                "seq": a.reading.seq,
-                "kind": a.reading.kind,
-                "measured_at": a.at,
-                "value": a.reading.value,
-                "unit": a.reading.unit,
-                "payload_sha256": a.sha256,
-                "record_id": r.record_id,
-                "ledger_index": r.index,
-                "received_at": received,
-            }
-            for a, r in zip(fresh, receipts, strict=True)
-        ]
-        self.session.connection().execute(insert(READINGS), rows)
+        rows = self._readings_insert()
+        last = len(READING_COLUMNS) - 1
+        rows.run(
+            self.session.connection(),
+            [a.row + rows.values((r.index,), last) for a, r in zip(fresh, receipts, strict=True)],
+        )
         self._apply_rules(fresh)
         self._to_domains(fresh, [(r.record_id, r.index) for r in receipts])
 

@@ -9,7 +9,9 @@ market does not have (the message becomes a dead letter). ``take`` runs in the t
 recorded the readings: each result is stored against its reading's record and a failure opens its
 disposal and alert (:mod:`.rapid_tests`); each weighing is stored with the shortfall its declared
 quantity allows, and a short one opens a ``short_weight`` alert against the stall's vendor, one
-open alert per stall, until the operator resolves it (:mod:`.weighing`).
+open alert per stall, until the operator resolves it (:mod:`.weighing`). A weighing is judged and
+its row made by its check, before ingest takes the writer lock; the take adds the stall's vendor
+of the day and the reading's record, and inserts the batch's rows in one statement.
 """
 
 from __future__ import annotations
@@ -20,11 +22,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import insert
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from evidence import Actor
+from evidence import Actor, BulkInsert, bulk_insert
 
 from ..alerting import AlertOpening, AlertSink, open_alerts
 from ..coldchain.models import Alert
@@ -40,6 +41,14 @@ WEIGHINGS_TABLE = Weighing.__table__  # type: ignore[attr-defined]  # SQLModel's
 #: Keys of ``Session.info``: what one ingest batch looked up once for all its readings (its checks
 #: and then its takes: markets and stalls are never removed, so what a check found still holds).
 _MARKETS, _STALLS, _FOUND = "markets.by_operator", "markets.stalls", "markets.stall_of"
+#: ``Session.info`` key of the weighings its checks judged, by (device id, sequence number).
+_WEIGHED = "markets.weighed"
+#: A weighing's row: the columns its check fills, then those its take adds (:class:`_Weighed`).
+WEIGHING_COLUMNS = (
+    "market_id", "stall_id", "device_id", "product", "declared_kg", "measured_kg", "unit_price",
+    "tolerance_kg", "short", "weighed_at", "vendor_org_id", "record_id", "ledger_index",
+)  # fmt: skip
+_CHECKED_COLUMNS = WEIGHING_COLUMNS.index("vendor_org_id")
 T = TypeVar("T")
 
 
@@ -139,53 +148,85 @@ def _recheck(reading: DeviceReading) -> bool:
     return reading.fields.get("declared_kg") is not None
 
 
+@dataclass(frozen=True)
+class _Weighed:
+    """A recheck weighing judged: its stall, product and figures, and its row's first columns."""
+
+    market: Market
+    stall: StallRef
+    day: dt.date
+    product: str
+    declared_kg: float
+    measured_kg: float
+    tolerance_kg: float
+    short: bool
+    at: dt.datetime
+    #: The row's values of ``WEIGHING_COLUMNS`` up to the vendor, made for the database.
+    head: tuple[Any, ...]
+
+
 def check_weighing(session: Session, reading: DeviceReading) -> None:
     if not _recheck(reading):
         return
     for field in ("stall", "product"):
         if not reading.fields.get(field):
             raise ReadingRefused("schema", f"{field}: a recheck weighing names its {field}")
-    stall_of(session, reading)
+    weighed: dict[tuple[str, int], _Weighed] = session.info.setdefault(_WEIGHED, {})
+    weighed[(reading.device.id, reading.seq)] = _weigh(session, reading)
+
+
+def _weigh(session: Session, reading: DeviceReading) -> _Weighed:
+    market, stall = stall_of(session, reading)
+    declared, measured = float(reading.fields["declared_kg"]), float(reading.fields["kg"])
+    judged, product = judge(declared, measured), _product(str(reading.fields["product"]))
+    price = reading.fields.get("unit_price")
+    head = _weighings(session).values(
+        (market.id, stall.id, reading.device.id, product, declared, measured, price, judged.tolerance_kg,
+         judged.short, reading.at),
+    )  # fmt: skip
+    return _Weighed(
+        market, stall, market_day(reading.at), product, declared, measured, judged.tolerance_kg,
+        judged.short, reading.at, head,
+    )  # fmt: skip
+
+
+def _weighings(session: Session) -> BulkInsert:
+    return bulk_insert(session.get_bind().dialect, WEIGHINGS_TABLE, WEIGHING_COLUMNS)
 
 
 def take_weighings(
     session: Session, sink: AlertSink, readings: Sequence[DeviceReading], now: dt.datetime
 ) -> None:
-    """Stores each recheck weighing, judged against its declared quantity; a short one alerts."""
+    """Stores each recheck weighing, judged by its check; a short one alerts."""
+    checked: dict[tuple[str, int], _Weighed] = session.info.get(_WEIGHED, {})
     named = [
-        (reading, *stall_of(session, reading), market_day(reading.at))
+        (reading, checked.get((reading.device.id, reading.seq)) or _weigh(session, reading))
         for reading in readings
         if _recheck(reading)
     ]
     days: dict[dt.date, set[str]] = {}
-    for _, _, stall, day in named:
-        days.setdefault(day, set()).add(stall.id)
+    for _, weighed in named:
+        days.setdefault(weighed.day, set()).add(weighed.stall.id)
     # Stalls are each let to one vendor a day (rentals never overlap), whatever the market.
     tenants = {day: vendor_ids_on(session, stall_ids, day) for day, stall_ids in days.items()}
-    rows: list[dict[str, Any]] = []
-    shorts: list[tuple[Market, StallRef, dict[str, Any]]] = []
-    for reading, market, stall, day in named:
-        declared, measured = float(reading.fields["declared_kg"]), float(reading.fields["kg"])
-        judged = judge(declared, measured)
-        row = {
-            "market_id": market.id, "stall_id": stall.id, "vendor_org_id": tenants[day].get(stall.id),
-            "device_id": reading.device.id, "product": _product(str(reading.fields["product"])),
-            "declared_kg": declared, "measured_kg": measured, "unit_price": reading.fields.get("unit_price"),
-            "tolerance_kg": judged.tolerance_kg, "short": judged.short, "weighed_at": reading.at,
-            "record_id": reading.record_id, "ledger_index": reading.ledger_index,
-        }  # fmt: skip
-        rows.append(row)
-        if judged.short:
-            shorts.append((market, stall, row))
-    if rows:
-        session.connection().execute(insert(WEIGHINGS_TABLE), rows)
-    alerting = _stalls_alerting(session, {stall.id for _, stall, _ in shorts})
+    insert = _weighings(session)
+    rows: list[tuple[Any, ...]] = []
+    shorts: list[tuple[_Weighed, str | None]] = []
+    for reading, weighed in named:
+        vendor = tenants[weighed.day].get(weighed.stall.id)
+        rows.append(
+            weighed.head + insert.values((vendor, reading.record_id, reading.ledger_index), _CHECKED_COLUMNS)
+        )
+        if weighed.short:
+            shorts.append((weighed, vendor))
+    insert.run(session.connection(), rows)
+    alerting = _stalls_alerting(session, {weighed.stall.id for weighed, _ in shorts})
     openings = []
-    for market, stall, row in shorts:
-        if stall.id not in alerting:
-            vendor = session.get(Organisation, row["vendor_org_id"]) if row["vendor_org_id"] else None
-            openings.append(_short_weight(session, market, stall, row, vendor))
-            alerting.add(stall.id)
+    for weighed, vendor_id in shorts:
+        if weighed.stall.id not in alerting:
+            vendor = session.get(Organisation, vendor_id) if vendor_id else None
+            openings.append(_short_weight(session, weighed, vendor))
+            alerting.add(weighed.stall.id)
     open_alerts(session, sink, openings)
 
 
@@ -208,19 +249,18 @@ def _stalls_alerting(session: Session, stall_ids: set[str]) -> set[str]:
     return {subject for subject in session.exec(query) if subject is not None}
 
 
-def _short_weight(
-    session: Session, market: Market, stall: StallRef, row: dict[str, Any], vendor: Organisation | None
-) -> AlertOpening:
+def _short_weight(session: Session, weighed: _Weighed, vendor: Organisation | None) -> AlertOpening:
     """A ``short_weight`` alert against the stall's vendor (its operator when the stall is not let)."""
+    market, stall = weighed.market, weighed.stall
     operator = operator_of(session, market)
-    short_g = (row["declared_kg"] - row["measured_kg"]) * 1000
+    short_g = (weighed.declared_kg - weighed.measured_kg) * 1000
     detail = (
-        f"{row['product']}: declared {row['declared_kg']:g} kg, weighed {row['measured_kg']:g} kg on the "
-        f"recheck scale, {short_g:.0f} g short (allowed {row['tolerance_kg'] * 1000:.1f} g)"
+        f"{weighed.product}: declared {weighed.declared_kg:g} kg, weighed {weighed.measured_kg:g} kg on the "
+        f"recheck scale, {short_g:.0f} g short (allowed {weighed.tolerance_kg * 1000:.1f} g)"
     )
     return AlertOpening(
         org=vendor or operator, rule=SHORT_WEIGHT_RULE, subject_type="market_stall", subject_id=stall.id,
-        place=f"{market.name} {stall.code}", detail=detail, at=row["weighed_at"], audience=[operator],
+        place=f"{market.name} {stall.code}", detail=detail, at=weighed.at, audience=[operator],
         subjects=stall_subject(market.id, stall.id), worst_value=round(short_g / 1000, 6),
     )  # fmt: skip
 
