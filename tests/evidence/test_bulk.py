@@ -79,5 +79,5 @@ def test_a_bulk_insert_refuses_unknown_columns_and_rows_of_the_wrong_width(engin
 
 def test_a_naive_time_is_refused_when_the_row_is_made(engine: Engine) -> None:
     rows = bulk_insert(engine.dialect, ROWS, COLUMNS)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="must have timezone information"):
         rows.values(("a", dt.datetime(2026, 12, 5, 8, 0), 1.0, True, 1))

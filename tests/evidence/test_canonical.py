@@ -130,3 +130,10 @@ def test_record_bytes_equal_those_of_its_json_mode_dump() -> None:
             ours = "refused"
         expected = dumped_bytes(record)
         assert ours == (expected if isinstance(expected, bytes) else "refused"), payload
+
+
+def test_canonical_json_of_a_value_nested_past_the_fast_encoders_depth_matches_reference() -> None:
+    value: Any = {"leaf": [1.5, "end"]}
+    for depth in range(300):  # orjson stops at 254 levels; the reference takes it from there
+        value = {"d": value} if depth % 2 else [value]
+    assert canonical_json(value) == reference(value)

@@ -1,25 +1,26 @@
-"""RFC 8785 (JSON Canonicalization Scheme) bytes, through the standard library where it agrees.
+"""RFC 8785 (JSON Canonicalization Scheme) bytes, through ``orjson`` where it agrees.
 
-``json.dumps`` with sorted keys, no whitespace and ``ensure_ascii=False`` writes exactly the
-JCS bytes for a value whose keys sort the same by code point as by UTF-16 code unit (no key
-holds a character above U+FFFF), whose numbers print as ECMAScript prints them (integers within
-±(2^53 − 1); integral floats, which JCS writes without a fraction; other floats between 1e-4
-and 1e16, where Python's shortest round-trip ``repr`` is positional as ECMAScript's is) and
-whose strings are valid Unicode. JSON string escaping is the same in both (short escapes for
-\\b \\t \\n \\f \\r, lower-case ``\\u00xx`` for other control characters, nothing else).
-Anything outside that takes the ``rfc8785`` package's path, which also reports the errors.
-The two paths are compared on generated values and every corpus record in the tests.
+``orjson.dumps`` with sorted keys writes exactly the JCS bytes for a value of the plain JSON types
+whose keys sort the same by code point as by UTF-16 code unit (no key holds a character above
+U+FFFF), whose numbers print as ECMAScript prints them (integers within ±(2^53 − 1); integral
+floats, which JCS writes without a fraction; other floats between 1e-4 and 1e16, where the
+shortest round-trip form is positional as ECMAScript's is) and whose strings are valid Unicode.
+JSON string escaping is the same in both (short escapes for \\b \\t \\n \\f \\r, lower-case
+``\\u00xx`` for other control characters, nothing else; UTF-8 for the rest). The value is walked
+first, so anything outside that (another type, a number out of range, an astral key) takes the
+``rfc8785`` package's path, which also reports the errors. The two paths are compared on
+generated values and every corpus record in the tests.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+import orjson
 import rfc8785
 
 MAX_SAFE_INTEGER = 2**53 - 1
-_encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")).encode
+_ORJSON_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER
 
 
 class _Unsure(Exception):
@@ -33,12 +34,12 @@ def canonical_json(value: Any) -> bytes:
 
 
 def plain_canonical_json(value: Any) -> bytes | None:
-    """The RFC 8785 bytes of the value when the standard library's encoder writes them, else None:
+    """The RFC 8785 bytes of the value when ``orjson`` writes them, else None:
     for a value holding anything but the plain JSON types (dicts with str keys, lists, str, int,
     float, bool, None), a number or key outside what it writes as JCS does, or invalid Unicode."""
     try:
-        return _encode(_plain(value) if _needs_rewrite(value) else value).encode("utf-8")
-    except (_Unsure, UnicodeEncodeError, ValueError):
+        return orjson.dumps(_plain(value) if _needs_rewrite(value) else value, option=_ORJSON_OPTIONS)
+    except (_Unsure, orjson.JSONEncodeError):  # orjson's also for invalid Unicode, nesting past 254
         return None
 
 
