@@ -126,6 +126,7 @@ def test_reading_recorded_once_with_its_epcis_sensor_event(cold_store: ColdStore
     stored = cold_store.api.services.ledger.get(row.record_id).record()
     assert stored.kind == "sensor.reading"
     assert stored.payload["batches"] == [cold_store.batch_id]
+    assert "details" not in stored.payload  # a thermometer's reading is its sensor event
     event = stored.payload["epcis"]
     assert event["bizStep"] == "sensor_reporting"
     assert event["sensorElementList"][0]["sensorReport"] == [

@@ -22,6 +22,7 @@ from tests._webhooks import Receiver
 from tests.ingest.test_worker import wait_until
 from tests.markets.conftest import MARKET, Market, ingest_worker, ingestor_of
 from trace_api.coldchain import Alert, DeadLetter
+from trace_api.facts import ReadingRecorded
 from trace_api.markets import Disposal, RapidTest, Stall, Weighing
 from trace_api.notices import NoticeSender, notices_of
 from trace_api.orgs.models import Organisation
@@ -90,6 +91,35 @@ def test_a_terminals_failed_result_opens_its_disposal_once(devices: Devices) -> 
     assert [(a.rule, a.subject_id, a.device_id) for a in alerts] == [
         ("rapid_test_failed", disposals[0].id, None)
     ]
+
+
+def test_each_result_and_weighing_is_stored_as_its_own_record_says(devices: Devices) -> None:
+    """The stall, product and figures a row holds are those of the reading's ledger record."""
+    taken = devices.ingestor.ingest(
+        [devices.result("A-01", "菠菜", 12.5, "S-7"), devices.weighing("A-02", "韭菜", 0.5, 0.498, 10.0)]
+    )
+    assert taken.outcomes == [Outcome.recorded] * 2
+    ledger = devices.market.api.services.ledger
+    (test,) = devices.rows(RapidTest)
+    fact = ReadingRecorded.of(ledger.get(test.record_id))
+    assert fact.details == {
+        "sample": "S-7", "stall": "A-01", "product": "菠菜", "method": "enzyme_inhibition", "value": 12.5,
+        "unit": "%", "threshold": 50.0, "passed": True,
+    }  # fmt: skip
+    assert (test.sample, test.product, test.value, test.passed) == ("S-7", "菠菜", 12.5, True)
+    (weighing,) = devices.rows(Weighing)
+    fact = ReadingRecorded.of(ledger.get(weighing.record_id))
+    assert fact.details == {
+        "kg": 0.498, "declared_kg": 0.5, "stall": "A-02", "product": "韭菜", "unit_price": 10.0
+    }  # fmt: skip
+    stall = next(s for s in devices.rows(Stall) if s.id == weighing.stall_id)
+    assert (stall.code, weighing.product, weighing.declared_kg, weighing.measured_kg) == (
+        "A-02",
+        "韭菜",
+        0.5,
+        0.498,
+    )
+    assert (weighing.unit_price, weighing.ledger_index) == (10.0, ledger.get(weighing.record_id).index)
 
 
 def test_a_result_of_a_stall_the_market_does_not_have_is_a_dead_letter(devices: Devices) -> None:

@@ -46,6 +46,8 @@ READING_COLUMNS = (
 #: A dead letter keeps at most this much of its payload.
 MAX_STORED_PAYLOAD = 64 * 1024
 SILENT, DOOR, TEMPERATURE = "silent", "door_open", "temperature"
+#: A domain reading's fields its record carries elsewhere (``ReadingRecorded.seq``, the record's time).
+_ENVELOPED = frozenset({"seq", "time"})
 
 
 @dataclass(frozen=True)
@@ -331,7 +333,13 @@ class _Run:
             actor=Actor(org=item.org.uscc, key_id=f"device:{device.username}"),
             subjects=subjects,
             payload=ReadingRecorded(
-                device=device.username, seq=reading.seq, batches=batch_ids, epcis=event
+                device=device.username,
+                seq=reading.seq,
+                batches=batch_ids,
+                epcis=event,
+                details={k: v for k, v in item.fields.items() if k not in _ENVELOPED}
+                if item.fields
+                else None,
             ).payload(),
         )
 

@@ -342,11 +342,17 @@ class OrgPositioned(Fact):
 
 class ReadingRecorded(Fact):
     KIND: ClassVar[str] = "sensor.reading"
+    OMIT_IF_NONE: ClassVar[frozenset[str]] = frozenset({"details"})
 
     device: str
     seq: int
     batches: list[str]  # the lots held where the device was
     epcis: dict[str, Any]
+    #: A supervision domain's reading as the device sent it and its schema checked it, but for its
+    #: ``seq`` and ``time``: the stall, product, declared quantity and price of a market's weighing,
+    #: the sample, stall, product, method and threshold of a rapid test. What the domain stores
+    #: against the record is what the record says. None (left out) for other readings.
+    details: dict[str, Any] | None = None
 
 
 class AlertOpened(Fact):
