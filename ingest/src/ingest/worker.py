@@ -125,7 +125,7 @@ class IngestWorker:
         self.connected = threading.Event()
         #: Set once the broker has acknowledged the subscription of the current connection.
         self.subscribed = threading.Event()
-        self._inbox: queue.Queue[_Delivery] = queue.Queue()
+        self._inbox: queue.SimpleQueue[_Delivery] = queue.SimpleQueue()
         self._epoch = 0
         self._started = False
         self._lock = threading.Lock()

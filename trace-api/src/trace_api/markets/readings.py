@@ -213,18 +213,17 @@ def take_weighings(
     rows: list[tuple[Any, ...]] = []
     shorts: list[tuple[_Weighed, str | None]] = []
     for reading, weighed in named:
-        vendor = tenants[weighed.day].get(weighed.stall.id)
-        rows.append(
-            weighed.head + insert.values((vendor, reading.record_id, reading.ledger_index), _CHECKED_COLUMNS)
-        )
+        vendor_id = tenants[weighed.day].get(weighed.stall.id)
+        taken = (vendor_id, reading.record_id, reading.ledger_index)
+        rows.append(weighed.head + insert.values(taken, _CHECKED_COLUMNS))
         if weighed.short:
-            shorts.append((weighed, vendor))
+            shorts.append((weighed, vendor_id))
     insert.run(session.connection(), rows)
     alerting = _stalls_alerting(session, {weighed.stall.id for weighed, _ in shorts})
     openings = []
-    for weighed, vendor_id in shorts:
+    for weighed, tenant in shorts:
         if weighed.stall.id not in alerting:
-            vendor = session.get(Organisation, vendor_id) if vendor_id else None
+            vendor = session.get(Organisation, tenant) if tenant else None
             openings.append(_short_weight(session, weighed, vendor))
             alerting.add(weighed.stall.id)
     open_alerts(session, sink, openings)
