@@ -122,6 +122,20 @@ def test_each_result_and_weighing_is_stored_as_its_own_record_says(devices: Devi
     assert (weighing.unit_price, weighing.ledger_index) == (10.0, ledger.get(weighing.record_id).index)
 
 
+def test_a_weighing_is_stored_as_sent_when_its_batch_reuses_its_sequence_number(devices: Devices) -> None:
+    """Weighings are judged before the writer lock; the one stored is the one its record holds."""
+    first = devices.weighing("A-01", "菠菜", 1.0, 0.97, 6.4)
+    body = json.loads(first.payload) | {"kg": 1.0, "product": "青菜"}  # same seq, other content
+    taken = devices.ingestor.ingest([first, Message(first.topic, json.dumps(body).encode())])
+    assert taken.outcomes == [Outcome.recorded, Outcome.dead_letter]
+    assert taken.dead_reasons == ["sequence_reused"]
+    (weighing,) = devices.rows(Weighing)
+    assert (weighing.product, weighing.measured_kg, weighing.short) == ("菠菜", 0.97, True)
+    details = ReadingRecorded.of(devices.market.api.services.ledger.get(weighing.record_id)).details
+    assert details is not None
+    assert (details["product"], details["kg"]) == ("菠菜", 0.97)
+
+
 def test_a_result_of_a_stall_the_market_does_not_have_is_a_dead_letter(devices: Devices) -> None:
     result = devices.ingestor.ingest([devices.result("Z-99", "菠菜", 70.0, "S-9")])
     assert result.outcomes == [Outcome.dead_letter]

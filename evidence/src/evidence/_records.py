@@ -37,9 +37,9 @@ def parse_rfc3339(value: str) -> dt.datetime:
     The last few thousand answers are remembered: a device reading's or a scan's time is parsed
     by its schema, its record's envelope and the code that stores it.
     """
-    if type(value) is not str:
+    if not isinstance(value, str):
         raise ValueError(RFC3339_HINT)
-    return _parse_rfc3339(value)
+    return _parse_rfc3339(str.__str__(value))  # its text, as a plain str (the cache's key)
 
 
 @lru_cache(maxsize=4096)

@@ -326,6 +326,7 @@ class _Run:
             reading, username=device.username, place=device.place, batch_ids=batch_ids,
             resolver=self.ingestor.resolver,
         )  # fmt: skip
+        details = {k: v for k, v in item.fields.items() if k not in _ENVELOPED} if item.fields else None
         return Record(
             kind=READING_KIND,
             record_id=f"reading:{device.username}:{reading.seq}",
@@ -333,13 +334,7 @@ class _Run:
             actor=Actor(org=item.org.uscc, key_id=f"device:{device.username}"),
             subjects=subjects,
             payload=ReadingRecorded(
-                device=device.username,
-                seq=reading.seq,
-                batches=batch_ids,
-                epcis=event,
-                details={k: v for k, v in item.fields.items() if k not in _ENVELOPED}
-                if item.fields
-                else None,
+                device=device.username, seq=reading.seq, batches=batch_ids, epcis=event, details=details
             ).payload(),
         )
 

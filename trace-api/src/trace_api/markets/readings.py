@@ -163,6 +163,9 @@ class _Weighed:
     at: dt.datetime
     #: The row's values of ``WEIGHING_COLUMNS`` up to the vendor, made for the database.
     head: tuple[Any, ...]
+    #: The reading's fields it was judged from (the take's are the same object, unless a batch
+    #: reused the sequence number with other content: then the take judges its own).
+    fields: Any
 
 
 def check_weighing(session: Session, reading: DeviceReading) -> None:
@@ -186,8 +189,14 @@ def _weigh(session: Session, reading: DeviceReading) -> _Weighed:
     )  # fmt: skip
     return _Weighed(
         market, stall, market_day(reading.at), product, declared, measured, judged.tolerance_kg,
-        judged.short, reading.at, head,
+        judged.short, reading.at, head, reading.fields,
     )  # fmt: skip
+
+
+def _checked(session: Session, checked: dict[tuple[str, int], _Weighed], reading: DeviceReading) -> _Weighed:
+    """The weighing its check judged, if judged from this very reading; else judged now."""
+    weighed = checked.get((reading.device.id, reading.seq))
+    return weighed if weighed is not None and weighed.fields is reading.fields else _weigh(session, reading)
 
 
 def _weighings(session: Session) -> BulkInsert:
@@ -199,11 +208,7 @@ def take_weighings(
 ) -> None:
     """Stores each recheck weighing, judged by its check; a short one alerts."""
     checked: dict[tuple[str, int], _Weighed] = session.info.get(_WEIGHED, {})
-    named = [
-        (reading, checked.get((reading.device.id, reading.seq)) or _weigh(session, reading))
-        for reading in readings
-        if _recheck(reading)
-    ]
+    named = [(reading, _checked(session, checked, reading)) for reading in readings if _recheck(reading)]
     days: dict[dt.date, set[str]] = {}
     for _, weighed in named:
         days.setdefault(weighed.day, set()).add(weighed.stall.id)
