@@ -63,12 +63,25 @@ def _ready(client: TestClient, status: int) -> Callable[[], dict[str, Any] | Non
     return check
 
 
+def _failed(client: TestClient, part: str) -> Callable[[], dict[str, Any] | None]:
+    """/readyz's 503 once ``part`` has failed a pass. (A loop whose first pass has not ended yet is
+    reported stalled, with no error, before that: on a loaded machine the poll may see it first.)"""
+    ready = _ready(client, 503)
+
+    def check() -> dict[str, Any] | None:
+        report = ready()
+        return report if report is not None and report["parts"][part]["last_error"] else None
+
+    return check
+
+
 def _stalled_then_recovered(services: Services, loop: BackgroundLoop) -> tuple[Any, Any]:
-    """Starts the loop while another writer holds the lock: /readyz's 503, then its 200 once released."""
+    """Starts the loop while another writer holds the lock: /readyz's 503 naming the loop's failure,
+    then its 200 once released."""
     with TestClient(create_app(services)) as client:
         with write_transaction(services.engine, services.ledger.lock_name):  # another writer
             stop = loop.start()
-            stalled = _poll(_ready(client, 503))
+            stalled = _poll(_failed(client, loop.health.name))
         recovered = _poll(_ready(client, 200))
         stop()
     return stalled, recovered
@@ -90,7 +103,7 @@ def test_anchorer_survives_a_locked_database_and_readyz_reports_it(
             assert client.get("/readyz").status_code == 200
             services.ledger.append(make_record(1))
             with write_transaction(services.engine, services.ledger.lock_name):  # another writer, for long
-                stalled = _poll(_ready(client, 503))
+                stalled = _poll(_failed(client, "anchorer"))
             recovered = _poll(_ready(client, 200))
     finally:
         stop()
