@@ -17,7 +17,7 @@ of the day and the reading's record, and inserts the batch's rows in one stateme
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -165,7 +165,7 @@ class _Weighed:
     head: tuple[Any, ...]
     #: The reading's fields it was judged from (the take's are the same object, unless a batch
     #: reused the sequence number with other content: then the take judges its own).
-    fields: Any
+    fields: Mapping[str, Any]
 
 
 def check_weighing(session: Session, reading: DeviceReading) -> None:
