@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    DateTime,
     Engine,
     Float,
     Integer,
@@ -81,3 +83,43 @@ def test_a_naive_time_is_refused_when_the_row_is_made(engine: Engine) -> None:
     rows = bulk_insert(engine.dialect, ROWS, COLUMNS)
     with pytest.raises(ValueError, match="must have timezone information"):
         rows.values(("a", dt.datetime(2026, 12, 5, 8, 0), 1.0, True, 1))
+
+
+TIMES = Table(
+    "bulk_times",
+    METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("aware", UTCDateTime(), nullable=False),
+    Column("wall", DateTime(), nullable=False),
+)
+
+
+def test_times_repeated_across_rows_are_converted_as_each_row_says(engine: Engine) -> None:
+    """Rows repeat instants (a batch's arrival, a reading's time in two tables) and each column's
+    conversion is remembered: equal instants in other zones, or on either side of a clock change,
+    still convert as their own fields say."""
+    new_york = ZoneInfo("America/New_York")
+    twice = dt.datetime(2026, 11, 1, 1, 30, tzinfo=new_york)  # 01:30 came twice that night
+    instant = dt.datetime(2026, 12, 5, 0, 30, tzinfo=dt.UTC)
+    times = [
+        instant,
+        instant.astimezone(CST),  # the same instant, another wall clock
+        instant,
+        twice,
+        twice.replace(fold=1),  # an hour later than the first 01:30
+        twice,
+        instant.astimezone(CST),
+    ]
+    rows = bulk_insert(engine.dialect, TIMES, ("aware", "wall"))
+    made = [rows.values((t, t)) for t in times]
+    with write_transaction(engine, "bulk") as conn:
+        rows.run(conn, made)
+        conn.execute(insert(TIMES), [{"aware": t, "wall": t} for t in times])
+    with engine.connect() as conn:
+        stored = [tuple(r) for r in conn.execute(select(TIMES.c.aware, TIMES.c.wall).order_by(TIMES.c.id))]
+    assert stored[: len(times)] == stored[len(times) :]
+    assert [aware for aware, _ in stored[: len(times)]] == [t.astimezone(dt.UTC) for t in times]
+    assert stored[4][0] - stored[3][0] == dt.timedelta(hours=1)
+    if engine.dialect.name == "sqlite":  # SQLite keeps each row's wall clock (PostgreSQL's driver, UTC)
+        walls = [wall for _, wall in stored[:2]]
+        assert walls == [dt.datetime(2026, 12, 5, 0, 30), dt.datetime(2026, 12, 5, 8, 30)]

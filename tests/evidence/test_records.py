@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import random
 import re
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 import rfc8785
 
 from evidence import InvalidRecord, Record, parse_record, parse_rfc3339, record_from_bytes, utc_now
+from evidence._records import RFC3339, _parse_fields
 from tests.conftest import make_record
 
 
@@ -182,3 +184,46 @@ def test_parse_rfc3339_refuses_a_bad_time_each_time_it_is_asked() -> None:
         with pytest.raises(ValueError, match="not a real date"):
             parse_rfc3339("2026-02-30T08:00:00Z")
     assert parse_rfc3339("2026-02-28T08:00:00+08:00") == dt.datetime(2026, 2, 28, 0, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("2026-11-27T08:00:00+08:60", "offset \\+08:60 is not within ±23:59"),
+        ("2026-11-27T08:00:00-24:00", "offset -24:00 is not within ±23:59"),
+        ("2026-11-27T24:00:00Z", "not a real date and time"),
+        ("2026-11-27T08:00:60Z", "not a real date and time"),
+        ("1970-01-01T07:59:59+08:00", "outside the years 1970 to 9999"),
+        ("9999-12-31T23:59:59-00:01", "not a real date and time: date value out of range"),
+        ("0000-01-01T00:00:00Z", "not a real date and time"),
+    ],
+)
+def test_parse_rfc3339_says_why_a_time_is_refused(value: str, reason: str) -> None:
+    with pytest.raises(ValueError, match=reason):
+        parse_rfc3339(value)
+
+
+def test_parse_rfc3339_reads_every_time_as_its_fields_say() -> None:
+    """The C parser's answer is the fields' own, over dates, times, fractions of any length and
+    offsets in and out of range, whichever of the two reads it."""
+    chance = random.Random(3339)
+    for _ in range(20_000):
+        year = chance.choice([1969, 1970, 2026, 9999, chance.randint(0, 9999)])
+        date = f"{year:04d}-{chance.randint(0, 13):02d}-{chance.randint(0, 32):02d}"
+        time = f"{chance.randint(0, 25):02d}:{chance.randint(0, 60):02d}:{chance.randint(0, 61):02d}"
+        digits = chance.randint(0, 12)
+        fraction = "." + "".join(chance.choices("0123456789", k=digits)) if digits else ""
+        sign, hours, minutes = chance.choice("+-"), chance.randint(0, 25), chance.randint(0, 61)
+        offset = chance.choice(["Z", f"{sign}{hours:02d}:{minutes:02d}"])
+        value = f"{date}T{time}{fraction}{offset}"
+        match = RFC3339.fullmatch(value)
+        assert match is not None
+        try:
+            expected: dt.datetime | str = _parse_fields(match)
+        except ValueError as exc:
+            expected = str(exc)
+        try:
+            got: dt.datetime | str = parse_rfc3339(value)
+        except ValueError as exc:
+            got = str(exc)
+        assert got == expected, value

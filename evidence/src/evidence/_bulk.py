@@ -11,11 +11,13 @@ and appended to the row made before.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Dialect, Table
+from sqlalchemy.types import DateTime, TypeDecorator, TypeEngine
 
 
 class BulkInsert:
@@ -32,9 +34,12 @@ class BulkInsert:
             f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
             f"({', '.join(quote(name) for name in columns)}) VALUES ({', '.join([mark] * len(columns))})"
         )
-        self._processors: list[Callable[[Any], Any] | None] = [
-            table.c[name].type._cached_bind_processor(dialect) for name in columns
-        ]
+        self._processors: list[Callable[[Any], Any] | None] = []
+        for name in columns:
+            process: Callable[[Any], Any] | None = table.c[name].type._cached_bind_processor(dialect)
+            if process is not None and _holds_datetimes(table.c[name].type):
+                process = _remembering(process)
+            self._processors.append(process)
 
     def values(self, values: Sequence[Any], start: int = 0) -> tuple[Any, ...]:
         """The values of the columns from ``start`` on, as the database takes them."""
@@ -51,6 +56,27 @@ class BulkInsert:
         if any(len(row) != width for row in rows):
             raise ValueError(f"rows of {self.statement!r} need {width} values each")
         conn.connection.cursor().executemany(self.statement, rows)
+
+
+def _holds_datetimes(kind: TypeEngine[Any]) -> bool:
+    return isinstance(kind.impl_instance if isinstance(kind, TypeDecorator) else kind, DateTime)
+
+
+def _remembering(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A datetime column's bind processor that remembers its last answers: a batch's rows repeat
+    the same few instants (when it arrived; a reading's time, stored in two tables)."""
+
+    @lru_cache(maxsize=1024)
+    def converted(value: dt.datetime, _zone: dt.tzinfo | None, _fold: int) -> Any:
+        return process(value)
+
+    def remembered(value: Any) -> Any:
+        # Equal datetimes with equal zones and folds hold the same fields: they convert alike.
+        if type(value) is dt.datetime:
+            return converted(value, value.tzinfo, value.fold)
+        return process(value)
+
+    return remembered
 
 
 @lru_cache(maxsize=64)

@@ -47,6 +47,22 @@ def _parse_rfc3339(value: str) -> dt.datetime:
     match = RFC3339.fullmatch(value)
     if match is None:
         raise ValueError(RFC3339_HINT)
+    # The pattern admits only what ``fromisoformat`` reads the same way (its own parser, in C),
+    # but for offsets past ±23:59, which it takes: those, and anything it refuses or that lands
+    # outside the years allowed, are read field by field below, which says what is wrong.
+    offset = match.group(8)
+    if offset == "Z" or (offset[1:3] <= "23" and offset[4:6] <= "59"):
+        try:
+            instant = dt.datetime.fromisoformat(value).astimezone(dt.UTC)
+        except (ValueError, OverflowError):
+            pass
+        else:
+            if EARLIEST_YEAR <= instant.year <= LATEST_YEAR:
+                return instant
+    return _parse_fields(match)
+
+
+def _parse_fields(match: re.Match[str]) -> dt.datetime:
     year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
     fraction, offset = match.group(7), match.group(8)
     micro = int((fraction or "0")[:6].ljust(6, "0"))

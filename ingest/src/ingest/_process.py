@@ -18,7 +18,8 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Engine, Table
 from sqlmodel import Session, col, select
@@ -50,8 +51,9 @@ SILENT, DOOR, TEMPERATURE = "silent", "door_open", "temperature"
 _ENVELOPED = frozenset({"seq", "time"})
 
 
-@dataclass(frozen=True)
-class Message:
+class Message(NamedTuple):
+    """A device message as the broker delivered it."""
+
     topic: str
     payload: bytes
 
@@ -79,12 +81,39 @@ class IngestResult:
     dead_reasons: list[str] = field(default_factory=list)
 
 
+class _Source(NamedTuple):
+    """What every reading of a batch needs of its device and organisation, read from their rows
+    once per batch: plain values, not the rows' instrumented attributes."""
+
+    device_id: str
+    username: str
+    #: Where the device's batches stay: (its organisation's id, its place).
+    stay: tuple[str, str]
+    uscc: str
+    kinds: frozenset[str]
+    #: Why none of its messages is heard (retired, its organisation suspended): the dead letter's
+    #: reason and detail; None if they are heard.
+    refusal: tuple[str, str] | None
+
+    @classmethod
+    def of(cls, device: Device, org: Organisation) -> _Source:
+        username, refusal = device.username, None
+        if device.retired_at is not None:
+            refusal = ("retired_device", f"device {username} was retired")
+        elif org.status is OrgStatus.suspended:
+            heard = f"{org.handle} is suspended: its device {username} is not heard"
+            refusal = ("organisation_suspended", heard)
+        stay = (device.org_id, device.place)
+        return cls(device.id, username, stay, org.uscc, device.kind_set, refusal)
+
+
 @dataclass
 class _Accepted:
     index: int
     message: Message
     device: Device
     org: Organisation
+    source: _Source
     reading: Reading
     at: dt.datetime
     sha256: str
@@ -99,6 +128,11 @@ class _Accepted:
         """The reading as its domain sees it (checked: no record yet; taken: its record)."""
         r = self.reading
         return DeviceReading(self.device, self.org, r.kind, r.seq, self.at, self.fields, record_id, index)
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """(device id, sequence number): the reading's identity."""
+        return (self.source.device_id, self.reading.seq)
 
 
 @dataclass
@@ -205,28 +239,28 @@ class _Run:
         self._owe_notices()
         return IngestResult(outcomes, self.notices, [e.reason for _, _, e in sorted(rejected, key=_first)])
 
-    def _devices(self, usernames: set[str]) -> dict[str, tuple[Device, Organisation]]:
-        return {d.username: (d, o) for d, o in self._devices_where(col(Device.username).in_(usernames))}
+    def _devices(self, usernames: set[str]) -> dict[str, tuple[Device, Organisation, _Source]]:
+        found = self._devices_where(col(Device.username).in_(usernames))
+        return {d.username: (d, o, _Source.of(d, o)) for d, o in found}
 
     def _devices_where(self, condition: ColumnElement[bool]) -> list[tuple[Device, Organisation]]:
         query = select(Device, Organisation).join(Organisation, col(Organisation.id) == Device.org_id)
         return list(self.session.exec(query.where(condition)).all())
 
     def _accept(
-        self, index: int, message: Message, topic: Topic, devices: dict[str, tuple[Device, Organisation]]
+        self,
+        index: int,
+        message: Message,
+        topic: Topic,
+        devices: dict[str, tuple[Device, Organisation, _Source]],
     ) -> _Accepted:
         found = devices.get(topic.username)
         if found is None:
             raise ReadingError("unknown_device", f"no device {topic.username!r} is registered")
-        device, org = found
-        if device.retired_at is not None:
-            raise ReadingError("retired_device", f"device {topic.username} was retired")
-        if org.status is OrgStatus.suspended:
-            raise ReadingError(
-                "organisation_suspended",
-                f"{org.handle} is suspended: its device {topic.username} is not heard",
-            )
-        if topic.kind not in device.kind_set:
+        device, org, source = found
+        if source.refusal is not None:
+            raise ReadingError(*source.refusal)
+        if topic.kind not in source.kinds:
             raise ReadingError(
                 "kind_not_allowed", f"{topic.username} is not registered to publish {topic.kind}"
             )
@@ -235,9 +269,9 @@ class _Run:
         sha = hashlib.sha256(message.payload).hexdigest()
         domain = DOMAINS.get(topic.kind)
         if domain is None:
-            return _Accepted(index, message, device, org, reading, at, sha)
+            return _Accepted(index, message, device, org, source, reading, at, sha)
         fields = reading.model_dump(mode="json", by_alias=True)
-        item = _Accepted(index, message, device, org, reading, at, sha, fields)
+        item = _Accepted(index, message, device, org, source, reading, at, sha, fields)
         try:
             domain.check(self.session, item.domain_reading())
         except ReadingRefused as exc:
@@ -251,13 +285,13 @@ class _Run:
         seen: dict[tuple[str, int], str] = {}
         if accepted:
             query = select(SensorReading.device_id, SensorReading.seq, SensorReading.payload_sha256).where(
-                col(SensorReading.device_id).in_({a.device.id for a in accepted}),
+                col(SensorReading.device_id).in_({a.source.device_id for a in accepted}),
                 col(SensorReading.seq).in_({a.reading.seq for a in accepted}),
             )
             seen = {(d, s): sha for d, s, sha in self.session.exec(query)}
         fresh, duplicates, reused = [], [], []
         for item in accepted:
-            key = (item.device.id, item.reading.seq)
+            key = item.key
             if key not in seen:
                 seen[key] = item.sha256
                 fresh.append(item)
@@ -272,20 +306,18 @@ class _Run:
             return
         stays = batches_at(
             self.session,
-            {(a.device.org_id, a.device.place) for a in accepted},
+            {a.source.stay for a in accepted},
             min(a.at for a in accepted),
             max(a.at for a in accepted),
         )
         rows = self._readings_insert()
         for item in accepted:
-            item.record = record = self._reading_record(
-                item, stays.get((item.device.org_id, item.device.place), [])
-            )
+            item.record = record = self._reading_record(item, stays.get(item.source.stay, []))
             item.body = record.canonical_bytes()
             reading = item.reading
             item.row = rows.values(
-                (item.device.id, reading.seq, reading.kind, item.at, reading.value, reading.unit, item.sha256,
-                 record.record_id, self.now),
+                (item.source.device_id, reading.seq, reading.kind, item.at, reading.value, reading.unit,
+                 item.sha256, record.record_id, self.now),
             )  # fmt: skip
 
     def _readings_insert(self) -> BulkInsert:
@@ -318,24 +350,23 @@ class _Run:
             DOMAINS[kind].take(self.session, sink, readings, self.now)
 
     def _reading_record(self, item: _Accepted, stays: list[BatchStay]) -> Record:
-        device, reading = item.device, item.reading
+        reading, source = item.reading, item.source
+        username = source.username
         batch_ids = held_at(stays, item.at)
-        subjects = [Subject(type="device", id=device.username), Subject(type="org", id=item.org.uscc)]
+        actor, *subjects = _identity(username, source.uscc)
         subjects += [Subject(type="monitored_batch", id=b) for b in batch_ids]
         event = sensor_event(
-            reading, username=device.username, place=device.place, batch_ids=batch_ids,
+            reading, username=username, place=source.stay[1], batch_ids=batch_ids,
             resolver=self.ingestor.resolver,
         )  # fmt: skip
         details = {k: v for k, v in item.fields.items() if k not in _ENVELOPED} if item.fields else None
         return Record(
             kind=READING_KIND,
-            record_id=f"reading:{device.username}:{reading.seq}",
+            record_id=f"reading:{username}:{reading.seq}",
             time=reading.time,
-            actor=Actor(org=item.org.uscc, key_id=f"device:{device.username}"),
+            actor=actor,
             subjects=subjects,
-            payload=ReadingRecorded(
-                device=device.username, seq=reading.seq, batches=batch_ids, epcis=event, details=details
-            ).payload(),
+            payload=ReadingRecorded.payload_of(username, reading.seq, batch_ids, event, details),
         )
 
     # -- alert rules ---------------------------------------------------------------------------
@@ -346,12 +377,12 @@ class _Run:
 
     def _apply_rules(self, fresh: list[_Accepted]) -> None:
         """Runs every reading through its rules, in device time; rule states are written once."""
-        rows = self._states(a.device.id for a in fresh)
+        rows = self._states(a.source.device_id for a in fresh)
         states = {
             key: RuleState(r.last_time, r.pending_since, r.worst_value, r.alert_id) for key, r in rows.items()
         }
         rules = self.ingestor.rules
-        for item in sorted(fresh, key=lambda a: (a.device.id, a.at)):
+        for item in sorted(fresh, key=lambda a: (a.source.device_id, a.at)):
             self._observe(states, item, SILENT, False, None, 0.0, True)
             value = item.reading.value
             if item.reading.kind == "temperature" and value is not None:
@@ -379,9 +410,9 @@ class _Run:
         limit_s: float,
         higher_is_worse: bool,
     ) -> None:
-        state = states.get((item.device.id, rule))
+        state = states.get((item.source.device_id, rule))
         if state is None:
-            state = states[(item.device.id, rule)] = RuleState(item.at)
+            state = states[(item.source.device_id, rule)] = RuleState(item.at)
         change = observe(state, item.at, bad, value, limit_s, higher_is_worse)
         if change is not None:
             self._transition(item.device, item.org, rule, state, change, item.at, value)
@@ -566,6 +597,16 @@ def _store(state: RuleState, row: AlertState) -> None:
     row.last_time, row.pending_since, row.worst_value, row.alert_id = (
         state.last_time, state.pending_since, state.worst, state.alert_id,
     )  # fmt: skip
+
+
+@lru_cache(maxsize=4096)
+def _identity(username: str, uscc: str) -> tuple[Actor, Subject, Subject]:
+    """A device's readings' actor and first subjects (the device, its organisation), made once."""
+    return (
+        Actor(org=uscc, key_id=f"device:{username}"),
+        Subject(type="device", id=username),
+        Subject(type="org", id=uscc),
+    )
 
 
 def _first(item: tuple[int, Message, ReadingError]) -> int:

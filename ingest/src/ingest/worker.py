@@ -29,7 +29,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Self
+from typing import Any, NamedTuple, Self
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
@@ -84,8 +84,9 @@ class WorkerOptions:
         return f"$share/{self.share_group}/{DEVICE_FILTER}" if self.share_group else DEVICE_FILTER
 
 
-@dataclass(frozen=True)
-class _Delivery:
+class _Delivery(NamedTuple):
+    """A message as the network thread hands it over (a named tuple: one is made per message)."""
+
     epoch: int
     mid: int
     topic: str

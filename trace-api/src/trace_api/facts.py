@@ -354,6 +354,23 @@ class ReadingRecorded(Fact):
     #: against the record is what the record says. None (left out) for other readings.
     details: dict[str, Any] | None = None
 
+    @classmethod
+    def payload_of(
+        cls,
+        device: str,
+        seq: int,
+        batches: list[str],
+        epcis: dict[str, Any],
+        details: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """``ReadingRecorded(...).payload()`` of values already of the payload's JSON types (a
+        reading its schema checked, the EPCIS event made of it), built without validating and
+        dumping them again: ingest writes one for every device reading."""
+        payload = {"device": device, "seq": seq, "batches": list(batches), "epcis": epcis}
+        if details is not None:
+            payload["details"] = details
+        return payload
+
 
 class AlertOpened(Fact):
     """A rule found something wrong: about a device's readings (``device``, ``storage_class``), or

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlmodel import Session
 
@@ -39,9 +39,8 @@ class ReadingRefused(Exception):
         self.reason, self.detail = reason, detail
 
 
-@dataclass(frozen=True)
-class DeviceReading:
-    """One device message as a domain sees it."""
+class DeviceReading(NamedTuple):
+    """One device message as a domain sees it (a named tuple: ingest makes two a reading)."""
 
     device: Device
     org: Organisation

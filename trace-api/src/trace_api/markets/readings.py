@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -70,8 +69,7 @@ def market_of_device(session: Session, reading: DeviceReading) -> Market:
     return found
 
 
-@dataclass(frozen=True)
-class StallRef:
+class StallRef(NamedTuple):
     """A stall as a reading names it: its id and code (a market's hundreds of stalls are looked up
     once per transaction, without building their rows)."""
 
@@ -148,8 +146,7 @@ def _recheck(reading: DeviceReading) -> bool:
     return reading.fields.get("declared_kg") is not None
 
 
-@dataclass(frozen=True)
-class _Weighed:
+class _Weighed(NamedTuple):
     """A recheck weighing judged: its stall, product and figures, and its row's first columns."""
 
     market: Market
@@ -225,19 +222,26 @@ def take_weighings(
             shorts.append((weighed, vendor_id))
     insert.run(session.connection(), rows)
     alerting = _stalls_alerting(session, {weighed.stall.id for weighed, _ in shorts})
-    openings = []
+    alerts: list[tuple[_Weighed, str | None]] = []
     for weighed, tenant in shorts:
         if weighed.stall.id not in alerting:
-            vendor = session.get(Organisation, tenant) if tenant else None
-            openings.append(_short_weight(session, weighed, vendor))
+            alerts.append((weighed, tenant))
             alerting.add(weighed.stall.id)
-    open_alerts(session, sink, openings)
+    vendors = _organisations(session, {tenant for _, tenant in alerts if tenant})
+    open_alerts(session, sink, [_short_weight(session, w, vendors.get(t) if t else None) for w, t in alerts])
 
 
 @lru_cache(maxsize=1024)
 def _product(name: str) -> str:
     """:func:`.purchases.product_name`, remembered: a market's scales weigh the same few products."""
     return product_name(name)
+
+
+def _organisations(session: Session, ids: set[str]) -> dict[str, Organisation]:
+    """The organisations by id, in one query."""
+    if not ids:
+        return {}
+    return {org.id: org for org in session.exec(select(Organisation).where(col(Organisation.id).in_(ids)))}
 
 
 def _stalls_alerting(session: Session, stall_ids: set[str]) -> set[str]:
