@@ -15,15 +15,20 @@ import paho.mqtt.client as mqtt
 import pytest
 from sqlmodel import Session, col, select
 
+from evidence import write_transaction
 from ingest import Ingestor, IngestWorker, Message, Outcome
 from ingest._process import rfc3339
 from tests._mqtt import Inbox
 from tests._webhooks import Receiver
 from tests.ingest.test_worker import wait_until
 from tests.markets.conftest import MARKET, Market, ingest_worker, ingestor_of
+from trace_api.alerting import AlertSink
 from trace_api.coldchain import Alert, DeadLetter
+from trace_api.devices import Device, DeviceReading
 from trace_api.facts import ReadingRecorded
 from trace_api.markets import Disposal, RapidTest, Stall, Weighing
+from trace_api.markets.readings import WEIGHINGS
+from trace_api.markets.service import market_day
 from trace_api.notices import NoticeSender, notices_of
 from trace_api.orgs.models import Organisation
 
@@ -146,6 +151,20 @@ def test_a_result_of_a_stall_the_market_does_not_have_is_a_dead_letter(devices: 
     assert devices.rows(RapidTest) == []
 
 
+def test_a_result_the_market_cannot_store_is_a_dead_letter_naming_the_field(devices: Devices) -> None:
+    """A unit longer than a rapid test's 16 characters is a fine reading but no rapid test: it is
+    refused before anything is written, and the rest of its batch is taken."""
+    long_unit = devices.message(
+        "kj-01", "rapid_test", sample="S-8", stall="A-01", product="菠菜", method="enzyme_inhibition",
+        value=12.0, unit="milligrams-per-kilogram", threshold=50, passed=True,
+    )  # fmt: skip
+    result = devices.ingestor.ingest([long_unit, devices.result("A-02", "韭菜", 12.0, "S-9")])
+    assert result.outcomes == [Outcome.dead_letter, Outcome.recorded]
+    [dead] = devices.rows(DeadLetter)
+    assert (dead.reason, dead.detail) == ("schema", "unit: String should have at most 16 characters")
+    assert [t.sample for t in devices.rows(RapidTest)] == ["S-9"]
+
+
 def test_a_short_weighing_alerts_the_vendor_once_until_the_operator_resolves_it(devices: Devices) -> None:
     market = devices.market
     earlier = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
@@ -252,6 +271,45 @@ def test_a_weighing_without_a_declared_quantity_is_no_markets_business(devices: 
         ("schema", "stall: a recheck weighing names its stall")
     ]
     assert devices.rows(Weighing) == []
+
+
+def test_a_stall_let_between_a_weighings_check_and_its_take_is_the_new_vendors(devices: Devices) -> None:
+    """The check finds the stalls' vendors before the writer lock; a stall it found not let is
+    asked again inside it, and one it found let keeps its vendor (rentals are only ever added)."""
+    market, services = devices.market, devices.market.api.services
+    with Session(services.engine) as session:
+        device = session.exec(select(Device).where(Device.username == f"{MARKET}/fc-01")).one()
+        org = session.exec(select(Organisation).where(Organisation.id == device.org_id)).one()
+        session.expunge_all()
+    at = dt.datetime.now(dt.UTC)
+    fields = {"kg": 1.0, "declared_kg": 1.0, "product": "猪肉", "unit_price": 30.0}
+    readings = [
+        DeviceReading(device, org, "weight", seq, at, {**fields, "seq": seq, "stall": stall})
+        for seq, stall in enumerate(("B-01", "A-01"))
+    ]
+    with Session(services.engine) as session:
+        for reading in readings:
+            WEIGHINGS.check(session, reading)
+        looked_up = dict(session.info)
+    today = market_day(at)
+    rental = {"vendor": "veg-li", "starts_on": str(today), "ends_on": str(today + dt.timedelta(days=30))}
+    market.call(MARKET, "POST", "/stalls/B-01/rentals", 201, json=rental)
+
+    ledger = services.ledger
+    with (
+        write_transaction(services.engine, ledger.lock_name) as conn,
+        Session(bind=conn, info=looked_up) as session,
+    ):
+        taken = [r._replace(record_id=f"reading:{r.seq}", ledger_index=r.seq) for r in readings]
+        WEIGHINGS.take(session, AlertSink(ledger, None), taken, at)
+    query = (
+        select(Stall.code, Organisation.handle)
+        .join(Weighing, col(Weighing.stall_id) == Stall.id)
+        .join(Organisation, col(Organisation.id) == Weighing.vendor_org_id)
+    )
+    with Session(services.engine) as session:
+        vendors = dict(session.exec(query).all())
+    assert vendors == {"B-01": "veg-li", "A-01": "veg-wang"}
 
 
 @pytest.fixture

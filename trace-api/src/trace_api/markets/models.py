@@ -117,7 +117,11 @@ class Supplier(SQLModel, table=True):
 
 
 class Rental(SQLModel, table=True):
-    """A vendor renting a stall from ``starts_on`` through ``ends_on`` (both included)."""
+    """A vendor renting a stall from ``starts_on`` through ``ends_on`` (both included).
+
+    Rentals of a stall never overlap, and are only ever added: a stall found let on a day stays
+    let to that vendor (ingest looks a market's rentals up before it takes the writer lock, and
+    again inside it only for the stalls it found not let)."""
 
     __tablename__ = "market_rentals"
     __table_args__ = (Index("ix_market_rentals_stall_days", "stall_id", "starts_on"),)

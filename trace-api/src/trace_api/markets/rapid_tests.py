@@ -17,14 +17,13 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
-from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
-from evidence import Actor, Subject, utc_datetime
+from evidence import Actor, BulkInsert, Subject, bulk_insert, utc_datetime
 
 from .._paging import newest_after, page_of
 from ..alerting import AlertOpening, AlertSink, close_alert, open_alerts
@@ -141,30 +140,67 @@ def take_rapid_test(
     return Taken(test, disposal)
 
 
-@dataclass(frozen=True)
-class TerminalResult:
-    """A result as a terminal's reading brings it: who tested, where, and the reading's record."""
+#: A terminal's result's row: the columns made before the writer lock, then its reading's record.
+TERMINAL_COLUMNS = (
+    "id", "market_id", "stall_id", "sample", "product", "method", "value", "unit", "threshold", "passed",
+    "tested_at", "device_id", "record_id", "ledger_index",
+)  # fmt: skip
+_RECORD_COLUMNS = TERMINAL_COLUMNS.index("record_id")
+
+
+class TerminalResult(NamedTuple):
+    """A result as a terminal's reading brings it, made ready before the writer lock is taken: who
+    tested, where, and its row but for the reading's record (:func:`terminal_result`)."""
 
     actor: Actor
     market: Market
     stall_id: str
     data: RapidTestIn
     tested_at: dt.datetime
-    source: TestSource
+    device_id: str
+    test_id: str
+    #: The row's values of ``TERMINAL_COLUMNS`` up to the record's, made for the database.
+    head: tuple[Any, ...]
 
 
-def take_terminal_results(session: Session, sink: AlertSink, results: Sequence[TerminalResult]) -> None:
-    """Stores the results in one statement; then each failure, in order, opens its disposal (as
-    :func:`take_rapid_test` does for one result)."""
-    rows = [_test_row(uuid.uuid4().hex, r.market, r.stall_id, r.data, r.tested_at, r.source) for r in results]
-    if rows:
-        session.connection().execute(insert(RAPID_TESTS_TABLE), rows)
-    failed = [(result, row) for result, row in zip(results, rows, strict=True) if not row["passed"]]
+def terminal_result(
+    session: Session,
+    actor: Actor,
+    market: Market,
+    stall_id: str,
+    data: RapidTestIn,
+    tested_at: dt.datetime,
+    device_id: str,
+) -> TerminalResult:
+    """The terminal's result with its row made (reads nothing: a reading's check makes it)."""
+    test_id = uuid.uuid4().hex
+    row = _test_row(test_id, market, stall_id, data, tested_at, TestSource(device_id, "", -1))
+    head = _terminal_rows(session).values([row[name] for name in TERMINAL_COLUMNS[:_RECORD_COLUMNS]])
+    return TerminalResult(actor, market, stall_id, data, tested_at, device_id, test_id, head)
+
+
+def _terminal_rows(session: Session) -> BulkInsert:
+    return bulk_insert(session.get_bind().dialect, RAPID_TESTS_TABLE, TERMINAL_COLUMNS)
+
+
+def take_terminal_results(
+    session: Session, sink: AlertSink, results: Sequence[tuple[TerminalResult, str, int]]
+) -> None:
+    """Stores the results, each with its reading's record (id, ledger index), in one statement; then
+    each failure, in order, opens its disposal (as :func:`take_rapid_test` does for one result)."""
+    rows = _terminal_rows(session)
+    made, failed = [], []
+    for result, record_id, index in results:
+        made.append(result.head + rows.values((record_id, index), _RECORD_COLUMNS))
+        if not result.data.passed:
+            failed.append((result, TestSource(result.device_id, record_id, index)))
+    rows.run(session.connection(), made)
     if not failed:
         return
     query = select(Stall).where(col(Stall.id).in_({result.stall_id for result, _ in failed}))
     stalls = {stall.id: stall for stall in session.exec(query)}
-    for result, row in failed:
+    for result, source in failed:
+        row = _test_row(result.test_id, result.market, result.stall_id, result.data, result.tested_at, source)
         open_disposal(session, sink, result.actor, result.market, stalls[result.stall_id], RapidTest(**row))
 
 

@@ -9,9 +9,13 @@ market does not have (the message becomes a dead letter). ``take`` runs in the t
 recorded the readings: each result is stored against its reading's record and a failure opens its
 disposal and alert (:mod:`.rapid_tests`); each weighing is stored with the shortfall its declared
 quantity allows, and a short one opens a ``short_weight`` alert against the stall's vendor, one
-open alert per stall, until the operator resolves it (:mod:`.weighing`). A weighing is judged and
-its row made by its check, before ingest takes the writer lock; the take adds the stall's vendor
-of the day and the reading's record, and inserts the batch's rows in one statement.
+open alert per stall, until the operator resolves it (:mod:`.weighing`).
+
+Most of the work is done by the checks, before ingest takes the writer lock: a result is read as a
+rapid test and its row made; a weighing is judged, its row made and the stall's vendor of the day
+found (a stall found let stays let to that vendor: rentals are only ever added and never overlap).
+The takes ask again only for stalls found not let, add each reading's record, and insert a batch's
+rows in one statement per table.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple, TypeVar
 
+from pydantic import ValidationError
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -32,8 +37,8 @@ from ..devices import DeviceReading, ReadingDomain, ReadingRefused
 from ..orgs.models import Organisation
 from .models import Market, Stall, Weighing
 from .purchases import product_name
-from .rapid_tests import RapidTestIn, TerminalResult, TestSource, take_terminal_results
-from .service import market_day, operator_of, vendor_ids_on
+from .rapid_tests import RapidTestIn, TerminalResult, take_terminal_results, terminal_result
+from .service import market_day, market_vendor_ids_on, operator_of, vendor_ids_on
 from .weighing import SHORT_WEIGHT_RULE, judge, stall_subject
 
 WEIGHINGS_TABLE = Weighing.__table__  # type: ignore[attr-defined]  # SQLModel's table, for bulk inserts
@@ -42,6 +47,10 @@ WEIGHINGS_TABLE = Weighing.__table__  # type: ignore[attr-defined]  # SQLModel's
 _MARKETS, _STALLS, _FOUND = "markets.by_operator", "markets.stalls", "markets.stall_of"
 #: ``Session.info`` key of the weighings its checks judged, by (device id, sequence number).
 _WEIGHED = "markets.weighed"
+#: ``Session.info`` key of the terminals' results its checks made, by (device id, sequence number).
+_TESTED = "markets.tested"
+#: ``Session.info`` key of the stalls let on a day, by (market id, day): {stall id: vendor id}.
+_LET = "markets.let"
 #: A weighing's row: the columns its check fills, then those its take adds (:class:`_Weighed`).
 WEIGHING_COLUMNS = (
     "market_id", "stall_id", "device_id", "product", "declared_kg", "measured_kg", "unit_price",
@@ -120,21 +129,41 @@ def _actor(reading: DeviceReading) -> Actor:
 # -- rapid tests ---------------------------------------------------------------------------------
 
 
+class _Tested(NamedTuple):
+    """A terminal's result made ready by its check, and the reading's fields it was made from."""
+
+    result: TerminalResult
+    fields: Mapping[str, Any]
+
+
 def check_rapid_test(session: Session, reading: DeviceReading) -> None:
-    stall_of(session, reading)
+    tested: dict[tuple[str, int], _Tested] = session.info.setdefault(_TESTED, {})
+    tested[(reading.device.id, reading.seq)] = _Tested(_result(session, reading), reading.fields)
+
+
+def _result(session: Session, reading: DeviceReading) -> TerminalResult:
+    market, stall = stall_of(session, reading)
+    fields = {k: reading.fields[k] for k in ("sample", "product", "method", "value", "unit", "threshold")}
+    try:
+        data = RapidTestIn.model_validate({**fields, "stall": stall.code, "passed": reading.fields["passed"]})
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        raise ReadingRefused("schema", f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
+    return terminal_result(session, _actor(reading), market, stall.id, data, reading.at, reading.device.id)
 
 
 def take_rapid_tests(
     session: Session, sink: AlertSink, readings: Sequence[DeviceReading], now: dt.datetime
 ) -> None:
-    """Stores each terminal's result against its reading's record; a failure opens its disposal."""
+    """Stores each terminal's result, made by its check, against its reading's record; a failure
+    opens its disposal."""
+    checked: dict[tuple[str, int], _Tested] = session.info.get(_TESTED, {})
     results = []
     for reading in readings:
-        market, stall = stall_of(session, reading)
-        fields = {k: reading.fields[k] for k in ("sample", "product", "method", "value", "unit", "threshold")}
-        data = RapidTestIn.model_validate({**fields, "stall": stall.code, "passed": reading.fields["passed"]})
-        source = TestSource(reading.device.id, reading.record_id, reading.ledger_index)
-        results.append(TerminalResult(_actor(reading), market, stall.id, data, reading.at, source))
+        tested = checked.get((reading.device.id, reading.seq))
+        # As a weighing's: made from this very reading, unless its batch reused the sequence number.
+        result = tested.result if tested is not None and tested.fields is reading.fields else None
+        results.append((result or _result(session, reading), reading.record_id, reading.ledger_index))
     take_terminal_results(session, sink, results)
 
 
@@ -160,6 +189,8 @@ class _Weighed(NamedTuple):
     at: dt.datetime
     #: The row's values of ``WEIGHING_COLUMNS`` up to the vendor, made for the database.
     head: tuple[Any, ...]
+    #: The vendor its check found letting the stall that day (None: not let, asked again in the take).
+    vendor_id: str | None
     #: The reading's fields it was judged from (the take's are the same object, unless a batch
     #: reused the sequence number with other content: then the take judges its own).
     fields: Mapping[str, Any]
@@ -184,10 +215,19 @@ def _weigh(session: Session, reading: DeviceReading) -> _Weighed:
         (market.id, stall.id, reading.device.id, product, declared, measured, price, judged.tolerance_kg,
          judged.short, reading.at),
     )  # fmt: skip
+    day = market_day(reading.at)
     return _Weighed(
-        market, stall, market_day(reading.at), product, declared, measured, judged.tolerance_kg,
-        judged.short, reading.at, head, reading.fields,
+        market, stall, day, product, declared, measured, judged.tolerance_kg, judged.short, reading.at,
+        head, _let(session, market, day).get(stall.id), reading.fields,
     )  # fmt: skip
+
+
+def _let(session: Session, market: Market, day: dt.date) -> dict[str, str]:
+    """The market's stalls let on ``day`` and their vendors, looked up once per batch."""
+    cache: dict[tuple[str, dt.date], dict[str, str]] = session.info.setdefault(_LET, {})
+    if (market.id, day) not in cache:
+        cache[(market.id, day)] = market_vendor_ids_on(session, market.id, day)
+    return cache[(market.id, day)]
 
 
 def _checked(session: Session, checked: dict[tuple[str, int], _Weighed], reading: DeviceReading) -> _Weighed:
@@ -206,16 +246,18 @@ def take_weighings(
     """Stores each recheck weighing, judged by its check; a short one alerts."""
     checked: dict[tuple[str, int], _Weighed] = session.info.get(_WEIGHED, {})
     named = [(reading, _checked(session, checked, reading)) for reading in readings if _recheck(reading)]
-    days: dict[dt.date, set[str]] = {}
+    # A stall its check found let stays let to that vendor (rentals are only ever added, and never
+    # overlap); those found not let are asked again, now that the writer lock is held.
+    unlet: dict[dt.date, set[str]] = {}
     for _, weighed in named:
-        days.setdefault(weighed.day, set()).add(weighed.stall.id)
-    # Stalls are each let to one vendor a day (rentals never overlap), whatever the market.
-    tenants = {day: vendor_ids_on(session, stall_ids, day) for day, stall_ids in days.items()}
+        if weighed.vendor_id is None:
+            unlet.setdefault(weighed.day, set()).add(weighed.stall.id)
+    let_since = {day: vendor_ids_on(session, stall_ids, day) for day, stall_ids in unlet.items()}
     insert = _weighings(session)
     rows: list[tuple[Any, ...]] = []
     shorts: list[tuple[_Weighed, str | None]] = []
     for reading, weighed in named:
-        vendor_id = tenants[weighed.day].get(weighed.stall.id)
+        vendor_id = weighed.vendor_id or let_since[weighed.day].get(weighed.stall.id)
         taken = (vendor_id, reading.record_id, reading.ledger_index)
         rows.append(weighed.head + insert.values(taken, _CHECKED_COLUMNS))
         if weighed.short:

@@ -85,6 +85,16 @@ def vendor_ids_on(session: Session, stall_ids: Collection[str], day: dt.date) ->
     return {stall_id: vendor_id for stall_id, vendor_id in session.exec(query)}
 
 
+def market_vendor_ids_on(session: Session, market_id: str, day: dt.date) -> dict[str, str]:
+    """The id of the vendor renting each of the market's stalls on ``day`` (stalls not let are left out)."""
+    query = (
+        select(Rental.stall_id, Rental.vendor_org_id)
+        .join(Stall, col(Stall.id) == Rental.stall_id)
+        .where(Stall.market_id == market_id, Rental.starts_on <= day, Rental.ends_on >= day)
+    )
+    return {stall_id: vendor_id for stall_id, vendor_id in session.exec(query)}
+
+
 def org_by_handle(session: Session, handle: str) -> Organisation | None:
     return session.exec(select(Organisation).where(Organisation.handle == handle)).first()
 
