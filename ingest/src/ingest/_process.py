@@ -21,7 +21,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Engine, Table
+from sqlalchemy import ColumnElement, Engine, Table, bindparam, insert, update
 from sqlmodel import Session, col, select
 
 from evidence import Actor, BulkInsert, Ledger, Record, Subject, bulk_insert, rfc3339, write_transaction
@@ -39,6 +39,9 @@ from .rules import AlertRules, RuleState, Transition, due, observe
 
 READING_KIND = ReadingRecorded.KIND
 READINGS: Table = SensorReading.__table__  # type: ignore[attr-defined]
+STATES: Table = AlertState.__table__  # type: ignore[attr-defined]
+#: A rule's state as stored, in the order :class:`RuleState` takes it.
+STATE_VALUES = ("last_time", "pending_since", "worst_value", "alert_id")
 #: A reading's row, made before the writer lock but for its ledger index (the last column).
 READING_COLUMNS = (
     "device_id", "seq", "kind", "measured_at", "value", "unit", "payload_sha256", "record_id", "received_at",
@@ -371,16 +374,17 @@ class _Run:
 
     # -- alert rules ---------------------------------------------------------------------------
 
-    def _states(self, device_ids: Iterable[str]) -> dict[tuple[str, str], AlertState]:
-        query = select(AlertState).where(col(AlertState.device_id).in_(set(device_ids)))
-        return {(s.device_id, s.rule): s for s in self.session.exec(query)}
+    def _states(self, device_ids: Iterable[str]) -> dict[tuple[str, str], tuple[Any, ...]]:
+        """The stored state of each rule of the devices, by (device id, rule): its :data:`STATE_VALUES`."""
+        c = STATES.c
+        query = select(c.device_id, c.rule, *(c[name] for name in STATE_VALUES))
+        rows = self.session.connection().execute(query.where(c.device_id.in_(set(device_ids))))
+        return {(device_id, rule): tuple(values) for device_id, rule, *values in rows}
 
     def _apply_rules(self, fresh: list[_Accepted]) -> None:
         """Runs every reading through its rules, in device time; rule states are written once."""
-        rows = self._states(a.source.device_id for a in fresh)
-        states = {
-            key: RuleState(r.last_time, r.pending_since, r.worst_value, r.alert_id) for key, r in rows.items()
-        }
+        stored = self._states(a.source.device_id for a in fresh)
+        states = {key: RuleState(*values) for key, values in stored.items()}
         rules = self.ingestor.rules
         for item in sorted(fresh, key=lambda a: (a.source.device_id, a.at)):
             self._observe(states, item, SILENT, False, None, 0.0, True)
@@ -393,12 +397,28 @@ class _Run:
                 )
             elif item.reading.kind == "door":
                 self._observe(states, item, DOOR, value == 1.0, None, rules.door_open_seconds, True)
-        for (device_id, rule_name), state in states.items():
-            row = rows.get((device_id, rule_name)) or AlertState(
-                device_id=device_id, rule=rule_name, last_time=state.last_time
-            )
-            _store(state, row)
-            self.session.add(row)
+        self._write_states(stored, states)
+
+    def _write_states(
+        self, stored: dict[tuple[str, str], tuple[Any, ...]], states: dict[tuple[str, str], RuleState]
+    ) -> None:
+        """The rule states the readings changed: those stored updated, the new ones inserted, in one
+        statement each."""
+        changed, new = [], []
+        for (device_id, rule), state in states.items():
+            now = (state.last_time, state.pending_since, state.worst, state.alert_id)
+            before = stored.get((device_id, rule))
+            if before is None:
+                new.append({"device_id": device_id, "rule": rule, **_state_values(now)})
+            elif now != before:
+                changed.append({"at_device_id": device_id, "at_rule": rule, **_state_values(now)})
+        conn = self.session.connection()
+        if new:
+            conn.execute(insert(STATES), new)
+        if changed:
+            c = STATES.c
+            where = (c.device_id == bindparam("at_device_id")) & (c.rule == bindparam("at_rule"))
+            conn.execute(update(STATES).where(where), changed)
 
     def _observe(
         self,
@@ -591,6 +611,10 @@ class _Run:
                     last_received_at=self.now,
                 )
             )
+
+
+def _state_values(values: tuple[Any, ...]) -> dict[str, Any]:
+    return dict(zip(STATE_VALUES, values, strict=True))
 
 
 def _store(state: RuleState, row: AlertState) -> None:
