@@ -312,6 +312,32 @@ def test_a_stall_let_between_a_weighings_check_and_its_take_is_the_new_vendors(d
     assert vendors == {"B-01": "veg-li", "A-01": "veg-wang"}
 
 
+def test_a_stall_added_or_let_after_earlier_batches_is_found(devices: Devices) -> None:
+    """A worker remembers the stalls and rentals it found between batches; a stall added since, or
+    let since it was found not let, is looked up again."""
+    market = devices.market
+    first = devices.ingestor.ingest(
+        [devices.weighing("A-01", "菠菜", 1.0, 1.0, 6.0), devices.weighing("B-01", "猪肉", 1.0, 1.0, 30.0)]
+    )
+    assert first.outcomes == [Outcome.recorded] * 2
+    market.call(MARKET, "POST", "/stalls", 201, json={"code": "C-01", "category": "vegetables"})
+    today = market.today
+    rental = {"vendor": "veg-li", "starts_on": str(today), "ends_on": str(today + dt.timedelta(days=9))}
+    market.call(MARKET, "POST", "/stalls/B-01/rentals", 201, json=rental)
+    second = devices.ingestor.ingest(
+        [devices.weighing("C-01", "青菜", 1.0, 1.0, 4.0), devices.weighing("B-01", "猪肉", 1.0, 1.0, 30.0)]
+    )
+    assert second.outcomes == [Outcome.recorded] * 2, second.dead_reasons
+    query = (
+        select(Stall.code, Weighing.vendor_org_id)
+        .join(Stall, col(Stall.id) == Weighing.stall_id)
+        .order_by(col(Weighing.id))
+    )
+    with Session(market.api.services.engine) as session:
+        taken = [(code, vendor is not None) for code, vendor in session.exec(query)]
+    assert taken == [("A-01", True), ("B-01", False), ("C-01", False), ("B-01", True)]
+
+
 @pytest.fixture
 def worker(devices: Devices, mqtt_url: str) -> Iterator[IngestWorker]:
     with ingest_worker(devices.ingestor, mqtt_url) as running:

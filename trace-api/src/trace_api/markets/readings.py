@@ -49,7 +49,8 @@ _MARKETS, _STALLS, _FOUND = "markets.by_operator", "markets.stalls", "markets.st
 _WEIGHED = "markets.weighed"
 #: ``Session.info`` key of the terminals' results its checks made, by (device id, sequence number).
 _TESTED = "markets.tested"
-#: ``Session.info`` key of the stalls let on a day, by (market id, day): {stall id: vendor id}.
+#: ``Session.info`` key of the market days whose rentals a batch looked up (``_STALLS``: the markets
+#: whose stalls it did), each at most once a batch (:data:`_KNOWN_STALLS`).
 _LET = "markets.let"
 #: A weighing's row: the columns its check fills, then those its take adds (:class:`_Weighed`).
 WEIGHING_COLUMNS = (
@@ -80,19 +81,45 @@ def market_of_device(session: Session, reading: DeviceReading) -> Market:
 
 class StallRef(NamedTuple):
     """A stall as a reading names it: its id and code (a market's hundreds of stalls are looked up
-    once per transaction, without building their rows)."""
+    without building their rows)."""
 
     id: str
     code: str
 
 
-def stalls_of(session: Session, market: Market) -> dict[str, StallRef]:
-    """The market's stalls by code."""
-    cache: dict[str, dict[str, StallRef]] = session.info.setdefault(_STALLS, {})
-    if market.id not in cache:
+#: What a worker remembers of the markets between batches: each market's stalls by code, and the
+#: stalls found let on a market day with their vendors. Stalls and rentals are only ever added, a
+#: stall keeps its code, and a stall's rentals never overlap, so what was found stays true; a code
+#: not found, or a stall found not let, is looked up again, at most once a batch for its market
+#: (and a stall found not let is asked once more in the take, inside the writer lock).
+_KNOWN_STALLS: dict[str, dict[str, StallRef]] = {}
+_KNOWN_LET: dict[tuple[str, dt.date], dict[str, str]] = {}
+#: Markets, or market days, remembered; past that, the first remembered is forgotten.
+MAX_REMEMBERED = 256
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _remember(known: dict[K, V], key: K, value: V) -> V:
+    known.pop(key, None)
+    while len(known) >= MAX_REMEMBERED:
+        known.pop(next(iter(known)))
+    known[key] = value
+    return value
+
+
+def stall_coded(session: Session, market: Market, code: str) -> StallRef | None:
+    """The market's stall of that code (as stored: upper case), if it has one."""
+    known = _KNOWN_STALLS.get(market.id)
+    if known is not None and code in known:
+        return known[code]
+    looked: set[str] = session.info.setdefault(_STALLS, set())
+    if market.id not in looked:
+        looked.add(market.id)
         query = select(Stall.id, Stall.code).where(Stall.market_id == market.id)
-        cache[market.id] = {code: StallRef(stall_id, code) for stall_id, code in session.exec(query)}
-    return cache[market.id]
+        rows = session.connection().execute(query)
+        known = _remember(_KNOWN_STALLS, market.id, {code: StallRef(id_, code) for id_, code in rows})
+    return known.get(code) if known is not None else None
 
 
 def _kept(session: Session, query: SelectOfScalar[T]) -> list[T]:
@@ -116,7 +143,7 @@ def stall_of(session: Session, reading: DeviceReading) -> tuple[Market, StallRef
 def _find_stall(session: Session, reading: DeviceReading) -> tuple[Market, StallRef]:
     market = market_of_device(session, reading)
     code = str(reading.fields.get("stall") or "")
-    stall = stalls_of(session, market).get(code.strip().upper())
+    stall = stall_coded(session, market, code.strip().upper())
     if stall is None:
         raise ReadingRefused("unknown_stall", f"stall: {code!r} is not a stall of market {market.handle}")
     return market, stall
@@ -218,16 +245,21 @@ def _weigh(session: Session, reading: DeviceReading) -> _Weighed:
     day = market_day(reading.at)
     return _Weighed(
         market, stall, day, product, declared, measured, judged.tolerance_kg, judged.short, reading.at,
-        head, _let(session, market, day).get(stall.id), reading.fields,
+        head, _vendor_of(session, market, day, stall.id), reading.fields,
     )  # fmt: skip
 
 
-def _let(session: Session, market: Market, day: dt.date) -> dict[str, str]:
-    """The market's stalls let on ``day`` and their vendors, looked up once per batch."""
-    cache: dict[tuple[str, dt.date], dict[str, str]] = session.info.setdefault(_LET, {})
-    if (market.id, day) not in cache:
-        cache[(market.id, day)] = market_vendor_ids_on(session, market.id, day)
-    return cache[(market.id, day)]
+def _vendor_of(session: Session, market: Market, day: dt.date, stall_id: str) -> str | None:
+    """The vendor letting the stall on ``day``, as found before the writer lock (None: not let)."""
+    key = (market.id, day)
+    known = _KNOWN_LET.get(key)
+    if known is not None and stall_id in known:
+        return known[stall_id]
+    looked: set[tuple[str, dt.date]] = session.info.setdefault(_LET, set())
+    if key not in looked:
+        looked.add(key)
+        known = _remember(_KNOWN_LET, key, market_vendor_ids_on(session, market.id, day))
+    return known.get(stall_id) if known is not None else None
 
 
 def _checked(session: Session, checked: dict[tuple[str, int], _Weighed], reading: DeviceReading) -> _Weighed:

@@ -92,7 +92,7 @@ def market_vendor_ids_on(session: Session, market_id: str, day: dt.date) -> dict
         .join(Stall, col(Stall.id) == Rental.stall_id)
         .where(Stall.market_id == market_id, Rental.starts_on <= day, Rental.ends_on >= day)
     )
-    return {stall_id: vendor_id for stall_id, vendor_id in session.exec(query)}
+    return {stall_id: vendor_id for stall_id, vendor_id in session.connection().execute(query)}
 
 
 def org_by_handle(session: Session, handle: str) -> Organisation | None:
