@@ -21,9 +21,9 @@ rows in one statement per table.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
@@ -100,6 +100,16 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 
+class _Made(Protocol):
+    """What a check made from a reading, with the reading's fields it was made from."""
+
+    @property
+    def fields(self) -> Mapping[str, Any]: ...
+
+
+_C = TypeVar("_C", bound=_Made)
+
+
 def _remember(known: dict[K, V], key: K, value: V) -> V:
     known.pop(key, None)
     while len(known) >= MAX_REMEMBERED:
@@ -108,18 +118,34 @@ def _remember(known: dict[K, V], key: K, value: V) -> V:
     return value
 
 
+def _recalled(
+    session: Session,
+    known: dict[K, dict[str, V]],
+    looked: str,
+    key: K,
+    name: str,
+    load: Callable[[], dict[str, V]],
+) -> V | None:
+    """``known[key][name]``, loading ``known[key]`` again when ``name`` is not there, at most once a
+    batch for each key (``Session.info[looked]`` holds the keys a batch loaded)."""
+    found = known.get(key)
+    if found is not None and name in found:
+        return found[name]
+    loaded: set[K] = session.info.setdefault(looked, set())
+    if key not in loaded:
+        loaded.add(key)
+        found = _remember(known, key, load())
+    return found.get(name) if found is not None else None
+
+
 def stall_coded(session: Session, market: Market, code: str) -> StallRef | None:
     """The market's stall of that code (as stored: upper case), if it has one."""
-    known = _KNOWN_STALLS.get(market.id)
-    if known is not None and code in known:
-        return known[code]
-    looked: set[str] = session.info.setdefault(_STALLS, set())
-    if market.id not in looked:
-        looked.add(market.id)
-        query = select(Stall.id, Stall.code).where(Stall.market_id == market.id)
-        rows = session.connection().execute(query)
-        known = _remember(_KNOWN_STALLS, market.id, {code: StallRef(id_, code) for id_, code in rows})
-    return known.get(code) if known is not None else None
+
+    def load() -> dict[str, StallRef]:
+        rows = session.connection().execute(select(Stall.id, Stall.code).where(Stall.market_id == market.id))
+        return {code: StallRef(id_, code) for id_, code in rows}
+
+    return _recalled(session, _KNOWN_STALLS, _STALLS, market.id, code, load)
 
 
 def _kept(session: Session, query: SelectOfScalar[T]) -> list[T]:
@@ -187,10 +213,9 @@ def take_rapid_tests(
     checked: dict[tuple[str, int], _Tested] = session.info.get(_TESTED, {})
     results = []
     for reading in readings:
-        tested = checked.get((reading.device.id, reading.seq))
-        # As a weighing's: made from this very reading, unless its batch reused the sequence number.
-        result = tested.result if tested is not None and tested.fields is reading.fields else None
-        results.append((result or _result(session, reading), reading.record_id, reading.ledger_index))
+        tested = _made_from(checked, reading)
+        result = tested.result if tested is not None else _result(session, reading)
+        results.append((result, reading.record_id, reading.ledger_index))
     take_terminal_results(session, sink, results)
 
 
@@ -251,21 +276,21 @@ def _weigh(session: Session, reading: DeviceReading) -> _Weighed:
 
 def _vendor_of(session: Session, market: Market, day: dt.date, stall_id: str) -> str | None:
     """The vendor letting the stall on ``day``, as found before the writer lock (None: not let)."""
-    key = (market.id, day)
-    known = _KNOWN_LET.get(key)
-    if known is not None and stall_id in known:
-        return known[stall_id]
-    looked: set[tuple[str, dt.date]] = session.info.setdefault(_LET, set())
-    if key not in looked:
-        looked.add(key)
-        known = _remember(_KNOWN_LET, key, market_vendor_ids_on(session, market.id, day))
-    return known.get(stall_id) if known is not None else None
+    load = lambda: market_vendor_ids_on(session, market.id, day)  # noqa: E731
+    return _recalled(session, _KNOWN_LET, _LET, (market.id, day), stall_id, load)
 
 
 def _checked(session: Session, checked: dict[tuple[str, int], _Weighed], reading: DeviceReading) -> _Weighed:
     """The weighing its check judged, if judged from this very reading; else judged now."""
-    weighed = checked.get((reading.device.id, reading.seq))
-    return weighed if weighed is not None and weighed.fields is reading.fields else _weigh(session, reading)
+    weighed = _made_from(checked, reading)
+    return weighed if weighed is not None else _weigh(session, reading)
+
+
+def _made_from(checked: Mapping[tuple[str, int], _C], reading: DeviceReading) -> _C | None:
+    """What the reading's check made, if made from this very reading (the take's fields are the same
+    object, unless a batch reused the sequence number with other content: then the take makes its own)."""
+    made = checked.get((reading.device.id, reading.seq))
+    return made if made is not None and made.fields is reading.fields else None
 
 
 def _weighings(session: Session) -> BulkInsert:
